@@ -1,0 +1,307 @@
+//! The STUN message header: a checked view over a byte buffer.
+//!
+//! Layout (RFC 8489 §5, RFC 3489 §11.1, [MS-TURN] §2.2.1):
+//!
+//! ```text
+//!  0                   1                   2                   3
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |0 0|     STUN Message Type     |         Message Length        |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |     Magic Cookie (RFC 5389+) or first 32 bits of the 128-bit   |
+//! |     transaction id (RFC 3489, legacy MS-TURN)                  |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! |                  Transaction ID (96 bits)                      |
+//! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//! ```
+
+use crate::registry::{self, MethodDesc};
+use crate::{Attributes, Error};
+
+/// Byte offsets of the header fields, in one place.
+pub mod field {
+    use core::ops::Range;
+    /// Message type (2 bits zero, 14 bits method+class).
+    pub const TYPE: Range<usize> = 0..2;
+    /// Message length, excluding the 20-byte header.
+    pub const LENGTH: Range<usize> = 2..4;
+    /// Magic cookie (RFC 5389+).
+    pub const COOKIE: Range<usize> = 4..8;
+    /// 96-bit transaction id (RFC 5389+).
+    pub const TRANSACTION_ID: Range<usize> = 8..20;
+    /// 128-bit transaction id (RFC 3489 / legacy MS-TURN).
+    pub const TRANSACTION_ID_128: Range<usize> = 4..20;
+    /// First attribute.
+    pub const PAYLOAD: usize = 20;
+}
+
+/// Length of the fixed STUN header.
+pub const HEADER_LEN: usize = 20;
+/// RFC 5389 magic cookie.
+pub const MAGIC_COOKIE: u32 = 0x2112_A442;
+/// Value of the [MS-TURN] MAGIC-COOKIE attribute (0x000F), [MS-TURN] §2.2.2.7.
+pub const MS_TURN_MAGIC_COOKIE: u32 = 0x72C6_4BC6;
+/// Attribute type of the [MS-TURN] MAGIC-COOKIE attribute.
+pub const ATTR_MS_MAGIC_COOKIE: u16 = 0x000F;
+
+/// Which flavour of STUN a message is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// RFC 5389 / RFC 8489: magic cookie 0x2112A442, 96-bit transaction id.
+    Rfc5389,
+    /// RFC 3489 "classic" STUN: no cookie, 128-bit transaction id.
+    Rfc3489,
+    /// Legacy [MS-TURN] (draft-STUN-02 based): 128-bit transaction id, MAGIC-COOKIE
+    /// attribute 0x000F first, unpadded attributes, its own method table.
+    MsTurn,
+}
+
+impl Dialect {
+    /// Stable lower-case key used in filters, logs and JSON (`rfc5389`, `rfc3489`, `ms-turn`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Dialect::Rfc5389 => "rfc5389",
+            Dialect::Rfc3489 => "rfc3489",
+            Dialect::MsTurn => "ms-turn",
+        }
+    }
+    /// Human-readable name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dialect::Rfc5389 => "RFC 5389/8489",
+            Dialect::Rfc3489 => "RFC 3489 (classic)",
+            Dialect::MsTurn => "MS-TURN (legacy)",
+        }
+    }
+    /// Numeric code used by the plugin's `msstun.dialect` field.
+    pub const fn code(self) -> u8 {
+        match self {
+            Dialect::Rfc5389 => 1,
+            Dialect::Rfc3489 => 2,
+            Dialect::MsTurn => 3,
+        }
+    }
+    /// All dialects, in code order.
+    pub const ALL: [Dialect; 3] = [Dialect::Rfc5389, Dialect::Rfc3489, Dialect::MsTurn];
+    /// Whether attribute values are padded to a multiple of 4 bytes.
+    pub const fn pads_attributes(self) -> bool {
+        !matches!(self, Dialect::MsTurn)
+    }
+}
+
+/// The class of a message (RFC 8489 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Request (C1C0 = 00).
+    Request,
+    /// Indication (01).
+    Indication,
+    /// Success response (10).
+    SuccessResponse,
+    /// Error response (11).
+    ErrorResponse,
+}
+
+impl Class {
+    /// The 2-bit class value.
+    pub const fn bits(self) -> u8 {
+        match self {
+            Class::Request => 0,
+            Class::Indication => 1,
+            Class::SuccessResponse => 2,
+            Class::ErrorResponse => 3,
+        }
+    }
+    /// Class from its 2-bit value.
+    pub const fn from_bits(b: u8) -> Class {
+        match b & 3 {
+            0 => Class::Request,
+            1 => Class::Indication,
+            2 => Class::SuccessResponse,
+            _ => Class::ErrorResponse,
+        }
+    }
+    /// Name as in tshark's Info column ("Request", "Success Response", ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Class::Request => "Request",
+            Class::Indication => "Indication",
+            Class::SuccessResponse => "Success Response",
+            Class::ErrorResponse => "Error Response",
+        }
+    }
+    /// Stable lower-case key for JSON output.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Class::Request => "request",
+            Class::Indication => "indication",
+            Class::SuccessResponse => "success",
+            Class::ErrorResponse => "error",
+        }
+    }
+    /// Whether the class is a response.
+    pub const fn is_response(self) -> bool {
+        matches!(self, Class::SuccessResponse | Class::ErrorResponse)
+    }
+}
+
+/// Split a 14-bit RFC 5389 message type into (method, class).
+pub const fn split_type(t: u16) -> (u16, Class) {
+    let method = (t & 0x000F) | ((t & 0x00E0) >> 1) | ((t & 0x3E00) >> 2);
+    let class = (((t >> 4) & 1) | ((t >> 7) & 2)) as u8;
+    (method, Class::from_bits(class))
+}
+
+/// Join a method and class into a 14-bit RFC 5389 message type.
+pub const fn join_type(method: u16, class: Class) -> u16 {
+    let c = class.bits() as u16;
+    (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2) | ((c & 1) << 4) | ((c & 2) << 7)
+}
+
+/// A checked read-only view of one STUN message.
+///
+/// `new_checked` guarantees the header is present, the top two bits are zero and the
+/// buffer holds the whole declared length; attribute problems are reported by the
+/// attribute iterator, not here.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<T: AsRef<[u8]>> {
+    buffer: T,
+    dialect: Dialect,
+}
+
+impl<T: AsRef<[u8]>> Message<T> {
+    /// Wrap a buffer holding exactly one message (extra trailing bytes are ignored
+    /// by accessors; use [`Message::total_len`] to know where the message ends).
+    pub fn new_checked(buffer: T) -> Result<Self, Error> {
+        let b = buffer.as_ref();
+        if b.len() < HEADER_LEN {
+            return Err(Error::Truncated { needed: HEADER_LEN, available: b.len() });
+        }
+        if b[0] & 0xC0 != 0 {
+            return Err(Error::NotStun);
+        }
+        let len = u16::from_be_bytes([b[2], b[3]]) as usize;
+        if b.len() < HEADER_LEN + len {
+            return Err(Error::Truncated { needed: HEADER_LEN + len, available: b.len() });
+        }
+        let dialect = detect_dialect(b);
+        Ok(Message { buffer, dialect })
+    }
+
+    /// The underlying buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// The whole message: header plus declared length.
+    pub fn bytes(&self) -> &[u8] {
+        let b = self.buffer.as_ref();
+        &b[..HEADER_LEN + self.length() as usize]
+    }
+
+    /// The dialect detected from the header and first attribute.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The 16-bit message type as sent.
+    pub fn message_type(&self) -> u16 {
+        let b = self.buffer.as_ref();
+        u16::from_be_bytes([b[0], b[1]])
+    }
+
+    /// Declared length of the attributes section.
+    pub fn length(&self) -> u16 {
+        let b = self.buffer.as_ref();
+        u16::from_be_bytes([b[2], b[3]])
+    }
+
+    /// Header plus declared length.
+    pub fn total_len(&self) -> usize {
+        HEADER_LEN + self.length() as usize
+    }
+
+    /// The 32 bits after the length: the magic cookie in RFC 5389+.
+    pub fn cookie(&self) -> u32 {
+        let b = self.buffer.as_ref();
+        u32::from_be_bytes([b[4], b[5], b[6], b[7]])
+    }
+
+    /// The transaction id: 12 bytes (RFC 5389) or 16 bytes (RFC 3489, MS-TURN).
+    pub fn transaction_id(&self) -> &[u8] {
+        let b = self.buffer.as_ref();
+        match self.dialect {
+            Dialect::Rfc5389 => &b[field::TRANSACTION_ID],
+            _ => &b[field::TRANSACTION_ID_128],
+        }
+    }
+
+    /// The first 20 bytes (needed to undo XOR on addresses).
+    pub fn header(&self) -> &[u8; HEADER_LEN] {
+        let b = self.buffer.as_ref();
+        b[..HEADER_LEN].try_into().expect("checked length")
+    }
+
+    /// Method and class, using the dialect's own method table.
+    pub fn method_class(&self) -> (&'static MethodDesc, Class) {
+        registry::method_for_type(self.dialect, self.message_type())
+    }
+
+    /// Method descriptor.
+    pub fn method(&self) -> &'static MethodDesc {
+        self.method_class().0
+    }
+
+    /// Message class.
+    pub fn class(&self) -> Class {
+        self.method_class().1
+    }
+
+    /// Iterate over the attributes.
+    pub fn attributes(&self) -> Attributes<'_> {
+        Attributes::new(self.bytes(), self.dialect)
+    }
+}
+
+/// Guess the dialect from a buffer that starts with a STUN header.
+pub fn detect_dialect(b: &[u8]) -> Dialect {
+    if b.len() >= 8 && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) == MAGIC_COOKIE {
+        return Dialect::Rfc5389;
+    }
+    if b.len() >= 28
+        && u16::from_be_bytes([b[20], b[21]]) == ATTR_MS_MAGIC_COOKIE
+        && u16::from_be_bytes([b[22], b[23]]) == 4
+        && u32::from_be_bytes([b[24], b[25], b[26], b[27]]) == MS_TURN_MAGIC_COOKIE
+    {
+        return Dialect::MsTurn;
+    }
+    Dialect::Rfc3489
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_split_join() {
+        assert_eq!(split_type(0x0001), (1, Class::Request));
+        assert_eq!(split_type(0x0101), (1, Class::SuccessResponse));
+        assert_eq!(split_type(0x0111), (1, Class::ErrorResponse));
+        assert_eq!(split_type(0x001c), (0x00c, Class::Indication));
+        assert_eq!(split_type(0x0113), (3, Class::ErrorResponse));
+        for m in 0..0x1000u16 {
+            for c in 0..4 {
+                let t = join_type(m, Class::from_bits(c));
+                assert_eq!(split_type(t), (m, Class::from_bits(c)));
+            }
+        }
+    }
+
+    #[test]
+    fn checked_rejects_short() {
+        assert!(Message::new_checked(&[0u8; 19][..]).is_err());
+        let mut b = [0u8; 24];
+        b[1] = 1;
+        b[3] = 8;
+        assert!(matches!(Message::new_checked(&b[..]), Err(Error::Truncated { .. })));
+    }
+}

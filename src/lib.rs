@@ -1,0 +1,1 @@
+//! msstun.so: the Wireshark plugin.
