@@ -1,1 +1,661 @@
-//! (in progress)
+//! Splitting a byte stream (or a datagram) into protocol data units.
+//!
+//! Four framings carry STUN, TURN and [MS-TURN]:
+//!
+//! * [`Framing::Plain`] — STUN messages and ChannelData messages back to back with no
+//!   framing of their own (RFC 8656 §12.5 over TCP, and every UDP datagram). The first two
+//!   bits tell them apart: `00` is STUN (`20 + length` bytes), `01` is ChannelData
+//!   (`4 + length` bytes, padded to a multiple of 4 over TCP, RFC 8656 §12.5; unpadded
+//!   over UDP, where padding MAY still be present). The [MS-TURN] §2.2.4 multiplexed-TURN
+//!   frame with channel id `0xFF10` (`0xFF10`, length, 8-byte MTURN session id, data; the
+//!   length counts every byte after the length field) is recognised as well.
+//! * [`Framing::Rfc4571`] — each packet preceded by a 16-bit length (RFC 4571 §2), as ICE-TCP
+//!   (RFC 6544) and RFC 6062 data connections in Skype for Business / Lync deployments use.
+//! * [`Framing::MsTurnTcp`] — [MS-TURN] §2.1.4 TCP framing: a 4-byte header `type(8)`
+//!   (`0x02` TURN control message, `0x03` end-to-end data), `reserved(8)` (zero) and
+//!   `length(16)` (bytes after the header), then the payload.
+//! * [`Framing::PseudoTls`] — [MS-TURN] §2.1.1: on port 443 the client first sends a
+//!   pseudo-TLS record holding a ClientHello and the server answers with one record holding
+//!   ServerHello + ServerHelloDone; both are plain TLS 1.0 records (RFC 2246 §6.2, content
+//!   type 22 handshake). The framing header of §2.1.4 is not used for them, but is used
+//!   for everything after them, so this framing yields TLS records while the data looks
+//!   like a TLS handshake record and [`Framing::MsTurnTcp`] frames otherwise.
+//!
+//! Everything here is a pure function over `&[u8]`: no allocation, no state, no panics.
+//!
+//! ```
+//! use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
+//! // ChannelData on channel 0x4000 with three bytes of data, padded to 8 over TCP.
+//! let wire = [0x40, 0x00, 0x00, 0x03, b'a', b'b', b'c', 0x00, 0x99];
+//! match next_pdu(Framing::Plain, Transport::Tcp, &wire) {
+//!     PduResult::Complete { len, kind: PduKind::ChannelData { channel, offset, len: data_len } } => {
+//!         assert_eq!((len, channel), (8, 0x4000));
+//!         assert_eq!(&wire[offset..offset + data_len], b"abc");
+//!     }
+//!     other => panic!("{other:?}"),
+//! }
+//! assert_eq!(next_pdu(Framing::Plain, Transport::Tcp, &wire[..5]), PduResult::NeedMore(3));
+//! ```
+
+use crate::message::HEADER_LEN;
+
+/// The transport the bytes came over: it decides whether ChannelData is padded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// A byte stream (TCP, TLS): PDUs are delimited by their lengths.
+    Tcp,
+    /// Datagrams (UDP, DTLS): one PDU per datagram.
+    Udp,
+}
+
+/// How PDUs are delimited in a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// STUN and ChannelData back to back (RFC 8656 §12.5), or one per UDP datagram.
+    Plain,
+    /// A 16-bit length before each packet (RFC 4571 §2).
+    Rfc4571,
+    /// [MS-TURN] §2.1.4 TCP framing header (type, reserved, length).
+    MsTurnTcp,
+    /// [MS-TURN] §2.1.1 pseudo-TLS hello records, then [MS-TURN] TCP framing.
+    PseudoTls,
+}
+
+impl Framing {
+    /// Stable lower-case key for logs and JSON.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Framing::Plain => "plain",
+            Framing::Rfc4571 => "rfc4571",
+            Framing::MsTurnTcp => "ms-turn-tcp",
+            Framing::PseudoTls => "pseudo-tls",
+        }
+    }
+    /// Human-readable name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Framing::Plain => "STUN/ChannelData (RFC 8656 §12.5)",
+            Framing::Rfc4571 => "RFC 4571 length-prefixed",
+            Framing::MsTurnTcp => "MS-TURN TCP framing",
+            Framing::PseudoTls => "MS-TURN pseudo-TLS",
+        }
+    }
+    /// All framings.
+    pub const ALL: [Framing; 4] = [
+        Framing::Plain,
+        Framing::Rfc4571,
+        Framing::MsTurnTcp,
+        Framing::PseudoTls,
+    ];
+}
+
+/// [MS-TURN] §2.1.4 frame type of a TURN control message.
+pub const MS_TCP_CONTROL: u8 = 0x02;
+/// [MS-TURN] §2.1.4 frame type of end-to-end data.
+pub const MS_TCP_DATA: u8 = 0x03;
+/// [MS-TURN] §2.2.4 channel id of multiplexed-TURN frames.
+pub const MULTIPLEXED_TURN_CHANNEL: u16 = 0xFF10;
+/// Lowest ChannelData channel number (RFC 8656 §12; RFC 5766 §11).
+pub const CHANNEL_MIN: u16 = 0x4000;
+/// Highest channel number accepted: RFC 5766 allowed 0x4000–0x7FFE, RFC 8656 narrowed
+/// the range to 0x4000–0x4FFF but receivers still see the old range, so everything with
+/// the first two bits `01` is accepted.
+pub const CHANNEL_MAX: u16 = 0x7FFF;
+/// TLS record content type "handshake" (RFC 2246 §6.2.1).
+pub const TLS_HANDSHAKE: u8 = 22;
+
+/// Which pseudo-TLS handshake record this is ([MS-TURN] §2.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlsHello {
+    /// A record whose first handshake message is a ClientHello (type 1).
+    ClientHello,
+    /// A record whose first handshake message is a ServerHello (type 2), normally
+    /// followed by ServerHelloDone in the same record.
+    ServerHello,
+    /// Another TLS handshake record.
+    Other,
+}
+
+impl TlsHello {
+    /// Name for logs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TlsHello::ClientHello => "pseudo-TLS ClientHello",
+            TlsHello::ServerHello => "pseudo-TLS ServerHello",
+            TlsHello::Other => "pseudo-TLS handshake",
+        }
+    }
+}
+
+/// What one complete PDU holds. Offsets are from the start of the PDU (= the start of the
+/// buffer given to [`next_pdu`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PduKind {
+    /// A STUN message (first two bits `00`) at `offset`, `len` bytes (header included).
+    Stun {
+        /// Start of the message.
+        offset: usize,
+        /// Header plus declared length.
+        len: usize,
+    },
+    /// A ChannelData message; `offset..offset+len` is the application data.
+    ChannelData {
+        /// Channel number (0x4000–0x7FFF).
+        channel: u16,
+        /// Start of the data.
+        offset: usize,
+        /// Length of the data (padding excluded).
+        len: usize,
+    },
+    /// An [MS-TURN] §2.2.4 multiplexed-TURN frame (channel 0xFF10).
+    MultiplexedTurn {
+        /// The 8-byte MTURN session id.
+        session_id: [u8; 8],
+        /// Start of the data.
+        offset: usize,
+        /// Length of the data.
+        len: usize,
+    },
+    /// An [MS-TURN] §2.1.4 end-to-end data frame (type 0x03).
+    MsTurnData {
+        /// Start of the data.
+        offset: usize,
+        /// Length of the data.
+        len: usize,
+    },
+    /// A pseudo-TLS handshake record ([MS-TURN] §2.1.1).
+    TlsHello(TlsHello),
+    /// A well-delimited frame (RFC 4571, or an [MS-TURN] control frame) whose content is
+    /// none of the above, e.g. RTP in an RFC 4571 frame.
+    Opaque {
+        /// Start of the content.
+        offset: usize,
+        /// Length of the content.
+        len: usize,
+    },
+}
+
+/// Result of [`next_pdu`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PduResult {
+    /// A whole PDU of `len` bytes starts the buffer.
+    Complete {
+        /// Bytes taken by the PDU, framing and padding included.
+        len: usize,
+        /// What it holds.
+        kind: PduKind,
+    },
+    /// At least this many more bytes are needed to know or hold the PDU.
+    NeedMore(usize),
+    /// The buffer does not start with a PDU of this framing.
+    Invalid,
+}
+
+/// Bytes needed before [`pdu_len`] can tell the length of a PDU in `framing`.
+pub const fn header_len(framing: Framing) -> usize {
+    match framing {
+        Framing::Plain | Framing::MsTurnTcp => 4,
+        Framing::Rfc4571 => 2,
+        Framing::PseudoTls => 5,
+    }
+}
+
+#[inline]
+fn be16(b: &[u8], at: usize) -> usize {
+    u16::from_be_bytes([b[at], b[at + 1]]) as usize
+}
+
+/// Length of the PDU starting `first` (framing and padding included), given at least
+/// [`header_len`] bytes of it; `None` when the bytes cannot start a PDU of this framing
+/// or are too few. This is what a `tcp_dissect_pdus`-style reassembler needs.
+pub fn pdu_len(framing: Framing, transport: Transport, first: &[u8]) -> Option<usize> {
+    match framing {
+        Framing::Plain => plain_len(transport, first),
+        Framing::Rfc4571 => (first.len() >= 2).then(|| 2 + be16(first, 0)),
+        Framing::MsTurnTcp => ms_tcp_len(first),
+        Framing::PseudoTls => {
+            if is_tls_record_start(first) {
+                (first.len() >= 5).then(|| 5 + be16(first, 3))
+            } else {
+                ms_tcp_len(first)
+            }
+        }
+    }
+}
+
+fn plain_len(transport: Transport, b: &[u8]) -> Option<usize> {
+    if b.len() < 4 {
+        return None;
+    }
+    let len = be16(b, 2);
+    match b[0] >> 6 {
+        0 => Some(HEADER_LEN + len),
+        1 => Some(match transport {
+            Transport::Tcp => 4 + ((len + 3) & !3),
+            Transport::Udp => 4 + len,
+        }),
+        _ if be16(b, 0) == MULTIPLEXED_TURN_CHANNEL as usize && len >= 8 => Some(4 + len),
+        _ => None,
+    }
+}
+
+fn ms_tcp_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 4 || !matches!(b[0], MS_TCP_CONTROL | MS_TCP_DATA) || b[1] != 0 {
+        return None;
+    }
+    Some(4 + be16(b, 2))
+}
+
+/// Whether `b` starts like a TLS 1.x handshake record (content type 22, version 3.x).
+/// Fewer than two bytes never do.
+pub fn is_tls_record_start(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0] == TLS_HANDSHAKE && b[1] == 3
+}
+
+fn need(total: usize, have: usize) -> PduResult {
+    PduResult::NeedMore(total - have)
+}
+
+/// Find the PDU that starts `buf` in `framing`.
+///
+/// Over UDP `buf` is one datagram: the PDU must fit in it (anything shorter is
+/// [`PduResult::Invalid`], never `NeedMore`), and padding after ChannelData is taken into
+/// the PDU when present.
+pub fn next_pdu(framing: Framing, transport: Transport, buf: &[u8]) -> PduResult {
+    let r = match framing {
+        Framing::Plain => next_plain(transport, buf),
+        Framing::Rfc4571 => next_4571(buf),
+        Framing::MsTurnTcp => next_ms_tcp(buf),
+        Framing::PseudoTls => {
+            if buf.len() < 2 {
+                // Both a TLS record (0x16) and an MS-TURN frame (0x02/0x03) need 2 bytes.
+                if buf
+                    .first()
+                    .is_some_and(|&b| !matches!(b, TLS_HANDSHAKE | MS_TCP_CONTROL | MS_TCP_DATA))
+                {
+                    PduResult::Invalid
+                } else {
+                    need(2, buf.len())
+                }
+            } else if is_tls_record_start(buf) {
+                next_tls(buf)
+            } else {
+                next_ms_tcp(buf)
+            }
+        }
+    };
+    match (transport, r) {
+        (Transport::Udp, PduResult::NeedMore(_)) => PduResult::Invalid,
+        _ => r,
+    }
+}
+
+fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
+    if buf.is_empty() {
+        return PduResult::NeedMore(4);
+    }
+    let top = buf[0] >> 6;
+    if top >= 2 && buf[0] != 0xFF {
+        return PduResult::Invalid;
+    }
+    if buf.len() < 4 {
+        if top >= 2 && buf.len() >= 2 && be16(buf, 0) != MULTIPLEXED_TURN_CHANNEL as usize {
+            return PduResult::Invalid;
+        }
+        return need(4, buf.len());
+    }
+    let len = be16(buf, 2);
+    match top {
+        0 => {
+            let total = HEADER_LEN + len;
+            if buf.len() < total {
+                return need(total, buf.len());
+            }
+            PduResult::Complete {
+                len: total,
+                kind: PduKind::Stun {
+                    offset: 0,
+                    len: total,
+                },
+            }
+        }
+        1 => {
+            let channel = be16(buf, 0) as u16;
+            let padded = 4 + ((len + 3) & !3);
+            let total = match transport {
+                Transport::Tcp => padded,
+                // Padding is optional over UDP; take it when the datagram has it.
+                Transport::Udp if buf.len() >= padded => padded,
+                Transport::Udp => 4 + len,
+            };
+            if buf.len() < total {
+                return need(total, buf.len());
+            }
+            PduResult::Complete {
+                len: total,
+                kind: PduKind::ChannelData {
+                    channel,
+                    offset: 4,
+                    len,
+                },
+            }
+        }
+        _ => {
+            if be16(buf, 0) != MULTIPLEXED_TURN_CHANNEL as usize || len < 8 {
+                return PduResult::Invalid;
+            }
+            let total = 4 + len;
+            if buf.len() < total {
+                return need(total, buf.len());
+            }
+            let mut session_id = [0u8; 8];
+            session_id.copy_from_slice(&buf[4..12]);
+            PduResult::Complete {
+                len: total,
+                kind: PduKind::MultiplexedTurn {
+                    session_id,
+                    offset: 12,
+                    len: len - 8,
+                },
+            }
+        }
+    }
+}
+
+/// Classify the content of a delimited frame (`payload` starts at `offset` in the PDU).
+fn inner_kind(payload: &[u8], offset: usize) -> PduKind {
+    if payload.len() >= HEADER_LEN
+        && payload[0] >> 6 == 0
+        && HEADER_LEN + be16(payload, 2) == payload.len()
+    {
+        return PduKind::Stun {
+            offset,
+            len: payload.len(),
+        };
+    }
+    if payload.len() >= 12
+        && be16(payload, 0) == MULTIPLEXED_TURN_CHANNEL as usize
+        && 4 + be16(payload, 2) == payload.len()
+    {
+        let mut session_id = [0u8; 8];
+        session_id.copy_from_slice(&payload[4..12]);
+        return PduKind::MultiplexedTurn {
+            session_id,
+            offset: offset + 12,
+            len: payload.len() - 12,
+        };
+    }
+    PduKind::Opaque {
+        offset,
+        len: payload.len(),
+    }
+}
+
+fn next_4571(buf: &[u8]) -> PduResult {
+    if buf.len() < 2 {
+        return need(2, buf.len());
+    }
+    let total = 2 + be16(buf, 0);
+    if buf.len() < total {
+        return need(total, buf.len());
+    }
+    PduResult::Complete {
+        len: total,
+        kind: inner_kind(&buf[2..total], 2),
+    }
+}
+
+fn next_ms_tcp(buf: &[u8]) -> PduResult {
+    match buf {
+        [] => return need(4, 0),
+        [t, ..] if !matches!(*t, MS_TCP_CONTROL | MS_TCP_DATA) => return PduResult::Invalid,
+        [_, r, ..] if *r != 0 => return PduResult::Invalid,
+        _ if buf.len() < 4 => return need(4, buf.len()),
+        _ => {}
+    }
+    let total = 4 + be16(buf, 2);
+    if buf.len() < total {
+        return need(total, buf.len());
+    }
+    let kind = if buf[0] == MS_TCP_DATA {
+        PduKind::MsTurnData {
+            offset: 4,
+            len: total - 4,
+        }
+    } else {
+        inner_kind(&buf[4..total], 4)
+    };
+    PduResult::Complete { len: total, kind }
+}
+
+fn next_tls(buf: &[u8]) -> PduResult {
+    if buf.len() < 5 {
+        return need(5, buf.len());
+    }
+    let total = 5 + be16(buf, 3);
+    if buf.len() < total {
+        return need(total, buf.len());
+    }
+    let hello = match buf.get(5) {
+        Some(1) => TlsHello::ClientHello,
+        Some(2) => TlsHello::ServerHello,
+        _ => TlsHello::Other,
+    };
+    PduResult::Complete {
+        len: total,
+        kind: PduKind::TlsHello(hello),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn stun(ty: u16, attrs: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&ty.to_be_bytes());
+        v.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+        v.extend_from_slice(&crate::MAGIC_COOKIE.to_be_bytes());
+        v.extend_from_slice(&[7; 12]);
+        v.extend_from_slice(attrs);
+        v
+    }
+
+    #[test]
+    fn plain_stun_and_channel_data() {
+        let m = stun(0x0001, &[0x80, 0x22, 0, 4, b'a', b'b', b'c', b'd']);
+        assert_eq!(pdu_len(Framing::Plain, Transport::Tcp, &m[..4]), Some(28));
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &m),
+            PduResult::Complete {
+                len: 28,
+                kind: PduKind::Stun { offset: 0, len: 28 }
+            }
+        );
+        for cut in 0..m.len() {
+            assert!(
+                matches!(next_pdu(Framing::Plain, Transport::Tcp, &m[..cut]), PduResult::NeedMore(n) if n == (if cut < 4 { 4 } else { 28 }) - cut)
+            );
+            assert_eq!(
+                next_pdu(Framing::Plain, Transport::Udp, &m[..cut]),
+                PduResult::Invalid
+            );
+        }
+        let cd = [0x7F, 0xFE, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0];
+        assert_eq!(pdu_len(Framing::Plain, Transport::Tcp, &cd), Some(12));
+        assert_eq!(pdu_len(Framing::Plain, Transport::Udp, &cd), Some(9));
+        let want = PduKind::ChannelData {
+            channel: 0x7FFE,
+            offset: 4,
+            len: 5,
+        };
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &cd),
+            PduResult::Complete {
+                len: 12,
+                kind: want
+            }
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Udp, &cd[..9]),
+            PduResult::Complete { len: 9, kind: want }
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Udp, &cd),
+            PduResult::Complete {
+                len: 12,
+                kind: want
+            }
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &cd[..9]),
+            PduResult::NeedMore(3)
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &[0x80, 0, 0, 0]),
+            PduResult::Invalid
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &[0xC0]),
+            PduResult::Invalid
+        );
+        assert_eq!(
+            pdu_len(Framing::Plain, Transport::Tcp, &[0x80, 0, 0, 0]),
+            None
+        );
+    }
+
+    #[test]
+    fn multiplexed_turn() {
+        let mut f = vec![0xFF, 0x10, 0, 11];
+        f.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 0xAA, 0xBB, 0xCC]);
+        let kind = PduKind::MultiplexedTurn {
+            session_id: [1, 2, 3, 4, 5, 6, 7, 8],
+            offset: 12,
+            len: 3,
+        };
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Udp, &f),
+            PduResult::Complete { len: 15, kind }
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &f[..3]),
+            PduResult::NeedMore(1)
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &[0xFF, 0x11, 0, 8]),
+            PduResult::Invalid
+        );
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Tcp, &[0xFF, 0x10, 0, 7]),
+            PduResult::Invalid
+        );
+    }
+
+    #[test]
+    fn rfc4571() {
+        let m = stun(0x0001, &[]);
+        let mut f = vec![0, 20];
+        f.extend_from_slice(&m);
+        f.extend_from_slice(&[0, 3, 0x80, 0, 1]);
+        assert_eq!(pdu_len(Framing::Rfc4571, Transport::Tcp, &f), Some(22));
+        assert_eq!(
+            next_pdu(Framing::Rfc4571, Transport::Tcp, &f),
+            PduResult::Complete {
+                len: 22,
+                kind: PduKind::Stun { offset: 2, len: 20 }
+            }
+        );
+        assert_eq!(
+            next_pdu(Framing::Rfc4571, Transport::Tcp, &f[22..]),
+            PduResult::Complete {
+                len: 5,
+                kind: PduKind::Opaque { offset: 2, len: 3 }
+            }
+        );
+        assert_eq!(
+            next_pdu(Framing::Rfc4571, Transport::Tcp, &f[..1]),
+            PduResult::NeedMore(1)
+        );
+        assert_eq!(
+            next_pdu(Framing::Rfc4571, Transport::Tcp, &f[..10]),
+            PduResult::NeedMore(12)
+        );
+    }
+
+    #[test]
+    fn ms_turn_tcp_and_pseudo_tls() {
+        let m = stun(0x0003, &[]);
+        let mut f = vec![2, 0, 0, 20];
+        f.extend_from_slice(&m);
+        f.extend_from_slice(&[3, 0, 0, 2, 0xAB, 0xCD]);
+        for fr in [Framing::MsTurnTcp, Framing::PseudoTls] {
+            assert_eq!(pdu_len(fr, Transport::Tcp, &f), Some(24));
+            assert_eq!(
+                next_pdu(fr, Transport::Tcp, &f),
+                PduResult::Complete {
+                    len: 24,
+                    kind: PduKind::Stun { offset: 4, len: 20 }
+                }
+            );
+            assert_eq!(
+                next_pdu(fr, Transport::Tcp, &f[24..]),
+                PduResult::Complete {
+                    len: 6,
+                    kind: PduKind::MsTurnData { offset: 4, len: 2 }
+                }
+            );
+            assert_eq!(
+                next_pdu(fr, Transport::Tcp, &[2, 1, 0, 0]),
+                PduResult::Invalid
+            );
+            assert_eq!(
+                next_pdu(fr, Transport::Tcp, &[4, 0, 0, 0]),
+                PduResult::Invalid
+            );
+        }
+        let hello = [0x16, 3, 1, 0, 4, 1, 0, 0, 0];
+        assert_eq!(pdu_len(Framing::PseudoTls, Transport::Tcp, &hello), Some(9));
+        assert_eq!(
+            next_pdu(Framing::PseudoTls, Transport::Tcp, &hello),
+            PduResult::Complete {
+                len: 9,
+                kind: PduKind::TlsHello(TlsHello::ClientHello)
+            }
+        );
+        assert_eq!(
+            next_pdu(Framing::PseudoTls, Transport::Tcp, &hello[..1]),
+            PduResult::NeedMore(1)
+        );
+        assert_eq!(
+            next_pdu(Framing::PseudoTls, Transport::Tcp, &hello[..4]),
+            PduResult::NeedMore(1)
+        );
+        assert_eq!(
+            next_pdu(Framing::MsTurnTcp, Transport::Tcp, &hello),
+            PduResult::Invalid
+        );
+    }
+
+    #[test]
+    fn never_panics_on_short_or_odd_input() {
+        let mut x = 0x1234_5678u32;
+        for n in 0..2000usize {
+            let len = n % 70;
+            let mut b = [0u8; 70];
+            for v in b.iter_mut().take(len) {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *v = (x >> 3) as u8;
+            }
+            for fr in Framing::ALL {
+                for t in [Transport::Tcp, Transport::Udp] {
+                    let _ = next_pdu(fr, t, &b[..len]);
+                    let _ = pdu_len(fr, t, &b[..len]);
+                }
+            }
+        }
+    }
+}
