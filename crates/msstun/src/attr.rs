@@ -1,7 +1,7 @@
 //! Attributes: iteration over the TLVs of a message and typed decoding of each value
 //! into the sub-fields its [`Layout`] describes.
 
-use crate::message::{Dialect, HEADER_LEN, MAGIC_COOKIE};
+use crate::message::{Dialect, HEADER_LEN};
 use crate::registry::{self, AttrDesc, FieldDesc, Layout, ADDRESS_FIELDS, ERROR_CODE_FIELDS};
 use crate::Error;
 
@@ -47,7 +47,10 @@ impl<'a> Attribute<'a> {
     }
     /// Decode the value into its sub-fields.
     pub fn fields(&self) -> Fields<'a> {
-        Fields { attr: *self, index: 0 }
+        Fields {
+            attr: *self,
+            index: 0,
+        }
     }
     /// The layout used to decode this attribute (raw bytes for unknown codes).
     pub fn layout(&self) -> &'static Layout {
@@ -107,15 +110,23 @@ impl core::fmt::Display for Address {
     }
 }
 
-/// Decode family/port/address; `xor_header` undoes XOR with the cookie and transaction id.
+/// Decode family/port/address; `xor_header` undoes XOR with header bytes 4..20.
 ///
-/// The XOR key is always bytes 4..20 of the header (RFC 8489 §14.2). For legacy
-/// MS-TURN's XOR-MAPPED-ADDRESS (0x8020) [MS-TURN] §2.2.2.15 specifies the same
-/// operation against the magic cookie 0x2112A442 even though the header carries no
-/// cookie; see `xor_key`.
-pub fn decode_address(v: &[u8], xor_header: Option<&[u8; HEADER_LEN]>, offset: usize) -> Result<Address, Error> {
+/// The XOR key is always bytes 4..20 of the header: the magic cookie and the 96-bit
+/// transaction id in RFC 5389 (RFC 8489 §14.2), and the 128-bit transaction id in
+/// legacy MS-TURN, whose §2.2.2.16 XORs X-Port with "the most significant 16 bits of
+/// the Transaction ID" and X-IP Address with its most significant 32 (IPv4) or 128
+/// (IPv6) bits. The IPv4 case of both is the same operation on the same bytes.
+pub fn decode_address(
+    v: &[u8],
+    xor_header: Option<&[u8; HEADER_LEN]>,
+    offset: usize,
+) -> Result<Address, Error> {
     if v.len() < 4 {
-        return Err(Error::BadValue { offset, reason: "address shorter than 4 bytes" });
+        return Err(Error::BadValue {
+            offset,
+            reason: "address shorter than 4 bytes",
+        });
     }
     let family = v[1];
     let mut key = [0u8; 16];
@@ -138,20 +149,31 @@ pub fn decode_address(v: &[u8], xor_header: Option<&[u8; HEADER_LEN]>, offset: u
             }
             core::net::IpAddr::from(a)
         }
-        1 | 2 => return Err(Error::BadValue { offset, reason: "address length does not match family" }),
-        _ => return Err(Error::BadValue { offset, reason: "unknown address family" }),
+        1 | 2 => {
+            return Err(Error::BadValue {
+                offset,
+                reason: "address length does not match family",
+            })
+        }
+        _ => {
+            return Err(Error::BadValue {
+                offset,
+                reason: "unknown address family",
+            })
+        }
     };
     Ok(Address { family, port, ip })
 }
 
-/// The 16-byte XOR key: magic cookie then the 96-bit transaction id.
+/// The 16-byte XOR key: header bytes 4..20 (see [`decode_address`]).
 ///
-/// Messages without the cookie in the header (RFC 3489, legacy MS-TURN) still XOR
-/// against the constant cookie for the first 32 bits, as [MS-TURN] §2.2.2.15 does.
+/// An earlier version used the constant cookie 0x2112A442 for the first 32 bits even
+/// without a cookie in the header; [MS-TURN] §2.2.2.16 (and [MS-TURNBWM] §2.2.4–§2.2.7,
+/// which refer to "the Transaction ID specified in [MS-TURN] section 2.2.1") say the
+/// transaction id, and Wireshark's stun dissector agrees.
 fn xor_key(h: &[u8; HEADER_LEN]) -> [u8; 16] {
     let mut k = [0u8; 16];
-    k[..4].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
-    k[4..].copy_from_slice(&h[8..20]);
+    k.copy_from_slice(&h[4..20]);
     k
 }
 
@@ -202,34 +224,70 @@ impl<'a> Iterator for Fields<'a> {
         let base = a.value_offset();
         let i = self.index;
         self.index += 1;
-        let bad = |reason| Some(Err(Error::BadValue { offset: a.offset, reason }));
-        let field = |desc, value, off: usize, len: usize| Some(Ok(Field { desc, value, offset: base + off, len }));
+        let bad = |reason| {
+            Some(Err(Error::BadValue {
+                offset: a.offset,
+                reason,
+            }))
+        };
+        let field = |desc, value, off: usize, len: usize| {
+            Some(Ok(Field {
+                desc,
+                value,
+                offset: base + off,
+                len,
+            }))
+        };
         match a.layout() {
             Layout::Address | Layout::XorAddress => {
                 let xor = matches!(a.layout(), Layout::XorAddress);
-                let addr = match decode_address(v, if xor { Some(a.header) } else { None }, a.offset) {
-                    Ok(x) => x,
-                    Err(e) => return if i == 0 { Some(Err(e)) } else { None },
-                };
+                let addr =
+                    match decode_address(v, if xor { Some(a.header) } else { None }, a.offset) {
+                        Ok(x) => x,
+                        Err(e) => return if i == 0 { Some(Err(e)) } else { None },
+                    };
                 match (i, addr.ip) {
-                    (0, _) => field(&ADDRESS_FIELDS[0], FieldValue::Uint(addr.family as u64), 1, 1),
+                    (0, _) => field(
+                        &ADDRESS_FIELDS[0],
+                        FieldValue::Uint(addr.family as u64),
+                        1,
+                        1,
+                    ),
                     (1, _) => field(&ADDRESS_FIELDS[1], FieldValue::Uint(addr.port as u64), 2, 2),
-                    (2, core::net::IpAddr::V4(ip)) => field(&ADDRESS_FIELDS[2], FieldValue::Ipv4(ip.octets()), 4, 4),
-                    (2, core::net::IpAddr::V6(ip)) => field(&ADDRESS_FIELDS[3], FieldValue::Ipv6(ip.octets()), 4, 16),
+                    (2, core::net::IpAddr::V4(ip)) => {
+                        field(&ADDRESS_FIELDS[2], FieldValue::Ipv4(ip.octets()), 4, 4)
+                    }
+                    (2, core::net::IpAddr::V6(ip)) => {
+                        field(&ADDRESS_FIELDS[3], FieldValue::Ipv6(ip.octets()), 4, 16)
+                    }
                     _ => None,
                 }
             }
             Layout::ErrorCode => {
                 if v.len() < 4 {
-                    return if i == 0 { bad("ERROR-CODE shorter than 4 bytes") } else { None };
+                    return if i == 0 {
+                        bad("ERROR-CODE shorter than 4 bytes")
+                    } else {
+                        None
+                    };
                 }
                 let class = v[2] & 0x07;
                 let number = v[3];
                 match i {
                     0 => field(&ERROR_CODE_FIELDS[0], FieldValue::Uint(class as u64), 2, 1),
                     1 => field(&ERROR_CODE_FIELDS[1], FieldValue::Uint(number as u64), 3, 1),
-                    2 => field(&ERROR_CODE_FIELDS[2], FieldValue::Uint(class as u64 * 100 + number as u64), 2, 2),
-                    3 => field(&ERROR_CODE_FIELDS[3], FieldValue::Str(utf8_lossless(&v[4..])), 4, v.len() - 4),
+                    2 => field(
+                        &ERROR_CODE_FIELDS[2],
+                        FieldValue::Uint(class as u64 * 100 + number as u64),
+                        2,
+                        2,
+                    ),
+                    3 => field(
+                        &ERROR_CODE_FIELDS[3],
+                        FieldValue::Str(utf8_lossless(&v[4..])),
+                        4,
+                        v.len() - 4,
+                    ),
                     _ => None,
                 }
             }
@@ -256,19 +314,28 @@ impl<'a> Iterator for Fields<'a> {
                 _ => None,
             },
             Layout::U16List(f) => {
-                if i == 0 && v.len() % 2 != 0 {
+                if i == 0 && !v.len().is_multiple_of(2) {
                     return bad("list of 16-bit values with odd length");
                 }
                 let at = i * 2;
                 if at + 2 > v.len() {
                     return None;
                 }
-                field(f, FieldValue::Uint(u16::from_be_bytes([v[at], v[at + 1]]) as u64), at, 2)
+                field(
+                    f,
+                    FieldValue::Uint(u16::from_be_bytes([v[at], v[at + 1]]) as u64),
+                    at,
+                    2,
+                )
             }
             Layout::Struct(parts) => {
                 let p = parts.get(i)?;
                 let start = p.offset as usize;
-                let end = if p.len == 0 { v.len() } else { start + p.len as usize };
+                let end = if p.len == 0 {
+                    v.len()
+                } else {
+                    start + p.len as usize
+                };
                 if end > v.len() || start > end {
                     self.index = usize::MAX / 2;
                     return bad("value shorter than its layout");
@@ -277,27 +344,50 @@ impl<'a> Iterator for Fields<'a> {
                 let value = match p.field.kind {
                     registry::FieldKind::Str => match core::str::from_utf8(bytes) {
                         Ok(s) => FieldValue::Str(s),
-                        Err(_) => return bad("text is not valid UTF-8"),
+                        Err(_) => {
+                            self.index = usize::MAX / 2;
+                            return bad("text is not valid UTF-8");
+                        }
                     },
                     registry::FieldKind::Bytes => FieldValue::Bytes(bytes),
-                    registry::FieldKind::Ipv4 if bytes.len() == 4 => FieldValue::Ipv4(bytes.try_into().unwrap()),
-                    registry::FieldKind::Ipv6 if bytes.len() == 16 => FieldValue::Ipv6(bytes.try_into().unwrap()),
-                    registry::FieldKind::Bool => FieldValue::Bool(read_uint(bytes).unwrap_or(0) != 0),
+                    registry::FieldKind::Ipv4 if bytes.len() == 4 => {
+                        FieldValue::Ipv4(bytes.try_into().unwrap())
+                    }
+                    registry::FieldKind::Ipv6 if bytes.len() == 16 => {
+                        FieldValue::Ipv6(bytes.try_into().unwrap())
+                    }
+                    registry::FieldKind::Bool => match read_uint(bytes) {
+                        Some(n) => FieldValue::Bool(p.apply_mask(n) != 0),
+                        None => return bad("flag of unexpected length"),
+                    },
                     _ => match read_uint(bytes) {
-                        Some(n) => FieldValue::Uint(n),
+                        Some(n) => FieldValue::Uint(p.apply_mask(n)),
                         None => return bad("number of unexpected length"),
                     },
                 };
                 field(&p.field, value, start, end - start)
             }
             Layout::Fingerprint => match (i, a.as_u32()) {
-                (0, Some(n)) => field(&registry::FINGERPRINT_FIELDS[0], FieldValue::Uint(n as u64), 0, 4),
+                (0, Some(n)) => field(
+                    &registry::FINGERPRINT_FIELDS[0],
+                    FieldValue::Uint(n as u64),
+                    0,
+                    4,
+                ),
                 (0, None) => bad("FINGERPRINT is not 4 bytes"),
                 _ => None,
             },
             Layout::Integrity => match i {
-                0 if v.len() == 20 || v.len() == 32 => field(&registry::INTEGRITY_FIELDS[0], FieldValue::Bytes(v), 0, v.len()),
-                0 => bad("MESSAGE-INTEGRITY is neither 20 nor 32 bytes"),
+                // HMAC-SHA1 is 20 bytes; MESSAGE-INTEGRITY-SHA256 may be truncated to
+                // 16, 20, 24 or 28 bytes (RFC 8489 §14.6); [MS-TURN] MS-Version 3+
+                // sends a 32-byte HMAC-SHA256 in 0x0008.
+                0 if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) => field(
+                    &registry::INTEGRITY_FIELDS[0],
+                    FieldValue::Bytes(v),
+                    0,
+                    v.len(),
+                ),
+                0 => bad("MESSAGE-INTEGRITY is not a 16..=32-byte HMAC"),
                 _ => None,
             },
         }
@@ -324,7 +414,12 @@ pub struct Attributes<'a> {
 impl<'a> Attributes<'a> {
     /// Iterate over the attributes of `msg` (a whole message, header included).
     pub fn new(msg: &'a [u8], dialect: Dialect) -> Self {
-        Attributes { msg, pos: HEADER_LEN, dialect, done: msg.len() < HEADER_LEN }
+        Attributes {
+            msg,
+            pos: HEADER_LEN,
+            dialect,
+            done: msg.len() < HEADER_LEN,
+        }
     }
 }
 
@@ -338,14 +433,22 @@ impl<'a> Iterator for Attributes<'a> {
         let rest = &self.msg[self.pos..];
         if rest.len() < 4 {
             self.done = true;
-            return Some(Err(Error::AttributeTruncated { offset: self.pos, available: rest.len() }));
+            return Some(Err(Error::AttributeTruncated {
+                offset: self.pos,
+                available: rest.len(),
+            }));
         }
         let code = u16::from_be_bytes([rest[0], rest[1]]);
         let length = u16::from_be_bytes([rest[2], rest[3]]);
         let len = length as usize;
         if 4 + len > rest.len() {
             self.done = true;
-            return Some(Err(Error::AttributeOverrun { offset: self.pos, code, declared: length, available: rest.len() - 4 }));
+            return Some(Err(Error::AttributeOverrun {
+                offset: self.pos,
+                code,
+                declared: length,
+                available: rest.len() - 4,
+            }));
         }
         let header: &[u8; HEADER_LEN] = self.msg[..HEADER_LEN].try_into().ok()?;
         let attr = Attribute {
@@ -362,7 +465,10 @@ impl<'a> Iterator for Attributes<'a> {
             // The last attribute lacks its padding: report it, but still yield the value.
             self.done = true;
             self.pos = self.msg.len();
-            return Some(Err(Error::BadPadding { offset: attr.offset, code }));
+            return Some(Err(Error::BadPadding {
+                offset: attr.offset,
+                code,
+            }));
         }
         self.pos += padded;
         Some(Ok(attr))

@@ -154,7 +154,11 @@ pub const fn split_type(t: u16) -> (u16, Class) {
 /// Join a method and class into a 14-bit RFC 5389 message type.
 pub const fn join_type(method: u16, class: Class) -> u16 {
     let c = class.bits() as u16;
-    (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2) | ((c & 1) << 4) | ((c & 2) << 7)
+    (method & 0x000F)
+        | ((method & 0x0070) << 1)
+        | ((method & 0x0F80) << 2)
+        | ((c & 1) << 4)
+        | ((c & 2) << 7)
 }
 
 /// A checked read-only view of one STUN message.
@@ -174,14 +178,20 @@ impl<T: AsRef<[u8]>> Message<T> {
     pub fn new_checked(buffer: T) -> Result<Self, Error> {
         let b = buffer.as_ref();
         if b.len() < HEADER_LEN {
-            return Err(Error::Truncated { needed: HEADER_LEN, available: b.len() });
+            return Err(Error::Truncated {
+                needed: HEADER_LEN,
+                available: b.len(),
+            });
         }
         if b[0] & 0xC0 != 0 {
             return Err(Error::NotStun);
         }
         let len = u16::from_be_bytes([b[2], b[3]]) as usize;
         if b.len() < HEADER_LEN + len {
-            return Err(Error::Truncated { needed: HEADER_LEN + len, available: b.len() });
+            return Err(Error::Truncated {
+                needed: HEADER_LEN + len,
+                available: b.len(),
+            });
         }
         let dialect = detect_dialect(b);
         Ok(Message { buffer, dialect })
@@ -260,6 +270,25 @@ impl<T: AsRef<[u8]>> Message<T> {
     pub fn attributes(&self) -> Attributes<'_> {
         Attributes::new(self.bytes(), self.dialect)
     }
+
+    /// The same view over a borrowed slice (cheap: no re-check).
+    pub fn as_slice(&self) -> Message<&[u8]> {
+        Message {
+            buffer: self.buffer.as_ref(),
+            dialect: self.dialect,
+        }
+    }
+
+    /// The one-line summary (Info column / log line) of this message; see
+    /// [`crate::summary`].
+    pub fn summary(&self) -> crate::summary::Summary<'_> {
+        crate::summary::Summary::new(self)
+    }
+
+    /// Write the one-line summary into any [`core::fmt::Write`] without allocating.
+    pub fn write_summary<W: core::fmt::Write + ?Sized>(&self, w: &mut W) -> core::fmt::Result {
+        crate::summary::write_summary(self, w)
+    }
 }
 
 /// Guess the dialect from a buffer that starts with a STUN header.
@@ -302,6 +331,9 @@ mod tests {
         let mut b = [0u8; 24];
         b[1] = 1;
         b[3] = 8;
-        assert!(matches!(Message::new_checked(&b[..]), Err(Error::Truncated { .. })));
+        assert!(matches!(
+            Message::new_checked(&b[..]),
+            Err(Error::Truncated { .. })
+        ));
     }
 }

@@ -63,7 +63,14 @@ pub struct FieldDesc {
 impl FieldDesc {
     /// A field with no unit and no value names.
     pub const fn new(key: &'static str, label: &'static str, kind: FieldKind, base: Base) -> Self {
-        FieldDesc { key, label, kind, base, unit: "", values: &[] }
+        FieldDesc {
+            key,
+            label,
+            kind,
+            base,
+            unit: "",
+            values: &[],
+        }
     }
     /// Same field with a unit.
     pub const fn unit(mut self, unit: &'static str) -> Self {
@@ -90,6 +97,20 @@ pub struct Part {
     pub offset: u16,
     /// Length in bytes; 0 means "to the end of the value".
     pub len: u16,
+    /// Bit mask applied to the big-endian number read from `len` bytes (0 = all bits);
+    /// the masked value is shifted right so that the mask's lowest bit becomes bit 0.
+    pub mask: u32,
+}
+
+impl Part {
+    /// Apply [`Part::mask`] to a number read from this part's bytes.
+    pub const fn apply_mask(&self, raw: u64) -> u64 {
+        if self.mask == 0 {
+            raw
+        } else {
+            (raw & self.mask as u64) >> self.mask.trailing_zeros()
+        }
+    }
 }
 
 /// How an attribute value is laid out and decoded.
@@ -120,7 +141,13 @@ pub enum Layout {
 }
 
 /// Checksum-status values, as Wireshark's `proto_checksum_vals`.
-pub const CHECKSUM_STATUS: &[(u32, &str)] = &[(0, "Bad"), (1, "Good"), (2, "Unverified"), (3, "Not present"), (4, "Illegal")];
+pub const CHECKSUM_STATUS: &[(u32, &str)] = &[
+    (0, "Bad"),
+    (1, "Good"),
+    (2, "Unverified"),
+    (3, "Not present"),
+    (4, "Illegal"),
+];
 
 /// Address family values (RFC 8489 §14.1).
 pub const FAMILY_VALUES: &[(u32, &str)] = &[(1, "IPv4"), (2, "IPv6")];
@@ -196,15 +223,23 @@ pub struct AttrDesc {
 pub struct Dialects(u8);
 
 impl Dialects {
-    /// RFC 5389/8489 and RFC 3489 (and MS-TURN unless it redefines the code).
+    /// Every dialect: RFC 5389/8489, RFC 3489 and legacy MS-TURN.
     pub const ALL: Dialects = Dialects(0b111);
-    /// Only the standard dialects.
+    /// The standard dialects only (RFC 5389/8489 and RFC 3489).
     pub const STANDARD: Dialects = Dialects(0b011);
+    /// Only RFC 5389/8489.
+    pub const RFC5389: Dialects = Dialects(0b001);
+    /// Only RFC 3489 "classic".
+    pub const RFC3489: Dialects = Dialects(0b010);
     /// Only legacy MS-TURN.
     pub const MS_TURN: Dialects = Dialects(0b100);
     /// Whether `d` is in the set.
     pub const fn contains(self, d: Dialect) -> bool {
         self.0 & (1 << (d.code() - 1)) != 0
+    }
+    /// Whether the two sets share a dialect.
+    pub const fn intersects(self, other: Dialects) -> bool {
+        self.0 & other.0 != 0
     }
 }
 
@@ -224,24 +259,78 @@ pub struct MethodDesc {
     pub spec: &'static str,
 }
 
-/// Methods of RFC 5389/8489 and its extensions (used by RFC 5389 and RFC 3489 dialects).
+/// Methods of RFC 5389/8489 and its extensions (used by RFC 5389 and RFC 3489
+/// dialects), as in the IANA "STUN Methods" registry.
 pub const METHODS: &[MethodDesc] = &[
-    MethodDesc { code: 0x001, name: "Binding", spec: "RFC 8489 §18.2" },
-    MethodDesc { code: 0x002, name: "SharedSecret", spec: "RFC 3489 §11.1" },
-    MethodDesc { code: 0x003, name: "Allocate", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x004, name: "Refresh", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x006, name: "Send", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x007, name: "Data", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x008, name: "CreatePermission", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x009, name: "ChannelBind", spec: "RFC 8656 §17" },
-    MethodDesc { code: 0x00a, name: "Connect", spec: "RFC 6062 §6.1" },
-    MethodDesc { code: 0x00b, name: "ConnectionBind", spec: "RFC 6062 §6.1" },
-    MethodDesc { code: 0x00c, name: "ConnectionAttempt", spec: "RFC 6062 §6.1" },
-    MethodDesc { code: 0x080, name: "GooglePing", spec: "Google (libjingle) GOOG-PING" },
+    MethodDesc {
+        code: 0x001,
+        name: "Binding",
+        spec: "RFC 8489 §18.2",
+    },
+    MethodDesc {
+        code: 0x002,
+        name: "SharedSecret",
+        spec: "RFC 3489 §11.1 (reserved since RFC 5389)",
+    },
+    MethodDesc {
+        code: 0x003,
+        name: "Allocate",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x004,
+        name: "Refresh",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x006,
+        name: "Send",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x007,
+        name: "Data",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x008,
+        name: "CreatePermission",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x009,
+        name: "ChannelBind",
+        spec: "RFC 8656 §17",
+    },
+    MethodDesc {
+        code: 0x00a,
+        name: "Connect",
+        spec: "RFC 6062 §6.1",
+    },
+    MethodDesc {
+        code: 0x00b,
+        name: "ConnectionBind",
+        spec: "RFC 6062 §6.1",
+    },
+    MethodDesc {
+        code: 0x00c,
+        name: "ConnectionAttempt",
+        spec: "RFC 6062 §6.1",
+    },
+    MethodDesc {
+        code: 0x080,
+        name: "GooglePing",
+        spec: "IANA STUN Methods: GOOG-PING (Expert Review)",
+    },
 ];
 
 /// Legacy [MS-TURN] message types (§2.2.1): these do not follow RFC 5389's bit layout.
 /// Each entry is (message type, method, class).
+///
+/// §2.2.1 lists Allocate (0x0003/0x0103/0x0113), Send request (0x0004), Data
+/// Indication (0x0115) and Set Active Destination (0x0006/0x0106/0x0116). Binding
+/// (0x0001/0x0101/0x0111) is not in that list but is the draft-STUN-02 Binding the
+/// header is taken from; it is kept so keep-alives in captures are named.
 pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
     (0x0001, MS_BINDING, Class::Request),
     (0x0101, MS_BINDING, Class::SuccessResponse),
@@ -256,17 +345,42 @@ pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
     (0x0116, MS_SET_ACTIVE_DESTINATION, Class::ErrorResponse),
 ];
 
-const MS_BINDING: MethodDesc = MethodDesc { code: 0x001, name: "Binding", spec: "[MS-TURN] §2.2.1" };
-const MS_ALLOCATE: MethodDesc = MethodDesc { code: 0x003, name: "Allocate", spec: "[MS-TURN] §2.2.1" };
-const MS_SEND: MethodDesc = MethodDesc { code: 0x004, name: "Send", spec: "[MS-TURN] §2.2.1" };
-const MS_DATA: MethodDesc = MethodDesc { code: 0x005, name: "Data", spec: "[MS-TURN] §2.2.1" };
-const MS_SET_ACTIVE_DESTINATION: MethodDesc =
-    MethodDesc { code: 0x006, name: "Set Active Destination", spec: "[MS-TURN] §2.2.1" };
+const MS_BINDING: MethodDesc = MethodDesc {
+    code: 0x001,
+    name: "Binding",
+    spec: "draft-ietf-behave-rfc3489bis-02 §10.1",
+};
+const MS_ALLOCATE: MethodDesc = MethodDesc {
+    code: 0x003,
+    name: "Allocate",
+    spec: "[MS-TURN] §2.2.1",
+};
+const MS_SEND: MethodDesc = MethodDesc {
+    code: 0x004,
+    name: "Send",
+    spec: "[MS-TURN] §2.2.1",
+};
+const MS_DATA: MethodDesc = MethodDesc {
+    code: 0x005,
+    name: "Data",
+    spec: "[MS-TURN] §2.2.1",
+};
+const MS_SET_ACTIVE_DESTINATION: MethodDesc = MethodDesc {
+    code: 0x006,
+    name: "Set Active Destination",
+    spec: "[MS-TURN] §2.2.1",
+};
 
 /// Placeholder for a method code no table knows.
-pub const UNKNOWN_METHOD: MethodDesc = MethodDesc { code: 0xFFFF, name: "Unknown", spec: "" };
+pub const UNKNOWN_METHOD: MethodDesc = MethodDesc {
+    code: 0xFFFF,
+    name: "Unknown",
+    spec: "",
+};
 
 /// Method and class of a message type in a dialect.
+///
+/// Legacy MS-TURN types not in [`MS_TURN_TYPES`] fall back to the RFC 5389 split.
 pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc, Class) {
     if dialect == Dialect::MsTurn {
         if let Some((_, m, c)) = MS_TURN_TYPES.iter().find(|(t, _, _)| *t == msg_type) {
@@ -284,17 +398,44 @@ pub fn method(code: u16) -> Option<&'static MethodDesc> {
 
 /// The attribute descriptor for `code` in `dialect`, if any table knows it.
 pub fn attribute(dialect: Dialect, code: u16) -> Option<&'static AttrDesc> {
-    ATTRIBUTES.iter().find(|a| a.code == code && a.dialects.contains(dialect))
+    ATTRIBUTES
+        .iter()
+        .find(|a| a.code == code && a.dialects.contains(dialect))
 }
 
-/// Error code reason names (RFC 8489 §14.8, RFC 8656 §18, RFC 6062 §6.3, [MS-TURN]).
+/// The attribute descriptor with this key (the first one; all descriptors sharing a
+/// key share its layout).
+pub fn attribute_by_key(key: &str) -> Option<&'static AttrDesc> {
+    ATTRIBUTES.iter().find(|a| a.key == key)
+}
+
+/// Name of an error code (class×100+number).
+pub fn error_name(code: u16) -> Option<&'static str> {
+    ERROR_CODES
+        .iter()
+        .find(|(c, _)| *c == code as u32)
+        .map(|(_, n)| *n)
+}
+
+/// Error code reason names (IANA "STUN Error Codes": RFC 8489 §14.8, RFC 8656 §19,
+/// RFC 6062 §6.3, RFC 8016 §3.1, RFC 8445 §7.3.1.1; legacy codes from RFC 3489 §11.2.9
+/// and [MS-TURN] §2.2.2.4; 274/275 from [MS-ICE2BWM]).
 pub const ERROR_CODES: &[(u32, &str)] = &[
+    (274, "Disable Candidate"),
+    (275, "Disable Candidate Pair"),
     (300, "Try Alternate"),
     (400, "Bad Request"),
     (401, "Unauthorized"),
     (403, "Forbidden"),
     (405, "Mobility Forbidden"),
     (420, "Unknown Attribute"),
+    (430, "Stale Credentials"),
+    (431, "Integrity Check Failure"),
+    (432, "Missing Username"),
+    (433, "Use TLS"),
+    (434, "Missing Realm"),
+    (435, "Missing Nonce"),
+    (436, "Unknown User"),
     (437, "Allocation Mismatch"),
     (438, "Stale Nonce"),
     (440, "Address Family not Supported"),
@@ -307,10 +448,17 @@ pub const ERROR_CODES: &[(u32, &str)] = &[
     (487, "Role Conflict"),
     (500, "Server Error"),
     (508, "Insufficient Capacity"),
+    (600, "Global Failure"),
 ];
 
 const fn num(key: &'static str, label: &'static str, kind: FieldKind) -> FieldDesc {
     FieldDesc::new(key, label, kind, Base::Dec)
+}
+const fn hex(key: &'static str, label: &'static str, kind: FieldKind) -> FieldDesc {
+    FieldDesc::new(key, label, kind, Base::Hex)
+}
+const fn flag(key: &'static str, label: &'static str) -> FieldDesc {
+    FieldDesc::new(key, label, FieldKind::Bool, Base::None)
 }
 const fn text(label: &'static str) -> FieldDesc {
     FieldDesc::new("", label, FieldKind::Str, Base::None)
@@ -318,61 +466,567 @@ const fn text(label: &'static str) -> FieldDesc {
 const fn opaque(label: &'static str) -> FieldDesc {
     FieldDesc::new("", label, FieldKind::Bytes, Base::None)
 }
+const fn bytes(key: &'static str, label: &'static str) -> FieldDesc {
+    FieldDesc::new(key, label, FieldKind::Bytes, Base::None)
+}
 const fn part(field: FieldDesc, offset: u16, len: u16) -> Part {
-    Part { field, offset, len }
+    Part {
+        field,
+        offset,
+        len,
+        mask: 0,
+    }
+}
+const fn bits(field: FieldDesc, offset: u16, len: u16, mask: u32) -> Part {
+    Part {
+        field,
+        offset,
+        len,
+        mask,
+    }
 }
 
 const A: Dialects = Dialects::ALL;
 const S: Dialects = Dialects::STANDARD;
 const M: Dialects = Dialects::MS_TURN;
+const C: Dialects = Dialects::RFC3489;
 
 macro_rules! attr {
     ($code:expr, $name:expr, $key:expr, $layout:expr, $spec:expr, $d:expr) => {
-        AttrDesc { code: $code, name: $name, key: $key, layout: $layout, spec: $spec, dialects: $d }
+        AttrDesc {
+            code: $code,
+            name: $name,
+            key: $key,
+            layout: $layout,
+            spec: $spec,
+            dialects: $d,
+        }
     };
 }
 
 /// Transport protocol values for REQUESTED-TRANSPORT (IANA protocol numbers).
 pub const TRANSPORT_VALUES: &[(u32, &str)] = &[(6, "TCP"), (17, "UDP")];
 
+/// [MS-TURN] §2.2.2.17 MS-Version values.
+pub const MS_VERSION_VALUES: &[(u32, &str)] = &[
+    (1, "ICE ([MS-ICE])"),
+    (2, "ICE 2.0 ([MS-ICE2])"),
+    (3, "ICE 2.0 with SHA-256 integrity"),
+    (4, "ICE 2.0 with SHA-256 integrity and IPv6"),
+    (5, "Multiplexed TURN over UDP"),
+    (6, "Multiplexed TURN over UDP and TCP"),
+];
+
+/// [MS-TURN] §2.2.2.22 MS-Service Quality stream types.
+pub const MS_STREAM_TYPE_VALUES: &[(u32, &str)] = &[
+    (1, "Audio"),
+    (2, "Video"),
+    (3, "Supplemental Video"),
+    (4, "Data"),
+];
+
+/// [MS-TURN] §2.2.2.22 MS-Service Quality service qualities.
+pub const MS_SERVICE_QUALITY_VALUES: &[(u32, &str)] =
+    &[(0, "Best effort delivery"), (1, "Reliable delivery")];
+
+/// [MS-TURNBWM] §2.2.1 Bandwidth Admission Control Message types.
+pub const MS_BWM_MESSAGE_TYPE_VALUES: &[(u32, &str)] = &[
+    (0, "Reservation Check"),
+    (1, "Reservation Commit"),
+    (2, "Reservation Update"),
+];
+
+/// [MS-TURNBWM] §2.2.14 Location Profile locations.
+pub const MS_LOCATION_VALUES: &[(u32, &str)] = &[(0, "Unknown"), (1, "Internet"), (2, "Intranet")];
+
+/// [MS-TURNBWM] §2.2.14 Location Profile federation values.
+pub const MS_FEDERATION_VALUES: &[(u32, &str)] = &[
+    (0, "No Federation"),
+    (1, "Enterprise Federation"),
+    (2, "Public Cloud Federation"),
+];
+
+/// Password algorithms (RFC 8489 §18.5, IANA "STUN Password Algorithms").
+pub const PASSWORD_ALGORITHM_VALUES: &[(u32, &str)] =
+    &[(0, "Reserved"), (1, "MD5"), (2, "SHA-256")];
+
+/// Google network cost values (WebRTC `rtc_base/network_constants.h`).
+pub const GOOG_NETWORK_COST_VALUES: &[(u32, &str)] = &[
+    (0, "Min"),
+    (10, "Low"),
+    (50, "Unknown"),
+    (250, "Cellular 5G"),
+    (500, "Cellular 4G"),
+    (900, "Cellular"),
+    (910, "Cellular 3G"),
+    (980, "Cellular 2G"),
+    (999, "Max"),
+];
+
+/// ECN-CHECK-STUN ECF values (RFC 6679 §7.2.2).
+pub const ECF_VALUES: &[(u32, &str)] = &[(0, "Not-ECT"), (1, "ECT(1)"), (2, "ECT(0)"), (3, "CE")];
+
 const REQUESTED_TRANSPORT: &[Part] = &[part(
     FieldDesc::new("", "Protocol", FieldKind::U8, Base::Dec).values(TRANSPORT_VALUES),
     0,
     1,
 )];
+const CHANNEL_NUMBER: &[Part] = &[part(hex("", "Channel Number", FieldKind::U16), 0, 2)];
+const ADDRESS_FAMILY: &[Part] = &[part(
+    FieldDesc::new("", "Family", FieldKind::U8, Base::Hex).values(FAMILY_VALUES),
+    0,
+    1,
+)];
+const EVEN_PORT: &[Part] = &[bits(
+    flag("reserve_next", "Reserve next port (R)"),
+    0,
+    1,
+    0x80,
+)];
+const CHANGE_REQUEST: &[Part] = &[
+    bits(flag("change_ip", "Change IP (A)"), 0, 4, 0x4),
+    bits(flag("change_port", "Change Port (B)"), 0, 4, 0x2),
+];
+const RESPONSE_PORT: &[Part] = &[part(num("", "Port", FieldKind::U16), 0, 2)];
+const ADDRESS_ERROR_CODE: &[Part] = &[
+    part(
+        FieldDesc::new("family", "Family", FieldKind::U8, Base::Hex).values(FAMILY_VALUES),
+        0,
+        1,
+    ),
+    bits(num("class", "Error Class", FieldKind::U8), 2, 1, 0x07),
+    part(num("number", "Error Number", FieldKind::U8), 3, 1),
+    part(
+        FieldDesc::new("reason", "Reason Phrase", FieldKind::Str, Base::None),
+        4,
+        0,
+    ),
+];
+const ICMP: &[Part] = &[
+    part(num("type", "ICMP Type", FieldKind::U8), 2, 1),
+    part(num("code", "ICMP Code", FieldKind::U8), 3, 1),
+    part(hex("error_data", "Error Data", FieldKind::U32), 4, 4),
+];
+const PASSWORD_ALGORITHM: &[Part] = &[
+    part(
+        num("algorithm", "Algorithm", FieldKind::U16).values(PASSWORD_ALGORITHM_VALUES),
+        0,
+        2,
+    ),
+    part(
+        num("parameters_length", "Parameters Length", FieldKind::U16),
+        2,
+        2,
+    ),
+    part(bytes("parameters", "Parameters"), 4, 0),
+];
+const TRANSACTION_TRANSMIT_COUNTER: &[Part] = &[
+    part(num("request", "Requests sent", FieldKind::U8), 2, 1),
+    part(num("response", "Responses sent", FieldKind::U8), 3, 1),
+];
+const ECN_CHECK: &[Part] = &[
+    bits(
+        num("ecf", "ECN Field (ECF)", FieldKind::U8).values(ECF_VALUES),
+        0,
+        4,
+        0x6,
+    ),
+    bits(flag("valid", "Valid (V)"), 0, 4, 0x1),
+];
 const MS_SEQUENCE_NUMBER: &[Part] = &[
-    part(FieldDesc::new("connection_id", "Connection ID", FieldKind::Bytes, Base::None), 0, 20),
+    part(bytes("connection_id", "Connection ID"), 0, 20),
     part(num("sequence", "Sequence Number", FieldKind::U32), 20, 4),
 ];
+const MS_SERVICE_QUALITY: &[Part] = &[
+    part(
+        num("stream_type", "Stream Type", FieldKind::U16).values(MS_STREAM_TYPE_VALUES),
+        0,
+        2,
+    ),
+    part(
+        num("service_quality", "Service Quality", FieldKind::U16).values(MS_SERVICE_QUALITY_VALUES),
+        2,
+        2,
+    ),
+];
+const MS_BWM_ADMISSION: &[Part] = &[part(
+    num("message_type", "Message Type", FieldKind::U16).values(MS_BWM_MESSAGE_TYPE_VALUES),
+    2,
+    2,
+)];
+const MS_BWM_AMOUNT: &[Part] = &[
+    part(
+        num("max_send", "Maximum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        0,
+        4,
+    ),
+    part(
+        num("min_send", "Minimum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        4,
+        4,
+    ),
+    part(
+        num("max_receive", "Maximum Receive Bandwidth", FieldKind::U32).unit("kbps"),
+        8,
+        4,
+    ),
+    part(
+        num("min_receive", "Minimum Receive Bandwidth", FieldKind::U32).unit("kbps"),
+        12,
+        4,
+    ),
+];
+const MS_SITE_RESPONSE: &[Part] = &[
+    bits(flag("valid", "Valid (V)"), 0, 4, 0x8000_0000),
+    bits(
+        flag("pstn_failover", "PSTN Failover (F)"),
+        0,
+        4,
+        0x4000_0000,
+    ),
+    part(
+        num("max_send", "Maximum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        4,
+        4,
+    ),
+    part(
+        num("max_receive", "Maximum Receive Bandwidth", FieldKind::U32).unit("kbps"),
+        8,
+        4,
+    ),
+];
+const MS_RELAY_SITE_RESPONSE: &[Part] = &[
+    bits(flag("valid", "Valid (V)"), 0, 4, 0x8000_0000),
+    part(
+        num("max_send", "Maximum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        4,
+        4,
+    ),
+    part(
+        num("max_receive", "Maximum Receive Bandwidth", FieldKind::U32).unit("kbps"),
+        8,
+        4,
+    ),
+];
+const MS_LOCATION_PROFILE: &[Part] = &[
+    part(
+        num("peer_location", "Peer Location", FieldKind::U8).values(MS_LOCATION_VALUES),
+        0,
+        1,
+    ),
+    part(
+        num("self_location", "Self Location", FieldKind::U8).values(MS_LOCATION_VALUES),
+        1,
+        1,
+    ),
+    part(
+        num("federation", "Federation", FieldKind::U8).values(MS_FEDERATION_VALUES),
+        2,
+        1,
+    ),
+];
+const GOOG_NETWORK_INFO: &[Part] = &[
+    part(num("network_id", "Network ID", FieldKind::U16), 0, 2),
+    part(
+        num("network_cost", "Network Cost", FieldKind::U16).values(GOOG_NETWORK_COST_VALUES),
+        2,
+        2,
+    ),
+];
 
-/// Every attribute msstun knows. Keys may repeat across dialects only with the same layout.
+/// Every attribute msstun knows. A key may repeat (across codes or dialects) only with
+/// an identical layout; a code may repeat only for disjoint dialect sets.
+///
+/// Decisions on points the specifications leave open:
+///
+/// * **XOR key.** Every XOR address (RFC 8489 §14.2, [MS-TURN] §2.2.2.16,
+///   [MS-TURNBWM] §2.2.4–§2.2.7) is XORed with header bytes 4..20: in RFC 5389 that is
+///   the magic cookie then the transaction id; in legacy MS-TURN [MS-TURN] §2.2.2.16
+///   says X-Port is the port XOR "the most significant 16 bits of the Transaction ID"
+///   and X-IP Address the address XOR its most significant 32 (IPv4) bits, i.e. the
+///   same bytes 4..20 of the 128-bit-transaction-id header, not the constant cookie.
+/// * **[MS-TURN] REMOTE-ADDRESS (0x0012) and DESTINATION-ADDRESS (0x0011)** are plain
+///   addresses: §2.2.2.10 draws Destination Address as Reserved/Family/Port/IP Address
+///   (no X-), taken from draft-ietf-behave-turn-08 §9.2.5, where REMOTE-ADDRESS (§9.2.6)
+///   has the same unXORed layout; XOR-PEER-ADDRESS only replaced it in later drafts.
+///   In the standard dialects 0x0012 is XOR-PEER-ADDRESS.
+/// * **BANDWIDTH (0x0010)** exists only in [MS-TURN] (§2.2.2.9, peak bandwidth in
+///   kbps); RFC 5766 reserved the code, so standard dialects keep it raw.
+/// * **CANDIDATE-IDENTIFIER (0x8054)** is the candidate foundation, text ([MS-ICE2]
+///   §2.2.2.3); IMPLEMENTATION-VERSION (0x8070) a 32-bit number ([MS-ICE2] §2.2.2.4).
+/// * Google's attributes follow WebRTC's `api/transport/stun.h` (no RFC); Cisco's
+///   0xC000–0xC002 are undocumented and stay raw.
+#[rustfmt::skip]
 pub static ATTRIBUTES: &[AttrDesc] = &[
-    attr!(0x0001, "MAPPED-ADDRESS", "mapped_address", Layout::Address, "RFC 8489 §14.1", A),
-    attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3", A),
-    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5", A),
-    attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8", A),
-    attr!(0x000C, "CHANNEL-NUMBER", "channel_number", Layout::Struct(&[part(FieldDesc::new("", "Channel Number", FieldKind::U16, Base::Hex), 0, 2)]), "RFC 8656 §18.1", S),
-    attr!(0x000D, "LIFETIME", "lifetime", Layout::Number(num("", "Lifetime", FieldKind::U32).unit("s")), "RFC 8656 §18.2", A),
-    attr!(0x000F, "MAGIC-COOKIE", "magic_cookie", Layout::Number(FieldDesc::new("", "Magic Cookie", FieldKind::U32, Base::Hex)), "[MS-TURN] §2.2.2.7", M),
-    attr!(0x0012, "XOR-PEER-ADDRESS", "xor_peer_address", Layout::XorAddress, "RFC 8656 §18.3", S),
-    attr!(0x0013, "DATA", "data", Layout::Opaque(opaque("Data")), "RFC 8656 §18.4", A),
+    // --- RFC 8489 / RFC 5389 (and RFC 3489, draft-STUN-02 for MS-TURN) ---
+    attr!(0x0001, "MAPPED-ADDRESS", "mapped_address", Layout::Address, "RFC 8489 §14.1; [MS-TURN] §2.2.2.1", A),
+    attr!(0x0002, "RESPONSE-ADDRESS", "response_address", Layout::Address, "RFC 3489 §11.2.2", C),
+    attr!(0x0003, "CHANGE-REQUEST", "change_request", Layout::Struct(CHANGE_REQUEST), "RFC 5780 §7.2; RFC 3489 §11.2.4", S),
+    attr!(0x0004, "SOURCE-ADDRESS", "source_address", Layout::Address, "RFC 3489 §11.2.5", C),
+    attr!(0x0005, "CHANGED-ADDRESS", "changed_address", Layout::Address, "RFC 3489 §11.2.3", C),
+    attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3; [MS-TURN] §2.2.2.2", A),
+    attr!(0x0007, "PASSWORD", "password", Layout::Opaque(opaque("Password")), "RFC 3489 §11.2.7", C),
+    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3", A),
+    attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A),
+    attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A),
+    attr!(0x000B, "REFLECTED-FROM", "reflected_from", Layout::Address, "RFC 3489 §11.2.11", C),
     attr!(0x0014, "REALM", "realm", Layout::Text(text("Realm")), "RFC 8489 §14.9", S),
     attr!(0x0015, "NONCE", "nonce", Layout::Text(text("Nonce")), "RFC 8489 §14.10", S),
-    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.10", M),
-    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.11", M),
-    attr!(0x0016, "XOR-RELAYED-ADDRESS", "xor_relayed_address", Layout::XorAddress, "RFC 8656 §18.5", S),
-    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.7", S),
+    attr!(0x001C, "MESSAGE-INTEGRITY-SHA256", "message_integrity_sha256", Layout::Integrity, "RFC 8489 §14.6", S),
+    attr!(0x001D, "PASSWORD-ALGORITHM", "password_algorithm", Layout::Struct(PASSWORD_ALGORITHM), "RFC 8489 §14.12", S),
+    attr!(0x001E, "USERHASH", "userhash", Layout::Opaque(opaque("Userhash")), "RFC 8489 §14.4", S),
     attr!(0x0020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "RFC 8489 §14.2", S),
+    attr!(0x8002, "PASSWORD-ALGORITHMS", "password_algorithms", Layout::Opaque(opaque("Password Algorithms")), "RFC 8489 §14.11", S),
+    attr!(0x8003, "ALTERNATE-DOMAIN", "alternate_domain", Layout::Text(text("Alternate Domain")), "RFC 8489 §14.16", S),
+    attr!(0x8022, "SOFTWARE", "software", Layout::Text(text("Software")), "RFC 8489 §14.14", A),
+    attr!(0x8023, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "RFC 8489 §14.15", S),
+    attr!(0x8028, "FINGERPRINT", "fingerprint", Layout::Fingerprint, "RFC 8489 §14.7", A),
+    // --- TURN: RFC 8656 (RFC 5766, RFC 6156) ---
+    attr!(0x000C, "CHANNEL-NUMBER", "channel_number", Layout::Struct(CHANNEL_NUMBER), "RFC 8656 §18.1", S),
+    attr!(0x000D, "LIFETIME", "lifetime", Layout::Number(num("", "Lifetime", FieldKind::U32).unit("s")), "RFC 8656 §18.2; [MS-TURN] §2.2.2.6", A),
+    attr!(0x0012, "XOR-PEER-ADDRESS", "xor_peer_address", Layout::XorAddress, "RFC 8656 §18.3", S),
+    attr!(0x0013, "DATA", "data", Layout::Opaque(opaque("Data")), "RFC 8656 §18.4; [MS-TURN] §2.2.2.12", A),
+    attr!(0x0016, "XOR-RELAYED-ADDRESS", "xor_relayed_address", Layout::XorAddress, "RFC 8656 §18.5", S),
+    attr!(0x0017, "REQUESTED-ADDRESS-FAMILY", "requested_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.8 (RFC 6156 §4.1.1); [MS-TURN] §2.2.2.15", A),
+    attr!(0x0018, "EVEN-PORT", "even_port", Layout::Struct(EVEN_PORT), "RFC 8656 §18.6", S),
+    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.7", S),
+    attr!(0x001A, "DONT-FRAGMENT", "dont_fragment", Layout::Flag, "RFC 8656 §18.9", S),
+    attr!(0x0022, "RESERVATION-TOKEN", "reservation_token", Layout::Opaque(opaque("Reservation Token")), "RFC 8656 §18.10", S),
+    attr!(0x8000, "ADDITIONAL-ADDRESS-FAMILY", "additional_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.11", S),
+    attr!(0x8001, "ADDRESS-ERROR-CODE", "address_error_code", Layout::Struct(ADDRESS_ERROR_CODE), "RFC 8656 §18.12", S),
+    attr!(0x8004, "ICMP", "icmp", Layout::Struct(ICMP), "RFC 8656 §18.13", S),
+    // --- RFC 6062 TCP allocations ---
+    attr!(0x002A, "CONNECTION-ID", "connection_id", Layout::Number(hex("", "Connection ID", FieldKind::U32)), "RFC 6062 §6.2.1", S),
+    // --- ICE: RFC 8445 ---
     attr!(0x0024, "PRIORITY", "priority", Layout::Number(num("", "Priority", FieldKind::U32)), "RFC 8445 §16.1", S),
     attr!(0x0025, "USE-CANDIDATE", "use_candidate", Layout::Flag, "RFC 8445 §16.1", S),
-    attr!(0x002A, "CONNECTION-ID", "connection_id", Layout::Number(FieldDesc::new("", "Connection ID", FieldKind::U32, Base::Hex)), "RFC 6062 §6.2.1", S),
-    attr!(0x8020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "[MS-TURN] §2.2.2.15", A),
-    attr!(0x8022, "SOFTWARE", "software", Layout::Text(text("Software")), "RFC 8489 §14.14", A),
-    attr!(0x8028, "FINGERPRINT", "fingerprint", Layout::Fingerprint, "RFC 8489 §14.7", A),
-    attr!(0x8008, "MS-VERSION", "ms_version", Layout::Number(num("", "MS Version", FieldKind::U32)), "[MS-TURN] §2.2.2.16", A),
-    attr!(0x8050, "MS-SEQUENCE-NUMBER", "ms_sequence_number", Layout::Struct(MS_SEQUENCE_NUMBER), "[MS-TURN] §2.2.2.18", A),
-    attr!(0x8054, "CANDIDATE-IDENTIFIER", "ms_candidate_identifier", Layout::Opaque(opaque("Candidate Identifier")), "[MS-ICE2] §2.2.2.3", A),
+    attr!(0x8029, "ICE-CONTROLLED", "ice_controlled", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S),
+    attr!(0x802A, "ICE-CONTROLLING", "ice_controlling", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S),
+    // --- NAT behaviour discovery: RFC 5780 ---
+    attr!(0x0026, "PADDING", "padding", Layout::Opaque(opaque("Padding")), "RFC 5780 §7.6", S),
+    attr!(0x0027, "RESPONSE-PORT", "response_port", Layout::Struct(RESPONSE_PORT), "RFC 5780 §7.5", S),
+    attr!(0x8027, "CACHE-TIMEOUT", "cache_timeout", Layout::Number(num("", "Cache Timeout", FieldKind::U32).unit("s")), "IANA STUN Attributes (RFC 5780)", S),
+    attr!(0x802B, "RESPONSE-ORIGIN", "response_origin", Layout::Address, "RFC 5780 §7.3", S),
+    attr!(0x802C, "OTHER-ADDRESS", "other_address", Layout::Address, "RFC 5780 §7.4", S),
+    // --- Other RFCs ---
+    attr!(0x001B, "ACCESS-TOKEN", "access_token", Layout::Opaque(opaque("Access Token")), "RFC 7635 §6.2", S),
+    attr!(0x802E, "THIRD-PARTY-AUTHORIZATION", "third_party_authorization", Layout::Text(text("Authorization Server")), "RFC 7635 §6.1", S),
+    attr!(0x8030, "MOBILITY-TICKET", "mobility_ticket", Layout::Opaque(opaque("Mobility Ticket")), "RFC 8016 §3.1", S),
+    attr!(0x8025, "TRANSACTION-TRANSMIT-COUNTER", "transaction_transmit_counter", Layout::Struct(TRANSACTION_TRANSMIT_COUNTER), "RFC 7982 §3", S),
+    attr!(0x802D, "ECN-CHECK-STUN", "ecn_check_stun", Layout::Struct(ECN_CHECK), "RFC 6679 §7.2.2", S),
+    // --- Legacy [MS-TURN] only (draft-STUN-02 / draft-TURN-08 numbering) ---
+    attr!(0x000E, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "[MS-TURN] §2.2.2.7", M),
+    attr!(0x000F, "MAGIC-COOKIE", "magic_cookie", Layout::Number(hex("", "Magic Cookie", FieldKind::U32)), "[MS-TURN] §2.2.2.8", M),
+    attr!(0x0010, "BANDWIDTH", "bandwidth", Layout::Number(num("", "Bandwidth", FieldKind::U32).unit("kbps")), "[MS-TURN] §2.2.2.9", M),
+    attr!(0x0011, "DESTINATION-ADDRESS", "destination_address", Layout::Address, "[MS-TURN] §2.2.2.10", M),
+    attr!(0x0012, "REMOTE-ADDRESS", "remote_address", Layout::Address, "[MS-TURN] §2.2.2.11", M),
+    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.13", M),
+    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.14", M),
+    // --- Microsoft, comprehension-optional ([MS-TURN] §2.2.2, [MS-ICE2], [MS-TURNBWM]) ---
+    attr!(0x8008, "MS-VERSION", "ms_version", Layout::Number(num("", "MS Version", FieldKind::U32).values(MS_VERSION_VALUES)), "[MS-TURN] §2.2.2.17", A),
+    attr!(0x8020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "[MS-TURN] §2.2.2.16", A),
+    attr!(0x8032, "MS-ALTERNATE-HOST-NAME", "ms_alternate_host_name", Layout::Text(text("Alternate Host Name")), "[MS-TURN] §2.2.2.18", A),
+    attr!(0x8037, "MS-APP-ID", "ms_app_id", Layout::Opaque(opaque("App ID")), "[MS-TURN] §2.2.2.19", A),
+    attr!(0x8039, "MS-SECURE-TAG", "ms_secure_tag", Layout::Opaque(opaque("Secure Tag")), "[MS-TURN] §2.2.2.20", A),
+    attr!(0x8050, "MS-SEQUENCE-NUMBER", "ms_sequence_number", Layout::Struct(MS_SEQUENCE_NUMBER), "[MS-TURN] §2.2.2.21", A),
+    attr!(0x8054, "CANDIDATE-IDENTIFIER", "ms_candidate_identifier", Layout::Text(text("Candidate Identifier (foundation)")), "[MS-ICE2] §2.2.2.3", A),
+    attr!(0x8055, "MS-SERVICE-QUALITY", "ms_service_quality", Layout::Struct(MS_SERVICE_QUALITY), "[MS-TURN] §2.2.2.22", A),
+    attr!(0x8056, "BANDWIDTH-ADMISSION-CONTROL-MESSAGE", "ms_bandwidth_admission_control", Layout::Struct(MS_BWM_ADMISSION), "[MS-TURNBWM] §2.2.1", A),
+    attr!(0x8057, "BANDWIDTH-RESERVATION-IDENTIFIER", "ms_bandwidth_reservation_id", Layout::Opaque(opaque("Reservation ID")), "[MS-TURNBWM] §2.2.2", A),
+    attr!(0x8058, "BANDWIDTH-RESERVATION-AMOUNT", "ms_bandwidth_reservation_amount", Layout::Struct(MS_BWM_AMOUNT), "[MS-TURNBWM] §2.2.3", A),
+    attr!(0x8059, "REMOTE-SITE-ADDRESS", "ms_remote_site_address", Layout::XorAddress, "[MS-TURNBWM] §2.2.4", A),
+    attr!(0x805A, "REMOTE-RELAY-SITE-ADDRESS", "ms_remote_relay_site_address", Layout::XorAddress, "[MS-TURNBWM] §2.2.5", A),
+    attr!(0x805B, "LOCAL-SITE-ADDRESS", "ms_local_site_address", Layout::XorAddress, "[MS-TURNBWM] §2.2.6", A),
+    attr!(0x805C, "LOCAL-RELAY-SITE-ADDRESS", "ms_local_relay_site_address", Layout::XorAddress, "[MS-TURNBWM] §2.2.7", A),
+    attr!(0x805D, "REMOTE-SITE-ADDRESS-RESPONSE", "ms_remote_site_address_response", Layout::Struct(MS_SITE_RESPONSE), "[MS-TURNBWM] §2.2.8", A),
+    attr!(0x805E, "REMOTE-RELAY-SITE-ADDRESS-RESPONSE", "ms_remote_relay_site_address_response", Layout::Struct(MS_RELAY_SITE_RESPONSE), "[MS-TURNBWM] §2.2.9", A),
+    attr!(0x805F, "LOCAL-SITE-ADDRESS-RESPONSE", "ms_local_site_address_response", Layout::Struct(MS_SITE_RESPONSE), "[MS-TURNBWM] §2.2.10", A),
+    attr!(0x8060, "LOCAL-RELAY-SITE-ADDRESS-RESPONSE", "ms_local_relay_site_address_response", Layout::Struct(MS_RELAY_SITE_RESPONSE), "[MS-TURNBWM] §2.2.11", A),
+    attr!(0x8061, "SIP-DIALOG-IDENTIFIER", "ms_sip_dialog_id", Layout::Opaque(opaque("SIP Dialog ID")), "[MS-TURNBWM] §2.2.12", A),
+    attr!(0x8062, "SIP-CALL-IDENTIFIER", "ms_sip_call_id", Layout::Opaque(opaque("SIP Call ID")), "[MS-TURNBWM] §2.2.13", A),
+    attr!(0x8068, "LOCATION-PROFILE", "ms_location_profile", Layout::Struct(MS_LOCATION_PROFILE), "[MS-TURNBWM] §2.2.14", A),
     attr!(0x8070, "IMPLEMENTATION-VERSION", "ms_implementation_version", Layout::Number(num("", "Implementation Version", FieldKind::U32)), "[MS-ICE2] §2.2.2.4", A),
-    attr!(0x8029, "ICE-CONTROLLED", "ice_controlled", Layout::Number(FieldDesc::new("", "Tie breaker", FieldKind::U64, Base::Hex)), "RFC 8445 §16.1", S),
-    attr!(0x802A, "ICE-CONTROLLING", "ice_controlling", Layout::Number(FieldDesc::new("", "Tie breaker", FieldKind::U64, Base::Hex)), "RFC 8445 §16.1", S),
+    attr!(0x8090, "MS-ALTERNATE-MAPPED-ADDRESS", "ms_alternate_mapped_address", Layout::Address, "[MS-TURN] §2.2.2.23", A),
+    attr!(0x8095, "MULTIPLEXED-TURN-SESSION-ID", "ms_multiplexed_turn_session_id", Layout::Number(hex("", "Multiplexed TURN Session ID", FieldKind::U64)), "[MS-TURN] §2.2.2.24", A),
+    // --- Google (WebRTC api/transport/stun.h; no RFC) ---
+    attr!(0xC057, "GOOG-NETWORK-INFO", "goog_network_info", Layout::Struct(GOOG_NETWORK_INFO), "WebRTC stun.h STUN_ATTR_GOOG_NETWORK_INFO", S),
+    attr!(0xC058, "GOOG-LAST-ICE-CHECK-RECEIVED", "goog_last_ice_check_received", Layout::Opaque(opaque("Last ICE Check Received")), "WebRTC stun.h STUN_ATTR_GOOG_LAST_ICE_CHECK_RECEIVED", S),
+    attr!(0xC059, "GOOG-MISC-INFO", "goog_misc_info", Layout::U16List(num("", "Misc Info", FieldKind::U16)), "WebRTC stun.h STUN_ATTR_GOOG_MISC_INFO", S),
+    attr!(0xC060, "GOOG-MESSAGE-INTEGRITY-32", "goog_message_integrity_32", Layout::Opaque(opaque("HMAC-SHA1 (32 bits)")), "WebRTC stun.h STUN_ATTR_GOOG_MESSAGE_INTEGRITY_32", S),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid_component(s: &str) -> bool {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && s.as_bytes()[0].is_ascii_lowercase()
+    }
+
+    #[test]
+    fn keys_are_filter_components() {
+        for a in ATTRIBUTES {
+            assert!(valid_component(a.key), "attribute key {:?}", a.key);
+            for f in a.layout.fields() {
+                assert!(
+                    f.key.is_empty() || valid_component(f.key),
+                    "{}.{}",
+                    a.key,
+                    f.key
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn one_layout_per_key() {
+        for a in ATTRIBUTES {
+            for b in ATTRIBUTES {
+                if a.key == b.key {
+                    assert_eq!(a.layout, b.layout, "key {} used with two layouts", a.key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn field_keys_unique_within_layout() {
+        for a in ATTRIBUTES {
+            let fields: std::vec::Vec<_> = a.layout.fields().collect();
+            for (i, f) in fields.iter().enumerate() {
+                for g in &fields[i + 1..] {
+                    // ipv4/ipv6 share a label, never a key.
+                    assert_ne!(f.key, g.key, "{} repeats field {:?}", a.key, f.key);
+                }
+            }
+            // A single-valued field "" never coexists with named sub-fields.
+            if fields.iter().any(|f| f.key.is_empty()) {
+                assert_eq!(fields.len(), 1, "{} mixes \"\" with sub-fields", a.key);
+            }
+        }
+    }
+
+    #[test]
+    fn one_descriptor_per_code_and_dialect() {
+        for (i, a) in ATTRIBUTES.iter().enumerate() {
+            for b in &ATTRIBUTES[i + 1..] {
+                assert!(
+                    a.code != b.code || !a.dialects.intersects(b.dialects),
+                    "0x{:04x} described twice ({} / {})",
+                    a.code,
+                    a.name,
+                    b.name
+                );
+            }
+            assert!(!a.spec.is_empty(), "{} has no spec reference", a.name);
+        }
+    }
+
+    #[test]
+    fn dialect_specific_codes() {
+        use Dialect::*;
+        assert_eq!(attribute(MsTurn, 0x0014).unwrap().key, "nonce");
+        assert_eq!(attribute(MsTurn, 0x0015).unwrap().key, "realm");
+        assert_eq!(attribute(Rfc5389, 0x0014).unwrap().key, "realm");
+        assert_eq!(attribute(Rfc3489, 0x0015).unwrap().key, "nonce");
+        assert_eq!(attribute(MsTurn, 0x0012).unwrap().key, "remote_address");
+        assert_eq!(attribute(Rfc5389, 0x0012).unwrap().key, "xor_peer_address");
+        assert_eq!(
+            attribute(MsTurn, 0x0011).unwrap().key,
+            "destination_address"
+        );
+        assert!(attribute(Rfc5389, 0x0011).is_none());
+        assert_eq!(attribute(MsTurn, 0x0010).unwrap().key, "bandwidth");
+        assert!(attribute(Rfc5389, 0x0010).is_none());
+        assert_eq!(attribute(MsTurn, 0x000E).unwrap().key, "alternate_server");
+        assert_eq!(attribute(Rfc5389, 0x8023).unwrap().key, "alternate_server");
+        assert_eq!(attribute(MsTurn, 0x000F).unwrap().key, "magic_cookie");
+        assert!(attribute(Rfc5389, 0x000F).is_none());
+        assert_eq!(attribute(Rfc3489, 0x0004).unwrap().key, "source_address");
+        assert!(attribute(Rfc5389, 0x0004).is_none());
+        for d in Dialect::ALL {
+            assert_eq!(attribute(d, 0x8020).unwrap().key, "xor_mapped_address");
+            assert_eq!(attribute(d, 0x8050).unwrap().key, "ms_sequence_number");
+            assert_eq!(
+                attribute(d, 0x0017).unwrap().key,
+                "requested_address_family"
+            );
+        }
+        assert!(attribute(Rfc5389, 0xC001).is_none());
+    }
+
+    #[test]
+    fn plugin_required_fields_exist() {
+        let needed = [
+            ("mapped_address", "ipv4"),
+            ("xor_mapped_address", "port"),
+            ("xor_relayed_address", "ipv6"),
+            ("xor_peer_address", "family"),
+            ("lifetime", ""),
+            ("username", ""),
+            ("realm", ""),
+            ("nonce", ""),
+            ("error_code", "code"),
+            ("error_code", "reason"),
+            ("requested_transport", ""),
+            ("connection_id", ""),
+            ("channel_number", ""),
+            ("software", ""),
+            ("priority", ""),
+            ("fingerprint", "status"),
+            ("message_integrity", "status"),
+            ("magic_cookie", ""),
+            ("ms_version", ""),
+            ("ms_sequence_number", "connection_id"),
+            ("ms_sequence_number", "sequence"),
+            ("ms_candidate_identifier", ""),
+            ("ms_implementation_version", ""),
+        ];
+        for (key, field) in needed {
+            let a = attribute_by_key(key).unwrap_or_else(|| panic!("no attribute {key}"));
+            assert!(
+                a.layout.fields().any(|f| f.key == field),
+                "no {key}.{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn methods() {
+        use Dialect::*;
+        let (m, c) = method_for_type(MsTurn, 0x0115);
+        assert_eq!((m.name, c), ("Data", Class::Indication));
+        let (m, c) = method_for_type(MsTurn, 0x0004);
+        assert_eq!((m.name, c), ("Send", Class::Request));
+        let (m, c) = method_for_type(Rfc5389, 0x0004);
+        assert_eq!((m.name, c), ("Refresh", Class::Request));
+        let (m, c) = method_for_type(MsTurn, 0x0116);
+        assert_eq!(
+            (m.name, c),
+            ("Set Active Destination", Class::ErrorResponse)
+        );
+        let (m, c) = method_for_type(Rfc5389, 0x0200);
+        assert_eq!((m.name, c), ("GooglePing", Class::Request));
+        let (m, c) = method_for_type(Rfc5389, 0x001c);
+        assert_eq!((m.name, c), ("ConnectionAttempt", Class::Indication));
+        assert_eq!(method_for_type(Rfc5389, 0x0005).0.name, "Unknown");
+        assert_eq!(error_name(401), Some("Unauthorized"));
+        assert_eq!(error_name(499), None);
+    }
+
+    #[test]
+    fn masks() {
+        let p = bits(flag("v", "V"), 0, 4, 0x8000_0000);
+        assert_eq!(p.apply_mask(0x8000_0000), 1);
+        assert_eq!(p.apply_mask(0x7fff_ffff), 0);
+        let p = bits(num("c", "C", FieldKind::U8), 0, 4, 0x6);
+        assert_eq!(p.apply_mask(0x7), 3);
+        assert_eq!(
+            part(num("x", "X", FieldKind::U8), 0, 1).apply_mask(0xff),
+            0xff
+        );
+    }
+}
