@@ -1,1 +1,725 @@
-//! (in progress)
+//! FINGERPRINT and MESSAGE-INTEGRITY / MESSAGE-INTEGRITY-SHA256 checks.
+//!
+//! Nothing here allocates: the CRC and the HMACs are fed incrementally with a
+//! 20-byte copy of the header whose Length field is rewritten, then the message
+//! bytes in place.
+//!
+//! * FINGERPRINT (RFC 8489 §14.7): CRC-32 (ISO HDLC, as in zlib) of the message up
+//!   to the FINGERPRINT attribute, XORed with `0x5354554E`. The header Length is
+//!   taken to end at the FINGERPRINT attribute.
+//! * MESSAGE-INTEGRITY (RFC 8489 §14.5): HMAC-SHA1 of the message up to the
+//!   attribute, with the header Length rewritten to end at the end of
+//!   MESSAGE-INTEGRITY (so a FINGERPRINT or MESSAGE-INTEGRITY-SHA256 after it is
+//!   excluded).
+//! * MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6): the same with HMAC-SHA256; the
+//!   value may be truncated to 16..=32 bytes (a multiple of 4), and the length is
+//!   adjusted to the truncated attribute's end.
+//!
+//! Keys (RFC 8489 §9):
+//! * short-term: the password itself ([`Key::ShortTerm`]);
+//! * long-term: `MD5(username ":" realm ":" password)` ([`long_term_key`]) or, when
+//!   PASSWORD-ALGORITHM says SHA-256, `SHA-256(username ":" realm ":" password)`
+//!   ([`long_term_key_sha256`]).
+//!
+//! **SASLprep / OpaqueString is not applied**: passwords, usernames and realms are
+//! used as the bytes given. That is exact for ASCII credentials (nearly all real
+//! deployments and the RFC 5769 vectors, whose `TheMatrIX` is already the
+//! prepared form); callers with non-ASCII passwords must pass the prepared form.
+//!
+//! ## Legacy dialects (RFC 3489, [MS-TURN])
+//!
+//! [MS-TURN] builds on draft-ietf-behave-rfc3489bis-02 ("IETFDRAFT-STUN-02") and
+//! uses long-term credentials (digest challenge, [MS-TURN] §3.1.12) with the key
+//! `MD5(username:realm:password)`; USERNAME, REALM (0x0015 there) and NONCE (0x0014
+//! there) are found through the registry by *key*, so the swapped codes are
+//! handled. RFC 3489 §11.2.8 (and the early bis drafts) compute the HMAC over the
+//! message up to MESSAGE-INTEGRITY *padded with zeroes to a multiple of 64 bytes*,
+//! with MESSAGE-INTEGRITY the last attribute (so the header Length already ends at
+//! it). For messages of those dialects [`check_integrity`] accepts either form
+//! (RFC 5389 style first, then the zero-padded one); the builder writes the
+//! zero-padded form for them. Which one a given Microsoft implementation sends is
+//! not stated in a way we could verify against a capture, hence both.
+
+use hmac::{Hmac, Mac};
+use md5::{Digest, Md5};
+use sha1::Sha1;
+use sha2::Sha256;
+
+use crate::message::{detect_dialect, Dialect, Message, HEADER_LEN};
+use crate::registry;
+
+/// Attribute type codes the checks need (they agree with [`crate::registry::ATTRIBUTES`];
+/// a test keeps them in step).
+pub mod codes {
+    /// MESSAGE-INTEGRITY, RFC 8489 §14.5.
+    pub const MESSAGE_INTEGRITY: u16 = 0x0008;
+    /// MESSAGE-INTEGRITY-SHA256, RFC 8489 §14.6.
+    pub const MESSAGE_INTEGRITY_SHA256: u16 = 0x001C;
+    /// PASSWORD-ALGORITHM, RFC 8489 §14.12.
+    pub const PASSWORD_ALGORITHM: u16 = 0x001D;
+    /// USERHASH, RFC 8489 §14.4.
+    pub const USERHASH: u16 = 0x001E;
+    /// FINGERPRINT, RFC 8489 §14.7.
+    pub const FINGERPRINT: u16 = 0x8028;
+    /// ERROR-CODE, RFC 8489 §14.8.
+    pub const ERROR_CODE: u16 = 0x0009;
+}
+
+/// The constant XORed into the CRC-32 of FINGERPRINT (RFC 8489 §14.7).
+pub const FINGERPRINT_XOR: u32 = 0x5354_554E;
+
+/// Outcome of a check, with Wireshark's checksum-status numbering
+/// (see [`crate::registry::CHECKSUM_STATUS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Computed and different from the value carried (or the attribute is malformed).
+    Bad,
+    /// Computed and equal.
+    Good,
+    /// Not computed: no key known, or the attribute could not be located.
+    Unverified,
+}
+
+impl Status {
+    /// Wireshark `PROTO_CHECKSUM_E_*` value: Bad 0, Good 1, Unverified 2.
+    pub const fn code(self) -> u8 {
+        match self {
+            Status::Bad => 0,
+            Status::Good => 1,
+            Status::Unverified => 2,
+        }
+    }
+    /// "Bad", "Good" or "Unverified".
+    pub const fn name(self) -> &'static str {
+        match self {
+            Status::Bad => "Bad",
+            Status::Good => "Good",
+            Status::Unverified => "Unverified",
+        }
+    }
+    fn from_bool(ok: bool) -> Status {
+        if ok {
+            Status::Good
+        } else {
+            Status::Bad
+        }
+    }
+}
+
+/// Read the attribute header at `offset`: (code, value length), if it and its
+/// value lie inside `msg`.
+fn attr_at(msg: &[u8], offset: usize) -> Option<(u16, usize)> {
+    if offset < HEADER_LEN || msg.len() < HEADER_LEN {
+        return None;
+    }
+    let h = msg.get(offset..offset.checked_add(4)?)?;
+    let code = u16::from_be_bytes([h[0], h[1]]);
+    let len = u16::from_be_bytes([h[2], h[3]]) as usize;
+    if offset + 4 + len > msg.len() {
+        return None;
+    }
+    Some((code, len))
+}
+
+/// The header with its Length field set to `end - HEADER_LEN`.
+fn patched_header(msg: &[u8], end: usize) -> Option<[u8; HEADER_LEN]> {
+    let mut h: [u8; HEADER_LEN] = msg.get(..HEADER_LEN)?.try_into().ok()?;
+    let len = u16::try_from(end.checked_sub(HEADER_LEN)?).ok()?;
+    h[2..4].copy_from_slice(&len.to_be_bytes());
+    Some(h)
+}
+
+// ---------------------------------------------------------------- FINGERPRINT
+
+/// The FINGERPRINT value an attribute at `attr_offset` must carry: CRC-32 of the
+/// message before it, with the header Length ending after the 8-byte attribute,
+/// XOR `0x5354554E`. `msg` needs to extend at least to `attr_offset`.
+/// `None` if `attr_offset` is not inside the message or the length overflows.
+pub fn fingerprint_value(msg: &[u8], attr_offset: usize) -> Option<u32> {
+    if attr_offset < HEADER_LEN || attr_offset > msg.len() {
+        return None;
+    }
+    let header = patched_header(msg, attr_offset + 8)?;
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&header);
+    crc.update(&msg[HEADER_LEN..attr_offset]);
+    Some(crc.finalize() ^ FINGERPRINT_XOR)
+}
+
+/// Check the FINGERPRINT attribute at `attr_offset` of `msg` (a whole message).
+/// `Bad` if the value differs or the attribute is not a 4-byte value;
+/// `Unverified` if no attribute header lies at that offset.
+pub fn check_fingerprint(msg: &[u8], attr_offset: usize) -> Status {
+    let Some((_, len)) = attr_at(msg, attr_offset) else {
+        return Status::Unverified;
+    };
+    if len != 4 {
+        return Status::Bad;
+    }
+    let v = &msg[attr_offset + 4..attr_offset + 8];
+    match fingerprint_value(msg, attr_offset) {
+        Some(crc) => Status::from_bool(crc.to_be_bytes() == v),
+        None => Status::Unverified,
+    }
+}
+
+/// Status of the message's first FINGERPRINT attribute, or `None` if it has none.
+pub fn fingerprint_status<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<Status> {
+    let off = find_attr(msg.bytes(), msg.dialect(), |c| c == codes::FINGERPRINT)?;
+    Some(check_fingerprint(msg.bytes(), off))
+}
+
+/// Offset of the first attribute whose code satisfies `want` (stops at a framing error).
+fn find_attr(msg: &[u8], dialect: Dialect, want: impl Fn(u16) -> bool) -> Option<usize> {
+    crate::Attributes::new(msg, dialect)
+        .map_while(Result::ok)
+        .find(|a| want(a.code))
+        .map(|a| a.offset)
+}
+
+// ---------------------------------------------------------- MESSAGE-INTEGRITY
+
+/// Which HMAC an integrity attribute carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntegrityAlgorithm {
+    /// MESSAGE-INTEGRITY: HMAC-SHA1, 20 bytes.
+    Sha1,
+    /// MESSAGE-INTEGRITY-SHA256: HMAC-SHA256, 16..=32 bytes.
+    Sha256,
+}
+
+impl IntegrityAlgorithm {
+    /// The algorithm of an attribute type, if it is an integrity attribute.
+    pub const fn from_code(code: u16) -> Option<Self> {
+        match code {
+            codes::MESSAGE_INTEGRITY => Some(IntegrityAlgorithm::Sha1),
+            codes::MESSAGE_INTEGRITY_SHA256 => Some(IntegrityAlgorithm::Sha256),
+            _ => None,
+        }
+    }
+}
+
+/// Bytes of zero fed after the message in the legacy (RFC 3489 §11.2.8) form.
+static ZEROES: [u8; 64] = [0; 64];
+
+fn mac_sha1(key: &[u8], header: &[u8; HEADER_LEN], body: &[u8], pad64: bool) -> Hmac<Sha1> {
+    let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(header);
+    mac.update(body);
+    if pad64 {
+        let n = HEADER_LEN + body.len();
+        mac.update(&ZEROES[..(64 - n % 64) % 64]);
+    }
+    mac
+}
+
+fn mac_sha256(key: &[u8], header: &[u8; HEADER_LEN], body: &[u8]) -> Hmac<Sha256> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(header);
+    mac.update(body);
+    mac
+}
+
+/// The HMAC-SHA1 a MESSAGE-INTEGRITY attribute at `attr_offset` must carry
+/// (RFC 8489 §14.5). `msg` needs to extend at least to `attr_offset`.
+pub fn integrity_sha1(msg: &[u8], attr_offset: usize, key: &[u8]) -> Option<[u8; 20]> {
+    integrity_sha1_inner(msg, attr_offset, key, false)
+}
+
+/// The legacy HMAC-SHA1 of RFC 3489 §11.2.8 / draft-ietf-behave-rfc3489bis-02 (used by
+/// [MS-TURN]): the message up to the attribute, zero-padded to a multiple of 64 bytes.
+pub fn integrity_sha1_legacy(msg: &[u8], attr_offset: usize, key: &[u8]) -> Option<[u8; 20]> {
+    integrity_sha1_inner(msg, attr_offset, key, true)
+}
+
+fn integrity_sha1_inner(
+    msg: &[u8],
+    attr_offset: usize,
+    key: &[u8],
+    pad64: bool,
+) -> Option<[u8; 20]> {
+    if attr_offset < HEADER_LEN || attr_offset > msg.len() {
+        return None;
+    }
+    let header = patched_header(msg, attr_offset + 24)?;
+    let mac = mac_sha1(key, &header, &msg[HEADER_LEN..attr_offset], pad64);
+    Some(mac.finalize().into_bytes().into())
+}
+
+/// The full 32-byte HMAC-SHA256 of a MESSAGE-INTEGRITY-SHA256 attribute at
+/// `attr_offset` whose value is `value_len` bytes long (RFC 8489 §14.6: the header
+/// Length ends after the attribute as sent, truncated or not); a truncated
+/// attribute carries the first `value_len` bytes.
+pub fn integrity_sha256(
+    msg: &[u8],
+    attr_offset: usize,
+    value_len: usize,
+    key: &[u8],
+) -> Option<[u8; 32]> {
+    if attr_offset < HEADER_LEN || attr_offset > msg.len() {
+        return None;
+    }
+    let header = patched_header(msg, attr_offset.checked_add(4)?.checked_add(value_len)?)?;
+    let mac = mac_sha256(key, &header, &msg[HEADER_LEN..attr_offset]);
+    Some(mac.finalize().into_bytes().into())
+}
+
+/// Check the MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256 attribute at
+/// `attr_offset` of `msg` (a whole message) with the HMAC key `key` (see [`Key`]).
+///
+/// `Bad` for a wrong value or a malformed attribute (MESSAGE-INTEGRITY not 20 bytes;
+/// MESSAGE-INTEGRITY-SHA256 not 16..=32 bytes in steps of 4); `Unverified` if the
+/// offset does not hold an integrity attribute. For RFC 3489 and [MS-TURN] messages
+/// the legacy zero-padded form is accepted too (see the module docs).
+pub fn check_integrity(msg: &[u8], attr_offset: usize, key: &[u8]) -> Status {
+    let Some((code, len)) = attr_at(msg, attr_offset) else {
+        return Status::Unverified;
+    };
+    let value = &msg[attr_offset + 4..attr_offset + 4 + len];
+    let Some(header) = patched_header(msg, attr_offset + 4 + len) else {
+        return Status::Unverified;
+    };
+    let body = &msg[HEADER_LEN..attr_offset];
+    match IntegrityAlgorithm::from_code(code) {
+        Some(IntegrityAlgorithm::Sha1) => {
+            if len != 20 {
+                return Status::Bad;
+            }
+            if mac_sha1(key, &header, body, false)
+                .verify_slice(value)
+                .is_ok()
+            {
+                return Status::Good;
+            }
+            let legacy = detect_dialect(msg) != Dialect::Rfc5389;
+            Status::from_bool(
+                legacy
+                    && mac_sha1(key, &header, body, true)
+                        .verify_slice(value)
+                        .is_ok(),
+            )
+        }
+        Some(IntegrityAlgorithm::Sha256) => {
+            if !(16..=32).contains(&len) || len % 4 != 0 {
+                return Status::Bad;
+            }
+            Status::from_bool(
+                mac_sha256(key, &header, body)
+                    .verify_truncated_left(value)
+                    .is_ok(),
+            )
+        }
+        None => Status::Unverified,
+    }
+}
+
+// ------------------------------------------------------------------------ keys
+
+/// The long-term key `MD5(username ":" realm ":" password)` (RFC 8489 §9.2.2,
+/// PASSWORD-ALGORITHM MD5 or absent). No SASLprep: pass prepared strings.
+pub fn long_term_key(
+    username: impl AsRef<[u8]>,
+    realm: impl AsRef<[u8]>,
+    password: impl AsRef<[u8]>,
+) -> [u8; 16] {
+    let mut h = Md5::new();
+    h.update(username.as_ref());
+    h.update(b":");
+    h.update(realm.as_ref());
+    h.update(b":");
+    h.update(password.as_ref());
+    h.finalize().into()
+}
+
+/// The long-term key `SHA-256(username ":" realm ":" password)` (RFC 8489 §9.2.2,
+/// PASSWORD-ALGORITHM SHA-256).
+pub fn long_term_key_sha256(
+    username: impl AsRef<[u8]>,
+    realm: impl AsRef<[u8]>,
+    password: impl AsRef<[u8]>,
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(username.as_ref());
+    h.update(b":");
+    h.update(realm.as_ref());
+    h.update(b":");
+    h.update(password.as_ref());
+    h.finalize().into()
+}
+
+/// USERHASH value `SHA-256(username ":" realm)` (RFC 8489 §14.4).
+pub fn userhash(username: impl AsRef<[u8]>, realm: impl AsRef<[u8]>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(username.as_ref());
+    h.update(b":");
+    h.update(realm.as_ref());
+    h.finalize().into()
+}
+
+/// Password algorithm for long-term keys (RFC 8489 §18.5 registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PasswordAlgorithm {
+    /// 0x0001 MD5 (also the default when PASSWORD-ALGORITHM is absent).
+    #[default]
+    Md5,
+    /// 0x0002 SHA-256.
+    Sha256,
+}
+
+impl PasswordAlgorithm {
+    /// From the 16-bit algorithm number.
+    pub const fn from_code(code: u16) -> Option<Self> {
+        match code {
+            1 => Some(PasswordAlgorithm::Md5),
+            2 => Some(PasswordAlgorithm::Sha256),
+            _ => None,
+        }
+    }
+    /// The 16-bit algorithm number.
+    pub const fn code(self) -> u16 {
+        match self {
+            PasswordAlgorithm::Md5 => 1,
+            PasswordAlgorithm::Sha256 => 2,
+        }
+    }
+}
+
+/// A derived HMAC key held inline (no allocation): up to 32 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct KeyBytes {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl KeyBytes {
+    /// The key bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl core::fmt::Debug for KeyBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "KeyBytes({} bytes)", self.len)
+    }
+}
+
+/// Credentials for one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// Short-term credential: the key is the password (ICE connectivity checks).
+    ShortTerm(&'a [u8]),
+    /// Long-term credential: the key is a digest of `username:realm:password`.
+    LongTerm {
+        /// USERNAME as sent.
+        username: &'a [u8],
+        /// REALM as sent.
+        realm: &'a [u8],
+        /// The password.
+        password: &'a [u8],
+        /// Digest, from PASSWORD-ALGORITHM (MD5 when absent).
+        algorithm: PasswordAlgorithm,
+    },
+}
+
+impl<'a> Key<'a> {
+    /// A long-term MD5 key (the common case).
+    pub fn long_term<U, R, P>(username: &'a U, realm: &'a R, password: &'a P) -> Self
+    where
+        U: AsRef<[u8]> + ?Sized,
+        R: AsRef<[u8]> + ?Sized,
+        P: AsRef<[u8]> + ?Sized,
+    {
+        Key::LongTerm {
+            username: username.as_ref(),
+            realm: realm.as_ref(),
+            password: password.as_ref(),
+            algorithm: PasswordAlgorithm::Md5,
+        }
+    }
+
+    /// Run `f` with the HMAC key bytes.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match *self {
+            Key::ShortTerm(p) => f(p),
+            Key::LongTerm { .. } => f(self.derive().expect("long-term").as_bytes()),
+        }
+    }
+
+    /// The derived key of a long-term credential (`None` for short-term, whose key
+    /// is the password itself).
+    pub fn derive(&self) -> Option<KeyBytes> {
+        match *self {
+            Key::ShortTerm(_) => None,
+            Key::LongTerm {
+                username,
+                realm,
+                password,
+                algorithm,
+            } => {
+                let mut buf = [0u8; 32];
+                let len = match algorithm {
+                    PasswordAlgorithm::Md5 => {
+                        buf[..16].copy_from_slice(&long_term_key(username, realm, password));
+                        16
+                    }
+                    PasswordAlgorithm::Sha256 => {
+                        buf.copy_from_slice(&long_term_key_sha256(username, realm, password));
+                        32
+                    }
+                };
+                Some(KeyBytes { buf, len })
+            }
+        }
+    }
+}
+
+/// Check the integrity attribute at `attr_offset` with credentials.
+pub fn check_integrity_with(msg: &[u8], attr_offset: usize, key: &Key<'_>) -> Status {
+    key.with_bytes(|k| check_integrity(msg, attr_offset, k))
+}
+
+// ----------------------------------------------------------------- credentials
+
+/// A source of passwords: the plugin's UAT, the relay's `--credentials` file, a test.
+pub trait Credentials {
+    /// The password for `username` (the USERNAME attribute as text) in `realm`
+    /// (the REALM attribute, `None` when the message has none: short-term
+    /// credentials). `None` if unknown.
+    fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]>;
+}
+
+/// Entries `(username, realm, password)`; an empty realm or `"*"` matches any realm
+/// and messages without REALM.
+impl<U: AsRef<str>, R: AsRef<str>, P: AsRef<[u8]>> Credentials for [(U, R, P)] {
+    fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]> {
+        let exact = self
+            .iter()
+            .find(|(u, r, _)| u.as_ref() == username && realm.is_some_and(|m| m == r.as_ref()));
+        let any = || {
+            self.iter()
+                .find(|(u, r, _)| u.as_ref() == username && matches!(r.as_ref(), "" | "*"))
+        };
+        exact.or_else(any).map(|(_, _, p)| p.as_ref())
+    }
+}
+
+impl<C: Credentials + ?Sized> Credentials for &C {
+    fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]> {
+        (**self).password(username, realm)
+    }
+}
+
+#[cfg(any(test, feature = "std"))]
+impl<T> Credentials for std::vec::Vec<T>
+where
+    [T]: Credentials,
+{
+    fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]> {
+        self.as_slice().password(username, realm)
+    }
+}
+
+/// One password for every username and realm (e.g. an ICE short-term password).
+#[derive(Debug, Clone, Copy)]
+pub struct AnyUser<'a>(pub &'a [u8]);
+
+impl Credentials for AnyUser<'_> {
+    fn password(&self, _: &str, _: Option<&str>) -> Option<&[u8]> {
+        Some(self.0)
+    }
+}
+
+/// The authentication attributes of a message, found by registry key (so legacy
+/// MS-TURN's swapped REALM/NONCE codes are honoured).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthInfo<'a> {
+    /// USERNAME value.
+    pub username: Option<&'a [u8]>,
+    /// REALM value.
+    pub realm: Option<&'a [u8]>,
+    /// NONCE value.
+    pub nonce: Option<&'a [u8]>,
+    /// USERHASH value (RFC 8489 §14.4).
+    pub userhash: Option<&'a [u8]>,
+    /// PASSWORD-ALGORITHM (MD5 when absent; `None` inside if the number is unknown).
+    pub password_algorithm: Option<PasswordAlgorithm>,
+    /// Offset of the first MESSAGE-INTEGRITY attribute.
+    pub integrity: Option<usize>,
+    /// Offset of the first MESSAGE-INTEGRITY-SHA256 attribute.
+    pub integrity_sha256: Option<usize>,
+    /// Offset of the first FINGERPRINT attribute.
+    pub fingerprint: Option<usize>,
+}
+
+/// Collect the authentication attributes of a whole message of `dialect`.
+pub fn auth_info(msg: &[u8], dialect: Dialect) -> AuthInfo<'_> {
+    let mut info = AuthInfo {
+        password_algorithm: Some(PasswordAlgorithm::Md5),
+        ..AuthInfo::default()
+    };
+    for a in crate::Attributes::new(msg, dialect).map_while(Result::ok) {
+        let key = registry::attribute(dialect, a.code).map(|d| d.key);
+        match (a.code, key) {
+            (_, Some("username")) => info.username = info.username.or(Some(a.value)),
+            (_, Some("realm")) => info.realm = info.realm.or(Some(a.value)),
+            (_, Some("nonce")) => info.nonce = info.nonce.or(Some(a.value)),
+            (codes::USERHASH, _) if dialect != Dialect::MsTurn => {
+                info.userhash = info.userhash.or(Some(a.value))
+            }
+            (codes::PASSWORD_ALGORITHM, _) if dialect != Dialect::MsTurn => {
+                info.password_algorithm = a
+                    .value
+                    .get(..2)
+                    .and_then(|b| PasswordAlgorithm::from_code(u16::from_be_bytes([b[0], b[1]])));
+            }
+            (codes::MESSAGE_INTEGRITY, _) => info.integrity = info.integrity.or(Some(a.offset)),
+            (codes::MESSAGE_INTEGRITY_SHA256, _) if dialect != Dialect::MsTurn => {
+                info.integrity_sha256 = info.integrity_sha256.or(Some(a.offset))
+            }
+            (codes::FINGERPRINT, _) => info.fingerprint = info.fingerprint.or(Some(a.offset)),
+            _ => {}
+        }
+    }
+    info
+}
+
+/// Check the integrity attribute at `attr_offset` using the message's own USERNAME,
+/// REALM and PASSWORD-ALGORITHM and a password from `creds`.
+///
+/// Without REALM the short-term key (the password) is used; with REALM the
+/// long-term key. `Unverified` when the message has no USERNAME (responses: use
+/// [`integrity_status_for`] with the request's [`AuthInfo`]), the username is not
+/// UTF-8, or `creds` does not know it.
+pub fn integrity_status<C: Credentials + ?Sized>(
+    msg: &[u8],
+    dialect: Dialect,
+    attr_offset: usize,
+    creds: &C,
+) -> Status {
+    integrity_status_for(msg, attr_offset, &auth_info(msg, dialect), creds)
+}
+
+/// As [`integrity_status`] but with the authentication attributes taken from
+/// `auth` — e.g. those of the request, when checking its response.
+pub fn integrity_status_for<C: Credentials + ?Sized>(
+    msg: &[u8],
+    attr_offset: usize,
+    auth: &AuthInfo<'_>,
+    creds: &C,
+) -> Status {
+    let Some(username) = auth.username.and_then(|u| core::str::from_utf8(u).ok()) else {
+        return Status::Unverified;
+    };
+    let realm = match auth.realm.map(core::str::from_utf8) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(_)) => return Status::Unverified,
+        None => None,
+    };
+    let Some(password) = creds.password(username, realm) else {
+        return Status::Unverified;
+    };
+    let key = match realm {
+        None => Key::ShortTerm(password),
+        Some(r) => match auth.password_algorithm {
+            Some(algorithm) => Key::LongTerm {
+                username: username.as_bytes(),
+                realm: r.as_bytes(),
+                password,
+                algorithm,
+            },
+            None => return Status::Unverified,
+        },
+    };
+    check_integrity_with(msg, attr_offset, &key)
+}
+
+/// Statuses of a whole message's checks (each `None` if the attribute is absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Report {
+    /// FINGERPRINT.
+    pub fingerprint: Option<Status>,
+    /// MESSAGE-INTEGRITY.
+    pub integrity: Option<Status>,
+    /// MESSAGE-INTEGRITY-SHA256.
+    pub integrity_sha256: Option<Status>,
+}
+
+/// Run every check on a message: FINGERPRINT always, the integrity attributes with
+/// passwords from `creds` (see [`integrity_status`]).
+pub fn verify<T: AsRef<[u8]>, C: Credentials + ?Sized>(msg: &Message<T>, creds: &C) -> Report {
+    let b = msg.bytes();
+    let auth = auth_info(b, msg.dialect());
+    Report {
+        fingerprint: auth.fingerprint.map(|o| check_fingerprint(b, o)),
+        integrity: auth
+            .integrity
+            .map(|o| integrity_status_for(b, o, &auth, creds)),
+        integrity_sha256: auth
+            .integrity_sha256
+            .map(|o| integrity_status_for(b, o, &auth, creds)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_match_wireshark() {
+        assert_eq!(Status::Bad.code(), 0);
+        assert_eq!(Status::Good.code(), 1);
+        assert_eq!(Status::Unverified.code(), 2);
+        for s in [Status::Bad, Status::Good, Status::Unverified] {
+            assert_eq!(registry::CHECKSUM_STATUS[s.code() as usize].1, s.name());
+        }
+    }
+
+    #[test]
+    fn codes_agree_with_registry() {
+        for (code, key) in [
+            (codes::MESSAGE_INTEGRITY, "message_integrity"),
+            (codes::FINGERPRINT, "fingerprint"),
+            (codes::ERROR_CODE, "error_code"),
+        ] {
+            let d = registry::attribute(Dialect::Rfc5389, code).expect("registry knows the code");
+            assert_eq!(d.key, key);
+        }
+        for (code, key) in [
+            (codes::MESSAGE_INTEGRITY_SHA256, "message_integrity_sha256"),
+            (codes::PASSWORD_ALGORITHM, "password_algorithm"),
+            (codes::USERHASH, "userhash"),
+        ] {
+            // Added by the registry owner; only check when present.
+            if let Some(d) = registry::attribute(Dialect::Rfc5389, code) {
+                assert_eq!(d.key, key);
+            }
+        }
+    }
+
+    #[test]
+    fn garbage_offsets_do_not_panic() {
+        let m = [0u8; 24];
+        for off in [0, 19, 20, 21, 23, 24, 25, usize::MAX - 2, usize::MAX] {
+            let _ = check_fingerprint(&m, off);
+            let _ = check_integrity(&m, off, b"k");
+            let _ = fingerprint_value(&m, off);
+            let _ = integrity_sha1(&m, off, b"k");
+            let _ = integrity_sha256(&m, off, usize::MAX, b"k");
+        }
+    }
+
+    #[test]
+    fn credential_table_lookup() {
+        let t = [
+            ("alice", "example.org", "pw1"),
+            ("alice", "*", "pw2"),
+            ("bob", "", "pw3"),
+        ];
+        assert_eq!(t.password("alice", Some("example.org")), Some(&b"pw1"[..]));
+        assert_eq!(t.password("alice", Some("other")), Some(&b"pw2"[..]));
+        assert_eq!(t.password("alice", None), Some(&b"pw2"[..]));
+        assert_eq!(t.password("bob", None), Some(&b"pw3"[..]));
+        assert_eq!(t.password("carol", None), None);
+    }
+}
