@@ -1,0 +1,263 @@
+//! Ethernet/IPv4/TCP/UDP packets written as pcapng, with labelled frames.
+//!
+//! Headers come from `etherparse`, the file format from `pcap-file`. TCP connections get a
+//! three-way handshake, consistent sequence/acknowledgement numbers and segments cut where
+//! the scenario says, so a STUN message can span segments or share one with others.
+
+use etherparse::PacketBuilder;
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::blocks::section_header::SectionHeaderBlock;
+use pcap_file::pcapng::{PcapNgBlock, PcapNgWriter};
+use pcap_file::{DataLink, Endianness};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+/// One Ethernet frame with its capture time.
+#[derive(Debug, Clone)]
+struct Frame {
+    ts: Duration,
+    data: Vec<u8>,
+}
+
+/// A capture being built. Frame numbers start at 1, as in Wireshark.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    frames: Vec<Frame>,
+    now: Duration,
+    step: Duration,
+    labels: BTreeMap<String, u32>,
+}
+
+/// Direction on a TCP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Client to server.
+    C2S,
+    /// Server to client.
+    S2C,
+}
+
+/// State of one TCP connection inside a [`Capture`].
+#[derive(Debug, Clone)]
+pub struct Tcp {
+    client: SocketAddrV4,
+    server: SocketAddrV4,
+    seq_c: u32,
+    seq_s: u32,
+}
+
+fn v4(a: SocketAddr) -> SocketAddrV4 {
+    match a {
+        SocketAddr::V4(a) => a,
+        SocketAddr::V6(_) => panic!("fixtures write IPv4 packets only"),
+    }
+}
+
+fn mac(ip: Ipv4Addr) -> [u8; 6] {
+    let o = ip.octets();
+    [0x02, 0x00, o[0], o[1], o[2], o[3]]
+}
+
+impl Default for Capture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Capture {
+    /// An empty capture whose clock starts at 2017-08-17 08:03:51 UTC (the seed's day).
+    pub fn new() -> Capture {
+        Capture {
+            frames: Vec::new(),
+            now: Duration::from_secs(1_502_957_031),
+            step: Duration::from_micros(500),
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// Number of frames so far.
+    pub fn len(&self) -> u32 {
+        self.frames.len() as u32
+    }
+
+    /// Whether no frame was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Labels given to frames: label → frame number.
+    pub fn labels(&self) -> &BTreeMap<String, u32> {
+        &self.labels
+    }
+
+    /// Names the most recent frame (panics on a duplicate label).
+    pub fn label(&mut self, name: &str) {
+        let n = self.len();
+        assert!(n > 0, "label before any frame");
+        let old = self.labels.insert(name.to_string(), n);
+        assert!(old.is_none(), "duplicate label {name}");
+    }
+
+    /// Advances the clock.
+    pub fn wait(&mut self, d: Duration) {
+        self.now += d;
+    }
+
+    fn push(&mut self, data: Vec<u8>) {
+        self.now += self.step;
+        self.frames.push(Frame { ts: self.now, data });
+    }
+
+    /// One UDP datagram.
+    pub fn udp(&mut self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
+        let (s, d) = (v4(src), v4(dst));
+        let b = PacketBuilder::ethernet2(mac(*s.ip()), mac(*d.ip()))
+            .ipv4(s.ip().octets(), d.ip().octets(), 64)
+            .udp(s.port(), d.port());
+        let mut out = Vec::with_capacity(b.size(payload.len()));
+        b.write(&mut out, payload).expect("write udp");
+        self.push(out);
+    }
+
+    /// Opens a TCP connection (SYN, SYN-ACK, ACK) and returns its state.
+    pub fn tcp_open(&mut self, client: SocketAddr, server: SocketAddr) -> Tcp {
+        let (c, s) = (v4(client), v4(server));
+        let isn_c = 0x1000_0000u32.wrapping_add(u32::from(c.port()) << 8);
+        let isn_s = 0x7000_0000u32
+            .wrapping_add(u32::from(s.port()) << 8)
+            .wrapping_add(u32::from(c.port()));
+        let mut t = Tcp {
+            client: c,
+            server: s,
+            seq_c: isn_c,
+            seq_s: isn_s,
+        };
+        self.tcp_raw(&t, Dir::C2S, t.seq_c, None, true, false, &[]);
+        self.tcp_raw(&t, Dir::S2C, t.seq_s, Some(t.seq_c + 1), true, false, &[]);
+        t.seq_c += 1;
+        t.seq_s += 1;
+        self.tcp_raw(&t, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
+        t
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_raw(
+        &mut self,
+        t: &Tcp,
+        dir: Dir,
+        seq: u32,
+        ack: Option<u32>,
+        syn: bool,
+        fin: bool,
+        payload: &[u8],
+    ) {
+        let (src, dst) = match dir {
+            Dir::C2S => (t.client, t.server),
+            Dir::S2C => (t.server, t.client),
+        };
+        let mut b = PacketBuilder::ethernet2(mac(*src.ip()), mac(*dst.ip()))
+            .ipv4(src.ip().octets(), dst.ip().octets(), 64)
+            .tcp(src.port(), dst.port(), seq, 64240);
+        if syn {
+            b = b.syn();
+        }
+        if let Some(a) = ack {
+            b = b.ack(a);
+        }
+        if fin {
+            b = b.fin();
+        }
+        if !payload.is_empty() {
+            b = b.psh();
+        }
+        let mut out = Vec::with_capacity(b.size(payload.len()));
+        b.write(&mut out, payload).expect("write tcp");
+        self.push(out);
+    }
+
+    /// Sends `data` on `t` in one segment.
+    pub fn tcp_send(&mut self, t: &mut Tcp, dir: Dir, data: &[u8]) {
+        self.tcp_send_split(t, dir, data, &[]);
+    }
+
+    /// Sends `data` on `t`, cut into segments at the given offsets (ascending, inside `data`).
+    pub fn tcp_send_split(&mut self, t: &mut Tcp, dir: Dir, data: &[u8], cuts: &[usize]) {
+        let mut start = 0;
+        for &end in cuts.iter().chain(std::iter::once(&data.len())) {
+            assert!(end >= start && end <= data.len(), "bad cut {end}");
+            if end == start {
+                continue;
+            }
+            let chunk = &data[start..end];
+            let (seq, ack) = match dir {
+                Dir::C2S => (t.seq_c, t.seq_s),
+                Dir::S2C => (t.seq_s, t.seq_c),
+            };
+            self.tcp_raw(t, dir, seq, Some(ack), false, false, chunk);
+            match dir {
+                Dir::C2S => t.seq_c = t.seq_c.wrapping_add(chunk.len() as u32),
+                Dir::S2C => t.seq_s = t.seq_s.wrapping_add(chunk.len() as u32),
+            }
+            start = end;
+        }
+    }
+
+    /// A pure ACK from `dir`'s sender.
+    pub fn tcp_ack(&mut self, t: &Tcp, dir: Dir) {
+        let (seq, ack) = match dir {
+            Dir::C2S => (t.seq_c, t.seq_s),
+            Dir::S2C => (t.seq_s, t.seq_c),
+        };
+        self.tcp_raw(t, dir, seq, Some(ack), false, false, &[]);
+    }
+
+    /// Closes `t` with FIN/ACK both ways and a final ACK.
+    pub fn tcp_close(&mut self, t: &mut Tcp) {
+        let t2 = t.clone();
+        self.tcp_raw(&t2, Dir::C2S, t.seq_c, Some(t.seq_s), false, true, &[]);
+        t.seq_c += 1;
+        let t2 = t.clone();
+        self.tcp_raw(&t2, Dir::S2C, t.seq_s, Some(t.seq_c), false, true, &[]);
+        t.seq_s += 1;
+        let t2 = t.clone();
+        self.tcp_raw(&t2, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
+    }
+
+    /// The capture as pcapng bytes (little-endian, nanosecond timestamps, Ethernet).
+    pub fn to_pcapng(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let shb = SectionHeaderBlock {
+            endianness: Endianness::Little,
+            ..Default::default()
+        };
+        let mut w = PcapNgWriter::with_section_header(&mut out, shb).expect("pcapng header");
+        let idb = InterfaceDescriptionBlock {
+            linktype: DataLink::ETHERNET,
+            snaplen: 0xFFFF,
+            options: vec![InterfaceDescriptionOption::IfTsResol(9)],
+        };
+        w.write_block(&idb.into_block()).expect("idb");
+        for f in &self.frames {
+            let epb = EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp: f.ts,
+                original_len: f.data.len() as u32,
+                data: Cow::Borrowed(&f.data),
+                options: vec![],
+            };
+            w.write_block(&epb.into_block()).expect("epb");
+        }
+        drop(w);
+        out
+    }
+}
+
+/// Shorthand for an IPv4 socket address.
+pub fn sa(ip: [u8; 4], port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), port)
+}

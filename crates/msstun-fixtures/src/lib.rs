@@ -1,0 +1,13 @@
+//! # msstun-fixtures — deterministic captures for msstun's tests, examples and benchmarks
+//!
+//! [`scenarios::build`] returns a [`scenarios::Fixture`]: pcapng bytes (Ethernet/IPv4/TCP/UDP
+//! written with `etherparse` and `pcap-file`) plus labels naming the frames tests assert on.
+//! The same generator backs `examples/seed-tcp-turn.pcapng`, the plugin's integration tests
+//! and `packaging/bench-tshark.sh` (through the `msstun-fixtures` binary).
+#![warn(missing_docs)]
+
+pub mod capture;
+pub mod scenarios;
+pub mod wire;
+
+pub use scenarios::{build, Fixture, SCENARIOS};

@@ -1,0 +1,739 @@
+//! The capture scenarios. Each returns a [`Fixture`]: pcapng bytes plus labels naming
+//! the frames tests look at (a label points at the frame that completes the message).
+
+use crate::capture::{sa, Capture, Dir};
+use crate::wire::{self, attr, channel_data, long_term_key, ms_tcp_frame, rfc4571, ty, Msg};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A generated capture and the frame numbers of its labelled messages.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// Scenario name.
+    pub name: &'static str,
+    /// The capture file.
+    pub pcapng: Vec<u8>,
+    /// Label → frame number (1-based).
+    pub labels: BTreeMap<String, u32>,
+    /// Number of frames.
+    pub frames: u32,
+}
+
+impl Fixture {
+    fn from(name: &'static str, cap: Capture) -> Fixture {
+        Fixture {
+            name,
+            pcapng: cap.to_pcapng(),
+            labels: cap.labels().clone(),
+            frames: cap.len(),
+        }
+    }
+
+    /// Frame number of a label (panics when unknown, naming the label).
+    pub fn frame(&self, label: &str) -> u32 {
+        *self
+            .labels
+            .get(label)
+            .unwrap_or_else(|| panic!("{}: no label {label}", self.name))
+    }
+}
+
+/// Every scenario name with a one-line description.
+pub const SCENARIOS: &[(&str, &str)] = &[
+    ("seed", "the seed walkthrough: TCP TURN control + RFC 6062 data connection with ICE checks (port 3478)"),
+    ("plain-tcp", "RFC 5389 TURN over TCP, unframed, with ChannelData on TCP (port 13478)"),
+    ("rfc4571", "RFC 4571-framed ICE-TCP Binding checks (port 15000)"),
+    ("ms-turn-tcp", "legacy MS-TURN dialect with [MS-TURN] 0x02/0x03 TCP framing (port 14443)"),
+    ("pseudo-tls", "[MS-TURN] pseudo-TLS handshake then framed MS-TURN (port 10443)"),
+    ("udp", "STUN, TURN + ChannelData and MS-TURN over UDP (ports 19302, 13480, 13481)"),
+    ("split", "messages split across TCP segments and several per segment (ports 13482, 15001)"),
+    ("integrity", "MESSAGE-INTEGRITY and FINGERPRINT good and bad (long-term alice/example.org, ICE short-term)"),
+    ("malformed", "truncated, overrunning, badly padded, bad fingerprint, unknown attributes (UDP 13490, TCP 13491)"),
+];
+
+/// Builds a scenario by name. `bench` and `nostun` take a message count (`n`).
+pub fn build(name: &str, n: usize) -> Option<Fixture> {
+    Some(match name {
+        "seed" => seed(),
+        "plain-tcp" => plain_tcp(),
+        "rfc4571" => ice_tcp(),
+        "ms-turn-tcp" => ms_turn_tcp(),
+        "pseudo-tls" => pseudo_tls(),
+        "udp" => udp(),
+        "split" => split(),
+        "integrity" => integrity(),
+        "malformed" => malformed(),
+        "bench" => bench(n),
+        "nostun" => nostun(n),
+        _ => return None,
+    })
+}
+
+fn tid(n: u32) -> [u8; 12] {
+    let mut t = [0u8; 12];
+    t[..4].copy_from_slice(&0x5eed_0000u32.wrapping_add(n).to_be_bytes());
+    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
+    t[8..].copy_from_slice(&(!n).to_be_bytes());
+    t
+}
+
+fn tid16(n: u32) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    t[..4].copy_from_slice(&0x4d53_0000u32.wrapping_add(n).to_be_bytes());
+    t[4..].copy_from_slice(&tid(n + 1000));
+    t
+}
+
+/// Seed scenario constants (the long-term password is ours; the seed does not show it).
+pub mod seed_consts {
+    /// TURN client (Cisco Meeting Server).
+    pub const CMS: [u8; 4] = [10, 48, 54, 230];
+    /// TURN server (Expressway-E).
+    pub const EXPRESSWAY: [u8; 4] = [10, 48, 54, 229];
+    /// Control connection client port.
+    pub const CONTROL_PORT: u16 = 44340;
+    /// Data connection client port (as in the seed).
+    pub const DATA_PORT: u16 = 44342;
+    /// Relayed port on the Expressway.
+    pub const RELAY_PORT: u16 = 24000;
+    /// Remote peer (Skype Edge).
+    pub const PEER: [u8; 4] = [192, 168, 1, 252];
+    /// Remote peer port.
+    pub const PEER_PORT: u16 = 53577;
+    /// Long-term username.
+    pub const USER: &str = "turn";
+    /// Realm.
+    pub const REALM: &str = "TANDBERG";
+    /// Long-term password (ours).
+    pub const PASSWORD: &str = "expressway";
+    /// Nonce sent in the 401.
+    pub const NONCE: &str = "5f3a9c0d1e2b4a6877c1d0e9f8a7b6c5";
+    /// RFC 6062 connection id.
+    pub const CONNECTION_ID: u32 = 0x2b7f_0001;
+    /// ICE USERNAME of checks from the Skype peer to CMS (`CMS ufrag:Skype ufrag`).
+    pub const ICE_USER_IN: &str = "MRAv:a9Xy";
+    /// ICE password of CMS (checks to CMS and their responses).
+    pub const ICE_PWD_CMS: &str = "cmsIcePasswordAbc123xyz";
+    /// ICE USERNAME of checks from CMS to the Skype peer.
+    pub const ICE_USER_OUT: &str = "a9Xy:MRAv";
+    /// ICE password of the Skype peer.
+    pub const ICE_PWD_PEER: &str = "skypeIcePassword789qrs";
+    /// ICE priority from the seed bytes (`00 24 00 04 6e ff ff ff`).
+    pub const PRIORITY: u32 = 0x6eff_ffff;
+}
+
+fn seed() -> Fixture {
+    use seed_consts::*;
+    let mut cap = Capture::new();
+    let server = sa(EXPRESSWAY, 3478);
+    let cms_ctrl = sa(CMS, CONTROL_PORT);
+    let relay = sa(EXPRESSWAY, RELAY_PORT);
+    let peer = sa(PEER, PEER_PORT);
+    let key = long_term_key(USER, REALM, PASSWORD);
+
+    let mut c = cap.tcp_open(cms_ctrl, server);
+    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(1))
+        .transport(6)
+        .u32(attr::LIFETIME, 600)
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("alloc-req");
+    cap.tcp_ack(&c, Dir::S2C);
+    let m = Msg::new(ty::ALLOCATE_ERROR, tid(1))
+        .error(401, "Unauthorized")
+        .text(attr::NONCE, NONCE)
+        .text(attr::REALM, REALM)
+        .u32(attr::LIFETIME, 600)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("alloc-401");
+    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(2))
+        .transport(6)
+        .u32(attr::LIFETIME, 600)
+        .text(attr::USERNAME, USER)
+        .text(attr::REALM, REALM)
+        .text(attr::NONCE, NONCE)
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("alloc-auth");
+    cap.wait(Duration::from_millis(115));
+    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(2))
+        .u32(attr::LIFETIME, 600)
+        .xor_addr(attr::XOR_RELAYED_ADDRESS, relay)
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, cms_ctrl)
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("alloc-ok");
+    let m = Msg::new(ty::REFRESH_REQUEST, tid(3))
+        .text(attr::USERNAME, USER)
+        .text(attr::REALM, REALM)
+        .text(attr::NONCE, NONCE)
+        .u32(attr::LIFETIME, 600)
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("refresh");
+    cap.wait(Duration::from_millis(87));
+    let m = Msg::new(ty::REFRESH_SUCCESS, tid(3))
+        .u32(attr::LIFETIME, 600)
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("refresh-ok");
+    cap.wait(Duration::from_millis(395));
+    let m = Msg::new(ty::CONNECTION_ATTEMPT_INDICATION, tid(4))
+        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
+        .u32(attr::CONNECTION_ID, CONNECTION_ID)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("connection-attempt");
+    cap.tcp_ack(&c, Dir::C2S);
+
+    // RFC 6062 data connection.
+    cap.wait(Duration::from_millis(48));
+    let mut d = cap.tcp_open(sa(CMS, DATA_PORT), server);
+    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(5))
+        .u32(attr::CONNECTION_ID, CONNECTION_ID)
+        .text(attr::USERNAME, USER)
+        .text(attr::REALM, REALM)
+        .text(attr::NONCE, NONCE)
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut d, Dir::C2S, &m);
+    cap.label("connection-bind");
+    cap.wait(Duration::from_millis(54));
+    let m = Msg::new(ty::CONNECTION_BIND_SUCCESS, tid(5))
+        .integrity(&key)
+        .encode();
+    cap.tcp_send(&mut d, Dir::S2C, &m);
+    cap.label("connection-bind-ok");
+
+    // ICE checks relayed over the data connection, RFC 4571 framed (the seed's `00 6c 00 01`).
+    cap.wait(Duration::from_millis(150));
+    let check = |t: [u8; 12], user: &str, controlling: bool, pwd: &str| {
+        let m = Msg::new(ty::BINDING_REQUEST, t)
+            .text(attr::USERNAME, user)
+            .u32(attr::PRIORITY, PRIORITY);
+        let m = if controlling {
+            m.u64(attr::ICE_CONTROLLING, 0x1c3d_5e7f_9a0b_2c4d)
+        } else {
+            m.u64(attr::ICE_CONTROLLED, 0x7a6b_5c4d_3e2f_1a0b)
+        };
+        m.raw(attr::MS_CANDIDATE_IDENTIFIER, &[0x33, 0x8e, 0x14, 0x02])
+            .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
+            .integrity(pwd.as_bytes())
+            .fingerprint()
+            .encode()
+    };
+    let m = check(tid(6), ICE_USER_IN, true, ICE_PWD_CMS);
+    cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
+    cap.label("ice-req-in");
+    let m = Msg::new(ty::BINDING_SUCCESS, tid(6))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, peer)
+        .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
+        .integrity(ICE_PWD_CMS.as_bytes())
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
+    cap.label("ice-resp-out");
+    let m = check(tid(7), ICE_USER_OUT, false, ICE_PWD_PEER);
+    cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
+    cap.label("ice-req-out");
+    let m = Msg::new(ty::BINDING_SUCCESS, tid(7))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, relay)
+        .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
+        .integrity(ICE_PWD_PEER.as_bytes())
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
+    cap.label("ice-resp-in");
+    cap.tcp_ack(&d, Dir::C2S);
+    // Media: RFC 4571-framed RTP-like packets, not STUN.
+    cap.wait(Duration::from_millis(200));
+    let rtp = |seq: u16| {
+        let mut p = vec![0x80, 0x7f];
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&(u32::from(seq) * 3000).to_be_bytes());
+        p.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+        p.extend((0..48u8).map(|i| i ^ (seq as u8)));
+        rfc4571(&p)
+    };
+    cap.tcp_send(&mut d, Dir::S2C, &rtp(1));
+    cap.label("media-in");
+    cap.tcp_send(&mut d, Dir::C2S, &rtp(2));
+    cap.label("media-out");
+
+    // Keep-alive on the control connection (the seed's frame 3209).
+    cap.wait(Duration::from_millis(4400));
+    let m = Msg::new(ty::BINDING_INDICATION, tid(8))
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("keepalive");
+    cap.tcp_close(&mut d);
+    cap.tcp_close(&mut c);
+    Fixture::from("seed", cap)
+}
+
+fn plain_tcp() -> Fixture {
+    let mut cap = Capture::new();
+    let client = sa([10, 0, 0, 1], 50001);
+    let server = sa([10, 0, 0, 2], 13478);
+    let peer = sa([10, 0, 0, 3], 6000);
+    let mut c = cap.tcp_open(client, server);
+    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(100))
+        .transport(17)
+        .text(attr::SOFTWARE, "fixture client")
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("alloc-req");
+    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(100))
+        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 0, 2], 49152))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+        .u32(attr::LIFETIME, 600)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("alloc-ok");
+    let m = Msg::new(ty::CHANNEL_BIND_REQUEST, tid(101))
+        .raw(attr::CHANNEL_NUMBER, &[0x40, 0x00, 0, 0])
+        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("chbind-req");
+    let m = Msg::new(ty::CHANNEL_BIND_SUCCESS, tid(101)).encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("chbind-ok");
+    cap.tcp_send(&mut c, Dir::C2S, &channel_data(0x4000, b"hello", true));
+    cap.label("chdata-out");
+    cap.tcp_send(&mut c, Dir::S2C, &channel_data(0x4000, b"world!!!", true));
+    cap.label("chdata-in");
+    // ChannelData followed by a Refresh in one segment.
+    let mut seg = channel_data(0x4000, b"abc", true);
+    seg.extend(
+        Msg::new(ty::REFRESH_REQUEST, tid(102))
+            .u32(attr::LIFETIME, 0)
+            .encode(),
+    );
+    cap.tcp_send(&mut c, Dir::C2S, &seg);
+    cap.label("chdata-refresh");
+    let m = Msg::new(ty::REFRESH_SUCCESS, tid(102))
+        .u32(attr::LIFETIME, 0)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("refresh-ok");
+    cap.tcp_close(&mut c);
+    Fixture::from("plain-tcp", cap)
+}
+
+fn ice_tcp() -> Fixture {
+    let mut cap = Capture::new();
+    let a = sa([10, 0, 2, 1], 50100);
+    let b = sa([10, 0, 2, 2], 15000);
+    let mut c = cap.tcp_open(a, b);
+    let m = Msg::new(ty::BINDING_REQUEST, tid(200))
+        .text(attr::USERNAME, "bbbb:aaaa")
+        .u32(attr::PRIORITY, 1_845_501_695)
+        .u64(attr::ICE_CONTROLLING, 42)
+        .raw(attr::USE_CANDIDATE, &[])
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &rfc4571(&m));
+    cap.label("req");
+    let m = Msg::new(ty::BINDING_SUCCESS, tid(200))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, a)
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &rfc4571(&m));
+    cap.label("resp");
+    cap.tcp_close(&mut c);
+    Fixture::from("rfc4571", cap)
+}
+
+fn ms_allocate_pair(n: u32, client: SocketAddr) -> (Vec<u8>, Vec<u8>) {
+    let req = Msg::ms_turn(ty::ALLOCATE_REQUEST, tid16(n))
+        .u32(attr::MS_VERSION, 1)
+        .u32(attr::LIFETIME, 480)
+        .encode();
+    let resp = Msg::ms_turn(ty::ALLOCATE_SUCCESS, tid16(n))
+        .u32(attr::MS_VERSION, 1)
+        .addr(attr::MAPPED_ADDRESS, sa([10, 0, 3, 2], 50000))
+        .u32(attr::LIFETIME, 480)
+        .addr(attr::MS_XOR_MAPPED_ADDRESS, client) // value not XORed: only the header fields are asserted
+        .encode();
+    (req, resp)
+}
+
+fn ms_turn_tcp() -> Fixture {
+    let mut cap = Capture::new();
+    let client = sa([10, 0, 3, 1], 50200);
+    let mut c = cap.tcp_open(client, sa([10, 0, 3, 2], 14443));
+    let (req, resp) = ms_allocate_pair(300, client);
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &req));
+    cap.label("alloc-req");
+    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp_frame(0x02, &resp));
+    cap.label("alloc-ok");
+    let send = Msg::ms_turn(ty::MS_SEND_REQUEST, tid16(301))
+        .addr(0x0011, sa([10, 0, 3, 9], 7000)) // DESTINATION-ADDRESS
+        .raw(attr::DATA, b"payload")
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &send));
+    cap.label("send");
+    cap.tcp_send(
+        &mut c,
+        Dir::S2C,
+        &ms_tcp_frame(0x03, b"\x80\x00end-to-end data"),
+    );
+    cap.label("e2e-data");
+    cap.tcp_close(&mut c);
+    Fixture::from("ms-turn-tcp", cap)
+}
+
+fn pseudo_tls() -> Fixture {
+    let mut cap = Capture::new();
+    let client = sa([10, 0, 4, 1], 50300);
+    let mut c = cap.tcp_open(client, sa([10, 0, 4, 2], 10443));
+    cap.tcp_send(&mut c, Dir::C2S, &wire::pseudo_tls_client_hello());
+    cap.label("client-hello");
+    cap.tcp_send(&mut c, Dir::S2C, &wire::pseudo_tls_server_hello());
+    cap.label("server-hello");
+    let (req, resp) = ms_allocate_pair(400, client);
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &req));
+    cap.label("alloc-req");
+    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp_frame(0x02, &resp));
+    cap.label("alloc-ok");
+    cap.tcp_close(&mut c);
+    Fixture::from("pseudo-tls", cap)
+}
+
+fn udp() -> Fixture {
+    let mut cap = Capture::new();
+    // Plain STUN Binding.
+    let (c, s) = (sa([10, 0, 1, 1], 40000), sa([10, 0, 1, 2], 19302));
+    let m = Msg::new(ty::BINDING_REQUEST, tid(500))
+        .text(attr::SOFTWARE, "fixture")
+        .fingerprint()
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("binding-req");
+    let m = Msg::new(ty::BINDING_SUCCESS, tid(500))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, sa([203, 0, 113, 7], 61000))
+        .fingerprint()
+        .encode();
+    cap.udp(s, c, &m);
+    cap.label("binding-ok");
+    // MS-TURN dialect over UDP.
+    let (c, s) = (sa([10, 0, 1, 1], 40001), sa([10, 0, 1, 2], 13480));
+    let (req, resp) = ms_allocate_pair(501, c);
+    cap.udp(c, s, &req);
+    cap.label("ms-alloc-req");
+    cap.udp(s, c, &resp);
+    cap.label("ms-alloc-ok");
+    // TURN with a channel, then ChannelData (unpadded on UDP).
+    let (c, s) = (sa([10, 0, 1, 1], 40002), sa([10, 0, 1, 2], 13481));
+    let peer = sa([10, 0, 1, 9], 9000);
+    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(502))
+        .transport(17)
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("alloc-req");
+    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(502))
+        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 1, 2], 50000))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, c)
+        .u32(attr::LIFETIME, 600)
+        .encode();
+    cap.udp(s, c, &m);
+    cap.label("alloc-ok");
+    let m = Msg::new(ty::CHANNEL_BIND_REQUEST, tid(503))
+        .raw(attr::CHANNEL_NUMBER, &[0x40, 0x01, 0, 0])
+        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("chbind-req");
+    cap.udp(s, c, &Msg::new(ty::CHANNEL_BIND_SUCCESS, tid(503)).encode());
+    cap.label("chbind-ok");
+    cap.udp(c, s, &channel_data(0x4001, b"udp-channel-data", false));
+    cap.label("chdata");
+    Fixture::from("udp", cap)
+}
+
+fn split() -> Fixture {
+    let mut cap = Capture::new();
+    let client = sa([10, 0, 5, 1], 50400);
+    let mut c = cap.tcp_open(client, sa([10, 0, 5, 2], 13482));
+    // One message over three segments.
+    let m1 = Msg::new(ty::ALLOCATE_REQUEST, tid(600))
+        .transport(17)
+        .text(attr::SOFTWARE, "a client with a long software name")
+        .u32(attr::LIFETIME, 300)
+        .fingerprint()
+        .encode();
+    cap.tcp_send_split(&mut c, Dir::C2S, &m1, &[1, 30]);
+    cap.label("three-segments");
+    let r1 = Msg::new(ty::ALLOCATE_SUCCESS, tid(600))
+        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 5, 2], 49999))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+        .u32(attr::LIFETIME, 300)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &r1);
+    cap.label("alloc-ok");
+    // Three messages in one segment.
+    let a = Msg::new(ty::BINDING_REQUEST, tid(601)).encode();
+    let b = Msg::new(ty::BINDING_REQUEST, tid(602))
+        .text(attr::SOFTWARE, "x")
+        .encode();
+    let d = Msg::new(ty::REFRESH_REQUEST, tid(603))
+        .u32(attr::LIFETIME, 300)
+        .encode();
+    cap.tcp_send(
+        &mut c,
+        Dir::C2S,
+        &[a.clone(), b.clone(), d.clone()].concat(),
+    );
+    cap.label("three-in-one");
+    // A segment that ends one message and begins the next: cut in the middle of the second.
+    let e = Msg::new(ty::BINDING_SUCCESS, tid(601))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+        .encode();
+    let f = Msg::new(ty::BINDING_SUCCESS, tid(602))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+        .encode();
+    let g = Msg::new(ty::REFRESH_SUCCESS, tid(603))
+        .u32(attr::LIFETIME, 300)
+        .encode();
+    let all = [e.clone(), f.clone(), g.clone()].concat();
+    let cut1 = e.len() - 10; // first segment: most of e
+    let cut2 = e.len() + 7; // second: end of e + start of f
+    cap.tcp_send_split(&mut c, Dir::S2C, &all, &[cut1, cut2]);
+    // Segments: [..cut1] [cut1..cut2] (ends e, starts f) [cut2..] (ends f, all of g).
+    cap.label("straddle-end");
+    cap.tcp_close(&mut c);
+    // RFC 4571 framing split inside the 2-byte length prefix.
+    let mut d2 = cap.tcp_open(sa([10, 0, 5, 1], 50401), sa([10, 0, 5, 2], 15001));
+    let m = rfc4571(
+        &Msg::new(ty::BINDING_REQUEST, tid(604))
+            .u32(attr::PRIORITY, 7)
+            .fingerprint()
+            .encode(),
+    );
+    cap.tcp_send_split(&mut d2, Dir::C2S, &m, &[1]);
+    cap.label("rfc4571-split");
+    cap.tcp_close(&mut d2);
+    Fixture::from("split", cap)
+}
+
+/// Long-term credentials of the `integrity` scenario.
+pub mod integrity_consts {
+    /// Username.
+    pub const USER: &str = "alice";
+    /// Realm.
+    pub const REALM: &str = "example.org";
+    /// Password.
+    pub const PASSWORD: &str = "wonderland";
+    /// Nonce.
+    pub const NONCE: &str = "obMatJos2gAAAadl7W7PeDU4hKE72jda";
+    /// ICE USERNAME of the short-term checks.
+    pub const ICE_USER: &str = "evtj:h6vY";
+    /// ICE password (RFC 5769's).
+    pub const ICE_PWD: &str = "VOkJxbRl1RmTxUk/WvJxBt";
+}
+
+fn integrity() -> Fixture {
+    use integrity_consts::*;
+    let mut cap = Capture::new();
+    let key = long_term_key(USER, REALM, PASSWORD);
+    let client = sa([10, 0, 6, 1], 50500);
+    let mut c = cap.tcp_open(client, sa([10, 0, 6, 2], 13483));
+    let auth = |m: Msg| {
+        m.text(attr::USERNAME, USER)
+            .text(attr::REALM, REALM)
+            .text(attr::NONCE, NONCE)
+    };
+    let m = auth(Msg::new(ty::ALLOCATE_REQUEST, tid(700)).transport(17))
+        .integrity(&key)
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("lt-good-req");
+    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(700))
+        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 6, 2], 50001))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+        .u32(attr::LIFETIME, 600)
+        .integrity(&key)
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("lt-good-resp");
+    let m = auth(Msg::new(ty::REFRESH_REQUEST, tid(701)).u32(attr::LIFETIME, 600))
+        .bad_integrity(&key)
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("lt-bad-req");
+    let m = Msg::new(ty::REFRESH_SUCCESS, tid(701))
+        .u32(attr::LIFETIME, 600)
+        .bad_integrity(&key)
+        .encode();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("lt-bad-resp");
+    cap.tcp_close(&mut c);
+    // ICE short-term credentials over UDP.
+    let (a, b) = (sa([10, 0, 6, 1], 40600), sa([10, 0, 6, 2], 40601));
+    let m = Msg::new(ty::BINDING_REQUEST, tid(702))
+        .text(attr::USERNAME, ICE_USER)
+        .u32(attr::PRIORITY, 0x6e0001ff)
+        .u64(attr::ICE_CONTROLLED, 0x932f_f9b1_5126_3b36)
+        .integrity(ICE_PWD.as_bytes())
+        .fingerprint()
+        .encode();
+    cap.udp(a, b, &m);
+    cap.label("st-good-req");
+    let m = Msg::new(ty::BINDING_SUCCESS, tid(702))
+        .xor_addr(attr::XOR_MAPPED_ADDRESS, a)
+        .integrity(ICE_PWD.as_bytes())
+        .fingerprint()
+        .encode();
+    cap.udp(b, a, &m);
+    cap.label("st-good-resp");
+    let m = Msg::new(ty::BINDING_REQUEST, tid(703))
+        .text(attr::USERNAME, ICE_USER)
+        .u32(attr::PRIORITY, 0x6e0001ff)
+        .bad_integrity(ICE_PWD.as_bytes())
+        .fingerprint()
+        .encode();
+    cap.udp(a, b, &m);
+    cap.label("st-bad-req");
+    let m = Msg::new(ty::BINDING_REQUEST, tid(704))
+        .text(attr::USERNAME, ICE_USER)
+        .u32(attr::PRIORITY, 1)
+        .bad_fingerprint()
+        .encode();
+    cap.udp(a, b, &m);
+    cap.label("fp-bad");
+    Fixture::from("integrity", cap)
+}
+
+fn malformed() -> Fixture {
+    let mut cap = Capture::new();
+    let (c, s) = (sa([10, 0, 7, 1], 40700), sa([10, 0, 7, 2], 13490));
+    // Attribute value overruns the message: declares 40 bytes, 8 present.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(800))
+        .raw_unpadded(attr::SOFTWARE, 40, b"8 bytes!")
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("overrun");
+    // Two bytes after the last attribute: attribute header truncated.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(801))
+        .u32(attr::PRIORITY, 5)
+        .bytes(&[0x80, 0x22])
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("attr-truncated");
+    // USERNAME of 5 bytes without padding in an RFC 5389 message.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(802))
+        .raw_unpadded(attr::USERNAME, 5, b"abcde")
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("bad-padding");
+    // Header declares more than the datagram holds.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(803))
+        .u32(attr::PRIORITY, 5)
+        .length(100)
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("truncated");
+    // Wrong FINGERPRINT.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(804))
+        .text(attr::SOFTWARE, "fp")
+        .bad_fingerprint()
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("bad-fingerprint");
+    // Unknown comprehension-required attribute.
+    let m = Msg::new(ty::BINDING_REQUEST, tid(805))
+        .u32(0x7ffe, 1)
+        .fingerprint()
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("unknown-required");
+    // A request that is never answered.
+    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(806))
+        .transport(17)
+        .fingerprint()
+        .encode();
+    cap.udp(c, s, &m);
+    cap.label("unanswered");
+    // 437 Allocation Mismatch error response to a request nobody saw.
+    let m = Msg::new(ty::ALLOCATE_ERROR, tid(807))
+        .error(437, "Allocation Mismatch")
+        .fingerprint()
+        .encode();
+    cap.udp(s, c, &m);
+    cap.label("error-437");
+    // TCP: a ConnectionBind with no ConnectionAttempt, then a message cut off by FIN.
+    let mut t = cap.tcp_open(sa([10, 0, 7, 1], 50700), sa([10, 0, 7, 2], 13491));
+    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(808))
+        .u32(attr::CONNECTION_ID, 0xdead)
+        .fingerprint()
+        .encode();
+    cap.tcp_send(&mut t, Dir::C2S, &m);
+    cap.label("orphan-bind");
+    let m = Msg::new(ty::REFRESH_REQUEST, tid(809))
+        .u32(attr::LIFETIME, 1)
+        .text(attr::SOFTWARE, "never finished")
+        .encode();
+    cap.tcp_send(&mut t, Dir::C2S, &m[..30]);
+    cap.label("tcp-cut");
+    cap.tcp_close(&mut t);
+    Fixture::from("malformed", cap)
+}
+
+/// `n` STUN messages over UDP on port 3478 (so the built-in `stun` decodes them too).
+fn bench(n: usize) -> Fixture {
+    let mut cap = Capture::new();
+    let s = sa([10, 1, 0, 1], 3478);
+    for i in 0..n {
+        let c = sa(
+            [10, 2, (i >> 8) as u8 & 0x3f, i as u8],
+            20000 + (i % 1000) as u16,
+        );
+        let t = tid(10_000 + (i / 2) as u32);
+        if i % 2 == 0 {
+            let m = Msg::new(ty::BINDING_REQUEST, t)
+                .text(attr::SOFTWARE, "bench")
+                .u32(attr::PRIORITY, i as u32)
+                .fingerprint()
+                .encode();
+            cap.udp(c, s, &m);
+        } else {
+            let m = Msg::new(ty::BINDING_SUCCESS, t)
+                .xor_addr(attr::XOR_MAPPED_ADDRESS, c)
+                .fingerprint()
+                .encode();
+            cap.udp(s, c, &m);
+        }
+    }
+    Fixture::from("bench", cap)
+}
+
+/// `n` UDP datagrams that are not STUN (RTP-like, first byte 0x80) on unassigned ports.
+fn nostun(n: usize) -> Fixture {
+    let mut cap = Capture::new();
+    for i in 0..n {
+        let a = sa([10, 3, 0, 1], 30000 + 2 * (i % 500) as u16);
+        let b = sa([10, 3, 0, 2], 31000 + 2 * (i % 500) as u16);
+        let mut p = vec![0x80, 0x60];
+        p.extend_from_slice(&(i as u16).to_be_bytes());
+        p.extend_from_slice(&(i as u32).wrapping_mul(160).to_be_bytes());
+        p.extend_from_slice(&0xcafe_f00du32.to_be_bytes());
+        p.extend((0..60).map(|k| (k as u8).wrapping_mul(i as u8)));
+        if i % 2 == 0 {
+            cap.udp(a, b, &p);
+        } else {
+            cap.udp(b, a, &p);
+        }
+    }
+    Fixture::from("nostun", cap)
+}
