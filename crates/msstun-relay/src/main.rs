@@ -1,1 +1,287 @@
-fn main() {}
+//! `msstun-relay`: a TCP/UDP forwarding relay that prints every STUN/TURN/MS-TURN message
+//! it forwards, decoded with the shared `msstun` parser. See the crate README.
+
+mod creds;
+mod framer;
+mod inspect;
+mod output;
+mod pcap;
+mod relay;
+mod tcp;
+mod udp;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::{watch, Semaphore};
+
+use crate::output::Format;
+use crate::relay::Ctx;
+
+/// Exit status: stopped by SIGINT/SIGTERM after a clean run.
+const EXIT_OK: u8 = 0;
+/// Exit status: runtime failure.
+const EXIT_RUNTIME: u8 = 1;
+/// Exit status: cannot bind the listening address.
+const EXIT_LISTEN: u8 = 3;
+/// Exit status: cannot resolve the upstream.
+const EXIT_UPSTREAM: u8 = 4;
+/// Exit status: credentials file unreadable or malformed.
+const EXIT_CREDENTIALS: u8 = 5;
+/// Exit status: cannot create the capture file.
+const EXIT_PCAP: u8 = 6;
+
+const AFTER_HELP: &str = "\
+Each message line goes to stdout; connection events, errors and the final summary go to stderr.
+The relay prints `msstun-relay: listening on tcp ADDR, udp ADDR` to stderr once it is ready
+(useful with --listen 127.0.0.1:0).
+
+Exit codes:
+  0  stopped by SIGINT or SIGTERM (summary printed)
+  1  runtime failure
+  2  invalid command line
+  3  cannot listen on --listen (address in use, permission)
+  4  cannot resolve --upstream
+  5  cannot read or parse --credentials
+  6  cannot create --pcap file";
+
+/// Forward TCP and UDP to a TURN server unchanged, printing every STUN/TURN/MS-TURN message.
+///
+/// Placed in front of a TURN server (coturn, Expressway-E, a Skype/Teams edge), it relays
+/// every byte as received in both directions and shows each message as it passes -- the
+/// same text the msstun Wireshark plugin puts in the Info column -- and can keep a pcapng
+/// of what it relayed.
+#[derive(Debug, Parser)]
+#[command(name = "msstun-relay", version, about, long_about, after_help = AFTER_HELP)]
+struct Args {
+    /// Address and port to listen on; TCP and UDP both bind it unless --tcp or --udp narrows that.
+    /// Port 0 picks a free port (the same for TCP and UDP).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: SocketAddr,
+    /// The TURN server to forward to. Resolved once at start.
+    #[arg(long, value_name = "HOST:PORT")]
+    upstream: String,
+    /// Relay TCP (only TCP unless --udp is given too).
+    #[arg(long)]
+    tcp: bool,
+    /// Relay UDP (only UDP unless --tcp is given too).
+    #[arg(long)]
+    udp: bool,
+    /// Output format of message lines: `text` (one readable line per message) or `json` (JSON Lines).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write what was relayed to this pcapng file (synthetic Ethernet/IP/TCP|UDP headers,
+    /// real endpoints and timestamps) for Wireshark.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    /// Verify MESSAGE-INTEGRITY with these credentials: one `username:realm:password` per line,
+    /// empty realm for a short-term (ICE) password. Secrets are never printed.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
+    /// Most simultaneous TCP connections plus UDP bindings; more are refused (TCP closed, UDP dropped).
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_connections: usize,
+    /// Close a UDP binding (or TCP connection) after this many seconds without traffic.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    idle_timeout: u64,
+    /// Also print one line per ChannelData message and RFC 6062 data chunk.
+    #[arg(long)]
+    show_data: bool,
+    /// Do not log connection open/close on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Forward only, decode nothing (benchmark baseline).
+    #[arg(long, hide = true)]
+    no_decode: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("msstun-relay: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_RUNTIME);
+        }
+    };
+    ExitCode::from(rt.block_on(run(args)))
+}
+
+async fn run(args: Args) -> u8 {
+    let upstream = match tokio::net::lookup_host(&args.upstream)
+        .await
+        .map(|mut it| it.next())
+    {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            eprintln!("msstun-relay: --upstream {}: no address", args.upstream);
+            return EXIT_UPSTREAM;
+        }
+        Err(e) => {
+            eprintln!("msstun-relay: --upstream {}: {e}", args.upstream);
+            return EXIT_UPSTREAM;
+        }
+    };
+    let creds = match &args.credentials {
+        None => None,
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| creds::Credentials::parse(&t))
+        {
+            Ok(c) => {
+                eprintln!(
+                    "msstun-relay: {} credentials loaded from {}",
+                    c.len(),
+                    p.display()
+                );
+                Some(c)
+            }
+            Err(e) => {
+                eprintln!("msstun-relay: --credentials {}: {e}", p.display());
+                return EXIT_CREDENTIALS;
+            }
+        },
+    };
+    let (pcap, pcap_thread) = match &args.pcap {
+        None => (None, None),
+        Some(p) => match pcap::start(p, 16 * 1024) {
+            Ok((s, h)) => (Some(s), Some(h)),
+            Err(e) => {
+                eprintln!("msstun-relay: --pcap {}: {e}", p.display());
+                return EXIT_PCAP;
+            }
+        },
+    };
+    let (want_tcp, want_udp) = match (args.tcp, args.udp) {
+        (false, false) => (true, true),
+        x => x,
+    };
+    let (tcp, udp) = match bind(args.listen, want_tcp, want_udp).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("msstun-relay: cannot listen on {}: {e}", args.listen);
+            return EXIT_LISTEN;
+        }
+    };
+    let (out, out_thread) = output::spawn_writer(std::io::stdout(), 64 * 1024);
+    let ctx = Arc::new(Ctx::new(
+        args.format,
+        args.show_data,
+        args.no_decode,
+        creds,
+        upstream,
+        Duration::from_secs(args.idle_timeout.max(1)),
+        out,
+        pcap,
+        !args.quiet,
+    ));
+    let limit = Arc::new(Semaphore::new(args.max_connections.max(1)));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut what = Vec::new();
+    let mut tasks = Vec::new();
+    if let Some(l) = tcp {
+        what.push(format!(
+            "tcp {}",
+            l.local_addr().map_or("?".into(), |a| a.to_string())
+        ));
+        tasks.push(tokio::spawn(tcp::serve(
+            l,
+            ctx.clone(),
+            limit.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    if let Some(s) = udp {
+        what.push(format!(
+            "udp {}",
+            s.local_addr().map_or("?".into(), |a| a.to_string())
+        ));
+        tasks.push(tokio::spawn(udp::serve(
+            s,
+            ctx.clone(),
+            limit.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    ctx.log(format_args!(
+        "listening on {}, forwarding to {upstream}",
+        what.join(", ")
+    ));
+    let started = Instant::now();
+    let sig = wait_for_signal().await;
+    ctx.log(format_args!("{sig}: stopping"));
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    // Let connection tasks log their close and queue their last capture events.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Arc::strong_count(&ctx) > 1 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let summary = ctx.summary(started.elapsed());
+    if Arc::strong_count(&ctx) == 1 {
+        // Last owner: dropping the senders ends both writer threads after they flush.
+        drop(ctx);
+        let _ = out_thread.join();
+        if let Some(h) = pcap_thread {
+            let _ = h.join();
+        }
+    }
+    for line in summary.lines() {
+        eprintln!("msstun-relay: {line}");
+    }
+    EXIT_OK
+}
+
+/// Bind TCP and/or UDP on one address; with port 0, retry until both get the same port.
+async fn bind(
+    addr: SocketAddr,
+    tcp: bool,
+    udp: bool,
+) -> std::io::Result<(Option<TcpListener>, Option<UdpSocket>)> {
+    let mut last_err = None;
+    for _ in 0..20 {
+        let t = if tcp {
+            Some(TcpListener::bind(addr).await?)
+        } else {
+            None
+        };
+        let port = match &t {
+            Some(l) => l.local_addr()?.port(),
+            None => addr.port(),
+        };
+        if !udp {
+            return Ok((t, None));
+        }
+        match UdpSocket::bind(SocketAddr::new(addr.ip(), port)).await {
+            Ok(u) => return Ok((t, Some(u))),
+            Err(e) if addr.port() == 0 => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| std::io::Error::other("no common free port")))
+}
+
+async fn wait_for_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}

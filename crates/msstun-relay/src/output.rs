@@ -1,0 +1,286 @@
+//! Line formatting (text and JSON Lines) and the stdout writer thread.
+//!
+//! Forwarding tasks never write to stdout themselves: they hand finished lines to a
+//! bounded channel drained by one thread. If that channel is full (stdout blocked) lines
+//! are dropped and counted rather than stalling the relay.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::inspect::{AttrOut, Record};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One human-readable line per message.
+    Text,
+    /// JSON Lines with the keys documented in the README.
+    Json,
+}
+
+/// Direction of relayed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Client to upstream.
+    C2S,
+    /// Upstream to client.
+    S2C,
+}
+
+impl Dir {
+    /// JSON key.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Dir::C2S => "c2s",
+            Dir::S2C => "s2c",
+        }
+    }
+    /// Arrow between client and upstream in text output.
+    pub const fn arrow(self) -> &'static str {
+        match self {
+            Dir::C2S => "→",
+            Dir::S2C => "←",
+        }
+    }
+    /// Index 0/1.
+    pub const fn idx(self) -> usize {
+        match self {
+            Dir::C2S => 0,
+            Dir::S2C => 1,
+        }
+    }
+}
+
+/// The connection a line belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    /// Connection id (TCP connection or UDP binding), counted from 1.
+    pub id: u64,
+    /// `"tcp"` or `"udp"`.
+    pub transport: &'static str,
+    /// Client endpoint.
+    pub client: SocketAddr,
+    /// Upstream endpoint.
+    pub upstream: SocketAddr,
+}
+
+/// Civil UTC time of a timestamp: (year, month, day, hour, min, sec, micros).
+pub fn civil(ts: SystemTime) -> (i64, u32, u32, u32, u32, u32, u32) {
+    let d = ts.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let dd = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        y,
+        m,
+        dd,
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60,
+        d.subsec_micros(),
+    )
+}
+
+/// RFC 3339 UTC timestamp with microseconds.
+pub fn rfc3339(ts: SystemTime) -> String {
+    let (y, mo, d, h, mi, s, us) = civil(ts);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}Z")
+}
+
+fn hms(ts: SystemTime) -> String {
+    let (_, _, _, h, mi, s, us) = civil(ts);
+    format!("{h:02}:{mi:02}:{s:02}.{us:06}")
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    ts: String,
+    conn: u64,
+    dir: &'static str,
+    transport: &'static str,
+    client: String,
+    upstream: String,
+    framing: &'static str,
+    dialect: Option<&'static str>,
+    #[serde(rename = "type")]
+    msg_type: Option<u16>,
+    method: &'a str,
+    class: Option<&'static str>,
+    transaction_id: Option<&'a str>,
+    summary: &'a str,
+    attributes: &'a [AttrOut],
+    fingerprint: Option<&'static str>,
+    integrity: Option<&'static str>,
+}
+
+/// Format one STUN message.
+pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Record) -> String {
+    match fmt {
+        Format::Text => {
+            let mut s = format!(
+                "{} #{} {} {} {} {} {}",
+                hms(ts),
+                conn.id,
+                conn.transport,
+                conn.client,
+                dir.arrow(),
+                conn.upstream,
+                rec.summary
+            );
+            if let Some(i) = rec.integrity {
+                s.push_str(" [MESSAGE-INTEGRITY ");
+                s.push_str(i.name());
+                s.push(']');
+            }
+            if let Some(f) = rec.fingerprint {
+                if f != crate::creds::Status::Good {
+                    s.push_str(" [FINGERPRINT ");
+                    s.push_str(f.name());
+                    s.push(']');
+                }
+            }
+            s
+        }
+        Format::Json => serde_json::to_string(&JsonLine {
+            ts: rfc3339(ts),
+            conn: conn.id,
+            dir: dir.key(),
+            transport: conn.transport,
+            client: conn.client.to_string(),
+            upstream: conn.upstream.to_string(),
+            framing: rec.framing.key(),
+            dialect: Some(rec.dialect),
+            msg_type: Some(rec.msg_type),
+            method: rec.method,
+            class: Some(rec.class.key()),
+            transaction_id: Some(&rec.transaction_id),
+            summary: &rec.summary,
+            attributes: &rec.attributes,
+            fingerprint: rec.fingerprint.map(|s| s.key()),
+            integrity: rec.integrity.map(|s| s.key()),
+        })
+        .expect("serializable"),
+    }
+}
+
+/// Format one data frame (ChannelData, RFC 6062 data), printed only with `--show-data`.
+pub fn data_line(
+    fmt: Format,
+    ts: SystemTime,
+    conn: &Conn,
+    dir: Dir,
+    framing: &'static str,
+    what: &str,
+) -> String {
+    match fmt {
+        Format::Text => format!(
+            "{} #{} {} {} {} {} {}",
+            hms(ts),
+            conn.id,
+            conn.transport,
+            conn.client,
+            dir.arrow(),
+            conn.upstream,
+            what
+        ),
+        Format::Json => serde_json::to_string(&JsonLine {
+            ts: rfc3339(ts),
+            conn: conn.id,
+            dir: dir.key(),
+            transport: conn.transport,
+            client: conn.client.to_string(),
+            upstream: conn.upstream.to_string(),
+            framing,
+            dialect: None,
+            msg_type: None,
+            method: if framing == "channel-data" {
+                "ChannelData"
+            } else {
+                "Data"
+            },
+            class: None,
+            transaction_id: None,
+            summary: what,
+            attributes: &[],
+            fingerprint: None,
+            integrity: None,
+        })
+        .expect("serializable"),
+    }
+}
+
+/// Sender half of the stdout writer.
+#[derive(Clone)]
+pub struct Out {
+    tx: SyncSender<String>,
+}
+
+impl Out {
+    /// Queue a line; false if it had to be dropped.
+    pub fn send(&self, line: String) -> bool {
+        match self.tx.try_send(line) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
+/// Start the writer thread; it ends when every [`Out`] is dropped.
+pub fn spawn_writer<W: Write + Send + 'static>(w: W, capacity: usize) -> (Out, JoinHandle<()>) {
+    let (tx, rx) = sync_channel::<String>(capacity);
+    let h = std::thread::Builder::new()
+        .name("msstun-output".into())
+        .spawn(move || drain(rx, w))
+        .expect("spawn output thread");
+    (Out { tx }, h)
+}
+
+fn drain<W: Write>(rx: Receiver<String>, w: W) {
+    let mut w = std::io::BufWriter::new(w);
+    while let Ok(line) = rx.recv() {
+        if writeln!(w, "{line}").is_err() {
+            return;
+        }
+        while let Ok(line) = rx.try_recv() {
+            if writeln!(w, "{line}").is_err() {
+                return;
+            }
+        }
+        if w.flush().is_err() {
+            return;
+        }
+    }
+    let _ = w.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn time_format() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_764_068_123_456_789);
+        assert_eq!(rfc3339(t), "2025-11-25T10:55:23.456789Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000000Z"
+        );
+    }
+}

@@ -1,0 +1,442 @@
+//! `--pcap FILE`: what the relay forwarded, as pcapng with synthetic Ethernet/IP/TCP|UDP
+//! headers carrying the real client and upstream endpoints and the real timestamps.
+//!
+//! Each relayed TCP connection appears as one client↔upstream TCP connection with a
+//! three-way handshake, consistent sequence/acknowledgement numbers, and FIN/ACK per
+//! direction on close, so Wireshark's TCP analysis and reassembly work. Writing happens on
+//! its own thread behind a bounded channel; when the channel is full an event is dropped
+//! and counted (reported in the final summary) rather than holding back forwarding.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use etherparse::{PacketBuilder, TcpHeader};
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::DataLink;
+
+use crate::output::Dir;
+
+/// Largest TCP payload per synthetic segment.
+const MAX_SEGMENT: usize = 16 * 1024;
+const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+const SERVER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+
+/// Something to write.
+#[derive(Debug)]
+pub enum PcapEvent {
+    /// A TCP connection was established (writes SYN, SYN-ACK, ACK).
+    TcpOpen {
+        /// Connection id.
+        id: u64,
+        /// Client endpoint.
+        client: SocketAddr,
+        /// Upstream endpoint.
+        server: SocketAddr,
+        /// When.
+        ts: SystemTime,
+    },
+    /// Bytes forwarded on a TCP connection.
+    TcpData {
+        /// Connection id.
+        id: u64,
+        /// Direction.
+        dir: Dir,
+        /// The bytes.
+        data: Vec<u8>,
+        /// When they were read.
+        ts: SystemTime,
+    },
+    /// One direction was closed (writes FIN and the peer's ACK).
+    TcpFin {
+        /// Connection id.
+        id: u64,
+        /// Direction that ended.
+        dir: Dir,
+        /// When.
+        ts: SystemTime,
+    },
+    /// The connection is gone; FIN any direction still open and forget it.
+    TcpClose {
+        /// Connection id.
+        id: u64,
+        /// When.
+        ts: SystemTime,
+    },
+    /// A forwarded UDP datagram.
+    Udp {
+        /// Client endpoint.
+        client: SocketAddr,
+        /// Upstream endpoint.
+        server: SocketAddr,
+        /// Direction.
+        dir: Dir,
+        /// The datagram.
+        data: Vec<u8>,
+        /// When.
+        ts: SystemTime,
+    },
+}
+
+/// Sending side of the capture writer.
+#[derive(Clone)]
+pub struct PcapSink {
+    tx: SyncSender<PcapEvent>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl PcapSink {
+    /// Queue an event without blocking; counts a drop when the writer lags.
+    pub fn send(&self, ev: PcapEvent) {
+        if self.tx.try_send(ev).is_err() {
+            self.dropped.fetch_add(1, Relaxed);
+        }
+    }
+    /// Events dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Relaxed)
+    }
+}
+
+/// Create the file and start the writer thread. The thread ends (flushing the file)
+/// when every [`PcapSink`] clone is dropped.
+pub fn start(
+    path: &std::path::Path,
+    capacity: usize,
+) -> std::io::Result<(PcapSink, JoinHandle<()>)> {
+    let file = File::create(path)?;
+    let mut w = PcapNgWriter::new(BufWriter::new(file)).map_err(std::io::Error::other)?;
+    let mut idb = InterfaceDescriptionBlock::new(DataLink::ETHERNET, 0);
+    idb.options
+        .push(InterfaceDescriptionOption::IfName("msstun-relay".into()));
+    idb.options.push(InterfaceDescriptionOption::IfTsResol(9));
+    w.write_pcapng_block(idb).map_err(std::io::Error::other)?;
+    w.get_mut().flush()?;
+    let (tx, rx) = sync_channel(capacity);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let h = std::thread::Builder::new()
+        .name("msstun-pcap".into())
+        .spawn(move || run(rx, w))?;
+    Ok((PcapSink { tx, dropped }, h))
+}
+
+struct TcpState {
+    client: SocketAddr,
+    server: SocketAddr,
+    /// Next sequence number per direction (client, server).
+    next: [u32; 2],
+    fin: [bool; 2],
+}
+
+fn isn(id: u64, salt: u64) -> u32 {
+    // Deterministic, spread-out initial sequence numbers.
+    let x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+    (x >> 17) as u32
+}
+
+/// Map both endpoints into one address family (v4-mapped v6 when they differ).
+fn same_family(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    let v6 = |s: SocketAddr| match s.ip() {
+        IpAddr::V4(ip) => SocketAddr::new(IpAddr::V6(ip.to_ipv6_mapped()), s.port()),
+        IpAddr::V6(_) => s,
+    };
+    if a.is_ipv4() == b.is_ipv4() {
+        (a, b)
+    } else {
+        (v6(a), v6(b))
+    }
+}
+
+struct Writer {
+    w: PcapNgWriter<BufWriter<File>>,
+    buf: Vec<u8>,
+    failed: bool,
+}
+
+impl Writer {
+    fn packet(
+        &mut self,
+        ts: SystemTime,
+        from: Dir,
+        src: SocketAddr,
+        dst: SocketAddr,
+        tcp: Option<TcpHeader>,
+        payload: &[u8],
+    ) {
+        if self.failed {
+            return;
+        }
+        let (src, dst) = same_family(src, dst);
+        let (smac, dmac) = if from == Dir::C2S {
+            (CLIENT_MAC, SERVER_MAC)
+        } else {
+            (SERVER_MAC, CLIENT_MAC)
+        };
+        let eth = PacketBuilder::ethernet2(smac, dmac);
+        let ip = match (src.ip(), dst.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => eth.ipv4(s.octets(), d.octets(), 64),
+            (IpAddr::V6(s), IpAddr::V6(d)) => eth.ipv6(s.octets(), d.octets(), 64),
+            _ => unreachable!("same_family"),
+        };
+        self.buf.clear();
+        let res = match tcp {
+            Some(h) => ip
+                .tcp_header(h)
+                .write(&mut self.buf, payload)
+                .map_err(|e| e.to_string()),
+            None => ip
+                .udp(src.port(), dst.port())
+                .write(&mut self.buf, payload)
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(e) = res {
+            eprintln!("msstun-relay: pcap: cannot build packet: {e}");
+            return;
+        }
+        let block = EnhancedPacketBlock {
+            interface_id: 0,
+            timestamp: ts.duration_since(UNIX_EPOCH).unwrap_or_default(),
+            original_len: self.buf.len() as u32,
+            data: std::borrow::Cow::Borrowed(&self.buf),
+            options: vec![],
+        };
+        if let Err(e) = self.w.write_pcapng_block(block) {
+            eprintln!("msstun-relay: pcap: write failed, capture stopped: {e}");
+            self.failed = true;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp(
+        &mut self,
+        ts: SystemTime,
+        st: &TcpState,
+        from: Dir,
+        seq: u32,
+        flags: (bool, bool, bool),
+        ack: Option<u32>,
+        payload: &[u8],
+    ) {
+        let (src, dst) = match from {
+            Dir::C2S => (st.client, st.server),
+            Dir::S2C => (st.server, st.client),
+        };
+        let mut h = TcpHeader::new(src.port(), dst.port(), seq, 65535);
+        let (syn, fin, psh) = flags;
+        h.syn = syn;
+        h.fin = fin;
+        h.psh = psh;
+        if let Some(a) = ack {
+            h.ack = true;
+            h.acknowledgment_number = a;
+        }
+        self.packet(ts, from, src, dst, Some(h), payload);
+    }
+}
+
+fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>) {
+    let mut wr = Writer {
+        w,
+        buf: Vec::with_capacity(MAX_SEGMENT + 128),
+        failed: false,
+    };
+    let mut conns: HashMap<u64, TcpState> = HashMap::new();
+    while let Ok(ev) = rx.recv() {
+        handle(&mut wr, &mut conns, ev);
+        while let Ok(ev) = rx.try_recv() {
+            handle(&mut wr, &mut conns, ev);
+        }
+        if !wr.failed && wr.w.get_mut().flush().is_err() {
+            wr.failed = true;
+        }
+    }
+    let now = SystemTime::now();
+    let ids: Vec<u64> = conns.keys().copied().collect();
+    for id in ids {
+        handle(&mut wr, &mut conns, PcapEvent::TcpClose { id, ts: now });
+    }
+    let _ = wr.w.get_mut().flush();
+}
+
+fn fin(wr: &mut Writer, st: &mut TcpState, dir: Dir, ts: SystemTime) {
+    let i = dir.idx();
+    if st.fin[i] {
+        return;
+    }
+    let other = 1 - i;
+    wr.tcp(
+        ts,
+        st,
+        dir,
+        st.next[i],
+        (false, true, false),
+        Some(st.next[other]),
+        &[],
+    );
+    st.next[i] = st.next[i].wrapping_add(1);
+    st.fin[i] = true;
+    let back = if dir == Dir::C2S { Dir::S2C } else { Dir::C2S };
+    wr.tcp(
+        ts,
+        st,
+        back,
+        st.next[other],
+        (false, false, false),
+        Some(st.next[i]),
+        &[],
+    );
+}
+
+fn handle(wr: &mut Writer, conns: &mut HashMap<u64, TcpState>, ev: PcapEvent) {
+    match ev {
+        PcapEvent::TcpOpen {
+            id,
+            client,
+            server,
+            ts,
+        } => {
+            let (client, server) = same_family(client, server);
+            let ic = isn(id, 0x5151);
+            let is = isn(id, 0xA0A0_0000_1234);
+            let mut st = TcpState {
+                client,
+                server,
+                next: [ic, is],
+                fin: [false; 2],
+            };
+            wr.tcp(ts, &st, Dir::C2S, ic, (true, false, false), None, &[]);
+            wr.tcp(
+                ts,
+                &st,
+                Dir::S2C,
+                is,
+                (true, false, false),
+                Some(ic.wrapping_add(1)),
+                &[],
+            );
+            st.next = [ic.wrapping_add(1), is.wrapping_add(1)];
+            wr.tcp(
+                ts,
+                &st,
+                Dir::C2S,
+                st.next[0],
+                (false, false, false),
+                Some(st.next[1]),
+                &[],
+            );
+            conns.insert(id, st);
+        }
+        PcapEvent::TcpData { id, dir, data, ts } => {
+            let Some(st) = conns.get_mut(&id) else { return };
+            let i = dir.idx();
+            for chunk in data.chunks(MAX_SEGMENT) {
+                wr.tcp(
+                    ts,
+                    st,
+                    dir,
+                    st.next[i],
+                    (false, false, true),
+                    Some(st.next[1 - i]),
+                    chunk,
+                );
+                st.next[i] = st.next[i].wrapping_add(chunk.len() as u32);
+            }
+        }
+        PcapEvent::TcpFin { id, dir, ts } => {
+            if let Some(st) = conns.get_mut(&id) {
+                fin(wr, st, dir, ts);
+            }
+        }
+        PcapEvent::TcpClose { id, ts } => {
+            if let Some(mut st) = conns.remove(&id) {
+                fin(wr, &mut st, Dir::C2S, ts);
+                fin(wr, &mut st, Dir::S2C, ts);
+            }
+        }
+        PcapEvent::Udp {
+            client,
+            server,
+            dir,
+            data,
+            ts,
+        } => {
+            let (src, dst) = match dir {
+                Dir::C2S => (client, server),
+                Dir::S2C => (server, client),
+            };
+            wr.packet(ts, dir, src, dst, None, &data);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn writes_readable_pcapng() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.pcapng");
+        let (sink, h) = start(&path, 64).unwrap();
+        let c: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let s: SocketAddr = "[::1]:3478".parse().unwrap();
+        let ts = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        sink.send(PcapEvent::TcpOpen {
+            id: 1,
+            client: c,
+            server: s,
+            ts,
+        });
+        sink.send(PcapEvent::TcpData {
+            id: 1,
+            dir: Dir::C2S,
+            data: vec![1; 40000],
+            ts,
+        });
+        sink.send(PcapEvent::TcpData {
+            id: 1,
+            dir: Dir::S2C,
+            data: vec![2; 10],
+            ts,
+        });
+        sink.send(PcapEvent::TcpFin {
+            id: 1,
+            dir: Dir::C2S,
+            ts,
+        });
+        sink.send(PcapEvent::Udp {
+            client: c,
+            server: "127.0.0.1:3478".parse().unwrap(),
+            dir: Dir::S2C,
+            data: vec![3; 8],
+            ts,
+        });
+        drop(sink);
+        h.join().unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        let mut r = pcap_file::pcapng::PcapNgReader::new(f).unwrap();
+        let mut n = 0;
+        while let Some(b) = r.next_block() {
+            let b = b.unwrap();
+            if let pcap_file::pcapng::Block::EnhancedPacket(p) = b {
+                n += 1;
+                if n == 1 {
+                    assert_eq!(p.timestamp, Duration::from_secs(1_700_000_000));
+                }
+            }
+        }
+        // SYN, SYN-ACK, ACK, 3 data segments, 1 data, FIN+ACK, UDP, FIN+ACK at close.
+        assert_eq!(n, 3 + 3 + 1 + 2 + 1 + 2);
+    }
+}

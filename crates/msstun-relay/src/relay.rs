@@ -1,0 +1,307 @@
+//! Shared relay state: configuration, counters, and the per-connection decoder.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::creds::Credentials;
+use crate::framer::{self, Item, StreamFramer};
+use crate::inspect::{inspect, TxKeys};
+use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
+use crate::pcap::{PcapEvent, PcapSink};
+
+/// Counters printed in the final summary.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// TCP connections accepted and connected upstream.
+    pub tcp_conns: AtomicU64,
+    /// UDP bindings created.
+    pub udp_bindings: AtomicU64,
+    /// Connections/bindings refused by `--max-connections`.
+    pub refused: AtomicU64,
+    /// Upstream connect failures.
+    pub upstream_failures: AtomicU64,
+    /// Bytes client → upstream.
+    pub bytes_c2s: AtomicU64,
+    /// Bytes upstream → client.
+    pub bytes_s2c: AtomicU64,
+    /// STUN messages decoded.
+    pub stun_messages: AtomicU64,
+    /// ChannelData messages.
+    pub channel_data: AtomicU64,
+    /// RFC 6062 / MS-TURN data frames or chunks.
+    pub data_frames: AtomicU64,
+    /// Directions that carried undecodable bytes.
+    pub undecodable: AtomicU64,
+    /// Messages with attribute errors.
+    pub malformed: AtomicU64,
+    /// MESSAGE-INTEGRITY checks that failed.
+    pub integrity_bad: AtomicU64,
+    /// Forwarding I/O errors.
+    pub io_errors: AtomicU64,
+    /// Output lines dropped because stdout was blocked.
+    pub dropped_lines: AtomicU64,
+    /// Messages by "Method Class".
+    pub by_type: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Process-wide relay context.
+pub struct Ctx {
+    /// Output format.
+    pub format: Format,
+    /// Print ChannelData/data lines too.
+    pub show_data: bool,
+    /// Decoding switched off (benchmark baseline).
+    pub no_decode: bool,
+    /// Credentials for MESSAGE-INTEGRITY.
+    pub creds: Option<Credentials>,
+    /// Upstream address.
+    pub upstream: SocketAddr,
+    /// Idle timeout of UDP bindings (and idle TCP connections).
+    pub idle_timeout: Duration,
+    /// Upstream TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Line output.
+    pub out: Out,
+    /// Capture output.
+    pub pcap: Option<PcapSink>,
+    /// Counters.
+    pub stats: Stats,
+    /// Log connection open/close on stderr.
+    pub log_conns: bool,
+    next_id: AtomicU64,
+}
+
+impl Ctx {
+    /// Build a context.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        format: Format,
+        show_data: bool,
+        no_decode: bool,
+        creds: Option<Credentials>,
+        upstream: SocketAddr,
+        idle_timeout: Duration,
+        out: Out,
+        pcap: Option<PcapSink>,
+        log_conns: bool,
+    ) -> Self {
+        Ctx {
+            format,
+            show_data,
+            no_decode,
+            creds,
+            upstream,
+            idle_timeout,
+            connect_timeout: Duration::from_secs(5),
+            out,
+            pcap,
+            stats: Stats::default(),
+            log_conns,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// A fresh connection id.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Relaxed)
+    }
+
+    /// Log to stderr (diagnostics, never message lines).
+    pub fn log(&self, msg: std::fmt::Arguments<'_>) {
+        eprintln!("msstun-relay: {msg}");
+    }
+
+    /// Queue an output line.
+    fn emit(&self, line: String) {
+        if !self.out.send(line) {
+            self.stats.dropped_lines.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Record capture data.
+    pub fn capture(&self, ev: PcapEvent) {
+        if let Some(p) = &self.pcap {
+            p.send(ev);
+        }
+    }
+
+    /// Count forwarded bytes.
+    pub fn count_bytes(&self, dir: Dir, n: usize) {
+        match dir {
+            Dir::C2S => self.stats.bytes_c2s.fetch_add(n as u64, Relaxed),
+            Dir::S2C => self.stats.bytes_s2c.fetch_add(n as u64, Relaxed),
+        };
+    }
+
+    fn handle_item(
+        &self,
+        st: &mut DecodeState,
+        conn: &Conn,
+        dir: Dir,
+        ts: SystemTime,
+        item: Item<'_>,
+    ) -> bool {
+        let mut data_mode = false;
+        match item {
+            Item::Stun { framing, msg } => {
+                self.stats.stun_messages.fetch_add(1, Relaxed);
+                match inspect(msg, framing, self.creds.as_ref(), &mut st.keys) {
+                    Ok(rec) => {
+                        if rec.error.is_some() {
+                            self.stats.malformed.fetch_add(1, Relaxed);
+                        }
+                        if rec.integrity == Some(crate::creds::Status::Bad) {
+                            self.stats.integrity_bad.fetch_add(1, Relaxed);
+                        }
+                        {
+                            let mut m = self.stats.by_type.lock().expect("stats lock");
+                            let k = format!("{} {}", rec.method, rec.class.name());
+                            *m.entry(k).or_insert(0) += 1;
+                        }
+                        data_mode = rec.connection_bind_success;
+                        self.emit(message_line(self.format, ts, conn, dir, &rec));
+                    }
+                    Err(e) => {
+                        self.stats.malformed.fetch_add(1, Relaxed);
+                        self.log(format_args!(
+                            "conn #{} {}: bad STUN message: {e}",
+                            conn.id,
+                            dir.key()
+                        ));
+                    }
+                }
+            }
+            Item::ChannelData { channel, len } => {
+                self.stats.channel_data.fetch_add(1, Relaxed);
+                if self.show_data {
+                    let what = format!("ChannelData channel: 0x{channel:04x} len: {len}");
+                    self.emit(data_line(self.format, ts, conn, dir, "channel-data", &what));
+                }
+            }
+            Item::Data { len } => {
+                self.stats.data_frames.fetch_add(1, Relaxed);
+                if self.show_data {
+                    let what = format!("Data len: {len}");
+                    self.emit(data_line(self.format, ts, conn, dir, "data", &what));
+                }
+            }
+            Item::Undecodable { offset, reason } => {
+                if !st.reported_undecodable[dir.idx()] {
+                    st.reported_undecodable[dir.idx()] = true;
+                    self.stats.undecodable.fetch_add(1, Relaxed);
+                    self.log(format_args!(
+                        "conn #{} {} {} {} {}: undecodable bytes at offset {offset} ({reason}); forwarded untouched, not decoded further",
+                        conn.id,
+                        conn.transport,
+                        conn.client,
+                        dir.arrow(),
+                        conn.upstream
+                    ));
+                }
+            }
+        }
+        data_mode
+    }
+
+    /// Decode bytes already forwarded on a TCP connection.
+    pub fn decode_stream(
+        &self,
+        state: &Mutex<DecodeState>,
+        conn: &Conn,
+        dir: Dir,
+        ts: SystemTime,
+        data: &[u8],
+    ) {
+        if self.no_decode {
+            return;
+        }
+        let mut guard = state.lock().expect("decode lock");
+        let st = &mut *guard;
+        let mut framer = std::mem::take(&mut st.framers[dir.idx()]);
+        let mut bind = false;
+        framer.feed(data, &mut |item| {
+            bind |= self.handle_item(st, conn, dir, ts, item)
+        });
+        st.framers[dir.idx()] = framer;
+        if bind {
+            // RFC 6062 §4.4: after a ConnectionBind success both directions carry data.
+            // The framer that saw the response has already switched itself.
+            st.framers[0].enter_data_mode();
+            self.log_conn(format_args!(
+                "conn #{} is now an RFC 6062 data connection",
+                conn.id
+            ));
+        }
+    }
+
+    /// Decode one relayed UDP datagram.
+    pub fn decode_datagram(
+        &self,
+        state: &Mutex<DecodeState>,
+        conn: &Conn,
+        dir: Dir,
+        ts: SystemTime,
+        data: &[u8],
+    ) {
+        if self.no_decode {
+            return;
+        }
+        let mut st = state.lock().expect("decode lock");
+        self.handle_item(&mut st, conn, dir, ts, framer::datagram(data));
+    }
+
+    /// Log a connection-level event unless `--quiet`.
+    pub fn log_conn(&self, msg: std::fmt::Arguments<'_>) {
+        if self.log_conns {
+            self.log(msg);
+        }
+    }
+
+    /// Final summary text.
+    pub fn summary(&self, elapsed: Duration) -> String {
+        let s = &self.stats;
+        let g = |a: &AtomicU64| a.load(Relaxed);
+        let mut t = format!(
+            "summary after {:.1} s\n  connections: tcp {}, udp bindings {}, refused {}, upstream failures {}\n  \
+             bytes: client→upstream {}, upstream→client {}\n  \
+             messages: {} STUN, {} ChannelData, {} data frames\n",
+            elapsed.as_secs_f64(),
+            g(&s.tcp_conns),
+            g(&s.udp_bindings),
+            g(&s.refused),
+            g(&s.upstream_failures),
+            g(&s.bytes_c2s),
+            g(&s.bytes_s2c),
+            g(&s.stun_messages),
+            g(&s.channel_data),
+            g(&s.data_frames),
+        );
+        for (k, v) in s.by_type.lock().expect("stats lock").iter() {
+            t.push_str(&format!("    {k}: {v}\n"));
+        }
+        t.push_str(&format!(
+            "  errors: undecodable streams {}, malformed messages {}, integrity failures {}, I/O errors {}, dropped output lines {}, dropped capture packets {}",
+            g(&s.undecodable),
+            g(&s.malformed),
+            g(&s.integrity_bad),
+            g(&s.io_errors),
+            g(&s.dropped_lines),
+            self.pcap.as_ref().map_or(0, |p| p.dropped()),
+        ));
+        t
+    }
+}
+
+/// Decoder state of one connection (both directions).
+#[derive(Debug, Default)]
+pub struct DecodeState {
+    framers: [StreamFramer; 2],
+    keys: TxKeys,
+    reported_undecodable: [bool; 2],
+}
+
+/// Shared handle to a connection's decoder state.
+pub type SharedDecode = Arc<Mutex<DecodeState>>;

@@ -1,0 +1,205 @@
+//! TCP forwarding: one upstream connection per accepted client connection.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+use crate::output::{Conn, Dir};
+use crate::pcap::PcapEvent;
+use crate::relay::{Ctx, SharedDecode};
+
+/// Read buffer per direction: also the most bytes in flight inside the relay per direction.
+pub const BUF_SIZE: usize = 16 * 1024;
+
+/// Accept loop.
+pub async fn serve(
+    listener: TcpListener,
+    ctx: Arc<Ctx>,
+    limit: Arc<Semaphore>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut refused_logged = Instant::now() - std::time::Duration::from_secs(60);
+    loop {
+        tokio::select! {
+            r = listener.accept() => {
+                let (sock, peer) = match r {
+                    Ok(x) => x,
+                    Err(e) => {
+                        // EMFILE and friends: wait a little instead of spinning.
+                        ctx.log(format_args!("tcp accept failed: {e}"));
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = limit.clone().try_acquire_owned() else {
+                    ctx.stats.refused.fetch_add(1, Relaxed);
+                    if refused_logged.elapsed().as_secs() >= 1 {
+                        refused_logged = Instant::now();
+                        ctx.log(format_args!("refusing tcp connection from {peer}: --max-connections reached"));
+                    }
+                    drop(sock);
+                    continue;
+                };
+                let ctx = ctx.clone();
+                let stop = stop.clone();
+                tokio::spawn(async move { handle(ctx, sock, peer, permit, stop).await });
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn handle(
+    ctx: Arc<Ctx>,
+    client: TcpStream,
+    peer: SocketAddr,
+    _permit: OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let id = ctx.next_id();
+    let upstream = match tokio::time::timeout(ctx.connect_timeout, TcpStream::connect(ctx.upstream))
+        .await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
+            ctx.log(format_args!("conn #{id} tcp {peer}: upstream {} unreachable ({e}); closing the client connection", ctx.upstream));
+            return;
+        }
+        Err(_) => {
+            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
+            ctx.log(format_args!(
+                "conn #{id} tcp {peer}: upstream {} did not answer within {:?}; closing the client connection",
+                ctx.upstream, ctx.connect_timeout
+            ));
+            return;
+        }
+    };
+    let _ = client.set_nodelay(true);
+    let _ = upstream.set_nodelay(true);
+    ctx.stats.tcp_conns.fetch_add(1, Relaxed);
+    let conn = Conn {
+        id,
+        transport: "tcp",
+        client: peer,
+        upstream: ctx.upstream,
+    };
+    ctx.log_conn(format_args!(
+        "conn #{id} tcp {peer} → {} open",
+        ctx.upstream
+    ));
+    ctx.capture(PcapEvent::TcpOpen {
+        id,
+        client: peer,
+        server: ctx.upstream,
+        ts: SystemTime::now(),
+    });
+    let decode = SharedDecode::default();
+    let (cr, cw) = client.into_split();
+    let (ur, uw) = upstream.into_split();
+    let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let start = Instant::now();
+    let a = pump(&ctx, &conn, &decode, Dir::C2S, cr, uw, &last, start);
+    let b = pump(&ctx, &conn, &decode, Dir::S2C, ur, cw, &last, start);
+    tokio::pin!(a, b);
+    let (mut ra, mut rb) = (None, None);
+    let idle = ctx.idle_timeout;
+    let reason = loop {
+        let idle_at = start + std::time::Duration::from_millis(last.load(Relaxed)) + idle;
+        tokio::select! {
+            r = &mut a, if ra.is_none() => {
+                let failed = r.is_err();
+                ra = Some(r);
+                if failed { break "error"; }
+            }
+            r = &mut b, if rb.is_none() => {
+                let failed = r.is_err();
+                rb = Some(r);
+                if failed { break "error"; }
+            }
+            _ = tokio::time::sleep_until(idle_at.into()) => {
+                if start.elapsed() >= std::time::Duration::from_millis(last.load(Relaxed)) + idle {
+                    break "idle timeout";
+                }
+            }
+            _ = stop.changed() => break "relay stopping",
+        }
+        if ra.is_some() && rb.is_some() {
+            break "closed";
+        }
+    };
+    let up = match &ra {
+        Some(Ok(n)) => n.to_string(),
+        Some(Err((n, e))) => format!("{n} ({e})"),
+        None => "?".into(),
+    };
+    let down = match &rb {
+        Some(Ok(n)) => n.to_string(),
+        Some(Err((n, e))) => format!("{n} ({e})"),
+        None => "?".into(),
+    };
+    if matches!(ra, Some(Err(_))) || matches!(rb, Some(Err(_))) {
+        ctx.stats.io_errors.fetch_add(1, Relaxed);
+    }
+    ctx.capture(PcapEvent::TcpClose {
+        id,
+        ts: SystemTime::now(),
+    });
+    ctx.log_conn(format_args!(
+        "conn #{id} tcp {peer} → {} {reason}: bytes client→upstream {up}, upstream→client {down}",
+        ctx.upstream
+    ));
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn pump(
+    ctx: &Ctx,
+    conn: &Conn,
+    decode: &SharedDecode,
+    dir: Dir,
+    mut r: OwnedReadHalf,
+    mut w: OwnedWriteHalf,
+    last: &std::sync::atomic::AtomicU64,
+    start: Instant,
+) -> Result<u64, (u64, std::io::Error)> {
+    let mut buf = vec![0u8; BUF_SIZE];
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(&mut buf).await {
+            Ok(n) => n,
+            Err(e) => return Err((total, e)),
+        };
+        let ts = SystemTime::now();
+        if n == 0 {
+            // Half-close: pass the FIN on, keep the other direction running.
+            let _ = w.shutdown().await;
+            ctx.capture(PcapEvent::TcpFin {
+                id: conn.id,
+                dir,
+                ts,
+            });
+            return Ok(total);
+        }
+        if let Err(e) = w.write_all(&buf[..n]).await {
+            return Err((total, e));
+        }
+        total += n as u64;
+        last.store(start.elapsed().as_millis() as u64, Relaxed);
+        ctx.count_bytes(dir, n);
+        if ctx.pcap.is_some() {
+            ctx.capture(PcapEvent::TcpData {
+                id: conn.id,
+                dir,
+                data: buf[..n].to_vec(),
+                ts,
+            });
+        }
+        ctx.decode_stream(decode, conn, dir, ts, &buf[..n]);
+    }
+}
