@@ -152,8 +152,9 @@ pub const CHECKSUM_STATUS: &[(u32, &str)] = &[
 /// Address family values (RFC 8489 §14.1).
 pub const FAMILY_VALUES: &[(u32, &str)] = &[(1, "IPv4"), (2, "IPv6")];
 
-/// The sub-fields of `Layout::Address`/`XorAddress`.
-pub const ADDRESS_FIELDS: &[FieldDesc] = &[
+/// The sub-fields of `Layout::Address`/`XorAddress`. (`static`, like the other
+/// field tables, so every `&'static FieldDesc` has one stable address.)
+pub static ADDRESS_FIELDS: &[FieldDesc] = &[
     FieldDesc::new("family", "Protocol Family", FieldKind::U8, Base::Hex).values(FAMILY_VALUES),
     FieldDesc::new("port", "Port", FieldKind::U16, Base::Dec),
     FieldDesc::new("ipv4", "IP", FieldKind::Ipv4, Base::None),
@@ -161,7 +162,7 @@ pub const ADDRESS_FIELDS: &[FieldDesc] = &[
 ];
 
 /// The sub-fields of `Layout::ErrorCode`.
-pub const ERROR_CODE_FIELDS: &[FieldDesc] = &[
+pub static ERROR_CODE_FIELDS: &[FieldDesc] = &[
     FieldDesc::new("class", "Error Class", FieldKind::U8, Base::Dec),
     FieldDesc::new("number", "Error Number", FieldKind::U8, Base::Dec),
     FieldDesc::new("code", "Error Code", FieldKind::U16, Base::Dec).values(ERROR_CODES),
@@ -169,13 +170,13 @@ pub const ERROR_CODE_FIELDS: &[FieldDesc] = &[
 ];
 
 /// The sub-fields of `Layout::Fingerprint`.
-pub const FINGERPRINT_FIELDS: &[FieldDesc] = &[
+pub static FINGERPRINT_FIELDS: &[FieldDesc] = &[
     FieldDesc::new("value", "CRC-32", FieldKind::U32, Base::Hex),
     FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
 ];
 
 /// The sub-fields of `Layout::Integrity`.
-pub const INTEGRITY_FIELDS: &[FieldDesc] = &[
+pub static INTEGRITY_FIELDS: &[FieldDesc] = &[
     FieldDesc::new("value", "HMAC", FieldKind::Bytes, Base::None),
     FieldDesc::new("status", "HMAC Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
 ];

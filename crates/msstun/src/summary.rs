@@ -40,7 +40,7 @@ pub fn write_summary<T: AsRef<[u8]>, W: Write + ?Sized>(
     w: &mut W,
 ) -> fmt::Result {
     let (method, class) = msg.method_class();
-    if core::ptr::eq(method, &registry::UNKNOWN_METHOD) {
+    if method.code == registry::UNKNOWN_METHOD.code {
         write!(w, "Method 0x{:03x}", split_type(msg.message_type()).0)?;
     } else {
         w.write_str(method.name)?;
@@ -224,5 +224,326 @@ impl<const N: usize> Write for SummaryBuf<N> {
         self.len += cut;
         self.truncated = true;
         Err(fmt::Error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::tests::{legacy, rfc5389, tlv};
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    fn xor4(ip: [u8; 4], port: u16) -> Vec<u8> {
+        let c = crate::MAGIC_COOKIE.to_be_bytes();
+        let p = port ^ 0x2112;
+        let mut v = std::vec![0, 1];
+        v.extend_from_slice(&p.to_be_bytes());
+        v.extend((0..4).map(|i| ip[i] ^ c[i]));
+        v
+    }
+
+    fn text(b: &[u8]) -> String {
+        let m = Message::new_checked(b).unwrap();
+        let mut s = String::new();
+        write_summary(&m, &mut s).unwrap();
+        // The three entry points agree.
+        assert_eq!(m.summary().to_string(), s);
+        let mut buf = SummaryBuf::<512>::new();
+        assert_eq!(buf.summarize(&m), s);
+        s
+    }
+
+    const TX: [u8; 12] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    const MI: [u8; 20] = [0x5a; 20];
+
+    #[test]
+    fn seed_style_lines() {
+        let b = rfc5389(
+            0x0003,
+            TX,
+            &[
+                tlv(0x0019, &[6, 0, 0, 0], true),
+                tlv(0x000D, &600u32.to_be_bytes(), true),
+            ],
+        );
+        assert_eq!(text(&b), "Allocate Request TCP lifetime: 600");
+
+        let b = rfc5389(
+            0x0113,
+            TX,
+            &[
+                tlv(0x0009, b"\0\0\x04\x01Unauthorized", true),
+                tlv(0x0015, b"4ce2b6a7f9e1", true),
+                tlv(0x0014, b"TANDBERG", true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Error Response error-code: 401 (Unauthorized) with nonce realm: TANDBERG"
+        );
+
+        let b = rfc5389(
+            0x0003,
+            TX,
+            &[
+                tlv(0x0006, b"turn", true),
+                tlv(0x0014, b"TANDBERG", true),
+                tlv(0x0015, b"4ce2b6a7f9e1", true),
+                tlv(0x0019, &[6, 0, 0, 0], true),
+                tlv(0x0008, &MI, true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Request user: turn realm: TANDBERG with nonce TCP"
+        );
+
+        let b = rfc5389(
+            0x0103,
+            TX,
+            &[
+                tlv(0x0016, &xor4([10, 0, 0, 1], 24000), true),
+                tlv(0x0020, &xor4([192, 0, 2, 1], 32853), true),
+                tlv(0x000D, &600u32.to_be_bytes(), true),
+                tlv(0x8022, b"Cisco", true),
+                tlv(0x0008, &MI, true),
+                tlv(0x8028, &[0; 4], true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Success Response XOR-RELAYED-ADDRESS: 10.0.0.1:24000 XOR-MAPPED-ADDRESS: 192.0.2.1:32853 lifetime: 600"
+        );
+
+        let b = rfc5389(
+            0x001c,
+            TX,
+            &[
+                tlv(0x002A, &[0, 0, 0x12, 0x34], true),
+                tlv(0x0012, &xor4([192, 168, 1, 252], 53577), true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "ConnectionAttempt Indication XOR-PEER-ADDRESS: 192.168.1.252:53577"
+        );
+
+        let b = rfc5389(
+            0x000b,
+            TX,
+            &[
+                tlv(0x002A, &[0, 0, 0x12, 0x34], true),
+                tlv(0x0006, b"turn", true),
+                tlv(0x0014, b"TANDBERG", true),
+                tlv(0x0015, b"4ce2b6a7f9e1", true),
+                tlv(0x0008, &MI, true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "ConnectionBind Request user: turn realm: TANDBERG with nonce"
+        );
+        assert_eq!(
+            text(&rfc5389(0x010b, TX, &[])),
+            "ConnectionBind Success Response"
+        );
+        assert_eq!(text(&rfc5389(0x0011, TX, &[])), "Binding Indication");
+    }
+
+    #[test]
+    fn other_items() {
+        let b = rfc5389(
+            0x0009,
+            TX,
+            &[
+                tlv(0x000C, &[0x40, 0x01, 0, 0], true),
+                tlv(0x0012, &xor4([192, 0, 2, 210], 49191), true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "ChannelBind Request ChannelNumber=0x4001 XOR-PEER-ADDRESS: 192.0.2.210:49191"
+        );
+
+        // Unregistered error code: its reason phrase; none: nothing in parentheses.
+        let b = rfc5389(0x0111, TX, &[tlv(0x0009, b"\0\0\x04\x63Custom", true)]);
+        assert_eq!(text(&b), "Binding Error Response error-code: 499 (Custom)");
+        let b = rfc5389(0x0111, TX, &[tlv(0x0009, b"\0\0\x06\x63", true)]);
+        assert_eq!(text(&b), "Binding Error Response error-code: 699");
+
+        // IPv6 in brackets; plain MAPPED-ADDRESS; transport by number.
+        let mut v6 = std::vec![0, 2, 0x0d, 0x96];
+        v6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let b = rfc5389(
+            0x0103,
+            TX,
+            &[tlv(0x0001, &v6, true), tlv(0x0019, &[132, 0, 0, 0], true)],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Success Response MAPPED-ADDRESS: [2001:db8::1]:3478 transport 132"
+        );
+
+        assert_eq!(text(&rfc5389(0x0200, TX, &[])), "GooglePing Request");
+        assert_eq!(text(&rfc5389(0x0005, TX, &[])), "Method 0x005 Request");
+        // Invalid UTF-8 in a username is replaced, not dropped.
+        let b = rfc5389(0x0001, TX, &[tlv(0x0006, b"a\xffb", true)]);
+        assert_eq!(text(&b), "Binding Request user: a\u{fffd}b");
+    }
+
+    #[test]
+    fn legacy_dialects() {
+        let mut seq = [0u8; 24];
+        seq[20..].copy_from_slice(&2u32.to_be_bytes());
+        let txid = [
+            0x44, 0x55, 0x66, 0x77, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        ];
+        let b = legacy(
+            0x0103,
+            txid,
+            true,
+            &[
+                tlv(0x0001, &[0, 1, 0xc3, 0x50, 203, 0, 113, 5], false),
+                tlv(
+                    0x8020,
+                    &[
+                        0x00,
+                        0x01,
+                        0x55,
+                        0x77,
+                        10 ^ 0x44,
+                        1 ^ 0x55,
+                        2 ^ 0x66,
+                        3 ^ 0x77,
+                    ],
+                    false,
+                ),
+                tlv(0x000D, &480u32.to_be_bytes(), false),
+                tlv(0x8050, &seq, false),
+                tlv(0x8008, &3u32.to_be_bytes(), false),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Success Response [MS-TURN] MAPPED-ADDRESS: 203.0.113.5:50000 \
+             XOR-MAPPED-ADDRESS: 10.1.2.3:4386 lifetime: 480 MS-Seq: 2 MS-Version: 3"
+        );
+        let b = legacy(
+            0x0113,
+            txid,
+            true,
+            &[
+                tlv(0x0009, b"\0\0\x04\x01Unauthorized", false),
+                tlv(0x0015, b"SIP Communications Service", false),
+                tlv(0x0014, b"abc", false),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Error Response [MS-TURN] error-code: 401 (Unauthorized) realm: SIP Communications Service with nonce"
+        );
+        let b = legacy(
+            0x0115,
+            txid,
+            true,
+            &[
+                tlv(0x0012, &[0, 1, 0x0d, 0x96, 192, 168, 1, 2], false),
+                tlv(0x0013, b"xyz", false),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Data Indication [MS-TURN] REMOTE-ADDRESS: 192.168.1.2:3478"
+        );
+        let b = legacy(
+            0x0004,
+            txid,
+            true,
+            &[
+                tlv(0x0011, &[0, 1, 0, 80, 10, 0, 0, 1], false),
+                tlv(0x0010, &256u32.to_be_bytes(), false),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Send Request [MS-TURN] DESTINATION-ADDRESS: 10.0.0.1:80 bandwidth: 256"
+        );
+        assert_eq!(
+            text(&legacy(0x0006, txid, true, &[])),
+            "Set Active Destination Request [MS-TURN]"
+        );
+        let b = legacy(
+            0x0101,
+            [7; 16],
+            false,
+            &[tlv(0x0001, &[0, 1, 0, 80, 10, 0, 0, 1], true)],
+        );
+        assert_eq!(
+            text(&b),
+            "Binding Success Response [RFC3489] MAPPED-ADDRESS: 10.0.0.1:80"
+        );
+    }
+
+    #[test]
+    fn malformed_messages_still_summarized() {
+        // Overrunning attribute after a good one.
+        let mut b = rfc5389(
+            0x0101,
+            TX,
+            &[tlv(0x0020, &xor4([192, 0, 2, 1], 32853), true)],
+        );
+        b.extend_from_slice(&[0x80, 0x22, 0x00, 0x64, b'a', b'b', b'c', b'd']);
+        let n = (b.len() - 20) as u16;
+        b[2..4].copy_from_slice(&n.to_be_bytes());
+        assert_eq!(
+            text(&b),
+            "Binding Success Response XOR-MAPPED-ADDRESS: 192.0.2.1:32853 \
+             [malformed: attribute 0x8022 at offset 32 declares 100 bytes, only 4 left]"
+        );
+        // Bad values inside otherwise well-framed attributes.
+        let b = rfc5389(
+            0x0003,
+            TX,
+            &[
+                tlv(0x0012, &[0, 1, 0, 0], true),
+                tlv(0x000D, &[0, 1], true),
+                tlv(0x0009, &[0, 0], true),
+                tlv(0x0019, &[], true),
+                tlv(0x000C, &[0x40], true),
+            ],
+        );
+        assert_eq!(
+            text(&b),
+            "Allocate Request XOR-PEER-ADDRESS: [malformed] lifetime: [malformed] error-code: [malformed] \
+             transport [malformed] ChannelNumber=[malformed]"
+        );
+        // Header only, truncated attribute header.
+        let mut b = rfc5389(0x0001, TX, &[]);
+        b.extend_from_slice(&[0, 6]);
+        b[3] = 2;
+        assert_eq!(
+            text(&b),
+            "Binding Request [malformed: attribute header truncated at offset 20 (2 bytes left)]"
+        );
+    }
+
+    #[test]
+    fn fixed_buffer_truncates_at_char_boundary() {
+        let b = rfc5389(0x0001, TX, &[tlv(0x0006, "é".repeat(20).as_bytes(), true)]);
+        let m = Message::new_checked(&b[..]).unwrap();
+        let mut buf = SummaryBuf::<22>::new();
+        assert!(write_summary(&m, &mut buf).is_err());
+        assert!(buf.is_truncated());
+        assert_eq!(buf.as_str(), "Binding Request user: ");
+        let mut buf = SummaryBuf::<23>::new();
+        let _ = write_summary(&m, &mut buf);
+        assert_eq!(buf.as_str(), "Binding Request user: ");
+        let mut buf = SummaryBuf::<24>::new();
+        let _ = write_summary(&m, &mut buf);
+        assert_eq!(buf.as_str(), "Binding Request user: é");
+        buf.clear();
+        assert_eq!(buf.as_str(), "");
+        assert!(!buf.is_truncated());
     }
 }
