@@ -1,1 +1,1025 @@
-//! (in progress)
+//! Sans-IO stream decoder: push bytes as they arrive, pop whole messages.
+//!
+//! [`StreamDecoder`] handles one direction of one connection (or a sequence of UDP
+//! datagrams). It owns one buffer, allocated once at construction with a fixed capacity
+//! ([`DEFAULT_CAPACITY`] or [`StreamDecoder::with_capacity`]); pushing and popping never
+//! allocate. Every byte pushed comes out exactly once, in the [`Decoded::bytes`] of some
+//! popped item — as a STUN message, ChannelData, [MS-TURN] frame, pseudo-TLS hello,
+//! data-connection payload, or [`DecodedKind::Undecodable`] bytes skipped while
+//! resynchronising.
+//!
+//! * The framing is detected on the first bytes ([`crate::detect`]); until then nothing
+//!   is popped unless the bytes cannot be STUN in any framing.
+//! * Bytes that do not decode are reported as [`DecodedKind::Undecodable`] and the decoder
+//!   resynchronises on the next position where a strictly valid message starts.
+//! * RFC 6062: after a ConnectionBind success response the connection is a *data
+//!   connection*. Its payload is scanned for RFC 4571-framed STUN (the ICE connectivity
+//!   checks Skype for Business / Lync send there: `00 6c 00 01 …`); everything else is
+//!   passed on as [`DecodedKind::Data`]. Since the response travels server→client but the
+//!   client→server direction changes too, use [`ConnectionDecoder`], which holds both
+//!   directions and switches both, or call [`StreamDecoder::mark_data_connection`].
+//!
+//! ```
+//! use msstun::stream::{StreamDecoder, DecodedKind};
+//! use msstun::framing::Transport;
+//! let mut d = StreamDecoder::new(Transport::Tcp);
+//! let msg = [0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+//! d.push(&msg[..7]);
+//! assert!(d.pop().is_none());
+//! d.push(&msg[7..]);
+//! let item = d.pop().unwrap();
+//! assert!(matches!(item.kind, DecodedKind::Stun { message, .. } if message == &msg[..]));
+//! ```
+
+use alloc::vec::Vec;
+
+use crate::detect::{detect_framing, detect_verdict, stun_dialect, Verdict};
+use crate::framing::{next_pdu, Framing, PduKind, PduResult, TlsHello, Transport};
+use crate::message::{detect_dialect, join_type, Class, Dialect, HEADER_LEN, MAGIC_COOKIE};
+
+/// Default buffer capacity: room for the largest PDU any framing can carry
+/// (4 + 65535 + padding) with margin.
+pub const DEFAULT_CAPACITY: usize = 128 * 1024;
+/// Smallest accepted capacity.
+pub const MIN_CAPACITY: usize = 64;
+
+/// RFC 6062 ConnectionBind success response type.
+const CONNECTION_BIND_SUCCESS: u16 = join_type(0x00B, Class::SuccessResponse);
+
+/// One popped item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded<'a> {
+    /// Offset of the first byte in the stream (bytes pushed before it).
+    pub offset: u64,
+    /// Framing in force when the item was cut, if known.
+    pub framing: Option<Framing>,
+    /// All bytes of the item, framing and padding included.
+    pub bytes: &'a [u8],
+    /// What they are.
+    pub kind: DecodedKind<'a>,
+}
+
+/// What a popped item holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodedKind<'a> {
+    /// A STUN message (hand `message` to [`crate::Message::new_checked`]).
+    Stun {
+        /// The message bytes (header and attributes, without framing).
+        message: &'a [u8],
+        /// Dialect from the header and first attribute.
+        dialect: Dialect,
+    },
+    /// A ChannelData message (RFC 8656 §12.4).
+    ChannelData {
+        /// Channel number.
+        channel: u16,
+        /// Application data, padding excluded.
+        data: &'a [u8],
+    },
+    /// An [MS-TURN] §2.2.4 multiplexed-TURN frame (channel 0xFF10).
+    MultiplexedTurn {
+        /// MTURN session id.
+        session_id: [u8; 8],
+        /// Wrapped data.
+        data: &'a [u8],
+    },
+    /// [MS-TURN] §2.1.4 end-to-end data frame (type 0x03).
+    MsTurnData {
+        /// The data.
+        data: &'a [u8],
+    },
+    /// [MS-TURN] §2.1.1 pseudo-TLS hello record.
+    TlsHello(TlsHello),
+    /// Application data: the payload of an RFC 6062 data connection, or a delimited
+    /// frame (RFC 4571, MS-TURN control) whose content is not STUN.
+    Data {
+        /// The data (frame content when `framed`).
+        data: &'a [u8],
+        /// Whether it came in an RFC 4571 (or MS-TURN) frame.
+        framed: bool,
+    },
+    /// Bytes that could not be decoded and were skipped to resynchronise.
+    Undecodable {
+        /// The skipped bytes.
+        data: &'a [u8],
+    },
+}
+
+/// Item boundaries, kept as ranges so the borrow of the buffer starts only in `view`.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    /// Start in `buf`.
+    start: usize,
+    /// Length.
+    len: usize,
+    framing: Option<Framing>,
+    kind: ItemKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ItemKind {
+    Stun {
+        off: usize,
+        len: usize,
+        dialect: Dialect,
+    },
+    ChannelData {
+        channel: u16,
+        off: usize,
+        len: usize,
+    },
+    Mux {
+        session_id: [u8; 8],
+        off: usize,
+        len: usize,
+    },
+    MsData {
+        off: usize,
+        len: usize,
+    },
+    Tls(TlsHello),
+    Data {
+        off: usize,
+        len: usize,
+        framed: bool,
+    },
+    Undecodable,
+}
+
+/// Decoder for one direction of a connection.
+#[derive(Debug, Clone)]
+pub struct StreamDecoder {
+    transport: Transport,
+    buf: Vec<u8>,
+    head: usize,
+    cap: usize,
+    offset: u64,
+    framing: Option<Framing>,
+    data_connection: bool,
+    data_framed: bool,
+    /// Set after skipping undecodable bytes: only a strictly valid PDU ends it.
+    lost: bool,
+    eof: bool,
+}
+
+impl StreamDecoder {
+    /// A decoder with [`DEFAULT_CAPACITY`].
+    pub fn new(transport: Transport) -> Self {
+        Self::with_capacity(transport, DEFAULT_CAPACITY)
+    }
+
+    /// A decoder whose buffer holds at most `cap` bytes (at least [`MIN_CAPACITY`]).
+    /// A PDU longer than that is reported as undecodable.
+    pub fn with_capacity(transport: Transport, cap: usize) -> Self {
+        let cap = cap.max(MIN_CAPACITY);
+        StreamDecoder {
+            transport,
+            buf: Vec::with_capacity(cap),
+            head: 0,
+            cap,
+            offset: 0,
+            framing: None,
+            data_connection: false,
+            data_framed: false,
+            lost: false,
+            eof: false,
+        }
+    }
+
+    /// A decoder that does not detect but uses `framing` from the start.
+    pub fn with_framing(transport: Transport, framing: Framing) -> Self {
+        let mut d = Self::new(transport);
+        d.framing = Some(framing);
+        d
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// The framing detected (or given), if any yet.
+    pub fn framing(&self) -> Option<Framing> {
+        self.framing
+    }
+
+    /// Whether this direction is an RFC 6062 data connection.
+    pub fn is_data_connection(&self) -> bool {
+        self.data_connection
+    }
+
+    /// Treat everything not yet popped as RFC 6062 data-connection payload.
+    pub fn mark_data_connection(&mut self) {
+        self.data_connection = true;
+    }
+
+    /// Bytes pushed but not yet popped.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
+    /// The buffer's capacity.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Room left for [`push`](Self::push).
+    pub fn room(&self) -> usize {
+        self.cap - self.buffered()
+    }
+
+    /// Say that no more bytes will come: [`pop`](Self::pop) then drains what is left
+    /// (incomplete PDUs as undecodable).
+    pub fn finish(&mut self) {
+        self.eof = true;
+    }
+
+    /// Append bytes; returns how many were taken. Over TCP that is as many as fit (pop
+    /// to make room, then push the rest). Over UDP each push is one datagram, taken only
+    /// when the previous one has been popped (else 0); a datagram longer than the
+    /// capacity is cut.
+    pub fn push(&mut self, bytes: &[u8]) -> usize {
+        if self.transport == Transport::Udp && self.buffered() > 0 {
+            return 0;
+        }
+        if self.head > 0 && (self.buf.len() + bytes.len() > self.cap || self.head == self.buf.len())
+        {
+            // Compact in place: no allocation.
+            self.buf.copy_within(self.head.., 0);
+            self.buf.truncate(self.buf.len() - self.head);
+            self.head = 0;
+        }
+        let n = bytes.len().min(self.cap - self.buf.len());
+        self.buf.extend_from_slice(&bytes[..n]);
+        n
+    }
+
+    /// The next whole item, if there is one.
+    pub fn pop(&mut self) -> Option<Decoded<'_>> {
+        let item = self.next_item()?;
+        Some(self.view(item))
+    }
+
+    fn view(&self, it: Item) -> Decoded<'_> {
+        let bytes = &self.buf[it.start..it.start + it.len];
+        let kind = match it.kind {
+            ItemKind::Stun { off, len, dialect } => DecodedKind::Stun {
+                message: &bytes[off..off + len],
+                dialect,
+            },
+            ItemKind::ChannelData { channel, off, len } => DecodedKind::ChannelData {
+                channel,
+                data: &bytes[off..off + len],
+            },
+            ItemKind::Mux {
+                session_id,
+                off,
+                len,
+            } => DecodedKind::MultiplexedTurn {
+                session_id,
+                data: &bytes[off..off + len],
+            },
+            ItemKind::MsData { off, len } => DecodedKind::MsTurnData {
+                data: &bytes[off..off + len],
+            },
+            ItemKind::Tls(h) => DecodedKind::TlsHello(h),
+            ItemKind::Data { off, len, framed } => DecodedKind::Data {
+                data: &bytes[off..off + len],
+                framed,
+            },
+            ItemKind::Undecodable => DecodedKind::Undecodable { data: bytes },
+        };
+        Decoded {
+            offset: self.offset - it.len as u64,
+            framing: it.framing,
+            bytes,
+            kind,
+        }
+    }
+
+    /// Whether no more bytes can arrive before a pop (buffer full, or end of stream).
+    fn stuck(&self) -> bool {
+        self.eof || self.buf.len() - self.head >= self.cap || self.transport == Transport::Udp
+    }
+
+    fn take(&mut self, len: usize, kind: ItemKind) -> Item {
+        let it = Item {
+            start: self.head,
+            len,
+            framing: self.framing,
+            kind,
+        };
+        self.head += len;
+        self.offset += len as u64;
+        if kind_is_connection_bind_success(&self.buf[it.start..it.start + len], kind) {
+            self.data_connection = true;
+        }
+        it
+    }
+
+    fn next_item(&mut self) -> Option<Item> {
+        let avail_len = self.buf.len() - self.head;
+        if avail_len == 0 {
+            return None;
+        }
+        if self.transport == Transport::Udp {
+            return Some(self.next_datagram());
+        }
+        if self.data_connection {
+            return self.next_data();
+        }
+        let avail = &self.buf[self.head..];
+        let framing = match self.framing {
+            Some(f) if self.lost => match candidate(f, avail) {
+                Verdict::Found(_) => {
+                    self.lost = false;
+                    f
+                }
+                Verdict::NeedMore if !self.stuck() => return None,
+                _ => return Some(self.resync()),
+            },
+            Some(f) => f,
+            None => match detect_verdict(Transport::Tcp, avail) {
+                Verdict::Found(d) => {
+                    self.framing = Some(d.framing);
+                    d.framing
+                }
+                Verdict::NeedMore if !self.stuck() => return None,
+                _ => return Some(self.resync()),
+            },
+        };
+        match next_pdu(framing, Transport::Tcp, avail) {
+            PduResult::Complete { len, kind } => match self.item_kind(&avail[..len], kind) {
+                Some(k) => Some(self.take(len, k)),
+                None => Some(self.resync()),
+            },
+            PduResult::NeedMore(_) if !self.stuck() => None,
+            _ => Some(self.resync()),
+        }
+    }
+
+    /// Convert a framing result, rejecting STUN-looking PDUs that fail the checks.
+    fn item_kind(&self, pdu: &[u8], kind: PduKind) -> Option<ItemKind> {
+        Some(match kind {
+            PduKind::Stun { offset, len } => {
+                let m = &pdu[offset..offset + len];
+                let dialect = match stun_dialect(m) {
+                    Some(d) => d,
+                    // Unknown methods or attributes are still STUN when the cookie says so.
+                    None if m.len() >= HEADER_LEN
+                        && u32::from_be_bytes([m[4], m[5], m[6], m[7]]) == MAGIC_COOKIE
+                        && m.len().is_multiple_of(4) =>
+                    {
+                        detect_dialect(m)
+                    }
+                    None => return None,
+                };
+                ItemKind::Stun {
+                    off: offset,
+                    len,
+                    dialect,
+                }
+            }
+            PduKind::ChannelData {
+                channel,
+                offset,
+                len,
+            } => ItemKind::ChannelData {
+                channel,
+                off: offset,
+                len,
+            },
+            PduKind::MultiplexedTurn {
+                session_id,
+                offset,
+                len,
+            } => ItemKind::Mux {
+                session_id,
+                off: offset,
+                len,
+            },
+            PduKind::MsTurnData { offset, len } => ItemKind::MsData { off: offset, len },
+            PduKind::TlsHello(h) => ItemKind::Tls(h),
+            PduKind::Opaque { offset, len } => ItemKind::Data {
+                off: offset,
+                len,
+                framed: true,
+            },
+        })
+    }
+
+    fn next_datagram(&mut self) -> Item {
+        let avail = &self.buf[self.head..];
+        if self.framing.is_none() {
+            if let Some(d) = crate::detect::detect(Transport::Udp, avail) {
+                self.framing = Some(d.framing);
+            }
+        }
+        let n = avail.len();
+        let kind = match next_pdu(Framing::Plain, Transport::Udp, avail) {
+            PduResult::Complete { len, kind } if len == n => {
+                self.item_kind(avail, kind).unwrap_or(ItemKind::Undecodable)
+            }
+            _ => ItemKind::Undecodable,
+        };
+        self.take(n, kind)
+    }
+
+    /// Skip to the next position where a valid PDU (or a consistent start of one) begins;
+    /// at least one byte is skipped.
+    fn resync(&mut self) -> Item {
+        let avail = &self.buf[self.head..];
+        let mut cut = avail.len();
+        for i in 1..avail.len() {
+            let v = match self.framing {
+                Some(f) => candidate(f, &avail[i..]),
+                None => detect_verdict(Transport::Tcp, &avail[i..]),
+            };
+            if v != Verdict::No {
+                cut = i;
+                break;
+            }
+        }
+        self.lost = true;
+        self.take(cut, ItemKind::Undecodable)
+    }
+
+    /// RFC 6062 data connection: RFC 4571-framed STUN, other frames once locked on
+    /// RFC 4571, raw data otherwise.
+    fn next_data(&mut self) -> Option<Item> {
+        let avail = &self.buf[self.head..];
+        if self.data_framed {
+            match next_pdu(Framing::Rfc4571, Transport::Tcp, avail) {
+                PduResult::Complete { len, kind } => {
+                    let k = match kind {
+                        PduKind::Stun { offset, len } => {
+                            match stun_dialect(&avail[offset..offset + len]) {
+                                Some(dialect) => ItemKind::Stun {
+                                    off: offset,
+                                    len,
+                                    dialect,
+                                },
+                                None => ItemKind::Data {
+                                    off: offset,
+                                    len,
+                                    framed: true,
+                                },
+                            }
+                        }
+                        _ => ItemKind::Data {
+                            off: 2,
+                            len: len - 2,
+                            framed: true,
+                        },
+                    };
+                    return Some(self.take_framed(len, k));
+                }
+                PduResult::NeedMore(_) if !self.stuck() => return None,
+                _ => {
+                    // Lost the framing: fall back to scanning.
+                    self.data_framed = false;
+                }
+            }
+        }
+        let avail = &self.buf[self.head..];
+        match detect_framing(Framing::Rfc4571, Transport::Tcp, avail) {
+            Verdict::Found(d) => {
+                self.data_framed = true;
+                let (off, len) = match d.kind {
+                    PduKind::Stun { offset, len } => (offset, len),
+                    _ => (2, d.pdu_len - 2),
+                };
+                let dialect = d.dialect.unwrap_or(Dialect::Rfc5389);
+                return Some(self.take_framed(d.pdu_len, ItemKind::Stun { off, len, dialect }));
+            }
+            Verdict::NeedMore if !self.stuck() => return None,
+            _ => {}
+        }
+        let mut cut = avail.len();
+        for i in 1..avail.len() {
+            if detect_framing(Framing::Rfc4571, Transport::Tcp, &avail[i..]) != Verdict::No {
+                cut = i;
+                break;
+            }
+        }
+        Some(self.take_framed(
+            cut,
+            ItemKind::Data {
+                off: 0,
+                len: cut,
+                framed: false,
+            },
+        ))
+    }
+
+    fn take_framed(&mut self, len: usize, kind: ItemKind) -> Item {
+        let mut it = self.take(len, kind);
+        it.framing = match kind {
+            ItemKind::Data { framed: false, .. } => None,
+            _ => Some(Framing::Rfc4571),
+        };
+        it
+    }
+}
+
+/// Resynchronisation candidate in a known framing: a strictly valid STUN start, or for
+/// frame-delimited framings any frame the framing itself accepts with a strict STUN
+/// inside.
+fn candidate(f: Framing, b: &[u8]) -> Verdict {
+    match f {
+        Framing::PseudoTls => match detect_framing(Framing::MsTurnTcp, Transport::Tcp, b) {
+            Verdict::No => detect_framing(Framing::PseudoTls, Transport::Tcp, b),
+            v => v,
+        },
+        f => detect_framing(f, Transport::Tcp, b),
+    }
+}
+
+fn kind_is_connection_bind_success(pdu: &[u8], kind: ItemKind) -> bool {
+    match kind {
+        ItemKind::Stun {
+            off,
+            len,
+            dialect: Dialect::Rfc5389,
+        } => {
+            let m = &pdu[off..off + len];
+            u16::from_be_bytes([m[0], m[1]]) == CONNECTION_BIND_SUCCESS
+        }
+        _ => false,
+    }
+}
+
+/// Direction of travel on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the TURN client to the server.
+    ClientToServer,
+    /// From the server to the client.
+    ServerToClient,
+}
+
+/// Both directions of one connection, sharing the RFC 6062 state: a ConnectionBind
+/// success response seen in either direction turns both into data connections.
+#[derive(Debug, Clone)]
+pub struct ConnectionDecoder {
+    /// Client → server.
+    pub client_to_server: StreamDecoder,
+    /// Server → client.
+    pub server_to_client: StreamDecoder,
+}
+
+impl ConnectionDecoder {
+    /// Two decoders with [`DEFAULT_CAPACITY`].
+    pub fn new(transport: Transport) -> Self {
+        Self::with_capacity(transport, DEFAULT_CAPACITY)
+    }
+
+    /// Two decoders of `cap` bytes each.
+    pub fn with_capacity(transport: Transport, cap: usize) -> Self {
+        ConnectionDecoder {
+            client_to_server: StreamDecoder::with_capacity(transport, cap),
+            server_to_client: StreamDecoder::with_capacity(transport, cap),
+        }
+    }
+
+    fn pair(&mut self, dir: Direction) -> (&mut StreamDecoder, &mut StreamDecoder) {
+        match dir {
+            Direction::ClientToServer => (&mut self.client_to_server, &mut self.server_to_client),
+            Direction::ServerToClient => (&mut self.server_to_client, &mut self.client_to_server),
+        }
+    }
+
+    /// Push bytes travelling in `dir`; see [`StreamDecoder::push`].
+    pub fn push(&mut self, dir: Direction, bytes: &[u8]) -> usize {
+        self.pair(dir).0.push(bytes)
+    }
+
+    /// Pop the next item travelling in `dir`.
+    pub fn pop(&mut self, dir: Direction) -> Option<Decoded<'_>> {
+        let (this, other) = self.pair(dir);
+        let item = this.next_item()?;
+        if this.data_connection {
+            other.data_connection = true;
+        }
+        Some(this.view(item))
+    }
+
+    /// Whether the connection has become an RFC 6062 data connection.
+    pub fn is_data_connection(&self) -> bool {
+        self.client_to_server.data_connection || self.server_to_client.data_connection
+    }
+
+    /// Treat both directions as data connection from now on.
+    pub fn mark_data_connection(&mut self) {
+        self.client_to_server.mark_data_connection();
+        self.server_to_client.mark_data_connection();
+    }
+
+    /// End of both directions.
+    pub fn finish(&mut self) {
+        self.client_to_server.finish();
+        self.server_to_client.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use std::string::String;
+
+    fn attr(v: &mut Vec<u8>, code: u16, val: &[u8]) {
+        v.extend_from_slice(&code.to_be_bytes());
+        v.extend_from_slice(&(val.len() as u16).to_be_bytes());
+        v.extend_from_slice(val);
+        while !v.len().is_multiple_of(4) {
+            v.push(0);
+        }
+    }
+
+    fn stun(ty: u16, tid: u8, attrs: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&ty.to_be_bytes());
+        v.extend_from_slice(&[0, 0]);
+        v.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        v.extend_from_slice(&[tid; 12]);
+        for (c, val) in attrs {
+            attr(&mut v, *c, val);
+        }
+        let l = (v.len() - 20) as u16;
+        v[2..4].copy_from_slice(&l.to_be_bytes());
+        v
+    }
+
+    fn ms_turn(ty: u16) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&ty.to_be_bytes());
+        v.extend_from_slice(&[0, 0]);
+        v.extend_from_slice(&[0x44; 16]);
+        for (c, val) in [
+            (0x000Fu16, &0x72C6_4BC6u32.to_be_bytes()[..]),
+            (0x0006, b"abcde"),
+        ] {
+            v.extend_from_slice(&c.to_be_bytes());
+            v.extend_from_slice(&(val.len() as u16).to_be_bytes());
+            v.extend_from_slice(val);
+        }
+        let l = (v.len() - 20) as u16;
+        v[2..4].copy_from_slice(&l.to_be_bytes());
+        v
+    }
+
+    fn frame(hdr: &[u8], m: &[u8]) -> Vec<u8> {
+        let mut v = hdr.to_vec();
+        let n = v.len();
+        v[n - 2..].copy_from_slice(&(m.len() as u16).to_be_bytes());
+        v.extend_from_slice(m);
+        v
+    }
+
+    /// An owned summary of a popped item.
+    fn summary(d: &Decoded<'_>) -> (String, Vec<u8>) {
+        let tag = match d.kind {
+            DecodedKind::Stun { message, dialect } => {
+                std::format!("stun {dialect:?} {:02x?}", &message[..4])
+            }
+            DecodedKind::ChannelData { channel, data } => {
+                std::format!("cd {channel:04x} {}", data.len())
+            }
+            DecodedKind::MultiplexedTurn { session_id, data } => {
+                std::format!("mux {session_id:?} {}", data.len())
+            }
+            DecodedKind::MsTurnData { data } => std::format!("msdata {}", data.len()),
+            DecodedKind::TlsHello(h) => std::format!("tls {h:?}"),
+            DecodedKind::Data { data, framed } => std::format!("data {framed} {}", data.len()),
+            DecodedKind::Undecodable { data } => std::format!("undecodable {}", data.len()),
+        };
+        (tag, d.bytes.to_vec())
+    }
+
+    /// Feed `chunks` with pushes of at most the given sizes, pop everything, then finish.
+    fn run(dec: &mut StreamDecoder, stream: &[u8], cuts: &[usize]) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        let mut next_offset = 0u64;
+        let mut bounds: Vec<usize> = cuts
+            .iter()
+            .copied()
+            .filter(|&c| c > 0 && c < stream.len())
+            .collect();
+        bounds.push(stream.len());
+        for b in bounds {
+            while pos < b {
+                let n = dec.push(&stream[pos..b]);
+                pos += n;
+                while let Some(d) = dec.pop() {
+                    assert_eq!(d.offset, next_offset);
+                    next_offset += d.bytes.len() as u64;
+                    out.push(summary(&d));
+                }
+            }
+        }
+        dec.finish();
+        while let Some(d) = dec.pop() {
+            assert_eq!(d.offset, next_offset);
+            next_offset += d.bytes.len() as u64;
+            out.push(summary(&d));
+        }
+        assert_eq!(
+            next_offset,
+            stream.len() as u64,
+            "every byte comes out exactly once"
+        );
+        out
+    }
+
+    /// Undecodable bytes are reported as soon as they are known to be undecodable, so how
+    /// they are cut depends on how they arrive: compare them merged.
+    fn merged(items: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+        for (t, b) in items {
+            match out.last_mut() {
+                Some((lt, lb)) if t.starts_with("undecodable") && lt.starts_with("undecodable") => {
+                    lb.extend_from_slice(&b);
+                    *lt = std::format!("undecodable {}", lb.len());
+                }
+                _ => out.push((t, b)),
+            }
+        }
+        out
+    }
+
+    fn every_split(stream: &[u8], want: &[(String, Vec<u8>)]) {
+        let cap_before = StreamDecoder::new(Transport::Tcp).buf.capacity();
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        assert_eq!(&run(&mut d, stream, &[]), want, "all at once");
+        assert_eq!(d.buf.capacity(), cap_before, "no reallocation");
+        for cut in 1..stream.len() {
+            let mut d = StreamDecoder::new(Transport::Tcp);
+            assert_eq!(&merged(run(&mut d, stream, &[cut])), want, "split at {cut}");
+        }
+        let all: Vec<usize> = (1..stream.len()).collect();
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        assert_eq!(&merged(run(&mut d, stream, &all)), want, "byte by byte");
+        assert_eq!(d.buf.capacity(), cap_before, "no reallocation");
+    }
+
+    fn s(tag: &str, b: &[u8]) -> (String, Vec<u8>) {
+        (String::from(tag), b.to_vec())
+    }
+
+    #[test]
+    fn plain_stun_and_channel_data_split_everywhere() {
+        let a = stun(
+            0x0003,
+            1,
+            &[(0x0019, &[17, 0, 0, 0]), (0x000D, &[0, 0, 2, 0x58])],
+        );
+        let b = stun(
+            0x0113,
+            2,
+            &[(0x0009, b"\0\0\x04\x01Unauthorized"), (0x0014, b"TANDBERG")],
+        );
+        let cd = [0x40, 0x01, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0];
+        let mut st = a.clone();
+        st.extend_from_slice(&cd);
+        st.extend_from_slice(&b);
+        let want = [
+            s("stun Rfc5389 [00, 03, 00, 10]", &a),
+            s("cd 4001 5", &cd),
+            s("stun Rfc5389 [01, 13, 00, 20]", &b),
+        ];
+        every_split(&st, &want);
+    }
+
+    #[test]
+    fn ms_turn_tcp_after_pseudo_tls_split_everywhere() {
+        // Pseudo-TLS ClientHello (no extensions), then MS-TURN framed control and data.
+        let mut body = vec![3, 1];
+        body.extend_from_slice(&[0x42; 32]);
+        body.extend_from_slice(&[0, 0, 2, 0x00, 0x18, 1, 0]);
+        let mut hello = vec![
+            0x16,
+            3,
+            1,
+            0,
+            (body.len() + 4) as u8,
+            1,
+            0,
+            0,
+            body.len() as u8,
+        ];
+        hello.extend_from_slice(&body);
+        let m = ms_turn(0x0003);
+        let ctl = frame(&[2, 0, 0, 0], &m);
+        let data = [3, 0, 0, 3, 9, 9, 9];
+        let mut st = hello.clone();
+        st.extend_from_slice(&ctl);
+        st.extend_from_slice(&data);
+        st.extend_from_slice(&ctl);
+        let mtag = std::format!("stun MsTurn {:02x?}", &m[..4]);
+        let want = [
+            s("tls ClientHello", &hello),
+            s(&mtag, &ctl),
+            s("msdata 3", &data),
+            s(&mtag, &ctl),
+        ];
+        every_split(&st, &want);
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        run(&mut d, &st, &[]);
+        assert_eq!(d.framing(), Some(Framing::PseudoTls));
+    }
+
+    #[test]
+    fn rfc4571_and_resync_after_garbage() {
+        let a = stun(0x0001, 3, &[(0x0024, &[0x6e, 0xff, 0xff, 0xff])]);
+        let fa = frame(&[0, 0], &a);
+        let garbage = b"\x80\x60garbage!";
+        let mut st = fa.clone();
+        st.extend_from_slice(garbage);
+        st.extend_from_slice(&fa);
+        let tag = std::format!("stun Rfc5389 {:02x?}", &a[..4]);
+        let want = [s(&tag, &fa), s("undecodable 10", garbage), s(&tag, &fa)];
+        every_split(&st, &want);
+        // Plain framing with garbage in between.
+        let mut st = a.clone();
+        st.extend_from_slice(garbage);
+        st.extend_from_slice(&a);
+        every_split(
+            &st,
+            &[s(&tag, &a), s("undecodable 10", garbage), s(&tag, &a)],
+        );
+        // A stream that is no STUN at all comes out as undecodable bytes, all of them.
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        let out = run(&mut d, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &[5, 9]);
+        assert!(out.iter().all(|(t, _)| t.starts_with("undecodable")));
+        assert_eq!(d.framing(), None);
+    }
+
+    #[test]
+    fn rfc6062_data_connection() {
+        let bind_req = stun(0x000b, 4, &[(0x002a, &[0, 0, 0, 7])]);
+        let bind_ok = stun(0x010b, 4, &[]);
+        // ICE check on the data connection (the seed's 00 6c 00 01 …), RTP frames, raw bytes.
+        let ice = stun(
+            0x0001,
+            5,
+            &[
+                (0x0024, &[0x6e, 0xff, 0xff, 0xff]),
+                (0x0006, &[b'u'; 44]),
+                (0x8054, &[0, 0, 0, 2]),
+                (0x0008, &[0xe0; 20]),
+            ],
+        );
+        let fice = frame(&[0, 0], &ice);
+        assert_eq!(&fice[..4], &[0x00, 0x6c, 0x00, 0x01]);
+        let rtp = frame(
+            &[0, 0],
+            &[0x80, 0x60, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xAA, 0xBB],
+        );
+        let ice_ok = stun(0x0101, 5, &[(0x0020, &[0, 1, 0xaa, 0xbb, 1, 2, 3, 4])]);
+        let fice_ok = frame(&[0, 0], &ice_ok);
+
+        let mut c2s = bind_req.clone();
+        c2s.extend_from_slice(&fice);
+        c2s.extend_from_slice(&rtp);
+        let mut s2c = bind_ok.clone();
+        s2c.extend_from_slice(&fice_ok);
+        s2c.extend_from_slice(&rtp);
+
+        let mut conn = ConnectionDecoder::new(Transport::Tcp);
+        let mut got_c = Vec::new();
+        let mut got_s = Vec::new();
+        // Client's request and the server's response first, then the rest.
+        conn.push(Direction::ClientToServer, &c2s[..bind_req.len()]);
+        while let Some(d) = conn.pop(Direction::ClientToServer) {
+            got_c.push(summary(&d));
+        }
+        assert!(!conn.is_data_connection());
+        conn.push(Direction::ServerToClient, &s2c);
+        while let Some(d) = conn.pop(Direction::ServerToClient) {
+            got_s.push(summary(&d));
+        }
+        assert!(conn.is_data_connection() && conn.client_to_server.is_data_connection());
+        for chunk in c2s[bind_req.len()..].chunks(7) {
+            conn.push(Direction::ClientToServer, chunk);
+            while let Some(d) = conn.pop(Direction::ClientToServer) {
+                got_c.push(summary(&d));
+            }
+        }
+        let t = |m: &[u8]| std::format!("stun Rfc5389 {:02x?}", &m[..4]);
+        assert_eq!(
+            got_c,
+            [
+                s(&t(&bind_req), &bind_req),
+                s(&t(&ice), &fice),
+                s("data true 14", &rtp)
+            ]
+        );
+        assert_eq!(
+            got_s,
+            [
+                s(&t(&bind_ok), &bind_ok),
+                s(&t(&ice_ok), &fice_ok),
+                s("data true 14", &rtp)
+            ]
+        );
+
+        // Unframed payload on a data connection passes as raw data, STUN found inside it.
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        d.mark_data_connection();
+        let mut st = b"\x17\x03\x03\x00\x10 some tls-ish data ".to_vec();
+        let raw_len = st.len();
+        st.extend_from_slice(&fice);
+        let out = run(&mut d, &st, &[]);
+        assert_eq!(
+            out,
+            [
+                s(&std::format!("data false {raw_len}"), &st[..raw_len]),
+                s(&t(&ice), &fice)
+            ]
+        );
+        for cut in 1..st.len() {
+            let mut d = StreamDecoder::new(Transport::Tcp);
+            d.mark_data_connection();
+            let out = run(&mut d, &st, &[cut]);
+            // Raw data may come in several pieces, but the STUN message is found whole.
+            assert_eq!(out.last().unwrap(), &s(&t(&ice), &fice), "cut {cut}");
+            assert!(out[..out.len() - 1]
+                .iter()
+                .all(|(tag, _)| tag.starts_with("data false")));
+        }
+    }
+
+    #[test]
+    fn udp_datagrams() {
+        let a = stun(0x0001, 6, &[]);
+        let mut d = StreamDecoder::new(Transport::Udp);
+        assert_eq!(d.push(&a), a.len());
+        assert_eq!(d.push(&a), 0, "one datagram at a time");
+        let x = d.pop().unwrap();
+        assert!(matches!(x.kind, DecodedKind::Stun { .. }));
+        assert!(d.pop().is_none());
+        let cd = [0x40, 0, 0, 1, 7];
+        d.push(&cd);
+        assert!(matches!(
+            d.pop().unwrap().kind,
+            DecodedKind::ChannelData {
+                channel: 0x4000,
+                data: [7]
+            }
+        ));
+        d.push(&[0x80, 1, 2]);
+        assert!(matches!(
+            d.pop().unwrap().kind,
+            DecodedKind::Undecodable { .. }
+        ));
+        assert_eq!(d.framing(), Some(Framing::Plain));
+    }
+
+    #[test]
+    fn bounded_buffer_and_random_input_never_panic() {
+        // A PDU larger than the capacity comes out as undecodable, then decoding goes on.
+        let big = stun(0x0017, 7, &[(0x0013, &[0x55; 200])]);
+        let small = stun(0x0001, 8, &[]);
+        let mut st = small.clone();
+        st.extend_from_slice(&big);
+        st.extend_from_slice(&small);
+        let mut d = StreamDecoder::with_capacity(Transport::Tcp, 100);
+        let out = run(&mut d, &st, &[]);
+        assert_eq!(out.first().unwrap().1, small);
+        assert_eq!(out.last().unwrap().1, small);
+        assert!(out.iter().any(|(t, _)| t.starts_with("undecodable")));
+
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..300 {
+            let n = (rnd() % 3000) as usize;
+            let mut st: Vec<u8> = (0..n).map(|_| rnd() as u8).collect();
+            if round % 2 == 0 {
+                // Sprinkle valid messages into the noise.
+                for _ in 0..3 {
+                    let at = (rnd() as usize) % (st.len() + 1);
+                    let m = stun(0x0001, round as u8, &[(0x0006, b"x")]);
+                    st.splice(at..at, m);
+                }
+            }
+            let cuts: Vec<usize> = (0..10)
+                .map(|_| (rnd() as usize) % (st.len() + 1))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let cap = [64, 300, DEFAULT_CAPACITY][round % 3];
+            let mut d = StreamDecoder::with_capacity(Transport::Tcp, cap);
+            if round % 5 == 0 {
+                d.mark_data_connection();
+            }
+            run(&mut d, &st, &cuts);
+        }
+    }
+}
