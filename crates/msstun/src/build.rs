@@ -31,6 +31,7 @@ use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 
 use crate::check::{self, codes};
+use crate::framing::Framing;
 use crate::message::{
     join_type, Class, Dialect, ATTR_MS_MAGIC_COOKIE, HEADER_LEN, MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE,
 };
@@ -217,12 +218,11 @@ impl MessageBuilder {
     }
 
     /// An XOR address attribute (RFC 8489 §14.2): port XOR the cookie's top 16 bits,
-    /// IPv4 XOR the cookie, IPv6 XOR cookie + header bytes 8..20. The same key is
-    /// used in every dialect, as the decoder does.
+    /// IPv4 XOR the cookie, IPv6 XOR the cookie and transaction id — i.e. header
+    /// bytes 4..20, in every dialect, as the decoder does (for RFC 3489 and
+    /// [MS-TURN] those bytes are the 128-bit transaction id).
     pub fn xor_address(self, code: u16, addr: SocketAddr) -> Self {
-        let mut key = [0u8; 16];
-        key[..4].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
-        key[4..].copy_from_slice(&self.buf[8..20]);
+        let key: [u8; 16] = self.buf[4..20].try_into().expect("header written");
         let v = encode_address(addr, Some(&key));
         self.attr(code, &v)
     }
@@ -385,6 +385,76 @@ pub fn multiplexed_turn(session_id: u64, data: &[u8]) -> Vec<u8> {
     v
 }
 
+/// Frame one PDU (a STUN message or ChannelData) for a stream in `framing`:
+/// [`Framing::Plain`] leaves it as is, [`Framing::Rfc4571`] prefixes its length,
+/// [`Framing::MsTurnTcp`] and [`Framing::PseudoTls`] (after the hellos) use the
+/// [MS-TURN] §2.1.4 header — type 0x02 for a STUN message, 0x03 for anything else
+/// (end-to-end data).
+pub fn frame(framing: Framing, pdu: &[u8]) -> Vec<u8> {
+    match framing {
+        Framing::Plain => pdu.to_vec(),
+        Framing::Rfc4571 => rfc4571(pdu),
+        Framing::MsTurnTcp | Framing::PseudoTls => {
+            let kind = if pdu.first().is_some_and(|b| b & 0xC0 == 0) {
+                MsTcpType::Control
+            } else {
+                MsTcpType::Data
+            };
+            ms_tcp(kind, pdu)
+        }
+    }
+}
+
+/// TLS 1.0 cipher suite TLS_RSA_WITH_RC4_128_SHA, used by the pseudo-TLS hellos.
+const PSEUDO_TLS_SUITE: u16 = 0x0005;
+
+fn tls_record(handshake: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(5 + handshake.len());
+    v.extend_from_slice(&[0x16, 3, 1]);
+    v.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
+    v.extend_from_slice(handshake);
+    v
+}
+
+fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(4 + body.len());
+    v.push(kind);
+    v.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    v.extend_from_slice(body);
+    v
+}
+
+/// The pseudo-TLS record a client sends first on port 443 ([MS-TURN] §2.1.1): a
+/// TLS 1.0 handshake record (RFC 2246 §6.2, §7.4.1.2) with one ClientHello — version
+/// 3.1, `random` (4-byte time + 28 random bytes), no session id, one cipher suite,
+/// the null compression method. The structure follows the spec; the constant values
+/// the spec's table lists for a real client are not reproduced byte for byte.
+pub fn pseudo_tls_client_hello(random: &[u8; 32]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(41);
+    body.extend_from_slice(&[3, 1]);
+    body.extend_from_slice(random);
+    body.push(0); // session id length
+    body.extend_from_slice(&2u16.to_be_bytes());
+    body.extend_from_slice(&PSEUDO_TLS_SUITE.to_be_bytes());
+    body.extend_from_slice(&[1, 0]); // one compression method: null
+    tls_record(&handshake(1, &body))
+}
+
+/// The server's pseudo-TLS answer ([MS-TURN] §2.1.1): one TLS 1.0 record holding a
+/// ServerHello (version 3.1, `random`, no session id, the cipher suite, null
+/// compression) followed by a ServerHelloDone.
+pub fn pseudo_tls_server_hello(random: &[u8; 32]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(38);
+    body.extend_from_slice(&[3, 1]);
+    body.extend_from_slice(random);
+    body.push(0);
+    body.extend_from_slice(&PSEUDO_TLS_SUITE.to_be_bytes());
+    body.push(0);
+    let mut hs = handshake(2, &body);
+    hs.extend_from_slice(&handshake(14, &[]));
+    tls_record(&hs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,5 +485,18 @@ mod tests {
         assert_eq!(rfc4571(b"xyz"), [0, 3, b'x', b'y', b'z']);
         assert_eq!(ms_tcp(MsTcpType::Data, b"q"), [3, 0, 0, 1, b'q']);
         assert_eq!(multiplexed_turn(1, b"")[..4], [0xFF, 0x10, 0, 8]);
+        let stun = MessageBuilder::new(Dialect::Rfc5389, 1, Class::Request, &[1; 12]).finish();
+        assert_eq!(frame(Framing::MsTurnTcp, &stun)[0], 0x02);
+        assert_eq!(
+            frame(Framing::PseudoTls, &channel_data(0x4000, b"x", true))[0],
+            0x03
+        );
+        assert_eq!(frame(Framing::Plain, &stun), stun);
+        let ch = pseudo_tls_client_hello(&[7; 32]);
+        assert_eq!(ch.len(), 5 + 4 + 41);
+        assert_eq!(&ch[..6], &[0x16, 3, 1, 0, 45, 1]);
+        let sh = pseudo_tls_server_hello(&[7; 32]);
+        assert_eq!(sh.len(), 5 + 4 + 38 + 4);
+        assert_eq!(&sh[sh.len() - 4..], &[14, 0, 0, 0]);
     }
 }
