@@ -1,0 +1,311 @@
+//! Proves the parse path allocates nothing: a counting global allocator wraps the
+//! system one, and parsing — `Message::new_checked`, every attribute, every field,
+//! the summary written into a fixed buffer — runs between two readings of this
+//! thread's allocation counter, for messages of every dialect.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write;
+
+use msstun::{Dialect, FieldValue, Message};
+
+struct Counting;
+
+thread_local! {
+    // Const-initialised and without a destructor, so touching it never allocates.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // `try_with` so allocations during thread teardown do not panic.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count();
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(|c| c.get())
+}
+
+/// A tiny `fmt::Write` into a stack array (the test's own, independent of
+/// `msstun::summary::SummaryBuf`).
+struct StackBuf {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Everything a consumer does with a message; returns a checksum so nothing is
+/// optimised away.
+fn parse_everything(bytes: &[u8]) -> (Dialect, usize, usize) {
+    let msg = Message::new_checked(bytes).expect("valid header");
+    let (method, class) = msg.method_class();
+    let mut sum = method.name.len() + class.name().len() + msg.transaction_id().len();
+    let mut fields = 0;
+    for attr in msg.attributes() {
+        let attr = match attr {
+            Ok(a) => a,
+            Err(e) => {
+                let mut b = StackBuf {
+                    buf: [0; 512],
+                    len: 0,
+                };
+                write!(b, "{e}").unwrap();
+                sum += b.len;
+                break;
+            }
+        };
+        sum += attr.name().len() + attr.value.len();
+        if let Some(Ok(addr)) = attr.address() {
+            sum += addr.port as usize;
+        }
+        if let Some((code, reason)) = attr.error_code() {
+            sum += code as usize + reason.len();
+        }
+        for f in attr.fields() {
+            let Ok(f) = f else { break };
+            fields += 1;
+            sum += f.desc.key.len() + f.desc.label.len() + f.offset + f.len;
+            sum += match f.value {
+                FieldValue::Uint(n) => f.desc.value_name(n as u32).map_or(n as usize, str::len),
+                FieldValue::Bool(b) => b as usize,
+                FieldValue::Ipv4(a) => a[3] as usize,
+                FieldValue::Ipv6(a) => a[15] as usize,
+                FieldValue::Str(s) => s.len(),
+                FieldValue::Bytes(b) => b.len(),
+            };
+        }
+    }
+    let mut out = StackBuf {
+        buf: [0; 512],
+        len: 0,
+    };
+    msstun::summary::write_summary(&msg, &mut out).expect("summary fits");
+    sum += out.len;
+    let mut out2 = StackBuf {
+        buf: [0; 512],
+        len: 0,
+    };
+    write!(out2, "{}", msg.summary()).expect("summary fits");
+    assert_eq!(out.buf[..out.len], out2.buf[..out2.len]);
+    (msg.dialect(), fields, sum)
+}
+
+fn tlv(out: &mut Vec<u8>, code: u16, value: &[u8], pad: bool) {
+    out.extend_from_slice(&code.to_be_bytes());
+    out.extend_from_slice(&(value.len() as u16).to_be_bytes());
+    out.extend_from_slice(value);
+    while pad && !out.len().is_multiple_of(4) {
+        out.push(0);
+    }
+}
+
+fn finish(msg_type: u16, id: &[u8], body: Vec<u8>) -> Vec<u8> {
+    let mut v = msg_type.to_be_bytes().to_vec();
+    v.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    v.extend_from_slice(id);
+    v.extend(body);
+    v
+}
+
+/// Hand-written messages of every dialect, with every layout kind among them.
+fn corpus() -> Vec<Vec<u8>> {
+    let mut id = vec![0x21, 0x12, 0xA4, 0x42];
+    id.extend_from_slice(&[
+        0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
+    ]);
+    let mut out = Vec::new();
+
+    // RFC 5389: Allocate success with addresses (IPv4, IPv6), numbers, text, integrity.
+    let mut b = Vec::new();
+    tlv(
+        &mut b,
+        0x0016,
+        &[0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43],
+        true,
+    );
+    tlv(
+        &mut b,
+        0x0020,
+        &[
+            0x00, 0x02, 0xa1, 0x47, 0x01, 0x13, 0xa9, 0xfa, 0xa5, 0xd3, 0xf1, 0x79, 0xbc, 0x25,
+            0xf4, 0xb5, 0xbe, 0xd2, 0xb9, 0xd9,
+        ],
+        true,
+    );
+    tlv(&mut b, 0x000D, &600u32.to_be_bytes(), true);
+    tlv(&mut b, 0x8022, b"msstun test", true);
+    tlv(&mut b, 0x8029, &[1, 2, 3, 4, 5, 6, 7, 8], true);
+    tlv(&mut b, 0x0008, &[0xaa; 20], true);
+    tlv(&mut b, 0x8028, &[1, 2, 3, 4], true);
+    out.push(finish(0x0103, &id, b));
+
+    // RFC 5389: Allocate error with ERROR-CODE, REALM, NONCE, UNKNOWN-ATTRIBUTES, structs.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x0009, b"\0\0\x04\x01Unauthorized", true);
+    tlv(&mut b, 0x0014, b"example.org", true);
+    tlv(&mut b, 0x0015, b"obMatJos2gAAAadl7W7PeDU4hKE72jda", true);
+    tlv(&mut b, 0x000A, &[0x00, 0x1a, 0x80, 0x99], true);
+    tlv(&mut b, 0x0019, &[6, 0, 0, 0], true);
+    tlv(&mut b, 0x0018, &[0x80], true);
+    tlv(&mut b, 0x001A, &[], true);
+    tlv(
+        &mut b,
+        0x8001,
+        b"\x02\0\x04\x40Address Family not Supported",
+        true,
+    );
+    tlv(&mut b, 0x8004, &[0, 0, 3, 1, 0, 0, 5, 0xdc], true);
+    tlv(&mut b, 0xC059, &[0, 1, 0, 2], true);
+    tlv(&mut b, 0x7fff, b"unknown", true);
+    out.push(finish(0x0113, &id, b));
+
+    // RFC 5389: ConnectionAttempt and ChannelBind.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x002A, &[0, 0, 0x12, 0x34], true);
+    tlv(
+        &mut b,
+        0x0012,
+        &[0x00, 0x01, 0xf3, 0x5b, 0xe1, 0xba, 0xa5, 0xbe],
+        true,
+    );
+    out.push(finish(0x001c, &id, b));
+    let mut b = Vec::new();
+    tlv(&mut b, 0x000C, &[0x40, 0, 0, 0], true);
+    tlv(&mut b, 0x8055, &[0, 1, 0, 0], true);
+    out.push(finish(0x0009, &id, b));
+
+    // RFC 5389: malformed (overrunning last attribute) — still summarised.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x0006, b"alice", true);
+    b.extend_from_slice(&[0x80, 0x22, 0x00, 0x40, b'x', b'y', b'z', b'!']);
+    out.push(finish(0x0001, &id, b));
+
+    // RFC 3489: 128-bit id, CHANGE-REQUEST, SOURCE-ADDRESS.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x0003, &[0, 0, 0, 6], true);
+    tlv(&mut b, 0x0004, &[0, 1, 0x0d, 0x96, 10, 0, 0, 1], true);
+    tlv(&mut b, 0x0001, &[0, 1, 0x0d, 0x96, 10, 0, 0, 2], true);
+    out.push(finish(0x0101, &[7; 16], b));
+
+    // Legacy MS-TURN: MAGIC-COOKIE first, unpadded, MS attributes and TURNBWM.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x000F, &0x72C6_4BC6u32.to_be_bytes(), false);
+    tlv(&mut b, 0x0001, &[0, 1, 0xc3, 0x50, 203, 0, 113, 5], false);
+    tlv(
+        &mut b,
+        0x8020,
+        &[0, 1, 0x55, 0x77, 0x4e, 0x54, 0x64, 0x74],
+        false,
+    );
+    tlv(&mut b, 0x0006, b"user5", false);
+    tlv(&mut b, 0x0015, b"SIP Communications Service", false);
+    tlv(&mut b, 0x0014, b"nonce", false);
+    tlv(&mut b, 0x8008, &3u32.to_be_bytes(), false);
+    let mut seq = [0x11u8; 24];
+    seq[20..].copy_from_slice(&2u32.to_be_bytes());
+    tlv(&mut b, 0x8050, &seq, false);
+    tlv(&mut b, 0x8056, &[0, 0, 0, 1], false);
+    tlv(&mut b, 0x8058, &[0; 16], false);
+    tlv(
+        &mut b,
+        0x805B,
+        &[0, 1, 0x55, 0x77, 0x4e, 0x54, 0x64, 0x74],
+        false,
+    );
+    tlv(
+        &mut b,
+        0x805D,
+        &[0xc0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0],
+        false,
+    );
+    tlv(&mut b, 0x8068, &[1, 2, 0, 0], false);
+    tlv(&mut b, 0x8054, b"abcd", false);
+    tlv(&mut b, 0x8070, &2u32.to_be_bytes(), false);
+    tlv(&mut b, 0x8095, &[1, 2, 3, 4, 5, 6, 7, 8], false);
+    tlv(&mut b, 0x0008, &[0xbb; 32], false);
+    out.push(finish(
+        0x0103,
+        &[
+            0x44, 0x55, 0x66, 0x77, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        ],
+        b,
+    ));
+
+    // Legacy MS-TURN: Send request and Data indication.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x000F, &0x72C6_4BC6u32.to_be_bytes(), false);
+    tlv(&mut b, 0x0011, &[0, 1, 0, 80, 10, 0, 0, 1], false);
+    tlv(&mut b, 0x0010, &256u32.to_be_bytes(), false);
+    tlv(&mut b, 0x0013, b"payload", false);
+    out.push(finish(0x0004, &[9; 16], b));
+    let mut b = Vec::new();
+    tlv(&mut b, 0x000F, &0x72C6_4BC6u32.to_be_bytes(), false);
+    tlv(&mut b, 0x0012, &[0, 1, 0, 80, 10, 0, 0, 1], false);
+    tlv(&mut b, 0x0013, b"payload", false);
+    out.push(finish(0x0115, &[9; 16], b));
+    out
+}
+
+#[test]
+fn parse_path_allocates_nothing() {
+    let corpus = corpus();
+    // Warm up anything lazily initialised (none expected) outside the counted region.
+    for m in &corpus {
+        parse_everything(m);
+    }
+    let mut seen = [false; 3];
+    let mut total_fields = 0;
+    let before = allocations();
+    let mut checksum = 0usize;
+    for m in &corpus {
+        let (d, fields, sum) = parse_everything(m);
+        seen[d.code() as usize - 1] = true;
+        total_fields += fields;
+        checksum = checksum.wrapping_add(sum);
+    }
+    let after = allocations();
+    assert_eq!(after - before, 0, "heap allocations on the parse path");
+    assert_eq!(seen, [true; 3], "every dialect covered");
+    assert!(total_fields > 60, "fields decoded: {total_fields}");
+    assert!(checksum > 0);
+}
+
+#[test]
+fn counter_counts() {
+    // The harness is live: an allocation on this thread is seen.
+    let before = allocations();
+    let v = std::hint::black_box(vec![1u8; 100]);
+    assert!(allocations() > before);
+    drop(v);
+}
