@@ -1,1 +1,169 @@
-fn main() {}
+//! Build script for msstun.so: finds the installed Wireshark headers with
+//! pkg-config, runs bindgen over `wireshark-include/wrapper.h` (allowlisting only
+//! what the plugin uses), compiles the C shim `wireshark-include/shim.c`, and emits
+//! cfgs for the Wireshark version found:
+//!
+//! * `ws_4_0`, `ws_4_2`, `ws_4_4`, `ws_4_6` — exactly that major.minor;
+//! * `ws_ge_4_2`, `ws_ge_4_4`, `ws_ge_4_6` — that version or newer.
+//!
+//! It also exports `MSSTUN_WS_MAJOR`, `MSSTUN_WS_MINOR`, `MSSTUN_WS_MICRO` and
+//! `MSSTUN_WS_VERSION` to the crate (`env!`).
+
+use std::env;
+use std::path::PathBuf;
+
+const PACKAGES: &str = "libwireshark-dev libglib2.0-dev libclang-dev pkg-config";
+
+fn fail(what: &str) -> ! {
+    eprintln!();
+    eprintln!("error: msstun-plugin cannot be built: {what}");
+    eprintln!("       On Debian/Ubuntu install: sudo apt-get install {PACKAGES}");
+    eprintln!();
+    panic!("msstun-plugin: {what}. Install the Debian packages: {PACKAGES}");
+}
+
+/// Read WIRESHARK_VERSION_{MAJOR,MINOR,MICRO} from ws_version.h.
+fn header_version(include_paths: &[PathBuf]) -> Option<(u32, u32, u32)> {
+    for dir in include_paths {
+        let p = dir.join("ws_version.h");
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            let get = |name: &str| -> Option<u32> {
+                text.lines()
+                    .filter_map(|l| l.trim().strip_prefix("#define "))
+                    .find_map(|l| l.strip_prefix(name).map(|v| v.trim().parse().ok()))
+                    .flatten()
+            };
+            if let (Some(a), Some(b), Some(c)) = (
+                get("WIRESHARK_VERSION_MAJOR"),
+                get("WIRESHARK_VERSION_MINOR"),
+                get("WIRESHARK_VERSION_MICRO"),
+            ) {
+                println!("cargo:rerun-if-changed={}", p.display());
+                return Some((a, b, c));
+            }
+        }
+    }
+    None
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=wireshark-include/wrapper.h");
+    println!("cargo:rerun-if-changed=wireshark-include/shim.c");
+    println!("cargo:rerun-if-changed=wireshark-include/shim.h");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_SYSROOT_DIR");
+    println!("cargo:rerun-if-env-changed=LIBCLANG_PATH");
+
+    // Every version we may meet, so `#[cfg(ws_4_2)]` never warns.
+    for v in [
+        "ws_4_0",
+        "ws_4_2",
+        "ws_4_4",
+        "ws_4_6",
+        "ws_ge_4_2",
+        "ws_ge_4_4",
+        "ws_ge_4_6",
+    ] {
+        println!("cargo::rustc-check-cfg=cfg({v})");
+    }
+
+    // The plugin's symbols are resolved against the running Wireshark: do not
+    // link libwireshark into the cdylib explicitly (pkg-config only for paths).
+    let ws = match pkg_config::Config::new()
+        .cargo_metadata(false)
+        .atleast_version("3.6")
+        .probe("wireshark")
+    {
+        Ok(lib) => lib,
+        Err(e) => fail(&format!(
+            "pkg-config could not find the Wireshark development files ({e})"
+        )),
+    };
+    let glib = match pkg_config::Config::new()
+        .cargo_metadata(false)
+        .probe("glib-2.0")
+    {
+        Ok(lib) => lib,
+        Err(e) => fail(&format!("pkg-config could not find glib-2.0 ({e})")),
+    };
+    let mut includes: Vec<PathBuf> = ws.include_paths.clone();
+    for p in &glib.include_paths {
+        if !includes.contains(p) {
+            includes.push(p.clone());
+        }
+    }
+    let (major, minor, micro) = match header_version(&includes) {
+        Some(v) => v,
+        None => fail("ws_version.h not found in the Wireshark include paths"),
+    };
+
+    println!("cargo:rustc-cfg=ws_{major}_{minor}");
+    for (ma, mi) in [(4, 2), (4, 4), (4, 6)] {
+        if (major, minor) >= (ma, mi) {
+            println!("cargo:rustc-cfg=ws_ge_{ma}_{mi}");
+        }
+    }
+    println!("cargo:rustc-env=MSSTUN_WS_MAJOR={major}");
+    println!("cargo:rustc-env=MSSTUN_WS_MINOR={minor}");
+    println!("cargo:rustc-env=MSSTUN_WS_MICRO={micro}");
+    println!("cargo:rustc-env=MSSTUN_WS_VERSION={major}.{minor}.{micro}");
+
+    // The shim: macros, inline functions, UAT and expert arrays.
+    let mut build = cc::Build::new();
+    build
+        .file("wireshark-include/shim.c")
+        .flag_if_supported("-Wno-unused-parameter");
+    for p in &includes {
+        build.include(p);
+    }
+    build.include("wireshark-include");
+    build.compile("msstun_shim");
+
+    // bindgen over our own wrapper header.
+    let mut clang_args: Vec<String> = includes
+        .iter()
+        .map(|p| format!("-I{}", p.display()))
+        .collect();
+    clang_args.push("-Iwireshark-include".into());
+    let builder = bindgen::Builder::default()
+        .header("wireshark-include/wrapper.h")
+        .clang_args(&clang_args)
+        .allowlist_function(
+            "proto_register_protocol|proto_register_plugin|proto_register_field_array|proto_register_subtree_array\
+             |proto_tree_add_item|proto_tree_add_uint|proto_tree_add_uint_format_value|proto_tree_add_uint64\
+             |proto_tree_add_uint64_format_value|proto_tree_add_boolean|proto_tree_add_ipv4|proto_tree_add_ipv6\
+             |proto_tree_add_string|proto_tree_add_bytes|proto_tree_add_bytes_format_value|proto_tree_add_subtree_format\
+             |proto_tree_add_none_format|proto_tree_add_time|proto_item_add_subtree|proto_item_set_len|proto_item_append_text\
+             |proto_item_set_text|proto_tree_add_protocol_format|proto_item_set_generated_|proto_item_set_hidden_\
+             |register_dissector|create_dissector_handle|heur_dissector_add|dissector_add_for_decode_as\
+             |dissector_add_uint_range_with_preference|find_dissector|call_dissector|call_data_dissector\
+             |find_or_create_conversation|tvb_captured_length|tvb_reported_length|tvb_get_ptr|tvb_new_subset_length\
+             |tvb_new_subset_remaining|tvb_new_subset_length_caplen|col_set_str|col_add_str|col_append_str|col_clear\
+             |col_set_fence|col_append_sep_str|wmem_strndup|wmem_packet_scope|wmem_file_scope|register_init_routine\
+             |register_cleanup_routine|msstun_.*",
+        )
+        .allowlist_type(
+            "packet_info|proto_tree|proto_item|tvbuff_t|hf_register_info|header_field_info|value_string\
+             |proto_plugin|ftenum|field_display_e|hf_ref_type|ft_framenum_type|conversation_t|nstime_t|dissector_handle_t\
+             |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string",
+        )
+        .allowlist_var("ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*")
+        .rustified_enum("ftenum|ft_framenum_type|hf_ref_type")
+        .prepend_enum_name(false)
+        .derive_default(false)
+        .layout_tests(false)
+        .generate_comments(false)
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
+    let bindings =
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.generate())) {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => fail(&format!(
+                "bindgen failed over wireshark-include/wrapper.h ({e})"
+            )),
+            Err(_) => fail("bindgen could not load libclang"),
+        };
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("write bindings.rs");
+}

@@ -1,0 +1,1238 @@
+//! The dissectors: `msstun` (ports, Decode As, claimed conversations) and the
+//! `msstun_tcp`/`msstun_udp` heuristics, on top of `msstun::framing`, `detect`,
+//! `check` and `summary`.
+//!
+//! Wireshark reports errors by longjmp. Every tvb read here is bounds-checked
+//! against the captured length first, so no epan call made from Rust can throw for
+//! our own offsets; values owning heap memory are dropped (or copied into
+//! packet-scoped wmem memory) before the epan calls that might reach other
+//! dissectors (`msstun_call_relayed`, which catches their exceptions in C anyway).
+
+use std::ffi::{c_char, c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use msstun::check::{self, Status};
+use msstun::detect::{detect_framing, detect_verdict, Verdict};
+use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
+use msstun::registry::FieldKind;
+use msstun::summary::SummaryBuf;
+use msstun::{Class, Dialect, FieldValue, Message};
+
+use crate::conv::{self, Addr, Attempt, DataConn};
+use crate::expert;
+use crate::ffi::{self, packet_info, proto_item, proto_tree, tvbuff_t};
+use crate::fields::{attr_index, fields, Hf};
+use crate::info::attr_value_text;
+use crate::register::{handle, proto};
+use crate::uat::{self, UatCredentials};
+
+/// Return type of a heuristic dissector (gboolean before 4.4, bool since).
+#[cfg(not(ws_ge_4_4))]
+pub type HeurRet = ffi::gboolean;
+/// Return type of a heuristic dissector (gboolean before 4.4, bool since).
+#[cfg(ws_ge_4_4)]
+pub type HeurRet = bool;
+
+#[cfg(not(ws_ge_4_4))]
+fn heur_ret(b: bool) -> HeurRet {
+    b as HeurRet
+}
+#[cfg(ws_ge_4_4)]
+fn heur_ret(b: bool) -> HeurRet {
+    b
+}
+
+/// One dissection call.
+#[derive(Clone, Copy)]
+struct Ctx {
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    transport: Transport,
+    conv: u32,
+    num: u32,
+    visited: bool,
+}
+
+/// `%s` for variadic calls.
+const FMT_S: *const c_char = c"%s".as_ptr();
+
+/// Copy `s` into packet-scoped memory (freed by Wireshark after the packet).
+unsafe fn pstr(pinfo: *mut packet_info, s: &str) -> *const c_char {
+    ffi::wmem_strndup((*pinfo).pool, s.as_ptr() as *const c_char, s.len())
+}
+
+fn cint(v: usize) -> c_int {
+    c_int::try_from(v).unwrap_or(c_int::MAX)
+}
+
+/// Catch a panic of `f`: it becomes an expert item on the packet.
+unsafe fn guard<R>(
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    fallback: R,
+    f: impl FnOnce() -> R,
+) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let text = {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                drop(payload);
+                let t = format!("msstun internal error: {msg}");
+                pstr(pinfo, &t)
+            };
+            let item = ffi::proto_tree_add_item(tree, proto(), tvb, 0, -1, ffi::ENC_NA_);
+            ffi::msstun_expert(pinfo, item, expert::PANIC, text);
+            fallback
+        }
+    }
+}
+
+fn transport_of(pinfo: *mut packet_info) -> Transport {
+    // SAFETY: pinfo is valid for the call.
+    if unsafe { (*pinfo).ptype } == ffi::PT_UDP {
+        Transport::Udp
+    } else {
+        Transport::Tcp
+    }
+}
+
+/// `msstun`: registered by name, for Decode As and the port preferences.
+pub unsafe extern "C" fn dissect_msstun(
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    _data: *mut c_void,
+) -> c_int {
+    guard(tvb, pinfo, tree, 0, || {
+        let t = transport_of(pinfo);
+        cint(dissect_payload(tvb, pinfo, tree, t, false).unwrap_or(0))
+    })
+}
+
+/// `msstun_tcp` heuristic.
+pub unsafe extern "C" fn heur_tcp(
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    heur_ret(guard(tvb, pinfo, tree, false, || {
+        dissect_payload(tvb, pinfo, tree, Transport::Tcp, true).is_some()
+    }))
+}
+
+/// `msstun_udp` heuristic.
+pub unsafe extern "C" fn heur_udp(
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    heur_ret(guard(tvb, pinfo, tree, false, || {
+        dissect_payload(tvb, pinfo, tree, Transport::Udp, true).is_some()
+    }))
+}
+
+/// Dissect a TCP segment or UDP datagram. `None`: not ours (heuristics only).
+unsafe fn dissect_payload(
+    tvb: *mut tvbuff_t,
+    pinfo: *mut packet_info,
+    tree: *mut proto_tree,
+    transport: Transport,
+    heuristic: bool,
+) -> Option<usize> {
+    let len = ffi::tvb_captured_length(tvb) as usize;
+    let reported = ffi::tvb_reported_length(tvb) as usize;
+    if len == 0 {
+        return if heuristic { None } else { Some(0) };
+    }
+    let ptr = ffi::tvb_get_ptr(tvb, 0, cint(len));
+    let bytes: &[u8] = std::slice::from_raw_parts(ptr, len);
+    let ctx = Ctx {
+        tvb,
+        pinfo,
+        tree,
+        transport,
+        conv: ffi::msstun_conv_id(pinfo),
+        num: (*pinfo).num,
+        visited: ffi::msstun_visited(pinfo) != 0,
+    };
+    let (known, data) = conv::with(|s| {
+        let c = s.convs.get(&ctx.conv);
+        (c.and_then(|c| c.framing), c.and_then(|c| c.data))
+    });
+
+    if transport == Transport::Tcp {
+        if let Some(dc) = data {
+            if dc.bound_frame.is_some_and(|b| ctx.num > b) {
+                dissect_data_conn(&ctx, bytes, len == reported, dc);
+                return Some(len);
+            }
+        }
+    }
+
+    let framing = match known {
+        Some(f) => f,
+        None => match detect_verdict(transport, bytes) {
+            Verdict::Found(d) => {
+                if !ctx.visited || heuristic {
+                    conv::with(|s| {
+                        s.convs
+                            .entry(ctx.conv)
+                            .or_default()
+                            .framing
+                            .get_or_insert(d.framing)
+                            .to_owned()
+                    });
+                }
+                if heuristic && transport == Transport::Tcp {
+                    ffi::msstun_claim_conversation(pinfo, handle());
+                }
+                d.framing
+            }
+            Verdict::NeedMore
+                if transport == Transport::Tcp && (*pinfo).can_desegment > 0 && len == reported =>
+            {
+                // A consistent but incomplete first PDU: ask TCP for more.
+                let need =
+                    Framing::ALL
+                        .iter()
+                        .find_map(|&f| match detect_framing(f, transport, bytes) {
+                            Verdict::NeedMore => match next_pdu(f, transport, bytes) {
+                                PduResult::NeedMore(n) => Some(n),
+                                _ => None,
+                            },
+                            _ => None,
+                        });
+                match need {
+                    Some(n) => {
+                        if heuristic {
+                            ffi::msstun_claim_conversation(pinfo, handle());
+                        }
+                        (*pinfo).desegment_offset = 0;
+                        (*pinfo).desegment_len = n as u32;
+                        return Some(len);
+                    }
+                    None if heuristic => return None,
+                    None => Framing::Plain,
+                }
+            }
+            _ if heuristic => return None,
+            _ => Framing::Plain,
+        },
+    };
+
+    let mut off = 0;
+    while off < len {
+        let rest = &bytes[off..];
+        match next_pdu(framing, transport, rest) {
+            PduResult::Complete { len: plen, kind } => {
+                if heuristic && transport == Transport::Udp && off == 0 {
+                    // Over UDP only claim what really is STUN (ChannelData needs a known flow).
+                    let ok = match kind {
+                        PduKind::Stun { .. } => detect_framing(Framing::Plain, transport, rest)
+                            .found()
+                            .is_some(),
+                        PduKind::ChannelData { .. } => known.is_some(),
+                        _ => false,
+                    };
+                    if !ok {
+                        return None;
+                    }
+                }
+                dissect_pdu(&ctx, off, &rest[..plen], kind, framing);
+                off += plen;
+            }
+            PduResult::NeedMore(n) => {
+                if transport == Transport::Tcp && (*pinfo).can_desegment > 0 && len == reported {
+                    (*pinfo).desegment_offset = cint(off);
+                    (*pinfo).desegment_len = n as u32;
+                    return Some(len);
+                }
+                add_leftover(&ctx, off, len, "truncated PDU");
+                break;
+            }
+            PduResult::Invalid => {
+                if heuristic && off == 0 {
+                    return None;
+                }
+                add_leftover(
+                    &ctx,
+                    off,
+                    len,
+                    "bytes that are not a PDU of this connection's framing",
+                );
+                break;
+            }
+        }
+    }
+    Some(len)
+}
+
+/// Show bytes we cannot frame.
+unsafe fn add_leftover(ctx: &Ctx, off: usize, len: usize, why: &str) {
+    let f = fields();
+    let text = pstr(ctx.pinfo, why);
+    let item = ffi::proto_tree_add_item(
+        ctx.tree,
+        f.data.id(),
+        ctx.tvb,
+        cint(off),
+        cint(len - off),
+        ffi::ENC_NA_,
+    );
+    ffi::msstun_expert(ctx.pinfo, item, expert::MALFORMED, text);
+}
+
+/// Set the Protocol column and add `text` to the Info column.
+unsafe fn set_columns(ctx: &Ctx, text: *const c_char) {
+    let cinfo = (*ctx.pinfo).cinfo;
+    let n = ffi::msstun_pdu_counter(ctx.pinfo, proto());
+    if n == 0 {
+        ffi::col_set_str(cinfo, ffi::COL_PROTOCOL as c_int, c"MSSTUN".as_ptr());
+        ffi::col_clear(cinfo, ffi::COL_INFO as c_int);
+        ffi::col_add_str(cinfo, ffi::COL_INFO as c_int, text);
+    } else {
+        ffi::col_append_sep_str(cinfo, ffi::COL_INFO as c_int, c", ".as_ptr(), text);
+    }
+}
+
+fn framing_code(framing: Framing, transport: Transport) -> u32 {
+    match (transport, framing) {
+        (Transport::Udp, _) => 0,
+        (_, Framing::Plain) => 1,
+        (_, Framing::Rfc4571) => 2,
+        (_, Framing::MsTurnTcp) => 3,
+        (_, Framing::PseudoTls) => 4,
+    }
+}
+
+/// One PDU at `off`: its framing header, then what it carries.
+unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing: Framing) {
+    let f = fields();
+    let tvb = ctx.tvb;
+    let ti = ffi::proto_tree_add_item(
+        ctx.tree,
+        proto(),
+        tvb,
+        cint(off),
+        cint(pdu.len()),
+        ffi::ENC_NA_,
+    );
+    let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
+
+    let fr = ffi::proto_tree_add_uint(
+        st,
+        f.framing.id(),
+        tvb,
+        cint(off),
+        0,
+        framing_code(framing, ctx.transport),
+    );
+    ffi::msstun_set_generated(fr);
+    let tls = matches!(kind, PduKind::TlsHello(_));
+    match framing {
+        Framing::Rfc4571 if pdu.len() >= 2 => {
+            ffi::proto_tree_add_item(
+                st,
+                f.framing_length.id(),
+                tvb,
+                cint(off),
+                2,
+                ffi::ENC_BIG_ENDIAN_,
+            );
+        }
+        Framing::MsTurnTcp | Framing::PseudoTls if !tls && pdu.len() >= 4 => {
+            ffi::proto_tree_add_item(
+                st,
+                f.ms_tcp_type.id(),
+                tvb,
+                cint(off),
+                1,
+                ffi::ENC_BIG_ENDIAN_,
+            );
+            ffi::proto_tree_add_item(
+                st,
+                f.ms_tcp_reserved.id(),
+                tvb,
+                cint(off + 1),
+                1,
+                ffi::ENC_BIG_ENDIAN_,
+            );
+            ffi::proto_tree_add_item(
+                st,
+                f.framing_length.id(),
+                tvb,
+                cint(off + 2),
+                2,
+                ffi::ENC_BIG_ENDIAN_,
+            );
+        }
+        _ => {}
+    }
+
+    match kind {
+        PduKind::Stun { offset, len } if offset + len <= pdu.len() => {
+            dissect_stun(ctx, st, ti, off + offset, &pdu[offset..offset + len]);
+        }
+        PduKind::ChannelData {
+            channel,
+            offset,
+            len,
+        } if offset >= 4 && offset + len <= pdu.len() => {
+            let h = off + offset - 4;
+            ffi::proto_tree_add_uint(st, f.channel.id(), tvb, cint(h), 2, channel as u32);
+            ffi::proto_tree_add_uint(st, f.channel_length.id(), tvb, cint(h + 2), 2, len as u32);
+            let text = pstr(
+                ctx.pinfo,
+                &format!("ChannelData 0x{channel:04x}, {len} bytes"),
+            );
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            set_columns(ctx, text);
+            relayed(ctx, st, f.channel_data, off + offset, len);
+        }
+        PduKind::MultiplexedTurn { offset, len, .. }
+            if offset >= 8 && offset + len <= pdu.len() =>
+        {
+            ffi::proto_tree_add_item(
+                st,
+                f.mturn_session.id(),
+                tvb,
+                cint(off + offset - 8),
+                8,
+                ffi::ENC_NA_,
+            );
+            let text = pstr(ctx.pinfo, &format!("MS-TURN multiplexed data, {len} bytes"));
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            set_columns(ctx, text);
+            relayed(ctx, st, f.data, off + offset, len);
+        }
+        PduKind::MsTurnData { offset, len } if offset + len <= pdu.len() => {
+            let text = pstr(ctx.pinfo, &format!("MS-TURN end-to-end data, {len} bytes"));
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            set_columns(ctx, text);
+            relayed(ctx, st, f.data, off + offset, len);
+        }
+        PduKind::TlsHello(h) => {
+            ffi::proto_tree_add_item(
+                st,
+                f.pseudo_tls.id(),
+                tvb,
+                cint(off),
+                cint(pdu.len()),
+                ffi::ENC_NA_,
+            );
+            let text = pstr(ctx.pinfo, h.name());
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            set_columns(ctx, text);
+        }
+        PduKind::Opaque { offset, len } if offset + len <= pdu.len() => {
+            let text = pstr(ctx.pinfo, &format!("Data, {len} bytes"));
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            set_columns(ctx, text);
+            relayed(ctx, st, f.data, off + offset, len);
+        }
+        _ => {
+            let text = pstr(ctx.pinfo, "PDU inconsistent with its framing");
+            ffi::msstun_expert(ctx.pinfo, ti, expert::MALFORMED, text);
+        }
+    }
+}
+
+/// Show relayed bytes and hand them to the `msstun.data` heuristics, else `data`.
+unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize) {
+    ffi::proto_tree_add_item(st, hf.id(), ctx.tvb, cint(off), cint(len), ffi::ENC_NA_);
+    if len > 0 {
+        let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
+        ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree);
+    }
+}
+
+/// Computed statuses of the checks of one message, by attribute offset.
+#[derive(Clone, Copy)]
+struct Checks {
+    list: [(usize, Status); 4],
+    n: usize,
+}
+
+impl Checks {
+    fn push(&mut self, off: usize, s: Status) {
+        if self.n < self.list.len() {
+            self.list[self.n] = (off, s);
+            self.n += 1;
+        }
+    }
+    fn get(&self, off: usize) -> Option<Status> {
+        self.list[..self.n]
+            .iter()
+            .find(|(o, _)| *o == off)
+            .map(|(_, s)| *s)
+    }
+}
+
+fn addr_of(a: &msstun::Attribute<'_>) -> Option<Addr> {
+    match a.address() {
+        Some(Ok(x)) => Some(Addr {
+            ip: x.ip,
+            port: x.port,
+        }),
+        _ => None,
+    }
+}
+
+/// What the first pass learns from one message.
+struct Learned {
+    connection_id: Option<u32>,
+    peer: Option<Addr>,
+    relayed: Option<Addr>,
+    username: Option<String>,
+    realm: Option<String>,
+}
+
+fn learn<T: AsRef<[u8]>>(msg: &Message<T>) -> Learned {
+    let mut l = Learned {
+        connection_id: None,
+        peer: None,
+        relayed: None,
+        username: None,
+        realm: None,
+    };
+    for a in msg.attributes().map_while(Result::ok) {
+        match a.desc.map(|d| d.key) {
+            Some("connection_id") => l.connection_id = l.connection_id.or(a.as_u32()),
+            Some("xor_peer_address") => l.peer = l.peer.or(addr_of(&a)),
+            Some("xor_relayed_address") => l.relayed = l.relayed.or(addr_of(&a)),
+            Some("mapped_address") if msg.dialect() == Dialect::MsTurn => {
+                l.relayed = l.relayed.or(addr_of(&a))
+            }
+            Some("username") => l.username = l.username.take().or(a.as_str().map(str::to_owned)),
+            Some("realm") => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
+            _ => {}
+        }
+    }
+    l
+}
+
+const M_ALLOCATE: u16 = 0x003;
+const M_CONNECTION_BIND: u16 = 0x00b;
+const M_CONNECTION_ATTEMPT: u16 = 0x00c;
+
+/// Record what this message teaches (first pass only).
+fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
+    let (method, class) = msg.method_class();
+    let key = (ctx.conv, conv::txid_key(msg.header()));
+    let l = learn(msg);
+    conv::with(|s| {
+        match class {
+            Class::Request => match s.transactions.get(&key) {
+                None => {
+                    s.transactions.insert(
+                        key,
+                        conv::Transaction {
+                            request_frame: ctx.num,
+                            request_time: now,
+                            response_frame: None,
+                            username: l.username.clone(),
+                            realm: l.realm.clone(),
+                        },
+                    );
+                }
+                Some(t) if t.request_frame != ctx.num => {
+                    let orig = t.request_frame;
+                    s.retransmissions.insert(ctx.num, orig);
+                }
+                Some(_) => {}
+            },
+            Class::SuccessResponse | Class::ErrorResponse => {
+                if let Some(t) = s.transactions.get_mut(&key) {
+                    match t.response_frame {
+                        None => t.response_frame = Some(ctx.num),
+                        Some(r) if r != ctx.num => {
+                            s.repeated_responses.insert(ctx.num);
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            Class::Indication => {}
+        }
+        let code = method.code;
+        if code == M_ALLOCATE && class == Class::SuccessResponse {
+            let c = s.convs.entry(ctx.conv).or_default();
+            if c.allocation.is_none() {
+                c.allocation = Some((ctx.num, l.relayed));
+            }
+        }
+        if msg.dialect() == Dialect::MsTurn {
+            return;
+        }
+        if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
+            if let Some(cid) = l.connection_id {
+                s.attempts.entry(cid).or_insert(Attempt {
+                    frame: ctx.num,
+                    conv: ctx.conv,
+                    peer: l.peer,
+                    bind_frame: None,
+                    bound_frame: None,
+                });
+            }
+        }
+        if code == M_CONNECTION_BIND && class == Class::Request {
+            if let Some(cid) = l.connection_id {
+                let c = s.convs.entry(ctx.conv).or_default();
+                if c.data.is_none() {
+                    c.data = Some(DataConn {
+                        connection_id: cid,
+                        bind_frame: ctx.num,
+                        bound_frame: None,
+                    });
+                }
+                if let Some(a) = s.attempts.get_mut(&cid) {
+                    a.bind_frame.get_or_insert(ctx.num);
+                }
+            }
+        }
+        if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
+            let c = s.convs.entry(ctx.conv).or_default();
+            if let Some(d) = c.data.as_mut() {
+                if d.bound_frame.is_none() {
+                    d.bound_frame = Some(ctx.num);
+                }
+                let cid = d.connection_id;
+                if let Some(a) = s.attempts.get_mut(&cid) {
+                    a.bound_frame.get_or_insert(ctx.num);
+                }
+            }
+        }
+    });
+}
+
+/// FINGERPRINT and MESSAGE-INTEGRITY(-SHA256) statuses, computed before any tree item
+/// is added (nothing owning memory lives across the tree calls).
+fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>) -> Checks {
+    let b = msg.bytes();
+    let mut auth = check::auth_info(b, msg.dialect());
+    let mut checks = Checks {
+        list: [(0, Status::Unverified); 4],
+        n: 0,
+    };
+    if let Some(o) = auth.fingerprint {
+        checks.push(o, check::check_fingerprint(b, o));
+    }
+    if auth.integrity.is_none() && auth.integrity_sha256.is_none() {
+        return checks;
+    }
+    let creds = uat::count() > 0;
+    // Responses carry no USERNAME: use the request's.
+    let (user, realm) = if msg.class().is_response() && creds {
+        let key = (ctx.conv, conv::txid_key(msg.header()));
+        conv::with(|s| {
+            s.transactions
+                .get(&key)
+                .map(|t| (t.username.clone(), t.realm.clone()))
+        })
+        .unwrap_or_default()
+    } else {
+        (None, None)
+    };
+    if let Some(u) = user.as_deref() {
+        auth.username = Some(u.as_bytes());
+        if auth.realm.is_none() {
+            auth.realm = realm.as_deref().map(str::as_bytes);
+        }
+    }
+    for o in [auth.integrity, auth.integrity_sha256]
+        .into_iter()
+        .flatten()
+    {
+        let st = if creds {
+            check::integrity_status_for(b, o, &auth, &UatCredentials)
+        } else {
+            Status::Unverified
+        };
+        checks.push(o, st);
+    }
+    checks
+}
+
+/// One STUN message at tvb offset `m`.
+unsafe fn dissect_stun(
+    ctx: &Ctx,
+    st: *mut proto_tree,
+    ti: *mut proto_item,
+    m: usize,
+    bytes: &[u8],
+) {
+    let f = fields();
+    let tvb = ctx.tvb;
+    let msg = match Message::new_checked(bytes) {
+        Ok(msg) => msg,
+        Err(e) => {
+            let text = pstr(ctx.pinfo, &e.to_string());
+            ffi::msstun_expert(ctx.pinfo, ti, expert::MALFORMED, text);
+            return;
+        }
+    };
+    let (method, class) = msg.method_class();
+    let dialect = msg.dialect();
+    let mut now = (0i64, 0i32);
+    ffi::msstun_abs_ts(ctx.pinfo, &mut now.0, &mut now.1);
+
+    if !ctx.visited {
+        record(ctx, &msg, now);
+    }
+    let checks = compute_checks(ctx, &msg);
+
+    // Columns and the protocol item's text.
+    let mut sum = SummaryBuf::<320>::default();
+    let text = {
+        let s = sum.summarize(&msg);
+        pstr(ctx.pinfo, s)
+    };
+    set_columns(ctx, text);
+    ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+
+    // Header.
+    ffi::proto_tree_add_uint(
+        st,
+        f.msg_type.id(),
+        tvb,
+        cint(m),
+        2,
+        msg.message_type() as u32,
+    );
+    let mname = pstr(ctx.pinfo, method.name);
+    ffi::proto_tree_add_uint_format_value(
+        st,
+        f.method.id(),
+        tvb,
+        cint(m),
+        2,
+        method.code as u32,
+        c"%s (0x%03x)".as_ptr(),
+        mname,
+        method.code as u32,
+    );
+    ffi::proto_tree_add_uint(st, f.class.id(), tvb, cint(m), 2, class.bits() as u32);
+    ffi::proto_tree_add_uint(st, f.length.id(), tvb, cint(m + 2), 2, msg.length() as u32);
+    if dialect == Dialect::Rfc5389 {
+        ffi::proto_tree_add_uint(st, f.cookie.id(), tvb, cint(m + 4), 4, msg.cookie());
+        ffi::proto_tree_add_item(
+            st,
+            f.transaction_id.id(),
+            tvb,
+            cint(m + 8),
+            12,
+            ffi::ENC_NA_,
+        );
+    } else {
+        ffi::proto_tree_add_item(
+            st,
+            f.transaction_id.id(),
+            tvb,
+            cint(m + 4),
+            16,
+            ffi::ENC_NA_,
+        );
+    }
+    let di = ffi::proto_tree_add_uint(st, f.dialect.id(), tvb, cint(m), 0, dialect.code() as u32);
+    ffi::msstun_set_generated(di);
+
+    // Attributes.
+    if msg.length() > 0 {
+        let mut attrs_item: *mut proto_item = std::ptr::null_mut();
+        let at = ffi::proto_tree_add_subtree_format(
+            st,
+            tvb,
+            cint(m + msstun::HEADER_LEN),
+            msg.length() as c_int,
+            f.ett_attrs.id(),
+            &mut attrs_item,
+            c"Attributes".as_ptr(),
+        );
+        for a in msg.attributes() {
+            match a {
+                Ok(a) => dissect_attribute(ctx, at, m, &a, &checks, class),
+                Err(e) => {
+                    let text = pstr(ctx.pinfo, &e.to_string());
+                    ffi::msstun_expert(ctx.pinfo, attrs_item, expert::MALFORMED, text);
+                    ffi::msstun_expert(ctx.pinfo, ti, expert::MALFORMED, text);
+                }
+            }
+        }
+    }
+
+    show_transaction(ctx, st, ti, &msg);
+    show_links(ctx, st, ti, &msg);
+}
+
+/// One attribute.
+unsafe fn dissect_attribute(
+    ctx: &Ctx,
+    at: *mut proto_tree,
+    m: usize,
+    a: &msstun::Attribute<'_>,
+    checks: &Checks,
+    class: Class,
+) {
+    let f = fields();
+    let tvb = ctx.tvb;
+    let start = m + a.offset;
+    let total = 4 + a.length as usize + a.padding();
+    let status = checks.get(a.offset);
+    let text = {
+        let mut t = format!("{}: {}", a.name(), attr_value_text(a));
+        if let Some(s) = status {
+            t.push_str(&format!(" [{}]", s.name()));
+        }
+        if a.desc.is_none() {
+            t = format!("Unknown attribute 0x{:04x} ({} bytes)", a.code, a.length);
+        }
+        pstr(ctx.pinfo, &t)
+    };
+    let item =
+        ffi::proto_tree_add_none_format(at, f.att.id(), tvb, cint(start), cint(total), FMT_S, text);
+    let sub = ffi::proto_item_add_subtree(item, f.ett_attr.id());
+    let name = pstr(ctx.pinfo, a.name());
+    ffi::proto_tree_add_uint_format_value(
+        sub,
+        f.att_type.id(),
+        tvb,
+        cint(start),
+        2,
+        a.code as u32,
+        c"%s (0x%04x)".as_ptr(),
+        name,
+        a.code as u32,
+    );
+    ffi::proto_tree_add_uint(
+        sub,
+        f.att_length.id(),
+        tvb,
+        cint(start + 2),
+        2,
+        a.length as u32,
+    );
+
+    let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
+    match af {
+        None => {
+            ffi::proto_tree_add_item(
+                sub,
+                f.att_value.id(),
+                tvb,
+                cint(start + 4),
+                a.length as c_int,
+                ffi::ENC_NA_,
+            );
+            if a.comprehension_required() {
+                let t = pstr(
+                    ctx.pinfo,
+                    &format!("Unknown comprehension-required attribute 0x{:04x}", a.code),
+                );
+                ffi::msstun_expert(ctx.pinfo, item, expert::UNKNOWN_REQUIRED, t);
+            }
+        }
+        Some(af) => {
+            for fld in a.fields() {
+                match fld {
+                    Ok(fld) => {
+                        if let Some((kind, hf)) = af.get(fld.desc.key) {
+                            let it = add_field(ctx, sub, hf, kind, &fld, m);
+                            if fld.desc.key == "code" && class == Class::ErrorResponse {
+                                if let FieldValue::Uint(code) = fld.value {
+                                    let t = pstr(
+                                        ctx.pinfo,
+                                        &format!(
+                                            "Error {code}: {}",
+                                            expert::explain_error(code as u16)
+                                        ),
+                                    );
+                                    ffi::msstun_expert(ctx.pinfo, it, expert::ERROR_RESPONSE, t);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let t = pstr(ctx.pinfo, &e.to_string());
+                        ffi::msstun_expert(ctx.pinfo, item, expert::BAD_VALUE, t);
+                        break;
+                    }
+                }
+            }
+            if let (Some(s), Some((_, hf))) = (status, af.get("status")) {
+                let si = ffi::proto_tree_add_uint(
+                    sub,
+                    hf.id(),
+                    tvb,
+                    cint(start + 4),
+                    a.length as c_int,
+                    s.code() as u32,
+                );
+                ffi::msstun_set_generated(si);
+                let fp = a.desc.is_some_and(|d| d.key == "fingerprint");
+                match (s, fp) {
+                    (Status::Bad, true) => ffi::msstun_expert(
+                        ctx.pinfo,
+                        si,
+                        expert::FINGERPRINT_BAD,
+                        c"Bad FINGERPRINT (CRC-32 mismatch)".as_ptr(),
+                    ),
+                    (Status::Bad, false) => ffi::msstun_expert(
+                        ctx.pinfo,
+                        si,
+                        expert::INTEGRITY_BAD,
+                        c"Bad MESSAGE-INTEGRITY: HMAC does not match the configured credentials"
+                            .as_ptr(),
+                    ),
+                    (Status::Unverified, false) => ffi::msstun_expert(
+                        ctx.pinfo,
+                        si,
+                        expert::INTEGRITY_UNVERIFIED,
+                        c"MESSAGE-INTEGRITY not verified: no matching row in msstun_credentials"
+                            .as_ptr(),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+    if a.padding() > 0 && start + total <= m + 20 + 65535 {
+        ffi::proto_tree_add_uint(
+            sub,
+            f.att_padding.id(),
+            tvb,
+            cint(start + 4 + a.length as usize),
+            cint(a.padding()),
+            a.padding() as u32,
+        );
+    }
+}
+
+/// Add one decoded sub-field; the call matches the type the field was registered with.
+unsafe fn add_field(
+    ctx: &Ctx,
+    tree: *mut proto_tree,
+    hf: Hf,
+    kind: FieldKind,
+    fld: &msstun::Field<'_>,
+    m: usize,
+) -> *mut proto_item {
+    let tvb = ctx.tvb;
+    let (s, l) = (cint(m + fld.offset), cint(fld.len));
+    let n = match fld.value {
+        FieldValue::Uint(n) => Some(n),
+        FieldValue::Bool(b) => Some(b as u64),
+        _ => None,
+    };
+    match (kind, fld.value, n) {
+        (FieldKind::U64, _, Some(n)) => ffi::proto_tree_add_uint64(tree, hf.id(), tvb, s, l, n),
+        (FieldKind::Bool, _, Some(n)) => {
+            ffi::proto_tree_add_boolean(tree, hf.id(), tvb, s, l, (n != 0) as u32)
+        }
+        (FieldKind::U8 | FieldKind::U16 | FieldKind::U32, _, Some(n)) => {
+            ffi::proto_tree_add_uint(tree, hf.id(), tvb, s, l, n as u32)
+        }
+        (FieldKind::Ipv4, FieldValue::Ipv4(o), _) => {
+            ffi::proto_tree_add_ipv4(tree, hf.id(), tvb, s, l, u32::from_ne_bytes(o))
+        }
+        (FieldKind::Ipv6, FieldValue::Ipv6(o), _) => {
+            let a = ffi::ws_in6_addr { bytes: o };
+            ffi::proto_tree_add_ipv6(tree, hf.id(), tvb, s, l, &a)
+        }
+        (FieldKind::Str, _, _) => {
+            ffi::proto_tree_add_item(tree, hf.id(), tvb, s, l, ffi::ENC_UTF_8_)
+        }
+        (FieldKind::Bytes, _, _) => {
+            ffi::proto_tree_add_item(tree, hf.id(), tvb, s, l, ffi::ENC_NA_)
+        }
+        _ => std::ptr::null_mut(),
+    }
+}
+
+/// Add a generated frame-number item.
+unsafe fn add_frame(ctx: &Ctx, tree: *mut proto_tree, hf: Hf, frame: u32) -> *mut proto_item {
+    let it = ffi::proto_tree_add_uint(tree, hf.id(), ctx.tvb, 0, 0, frame);
+    ffi::msstun_set_generated(it);
+    it
+}
+
+unsafe fn add_addr(ctx: &Ctx, tree: *mut proto_tree, v4: Hf, v6: Hf, port: Hf, a: Addr) {
+    let it = match a.ip {
+        std::net::IpAddr::V4(ip) => ffi::proto_tree_add_ipv4(
+            tree,
+            v4.id(),
+            ctx.tvb,
+            0,
+            0,
+            u32::from_ne_bytes(ip.octets()),
+        ),
+        std::net::IpAddr::V6(ip) => {
+            let x = ffi::ws_in6_addr { bytes: ip.octets() };
+            ffi::proto_tree_add_ipv6(tree, v6.id(), ctx.tvb, 0, 0, &x)
+        }
+    };
+    ffi::msstun_set_generated(it);
+    let it = ffi::proto_tree_add_uint(tree, port.id(), ctx.tvb, 0, 0, a.port as u32);
+    ffi::msstun_set_generated(it);
+}
+
+/// Request/response links.
+unsafe fn show_transaction<T: AsRef<[u8]>>(
+    ctx: &Ctx,
+    st: *mut proto_tree,
+    ti: *mut proto_item,
+    msg: &Message<T>,
+) {
+    let f = fields();
+    let class = msg.class();
+    let key = (ctx.conv, conv::txid_key(msg.header()));
+    let (txn, retrans) = conv::with(|s| {
+        (
+            s.transactions
+                .get(&key)
+                .map(|t| (t.request_frame, t.request_time, t.response_frame)),
+            s.retransmissions.get(&ctx.num).copied(),
+        )
+    });
+    let Some((req, req_time, resp)) = txn else {
+        return;
+    };
+    match class {
+        Class::Request => {
+            if let Some(orig) = retrans {
+                let it = ffi::proto_tree_add_none_format(
+                    st,
+                    f.retransmission.id(),
+                    ctx.tvb,
+                    0,
+                    0,
+                    c"This is a retransmission".as_ptr(),
+                );
+                ffi::msstun_set_generated(it);
+                add_frame(ctx, st, f.retransmission_of, orig);
+                let t = pstr(
+                    ctx.pinfo,
+                    &format!("Retransmission of the request in frame {orig}"),
+                );
+                ffi::msstun_expert(ctx.pinfo, it, expert::RETRANSMISSION, t);
+            }
+            match resp {
+                Some(r) => {
+                    add_frame(ctx, st, f.response_in, r);
+                }
+                None if ctx.visited && retrans.is_none() => {
+                    ffi::msstun_expert(
+                        ctx.pinfo,
+                        ti,
+                        expert::UNANSWERED,
+                        c"Request never answered".as_ptr(),
+                    );
+                }
+                None => {}
+            }
+        }
+        Class::SuccessResponse | Class::ErrorResponse => {
+            if resp.is_some() {
+                add_frame(ctx, st, f.response_to, req);
+                let mut now = (0i64, 0i32);
+                ffi::msstun_abs_ts(ctx.pinfo, &mut now.0, &mut now.1);
+                let mut ns = (now.0 - req_time.0) * 1_000_000_000 + (now.1 - req_time.1) as i64;
+                if ns < 0 {
+                    ns = 0;
+                }
+                ffi::msstun_add_reltime(
+                    st,
+                    f.time.id(),
+                    ctx.tvb,
+                    ns / 1_000_000_000,
+                    (ns % 1_000_000_000) as c_int,
+                );
+            }
+        }
+        Class::Indication => {}
+    }
+}
+
+/// Allocation and RFC 6062 links.
+unsafe fn show_links<T: AsRef<[u8]>>(
+    ctx: &Ctx,
+    st: *mut proto_tree,
+    ti: *mut proto_item,
+    msg: &Message<T>,
+) {
+    let (method, class) = msg.method_class();
+    let cid = if method.code == M_CONNECTION_ATTEMPT || method.code == M_CONNECTION_BIND {
+        msg.attributes()
+            .map_while(Result::ok)
+            .find(|a| a.desc.is_some_and(|d| d.key == "connection_id"))
+            .and_then(|a| a.as_u32())
+    } else {
+        None
+    };
+    let (data, own_alloc, attempt) = conv::with(|s| {
+        let c = s.convs.get(&ctx.conv);
+        let data = c.and_then(|c| c.data);
+        let cid = data.map(|d| d.connection_id).or(cid);
+        (
+            data,
+            c.and_then(|c| c.allocation),
+            cid.and_then(|id| s.attempts.get(&id).copied()),
+        )
+    });
+    // A data connection's allocation is its control connection's.
+    let alloc = own_alloc.or_else(|| {
+        data.and(attempt)
+            .and_then(|a| conv::with(|s| s.convs.get(&a.conv).and_then(|c| c.allocation)))
+    });
+    show_allocation(ctx, st, alloc);
+    if msg.dialect() == Dialect::MsTurn {
+        return;
+    }
+    if method.code == M_CONNECTION_ATTEMPT && class == Class::Indication {
+        if let (Some(a), Some(id)) = (attempt, cid) {
+            show_tcp_data(ctx, st, id, Some(a), None, a.bound_frame, true);
+        }
+    } else if let Some(d) = data {
+        show_tcp_data(
+            ctx,
+            st,
+            d.connection_id,
+            attempt,
+            Some(d.bind_frame),
+            None,
+            false,
+        );
+        if method.code == M_CONNECTION_BIND && class == Class::Request && attempt.is_none() {
+            ffi::msstun_expert(
+                ctx.pinfo,
+                ti,
+                expert::BIND_NO_ATTEMPT,
+                c"ConnectionBind with no matching ConnectionAttempt in this capture".as_ptr(),
+            );
+        }
+    } else if method.code == M_CONNECTION_BIND && class == Class::Request && attempt.is_none() {
+        ffi::msstun_expert(
+            ctx.pinfo,
+            ti,
+            expert::BIND_NO_ATTEMPT,
+            c"ConnectionBind with no matching ConnectionAttempt in this capture".as_ptr(),
+        );
+    }
+}
+
+unsafe fn show_allocation(ctx: &Ctx, st: *mut proto_tree, alloc: Option<(u32, Option<Addr>)>) {
+    let f = fields();
+    let Some((frame, relayed)) = alloc else {
+        return;
+    };
+    let it = add_frame(ctx, st, f.allocation, frame);
+    if let Some(a) = relayed {
+        let sub = ffi::proto_item_add_subtree(it, f.ett_allocation.id());
+        add_addr(ctx, sub, f.relayed_ipv4, f.relayed_ipv6, f.relayed_port, a);
+    }
+}
+
+unsafe fn show_tcp_data(
+    ctx: &Ctx,
+    st: *mut proto_tree,
+    cid: u32,
+    attempt: Option<Attempt>,
+    bind: Option<u32>,
+    bound: Option<u32>,
+    on_attempt: bool,
+) {
+    let f = fields();
+    let it = ffi::proto_tree_add_none_format(
+        st,
+        f.tcp_data.id(),
+        ctx.tvb,
+        0,
+        0,
+        if on_attempt {
+            c"RFC 6062 connection attempt".as_ptr()
+        } else {
+            c"RFC 6062 data connection".as_ptr()
+        },
+    );
+    ffi::msstun_set_generated(it);
+    let sub = ffi::proto_item_add_subtree(it, f.ett_tcp_data.id());
+    let ci = ffi::proto_tree_add_uint(sub, f.td_connection_id.id(), ctx.tvb, 0, 0, cid);
+    ffi::msstun_set_generated(ci);
+    if let Some(a) = attempt {
+        if let Some(p) = a.peer {
+            add_addr(ctx, sub, f.td_peer_ipv4, f.td_peer_ipv6, f.td_peer_port, p);
+        }
+        if !on_attempt {
+            add_frame(ctx, sub, f.td_attempt_in, a.frame);
+        }
+    }
+    if let Some(b) = bind {
+        add_frame(ctx, sub, f.td_bind_in, b);
+    }
+    if let Some(b) = bound {
+        add_frame(ctx, sub, f.td_bound_in, b);
+    }
+}
+
+/// A segment of an RFC 6062 data connection after the ConnectionBind success:
+/// RFC 4571-framed STUN is dissected, anything else is relayed data.
+unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) {
+    let f = fields();
+    let len = bytes.len();
+    let mut off = 0;
+    while off < len {
+        let rest = &bytes[off..];
+        match detect_framing(Framing::Rfc4571, Transport::Tcp, rest) {
+            Verdict::Found(d) if d.pdu_len <= rest.len() => {
+                dissect_pdu(ctx, off, &rest[..d.pdu_len], d.kind, Framing::Rfc4571);
+                off += d.pdu_len;
+            }
+            Verdict::NeedMore if whole && (*ctx.pinfo).can_desegment > 0 => {
+                if let PduResult::NeedMore(n) = next_pdu(Framing::Rfc4571, Transport::Tcp, rest) {
+                    (*ctx.pinfo).desegment_offset = cint(off);
+                    (*ctx.pinfo).desegment_len = n as u32;
+                    return;
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    if off >= len {
+        return;
+    }
+    let attempt = conv::with(|s| s.attempts.get(&dc.connection_id).copied());
+    let ti = ffi::proto_tree_add_item(
+        ctx.tree,
+        proto(),
+        ctx.tvb,
+        cint(off),
+        cint(len - off),
+        ffi::ENC_NA_,
+    );
+    let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
+    let text = pstr(
+        ctx.pinfo,
+        &format!("RFC 6062 relayed data, {} bytes", len - off),
+    );
+    ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+    set_columns(ctx, text);
+    show_tcp_data(
+        ctx,
+        st,
+        dc.connection_id,
+        attempt,
+        Some(dc.bind_frame),
+        None,
+        false,
+    );
+    relayed(ctx, st, f.td_relayed, off, len - off);
+}

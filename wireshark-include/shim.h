@@ -1,0 +1,66 @@
+/* msstun.so C shim: the few Wireshark macros, inline helpers, arrays and
+ * version differences the Rust plugin cannot express directly.
+ * Written for this project; no Wireshark code is copied here. */
+#ifndef MSSTUN_SHIM_H
+#define MSSTUN_SHIM_H
+
+#include <epan/packet.h>
+
+/* Expert items, in the order of MSSTUN_EI_* (see src/expert.rs). */
+enum msstun_ei {
+    MSSTUN_EI_MALFORMED = 0,
+    MSSTUN_EI_BAD_VALUE,
+    MSSTUN_EI_FINGERPRINT_BAD,
+    MSSTUN_EI_INTEGRITY_BAD,
+    MSSTUN_EI_INTEGRITY_UNVERIFIED,
+    MSSTUN_EI_UNKNOWN_REQUIRED,
+    MSSTUN_EI_UNANSWERED,
+    MSSTUN_EI_ERROR_RESPONSE,
+    MSSTUN_EI_BIND_NO_ATTEMPT,
+    MSSTUN_EI_PANIC,
+    MSSTUN_EI_RETRANSMISSION,
+    MSSTUN_EI_DATA_CONNECTION,
+    MSSTUN_EI_COUNT
+};
+
+/** Register the expert items for protocol `proto`. */
+void msstun_register_expert(int proto);
+/** Add expert item `which` (enum msstun_ei) with `text` to `item`. */
+void msstun_expert(packet_info *pinfo, proto_item *item, int which, const char *text);
+
+/** Register the preferences module and the `msstun_credentials` UAT. */
+void msstun_register_prefs(int proto);
+/** Number of credential rows. */
+guint msstun_cred_count(void);
+/** Row `i` of the credentials UAT (username, realm, password; never NULL). */
+int msstun_cred_get(guint i, const char **username, const char **realm, const char **password);
+
+/** Whether this frame was already dissected once (first pass done). */
+int msstun_visited(packet_info *pinfo);
+/** Unique id of the conversation of this packet (created if needed). */
+guint32 msstun_conv_id(packet_info *pinfo);
+/** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
+guint32 msstun_pdu_counter(packet_info *pinfo, int proto);
+
+/** Make `handle` the dissector of this packet's conversation. */
+void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
+
+/** Register the heuristic dissector list "msstun.data" of relayed data. */
+void msstun_register_data_heur(int proto);
+/** Hand relayed data to heuristics ("msstun.data" then "tcp"/"udp" lists), else `data`;
+ *  exceptions thrown by the callee are caught and shown. */
+void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+
+/** Add the TCP/UDP heuristics. `tcp`/`udp` point to Rust functions. */
+void msstun_add_heuristics(int proto, void *tcp, void *udp);
+
+/** Seconds/nanoseconds of pinfo->abs_ts. */
+void msstun_abs_ts(packet_info *pinfo, gint64 *secs, int *nsecs);
+/** Add FT_RELATIVE_TIME `secs`/`nsecs` as generated. */
+proto_item *msstun_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs);
+/** Mark an item generated. */
+void msstun_set_generated(proto_item *item);
+/** Mark an item hidden. */
+void msstun_set_hidden(proto_item *item);
+
+#endif
