@@ -316,8 +316,10 @@ impl<'a> Fields<'a> {
                 _ => None,
             },
             Layout::Text(f) => match i {
+                // Trailing NULs (C-string padding, e.g. a 4-byte [MS-ICE2] foundation
+                // "1\0\0\0") are not part of the text; the field still spans them.
                 0 => match core::str::from_utf8(v) {
-                    Ok(s) => field(f, FieldValue::Str(s), 0, v.len()),
+                    Ok(s) => field(f, FieldValue::Str(s.trim_end_matches('\0')), 0, v.len()),
                     Err(_) => bad("text is not valid UTF-8"),
                 },
                 _ => None,
@@ -745,6 +747,15 @@ pub(crate) mod tests {
         assert_eq!(attrs[1].name(), "SOURCE-ADDRESS");
         assert_eq!(attrs[2].desc.unwrap().key, "realm");
         assert_eq!(attrs[3].desc.unwrap().key, "nonce");
+    }
+
+    #[test]
+    fn text_drops_trailing_nuls() {
+        let b = rfc5389(0x0001, [1; 12], &[tlv(0x8054, b"1\0\0\0", true)]);
+        let a = only(&b);
+        assert_eq!(a.desc.unwrap().key, "ms_candidate_identifier");
+        let f = a.fields().next().unwrap().unwrap();
+        assert_eq!((f.value, f.len), (FieldValue::Str("1"), 4));
     }
 
     #[test]

@@ -746,11 +746,16 @@ const GOOG_NETWORK_INFO: &[Part] = &[
 ///   says X-Port is the port XOR "the most significant 16 bits of the Transaction ID"
 ///   and X-IP Address the address XOR its most significant 32 (IPv4) bits, i.e. the
 ///   same bytes 4..20 of the 128-bit-transaction-id header, not the constant cookie.
+///   (libnice's OC2007/MS-TURN mode does the same: it XORs 0x8020 with the first
+///   32 bits of the transaction id; Wireshark's `stun` dissector also XORs with
+///   header bytes 4..8.)
 /// * **[MS-TURN] REMOTE-ADDRESS (0x0012) and DESTINATION-ADDRESS (0x0011)** are plain
 ///   addresses: §2.2.2.10 draws Destination Address as Reserved/Family/Port/IP Address
 ///   (no X-), taken from draft-ietf-behave-turn-08 §9.2.5, where REMOTE-ADDRESS (§9.2.6)
 ///   has the same unXORed layout; XOR-PEER-ADDRESS only replaced it in later drafts.
-///   In the standard dialects 0x0012 is XOR-PEER-ADDRESS.
+///   In the standard dialects 0x0012 is XOR-PEER-ADDRESS. libnice's OC2007 (MS-TURN)
+///   mode reads 0x0012 in Data indications unXORed, which corroborates this; Wireshark
+///   XORs it in every dialect, which would show MS-TURN peers wrong.
 /// * **BANDWIDTH (0x0010)** exists only in [MS-TURN] (§2.2.2.9, peak bandwidth in
 ///   kbps); RFC 5766 reserved the code, so standard dialects keep it raw.
 /// * **CANDIDATE-IDENTIFIER (0x8054)** is the candidate foundation, text ([MS-ICE2]
