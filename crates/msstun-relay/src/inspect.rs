@@ -7,8 +7,10 @@ use msstun::registry::{Base, Layout};
 use msstun::{Class, FieldValue, Message};
 use serde::Serialize;
 
-use crate::creds::{verify_fingerprint, verify_integrity, Credentials, Status};
-use crate::framer::Framing;
+use msstun::check;
+use msstun::framing::Framing;
+
+use crate::creds::{Credentials, Status};
 
 /// One attribute in JSON output.
 #[derive(Debug, Clone, Serialize)]
@@ -25,8 +27,8 @@ pub struct AttrOut {
 /// Everything the relay prints about one STUN message.
 #[derive(Debug, Clone)]
 pub struct Record {
-    /// Framing.
-    pub framing: Framing,
+    /// Framing, if known.
+    pub framing: Option<Framing>,
     /// Dialect key.
     pub dialect: &'static str,
     /// 16-bit message type.
@@ -45,35 +47,58 @@ pub struct Record {
     pub fingerprint: Option<Status>,
     /// MESSAGE-INTEGRITY status, None if absent.
     pub integrity: Option<Status>,
-    /// Whether this is a ConnectionBind success response (RFC 6062: the connection becomes data).
-    pub connection_bind_success: bool,
     /// Attribute parse error, if any.
     pub error: Option<String>,
 }
 
-/// Per-connection state the inspector needs across messages: which key a request used,
-/// so its response can be checked (responses carry no USERNAME).
+/// USERNAME/REALM/PASSWORD-ALGORITHM of a request, owned.
+#[derive(Debug)]
+pub struct ReqAuth {
+    username: Vec<u8>,
+    realm: Option<Vec<u8>>,
+    algorithm: Option<check::PasswordAlgorithm>,
+}
+
+impl ReqAuth {
+    fn auth(&self) -> check::AuthInfo<'_> {
+        check::AuthInfo {
+            username: Some(&self.username),
+            realm: self.realm.as_deref(),
+            password_algorithm: self.algorithm,
+            ..Default::default()
+        }
+    }
+}
+
+/// Per-connection state the inspector needs across messages: the credentials a request
+/// used, so its response can be checked (responses carry no USERNAME).
 #[derive(Debug, Default)]
 pub struct TxKeys {
-    recent: VecDeque<([u8; 16], Vec<u8>)>,
+    recent: VecDeque<([u8; 16], ReqAuth)>,
 }
 
 const MAX_TX_KEYS: usize = 64;
 
 impl TxKeys {
-    fn remember(&mut self, tid: &[u8], key: &[u8]) {
+    fn remember(&mut self, tid: &[u8], auth: &check::AuthInfo<'_>) {
+        let Some(u) = auth.username else { return };
         if self.recent.len() == MAX_TX_KEYS {
             self.recent.pop_front();
         }
-        self.recent.push_back((tid16(tid), key.to_vec()));
+        let req = ReqAuth {
+            username: u.to_vec(),
+            realm: auth.realm.map(<[u8]>::to_vec),
+            algorithm: auth.password_algorithm,
+        };
+        self.recent.push_back((tid16(tid), req));
     }
-    fn find(&self, tid: &[u8]) -> Option<&[u8]> {
+    fn find(&self, tid: &[u8]) -> Option<&ReqAuth> {
         let t = tid16(tid);
         self.recent
             .iter()
             .rev()
             .find(|(k, _)| *k == t)
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| v)
     }
 }
 
@@ -84,7 +109,8 @@ fn tid16(tid: &[u8]) -> [u8; 16] {
     t
 }
 
-fn hex(b: &[u8]) -> String {
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
         let _ = write!(s, "{x:02x}");
@@ -138,126 +164,70 @@ fn render_value(a: &msstun::Attribute<'_>) -> String {
     parts.join(" ")
 }
 
-/// Decode a framed STUN message.
+/// Decode a framed STUN message; `framing` is the framing it arrived in, if known.
 pub fn inspect(
     bytes: &[u8],
-    framing: Framing,
+    framing: Option<Framing>,
     creds: Option<&Credentials>,
     keys: &mut TxKeys,
 ) -> Result<Record, String> {
     let msg = Message::new_checked(bytes).map_err(|e| e.to_string())?;
     let (method, class) = msg.method_class();
+    let b = msg.bytes();
+    let auth = check::auth_info(b, msg.dialect());
+    let tid = msg.transaction_id();
+    // Requests and indications carry USERNAME/REALM; a response is checked with those of
+    // its request (RFC 8489 §9.2.4), remembered here by transaction id.
+    let integrity = |off: usize, keys: &mut TxKeys| -> Status {
+        let Some(c) = creds else {
+            return Status::Unverified;
+        };
+        if auth.username.is_some() {
+            if !class.is_response() {
+                keys.remember(tid, &auth);
+            }
+            check::integrity_status_for(b, off, &auth, c)
+        } else if class.is_response() {
+            match keys.find(tid) {
+                Some(req) => check::integrity_status_for(b, off, &req.auth(), c),
+                None => Status::Unverified,
+            }
+        } else {
+            Status::Unverified
+        }
+    };
+    let mi = auth.integrity.map(|o| integrity(o, keys));
+    let mi256 = auth.integrity_sha256.map(|o| integrity(o, keys));
+    let integrity = match (mi, mi256) {
+        (Some(Status::Bad), _) | (_, Some(Status::Bad)) => Some(Status::Bad),
+        (Some(a), _) => Some(a),
+        (None, b) => b,
+    };
     let mut rec = Record {
         framing,
         dialect: msg.dialect().key(),
         msg_type: msg.message_type(),
         method: method.name,
         class,
-        transaction_id: hex(msg.transaction_id()),
-        summary: String::new(),
+        transaction_id: hex(tid),
+        summary: msg.summary().to_string(),
         attributes: Vec::new(),
-        fingerprint: None,
-        integrity: None,
-        connection_bind_success: method.name == "ConnectionBind" && class == Class::SuccessResponse,
+        fingerprint: auth.fingerprint.map(|o| check::check_fingerprint(b, o)),
+        integrity,
         error: None,
     };
-    let mut user = None;
-    let mut realm = None;
-    let mut extra = String::new();
     for a in msg.attributes() {
-        let a = match a {
-            Ok(a) => a,
+        match a {
+            Ok(a) => rec.attributes.push(AttrOut {
+                code: a.code,
+                name: a.name(),
+                value: render_value(&a),
+            }),
             Err(e) => {
                 rec.error = Some(e.to_string());
                 break;
             }
-        };
-        let key = a.desc.map_or("", |d| d.key);
-        match key {
-            "username" => user = a.as_str(),
-            "realm" => realm = a.as_str(),
-            _ => {}
         }
-        match a.layout() {
-            Layout::Fingerprint => {
-                rec.fingerprint = Some(verify_fingerprint(msg.bytes(), a.offset, a.value))
-            }
-            Layout::Integrity if rec.integrity.is_none() => {
-                let k = match (creds, user) {
-                    (Some(c), Some(u)) => c.key(u, realm).map(<[u8]>::to_vec),
-                    (Some(_), None) if class.is_response() => {
-                        keys.find(msg.transaction_id()).map(<[u8]>::to_vec)
-                    }
-                    _ => None,
-                };
-                rec.integrity = Some(match k {
-                    Some(k) => {
-                        if class == Class::Request || class == Class::Indication {
-                            keys.remember(msg.transaction_id(), &k);
-                        }
-                        if verify_integrity(msg.bytes(), a.offset, a.code, a.value, &k) {
-                            Status::Good
-                        } else {
-                            Status::Bad
-                        }
-                    }
-                    None => Status::Unverified,
-                });
-            }
-            _ => {}
-        }
-        let value = render_value(&a);
-        // TODO(msstun::summary): switch to the shared Info-column text when it lands.
-        match key {
-            "error_code" => {
-                if let Some((code, reason)) = a.error_code() {
-                    let _ = write!(extra, " error-code: {code} ({reason})");
-                }
-            }
-            "username" => {
-                let _ = write!(extra, " user: {value}");
-            }
-            "realm" => {
-                let _ = write!(extra, " realm: {value}");
-            }
-            "nonce" => extra.push_str(" with nonce"),
-            "lifetime" => {
-                let _ = write!(extra, " lifetime: {}", a.as_u32().unwrap_or(0));
-            }
-            "channel_number" => {
-                let _ = write!(extra, " channel: {value}");
-            }
-            "xor_peer_address" => {
-                let _ = write!(extra, " peer: {value}");
-            }
-            "xor_relayed_address" => {
-                let _ = write!(extra, " relayed: {value}");
-            }
-            "xor_mapped_address" => {
-                let _ = write!(extra, " mapped: {value}");
-            }
-            "connection_id" => {
-                let _ = write!(extra, " connection-id: {value}");
-            }
-            "requested_transport" => {
-                let t = a.value.first().copied().unwrap_or(0);
-                extra.push_str(match t {
-                    6 => " TCP",
-                    17 => " UDP",
-                    _ => " transport?",
-                });
-            }
-            _ => {}
-        }
-        rec.attributes.push(AttrOut {
-            code: a.code,
-            name: a.name(),
-            value,
-        });
-    }
-    rec.summary = format!("{} {}{}", method.name, class.name(), extra);
-    if let Some(e) = &rec.error {
-        let _ = write!(rec.summary, " [malformed: {e}]");
     }
     Ok(rec)
 }
@@ -290,7 +260,7 @@ mod tests {
                 (0x0015, b"abc"),
             ],
         );
-        let r = inspect(&m, Framing::Datagram, None, &mut TxKeys::default()).unwrap();
+        let r = inspect(&m, Some(Framing::Plain), None, &mut TxKeys::default()).unwrap();
         assert_eq!(r.method, "Allocate");
         assert_eq!(r.class, Class::ErrorResponse);
         assert_eq!(

@@ -2,7 +2,6 @@
 //! it forwards, decoded with the shared `msstun` parser. See the crate README.
 
 mod creds;
-mod framer;
 mod inspect;
 mod output;
 mod pcap;

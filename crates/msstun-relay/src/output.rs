@@ -164,7 +164,7 @@ pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Re
             transport: conn.transport,
             client: conn.client.to_string(),
             upstream: conn.upstream.to_string(),
-            framing: rec.framing.key(),
+            framing: rec.framing.map_or("unknown", |f| f.key()),
             dialect: Some(rec.dialect),
             msg_type: Some(rec.msg_type),
             method: rec.method,
@@ -172,8 +172,8 @@ pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Re
             transaction_id: Some(&rec.transaction_id),
             summary: &rec.summary,
             attributes: &rec.attributes,
-            fingerprint: rec.fingerprint.map(|s| s.key()),
-            integrity: rec.integrity.map(|s| s.key()),
+            fingerprint: rec.fingerprint.map(crate::creds::status_key),
+            integrity: rec.integrity.map(crate::creds::status_key),
         })
         .expect("serializable"),
     }

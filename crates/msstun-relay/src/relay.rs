@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::creds::Credentials;
-use crate::framer::{self, Item, StreamFramer};
+use msstun::framing::Transport;
+use msstun::stream::{ConnectionDecoder, Decoded, DecodedKind, Direction};
+
 use crate::inspect::{inspect, TxKeys};
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
@@ -35,6 +37,8 @@ pub struct Stats {
     pub data_frames: AtomicU64,
     /// Directions that carried undecodable bytes.
     pub undecodable: AtomicU64,
+    /// Undecodable bytes in all.
+    pub undecodable_bytes: AtomicU64,
     /// Messages with attribute errors.
     pub malformed: AtomicU64,
     /// MESSAGE-INTEGRITY checks that failed.
@@ -138,17 +142,24 @@ impl Ctx {
 
     fn handle_item(
         &self,
-        st: &mut DecodeState,
+        keys: &mut TxKeys,
+        reported: &mut bool,
         conn: &Conn,
         dir: Dir,
         ts: SystemTime,
-        item: Item<'_>,
-    ) -> bool {
-        let mut data_mode = false;
-        match item {
-            Item::Stun { framing, msg } => {
+        item: Decoded<'_>,
+    ) {
+        let framing = item.framing;
+        let fkey = framing.map_or("unknown", |f| f.key());
+        let data = |what: String| {
+            if self.show_data {
+                self.emit(data_line(self.format, ts, conn, dir, fkey, &what));
+            }
+        };
+        match item.kind {
+            DecodedKind::Stun { message, .. } => {
                 self.stats.stun_messages.fetch_add(1, Relaxed);
-                match inspect(msg, framing, self.creds.as_ref(), &mut st.keys) {
+                match inspect(message, framing, self.creds.as_ref(), keys) {
                     Ok(rec) => {
                         if rec.error.is_some() {
                             self.stats.malformed.fetch_add(1, Relaxed);
@@ -161,7 +172,6 @@ impl Ctx {
                             let k = format!("{} {}", rec.method, rec.class.name());
                             *m.entry(k).or_insert(0) += 1;
                         }
-                        data_mode = rec.connection_bind_success;
                         self.emit(message_line(self.format, ts, conn, dir, &rec));
                     }
                     Err(e) => {
@@ -174,40 +184,64 @@ impl Ctx {
                     }
                 }
             }
-            Item::ChannelData { channel, len } => {
+            DecodedKind::ChannelData { channel, data: d } => {
                 self.stats.channel_data.fetch_add(1, Relaxed);
-                if self.show_data {
-                    let what = format!("ChannelData channel: 0x{channel:04x} len: {len}");
-                    self.emit(data_line(self.format, ts, conn, dir, "channel-data", &what));
-                }
+                data(format!(
+                    "ChannelData channel: 0x{channel:04x} len: {}",
+                    d.len()
+                ));
             }
-            Item::Data { len } => {
+            DecodedKind::MultiplexedTurn {
+                session_id,
+                data: d,
+            } => {
+                self.stats.channel_data.fetch_add(1, Relaxed);
+                data(format!(
+                    "MS-TURN multiplexed session: {} len: {}",
+                    crate::inspect::hex(&session_id),
+                    d.len()
+                ));
+            }
+            DecodedKind::MsTurnData { data: d } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
-                if self.show_data {
-                    let what = format!("Data len: {len}");
-                    self.emit(data_line(self.format, ts, conn, dir, "data", &what));
-                }
+                data(format!("MS-TURN data len: {}", d.len()));
             }
-            Item::Undecodable { offset, reason } => {
-                if !st.reported_undecodable[dir.idx()] {
-                    st.reported_undecodable[dir.idx()] = true;
+            DecodedKind::TlsHello(h) => {
+                self.stats.data_frames.fetch_add(1, Relaxed);
+                data(h.name().to_string());
+            }
+            DecodedKind::Data { data: d, framed } => {
+                self.stats.data_frames.fetch_add(1, Relaxed);
+                data(format!(
+                    "Data{} len: {}",
+                    if framed { " (framed)" } else { "" },
+                    d.len()
+                ));
+            }
+            DecodedKind::Undecodable { data: d } => {
+                self.stats
+                    .undecodable_bytes
+                    .fetch_add(d.len() as u64, Relaxed);
+                if !*reported {
+                    *reported = true;
                     self.stats.undecodable.fetch_add(1, Relaxed);
                     self.log(format_args!(
-                        "conn #{} {} {} {} {}: undecodable bytes at offset {offset} ({reason}); forwarded untouched, not decoded further",
+                        "conn #{} {} {} {} {}: {} undecodable bytes at offset {}; forwarded untouched (reported once per direction, see summary)",
                         conn.id,
                         conn.transport,
                         conn.client,
                         dir.arrow(),
-                        conn.upstream
+                        conn.upstream,
+                        d.len(),
+                        item.offset,
                     ));
                 }
             }
         }
-        data_mode
     }
 
-    /// Decode bytes already forwarded on a TCP connection.
-    pub fn decode_stream(
+    /// Decode bytes already forwarded (a TCP chunk or one UDP datagram).
+    pub fn decode(
         &self,
         state: &Mutex<DecodeState>,
         conn: &Conn,
@@ -219,38 +253,51 @@ impl Ctx {
             return;
         }
         let mut guard = state.lock().expect("decode lock");
-        let st = &mut *guard;
-        let mut framer = std::mem::take(&mut st.framers[dir.idx()]);
-        let mut bind = false;
-        framer.feed(data, &mut |item| {
-            bind |= self.handle_item(st, conn, dir, ts, item)
-        });
-        st.framers[dir.idx()] = framer;
-        if bind {
-            // RFC 6062 §4.4: after a ConnectionBind success both directions carry data.
-            // The framer that saw the response has already switched itself.
-            st.framers[0].enter_data_mode();
+        let DecodeState {
+            dec,
+            keys,
+            reported_undecodable,
+            data_connection,
+        } = &mut *guard;
+        let transport = if conn.transport == "udp" {
+            Transport::Udp
+        } else {
+            Transport::Tcp
+        };
+        let dec =
+            dec.get_or_insert_with(|| ConnectionDecoder::with_capacity(transport, DECODE_CAPACITY));
+        let direction = match dir {
+            Dir::C2S => Direction::ClientToServer,
+            Dir::S2C => Direction::ServerToClient,
+        };
+        let reported = &mut reported_undecodable[dir.idx()];
+        let mut rest = data;
+        loop {
+            let n = dec.push(direction, rest);
+            rest = &rest[n..];
+            let mut popped = false;
+            while let Some(item) = dec.pop(direction) {
+                popped = true;
+                self.handle_item(keys, reported, conn, dir, ts, item);
+            }
+            if rest.is_empty() {
+                break;
+            }
+            if n == 0 && !popped {
+                // Cannot happen with a correct decoder; never spin.
+                self.stats
+                    .undecodable_bytes
+                    .fetch_add(rest.len() as u64, Relaxed);
+                break;
+            }
+        }
+        if !*data_connection && dec.is_data_connection() {
+            *data_connection = true;
             self.log_conn(format_args!(
                 "conn #{} is now an RFC 6062 data connection",
                 conn.id
             ));
         }
-    }
-
-    /// Decode one relayed UDP datagram.
-    pub fn decode_datagram(
-        &self,
-        state: &Mutex<DecodeState>,
-        conn: &Conn,
-        dir: Dir,
-        ts: SystemTime,
-        data: &[u8],
-    ) {
-        if self.no_decode {
-            return;
-        }
-        let mut st = state.lock().expect("decode lock");
-        self.handle_item(&mut st, conn, dir, ts, framer::datagram(data));
     }
 
     /// Log a connection-level event unless `--quiet`.
@@ -283,8 +330,9 @@ impl Ctx {
             t.push_str(&format!("    {k}: {v}\n"));
         }
         t.push_str(&format!(
-            "  errors: undecodable streams {}, malformed messages {}, integrity failures {}, I/O errors {}, dropped output lines {}, dropped capture packets {}",
+            "  errors: undecodable streams {} ({} bytes), malformed messages {}, integrity failures {}, I/O errors {}, dropped output lines {}, dropped capture packets {}",
             g(&s.undecodable),
+            g(&s.undecodable_bytes),
             g(&s.malformed),
             g(&s.integrity_bad),
             g(&s.io_errors),
@@ -295,12 +343,17 @@ impl Ctx {
     }
 }
 
+/// Decoder buffer per direction: the largest PDU any framing carries (4 + 65535 + 3)
+/// plus margin. Allocated on a connection's first bytes.
+const DECODE_CAPACITY: usize = 72 * 1024;
+
 /// Decoder state of one connection (both directions).
 #[derive(Debug, Default)]
 pub struct DecodeState {
-    framers: [StreamFramer; 2],
+    dec: Option<ConnectionDecoder>,
     keys: TxKeys,
     reported_undecodable: [bool; 2],
+    data_connection: bool,
 }
 
 /// Shared handle to a connection's decoder state.

@@ -144,9 +144,15 @@ async fn handle(
         Some(Err((n, e))) => format!("{n} ({e})"),
         None => "?".into(),
     };
-    if matches!(ra, Some(Err(_))) || matches!(rb, Some(Err(_))) {
-        ctx.stats.io_errors.fetch_add(1, Relaxed);
-    }
+    let is_reset = |r: &Option<Result<u64, (u64, std::io::Error)>>| matches!(r, Some(Err((_, e))) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe));
+    let reason = if reason == "error" && (is_reset(&ra) || is_reset(&rb)) {
+        "reset"
+    } else {
+        if reason == "error" {
+            ctx.stats.io_errors.fetch_add(1, Relaxed);
+        }
+        reason
+    };
     ctx.capture(PcapEvent::TcpClose {
         id,
         ts: SystemTime::now(),
@@ -200,6 +206,6 @@ async fn pump(
                 ts,
             });
         }
-        ctx.decode_stream(decode, conn, dir, ts, &buf[..n]);
+        ctx.decode(decode, conn, dir, ts, &buf[..n]);
     }
 }

@@ -93,7 +93,7 @@ pub async fn serve(
                 if ctx.pcap.is_some() {
                     ctx.capture(PcapEvent::Udp { client: from, server: ctx.upstream, dir: Dir::C2S, data: d.to_vec(), ts });
                 }
-                ctx.decode_datagram(&b.decode, &b.conn, Dir::C2S, ts, d);
+                ctx.decode(&b.decode, &b.conn, Dir::C2S, ts, d);
             }
             Some(addr) = expired_rx.recv() => {
                 if bindings.get(&addr).is_some_and(|b| b.closed.load(Relaxed)) {
@@ -177,7 +177,7 @@ async fn downstream(
                 if ctx.pcap.is_some() {
                     ctx.capture(PcapEvent::Udp { client: b.conn.client, server: ctx.upstream, dir: Dir::S2C, data: d.to_vec(), ts });
                 }
-                ctx.decode_datagram(&b.decode, &b.conn, Dir::S2C, ts, d);
+                ctx.decode(&b.decode, &b.conn, Dir::S2C, ts, d);
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 if b.start.elapsed() >= Duration::from_millis(b.last.load(Relaxed)) + idle {
