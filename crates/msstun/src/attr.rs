@@ -954,10 +954,10 @@ pub(crate) mod tests {
         assert_eq!(
             fields_of(&attrs[12]),
             [
-                ("max_send", Uint(1)),
-                ("min_send", Uint(2)),
-                ("max_receive", Uint(3)),
-                ("min_receive", Uint(4))
+                ("min_send", Uint(1)),
+                ("max_send", Uint(2)),
+                ("min_receive", Uint(3)),
+                ("max_receive", Uint(4))
             ]
         );
         // Too short for its layout: one error, then nothing.

@@ -655,24 +655,26 @@ const MS_BWM_ADMISSION: &[Part] = &[part(
     2,
     2,
 )];
+/// [MS-TURNBWM] §2.2.3: the diagram starts with Minimum Send Bandwidth, so the order
+/// is min/max send then min/max receive (Wireshark's `stun` shows the maximum first).
 const MS_BWM_AMOUNT: &[Part] = &[
     part(
-        num("max_send", "Maximum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        num("min_send", "Minimum Send Bandwidth", FieldKind::U32).unit("kbps"),
         0,
         4,
     ),
     part(
-        num("min_send", "Minimum Send Bandwidth", FieldKind::U32).unit("kbps"),
+        num("max_send", "Maximum Send Bandwidth", FieldKind::U32).unit("kbps"),
         4,
-        4,
-    ),
-    part(
-        num("max_receive", "Maximum Receive Bandwidth", FieldKind::U32).unit("kbps"),
-        8,
         4,
     ),
     part(
         num("min_receive", "Minimum Receive Bandwidth", FieldKind::U32).unit("kbps"),
+        8,
+        4,
+    ),
+    part(
+        num("max_receive", "Maximum Receive Bandwidth", FieldKind::U32).unit("kbps"),
         12,
         4,
     ),
