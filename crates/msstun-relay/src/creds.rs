@@ -1,6 +1,8 @@
 //! `--credentials FILE`: passwords for MESSAGE-INTEGRITY checks.
 //!
-//! File format, one credential per line: `username:realm:password`. An empty realm
+//! File format, one credential per line: `username:realm:password`; in the username and
+//! realm `\:` stands for a colon and `\\` for a backslash (ICE usernames are
+//! `ufrag:ufrag`), the password is the rest of the line as is. An empty realm
 //! (`user::password`) is a short-term credential (ICE, RFC 8489 §9.1) whose key is the
 //! password itself; otherwise the long-term key `MD5(username ":" realm ":" password)`
 //! (RFC 8489 §9.2.2) is used. Empty lines and lines starting with `#` are ignored. The
@@ -53,17 +55,15 @@ impl Credentials {
             if line.trim().is_empty() || line.trim_start().starts_with('#') {
                 continue;
             }
-            let mut it = line.splitn(3, ':');
-            let (Some(user), Some(realm), Some(password)) = (it.next(), it.next(), it.next())
-            else {
+            let Some((user, realm, password)) = split_line(line) else {
                 return Err(format!("line {}: expected username:realm:password", i + 1));
             };
             if user.is_empty() {
                 return Err(format!("line {}: empty username", i + 1));
             }
             entries.push(Entry {
-                user: user.to_string(),
-                realm: realm.to_string(),
+                user,
+                realm,
                 password: password.as_bytes().to_vec(),
             });
         }
@@ -74,6 +74,32 @@ impl Credentials {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
+}
+
+/// Split `username:realm:password`; `\:` and `\\` escape in username and realm (ICE
+/// usernames contain `:`), the password is the rest of the line, taken literally.
+fn split_line(line: &str) -> Option<(String, String, &str)> {
+    let mut fields = [String::new(), String::new()];
+    let mut idx = 0;
+    let mut chars = line.char_indices();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, n)) => fields[idx].push(n),
+                None => return None,
+            },
+            ':' => {
+                idx += 1;
+                if idx == 2 {
+                    let rest = chars.as_str();
+                    let [u, r] = fields;
+                    return Some((u, r, rest));
+                }
+            }
+            c => fields[idx].push(c),
+        }
+    }
+    None
 }
 
 impl msstun::check::Credentials for Credentials {
@@ -102,9 +128,10 @@ mod tests {
 
     #[test]
     fn parse_and_lookup() {
-        let c =
-            Credentials::parse("# comment\nalice:example.org:wonder:land\n\nice1::pw\n").unwrap();
-        assert_eq!(c.len(), 2);
+        let text = "# comment\nalice:example.org:wonder:land\n\nice1::pw\nevtj\\:h6vY::x\\y\n";
+        let c = Credentials::parse(text).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.password("evtj:h6vY", None).unwrap(), b"x\\y");
         assert_eq!(
             c.password("alice", Some("example.org")).unwrap(),
             b"wonder:land"
