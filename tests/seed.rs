@@ -247,7 +247,7 @@ fn seed_allocation_is_tracked_on_the_control_connection() {
 fn seed_message_integrity_good_with_credentials() {
     let (fx, run) = seed_run();
     let rows = run.fields(
-        Some("msstun.att.message_integrity"),
+        Some("msstun.att.message_integrity.status"),
         &["msstun.att.message_integrity.status"],
     );
     let with_mi = [
@@ -273,7 +273,7 @@ fn seed_message_integrity_good_with_credentials() {
         );
     }
     let fp = run.fields(
-        Some("msstun.att.fingerprint"),
+        Some("msstun.att.fingerprint.status"),
         &["msstun.att.fingerprint.status"],
     );
     for l in [
@@ -296,7 +296,7 @@ fn seed_message_integrity_unverified_without_credentials() {
     let fx = fixture("seed");
     let run = Run::new(&fx, &["-d", "tcp.port==3478,msstun"]);
     let rows = run.fields(
-        Some("msstun.att.message_integrity"),
+        Some("msstun.att.message_integrity.status"),
         &["msstun.att.message_integrity.status"],
     );
     assert_eq!(rows.len(), 10);
@@ -324,7 +324,7 @@ fn seed_ice_checks_on_the_data_connection() {
     );
     assert_eq!(
         run.get(req, "msstun.att.ms_candidate_identifier"),
-        vec!["338e1402"]
+        vec!["2a7f"]
     );
     // USERNAME 16 + PRIORITY 8 + ICE-CONTROLLING 12 + 0x8054 8 + 0x8070 8 + MI 24 + FP 8
     assert_eq!(nums(&run.get(req, "msstun.length")), vec![84]);

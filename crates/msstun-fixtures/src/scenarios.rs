@@ -222,7 +222,7 @@ fn seed() -> Fixture {
         } else {
             m.u64(attr::ICE_CONTROLLED, 0x7a6b_5c4d_3e2f_1a0b)
         };
-        m.raw(attr::MS_CANDIDATE_IDENTIFIER, &[0x33, 0x8e, 0x14, 0x02])
+        m.text(attr::MS_CANDIDATE_IDENTIFIER, "2a7f")
             .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
             .integrity(pwd.as_bytes())
             .fingerprint()
