@@ -52,6 +52,8 @@ struct Ctx {
     conv: u32,
     num: u32,
     visited: bool,
+    /// The tree is shown (texts are worth formatting).
+    visible: bool,
 }
 
 /// `%s` for variadic calls.
@@ -163,6 +165,7 @@ unsafe fn dissect_payload(
         conv: ffi::msstun_conv_id(pinfo),
         num: (*pinfo).num,
         visited: ffi::msstun_visited(pinfo) != 0,
+        visible: ffi::msstun_tree_visible(tree) != 0,
     };
     let (known, data) = conv::with(|s| {
         let c = s.convs.get(&ctx.conv);
@@ -256,12 +259,39 @@ unsafe fn dissect_payload(
                     (*pinfo).desegment_len = n as u32;
                     return Some(len);
                 }
-                add_leftover(&ctx, off, len, "truncated PDU");
+                if rest[0] >> 6 == 0 && rest.len() >= 4 && framing == Framing::Plain {
+                    dissect_pdu(
+                        &ctx,
+                        off,
+                        rest,
+                        PduKind::Stun {
+                            offset: 0,
+                            len: rest.len(),
+                        },
+                        framing,
+                    );
+                } else {
+                    add_leftover(&ctx, off, len, "truncated PDU");
+                }
                 break;
             }
             PduResult::Invalid => {
                 if heuristic && off == 0 {
                     return None;
+                }
+                if transport == Transport::Udp && rest[0] >> 6 == 0 && rest.len() >= 4 {
+                    // A datagram shorter than its STUN header says: a truncated message.
+                    dissect_pdu(
+                        &ctx,
+                        off,
+                        rest,
+                        PduKind::Stun {
+                            offset: 0,
+                            len: rest.len(),
+                        },
+                        framing,
+                    );
+                    break;
                 }
                 add_leftover(
                     &ctx,
@@ -675,7 +705,27 @@ unsafe fn dissect_stun(
     let msg = match Message::new_checked(bytes) {
         Ok(msg) => msg,
         Err(e) => {
-            let text = pstr(ctx.pinfo, &e.to_string());
+            let text = pstr(ctx.pinfo, &format!("Malformed STUN message: {e}"));
+            set_columns(ctx, text);
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+            if bytes.len() >= 4 {
+                ffi::proto_tree_add_uint(
+                    st,
+                    f.msg_type.id(),
+                    tvb,
+                    cint(m),
+                    2,
+                    u16::from_be_bytes([bytes[0], bytes[1]]) as u32,
+                );
+                ffi::proto_tree_add_uint(
+                    st,
+                    f.length.id(),
+                    tvb,
+                    cint(m + 2),
+                    2,
+                    u16::from_be_bytes([bytes[2], bytes[3]]) as u32,
+                );
+            }
             ffi::msstun_expert(ctx.pinfo, ti, expert::MALFORMED, text);
             return;
         }
@@ -763,7 +813,6 @@ unsafe fn dissect_stun(
                 Err(e) => {
                     let text = pstr(ctx.pinfo, &e.to_string());
                     ffi::msstun_expert(ctx.pinfo, attrs_item, expert::MALFORMED, text);
-                    ffi::msstun_expert(ctx.pinfo, ti, expert::MALFORMED, text);
                 }
             }
         }
@@ -787,7 +836,9 @@ unsafe fn dissect_attribute(
     let start = m + a.offset;
     let total = 4 + a.length as usize + a.padding();
     let status = checks.get(a.offset);
-    let text = {
+    let text = if !ctx.visible {
+        c"Attribute".as_ptr()
+    } else {
         let mut t = format!("{}: {}", a.name(), attr_value_text(a));
         if let Some(s) = status {
             t.push_str(&format!(" [{}]", s.name()));
@@ -862,7 +913,21 @@ unsafe fn dissect_attribute(
                     }
                     Err(e) => {
                         let t = pstr(ctx.pinfo, &e.to_string());
-                        ffi::msstun_expert(ctx.pinfo, item, expert::BAD_VALUE, t);
+                        let mut at = item;
+                        if let msstun::Layout::Text(d) = a.layout() {
+                            // Still show the bytes (Wireshark marks the invalid sequences).
+                            if let Some((FieldKind::Str, hf)) = af.get(d.key) {
+                                at = ffi::proto_tree_add_item(
+                                    sub,
+                                    hf.id(),
+                                    tvb,
+                                    cint(start + 4),
+                                    a.length as c_int,
+                                    ffi::ENC_UTF_8_,
+                                );
+                            }
+                        }
+                        ffi::msstun_expert(ctx.pinfo, at, expert::BAD_VALUE, t);
                         break;
                     }
                 }
@@ -1234,5 +1299,34 @@ unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) 
         None,
         false,
     );
-    relayed(ctx, st, f.td_relayed, off, len - off);
+    // Relayed data that is a whole number of RFC 4571 frames (RTP over ICE-TCP, as
+    // Skype for Business sends it): show each frame's length, hand over the content.
+    let mut frames = [(0usize, 0usize); 16];
+    let mut n = 0;
+    let mut p = off;
+    while p < len && n < frames.len() {
+        match next_pdu(Framing::Rfc4571, Transport::Tcp, &bytes[p..]) {
+            PduResult::Complete { len: l, .. } if l > 2 => {
+                frames[n] = (p, l);
+                n += 1;
+                p += l;
+            }
+            _ => break,
+        }
+    }
+    if p == len && n > 0 {
+        for &(s, l) in &frames[..n] {
+            ffi::proto_tree_add_item(
+                st,
+                f.framing_length.id(),
+                ctx.tvb,
+                cint(s),
+                2,
+                ffi::ENC_BIG_ENDIAN_,
+            );
+            relayed(ctx, st, f.td_relayed, s + 2, l - 2);
+        }
+    } else {
+        relayed(ctx, st, f.td_relayed, off, len - off);
+    }
 }

@@ -552,7 +552,7 @@ pub fn register(proto: c_int) {
     unsafe {
         ffi::proto_register_field_array(proto, hf.as_mut_ptr(), n_hf as c_int);
         ffi::proto_register_subtree_array(
-            ett_ptrs.as_ptr() as *const *mut c_int,
+            ett_ptrs.as_ptr(),
             ett_ptrs.len() as c_int,
         );
     }
@@ -613,7 +613,7 @@ pub fn attr_index(desc: &'static registry::AttrDesc) -> Option<usize> {
     let base = ATTRIBUTES.as_ptr() as usize;
     let p = desc as *const registry::AttrDesc as usize;
     let size = std::mem::size_of::<registry::AttrDesc>();
-    if p >= base && (p - base) % size == 0 && (p - base) / size < ATTRIBUTES.len() {
+    if p >= base && (p - base).is_multiple_of(size) && (p - base) / size < ATTRIBUTES.len() {
         Some((p - base) / size)
     } else {
         ATTRIBUTES

@@ -172,6 +172,11 @@ proto_item *msstun_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 s
     return it;
 }
 
+int msstun_tree_visible(proto_tree *tree)
+{
+    return (tree && PTREE_DATA(tree) && PTREE_DATA(tree)->visible) ? 1 : 0;
+}
+
 void msstun_set_generated(proto_item *item)
 {
     proto_item_set_generated(item);

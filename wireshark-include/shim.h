@@ -58,6 +58,8 @@ void msstun_add_heuristics(int proto, void *tcp, void *udp);
 void msstun_abs_ts(packet_info *pinfo, gint64 *secs, int *nsecs);
 /** Add FT_RELATIVE_TIME `secs`/`nsecs` as generated. */
 proto_item *msstun_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs);
+/** Whether `tree` is shown to a user (not NULL, not only built for filtering). */
+int msstun_tree_visible(proto_tree *tree);
 /** Mark an item generated. */
 void msstun_set_generated(proto_item *item);
 /** Mark an item hidden. */
