@@ -186,12 +186,7 @@ pub struct Coturn {
 
 /// Skip message, or None when coturn is installed.
 pub fn coturn_missing() -> Option<&'static str> {
-    for c in ["turnserver", "turnutils_uclient", "turnutils_peer"] {
-        if !have(c) {
-            return Some(c);
-        }
-    }
-    None
+    ["turnserver", "turnutils_uclient", "turnutils_peer"].into_iter().find(|c| !have(c))
 }
 
 impl Coturn {
