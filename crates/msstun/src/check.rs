@@ -487,6 +487,14 @@ pub trait Credentials {
     /// (the REALM attribute, `None` when the message has none: short-term
     /// credentials). `None` if unknown.
     fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]>;
+
+    /// The username whose USERHASH (`SHA-256(username ":" realm)`, RFC 8489 §14.4) is
+    /// `userhash`, for messages that carry USERHASH instead of USERNAME. The default
+    /// knows none.
+    fn username_for_userhash(&self, userhash: &[u8], realm: &str) -> Option<&str> {
+        let _ = (userhash, realm);
+        None
+    }
 }
 
 /// Entries `(username, realm, password)`; an empty realm or `"*"` matches any realm
@@ -502,11 +510,20 @@ impl<U: AsRef<str>, R: AsRef<str>, P: AsRef<[u8]>> Credentials for [(U, R, P)] {
         };
         exact.or_else(any).map(|(_, _, p)| p.as_ref())
     }
+
+    fn username_for_userhash(&self, userhash: &[u8], realm: &str) -> Option<&str> {
+        self.iter()
+            .map(|(u, _, _)| u.as_ref())
+            .find(|u| userhash == self::userhash(u, realm))
+    }
 }
 
 impl<C: Credentials + ?Sized> Credentials for &C {
     fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]> {
         (**self).password(username, realm)
+    }
+    fn username_for_userhash(&self, userhash: &[u8], realm: &str) -> Option<&str> {
+        (**self).username_for_userhash(userhash, realm)
     }
 }
 
@@ -517,6 +534,9 @@ where
 {
     fn password(&self, username: &str, realm: Option<&str>) -> Option<&[u8]> {
         self.as_slice().password(username, realm)
+    }
+    fn username_for_userhash(&self, userhash: &[u8], realm: &str) -> Option<&str> {
+        self.as_slice().username_for_userhash(userhash, realm)
     }
 }
 
@@ -588,7 +608,9 @@ pub fn auth_info(msg: &[u8], dialect: Dialect) -> AuthInfo<'_> {
 /// REALM and PASSWORD-ALGORITHM and a password from `creds`.
 ///
 /// Without REALM the short-term key (the password) is used; with REALM the
-/// long-term key. `Unverified` when the message has no USERNAME (responses: use
+/// long-term key. A USERHASH stands for USERNAME when `creds` can resolve it
+/// ([`Credentials::username_for_userhash`]). `Unverified` when the message has no
+/// USERNAME (responses: use
 /// [`integrity_status_for`] with the request's [`AuthInfo`]), the username is not
 /// UTF-8, or `creds` does not know it.
 pub fn integrity_status<C: Credentials + ?Sized>(
@@ -608,13 +630,18 @@ pub fn integrity_status_for<C: Credentials + ?Sized>(
     auth: &AuthInfo<'_>,
     creds: &C,
 ) -> Status {
-    let Some(username) = auth.username.and_then(|u| core::str::from_utf8(u).ok()) else {
-        return Status::Unverified;
-    };
     let realm = match auth.realm.map(core::str::from_utf8) {
         Some(Ok(r)) => Some(r),
         Some(Err(_)) => return Status::Unverified,
         None => None,
+    };
+    let username = match (auth.username, auth.userhash, realm) {
+        (Some(u), _, _) => core::str::from_utf8(u).ok(),
+        (None, Some(h), Some(r)) => creds.username_for_userhash(h, r),
+        _ => None,
+    };
+    let Some(username) = username else {
+        return Status::Unverified;
     };
     let Some(password) = creds.password(username, realm) else {
         return Status::Unverified;

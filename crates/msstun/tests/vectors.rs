@@ -358,10 +358,25 @@ fn rfc8489_b1_sha256_userhash() {
         ),
         Status::Bad
     );
-    // USERHASH replaces USERNAME: without a reverse lookup the status stays unverified.
+    // USERHASH replaces USERNAME: the credential table resolves it by hashing its users.
     let creds = [(LT_USER, LT_REALM, LT_PASSWORD)];
     assert_eq!(
         check::integrity_status(&b, msg.dialect(), mi, &creds[..]),
+        Status::Good
+    );
+    assert_eq!(
+        check::verify(&msg, &creds[..]).integrity_sha256,
+        Some(Status::Good)
+    );
+    // A source that cannot resolve USERHASH leaves it unverified.
+    let any = check::AnyUser(LT_PASSWORD.as_bytes());
+    assert_eq!(
+        check::integrity_status(&b, msg.dialect(), mi, &any),
+        Status::Unverified
+    );
+    let other = [("someone else", LT_REALM, LT_PASSWORD)];
+    assert_eq!(
+        check::integrity_status(&b, msg.dialect(), mi, &other[..]),
         Status::Unverified
     );
     // With the username known (as a server that resolved USERHASH would), it verifies.
