@@ -207,7 +207,12 @@ impl Run {
 
     /// Same, with a capture file that is already on disk.
     pub fn from_file(path: &Path, opts: &[&str]) -> Run {
-        let sb = Sandbox::new(true);
+        Self::from_file_with(path, opts, true)
+    }
+
+    /// Capture file on disk, with or without the plugin installed (baseline runs).
+    pub fn from_file_with(path: &Path, opts: &[&str], plugin: bool) -> Run {
+        let sb = Sandbox::new(plugin);
         let pcap = sb.write("capture.pcapng", &fs::read(path).expect("read capture"));
         Run {
             sb,
