@@ -5,5 +5,9 @@
 #include <epan/column-utils.h>
 #include <epan/conversation.h>
 #include <epan/wmem_scopes.h>
+/* epan/ipv6.h is not shipped by 4.4+; ws_in6_addr comes from wsutil/inet_addr.h (4.0+). */
+#if __has_include(<epan/ipv6.h>)
 #include <epan/ipv6.h>
+#endif
+#include <wsutil/inet_addr.h>
 #include "shim.h"
