@@ -168,6 +168,11 @@ impl Sandbox {
             !stderr.contains("Couldn't load plugin") && !stderr.contains("couldn't load"),
             "plugin load problem:\n{stderr}"
         );
+        assert!(
+            !stderr.contains("found in multiple directories"),
+            "another msstun.so (probably in the global plugin folder, see `tshark -G folders`) shadows the \
+             plugin under test; remove it with `packaging/uninstall.sh --global`:\n{stderr}"
+        );
         String::from_utf8(out.stdout).expect("utf-8 output")
     }
 }
