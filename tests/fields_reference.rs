@@ -30,6 +30,7 @@ fn family(abbrev: &str) -> &'static str {
         "framing" | "ms_tcp" | "pseudo_tls" | "channel" | "mturn" | "data" => {
             "framing and ChannelData"
         }
+        "expert" => "expert items (filter with `msstun.expert.<name>`)",
         _ => "message header",
     }
 }
