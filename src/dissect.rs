@@ -203,24 +203,28 @@ unsafe fn dissect_payload(
             Verdict::NeedMore
                 if transport == Transport::Tcp && (*pinfo).can_desegment > 0 && len == reported =>
             {
-                // A consistent but incomplete first PDU: ask TCP for more.
-                let need =
-                    Framing::ALL
-                        .iter()
-                        .find_map(|&f| match detect_framing(f, transport, bytes) {
-                            Verdict::NeedMore => match next_pdu(f, transport, bytes) {
-                                PduResult::NeedMore(n) => Some(n),
-                                _ => None,
-                            },
-                            _ => None,
-                        });
+                // A consistent but incomplete first PDU: ask TCP for more. When several
+                // framings are still possible, ask for one more segment and decide then.
+                let mut need = None;
+                let mut candidates = 0;
+                for &f in &Framing::ALL {
+                    if detect_framing(f, transport, bytes) == Verdict::NeedMore {
+                        candidates += 1;
+                        if let PduResult::NeedMore(n) = next_pdu(f, transport, bytes) {
+                            need.get_or_insert(n as u32);
+                        }
+                    }
+                }
+                if candidates > 1 {
+                    need = Some(ffi::DESEGMENT_ONE_MORE_SEGMENT);
+                }
                 match need {
                     Some(n) => {
                         if heuristic {
                             ffi::msstun_claim_conversation(pinfo, handle());
                         }
                         (*pinfo).desegment_offset = 0;
-                        (*pinfo).desegment_len = n as u32;
+                        (*pinfo).desegment_len = n;
                         return Some(len);
                     }
                     None if heuristic => return None,
@@ -1157,7 +1161,9 @@ unsafe fn show_links<T: AsRef<[u8]>>(
         data.and(attempt)
             .and_then(|a| conv::with(|s| s.convs.get(&a.conv).and_then(|c| c.allocation)))
     });
-    show_allocation(ctx, st, alloc);
+    // Only messages from the Allocate success on belong to the allocation (and so one
+    // pass and two passes show the same tree).
+    show_allocation(ctx, st, alloc.filter(|(frame, _)| ctx.num >= *frame));
     if msg.dialect() == Dialect::MsTurn {
         return;
     }

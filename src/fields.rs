@@ -551,10 +551,7 @@ pub fn register(proto: c_int) {
     // SAFETY: the arrays are leaked and live forever, as Wireshark requires.
     unsafe {
         ffi::proto_register_field_array(proto, hf.as_mut_ptr(), n_hf as c_int);
-        ffi::proto_register_subtree_array(
-            ett_ptrs.as_ptr(),
-            ett_ptrs.len() as c_int,
-        );
+        ffi::proto_register_subtree_array(ett_ptrs.as_ptr(), ett_ptrs.len() as c_int);
     }
 
     let _ = FIELDS.set(Fields {
