@@ -170,7 +170,7 @@ async fn run(args: Args) -> u8 {
             return EXIT_LISTEN;
         }
     };
-    let (out, out_thread) = output::spawn_writer(std::io::stdout(), 64 * 1024);
+    let (out, out_writer) = output::spawn_writer(std::io::stdout(), 64 * 1024);
     let ctx = Arc::new(Ctx::new(
         args.format,
         args.show_data,
@@ -227,10 +227,10 @@ async fn run(args: Args) -> u8 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let summary = ctx.summary(started.elapsed());
+    out_writer.finish();
     if Arc::strong_count(&ctx) == 1 {
-        // Last owner: dropping the senders ends both writer threads after they flush.
+        // Last owner: dropping the capture sender ends its thread after it flushes.
         drop(ctx);
-        let _ = out_thread.join();
         if let Some(h) = pcap_thread {
             let _ = h.join();
         }

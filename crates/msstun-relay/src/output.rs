@@ -1,14 +1,15 @@
 //! Line formatting (text and JSON Lines) and the stdout writer thread.
 //!
-//! Forwarding tasks never write to stdout themselves: they hand finished lines to a
-//! bounded channel drained by one thread. If that channel is full (stdout blocked) lines
-//! are dropped and counted rather than stalling the relay.
+//! Forwarding tasks never write to stdout themselves: they append finished lines to a
+//! bounded batch drained by one thread. If the batch is full (stdout blocked) lines are
+//! dropped and counted rather than stalling the relay.
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -226,53 +227,90 @@ pub fn data_line(
 }
 
 /// Sender half of the stdout writer.
+///
+/// Lines are appended to a shared batch under a mutex (no syscall, no thread wake-up on
+/// the forwarding path); the writer thread takes the batch every few milliseconds.
 #[derive(Clone)]
 pub struct Out {
-    tx: SyncSender<String>,
+    shared: Arc<Shared>,
 }
 
+struct Shared {
+    batch: Mutex<Vec<String>>,
+    capacity: usize,
+    running: AtomicBool,
+}
+
+/// How often the writer thread looks for lines.
+const WRITE_INTERVAL: Duration = Duration::from_millis(3);
+
 impl Out {
-    /// Queue a line; false if it had to be dropped.
+    /// Queue a line; false if it had to be dropped because the writer lags `capacity` lines behind.
     pub fn send(&self, line: String) -> bool {
-        match self.tx.try_send(line) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => false,
+        let mut b = self.shared.batch.lock().expect("output lock");
+        if b.len() >= self.shared.capacity {
+            return false;
         }
+        b.push(line);
+        true
     }
 }
 
-/// Start the writer thread; it ends when every [`Out`] is dropped.
-pub fn spawn_writer<W: Write + Send + 'static>(w: W, capacity: usize) -> (Out, JoinHandle<()>) {
-    let (tx, rx) = sync_channel::<String>(capacity);
-    let h = std::thread::Builder::new()
-        .name("msstun-output".into())
-        .spawn(move || drain(rx, w))
-        .expect("spawn output thread");
-    (Out { tx }, h)
+/// Handle to stop the writer: dropping every [`Out`] is not required, [`Writer::finish`] drains and joins.
+pub struct Writer {
+    shared: Arc<Shared>,
+    thread: JoinHandle<()>,
 }
 
-fn drain<W: Write>(rx: Receiver<String>, w: W) {
-    let mut w = std::io::BufWriter::new(w);
-    while let Ok(line) = rx.recv() {
-        if writeln!(w, "{line}").is_err() {
-            return;
-        }
-        while let Ok(line) = rx.try_recv() {
+impl Writer {
+    /// Write what is queued and stop the thread.
+    pub fn finish(self) {
+        self.shared.running.store(false, Ordering::SeqCst);
+        let _ = self.thread.join();
+    }
+}
+
+/// Start the writer thread.
+pub fn spawn_writer<W: Write + Send + 'static>(w: W, capacity: usize) -> (Out, Writer) {
+    let shared = Arc::new(Shared {
+        batch: Mutex::new(Vec::new()),
+        capacity,
+        running: AtomicBool::new(true),
+    });
+    let s2 = shared.clone();
+    let thread = std::thread::Builder::new()
+        .name("msstun-output".into())
+        .spawn(move || drain(&s2, w))
+        .expect("spawn output thread");
+    (
+        Out {
+            shared: shared.clone(),
+        },
+        Writer { shared, thread },
+    )
+}
+
+fn drain<W: Write>(shared: &Shared, w: W) {
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, w);
+    let mut spare = Vec::new();
+    loop {
+        let last = !shared.running.load(Ordering::SeqCst);
+        std::mem::swap(&mut *shared.batch.lock().expect("output lock"), &mut spare);
+        for line in spare.drain(..) {
             if writeln!(w, "{line}").is_err() {
                 return;
             }
         }
-        if w.flush().is_err() {
+        if w.flush().is_err() || last {
             return;
         }
+        std::thread::sleep(WRITE_INTERVAL);
     }
-    let _ = w.flush();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn time_format() {

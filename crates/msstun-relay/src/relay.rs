@@ -148,7 +148,8 @@ impl Ctx {
         dir: Dir,
         ts: SystemTime,
         item: Decoded<'_>,
-    ) {
+    ) -> usize {
+        let mut undecodable = 0;
         let framing = item.framing;
         let fkey = framing.map_or("unknown", |f| f.key());
         let data = |what: String| {
@@ -219,6 +220,7 @@ impl Ctx {
                 ));
             }
             DecodedKind::Undecodable { data: d } => {
+                undecodable = d.len();
                 self.stats
                     .undecodable_bytes
                     .fetch_add(d.len() as u64, Relaxed);
@@ -238,6 +240,7 @@ impl Ctx {
                 }
             }
         }
+        undecodable
     }
 
     /// Decode bytes already forwarded (a TCP chunk or one UDP datagram).
@@ -258,7 +261,16 @@ impl Ctx {
             keys,
             reported_undecodable,
             data_connection,
+            lost,
+            gave_up,
         } = &mut *guard;
+        let i = dir.idx();
+        if gave_up[i] {
+            self.stats
+                .undecodable_bytes
+                .fetch_add(data.len() as u64, Relaxed);
+            return;
+        }
         let transport = if conn.transport == "udp" {
             Transport::Udp
         } else {
@@ -278,7 +290,25 @@ impl Ctx {
             let mut popped = false;
             while let Some(item) = dec.pop(direction) {
                 popped = true;
-                self.handle_item(keys, reported, conn, dir, ts, item);
+                match self.handle_item(keys, reported, conn, dir, ts, item) {
+                    0 => lost[i] = 0,
+                    n => lost[i] += n,
+                }
+            }
+            if lost[i] > GIVE_UP_AFTER {
+                // Resynchronising costs CPU per byte: stop decoding this direction
+                // rather than let a non-STUN stream slow the relay down.
+                gave_up[i] = true;
+                self.stats
+                    .undecodable_bytes
+                    .fetch_add(rest.len() as u64, Relaxed);
+                self.log(format_args!(
+                    "conn #{} {}: {} bytes in a row did not decode; not decoding this direction any more (forwarding continues)",
+                    conn.id,
+                    dir.key(),
+                    lost[i]
+                ));
+                break;
             }
             if rest.is_empty() {
                 break;
@@ -354,7 +384,14 @@ pub struct DecodeState {
     keys: TxKeys,
     reported_undecodable: [bool; 2],
     data_connection: bool,
+    /// Undecodable bytes since the last decoded item, per direction.
+    lost: [usize; 2],
+    /// Direction no longer decoded.
+    gave_up: [bool; 2],
 }
+
+/// Consecutive undecodable bytes after which a direction is no longer decoded.
+const GIVE_UP_AFTER: usize = 64 * 1024;
 
 /// Shared handle to a connection's decoder state.
 pub type SharedDecode = Arc<Mutex<DecodeState>>;

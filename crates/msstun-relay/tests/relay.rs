@@ -71,10 +71,15 @@ fn garbage_tcp_forwarded_byte_exact_both_ways_with_half_close() {
     assert_eq!(sha256(&back), down_hash, "upstream→client bytes differ");
     let s = relay.stop();
     assert_eq!(s.status.map(|s| s.code()), Some(Some(0)), "{}", s.stderr);
-    let reports = s.stderr.matches("undecodable bytes").count();
+    let reports = s.stderr.matches("undecodable bytes at offset").count();
     assert!(
         (1..=2).contains(&reports),
         "undecodable reported {reports} times (once per direction expected):\n{}",
+        s.stderr
+    );
+    assert!(
+        s.stderr.contains("not decoding this direction any more"),
+        "{}",
         s.stderr
     );
     assert!(
@@ -127,7 +132,7 @@ fn garbage_udp_forwarded_byte_exact() {
     assert_eq!(echo.join().unwrap(), 50);
     let s = relay.stop();
     assert!(s.stderr.contains("udp bindings 1"), "{}", s.stderr);
-    let reports = s.stderr.matches("undecodable bytes").count();
+    let reports = s.stderr.matches("undecodable bytes at offset").count();
     assert!(
         (1..=2).contains(&reports),
         "undecodable reported {reports} times:\n{}",

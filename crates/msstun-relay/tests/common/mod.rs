@@ -186,7 +186,9 @@ pub struct Coturn {
 
 /// Skip message, or None when coturn is installed.
 pub fn coturn_missing() -> Option<&'static str> {
-    ["turnserver", "turnutils_uclient", "turnutils_peer"].into_iter().find(|c| !have(c))
+    ["turnserver", "turnutils_uclient", "turnutils_peer"]
+        .into_iter()
+        .find(|c| !have(c))
 }
 
 impl Coturn {
