@@ -578,6 +578,95 @@ mod tests {
     }
     use crate::framing::TlsHello;
 
+    /// True positives with the encoder in [`crate::build`]: every dialect in every framing,
+    /// and the stream decoder cutting a whole encoder-made session back into messages.
+    #[test]
+    fn true_positives_from_the_encoder() {
+        use crate::build::{self, MessageBuilder};
+        use crate::message::Class;
+        let msgs = [
+            MessageBuilder::new(Dialect::Rfc5389, 0x003, Class::Request, &[1; 12])
+                .attr_u32(0x000D, 600)
+                .string(0x0006, "user")
+                .message_integrity(b"key")
+                .fingerprint()
+                .finish(),
+            MessageBuilder::new(Dialect::Rfc5389, 0x00c, Class::Indication, &[2; 12])
+                .attr_u32(0x002A, 7)
+                .finish(),
+            MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::SuccessResponse, &[3; 16])
+                .attr(0x0001, &[0, 1, 0, 80, 10, 0, 0, 1])
+                .finish(),
+            MessageBuilder::new(Dialect::MsTurn, 0x003, Class::Request, &[4; 16])
+                .string(0x0006, "odd")
+                .attr_u32(0x8008, 2)
+                .message_integrity(b"key")
+                .finish(),
+            MessageBuilder::new(Dialect::MsTurn, 0x005, Class::Indication, &[5; 16])
+                .attr(0x0013, b"abcde")
+                .finish(),
+        ];
+        for m in &msgs {
+            let want = crate::message::detect_dialect(m);
+            for f in Framing::ALL {
+                let framed = build::frame(f, m);
+                let got =
+                    detect(Transport::Tcp, &framed).unwrap_or_else(|| panic!("{f:?} {want:?}"));
+                let want_framing = if f == Framing::PseudoTls {
+                    Framing::MsTurnTcp
+                } else {
+                    f
+                };
+                assert_eq!(
+                    (got.framing, got.dialect, got.pdu_len),
+                    (want_framing, Some(want), framed.len())
+                );
+            }
+            assert_eq!(detect(Transport::Udp, m).unwrap().dialect, Some(want));
+        }
+        for h in [
+            build::pseudo_tls_client_hello(&[7; 32]),
+            build::pseudo_tls_server_hello(&[8; 32]),
+        ] {
+            let got = detect(Transport::Tcp, &h).unwrap();
+            assert_eq!(
+                (got.framing, got.dialect, got.pdu_len),
+                (Framing::PseudoTls, None, h.len())
+            );
+        }
+        // ChannelData and multiplexed TURN alone are never claimed (too weak a signal).
+        assert_eq!(
+            detect(Transport::Udp, &build::channel_data(0x4000, b"abcd", false)),
+            None
+        );
+        assert_eq!(
+            detect(Transport::Udp, &build::multiplexed_turn(9, b"abcd")),
+            None
+        );
+
+        // A whole pseudo-TLS session through the stream decoder.
+        let mut st = build::pseudo_tls_client_hello(&[7; 32]);
+        for m in &msgs {
+            st.extend(build::frame(Framing::PseudoTls, m));
+            st.extend(build::ms_tcp(build::MsTcpType::Data, b"media"));
+        }
+        let mut d = crate::stream::StreamDecoder::new(Transport::Tcp);
+        assert_eq!(d.push(&st), st.len());
+        let mut n_stun = 0;
+        while let Some(x) = d.pop() {
+            match x.kind {
+                crate::stream::DecodedKind::Stun { message, .. } => {
+                    assert_eq!(message, &msgs[n_stun][..]);
+                    n_stun += 1;
+                }
+                crate::stream::DecodedKind::MsTurnData { data } => assert_eq!(data, b"media"),
+                crate::stream::DecodedKind::TlsHello(TlsHello::ClientHello) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(n_stun, msgs.len());
+    }
+
     #[test]
     fn rejects_broken_messages() {
         let m = rfc5389(0x0001);
