@@ -40,31 +40,42 @@ ts() { # HOME-dir, tshark args...
     fi
 }
 
-# best wall time (seconds) of RUNS runs; also checks the number of displayed packets
-best() { # expected-count HOME args...
+# one timed run: prints wall seconds; checks the number of displayed packets
+timed() { # expected-count HOME args...
     local want=$1 home=$2; shift 2
-    local b="" t0 t1 n
-    for _ in $(seq "$RUNS"); do
-        t0=$(date +%s.%N)
-        n=$(ts "$home" "$@" | wc -l)
-        t1=$(date +%s.%N)
-        [ "$want" = any ] || [ "$n" = "$want" ] || { echo "bench: expected $want packets, tshark showed $n ($*)" >&2; exit 1; }
-        b=$(echo "$t0 $t1 ${b:-1e9}" | awk '{d = $2 - $1; print (d < $3 ? d : $3)}')
+    local t0 t1 n
+    t0=$(date +%s.%N)
+    n=$(ts "$home" "$@" | wc -l)
+    t1=$(date +%s.%N)
+    [ "$want" = any ] || [ "$n" = "$want" ] || { echo "bench: expected $want packets, tshark showed $n ($*)" >&2; exit 1; }
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+
+# Runs alternate between the two sides so that load changes hit both alike; best of RUNS.
+compare() { # label-a label-b ; then two command specs via globals A_* and B_*
+    local a="" b="" i
+    for i in $(seq "$RUNS"); do
+        a=$(min "$a" "$(timed "$A_WANT" "$A_HOME" "${A_ARGS[@]}")")
+        b=$(min "$b" "$(timed "$B_WANT" "$B_HOME" "${B_ARGS[@]}")")
     done
-    echo "$b"
+    echo "$a $b"
 }
 
 echo "== $N STUN messages (UDP 3478), best of $RUNS, Wireshark $ver"
-t_stun=$(best "$N" "$work/with" -n -r "$work/stun.pcapng" -Y stun)
-t_ms=$(best "$N" "$work/with" -n -r "$work/stun.pcapng" -d udp.port==3478,msstun -Y msstun)
+A_WANT=$N A_HOME="$work/with" A_ARGS=(-n -r "$work/stun.pcapng" -Y stun)
+B_WANT=$N B_HOME="$work/with" B_ARGS=(-n -r "$work/stun.pcapng" -d udp.port==3478,msstun -Y msstun)
+read -r t_stun t_ms < <(compare)
 r1=$(awk -v a="$t_ms" -v b="$t_stun" 'BEGIN { printf "%.3f", a / b }')
 printf '   tshark -Y stun   : %8.2f s\n   tshark -Y msstun : %8.2f s\n   ratio msstun/stun: %s (target <= 0.90)\n' "$t_stun" "$t_ms" "$r1"
 
 echo "== $N non-STUN UDP datagrams, best of $RUNS"
-t_without=$(best any "$work/without" -n -r "$work/nostun.pcapng" -Y udp)
-t_with=$(best any "$work/with" -n -r "$work/nostun.pcapng" -Y udp)
+A_WANT=any A_HOME="$work/without" A_ARGS=(-n -r "$work/nostun.pcapng" -Y udp)
+B_WANT=any B_HOME="$work/with" B_ARGS=(-n -r "$work/nostun.pcapng" -Y udp)
+read -r t_without t_with < <(compare)
 r2=$(awk -v a="$t_with" -v b="$t_without" 'BEGIN { printf "%.3f", a / b }')
 printf '   without msstun.so: %8.2f s\n   with msstun.so   : %8.2f s\n   overhead ratio   : %s (target <= 1.03)\n' "$t_without" "$t_with" "$r2"
+echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a busy machine are noisy)"
 
 ok=1
 awk -v r="$r1" 'BEGIN { exit !(r <= 0.90) }' || { echo "bench: msstun/stun ratio $r1 misses 0.90"; ok=0; }
