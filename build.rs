@@ -148,6 +148,9 @@ fn main() {
              |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string",
         )
         .allowlist_var("ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*")
+        // bindgen 0.70 panics ("Unable to get layout information?") generating this union of
+        // wiretap pseudo-headers from Wireshark 4.4/4.6 headers; the plugin never looks inside.
+        .opaque_type("wtap_pseudo_header")
         .rustified_enum("ftenum|ft_framenum_type|hf_ref_type")
         .prepend_enum_name(false)
         .derive_default(false)
