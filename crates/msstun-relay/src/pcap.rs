@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -93,12 +93,26 @@ pub enum PcapEvent {
 pub struct PcapSink {
     tx: SyncSender<PcapEvent>,
     dropped: Arc<AtomicU64>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// Most payload bytes waiting for the writer thread; beyond that events are dropped.
+const MAX_QUEUED_BYTES: usize = 32 << 20;
+
+fn payload_len(ev: &PcapEvent) -> usize {
+    match ev {
+        PcapEvent::TcpData { data, .. } | PcapEvent::Udp { data, .. } => data.len(),
+        _ => 0,
+    }
 }
 
 impl PcapSink {
     /// Queue an event without blocking; counts a drop when the writer lags.
     pub fn send(&self, ev: PcapEvent) {
-        if self.tx.try_send(ev).is_err() {
+        let n = payload_len(&ev);
+        if self.queued.fetch_add(n, Relaxed) + n > MAX_QUEUED_BYTES || self.tx.try_send(ev).is_err()
+        {
+            self.queued.fetch_sub(n, Relaxed);
             self.dropped.fetch_add(1, Relaxed);
         }
     }
@@ -124,10 +138,19 @@ pub fn start(
     w.get_mut().flush()?;
     let (tx, rx) = sync_channel(capacity);
     let dropped = Arc::new(AtomicU64::new(0));
+    let queued = Arc::new(AtomicUsize::new(0));
+    let q = queued.clone();
     let h = std::thread::Builder::new()
         .name("msstun-pcap".into())
-        .spawn(move || run(rx, w))?;
-    Ok((PcapSink { tx, dropped }, h))
+        .spawn(move || run(rx, w, &q))?;
+    Ok((
+        PcapSink {
+            tx,
+            dropped,
+            queued,
+        },
+        h,
+    ))
 }
 
 struct TcpState {
@@ -244,7 +267,7 @@ impl Writer {
     }
 }
 
-fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>) {
+fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>, queued: &AtomicUsize) {
     let mut wr = Writer {
         w,
         buf: Vec::with_capacity(MAX_SEGMENT + 128),
@@ -252,8 +275,10 @@ fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>) {
     };
     let mut conns: HashMap<u64, TcpState> = HashMap::new();
     while let Ok(ev) = rx.recv() {
+        queued.fetch_sub(payload_len(&ev), Relaxed);
         handle(&mut wr, &mut conns, ev);
         while let Ok(ev) = rx.try_recv() {
+            queued.fetch_sub(payload_len(&ev), Relaxed);
             handle(&mut wr, &mut conns, ev);
         }
         if !wr.failed && wr.w.get_mut().flush().is_err() {
