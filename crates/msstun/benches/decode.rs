@@ -410,10 +410,28 @@ fn main() {
         );
     }
 
-    if std::env::var_os("MSSTUN_BENCH_PROFILE").is_some() {
-        // For perf: msstun alone, long enough to sample.
-        let r = rates(&[msstun_decode], &std_corpus, Duration::from_millis(500), 4)[0];
-        println!("msstun {r:.0} msg/s");
+    if let Some(passes) = std::env::var_os("MSSTUN_BENCH_PROFILE") {
+        // For perf: msstun alone, a fixed number of passes over the corpus (so that
+        // `perf stat -e task-clock` can compare builds on a busy machine).
+        let passes: usize = passes
+            .to_str()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(10_000);
+        // MSSTUN_BENCH_DECODER picks a peer instead (e.g. for callgrind instruction counts).
+        let name = std::env::var("MSSTUN_BENCH_DECODER").unwrap_or_else(|_| "msstun".into());
+        let f = PEERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(msstun_decode as Decoder, |(_, f)| *f);
+        let start = Instant::now();
+        for _ in 0..passes {
+            black_box(decode_all(f, &std_corpus));
+        }
+        let n = passes * std_corpus.len();
+        println!(
+            "{name} {:.0} msg/s ({n} messages)",
+            n as f64 / start.elapsed().as_secs_f64()
+        );
         return;
     }
     for m in ms
