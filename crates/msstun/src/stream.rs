@@ -998,14 +998,20 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for round in 0..300 {
+        for round in 0..1000 {
             let n = (rnd() % 3000) as usize;
             let mut st: Vec<u8> = (0..n).map(|_| rnd() as u8).collect();
             if round % 2 == 0 {
-                // Sprinkle valid messages into the noise.
-                for _ in 0..3 {
+                // Sprinkle valid messages, in every framing, into the noise.
+                for k in 0..4 {
                     let at = (rnd() as usize) % (st.len() + 1);
                     let m = stun(0x0001, round as u8, &[(0x0006, b"x")]);
+                    let m = match k {
+                        0 => m,
+                        1 => frame(&[0, 0], &m),
+                        2 => frame(&[2, 0, 0, 0], &ms_turn(0x0115)),
+                        _ => frame(&[0x16, 3, 1, 0, 0], &[1, 0, 0, 0]),
+                    };
                     st.splice(at..at, m);
                 }
             }
