@@ -1004,7 +1004,7 @@ unsafe fn add_field(
     match (kind, fld.value, n) {
         (FieldKind::U64, _, Some(n)) => ffi::proto_tree_add_uint64(tree, hf.id(), tvb, s, l, n),
         (FieldKind::Bool, _, Some(n)) => {
-            ffi::proto_tree_add_boolean(tree, hf.id(), tvb, s, l, (n != 0) as u32)
+            ffi::proto_tree_add_boolean(tree, hf.id(), tvb, s, l, (n != 0).into())
         }
         (FieldKind::U8 | FieldKind::U16 | FieldKind::U32, _, Some(n)) => {
             ffi::proto_tree_add_uint(tree, hf.id(), tvb, s, l, n as u32)
