@@ -5,6 +5,8 @@
 #include <epan/column-utils.h>
 #include <epan/conversation.h>
 #include <epan/wmem_scopes.h>
+/* unit_name_string: packet.h pulls this in on 4.0 only. */
+#include <epan/unit_strings.h>
 /* epan/ipv6.h is not shipped by 4.4+; ws_in6_addr comes from wsutil/inet_addr.h (4.0+). */
 #if __has_include(<epan/ipv6.h>)
 #include <epan/ipv6.h>
