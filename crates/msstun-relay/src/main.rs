@@ -79,7 +79,8 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     pcap: Option<PathBuf>,
     /// Verify MESSAGE-INTEGRITY with these credentials: one `username:realm:password` per line,
-    /// empty realm for a short-term (ICE) password. Secrets are never printed.
+    /// empty realm for a short-term (ICE) password, `\:` for a colon inside a username or
+    /// realm. Secrets are never printed.
     #[arg(long, value_name = "FILE")]
     credentials: Option<PathBuf>,
     /// Most simultaneous TCP connections plus UDP bindings; more are refused (TCP closed, UDP dropped).
@@ -101,6 +102,7 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    raise_fd_limit();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -239,6 +241,21 @@ async fn run(args: Args) -> u8 {
         eprintln!("msstun-relay: {line}");
     }
     EXIT_OK
+}
+
+/// Each TCP connection takes two descriptors: raise the soft limit to the hard one.
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read/write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
 }
 
 /// Bind TCP and/or UDP on one address; with port 0, retry until both get the same port.

@@ -105,8 +105,32 @@ async fn handle(
     let (ur, uw) = upstream.into_split();
     let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let start = Instant::now();
-    let a = pump(&ctx, &conn, &decode, Dir::C2S, cr, uw, &last, start);
-    let b = pump(&ctx, &conn, &decode, Dir::S2C, ur, cw, &last, start);
+    let counts = [
+        std::sync::atomic::AtomicU64::new(0),
+        std::sync::atomic::AtomicU64::new(0),
+    ];
+    let a = pump(
+        &ctx,
+        &conn,
+        &decode,
+        Dir::C2S,
+        cr,
+        uw,
+        &last,
+        start,
+        &counts[0],
+    );
+    let b = pump(
+        &ctx,
+        &conn,
+        &decode,
+        Dir::S2C,
+        ur,
+        cw,
+        &last,
+        start,
+        &counts[1],
+    );
     tokio::pin!(a, b);
     let (mut ra, mut rb) = (None, None);
     let idle = ctx.idle_timeout;
@@ -134,16 +158,16 @@ async fn handle(
             break "closed";
         }
     };
-    let up = match &ra {
-        Some(Ok(n)) => n.to_string(),
-        Some(Err((n, e))) => format!("{n} ({e})"),
-        None => "?".into(),
+    let show = |r: &Option<Result<u64, (u64, std::io::Error)>>,
+                n: &std::sync::atomic::AtomicU64| {
+        let n = n.load(Relaxed);
+        match r {
+            Some(Err((_, e))) => format!("{n} ({e})"),
+            _ => n.to_string(),
+        }
     };
-    let down = match &rb {
-        Some(Ok(n)) => n.to_string(),
-        Some(Err((n, e))) => format!("{n} ({e})"),
-        None => "?".into(),
-    };
+    let up = show(&ra, &counts[0]);
+    let down = show(&rb, &counts[1]);
     let is_reset = |r: &Option<Result<u64, (u64, std::io::Error)>>| matches!(r, Some(Err((_, e))) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe));
     let reason = if reason == "error" && (is_reset(&ra) || is_reset(&rb)) {
         "reset"
@@ -173,6 +197,7 @@ async fn pump(
     mut w: OwnedWriteHalf,
     last: &std::sync::atomic::AtomicU64,
     start: Instant,
+    count: &std::sync::atomic::AtomicU64,
 ) -> Result<u64, (u64, std::io::Error)> {
     let mut buf = vec![0u8; BUF_SIZE];
     let mut total = 0u64;
@@ -196,6 +221,7 @@ async fn pump(
             return Err((total, e));
         }
         total += n as u64;
+        count.fetch_add(n as u64, Relaxed);
         last.store(start.elapsed().as_millis() as u64, Relaxed);
         ctx.count_bytes(dir, n);
         if ctx.pcap.is_some() {
