@@ -406,3 +406,101 @@ fn exit_codes() {
         "{help}"
     );
 }
+
+#[test]
+fn udp_binding_expires_after_idle_timeout() {
+    let upstream = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let up_addr = upstream.local_addr().unwrap().to_string();
+    let relay = Relay::start(&up_addr, &["--udp", "--idle-timeout", "1"]);
+    let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+    c.connect(relay.addr()).unwrap();
+    upstream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 64];
+    c.send(b"\xffone").unwrap();
+    let (_, first) = upstream.recv_from(&mut buf).unwrap();
+    assert!(
+        wait_for(Duration::from_secs(5), || relay
+            .stderr()
+            .contains("binding expired")),
+        "{}",
+        relay.stderr()
+    );
+    c.send(b"\xfftwo").unwrap();
+    let (_, second) = upstream.recv_from(&mut buf).unwrap();
+    assert_ne!(first, second, "a new binding uses a new upstream socket");
+    let s = relay.stop();
+    assert!(s.stderr.contains("udp bindings 2"), "{}", s.stderr);
+}
+
+/// The capture is valid pcapng whose TCP stream Wireshark's own analysis accepts
+/// (no warnings) and whose STUN messages the built-in dissector finds.
+#[test]
+fn pcap_is_clean_for_wireshark_tcp_analysis() {
+    if !have("tshark") {
+        eprintln!("SKIPPED: tshark not found");
+        return;
+    }
+    let (up, h) = stun_upstream();
+    let up_port = up.rsplit(':').next().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("x.pcapng");
+    let relay = Relay::start(&up, &["--tcp", "--pcap", pcap.to_str().unwrap()]);
+    exchange(&relay);
+    h.join().unwrap();
+    let s = relay.stop();
+    assert!(
+        s.stderr.contains("dropped capture packets 0"),
+        "{}",
+        s.stderr
+    );
+    let run = |args: &[&str]| {
+        let o = Command::new("tshark")
+            .arg("-n")
+            .arg("-r")
+            .arg(&pcap)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let decode_as = format!("tcp.port=={up_port},stun");
+    let stun = run(&[
+        "-d",
+        &decode_as,
+        "-Y",
+        "stun",
+        "-T",
+        "fields",
+        "-e",
+        "stun.type",
+    ]);
+    assert_eq!(
+        stun.lines().collect::<Vec<_>>(),
+        ["0x0001", "0x0101"],
+        "{stun}"
+    );
+    let expert = run(&["-q", "-z", "expert,warn"]);
+    assert!(
+        !expert.contains("Warns") && !expert.contains("Errors"),
+        "{expert}"
+    );
+    let frames = run(&["-T", "fields", "-e", "tcp.flags.str"]);
+    let flags: Vec<&str> = frames.lines().collect();
+    assert!(flags.len() >= 7, "{frames}");
+    assert!(
+        flags[0].contains('S') && !flags[0].contains('A'),
+        "SYN first: {frames}"
+    );
+    assert!(
+        flags[1].contains('S') && flags[1].contains('A'),
+        "SYN-ACK: {frames}"
+    );
+    assert_eq!(
+        flags.iter().filter(|f| f.contains('F')).count(),
+        2,
+        "one FIN per direction: {frames}"
+    );
+}
