@@ -151,7 +151,8 @@ impl Ctx {
     ) -> usize {
         let mut undecodable = 0;
         let framing = item.framing;
-        let fkey = framing.map_or("unknown", |f| f.key());
+        let unframed = matches!(item.kind, DecodedKind::Data { framed: false, .. });
+        let fkey = framing.map_or(if unframed { "none" } else { "unknown" }, |f| f.key());
         let data = |what: String| {
             if self.show_data {
                 self.emit(data_line(self.format, ts, conn, dir, fkey, &what));
