@@ -271,6 +271,47 @@ fn udp_stun_turn_channel_data_and_ms_turn() {
 }
 
 #[test]
+fn udp_retransmitted_request_and_response_time() {
+    let (fx, run) = heuristic_run("udp");
+    let (req, retx, ok) = (
+        fx.frame("binding-req"),
+        fx.frame("binding-retx"),
+        fx.frame("binding-ok"),
+    );
+    let rows = run.fields(
+        Some("msstun"),
+        &[
+            "msstun.response_in",
+            "msstun.response_to",
+            "msstun.retransmission_of",
+            "msstun.time",
+        ],
+    );
+    assert_eq!(run.frames("msstun.retransmission"), vec![retx]);
+    assert_eq!(nums(&rows[&retx][2]), vec![u64::from(req)]);
+    assert_eq!(nums(&rows[&req][0]), vec![u64::from(ok)]);
+    assert_eq!(nums(&rows[&ok][1]), vec![u64::from(req)]);
+    // Response time is measured from the first request: 100 ms + 2 × 0.5 ms frame steps.
+    assert_eq!(rows[&ok][3], vec!["0.101000000"]);
+}
+
+#[test]
+fn port_preference_claims_3478_without_decode_as() {
+    let fx = fixture("seed");
+    let sb = Sandbox::new(true);
+    let prefs = sb.tshark_ok(&["-G", "defaultprefs"]);
+    let name = prefs
+        .lines()
+        .map(|l| l.trim_start_matches('#'))
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_string()))
+        .find(|k| k.starts_with("msstun.") && k.contains("port"))
+        .expect("issue 3 item 3: no msstun preference listing ports to claim");
+    let run = Run::new(&fx, &["-o", &format!("{name}:3478")]);
+    assert!(run.frames("msstun.type").contains(&fx.frame("alloc-req")));
+    assert!(run.frames("msstun.type").contains(&fx.frame("ice-req-in")));
+}
+
+#[test]
 fn decode_as_claims_port_3478_and_heuristics_can_be_disabled() {
     let fx = fixture("seed");
     // Without Decode As the built-in stun owns 3478 (it runs first, by port).

@@ -215,6 +215,9 @@ fn seed_transactions_link_requests_and_responses() {
             "{resp}: msstun.response_to"
         );
     }
+    let times = run.fields(Some("msstun.time"), &["msstun.time"]);
+    // alloc-auth → alloc-ok: 115 ms wait + one 0.5 ms frame step.
+    assert_eq!(times[&fx.frame("alloc-ok")][0], vec!["0.115500000"]);
     // Indications are not transactions.
     assert!(rows[&fx.frame("connection-attempt")][0].is_empty());
     assert!(rows[&fx.frame("keepalive")][0].is_empty());

@@ -418,6 +418,9 @@ fn udp() -> Fixture {
         .encode();
     cap.udp(c, s, &m);
     cap.label("binding-req");
+    cap.wait(Duration::from_millis(100));
+    cap.udp(c, s, &m);
+    cap.label("binding-retx");
     let m = Msg::new(ty::BINDING_SUCCESS, tid(500))
         .xor_addr(attr::XOR_MAPPED_ADDRESS, sa([203, 0, 113, 7], 61000))
         .fingerprint()
