@@ -66,24 +66,26 @@ socat -u TCP-LISTEN:$SINK,reuseaddr,fork GOPEN:/dev/null & PIDS+=($!)
 socat TCP-LISTEN:$ECHO,reuseaddr,fork,nodelay PIPE & PIDS+=($!)
 wait_port $SINK; wait_port $ECHO
 
-start_relay() { # $1 upstream port, rest: extra args; prints the relay port
-    local up=$1; shift
+# start_relay VAR UPSTREAM_PORT [ARGS...]: sets $VAR to the relay's port, ${VAR}_PID to its pid.
+start_relay() {
+    local var=$1 up=$2; shift 2
     local p; p=$(free_port)
     "$RELAY" --listen 127.0.0.1:$p --upstream 127.0.0.1:$up --tcp --quiet "$@" >/dev/null 2>"$WORK/relay-$p.err" &
-    PIDS+=($!); echo "$p $!"
+    PIDS+=($!); printf -v "$var" %s "$p"; printf -v "${var}_PID" %s "$!"
 }
-start_socat() { # $1 upstream port
-    local p; p=$(free_port)
-    socat TCP-LISTEN:$p,reuseaddr,fork,nodelay TCP:127.0.0.1:$1,nodelay >/dev/null 2>&1 &
-    PIDS+=($!); echo "$p $!"
+# start_socat VAR UPSTREAM_PORT
+start_socat() {
+    local var=$1 p; p=$(free_port)
+    socat TCP-LISTEN:$p,reuseaddr,fork,nodelay TCP:127.0.0.1:$2,nodelay >/dev/null 2>&1 &
+    PIDS+=($!); printf -v "$var" %s "$p"
 }
 
-read -r T_DEC T_DEC_PID < <(start_relay $SINK)
-read -r T_RAW T_RAW_PID < <(start_relay $SINK --no-decode)
-read -r T_SOC T_SOC_PID < <(start_socat $SINK)
-read -r L_DEC L_DEC_PID < <(start_relay $ECHO)
-read -r L_RAW L_RAW_PID < <(start_relay $ECHO --no-decode)
-read -r L_SOC L_SOC_PID < <(start_socat $ECHO)
+start_relay T_DEC $SINK
+start_relay T_RAW $SINK --no-decode
+start_socat T_SOC $SINK
+start_relay L_DEC $ECHO
+start_relay L_RAW $ECHO --no-decode
+start_socat L_SOC $ECHO
 for p in $T_DEC $T_RAW $T_SOC $L_DEC $L_RAW $L_SOC; do wait_port $p; done
 
 python3 - "$WORK/chan.bin" "$WORK/garbage.bin" "$BYTES" "$RTTS" \
@@ -171,7 +173,7 @@ while True:
                 sel.unregister(key.fileobj)
 PY
 wait_port $HOLD
-read -r M_DEC M_DEC_PID < <(start_relay $HOLD)
+start_relay M_DEC $HOLD
 wait_port $M_DEC
 RSS0=$(awk '/VmRSS/{print $2}' /proc/$M_DEC_PID/status)
 python3 - "$M_DEC" "$M_DEC_PID" "$RSS0" <<'PY' | tee -a "$WORK/results"
