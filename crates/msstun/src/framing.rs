@@ -6,9 +6,9 @@
 //!   framing of their own (RFC 8656 §12.5 over TCP, and every UDP datagram). The first two
 //!   bits tell them apart: `00` is STUN (`20 + length` bytes), `01` is ChannelData
 //!   (`4 + length` bytes, padded to a multiple of 4 over TCP, RFC 8656 §12.5; unpadded
-//!   over UDP, where padding MAY still be present). The [MS-TURN] §2.2.4 multiplexed-TURN
-//!   frame with channel id `0xFF10` (`0xFF10`, length, 8-byte MTURN session id, data; the
-//!   length counts every byte after the length field) is recognised as well.
+//!   over UDP, where padding MAY still be present). [MS-TURN]'s Multiplexed TURN message
+//!   (`Channel_ID` 0xFF10, length, 8-byte `MTURN_Session_ID`, data; the length counts
+//!   every byte after the length field; it is not padded) is recognised as well.
 //! * [`Framing::Rfc4571`] — each packet preceded by a 16-bit length (RFC 4571 §2), as ICE-TCP
 //!   (RFC 6544) and RFC 6062 data connections in Skype for Business / Lync deployments use.
 //! * [`Framing::MsTurnTcp`] — [MS-TURN] §2.1.4 TCP framing: a 4-byte header `type(8)`
@@ -93,7 +93,7 @@ impl Framing {
 pub const MS_TCP_CONTROL: u8 = 0x02;
 /// [MS-TURN] §2.1.4 frame type of end-to-end data.
 pub const MS_TCP_DATA: u8 = 0x03;
-/// [MS-TURN] §2.2.4 channel id of multiplexed-TURN frames.
+/// `Channel_ID` of [MS-TURN] Multiplexed TURN messages.
 pub const MULTIPLEXED_TURN_CHANNEL: u16 = 0xFF10;
 /// Lowest ChannelData channel number (RFC 8656 §12; RFC 5766 §11).
 pub const CHANNEL_MIN: u16 = 0x4000;
@@ -147,7 +147,7 @@ pub enum PduKind {
         /// Length of the data (padding excluded).
         len: usize,
     },
-    /// An [MS-TURN] §2.2.4 multiplexed-TURN frame (channel 0xFF10).
+    /// An [MS-TURN] Multiplexed TURN message (channel 0xFF10).
     MultiplexedTurn {
         /// The 8-byte MTURN session id.
         session_id: [u8; 8],

@@ -76,7 +76,7 @@ pub enum DecodedKind<'a> {
         /// Application data, padding excluded.
         data: &'a [u8],
     },
-    /// An [MS-TURN] §2.2.4 multiplexed-TURN frame (channel 0xFF10).
+    /// An [MS-TURN] Multiplexed TURN message (channel 0xFF10).
     MultiplexedTurn {
         /// MTURN session id.
         session_id: [u8; 8],
