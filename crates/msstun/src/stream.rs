@@ -1028,4 +1028,99 @@ mod tests {
             run(&mut d, &st, &cuts);
         }
     }
+
+    /// Counts this thread's heap allocations (the lib's test binary only).
+    mod counting {
+        use std::alloc::{GlobalAlloc, Layout, System};
+        use std::cell::Cell;
+
+        pub struct Counting;
+        std::thread_local! {
+            // Const-initialised, no destructor: touching it never allocates.
+            static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+        }
+        fn count() {
+            let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        }
+        unsafe impl GlobalAlloc for Counting {
+            unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+                count();
+                unsafe { System.alloc(layout) }
+            }
+            unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+                count();
+                unsafe { System.alloc_zeroed(layout) }
+            }
+            unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+                count();
+                unsafe { System.realloc(ptr, layout, new_size) }
+            }
+            unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+                unsafe { System.dealloc(ptr, layout) }
+            }
+        }
+        #[global_allocator]
+        static GLOBAL: Counting = Counting;
+
+        pub fn allocations() -> usize {
+            ALLOCATIONS.with(|c| c.get())
+        }
+    }
+
+    #[test]
+    fn push_pop_detect_and_framing_allocate_nothing() {
+        use crate::detect::detect;
+        // Build the input first (allocates), then measure.
+        let a = stun(
+            0x0003,
+            1,
+            &[(0x0019, &[17, 0, 0, 0]), (0x000D, &[0, 0, 2, 0x58])],
+        );
+        let mut st = frame(&[0, 0], &a);
+        st.extend_from_slice(b"\x80garbage");
+        st.extend_from_slice(&frame(&[0, 0], &a));
+        st.extend_from_slice(&frame(
+            &[0, 0],
+            &[0x80, 0x60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        ));
+        let mut conn = ConnectionDecoder::with_capacity(Transport::Tcp, 256);
+        let mut plain = StreamDecoder::new(Transport::Tcp);
+        let ok = stun(0x010b, 2, &[]);
+
+        let before = counting::allocations();
+        let mut popped = 0usize;
+        for _ in 0..50 {
+            assert!(detect(Transport::Tcp, &st).is_some());
+            assert!(matches!(
+                next_pdu(Framing::Rfc4571, Transport::Tcp, &st),
+                PduResult::Complete { .. }
+            ));
+            for chunk in st.chunks(13) {
+                let mut rest = chunk;
+                while !rest.is_empty() {
+                    let n = plain.push(rest);
+                    rest = &rest[n..];
+                    while let Some(d) = plain.pop() {
+                        popped += d.bytes.len();
+                    }
+                }
+            }
+            // RFC 6062: success response one way, then data both ways.
+            conn.push(Direction::ServerToClient, &ok);
+            while let Some(d) = conn.pop(Direction::ServerToClient) {
+                popped += d.bytes.len();
+            }
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                for chunk in st.chunks(29) {
+                    conn.push(dir, chunk);
+                    while let Some(d) = conn.pop(dir) {
+                        popped += d.bytes.len();
+                    }
+                }
+            }
+        }
+        let after = counting::allocations();
+        assert!(popped > 0);
+        assert_eq!(after - before, 0, "the decode path must not allocate");
+    }
 }
