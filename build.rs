@@ -154,6 +154,7 @@ fn main() {
         .rustified_enum("ftenum|ft_framenum_type|hf_ref_type")
         .prepend_enum_name(false)
         .derive_default(false)
+        .derive_debug(false)
         .layout_tests(false)
         .generate_comments(false)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));

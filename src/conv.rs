@@ -6,10 +6,58 @@
 //! is cleared when Wireshark opens a new file (`init`).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 
 use msstun::framing::Framing;
+
+/// A small, fast multiplicative hasher for the plugin's own integer/byte keys
+/// (the keys come from one capture file; no HashDoS concern).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Hash maps keyed by frame numbers, conversation ids and transaction ids.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// Hash sets of frame numbers.
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
 
 /// A transport address from an address attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +89,7 @@ pub struct Attempt {
     /// Frame of the ConnectionAttempt indication.
     pub frame: u32,
     /// Its conversation.
-    pub conv: u32,
+    pub conv: u64,
     /// XOR-PEER-ADDRESS.
     pub peer: Option<Addr>,
     /// Frame of the ConnectionBind request naming it.
@@ -75,16 +123,16 @@ pub struct Conv {
 /// The whole state.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Per conversation.
-    pub convs: HashMap<u32, Conv>,
+    /// Per transport flow (see `msstun_flow_key`).
+    pub convs: FastMap<u64, Conv>,
     /// Per (conversation, transaction id).
-    pub transactions: HashMap<(u32, [u8; 16]), Transaction>,
+    pub transactions: FastMap<(u64, [u8; 16]), Transaction>,
     /// Frames that retransmit a request: frame → original frame.
-    pub retransmissions: HashMap<u32, u32>,
+    pub retransmissions: FastMap<u32, u32>,
     /// Frames that repeat a response.
-    pub repeated_responses: HashSet<u32>,
+    pub repeated_responses: FastSet<u32>,
     /// ConnectionAttempts by CONNECTION-ID.
-    pub attempts: HashMap<u32, Attempt>,
+    pub attempts: FastMap<u32, Attempt>,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);

@@ -49,7 +49,7 @@ struct Ctx {
     pinfo: *mut packet_info,
     tree: *mut proto_tree,
     transport: Transport,
-    conv: u32,
+    conv: u64,
     num: u32,
     visited: bool,
     /// The tree is shown (texts are worth formatting).
@@ -157,12 +157,16 @@ unsafe fn dissect_payload(
     }
     let ptr = ffi::tvb_get_ptr(tvb, 0, cint(len));
     let bytes: &[u8] = std::slice::from_raw_parts(ptr, len);
+    // Heuristics: reject what cannot be ours before any conversation lookup.
+    if heuristic && !plausible(transport, bytes) {
+        return None;
+    }
     let ctx = Ctx {
         tvb,
         pinfo,
         tree,
         transport,
-        conv: ffi::msstun_conv_id(pinfo),
+        conv: ffi::msstun_flow_key(pinfo),
         num: (*pinfo).num,
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,
@@ -308,6 +312,22 @@ unsafe fn dissect_payload(
         }
     }
     Some(len)
+}
+
+/// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
+/// known framing, a consistent start of one (TCP), or ChannelData whose length fits the
+/// datagram (UDP; accepted later only on a flow already known to carry STUN).
+fn plausible(transport: Transport, bytes: &[u8]) -> bool {
+    match transport {
+        Transport::Tcp => detect_verdict(transport, bytes) != Verdict::No,
+        Transport::Udp => {
+            if bytes.len() >= 4 && bytes[0] >> 6 == 1 {
+                let l = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
+                return bytes.len() >= 4 + l && bytes.len() <= 4 + ((l + 3) & !3);
+            }
+            detect_framing(Framing::Plain, transport, bytes) != Verdict::No
+        }
+    }
 }
 
 /// Show bytes we cannot frame.
@@ -494,6 +514,8 @@ unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize
 struct Checks {
     list: [(usize, Status); 4],
     n: usize,
+    /// No credentials: FINGERPRINT is checked per attribute, integrity is Unverified.
+    inline: bool,
 }
 
 impl Checks {
@@ -530,7 +552,7 @@ struct Learned {
     realm: Option<String>,
 }
 
-fn learn<T: AsRef<[u8]>>(msg: &Message<T>) -> Learned {
+fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
     let mut l = Learned {
         connection_id: None,
         peer: None,
@@ -546,8 +568,10 @@ fn learn<T: AsRef<[u8]>>(msg: &Message<T>) -> Learned {
             Some("mapped_address") if msg.dialect() == Dialect::MsTurn => {
                 l.relayed = l.relayed.or(addr_of(&a))
             }
-            Some("username") => l.username = l.username.take().or(a.as_str().map(str::to_owned)),
-            Some("realm") => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
+            Some("username") if names => {
+                l.username = l.username.take().or(a.as_str().map(str::to_owned))
+            }
+            Some("realm") if names => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
             _ => {}
         }
     }
@@ -562,7 +586,21 @@ const M_CONNECTION_ATTEMPT: u16 = 0x00c;
 fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
     let (method, class) = msg.method_class();
     let key = (ctx.conv, conv::txid_key(msg.header()));
-    let l = learn(msg);
+    // Only walk the attributes when this message can teach something.
+    let names = class == Class::Request && uat::count() > 0;
+    let l = match (method.code, class) {
+        (M_ALLOCATE, Class::SuccessResponse)
+        | (M_CONNECTION_ATTEMPT, Class::Indication)
+        | (M_CONNECTION_BIND, _) => learn(msg, names),
+        _ if names => learn(msg, names),
+        _ => Learned {
+            connection_id: None,
+            peer: None,
+            relayed: None,
+            username: None,
+            realm: None,
+        },
+    };
     conv::with(|s| {
         match class {
             Class::Request => match s.transactions.get(&key) {
@@ -652,11 +690,16 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
 /// is added (nothing owning memory lives across the tree calls).
 fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>) -> Checks {
     let b = msg.bytes();
-    let mut auth = check::auth_info(b, msg.dialect());
     let mut checks = Checks {
         list: [(0, Status::Unverified); 4],
         n: 0,
+        inline: false,
     };
+    if uat::count() == 0 {
+        checks.inline = true;
+        return checks;
+    }
+    let mut auth = check::auth_info(b, msg.dialect());
     if let Some(o) = auth.fingerprint {
         checks.push(o, check::check_fingerprint(b, o));
     }
@@ -745,13 +788,17 @@ unsafe fn dissect_stun(
     let checks = compute_checks(ctx, &msg);
 
     // Columns and the protocol item's text.
-    let mut sum = SummaryBuf::<320>::default();
-    let text = {
-        let s = sum.summarize(&msg);
-        pstr(ctx.pinfo, s)
-    };
-    set_columns(ctx, text);
-    ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+    if ctx.visible || !(*ctx.pinfo).cinfo.is_null() {
+        let mut sum = SummaryBuf::<320>::default();
+        let text = {
+            let s = sum.summarize(&msg);
+            pstr(ctx.pinfo, s)
+        };
+        set_columns(ctx, text);
+        if ctx.visible {
+            ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+        }
+    }
 
     // Header.
     ffi::proto_tree_add_uint(
@@ -762,7 +809,10 @@ unsafe fn dissect_stun(
         2,
         msg.message_type() as u32,
     );
-    let mname = pstr(ctx.pinfo, method.name);
+    let mname = match f.method_cname(method.name) {
+        Some(c) => c,
+        None => pstr(ctx.pinfo, method.name),
+    };
     ffi::proto_tree_add_uint_format_value(
         st,
         f.method.id(),
@@ -813,7 +863,7 @@ unsafe fn dissect_stun(
         );
         for a in msg.attributes() {
             match a {
-                Ok(a) => dissect_attribute(ctx, at, m, &a, &checks, class),
+                Ok(a) => dissect_attribute(ctx, at, m, &a, &checks, class, bytes),
                 Err(e) => {
                     let text = pstr(ctx.pinfo, &e.to_string());
                     ffi::msstun_expert(ctx.pinfo, attrs_item, expert::MALFORMED, text);
@@ -834,12 +884,21 @@ unsafe fn dissect_attribute(
     a: &msstun::Attribute<'_>,
     checks: &Checks,
     class: Class,
+    msg_bytes: &[u8],
 ) {
     let f = fields();
     let tvb = ctx.tvb;
     let start = m + a.offset;
     let total = 4 + a.length as usize + a.padding();
-    let status = checks.get(a.offset);
+    let status = checks
+        .get(a.offset)
+        .or_else(|| match (checks.inline, a.layout()) {
+            (true, msstun::Layout::Fingerprint) => {
+                Some(check::check_fingerprint(msg_bytes, a.offset))
+            }
+            (true, msstun::Layout::Integrity) => Some(Status::Unverified),
+            _ => None,
+        });
     let text = if !ctx.visible {
         c"Attribute".as_ptr()
     } else {
@@ -855,7 +914,7 @@ unsafe fn dissect_attribute(
     let item =
         ffi::proto_tree_add_none_format(at, f.att.id(), tvb, cint(start), cint(total), FMT_S, text);
     let sub = ffi::proto_item_add_subtree(item, f.ett_attr.id());
-    let name = pstr(ctx.pinfo, a.name());
+    let name = f.attr_cname(a.desc);
     ffi::proto_tree_add_uint_format_value(
         sub,
         f.att_type.id(),

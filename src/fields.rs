@@ -87,9 +87,21 @@ impl AttrFields {
     }
 }
 
+/// A C string that lives forever and is never written (so it may be shared).
+#[derive(Debug, Clone, Copy)]
+pub struct CName(pub *const c_char);
+// SAFETY: the pointee is a leaked, immutable, NUL-terminated string.
+unsafe impl Sync for CName {}
+// SAFETY: as above.
+unsafe impl Send for CName {}
+
 /// Every registered field and subtree.
 #[derive(Debug)]
 pub struct Fields {
+    /// Attribute names as C strings, by `ATTRIBUTES` index.
+    pub attr_names: Vec<CName>,
+    /// Method names as C strings.
+    pub method_names: Vec<(&'static str, CName)>,
     /// `msstun.type`.
     pub msg_type: Hf,
     /// `msstun.method`.
@@ -554,7 +566,20 @@ pub fn register(proto: c_int) {
         ffi::proto_register_subtree_array(ett_ptrs.as_ptr(), ett_ptrs.len() as c_int);
     }
 
+    let attr_names = ATTRIBUTES.iter().map(|a| CName(leak_c(a.name))).collect();
+    let mut method_names: Vec<(&'static str, CName)> = Vec::new();
+    let all = registry::METHODS
+        .iter()
+        .chain(registry::MS_TURN_TYPES.iter().map(|(_, m, _)| m))
+        .chain(std::iter::once(&registry::UNKNOWN_METHOD));
+    for m in all {
+        if !method_names.iter().any(|(n, _)| *n == m.name) {
+            method_names.push((m.name, CName(leak_c(m.name))));
+        }
+    }
     let _ = FIELDS.set(Fields {
+        attr_names,
+        method_names,
         msg_type,
         method,
         class,
@@ -603,6 +628,22 @@ pub fn register(proto: c_int) {
         ett_tcp_data,
         ett_allocation,
     });
+}
+
+impl Fields {
+    /// The C string of a method name (`None` if not from the registry tables).
+    pub fn method_cname(&self, name: &str) -> Option<*const c_char> {
+        self.method_names
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| c.0)
+    }
+    /// The C string of an attribute's name.
+    pub fn attr_cname(&self, desc: Option<&'static registry::AttrDesc>) -> *const c_char {
+        desc.and_then(attr_index)
+            .and_then(|i| self.attr_names.get(i))
+            .map_or(c"Unknown".as_ptr(), |c| c.0)
+    }
 }
 
 /// Index of `desc` in `ATTRIBUTES`.

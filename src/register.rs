@@ -45,14 +45,13 @@ pub unsafe extern "C" fn register_protoinfo() {
     }
 }
 
-/// `register_handoff`: ports (preferences, empty by default), Decode As, heuristics.
+/// `register_handoff`: Decode As, the `msstun.ports` preference (empty by default), heuristics.
 pub unsafe extern "C" fn register_handoff() {
     let r = std::panic::catch_unwind(|| {
         // SAFETY: called once by Wireshark after every protocol registered.
         unsafe {
             let h = handle();
-            ffi::dissector_add_uint_range_with_preference(c"tcp.port".as_ptr(), c"".as_ptr(), h);
-            ffi::dissector_add_uint_range_with_preference(c"udp.port".as_ptr(), c"".as_ptr(), h);
+            ffi::msstun_handoff_ports(h);
             ffi::msstun_add_heuristics(
                 proto(),
                 dissect::heur_tcp as *const () as *mut std::ffi::c_void,

@@ -103,6 +103,33 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
     return 1;
 }
 
+/* Ports claimed outright (preference msstun.ports, empty by default). */
+static range_t *msstun_ports = NULL;
+static range_t *msstun_ports_applied = NULL;
+static dissector_handle_t msstun_handle = NULL;
+
+static void msstun_ports_apply(void)
+{
+    if (!msstun_handle || !msstun_ports)
+        return;
+    if (msstun_ports_applied) {
+        dissector_delete_uint_range("tcp.port", msstun_ports_applied, msstun_handle);
+        dissector_delete_uint_range("udp.port", msstun_ports_applied, msstun_handle);
+        wmem_free(wmem_epan_scope(), msstun_ports_applied);
+    }
+    msstun_ports_applied = range_copy(wmem_epan_scope(), msstun_ports);
+    dissector_add_uint_range("tcp.port", msstun_ports_applied, msstun_handle);
+    dissector_add_uint_range("udp.port", msstun_ports_applied, msstun_handle);
+}
+
+void msstun_handoff_ports(dissector_handle_t handle)
+{
+    msstun_handle = handle;
+    dissector_add_for_decode_as("tcp.port", handle);
+    dissector_add_for_decode_as("udp.port", handle);
+    msstun_ports_apply();
+}
+
 void msstun_register_prefs(int proto)
 {
     static uat_field_t fields[] = {
@@ -111,7 +138,12 @@ void msstun_register_prefs(int proto)
         UAT_FLD_CSTRING(msstun_cred, password, "Password", "Password (never shown in the packet tree)"),
         UAT_END_FIELDS
     };
-    module_t *module = prefs_register_protocol(proto, NULL);
+    module_t *module = prefs_register_protocol(proto, msstun_ports_apply);
+    msstun_ports = range_empty(wmem_epan_scope());
+    prefs_register_range_preference(module, "ports", "TCP and UDP ports",
+        "Ports whose traffic msstun claims outright, before the built-in stun and TLS "
+        "dissectors (e.g. 3478,443). Empty: only heuristics and Decode As.",
+        &msstun_ports, 65535);
     uat_t *uat = uat_new("MS-STUN credentials",
                          sizeof(msstun_cred_t),
                          "msstun_credentials",
@@ -135,6 +167,36 @@ void msstun_register_prefs(int proto)
 int msstun_visited(packet_info *pinfo)
 {
     return PINFO_FD_VISITED(pinfo) ? 1 : 0;
+}
+
+static guint64 fnv_bytes(guint64 h, const void *data, size_t len)
+{
+    const guint8 *p = (const guint8 *)data;
+    size_t i;
+    for (i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= G_GUINT64_CONSTANT(0x100000001b3);
+    }
+    return h;
+}
+
+static guint64 endpoint_hash(const address *a, guint32 port)
+{
+    guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
+    h = fnv_bytes(h, &a->type, sizeof a->type);
+    if (a->len > 0 && a->data)
+        h = fnv_bytes(h, a->data, (size_t)a->len);
+    return fnv_bytes(h, &port, sizeof port);
+}
+
+guint64 msstun_flow_key(packet_info *pinfo)
+{
+    guint64 a = endpoint_hash(&pinfo->src, pinfo->srcport);
+    guint64 b = endpoint_hash(&pinfo->dst, pinfo->destport);
+    guint64 lo = a < b ? a : b, hi = a < b ? b : a;
+    guint64 h = fnv_bytes(G_GUINT64_CONSTANT(0xcbf29ce484222325), &lo, sizeof lo);
+    h = fnv_bytes(h, &hi, sizeof hi);
+    return fnv_bytes(h, &pinfo->ptype, sizeof pinfo->ptype);
 }
 
 guint32 msstun_conv_id(packet_info *pinfo)

@@ -30,6 +30,8 @@ void msstun_expert(packet_info *pinfo, proto_item *item, int which, const char *
 
 /** Register the preferences module and the `msstun_credentials` UAT. */
 void msstun_register_prefs(int proto);
+/** Decode As on tcp.port/udp.port and the ports of preference msstun.ports. */
+void msstun_handoff_ports(dissector_handle_t handle);
 /** Number of credential rows. */
 guint msstun_cred_count(void);
 /** Row `i` of the credentials UAT (username, realm, password; never NULL). */
@@ -37,6 +39,9 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
 
 /** Whether this frame was already dissected once (first pass done). */
 int msstun_visited(packet_info *pinfo);
+/** A 64-bit key of this packet's transport conversation (addresses, ports and port type,
+ *  in a direction-independent order), without a conversation-table lookup. */
+guint64 msstun_flow_key(packet_info *pinfo);
 /** Unique id of the conversation of this packet (created if needed). */
 guint32 msstun_conv_id(packet_info *pinfo);
 /** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
