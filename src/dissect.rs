@@ -157,8 +157,9 @@ unsafe fn dissect_payload(
     }
     let ptr = ffi::tvb_get_ptr(tvb, 0, cint(len));
     let bytes: &[u8] = std::slice::from_raw_parts(ptr, len);
-    // Heuristics: reject what cannot be ours before any conversation lookup.
-    if heuristic && !plausible(transport, bytes) {
+    // Heuristics: reject what cannot be ours before any conversation lookup, and never
+    // re-enter through the heuristics we hand relayed data to.
+    if heuristic && (ffi::msstun_relaying() != 0 || !plausible(transport, bytes)) {
         return None;
     }
     let ctx = Ctx {

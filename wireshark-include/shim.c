@@ -258,17 +258,30 @@ void msstun_register_data_heur(int proto)
     msstun_data_heur = register_heur_dissector_list("msstun.data", proto);
 }
 
+static heur_dissector_list_t msstun_udp_heur = NULL;
+static int msstun_in_relayed = 0;
+
+int msstun_relaying(void)
+{
+    return msstun_in_relayed;
+}
+
 void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     heur_dtbl_entry_t *hdtbl_entry = NULL;
+    if (!msstun_udp_heur)
+        msstun_udp_heur = find_heur_dissector_list("udp");
+    msstun_in_relayed++;
     TRY {
-        if (!(msstun_data_heur && dissector_try_heuristic(msstun_data_heur, tvb, pinfo, tree, &hdtbl_entry, NULL)))
+        if (!(msstun_data_heur && dissector_try_heuristic(msstun_data_heur, tvb, pinfo, tree, &hdtbl_entry, NULL))
+            && !(msstun_udp_heur && dissector_try_heuristic(msstun_udp_heur, tvb, pinfo, tree, &hdtbl_entry, NULL)))
             call_data_dissector(tvb, pinfo, tree);
     }
     CATCH_NONFATAL_ERRORS {
         show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
     }
     ENDTRY;
+    msstun_in_relayed--;
 }
 
 void msstun_add_heuristics(int proto, void *tcp, void *udp)

@@ -52,9 +52,13 @@ void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
 
 /** Register the heuristic dissector list "msstun.data" of relayed data. */
 void msstun_register_data_heur(int proto);
-/** Hand relayed data to heuristics ("msstun.data" then "tcp"/"udp" lists), else `data`;
- *  exceptions thrown by the callee are caught and shown. */
+/** Hand relayed data to heuristics (the "msstun.data" list, then the "udp" list, where
+ *  media heuristics such as rtp_udp live), else `data`; exceptions thrown by the callee
+ *  are caught and shown. */
 void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+
+/** Whether msstun_call_relayed is running (our own heuristics then decline). */
+int msstun_relaying(void);
 
 /** Add the TCP/UDP heuristics. `tcp`/`udp` point to Rust functions. */
 void msstun_add_heuristics(int proto, void *tcp, void *udp);
