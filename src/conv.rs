@@ -166,3 +166,38 @@ pub fn txid_key(header: &[u8]) -> [u8; 16] {
     }
     k
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn txid_key_is_bytes_4_to_20() {
+        let h: Vec<u8> = (0u8..20).collect();
+        assert_eq!(txid_key(&h), <[u8; 16]>::try_from(&h[4..20]).unwrap());
+        assert_eq!(txid_key(&h[..10]), [0u8; 16]);
+    }
+
+    #[test]
+    fn fast_map_works_with_tuple_keys() {
+        let mut m: FastMap<(u64, [u8; 16]), u32> = FastMap::default();
+        for i in 0..1000u64 {
+            let mut t = [0u8; 16];
+            t[..8].copy_from_slice(&i.to_be_bytes());
+            m.insert((i % 7, t), i as u32);
+        }
+        assert_eq!(m.len(), 1000);
+        let mut t = [0u8; 16];
+        t[..8].copy_from_slice(&500u64.to_be_bytes());
+        assert_eq!(m.get(&(500 % 7, t)), Some(&500));
+    }
+
+    #[test]
+    fn reset_clears_state() {
+        with(|s| {
+            s.retransmissions.insert(1, 2);
+        });
+        reset();
+        assert!(with(|s| s.retransmissions.is_empty()));
+    }
+}

@@ -504,6 +504,12 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
 /// Show relayed bytes and hand them to the `msstun.data` heuristics, else `data`.
 unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize) {
     ffi::proto_tree_add_item(st, hf.id(), ctx.tvb, cint(off), cint(len), ffi::ENC_NA_);
+    hand_over(ctx, off, len);
+}
+
+/// Hand `len` bytes at `off` to the relayed-data heuristics (or `data`). A dissector
+/// that recognises the data (e.g. RTP) writes its own Protocol and Info columns.
+unsafe fn hand_over(ctx: &Ctx, off: usize, len: usize) {
     if len > 0 {
         let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
         ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree);
@@ -1033,6 +1039,10 @@ unsafe fn dissect_attribute(
             }
         }
     }
+    // DATA (Send/Data indications, MS-TURN Send/Data): the relayed packet.
+    if a.desc.is_some_and(|d| d.key == "data") {
+        hand_over(ctx, start + 4, a.length as usize);
+    }
     if a.padding() > 0 && start + total <= m + 20 + 65535 {
         ffi::proto_tree_add_uint(
             sub,
@@ -1394,5 +1404,71 @@ unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) 
         }
     } else {
         relayed(ctx, st, f.td_relayed, off, len - off);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding_request() -> Vec<u8> {
+        let mut b = vec![0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42];
+        b.extend_from_slice(&[7; 12]);
+        b.extend_from_slice(&[0x80, 0x22, 0x00, 0x04, b'a', b'b', b'c', b'd']);
+        b
+    }
+
+    #[test]
+    fn heuristic_precheck() {
+        let m = binding_request();
+        assert!(plausible(Transport::Udp, &m));
+        assert!(plausible(Transport::Tcp, &m));
+        // A consistent start of a message over TCP is worth waiting for.
+        assert!(plausible(Transport::Tcp, &m[..10]));
+        assert!(!plausible(Transport::Udp, &m[..10]));
+        assert!(!plausible(
+            Transport::Udp,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        ));
+        assert!(!plausible(
+            Transport::Tcp,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        ));
+        // RTP (version 2) is never ours.
+        assert!(!plausible(
+            Transport::Udp,
+            &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]
+        ));
+        // ChannelData whose length fits the datagram is a candidate (with or without padding).
+        assert!(plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]
+        ));
+        assert!(plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]
+        ));
+        assert!(!plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]
+        ));
+    }
+
+    #[test]
+    fn framing_codes_match_the_value_strings() {
+        use crate::fields::FRAMING_VALUES;
+        for f in Framing::ALL {
+            let c = framing_code(f, Transport::Tcp);
+            assert!(FRAMING_VALUES.iter().any(|(v, _)| *v == c));
+        }
+        assert_eq!(framing_code(Framing::Plain, Transport::Udp), 0);
+    }
+
+    #[test]
+    fn learn_reads_links() {
+        let m = binding_request();
+        let msg = Message::new_checked(&m[..]).unwrap();
+        let l = learn(&msg, true);
+        assert!(l.connection_id.is_none() && l.username.is_none());
     }
 }

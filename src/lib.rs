@@ -79,3 +79,24 @@ pub extern "C" fn plugin_register() {
 pub extern "C" fn plugin_describe() -> u32 {
     1 // WS_PLUGIN_DESC_DISSECTOR
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_string_is_nul_terminated_and_names_wireshark() {
+        assert_eq!(*plugin_version.last().unwrap(), 0);
+        let s = std::str::from_utf8(&plugin_version[..plugin_version.len() - 1]).unwrap();
+        assert!(s.contains("Wireshark"), "{s}");
+        assert!(!s.contains('\0'));
+        assert!(s.contains(env!("MSSTUN_WS_VERSION")));
+    }
+
+    #[test]
+    fn want_version_matches_headers() {
+        assert_eq!(plugin_want_major.to_string(), env!("MSSTUN_WS_MAJOR"));
+        assert_eq!(plugin_want_minor.to_string(), env!("MSSTUN_WS_MINOR"));
+        assert_eq!(parse_int("17"), 17);
+    }
+}
