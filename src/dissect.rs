@@ -89,6 +89,11 @@ unsafe fn guard<R>(
                 let t = format!("msstun internal error: {msg}");
                 pstr(pinfo, &t)
             };
+            ffi::col_set_str(
+                (*pinfo).cinfo,
+                ffi::COL_PROTOCOL as c_int,
+                c"MSSTUN".as_ptr(),
+            );
             let item = ffi::proto_tree_add_item(tree, proto(), tvb, 0, -1, ffi::ENC_NA_);
             ffi::msstun_expert(pinfo, item, expert::PANIC, text);
             fallback
@@ -112,10 +117,16 @@ pub unsafe extern "C" fn dissect_msstun(
     tree: *mut proto_tree,
     _data: *mut c_void,
 ) -> c_int {
-    guard(tvb, pinfo, tree, 0, || {
-        let t = transport_of(pinfo);
-        cint(dissect_payload(tvb, pinfo, tree, t, false).unwrap_or(0))
-    })
+    guard(
+        tvb,
+        pinfo,
+        tree,
+        cint(ffi::tvb_captured_length(tvb) as usize),
+        || {
+            let t = transport_of(pinfo);
+            cint(dissect_payload(tvb, pinfo, tree, t, false).unwrap_or(0))
+        },
+    )
 }
 
 /// `msstun_tcp` heuristic.
