@@ -1270,6 +1270,25 @@ unsafe fn show_links<T: AsRef<[u8]>>(
                 c"ConnectionBind with no matching ConnectionAttempt in this capture".as_ptr(),
             );
         }
+        if method.code == M_CONNECTION_BIND
+            && class == Class::SuccessResponse
+            && d.bound_frame == Some(ctx.num)
+        {
+            let text = {
+                let peer = attempt
+                    .and_then(|a| a.peer)
+                    .map(|p| format!(" to peer {}", std::net::SocketAddr::new(p.ip, p.port)))
+                    .unwrap_or_default();
+                pstr(
+                    ctx.pinfo,
+                    &format!(
+                        "From here on this TCP connection is an RFC 6062 data connection (CONNECTION-ID 0x{:08x}){peer}",
+                        d.connection_id
+                    ),
+                )
+            };
+            ffi::msstun_expert(ctx.pinfo, ti, expert::DATA_CONNECTION, text);
+        }
     } else if method.code == M_CONNECTION_BIND && class == Class::Request && attempt.is_none() {
         ffi::msstun_expert(
             ctx.pinfo,
