@@ -27,11 +27,12 @@ fn plugin_is_loaded_and_registered() {
         "protocol MS-STUN/MSSTUN/msstun not registered"
     );
     let heur = sb.tshark_ok(&["-G", "heuristic-decodes"]);
-    // `-G heuristic-decodes` lists parent, protocol filter name and enabled flag.
+    // `-G heuristic-decodes` lists parent, protocol filter name and enabled flag (4.2+ adds
+    // more columns after those).
     for parent in ["tcp", "udp"] {
         assert!(
             heur.lines()
-                .any(|l| l.split('\t').collect::<Vec<_>>() == [parent, "msstun", "T"]),
+                .any(|l| l.split('\t').take(3).collect::<Vec<_>>() == [parent, "msstun", "T"]),
             "heuristic on {parent} missing or disabled:\n{heur}"
         );
     }
