@@ -1,7 +1,7 @@
-//! Build script for msstun.so: finds the installed Wireshark headers with
-//! pkg-config, runs bindgen over `wireshark-include/wrapper.h` (allowlisting only
-//! what the plugin uses), compiles the C shim `wireshark-include/shim.c`, and emits
-//! cfgs for the Wireshark version found:
+//! Build script for msstun.so: finds the Wireshark headers with pkg-config (or
+//! `WIRESHARK_INCLUDE_DIR`, see [`include_dirs`]), runs bindgen over
+//! `wireshark-include/wrapper.h` (allowlisting only what the plugin uses), compiles
+//! the C shim `wireshark-include/shim.c`, and emits cfgs for the Wireshark version found:
 //!
 //! * `ws_4_0`, `ws_4_2`, `ws_4_4`, `ws_4_6` — exactly that major.minor;
 //! * `ws_ge_4_2`, `ws_ge_4_4`, `ws_ge_4_6` — that version or newer.
@@ -46,6 +46,70 @@ fn header_version(include_paths: &[PathBuf]) -> Option<(u32, u32, u32)> {
     None
 }
 
+/// Include directories of Wireshark and GLib.
+///
+/// `WIRESHARK_INCLUDE_DIR` (the folder holding `ws_version.h`, e.g. `/usr/include/wireshark`)
+/// selects the Wireshark headers explicitly; GLib's then come from `GLIB_INCLUDE_DIRS` (a
+/// path list) or pkg-config. Without it, both come from pkg-config (`wireshark`, `glib-2.0`).
+fn include_dirs() -> Vec<PathBuf> {
+    // The plugin's symbols are resolved against the running Wireshark: do not
+    // link libwireshark into the cdylib explicitly (pkg-config only for paths).
+    let mut includes: Vec<PathBuf> = match env::var_os("WIRESHARK_INCLUDE_DIR") {
+        // Wireshark's own headers include <wireshark.h> and <epan/...> from there.
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => match pkg_config::Config::new()
+            .cargo_metadata(false)
+            .atleast_version("3.6")
+            .probe("wireshark")
+        {
+            Ok(lib) => lib.include_paths,
+            Err(e) => fail(&format!(
+                "pkg-config could not find the Wireshark development files ({e}); \
+                 or set WIRESHARK_INCLUDE_DIR"
+            )),
+        },
+    };
+    let glib: Vec<PathBuf> = match env::var_os("GLIB_INCLUDE_DIRS") {
+        Some(list) => env::split_paths(&list).collect(),
+        None => match pkg_config::Config::new()
+            .cargo_metadata(false)
+            .probe("glib-2.0")
+        {
+            Ok(lib) => lib.include_paths,
+            Err(e) => fail(&format!(
+                "pkg-config could not find glib-2.0 ({e}); or set GLIB_INCLUDE_DIRS"
+            )),
+        },
+    };
+    for p in glib {
+        if !includes.contains(&p) {
+            includes.push(p);
+        }
+    }
+    includes
+}
+
+/// Linker settings per target OS. Linux: none (symbols resolve at load time). macOS: allow
+/// undefined symbols in the plugin (resolved from the loading Wireshark). Windows: a DLL
+/// must link the import libraries (`WIRESHARK_LIB_DIR`: folders holding wireshark.lib,
+/// wsutil.lib and glib-2.0.lib). macOS and Windows are untested.
+fn link_args() {
+    match env::var("CARGO_CFG_TARGET_OS").as_deref() {
+        Ok("macos") => println!("cargo:rustc-cdylib-link-arg=-Wl,-undefined,dynamic_lookup"),
+        Ok("windows") => {
+            if let Some(dirs) = env::var_os("WIRESHARK_LIB_DIR") {
+                for d in env::split_paths(&dirs) {
+                    println!("cargo:rustc-link-search=native={}", d.display());
+                }
+            }
+            for lib in ["wireshark", "wsutil", "glib-2.0"] {
+                println!("cargo:rustc-link-lib=dylib={lib}");
+            }
+        }
+        _ => {}
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=wireshark-include/wrapper.h");
     println!("cargo:rerun-if-changed=wireshark-include/shim.c");
@@ -53,6 +117,13 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_SYSROOT_DIR");
     println!("cargo:rerun-if-env-changed=LIBCLANG_PATH");
+    for v in [
+        "WIRESHARK_INCLUDE_DIR",
+        "GLIB_INCLUDE_DIRS",
+        "WIRESHARK_LIB_DIR",
+    ] {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
 
     // Every version we may meet, so `#[cfg(ws_4_2)]` never warns.
     for v in [
@@ -67,31 +138,8 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg({v})");
     }
 
-    // The plugin's symbols are resolved against the running Wireshark: do not
-    // link libwireshark into the cdylib explicitly (pkg-config only for paths).
-    let ws = match pkg_config::Config::new()
-        .cargo_metadata(false)
-        .atleast_version("3.6")
-        .probe("wireshark")
-    {
-        Ok(lib) => lib,
-        Err(e) => fail(&format!(
-            "pkg-config could not find the Wireshark development files ({e})"
-        )),
-    };
-    let glib = match pkg_config::Config::new()
-        .cargo_metadata(false)
-        .probe("glib-2.0")
-    {
-        Ok(lib) => lib,
-        Err(e) => fail(&format!("pkg-config could not find glib-2.0 ({e})")),
-    };
-    let mut includes: Vec<PathBuf> = ws.include_paths.clone();
-    for p in &glib.include_paths {
-        if !includes.contains(p) {
-            includes.push(p.clone());
-        }
-    }
+    let includes = include_dirs();
+    link_args();
     let (major, minor, micro) = match header_version(&includes) {
         Some(v) => v,
         None => fail("ws_version.h not found in the Wireshark include paths"),
