@@ -231,8 +231,9 @@ fn leak_vals(values: &[(u32, &str)]) -> *const c_void {
 
 fn leak_unit(unit: &str) -> *const c_void {
     let u = Box::new(ffi::unit_name_string {
-        singular: leak_c(&format!(" {unit}")) as *mut c_char,
-        plural: std::ptr::null_mut(),
+        // `as _`: the pointer's constness differs between Wireshark versions.
+        singular: leak_c(&format!(" {unit}")) as _,
+        plural: std::ptr::null::<c_char>() as _,
     });
     Box::leak(u) as *const ffi::unit_name_string as *const c_void
 }
@@ -268,24 +269,22 @@ impl Builder {
         }
         let idx = self.hf.len();
         assert!(idx < MAX_HF, "msstun: too many fields");
-        let info = ffi::header_field_info {
-            name: leak_c(name),
-            abbrev: leak_c(abbrev),
-            type_: ty,
-            display,
-            strings,
-            bitmask: 0,
-            blurb: if blurb.is_empty() {
-                std::ptr::null()
-            } else {
-                leak_c(blurb)
-            },
-            id: -1,
-            parent: 0,
-            ref_type: ffi::hf_ref_type::HF_REF_TYPE_NONE,
-            same_name_prev_id: -1,
-            same_name_next: std::ptr::null_mut(),
+        // Start from zeroes (HFILL's NULLs and HF_REF_TYPE_NONE) so that fields added to
+        // header_field_info by other Wireshark versions need no change here.
+        // SAFETY: header_field_info is plain C data; all-zero is a valid bit pattern for it.
+        let mut info: ffi::header_field_info = unsafe { std::mem::zeroed() };
+        info.name = leak_c(name);
+        info.abbrev = leak_c(abbrev);
+        info.type_ = ty;
+        info.display = display as _;
+        info.strings = strings;
+        info.blurb = if blurb.is_empty() {
+            std::ptr::null()
+        } else {
+            leak_c(blurb)
         };
+        info.id = -1;
+        info.same_name_prev_id = -1;
         self.hf.push(ffi::hf_register_info {
             p_id: HF_IDS[idx].as_ptr(),
             hfinfo: info,
