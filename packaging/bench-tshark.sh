@@ -40,42 +40,52 @@ ts() { # HOME-dir, tshark args...
     fi
 }
 
-# one timed run: prints wall seconds; checks the number of displayed packets
+# One timed run: prints "wall cpu" seconds (cpu = user + sys of tshark); checks the number
+# of displayed packets.
 timed() { # expected-count HOME args...
     local want=$1 home=$2; shift 2
-    local t0 t1 n
-    t0=$(date +%s.%N)
-    n=$(ts "$home" "$@" | wc -l)
-    t1=$(date +%s.%N)
+    local TIMEFORMAT='%R %U %S' n
+    { time ts "$home" "$@" > "$work/out" 2>/dev/null; } 2> "$work/time"
+    n=$(wc -l < "$work/out")
     [ "$want" = any ] || [ "$n" = "$want" ] || { echo "bench: expected $want packets, tshark showed $n ($*)" >&2; exit 1; }
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+    awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' "$work/time"
 }
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 
 # Runs alternate between the two sides so that load changes hit both alike; best of RUNS.
-compare() { # label-a label-b ; then two command specs via globals A_* and B_*
-    local a="" b="" i
-    for i in $(seq "$RUNS"); do
-        a=$(min "$a" "$(timed "$A_WANT" "$A_HOME" "${A_ARGS[@]}")")
-        b=$(min "$b" "$(timed "$B_WANT" "$B_HOME" "${B_ARGS[@]}")")
+# Prints "wall_a cpu_a wall_b cpu_b".
+compare() {
+    local wa="" ca="" wb="" cb="" w c
+    for _ in $(seq "$RUNS"); do
+        read -r w c < <(timed "$A_WANT" "$A_HOME" "${A_ARGS[@]}")
+        wa=$(awk -v a="$wa" -v b="$w" 'BEGIN { print (a == "" || b < a) ? b : a }')
+        ca=$(awk -v a="$ca" -v b="$c" 'BEGIN { print (a == "" || b < a) ? b : a }')
+        read -r w c < <(timed "$B_WANT" "$B_HOME" "${B_ARGS[@]}")
+        wb=$(awk -v a="$wb" -v b="$w" 'BEGIN { print (a == "" || b < a) ? b : a }')
+        cb=$(awk -v a="$cb" -v b="$c" 'BEGIN { print (a == "" || b < a) ? b : a }')
     done
-    echo "$a $b"
+    echo "$wa $ca $wb $cb"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 echo "== $N STUN messages (UDP 3478), best of $RUNS, Wireshark $ver"
 A_WANT=$N A_HOME="$work/with" A_ARGS=(-n -r "$work/stun.pcapng" -Y stun)
 B_WANT=$N B_HOME="$work/with" B_ARGS=(-n -r "$work/stun.pcapng" -d udp.port==3478,msstun -Y msstun)
-read -r t_stun t_ms < <(compare)
-r1=$(awk -v a="$t_ms" -v b="$t_stun" 'BEGIN { printf "%.3f", a / b }')
-printf '   tshark -Y stun   : %8.2f s\n   tshark -Y msstun : %8.2f s\n   ratio msstun/stun: %s (target <= 0.90)\n' "$t_stun" "$t_ms" "$r1"
+read -r w_stun c_stun w_ms c_ms < <(compare)
+r1=$(ratio "$w_ms" "$w_stun")
+printf '                       wall      cpu\n'
+printf '   tshark -Y stun   : %6.2f s %6.2f s\n' "$w_stun" "$c_stun"
+printf '   tshark -Y msstun : %6.2f s %6.2f s\n' "$w_ms" "$c_ms"
+printf '   ratio msstun/stun: %s (cpu %s) (target <= 0.90)\n' "$r1" "$(ratio "$c_ms" "$c_stun")"
 
 echo "== $N non-STUN UDP datagrams, best of $RUNS"
 A_WANT=any A_HOME="$work/without" A_ARGS=(-n -r "$work/nostun.pcapng" -Y udp)
 B_WANT=any B_HOME="$work/with" B_ARGS=(-n -r "$work/nostun.pcapng" -Y udp)
-read -r t_without t_with < <(compare)
-r2=$(awk -v a="$t_with" -v b="$t_without" 'BEGIN { printf "%.3f", a / b }')
-printf '   without msstun.so: %8.2f s\n   with msstun.so   : %8.2f s\n   overhead ratio   : %s (target <= 1.03)\n' "$t_without" "$t_with" "$r2"
-echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a busy machine are noisy)"
+read -r w_without c_without w_with c_with < <(compare)
+r2=$(ratio "$w_with" "$w_without")
+printf '   without msstun.so: %6.2f s %6.2f s\n' "$w_without" "$c_without"
+printf '   with msstun.so   : %6.2f s %6.2f s\n' "$w_with" "$c_with"
+printf '   overhead ratio   : %s (cpu %s) (target <= 1.03)\n' "$r2" "$(ratio "$c_with" "$c_without")"
+echo "   (load average: $(cut -d' ' -f1-3 /proc/loadavg); on a busy machine wall times are noisy, cpu less so)"
 
 ok=1
 awk -v r="$r1" 'BEGIN { exit !(r <= 0.90) }' || { echo "bench: msstun/stun ratio $r1 misses 0.90"; ok=0; }
