@@ -49,15 +49,21 @@ fn free_port() -> u16 {
 fn capture_coturn(dir: &Path) -> (std::path::PathBuf, u16) {
     let port = free_port();
     let db = dir.join("turndb");
+    // coturn 4.18 (Debian sid) dropped `--no-dtls` and refuses to start when given it.
+    let help = Command::new("turnserver").arg("-h").output();
+    let has_no_dtls = help.is_ok_and(|o| {
+        String::from_utf8_lossy(&o.stdout).contains("--no-dtls")
+            || String::from_utf8_lossy(&o.stderr).contains("--no-dtls")
+    });
     let server = Command::new("turnserver")
         .args([
             "-n",
             "--no-cli",
             "--no-tls",
-            "--no-dtls",
             "--listening-ip=127.0.0.1",
             "--relay-ip=127.0.0.1",
         ])
+        .args(has_no_dtls.then_some("--no-dtls"))
         .arg(format!("--listening-port={port}"))
         .args([
             "--lt-cred-mech",
