@@ -16,6 +16,9 @@
 # tested file). Exit status 0 only when every selected version built and passed.
 # The last line is "N passed, N failed" summed over all versions.
 set -uo pipefail
+# The whole script is one { } block: bash reads it entirely before running, so editing
+# this file during a run does not derail the run.
+{
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VERSIONS=4.0,4.4,4.6
@@ -55,6 +58,11 @@ suite_of() {
 host_ws=$(pkg-config --modversion wireshark 2>/dev/null | cut -d. -f1,2 || true)
 
 now() { date +%s; }
+# bad VERSION WHAT: record a failure of that version.
+bad() {
+    if [ "${R_STATUS[$1]}" = ok ]; then R_STATUS[$1]=$2; else R_STATUS[$1]="${R_STATUS[$1]}, $2"; fi
+    ANY_BAD=1
+}
 note() { echo "[multi-version $(date +%H:%M:%S)] $*" >&2; }
 
 # run VERSION COMMAND...: natively for the host's version, else in that version's chroot.
@@ -72,13 +80,13 @@ run_in() {
 note "cargo fetch (host)"
 (cd "$SRC" && cargo fetch >"$LOGS/fetch.log" 2>&1) || { note "cargo fetch failed, see $LOGS/fetch.log"; }
 
-declare -A R_TSHARK R_BUILD R_PASS R_FAIL R_STATUS R_TIME R_ART R_T_SETUP R_T_BUILD R_T_TEST R_T_PKG
+declare -A R_PKG R_TSHARK R_BUILD R_PASS R_FAIL R_STATUS R_TIME R_ART R_T_SETUP R_T_BUILD R_T_TEST R_T_PKG
 TOTAL_PASS=0 TOTAL_FAIL=0 ANY_BAD=0
 T0=$(now)
 
 for v in ${VERSIONS//,/ }; do
     log="$LOGS/ws-$v.log"; : > "$log"
-    R_PASS[$v]=0; R_FAIL[$v]=0; R_STATUS[$v]="ok"; R_ART[$v]=""; R_TSHARK[$v]="?"
+    R_PASS[$v]=0; R_FAIL[$v]=0; R_PKG[$v]="-"; R_STATUS[$v]="ok"; R_ART[$v]=""; R_TSHARK[$v]="?"
     R_T_SETUP[$v]=0; R_T_BUILD[$v]=0; R_T_TEST[$v]=0; R_T_PKG[$v]=0
     tv=$(now)
     suite=$(suite_of "$v")
@@ -141,18 +149,30 @@ for v in ${VERSIONS//,/ }; do
         pdir="$OUT/$v"
         for b in build-deb.sh build-tarball.sh; do
             if [ -x "$SRC/packaging/$b" ] || [ -f "$SRC/packaging/$b" ]; then
-                if MSSTUN_PLUGIN="$so" WS_VERSION="$v" MSSTUN_OUT="$pdir" \
-                    MSSTUN_CHROOT_ENV="MSSTUN_PLUGIN WS_VERSION MSSTUN_OUT" \
-                    run_in "$v" bash "packaging/$b" --plugin "$so" --out "$pdir" >>"$log" 2>&1; then :
+                if run_in "$v" bash "packaging/$b" "$so" "$pdir" >>"$log" 2>&1; then :
                 else
-                    R_STATUS[$v]="${R_STATUS[$v]/#ok/}${R_STATUS[$v]:+ }$b failed"; R_STATUS[$v]=${R_STATUS[$v]# }; ANY_BAD=1
+                    bad "$v" "$b failed"
                 fi
             else
                 note "$v: packaging/$b missing, skipped"
             fi
         done
+        # install/refuse checks, in the chroot only (dpkg -i touches the system)
+        if [ "$v" != "$host_ws" ]; then
+            other=$(ls "$OUT"/*/msstun.so 2>/dev/null | grep -v "/$v/msstun.so" | head -1)
+            run_in "$v" bash scripts/chroot-pkgcheck.sh "$v" "$pdir" "$other" >"$LOGS/ws-$v.pkgcheck.log" 2>&1
+            prc=$?
+            cat "$LOGS/ws-$v.pkgcheck.log" >>"$log"
+            R_PKG[$v]=$(awk '/^pkgcheck: /{print $2 "/" $2+$4}' "$LOGS/ws-$v.pkgcheck.log")
+            if [ "$prc" != 0 ]; then
+                bad "$v" "pkgcheck failed"
+                grep FAIL "$LOGS/ws-$v.pkgcheck.log" >&2
+            fi
+        else
+            R_PKG[$v]="built"
+        fi
         R_T_PKG[$v]=$(( $(now) - t ))
-        R_ART[$v]=$(find "$pdir" -maxdepth 1 -type f \( -name '*.so' -o -name '*.deb' -o -name '*.tar.*' \) -printf '%f ' | sort)
+        R_ART[$v]=$(find "$pdir" -maxdepth 1 -type f \( -name '*.so' -o -name '*.deb' -o -name '*.tar.*' \) -printf '%f\n' | sort | tr '\n' ' ')
     fi
     R_TIME[$v]=$(( $(now) - tv ))
 done
@@ -160,10 +180,10 @@ done
 # ---- one table ----
 {
     echo
-    printf '%-8s %-9s %-16s %7s %7s %8s %s\n' "version" "tshark" "status" "passed" "failed" "time(s)" "setup/build/test/pkg (s)"
+    printf '%-8s %-9s %-16s %7s %7s %-9s %8s %s\n' "version" "tshark" "status" "passed" "failed" "pkgcheck" "time(s)" "setup/build/test/pkg (s)"
     for v in ${VERSIONS//,/ }; do
-        printf '%-8s %-9s %-16s %7s %7s %8s %s\n' "$v" "${R_TSHARK[$v]:-?}" "${R_STATUS[$v]:-?}" \
-            "${R_PASS[$v]:-0}" "${R_FAIL[$v]:-0}" "${R_TIME[$v]:-0}" \
+        printf '%-8s %-9s %-16s %7s %7s %-9s %8s %s\n' "$v" "${R_TSHARK[$v]:-?}" "${R_STATUS[$v]:-?}" \
+            "${R_PASS[$v]:-0}" "${R_FAIL[$v]:-0}" "${R_PKG[$v]:--}" "${R_TIME[$v]:-0}" \
             "${R_T_SETUP[$v]:-0}/${R_T_BUILD[$v]:-0}/${R_T_TEST[$v]:-0}/${R_T_PKG[$v]:-0}"
     done
     echo
@@ -173,3 +193,4 @@ done
 } | tee "$OUT/summary.txt"
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
 exit "$ANY_BAD"
+}
