@@ -51,8 +51,11 @@ msstun_install_rust() {
             msstun_log "cargo not found and MSSTUN_NO_APT set"; return 1
         fi
         msstun_log "installing the Rust toolchain with rustup"
-        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
-            sh -s -- -y --profile minimal --component rustfmt,clippy
+        if ! curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs -o /tmp/rustup-init.sh; then
+            msstun_log "cannot download rustup from https://sh.rustup.rs: install Rust (stable, with rustfmt and clippy) and re-run"
+            return 1
+        fi
+        sh /tmp/rustup-init.sh -y --profile minimal --component rustfmt,clippy && rm -f /tmp/rustup-init.sh
         . "$HOME/.cargo/env"
     fi
     if command -v rustup >/dev/null 2>&1; then
