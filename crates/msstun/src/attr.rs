@@ -46,16 +46,24 @@ impl<'a> Attribute<'a> {
         }
     }
     /// Decode the value into its sub-fields.
+    #[inline]
     pub fn fields(&self) -> Fields<'a> {
         Fields {
-            attr: *self,
+            value: self.value,
+            header: self.header,
+            layout: self.layout(),
+            offset: self.offset,
             index: 0,
         }
     }
     /// The layout used to decode this attribute (raw bytes for unknown codes).
+    #[inline]
     pub fn layout(&self) -> &'static Layout {
         static UNKNOWN: Layout = Layout::Opaque(registry::UNKNOWN_VALUE);
-        self.desc.map_or(&UNKNOWN, |d| &d.layout)
+        match self.desc {
+            Some(d) => &d.layout,
+            None => &UNKNOWN,
+        }
     }
     /// Decode an address attribute (plain or XOR), if this is one.
     pub fn address(&self) -> Option<Result<Address, Error>> {
@@ -71,7 +79,7 @@ impl<'a> Attribute<'a> {
     }
     /// The value as text, if it is valid UTF-8.
     pub fn as_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value).ok()
+        utf8(self.value).ok()
     }
     /// ERROR-CODE as (code, reason), if this is one and well formed.
     pub fn error_code(&self) -> Option<(u16, &'a str)> {
@@ -84,7 +92,7 @@ impl<'a> Attribute<'a> {
 }
 
 fn utf8_lossless(b: &[u8]) -> &str {
-    match core::str::from_utf8(b) {
+    match utf8(b) {
         Ok(s) => s,
         Err(e) => core::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or(""),
     }
@@ -209,9 +217,17 @@ pub struct Field<'a> {
 
 /// Iterator over the decoded sub-fields of an attribute. Yields an error at most once,
 /// then stops.
+///
+/// A small state machine: the layout is looked up once (in [`Attribute::fields`]), a
+/// value is validated when its first field is produced and every later field is read
+/// straight from the bytes.
 #[derive(Debug, Clone)]
 pub struct Fields<'a> {
-    attr: Attribute<'a>,
+    value: &'a [u8],
+    header: &'a [u8; HEADER_LEN],
+    layout: &'static Layout,
+    /// Offset of the attribute (for errors); the value starts 4 bytes later.
+    offset: usize,
     index: usize,
 }
 
@@ -221,12 +237,15 @@ const FIELDS_DONE: usize = usize::MAX / 2;
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<Field<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.index >= FIELDS_DONE {
+        let i = self.index;
+        if i >= FIELDS_DONE {
             return None;
         }
-        let item = self.next_field();
-        if matches!(item, Some(Err(_))) {
+        self.index = i + 1;
+        let item = self.field(i);
+        if let Some(Err(_)) = item {
             self.index = FIELDS_DONE;
         }
         item
@@ -234,71 +253,55 @@ impl<'a> Iterator for Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn next_field(&mut self) -> Option<Result<Field<'a>, Error>> {
-        let a = &self.attr;
-        let v = a.value;
-        let base = a.value_offset();
-        let i = self.index;
-        self.index += 1;
-        let bad = |reason| {
-            Some(Err(Error::BadValue {
-                offset: a.offset,
-                reason,
-            }))
-        };
-        let field = |desc, value, off: usize, len: usize| {
-            Some(Ok(Field {
-                desc,
-                value,
-                offset: base + off,
-                len,
-            }))
-        };
-        match a.layout() {
-            Layout::Address | Layout::XorAddress => {
-                let xor = matches!(a.layout(), Layout::XorAddress);
-                let addr =
-                    match decode_address(v, if xor { Some(a.header) } else { None }, a.offset) {
-                        Ok(x) => x,
-                        Err(e) => return if i == 0 { Some(Err(e)) } else { None },
-                    };
-                match (i, addr.ip) {
-                    (0, _) => field(
-                        &ADDRESS_FIELDS[0],
-                        FieldValue::Uint(addr.family as u64),
-                        1,
-                        1,
-                    ),
-                    (1, _) => field(&ADDRESS_FIELDS[1], FieldValue::Uint(addr.port as u64), 2, 2),
-                    (2, core::net::IpAddr::V4(ip)) => {
-                        field(&ADDRESS_FIELDS[2], FieldValue::Ipv4(ip.octets()), 4, 4)
-                    }
-                    (2, core::net::IpAddr::V6(ip)) => {
-                        field(&ADDRESS_FIELDS[3], FieldValue::Ipv6(ip.octets()), 4, 16)
-                    }
-                    _ => None,
-                }
-            }
+    #[inline]
+    fn ok(
+        &self,
+        desc: &'static FieldDesc,
+        value: FieldValue<'a>,
+        off: usize,
+        len: usize,
+    ) -> Option<Result<Field<'a>, Error>> {
+        Some(Ok(Field {
+            desc,
+            value,
+            offset: self.offset + 4 + off,
+            len,
+        }))
+    }
+
+    #[cold]
+    fn bad(&self, reason: &'static str) -> Option<Result<Field<'a>, Error>> {
+        Some(Err(Error::BadValue {
+            offset: self.offset,
+            reason,
+        }))
+    }
+
+    /// Field number `i` (fields before it have been produced without error).
+    #[inline]
+    fn field(&self, i: usize) -> Option<Result<Field<'a>, Error>> {
+        let v = self.value;
+        match self.layout {
+            Layout::Address | Layout::XorAddress => self.address_field(i),
             Layout::ErrorCode => {
-                if v.len() < 4 {
+                let [_, _, c, n, ..] = *v else {
                     return if i == 0 {
-                        bad("ERROR-CODE shorter than 4 bytes")
+                        self.bad("ERROR-CODE shorter than 4 bytes")
                     } else {
                         None
                     };
-                }
-                let class = v[2] & 0x07;
-                let number = v[3];
+                };
+                let class = c & 0x07;
                 match i {
-                    0 => field(&ERROR_CODE_FIELDS[0], FieldValue::Uint(class as u64), 2, 1),
-                    1 => field(&ERROR_CODE_FIELDS[1], FieldValue::Uint(number as u64), 3, 1),
-                    2 => field(
+                    0 => self.ok(&ERROR_CODE_FIELDS[0], FieldValue::Uint(class as u64), 2, 1),
+                    1 => self.ok(&ERROR_CODE_FIELDS[1], FieldValue::Uint(n as u64), 3, 1),
+                    2 => self.ok(
                         &ERROR_CODE_FIELDS[2],
-                        FieldValue::Uint(class as u64 * 100 + number as u64),
+                        FieldValue::Uint(class as u64 * 100 + n as u64),
                         2,
                         2,
                     ),
-                    3 => field(
+                    3 => self.ok(
                         &ERROR_CODE_FIELDS[3],
                         FieldValue::Str(utf8_lossless(&v[4..])),
                         4,
@@ -307,113 +310,181 @@ impl<'a> Fields<'a> {
                     _ => None,
                 }
             }
-            Layout::Number(f) => match i {
-                0 if v.len() != kind_len(f.kind) => bad("number of unexpected length"),
-                0 => match read_uint(v) {
-                    Some(n) => field(f, FieldValue::Uint(n), 0, v.len()),
-                    None => bad("number of unexpected length"),
-                },
-                _ => None,
-            },
-            Layout::Text(f) => match i {
+            Layout::Number(f) => {
+                if i != 0 {
+                    return None;
+                }
+                match read_uint(v) {
+                    Some(n) if v.len() == kind_len(f.kind) => {
+                        self.ok(f, FieldValue::Uint(n), 0, v.len())
+                    }
+                    _ => self.bad("number of unexpected length"),
+                }
+            }
+            Layout::Text(f) => {
+                if i != 0 {
+                    return None;
+                }
                 // Trailing NULs (C-string padding, e.g. a 4-byte [MS-ICE2] foundation
                 // "1\0\0\0") are not part of the text; the field still spans them.
-                0 => match core::str::from_utf8(v) {
-                    Ok(s) => field(f, FieldValue::Str(s.trim_end_matches('\0')), 0, v.len()),
-                    Err(_) => bad("text is not valid UTF-8"),
-                },
-                _ => None,
-            },
+                // (NUL is ASCII, so validating without them validates the whole.)
+                let mut t = v;
+                while let [rest @ .., 0] = t {
+                    t = rest;
+                }
+                match utf8(t) {
+                    Ok(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
+                    Err(_) => self.bad("text is not valid UTF-8"),
+                }
+            }
             Layout::Opaque(f) => match i {
-                0 => field(f, FieldValue::Bytes(v), 0, v.len()),
+                0 => self.ok(f, FieldValue::Bytes(v), 0, v.len()),
                 _ => None,
             },
             Layout::Flag => match i {
-                0 if !v.is_empty() => bad("flag attribute with a value"),
+                0 if !v.is_empty() => self.bad("flag attribute with a value"),
                 _ => None,
             },
             Layout::U16List(f) => {
                 if i == 0 && !v.len().is_multiple_of(2) {
-                    return bad("list of 16-bit values with odd length");
+                    return self.bad("list of 16-bit values with odd length");
                 }
                 let at = i * 2;
-                if at + 2 > v.len() {
+                let [a, b] = *v.get(at..at + 2)? else {
                     return None;
-                }
-                field(
+                };
+                self.ok(
                     f,
-                    FieldValue::Uint(u16::from_be_bytes([v[at], v[at + 1]]) as u64),
+                    FieldValue::Uint(u16::from_be_bytes([a, b]) as u64),
                     at,
                     2,
                 )
             }
-            Layout::Struct(parts) => {
-                let p = parts.get(i)?;
-                let start = p.offset as usize;
-                let end = if p.len == 0 {
-                    v.len()
-                } else {
-                    start + p.len as usize
-                };
-                if end > v.len() || start > end {
-                    self.index = FIELDS_DONE;
-                    return bad("value shorter than its layout");
-                }
-                let bytes = &v[start..end];
-                let value = match p.field.kind {
-                    registry::FieldKind::Str => match core::str::from_utf8(bytes) {
-                        Ok(s) => FieldValue::Str(s),
-                        Err(_) => {
-                            self.index = FIELDS_DONE;
-                            return bad("text is not valid UTF-8");
-                        }
-                    },
-                    registry::FieldKind::Bytes => FieldValue::Bytes(bytes),
-                    registry::FieldKind::Ipv4 if bytes.len() == 4 => {
-                        FieldValue::Ipv4(bytes.try_into().unwrap())
-                    }
-                    registry::FieldKind::Ipv6 if bytes.len() == 16 => {
-                        FieldValue::Ipv6(bytes.try_into().unwrap())
-                    }
-                    registry::FieldKind::Bool => match read_uint(bytes) {
-                        Some(n) => FieldValue::Bool(p.apply_mask(n) != 0),
-                        None => return bad("flag of unexpected length"),
-                    },
-                    _ => match read_uint(bytes) {
-                        Some(n) => FieldValue::Uint(p.apply_mask(n)),
-                        None => return bad("number of unexpected length"),
-                    },
-                };
-                field(&p.field, value, start, end - start)
-            }
-            Layout::Fingerprint => match (i, a.as_u32()) {
-                (0, Some(n)) => field(
-                    &registry::FINGERPRINT_FIELDS[0],
-                    FieldValue::Uint(n as u64),
-                    0,
-                    4,
-                ),
-                (0, None) => bad("FINGERPRINT is not 4 bytes"),
+            Layout::Struct(parts) => self.part_field(parts.get(i)?),
+            Layout::Fingerprint => match i {
+                0 => match *v {
+                    [a, b, c, d] => self.ok(
+                        &registry::FINGERPRINT_FIELDS[0],
+                        FieldValue::Uint(u32::from_be_bytes([a, b, c, d]) as u64),
+                        0,
+                        4,
+                    ),
+                    _ => self.bad("FINGERPRINT is not 4 bytes"),
+                },
                 _ => None,
             },
             Layout::Integrity => match i {
                 // HMAC-SHA1 is 20 bytes; MESSAGE-INTEGRITY-SHA256 may be truncated to
                 // 16, 20, 24 or 28 bytes (RFC 8489 §14.6); [MS-TURN] MS-Version 3+
                 // sends a 32-byte HMAC-SHA256 in 0x0008.
-                0 if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) => field(
+                0 if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) => self.ok(
                     &registry::INTEGRITY_FIELDS[0],
                     FieldValue::Bytes(v),
                     0,
                     v.len(),
                 ),
-                0 => bad("MESSAGE-INTEGRITY is not a 16..=32-byte HMAC"),
+                0 => self.bad("MESSAGE-INTEGRITY is not a 16..=32-byte HMAC"),
                 _ => None,
             },
         }
     }
+
+    /// Family, port, address of a (XOR) address: the value is checked with the
+    /// family, port and address are then read directly.
+    #[inline]
+    fn address_field(&self, i: usize) -> Option<Result<Field<'a>, Error>> {
+        let v = self.value;
+        let xor = matches!(self.layout, Layout::XorAddress);
+        let h = self.header;
+        match i {
+            0 => {
+                if let Err(e) = check_address(v, self.offset) {
+                    return Some(Err(e));
+                }
+                self.ok(&ADDRESS_FIELDS[0], FieldValue::Uint(v[1] as u64), 1, 1)
+            }
+            1 => {
+                let mut port = u16::from_be_bytes([v[2], v[3]]);
+                if xor {
+                    port ^= u16::from_be_bytes([h[4], h[5]]);
+                }
+                self.ok(&ADDRESS_FIELDS[1], FieldValue::Uint(port as u64), 2, 2)
+            }
+            2 => {
+                if v.len() == 8 {
+                    let mut a = u32::from_ne_bytes([v[4], v[5], v[6], v[7]]);
+                    if xor {
+                        a ^= u32::from_ne_bytes([h[4], h[5], h[6], h[7]]);
+                    }
+                    self.ok(&ADDRESS_FIELDS[2], FieldValue::Ipv4(a.to_ne_bytes()), 4, 4)
+                } else {
+                    let raw: &[u8; 16] = v.get(4..20)?.try_into().ok()?;
+                    let mut a = u128::from_ne_bytes(*raw);
+                    if xor {
+                        let k: &[u8; 16] = h[4..20].try_into().ok()?;
+                        a ^= u128::from_ne_bytes(*k);
+                    }
+                    self.ok(&ADDRESS_FIELDS[3], FieldValue::Ipv6(a.to_ne_bytes()), 4, 16)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// One [`registry::Part`] of a `Layout::Struct`.
+    fn part_field(&self, p: &'static registry::Part) -> Option<Result<Field<'a>, Error>> {
+        let v = self.value;
+        let start = p.offset as usize;
+        let end = if p.len == 0 {
+            v.len()
+        } else {
+            start + p.len as usize
+        };
+        if end > v.len() || start > end {
+            return self.bad("value shorter than its layout");
+        }
+        let bytes = &v[start..end];
+        let value = match p.field.kind {
+            registry::FieldKind::Str => match utf8(bytes) {
+                Ok(s) => FieldValue::Str(s),
+                Err(_) => return self.bad("text is not valid UTF-8"),
+            },
+            registry::FieldKind::Bytes => FieldValue::Bytes(bytes),
+            registry::FieldKind::Ipv4 if bytes.len() == 4 => {
+                FieldValue::Ipv4(bytes.try_into().ok()?)
+            }
+            registry::FieldKind::Ipv6 if bytes.len() == 16 => {
+                FieldValue::Ipv6(bytes.try_into().ok()?)
+            }
+            registry::FieldKind::Bool => match read_uint(bytes) {
+                Some(n) => FieldValue::Bool(p.apply_mask(n) != 0),
+                None => return self.bad("flag of unexpected length"),
+            },
+            _ => match read_uint(bytes) {
+                Some(n) => FieldValue::Uint(p.apply_mask(n)),
+                None => return self.bad("number of unexpected length"),
+            },
+        };
+        self.ok(&p.field, value, start, end - start)
+    }
+}
+
+/// The checks of [`decode_address`]: length at least 4, family 1 with 8 bytes or
+/// family 2 with 20.
+#[inline]
+fn check_address(v: &[u8], offset: usize) -> Result<(), Error> {
+    let reason = match *v {
+        [_, 1, ..] if v.len() == 8 => return Ok(()),
+        [_, 2, ..] if v.len() == 20 => return Ok(()),
+        [] | [_] | [_, _] | [_, _, _] => "address shorter than 4 bytes",
+        [_, 1 | 2, ..] => "address length does not match family",
+        _ => "unknown address family",
+    };
+    Err(Error::BadValue { offset, reason })
 }
 
 /// Size in bytes of a numeric kind (0 for non-numbers).
+#[inline]
 fn kind_len(k: registry::FieldKind) -> usize {
     match k {
         registry::FieldKind::U8 => 1,
@@ -424,10 +495,52 @@ fn kind_len(k: registry::FieldKind) -> usize {
     }
 }
 
+/// A big-endian number of 1, 2, 4 or 8 bytes.
+#[inline]
 fn read_uint(b: &[u8]) -> Option<u64> {
-    match b.len() {
-        1 | 2 | 4 | 8 => Some(b.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64)),
-        _ => None,
+    Some(match *b {
+        [a] => a as u64,
+        [a, b] => u16::from_be_bytes([a, b]) as u64,
+        [a, b, c, d] => u32::from_be_bytes([a, b, c, d]) as u64,
+        [a, b, c, d, e, f, g, h] => u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+        _ => return None,
+    })
+}
+
+/// Whether every byte is ASCII: 8 bytes at a time, no early exit (values are short).
+#[inline]
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = b.len();
+    if n >= 8 {
+        let (chunks, _) = b.as_chunks::<8>();
+        let mut acc = 0u64;
+        for c in chunks {
+            acc |= u64::from_ne_bytes(*c);
+        }
+        // The tail, as the last (overlapping) 8 bytes.
+        if let Some(last) = b.last_chunk::<8>() {
+            acc |= u64::from_ne_bytes(*last);
+        }
+        acc & HIGH == 0
+    } else if n >= 4 {
+        let (Some(first), Some(last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) else {
+            return false;
+        };
+        (u32::from_ne_bytes(*first) | u32::from_ne_bytes(*last)) & 0x8080_8080 == 0
+    } else {
+        b.iter().fold(0u8, |a, &x| a | x) & 0x80 == 0
+    }
+}
+
+/// `core::str::from_utf8` with a fast path for ASCII, the common case of STUN text.
+#[inline]
+pub(crate) fn utf8(b: &[u8]) -> Result<&str, core::str::Utf8Error> {
+    if is_ascii(b) {
+        // SAFETY: every byte is below 0x80, and ASCII is valid UTF-8.
+        Ok(unsafe { core::str::from_utf8_unchecked(b) })
+    } else {
+        core::str::from_utf8(b)
     }
 }
 
@@ -436,6 +549,7 @@ fn read_uint(b: &[u8]) -> Option<u64> {
 #[derive(Debug, Clone)]
 pub struct Attributes<'a> {
     msg: &'a [u8],
+    header: &'a [u8; HEADER_LEN],
     pos: usize,
     dialect: Dialect,
     done: bool,
@@ -443,12 +557,19 @@ pub struct Attributes<'a> {
 
 impl<'a> Attributes<'a> {
     /// Iterate over the attributes of `msg` (a whole message, header included).
+    #[inline]
     pub fn new(msg: &'a [u8], dialect: Dialect) -> Self {
+        static NO_HEADER: [u8; HEADER_LEN] = [0; HEADER_LEN];
+        let (header, done) = match msg.first_chunk::<HEADER_LEN>() {
+            Some(h) => (h, false),
+            None => (&NO_HEADER, true),
+        };
         Attributes {
             msg,
+            header,
             pos: HEADER_LEN,
             dialect,
-            done: msg.len() < HEADER_LEN,
+            done,
         }
     }
 }
@@ -456,52 +577,53 @@ impl<'a> Attributes<'a> {
 impl<'a> Iterator for Attributes<'a> {
     type Item = Result<Attribute<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.msg.len() {
             return None;
         }
         let rest = &self.msg[self.pos..];
-        if rest.len() < 4 {
+        let Some((&[c0, c1, l0, l1], body)) = rest.split_first_chunk::<4>() else {
             self.done = true;
             return Some(Err(Error::AttributeTruncated {
                 offset: self.pos,
                 available: rest.len(),
             }));
-        }
-        let code = u16::from_be_bytes([rest[0], rest[1]]);
-        let length = u16::from_be_bytes([rest[2], rest[3]]);
+        };
+        let code = u16::from_be_bytes([c0, c1]);
+        let length = u16::from_be_bytes([l0, l1]);
         let len = length as usize;
-        if 4 + len > rest.len() {
+        let Some(value) = body.get(..len) else {
             self.done = true;
             return Some(Err(Error::AttributeOverrun {
                 offset: self.pos,
                 code,
                 declared: length,
-                available: rest.len() - 4,
+                available: body.len(),
             }));
-        }
-        let header: &[u8; HEADER_LEN] = self.msg[..HEADER_LEN].try_into().ok()?;
-        let attr = Attribute {
-            code,
-            length,
-            value: &rest[4..4 + len],
-            offset: self.pos,
-            header,
-            desc: registry::attribute(self.dialect, code),
-            dialect: self.dialect,
         };
-        let padded = 4 + len + attr.padding();
-        if padded > rest.len() {
+        let offset = self.pos;
+        let padded = if self.dialect.pads_attributes() {
+            (len + 3) & !3
+        } else {
+            len
+        };
+        if padded > body.len() {
             // The last attribute lacks its padding: report it, but still yield the value.
             self.done = true;
             self.pos = self.msg.len();
-            return Some(Err(Error::BadPadding {
-                offset: attr.offset,
-                code,
-            }));
+            return Some(Err(Error::BadPadding { offset, code }));
         }
-        self.pos += padded;
-        Some(Ok(attr))
+        self.pos = offset + 4 + padded;
+        Some(Ok(Attribute {
+            code,
+            length,
+            value,
+            offset,
+            header: self.header,
+            desc: registry::attribute(self.dialect, code),
+            dialect: self.dialect,
+        }))
     }
 }
 

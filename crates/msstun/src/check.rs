@@ -139,16 +139,36 @@ pub fn fingerprint_value(msg: &[u8], attr_offset: usize) -> Option<u32> {
     if attr_offset < HEADER_LEN || attr_offset > msg.len() {
         return None;
     }
-    let header = patched_header(msg, attr_offset + 8)?;
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(&header);
-    crc.update(&msg[HEADER_LEN..attr_offset]);
+    let mut crc = crc_hasher();
+    let end = (attr_offset + 8 - HEADER_LEN) as u64;
+    if u16::from_be_bytes([msg[2], msg[3]]) as u64 == end {
+        // FINGERPRINT is the last attribute (the usual case): the header Length is
+        // already the one to hash, so the bytes go through in one piece.
+        crc.update(&msg[..attr_offset]);
+    } else {
+        crc.update(&patched_header(msg, attr_offset + 8)?);
+        crc.update(&msg[HEADER_LEN..attr_offset]);
+    }
     Some(crc.finalize() ^ FINGERPRINT_XOR)
+}
+
+/// A fresh CRC-32 hasher. With `std`, crc32fast detects the CPU's features in
+/// `Hasher::new`; the detected hasher is made once and copied.
+#[inline]
+fn crc_hasher() -> crc32fast::Hasher {
+    #[cfg(feature = "std")]
+    {
+        static FRESH: std::sync::OnceLock<crc32fast::Hasher> = std::sync::OnceLock::new();
+        FRESH.get_or_init(crc32fast::Hasher::new).clone()
+    }
+    #[cfg(not(feature = "std"))]
+    crc32fast::Hasher::new()
 }
 
 /// Check the FINGERPRINT attribute at `attr_offset` of `msg` (a whole message).
 /// `Bad` if the value differs or the attribute is not a 4-byte value;
 /// `Unverified` if no attribute header lies at that offset.
+#[inline]
 pub fn check_fingerprint(msg: &[u8], attr_offset: usize) -> Status {
     let Some((_, len)) = attr_at(msg, attr_offset) else {
         return Status::Unverified;

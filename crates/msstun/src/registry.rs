@@ -382,6 +382,7 @@ pub const UNKNOWN_METHOD: MethodDesc = MethodDesc {
 /// Method and class of a message type in a dialect.
 ///
 /// Legacy MS-TURN types not in [`MS_TURN_TYPES`] fall back to the RFC 5389 split.
+#[inline]
 pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc, Class) {
     if dialect == Dialect::MsTurn {
         if let Some((_, m, c)) = MS_TURN_TYPES.iter().find(|(t, _, _)| *t == msg_type) {
@@ -393,16 +394,103 @@ pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc,
 }
 
 /// A standard method by its code.
+#[inline]
 pub fn method(code: u16) -> Option<&'static MethodDesc> {
-    METHODS.iter().find(|m| m.code == code)
+    let slot = *METHOD_INDEX.get(code as usize)? as usize;
+    if slot == 0 {
+        None
+    } else {
+        METHODS.get(slot - 1)
+    }
 }
 
+/// Method code -> position in [`METHODS`] + 1 (0: unknown), for codes below 0x100.
+static METHOD_INDEX: [u8; 256] = {
+    let mut ix = [0u8; 256];
+    let mut i = 0;
+    while i < METHODS.len() {
+        let c = METHODS[i].code as usize;
+        assert!(c < 256, "method code outside METHOD_INDEX");
+        if ix[c] == 0 {
+            ix[c] = (i + 1) as u8;
+        }
+        i += 1;
+    }
+    ix
+};
+
 /// The attribute descriptor for `code` in `dialect`, if any table knows it.
+///
+/// A direct lookup in a table built from [`ATTRIBUTES`] at compile time: the high
+/// byte of the code selects a 256-entry page (page 0 is empty), the low byte an entry
+/// holding the descriptor's position, per dialect.
+#[inline]
 pub fn attribute(dialect: Dialect, code: u16) -> Option<&'static AttrDesc> {
-    ATTRIBUTES
-        .iter()
-        .find(|a| a.code == code && a.dialects.contains(dialect))
+    let page = ATTRIBUTE_INDEX.pages[(code >> 8) as usize] as usize % INDEX_PAGES;
+    let slot = ATTRIBUTE_INDEX.slots[dialect as usize][page][(code & 0xff) as usize];
+    // NO_ATTRIBUTE is past the end of the table.
+    ATTRIBUTE_TABLE.get(slot as usize)
 }
+
+/// Pages of [`ATTRIBUTE_INDEX`]: one empty page plus one per distinct high byte of
+/// the codes in [`ATTRIBUTES`] (0x00xx, 0x80xx, 0xC0xx). A power of two; raise it if a
+/// new range is needed (the build fails with a message if exceeded).
+const INDEX_PAGES: usize = 4;
+
+/// Index entry for "no attribute" (any value not below the table length).
+const NO_ATTRIBUTE: u8 = u8::MAX;
+
+/// Compile-time index from (dialect, code) to a position in [`ATTRIBUTES`].
+struct AttributeIndex {
+    /// Code high byte -> page (0: no attribute has that high byte).
+    pages: [u8; 256],
+    /// Per dialect (in `Dialect` declaration order), page, low byte -> position in
+    /// ATTRIBUTES, or NO_ATTRIBUTE.
+    slots: [[[u8; 256]; INDEX_PAGES]; 3],
+}
+
+const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
+    assert!(
+        table.len() < NO_ATTRIBUTE as usize,
+        "ATTRIBUTES too long for the u8 index"
+    );
+    assert!(
+        Dialect::Rfc5389 as usize == Dialect::Rfc5389.code() as usize - 1
+            && Dialect::Rfc3489 as usize == Dialect::Rfc3489.code() as usize - 1
+            && Dialect::MsTurn as usize == Dialect::MsTurn.code() as usize - 1
+    );
+    let mut ix = AttributeIndex {
+        pages: [0; 256],
+        slots: [[[NO_ATTRIBUTE; 256]; INDEX_PAGES]; 3],
+    };
+    let mut used = 0;
+    let mut i = 0;
+    while i < table.len() {
+        let a = &table[i];
+        let hi = (a.code >> 8) as usize;
+        if ix.pages[hi] == 0 {
+            used += 1;
+            assert!(used < INDEX_PAGES, "raise registry::INDEX_PAGES");
+            ix.pages[hi] = used as u8;
+        }
+        let page = ix.pages[hi] as usize;
+        let lo = (a.code & 0xff) as usize;
+        let mut d = 0;
+        while d < 3 {
+            // `Dialects` bit d is the dialect with code d + 1.
+            // First descriptor wins, as with a linear search (the tests also check
+            // that a code is described once per dialect).
+            if a.dialects.0 & (1 << d) != 0 && ix.slots[d][page][lo] == NO_ATTRIBUTE {
+                ix.slots[d][page][lo] = i as u8;
+            }
+            d += 1;
+        }
+        i += 1;
+    }
+    ix
+}
+
+static ATTRIBUTE_INDEX: AttributeIndex = build_attribute_index(ATTRIBUTE_LIST);
 
 /// The attribute descriptor with this key (the first one; all descriptors sharing a
 /// key share its layout).
@@ -764,8 +852,24 @@ const GOOG_NETWORK_INFO: &[Part] = &[
 ///   §2.2.2.3); IMPLEMENTATION-VERSION (0x8070) a 32-bit number ([MS-ICE2] §2.2.2.4).
 /// * Google's attributes follow WebRTC's `api/transport/stun.h` (no RFC); Cisco's
 ///   0xC000–0xC002 are undocumented and stay raw.
+pub static ATTRIBUTES: &[AttrDesc] = &ATTRIBUTE_TABLE;
+
+/// The storage behind [`ATTRIBUTES`]: an array, so that [`attribute`] indexes it
+/// against a constant length.
+static ATTRIBUTE_TABLE: [AttrDesc; ATTRIBUTE_LIST.len()] = to_array(ATTRIBUTE_LIST);
+
+const fn to_array<const N: usize>(list: &[AttrDesc]) -> [AttrDesc; N] {
+    let mut out = [list[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = list[i];
+        i += 1;
+    }
+    out
+}
+
 #[rustfmt::skip]
-pub static ATTRIBUTES: &[AttrDesc] = &[
+const ATTRIBUTE_LIST: &[AttrDesc] = &[
     // --- RFC 8489 / RFC 5389 (and RFC 3489, draft-STUN-02 for MS-TURN) ---
     attr!(0x0001, "MAPPED-ADDRESS", "mapped_address", Layout::Address, "RFC 8489 §14.1; [MS-TURN] §2.2.2.1", A),
     attr!(0x0002, "RESPONSE-ADDRESS", "response_address", Layout::Address, "RFC 3489 §11.2.2", C),
@@ -930,6 +1034,28 @@ mod tests {
                 );
             }
             assert!(!a.spec.is_empty(), "{} has no spec reference", a.name);
+        }
+    }
+
+    #[test]
+    fn index_lookup_equals_linear_search() {
+        for d in Dialect::ALL {
+            for code in 0..=u16::MAX {
+                let linear = ATTRIBUTES
+                    .iter()
+                    .find(|a| a.code == code && a.dialects.contains(d));
+                let got = attribute(d, code);
+                assert_eq!(got, linear, "{d:?} 0x{code:04x}");
+                if let (Some(g), Some(l)) = (got, linear) {
+                    assert!(
+                        core::ptr::eq(g, l),
+                        "{d:?} 0x{code:04x}: not the table entry"
+                    );
+                }
+            }
+        }
+        for code in 0..=u16::MAX {
+            assert_eq!(method(code), METHODS.iter().find(|m| m.code == code));
         }
     }
 
