@@ -81,16 +81,20 @@ pub struct Transaction {
     pub username: Option<String>,
     /// REALM of the request.
     pub realm: Option<String>,
+    /// XOR-PEER-ADDRESS of a Connect request (RFC 6062 §4.3), for its success response.
+    pub peer: Option<Addr>,
 }
 
-/// A ConnectionAttempt seen on a control connection.
+/// The control-connection message that announces an RFC 6062 connection: a
+/// ConnectionAttempt indication (peer-initiated, RFC 6062 §4.4) or a Connect success
+/// response (client-initiated, §4.3).
 #[derive(Debug, Clone, Copy)]
 pub struct Attempt {
-    /// Frame of the ConnectionAttempt indication.
+    /// Frame of the ConnectionAttempt indication or Connect success response.
     pub frame: u32,
     /// Its conversation.
     pub conv: u64,
-    /// XOR-PEER-ADDRESS.
+    /// XOR-PEER-ADDRESS (of the indication, or of the Connect request).
     pub peer: Option<Addr>,
     /// Frame of the ConnectionBind request naming it.
     pub bind_frame: Option<u32>,
@@ -123,7 +127,7 @@ pub struct Conv {
 /// The whole state.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Per transport flow (see `msstun_flow_key`).
+    /// Per Wireshark conversation (`conv_index`, see `msstun_conv_id`).
     pub convs: FastMap<u64, Conv>,
     /// Per (conversation, transaction id).
     pub transactions: FastMap<(u64, [u8; 16]), Transaction>,
@@ -133,6 +137,8 @@ pub struct State {
     pub repeated_responses: FastSet<u32>,
     /// ConnectionAttempts by CONNECTION-ID.
     pub attempts: FastMap<u32, Attempt>,
+    /// Connect success responses by CONNECTION-ID.
+    pub connects: FastMap<u32, Attempt>,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);

@@ -178,7 +178,7 @@ unsafe fn dissect_payload(
         pinfo,
         tree,
         transport,
-        conv: ffi::msstun_flow_key(pinfo),
+        conv: u64::from(ffi::msstun_conv_id(pinfo)),
         num: (*pinfo).num,
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,
@@ -597,6 +597,7 @@ fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
 }
 
 const M_ALLOCATE: u16 = 0x003;
+const M_CONNECT: u16 = 0x00a;
 const M_CONNECTION_BIND: u16 = 0x00b;
 const M_CONNECTION_ATTEMPT: u16 = 0x00c;
 
@@ -609,6 +610,7 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
     let l = match (method.code, class) {
         (M_ALLOCATE, Class::SuccessResponse)
         | (M_CONNECTION_ATTEMPT, Class::Indication)
+        | (M_CONNECT, Class::Request | Class::SuccessResponse)
         | (M_CONNECTION_BIND, _) => learn(msg, names),
         _ if names => learn(msg, names),
         _ => Learned {
@@ -631,6 +633,11 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                             response_frame: None,
                             username: l.username.clone(),
                             realm: l.realm.clone(),
+                            peer: if method.code == M_CONNECT {
+                                l.peer
+                            } else {
+                                None
+                            },
                         },
                     );
                 }
@@ -674,6 +681,19 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                 });
             }
         }
+        if code == M_CONNECT && class == Class::SuccessResponse {
+            if let Some(cid) = l.connection_id {
+                // The peer is the Connect request's XOR-PEER-ADDRESS.
+                let peer = s.transactions.get(&key).and_then(|t| t.peer);
+                s.connects.entry(cid).or_insert(Attempt {
+                    frame: ctx.num,
+                    conv: ctx.conv,
+                    peer,
+                    bind_frame: None,
+                    bound_frame: None,
+                });
+            }
+        }
         if code == M_CONNECTION_BIND && class == Class::Request {
             if let Some(cid) = l.connection_id {
                 let c = s.convs.entry(ctx.conv).or_default();
@@ -687,6 +707,9 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                 if let Some(a) = s.attempts.get_mut(&cid) {
                     a.bind_frame.get_or_insert(ctx.num);
                 }
+                if let Some(a) = s.connects.get_mut(&cid) {
+                    a.bind_frame.get_or_insert(ctx.num);
+                }
             }
         }
         if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
@@ -697,6 +720,9 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                 }
                 let cid = d.connection_id;
                 if let Some(a) = s.attempts.get_mut(&cid) {
+                    a.bound_frame.get_or_insert(ctx.num);
+                }
+                if let Some(a) = s.connects.get_mut(&cid) {
                     a.bound_frame.get_or_insert(ctx.num);
                 }
             }
@@ -1211,6 +1237,46 @@ unsafe fn show_transaction<T: AsRef<[u8]>>(
     }
 }
 
+/// The control-connection messages announcing CONNECTION-ID `cid`.
+#[derive(Clone, Copy, Default)]
+struct Origins {
+    /// ConnectionAttempt indication (peer-initiated).
+    attempt: Option<Attempt>,
+    /// Connect success response (client-initiated).
+    connect: Option<Attempt>,
+}
+
+impl Origins {
+    fn of(s: &conv::State, cid: Option<u32>) -> Origins {
+        match cid {
+            Some(id) => Origins {
+                attempt: s.attempts.get(&id).copied(),
+                connect: s.connects.get(&id).copied(),
+            },
+            None => Origins::default(),
+        }
+    }
+    fn any(&self) -> Option<Attempt> {
+        self.attempt.or(self.connect)
+    }
+    fn peer(&self) -> Option<Addr> {
+        self.attempt
+            .and_then(|a| a.peer)
+            .or(self.connect.and_then(|c| c.peer))
+    }
+}
+
+/// Where an `msstun.tcp_data` subtree is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TcpDataAt {
+    /// On a ConnectionAttempt indication.
+    Attempt,
+    /// On a Connect success response.
+    Connect,
+    /// On the data connection.
+    Data,
+}
+
 /// Allocation and RFC 6062 links.
 unsafe fn show_links<T: AsRef<[u8]>>(
     ctx: &Ctx,
@@ -1219,7 +1285,9 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     msg: &Message<T>,
 ) {
     let (method, class) = msg.method_class();
-    let cid = if method.code == M_CONNECTION_ATTEMPT || method.code == M_CONNECTION_BIND {
+    let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
+        || (method.code == M_CONNECT && class == Class::SuccessResponse);
+    let cid = if announces || method.code == M_CONNECTION_BIND {
         msg.attributes()
             .map_while(Result::ok)
             .find(|a| a.desc.is_some_and(|d| d.key == "connection_id"))
@@ -1227,19 +1295,15 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     } else {
         None
     };
-    let (data, own_alloc, attempt) = conv::with(|s| {
+    let (data, own_alloc, origins) = conv::with(|s| {
         let c = s.convs.get(&ctx.conv);
         let data = c.and_then(|c| c.data);
         let cid = data.map(|d| d.connection_id).or(cid);
-        (
-            data,
-            c.and_then(|c| c.allocation),
-            cid.and_then(|id| s.attempts.get(&id).copied()),
-        )
+        (data, c.and_then(|c| c.allocation), Origins::of(s, cid))
     });
     // A data connection's allocation is its control connection's.
     let alloc = own_alloc.or_else(|| {
-        data.and(attempt)
+        data.and(origins.any())
             .and_then(|a| conv::with(|s| s.convs.get(&a.conv).and_then(|c| c.allocation)))
     });
     // Only messages from the Allocate success on belong to the allocation (and so one
@@ -1248,35 +1312,49 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     if msg.dialect() == Dialect::MsTurn {
         return;
     }
-    if method.code == M_CONNECTION_ATTEMPT && class == Class::Indication {
-        if let (Some(a), Some(id)) = (attempt, cid) {
-            show_tcp_data(ctx, st, id, Some(a), None, a.bound_frame, true);
+    const NO_ORIGIN: &std::ffi::CStr =
+        c"ConnectionBind with no matching ConnectionAttempt or Connect response in this capture";
+    if announces {
+        let (at, own) = if method.code == M_CONNECT {
+            (TcpDataAt::Connect, origins.connect)
+        } else {
+            (TcpDataAt::Attempt, origins.attempt)
+        };
+        // Only the message the CONNECTION-ID was first announced in.
+        if let (Some(a), Some(id)) = (own.filter(|a| a.frame == ctx.num), cid) {
+            let o = if at == TcpDataAt::Connect {
+                Origins {
+                    attempt: None,
+                    connect: Some(a),
+                }
+            } else {
+                Origins {
+                    attempt: Some(a),
+                    connect: None,
+                }
+            };
+            show_tcp_data(ctx, st, id, o, None, a.bound_frame, at);
         }
     } else if let Some(d) = data {
         show_tcp_data(
             ctx,
             st,
             d.connection_id,
-            attempt,
+            origins,
             Some(d.bind_frame),
             None,
-            false,
+            TcpDataAt::Data,
         );
-        if method.code == M_CONNECTION_BIND && class == Class::Request && attempt.is_none() {
-            ffi::msstun_expert(
-                ctx.pinfo,
-                ti,
-                expert::BIND_NO_ATTEMPT,
-                c"ConnectionBind with no matching ConnectionAttempt in this capture".as_ptr(),
-            );
+        if method.code == M_CONNECTION_BIND && class == Class::Request && origins.any().is_none() {
+            ffi::msstun_expert(ctx.pinfo, ti, expert::BIND_NO_ATTEMPT, NO_ORIGIN.as_ptr());
         }
         if method.code == M_CONNECTION_BIND
             && class == Class::SuccessResponse
             && d.bound_frame == Some(ctx.num)
         {
             let text = {
-                let peer = attempt
-                    .and_then(|a| a.peer)
+                let peer = origins
+                    .peer()
                     .map(|p| format!(" to peer {}", std::net::SocketAddr::new(p.ip, p.port)))
                     .unwrap_or_default();
                 pstr(
@@ -1289,13 +1367,9 @@ unsafe fn show_links<T: AsRef<[u8]>>(
             };
             ffi::msstun_expert(ctx.pinfo, ti, expert::DATA_CONNECTION, text);
         }
-    } else if method.code == M_CONNECTION_BIND && class == Class::Request && attempt.is_none() {
-        ffi::msstun_expert(
-            ctx.pinfo,
-            ti,
-            expert::BIND_NO_ATTEMPT,
-            c"ConnectionBind with no matching ConnectionAttempt in this capture".as_ptr(),
-        );
+    } else if method.code == M_CONNECTION_BIND && class == Class::Request && origins.any().is_none()
+    {
+        ffi::msstun_expert(ctx.pinfo, ti, expert::BIND_NO_ATTEMPT, NO_ORIGIN.as_ptr());
     }
 }
 
@@ -1315,10 +1389,10 @@ unsafe fn show_tcp_data(
     ctx: &Ctx,
     st: *mut proto_tree,
     cid: u32,
-    attempt: Option<Attempt>,
+    origins: Origins,
     bind: Option<u32>,
     bound: Option<u32>,
-    on_attempt: bool,
+    at: TcpDataAt,
 ) {
     let f = fields();
     let it = ffi::proto_tree_add_none_format(
@@ -1327,22 +1401,25 @@ unsafe fn show_tcp_data(
         ctx.tvb,
         0,
         0,
-        if on_attempt {
-            c"RFC 6062 connection attempt".as_ptr()
-        } else {
-            c"RFC 6062 data connection".as_ptr()
+        match at {
+            TcpDataAt::Attempt => c"RFC 6062 connection attempt (peer-initiated)".as_ptr(),
+            TcpDataAt::Connect => c"RFC 6062 connection (client-initiated Connect)".as_ptr(),
+            TcpDataAt::Data => c"RFC 6062 data connection".as_ptr(),
         },
     );
     ffi::msstun_set_generated(it);
     let sub = ffi::proto_item_add_subtree(it, f.ett_tcp_data.id());
     let ci = ffi::proto_tree_add_uint(sub, f.td_connection_id.id(), ctx.tvb, 0, 0, cid);
     ffi::msstun_set_generated(ci);
-    if let Some(a) = attempt {
-        if let Some(p) = a.peer {
-            add_addr(ctx, sub, f.td_peer_ipv4, f.td_peer_ipv6, f.td_peer_port, p);
-        }
-        if !on_attempt {
+    if let Some(p) = origins.peer() {
+        add_addr(ctx, sub, f.td_peer_ipv4, f.td_peer_ipv6, f.td_peer_port, p);
+    }
+    if at == TcpDataAt::Data {
+        if let Some(a) = origins.attempt {
             add_frame(ctx, sub, f.td_attempt_in, a.frame);
+        }
+        if let Some(c) = origins.connect {
+            add_frame(ctx, sub, f.td_connect_in, c.frame);
         }
     }
     if let Some(b) = bind {
@@ -1380,7 +1457,7 @@ unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) 
     if off >= len {
         return;
     }
-    let attempt = conv::with(|s| s.attempts.get(&dc.connection_id).copied());
+    let origins = conv::with(|s| Origins::of(s, Some(dc.connection_id)));
     let ti = ffi::proto_tree_add_item(
         ctx.tree,
         proto(),
@@ -1400,10 +1477,10 @@ unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) 
         ctx,
         st,
         dc.connection_id,
-        attempt,
+        origins,
         Some(dc.bind_frame),
         None,
-        false,
+        TcpDataAt::Data,
     );
     // Relayed data that is a whole number of RFC 4571 frames (RTP over ICE-TCP, as
     // Skype for Business sends it): show each frame's length, hand over the content.

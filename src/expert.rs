@@ -18,7 +18,7 @@ pub const UNKNOWN_REQUIRED: c_int = 5;
 pub const UNANSWERED: c_int = 6;
 /// Error response explained.
 pub const ERROR_RESPONSE: c_int = 7;
-/// ConnectionBind with no matching ConnectionAttempt.
+/// ConnectionBind with no matching ConnectionAttempt or Connect success response.
 pub const BIND_NO_ATTEMPT: c_int = 8;
 /// A panic in the plugin.
 pub const PANIC: c_int = 9;

@@ -176,6 +176,8 @@ pub struct Fields {
     pub td_peer_port: Hf,
     /// `msstun.tcp_data.attempt_in`.
     pub td_attempt_in: Hf,
+    /// `msstun.tcp_data.connect_in` (the Connect success response).
+    pub td_connect_in: Hf,
     /// `msstun.tcp_data.bind_in`.
     pub td_bind_in: Hf,
     /// `msstun.tcp_data.bound_in`.
@@ -520,6 +522,11 @@ pub fn register(proto: c_int) {
         "msstun.tcp_data.attempt_in",
         FT_FRAMENUM_NONE,
     );
+    let td_connect_in = b.framenum(
+        "Connect Response In",
+        "msstun.tcp_data.connect_in",
+        FT_FRAMENUM_RESPONSE,
+    );
     let td_bind_in = b.framenum(
         "ConnectionBind In",
         "msstun.tcp_data.bind_in",
@@ -616,6 +623,7 @@ pub fn register(proto: c_int) {
         td_peer_ipv6,
         td_peer_port,
         td_attempt_in,
+        td_connect_in,
         td_bind_in,
         td_bound_in,
         td_relayed,

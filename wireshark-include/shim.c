@@ -35,7 +35,7 @@ void msstun_register_expert(int proto)
         { &msstun_ei_fields[MSSTUN_EI_ERROR_RESPONSE], { "msstun.expert.error_response", PI_RESPONSE_CODE, PI_NOTE,
             "Error response", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_BIND_NO_ATTEMPT], { "msstun.expert.bind_no_attempt", PI_SEQUENCE, PI_WARN,
-            "ConnectionBind with no matching ConnectionAttempt", EXPFILL } },
+            "ConnectionBind with no matching ConnectionAttempt or Connect response", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_PANIC], { "msstun.expert.internal_error", PI_MALFORMED, PI_ERROR,
             "msstun internal error (please report)", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_RETRANSMISSION], { "msstun.expert.retransmission", PI_SEQUENCE, PI_NOTE,
@@ -169,38 +169,10 @@ int msstun_visited(packet_info *pinfo)
     return PINFO_FD_VISITED(pinfo) ? 1 : 0;
 }
 
-static guint64 fnv_bytes(guint64 h, const void *data, size_t len)
-{
-    const guint8 *p = (const guint8 *)data;
-    size_t i;
-    for (i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= G_GUINT64_CONSTANT(0x100000001b3);
-    }
-    return h;
-}
-
-static guint64 endpoint_hash(const address *a, guint32 port)
-{
-    guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
-    h = fnv_bytes(h, &a->type, sizeof a->type);
-    if (a->len > 0 && a->data)
-        h = fnv_bytes(h, a->data, (size_t)a->len);
-    return fnv_bytes(h, &port, sizeof port);
-}
-
-guint64 msstun_flow_key(packet_info *pinfo)
-{
-    guint64 a = endpoint_hash(&pinfo->src, pinfo->srcport);
-    guint64 b = endpoint_hash(&pinfo->dst, pinfo->destport);
-    guint64 lo = a < b ? a : b, hi = a < b ? b : a;
-    guint64 h = fnv_bytes(G_GUINT64_CONSTANT(0xcbf29ce484222325), &lo, sizeof lo);
-    h = fnv_bytes(h, &hi, sizeof hi);
-    return fnv_bytes(h, &pinfo->ptype, sizeof pinfo->ptype);
-}
-
 guint32 msstun_conv_id(packet_info *pinfo)
 {
+    /* One lookup per call; TCP has created the conversation already (a new one when a SYN
+     * with a new ISN reuses a 5-tuple), so this finds the right connection by frame. */
     conversation_t *conv = find_or_create_conversation(pinfo);
     return conv->conv_index;
 }

@@ -39,10 +39,8 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
 
 /** Whether this frame was already dissected once (first pass done). */
 int msstun_visited(packet_info *pinfo);
-/** A 64-bit key of this packet's transport conversation (addresses, ports and port type,
- *  in a direction-independent order), without a conversation-table lookup. */
-guint64 msstun_flow_key(packet_info *pinfo);
-/** Unique id of the conversation of this packet (created if needed). */
+/** Unique id (conv_index) of the Wireshark conversation of this packet (created if needed):
+ *  two TCP connections reusing one 5-tuple get two ids. */
 guint32 msstun_conv_id(packet_info *pinfo);
 /** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
 guint32 msstun_pdu_counter(packet_info *pinfo, int proto);

@@ -261,3 +261,29 @@ impl Capture {
 pub fn sa(ip: [u8; 4], port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), port)
 }
+
+/// Connections with chosen initial sequence numbers (reused 5-tuples: Wireshark tells a new
+/// connection on the same addresses and ports from a retransmitted SYN by its new ISN).
+impl Capture {
+    /// Like [`Capture::tcp_open`], with initial sequence numbers `isn_c` and `isn_s`.
+    pub fn tcp_open_isn(
+        &mut self,
+        client: SocketAddr,
+        server: SocketAddr,
+        isn_c: u32,
+        isn_s: u32,
+    ) -> Tcp {
+        let mut t = Tcp {
+            client: v4(client),
+            server: v4(server),
+            seq_c: isn_c,
+            seq_s: isn_s,
+        };
+        self.tcp_raw(&t, Dir::C2S, t.seq_c, None, true, false, &[]);
+        self.tcp_raw(&t, Dir::S2C, t.seq_s, Some(t.seq_c + 1), true, false, &[]);
+        t.seq_c += 1;
+        t.seq_s += 1;
+        self.tcp_raw(&t, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
+        t
+    }
+}

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod followups;
 pub mod scenarios;
 pub mod wire;
 

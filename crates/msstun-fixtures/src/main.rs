@@ -14,7 +14,10 @@ fn main() -> ExitCode {
     let args: Vec<&String> = args.iter().filter(|a| *a != "--labels").collect();
     match args.as_slice() {
         [cmd] if cmd.as_str() == "list" => {
-            for (name, what) in msstun_fixtures::SCENARIOS {
+            for (name, what) in msstun_fixtures::SCENARIOS
+                .iter()
+                .chain(msstun_fixtures::followups::SCENARIOS)
+            {
                 println!("{name:12} {what}");
             }
             println!(

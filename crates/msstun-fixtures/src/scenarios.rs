@@ -66,7 +66,7 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
         "malformed" => malformed(),
         "bench" => bench(n),
         "nostun" => nostun(n),
-        _ => return None,
+        _ => return crate::followups::build(name, n),
     })
 }
 
