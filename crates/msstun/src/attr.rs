@@ -261,55 +261,24 @@ impl<'a> Fields<'a> {
         off: usize,
         len: usize,
     ) -> Option<Result<Field<'a>, Error>> {
-        Some(Ok(Field {
-            desc,
-            value,
-            offset: self.offset + 4 + off,
-            len,
-        }))
+        field_at(self.offset, desc, value, off, len)
     }
 
-    #[cold]
+    #[inline]
     fn bad(&self, reason: &'static str) -> Option<Result<Field<'a>, Error>> {
-        Some(Err(Error::BadValue {
-            offset: self.offset,
-            reason,
-        }))
+        bad_value(self.offset, reason)
     }
 
     /// Field number `i` (fields before it have been produced without error).
+    ///
+    /// The layouts of nearly every attribute (addresses, numbers, text, opaque values,
+    /// FINGERPRINT) are decoded inline; the rest out of line, which keeps the caller's
+    /// loop small.
     #[inline]
     fn field(&self, i: usize) -> Option<Result<Field<'a>, Error>> {
         let v = self.value;
         match self.layout {
             Layout::Address | Layout::XorAddress => self.address_field(i),
-            Layout::ErrorCode => {
-                let [_, _, c, n, ..] = *v else {
-                    return if i == 0 {
-                        self.bad("ERROR-CODE shorter than 4 bytes")
-                    } else {
-                        None
-                    };
-                };
-                let class = c & 0x07;
-                match i {
-                    0 => self.ok(&ERROR_CODE_FIELDS[0], FieldValue::Uint(class as u64), 2, 1),
-                    1 => self.ok(&ERROR_CODE_FIELDS[1], FieldValue::Uint(n as u64), 3, 1),
-                    2 => self.ok(
-                        &ERROR_CODE_FIELDS[2],
-                        FieldValue::Uint(class as u64 * 100 + n as u64),
-                        2,
-                        2,
-                    ),
-                    3 => self.ok(
-                        &ERROR_CODE_FIELDS[3],
-                        FieldValue::Str(utf8_lossless(&v[4..])),
-                        4,
-                        v.len() - 4,
-                    ),
-                    _ => None,
-                }
-            }
             Layout::Number(f) => {
                 if i != 0 {
                     return None;
@@ -341,26 +310,6 @@ impl<'a> Fields<'a> {
                 0 => self.ok(f, FieldValue::Bytes(v), 0, v.len()),
                 _ => None,
             },
-            Layout::Flag => match i {
-                0 if !v.is_empty() => self.bad("flag attribute with a value"),
-                _ => None,
-            },
-            Layout::U16List(f) => {
-                if i == 0 && !v.len().is_multiple_of(2) {
-                    return self.bad("list of 16-bit values with odd length");
-                }
-                let at = i * 2;
-                let [a, b] = *v.get(at..at + 2)? else {
-                    return None;
-                };
-                self.ok(
-                    f,
-                    FieldValue::Uint(u16::from_be_bytes([a, b]) as u64),
-                    at,
-                    2,
-                )
-            }
-            Layout::Struct(parts) => self.part_field(parts.get(i)?),
             Layout::Fingerprint => match i {
                 0 => match *v {
                     [a, b, c, d] => self.ok(
@@ -374,18 +323,10 @@ impl<'a> Fields<'a> {
                 _ => None,
             },
             Layout::Integrity => match i {
-                // HMAC-SHA1 is 20 bytes; MESSAGE-INTEGRITY-SHA256 may be truncated to
-                // 16, 20, 24 or 28 bytes (RFC 8489 §14.6); [MS-TURN] MS-Version 3+
-                // sends a 32-byte HMAC-SHA256 in 0x0008.
-                0 if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) => self.ok(
-                    &registry::INTEGRITY_FIELDS[0],
-                    FieldValue::Bytes(v),
-                    0,
-                    v.len(),
-                ),
-                0 => self.bad("MESSAGE-INTEGRITY is not a 16..=32-byte HMAC"),
+                0 => integrity_field(v, self.offset),
                 _ => None,
             },
+            layout => other_field(layout, v, self.offset, i),
         }
     }
 
@@ -430,43 +371,165 @@ impl<'a> Fields<'a> {
             _ => None,
         }
     }
+}
 
-    /// One [`registry::Part`] of a `Layout::Struct`.
-    fn part_field(&self, p: &'static registry::Part) -> Option<Result<Field<'a>, Error>> {
-        let v = self.value;
-        let start = p.offset as usize;
-        let end = if p.len == 0 {
-            v.len()
-        } else {
-            start + p.len as usize
-        };
-        if end > v.len() || start > end {
-            return self.bad("value shorter than its layout");
-        }
-        let bytes = &v[start..end];
-        let value = match p.field.kind {
-            registry::FieldKind::Str => match utf8(bytes) {
-                Ok(s) => FieldValue::Str(s),
-                Err(_) => return self.bad("text is not valid UTF-8"),
-            },
-            registry::FieldKind::Bytes => FieldValue::Bytes(bytes),
-            registry::FieldKind::Ipv4 if bytes.len() == 4 => {
-                FieldValue::Ipv4(bytes.try_into().ok()?)
-            }
-            registry::FieldKind::Ipv6 if bytes.len() == 16 => {
-                FieldValue::Ipv6(bytes.try_into().ok()?)
-            }
-            registry::FieldKind::Bool => match read_uint(bytes) {
-                Some(n) => FieldValue::Bool(p.apply_mask(n) != 0),
-                None => return self.bad("flag of unexpected length"),
-            },
-            _ => match read_uint(bytes) {
-                Some(n) => FieldValue::Uint(p.apply_mask(n)),
-                None => return self.bad("number of unexpected length"),
-            },
-        };
-        self.ok(&p.field, value, start, end - start)
+/// A field `off` bytes into the value of the attribute at `offset`.
+#[inline]
+fn field_at<'a>(
+    offset: usize,
+    desc: &'static FieldDesc,
+    value: FieldValue<'a>,
+    off: usize,
+    len: usize,
+) -> Option<Result<Field<'a>, Error>> {
+    Some(Ok(Field {
+        desc,
+        value,
+        offset: offset + 4 + off,
+        len,
+    }))
+}
+
+/// The error for a malformed value of the attribute at `offset`.
+#[cold]
+fn bad_value<'a>(offset: usize, reason: &'static str) -> Option<Result<Field<'a>, Error>> {
+    Some(Err(Error::BadValue { offset, reason }))
+}
+
+#[inline(never)]
+fn integrity_field(v: &[u8], offset: usize) -> Option<Result<Field<'_>, Error>> {
+    // HMAC-SHA1 is 20 bytes; MESSAGE-INTEGRITY-SHA256 may be truncated to 16, 20,
+    // 24 or 28 bytes (RFC 8489 §14.6); [MS-TURN] MS-Version 3+ sends a 32-byte
+    // HMAC-SHA256 in 0x0008.
+    if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) {
+        field_at(
+            offset,
+            &registry::INTEGRITY_FIELDS[0],
+            FieldValue::Bytes(v),
+            0,
+            v.len(),
+        )
+    } else {
+        bad_value(offset, "MESSAGE-INTEGRITY is not a 16..=32-byte HMAC")
     }
+}
+
+/// The less frequent layouts: ERROR-CODE, flags, lists, structures.
+#[inline(never)]
+fn other_field<'a>(
+    layout: &'static Layout,
+    v: &'a [u8],
+    offset: usize,
+    i: usize,
+) -> Option<Result<Field<'a>, Error>> {
+    match layout {
+        Layout::ErrorCode => {
+            let [_, _, c, n, ..] = *v else {
+                return if i == 0 {
+                    bad_value(offset, "ERROR-CODE shorter than 4 bytes")
+                } else {
+                    None
+                };
+            };
+            let class = c & 0x07;
+            match i {
+                0 => field_at(
+                    offset,
+                    &ERROR_CODE_FIELDS[0],
+                    FieldValue::Uint(class as u64),
+                    2,
+                    1,
+                ),
+                1 => field_at(
+                    offset,
+                    &ERROR_CODE_FIELDS[1],
+                    FieldValue::Uint(n as u64),
+                    3,
+                    1,
+                ),
+                2 => field_at(
+                    offset,
+                    &ERROR_CODE_FIELDS[2],
+                    FieldValue::Uint(class as u64 * 100 + n as u64),
+                    2,
+                    2,
+                ),
+                3 => field_at(
+                    offset,
+                    &ERROR_CODE_FIELDS[3],
+                    FieldValue::Str(utf8_lossless(&v[4..])),
+                    4,
+                    v.len() - 4,
+                ),
+                _ => None,
+            }
+        }
+        Layout::Flag => match i {
+            0 if !v.is_empty() => bad_value(offset, "flag attribute with a value"),
+            _ => None,
+        },
+        Layout::U16List(f) => {
+            if i == 0 && !v.len().is_multiple_of(2) {
+                return bad_value(offset, "list of 16-bit values with odd length");
+            }
+            let at = i * 2;
+            let [a, b] = *v.get(at..at + 2)? else {
+                return None;
+            };
+            field_at(
+                offset,
+                f,
+                FieldValue::Uint(u16::from_be_bytes([a, b]) as u64),
+                at,
+                2,
+            )
+        }
+        Layout::Struct(parts) => part_field(v, offset, parts.get(i)?),
+        // Decoded inline by `field`.
+        Layout::Address
+        | Layout::XorAddress
+        | Layout::Number(_)
+        | Layout::Text(_)
+        | Layout::Opaque(_)
+        | Layout::Fingerprint
+        | Layout::Integrity => None,
+    }
+}
+
+/// One [`registry::Part`] of a `Layout::Struct`.
+fn part_field<'a>(
+    v: &'a [u8],
+    offset: usize,
+    p: &'static registry::Part,
+) -> Option<Result<Field<'a>, Error>> {
+    let start = p.offset as usize;
+    let end = if p.len == 0 {
+        v.len()
+    } else {
+        start + p.len as usize
+    };
+    if end > v.len() || start > end {
+        return bad_value(offset, "value shorter than its layout");
+    }
+    let bytes = &v[start..end];
+    let value = match p.field.kind {
+        registry::FieldKind::Str => match utf8(bytes) {
+            Ok(s) => FieldValue::Str(s),
+            Err(_) => return bad_value(offset, "text is not valid UTF-8"),
+        },
+        registry::FieldKind::Bytes => FieldValue::Bytes(bytes),
+        registry::FieldKind::Ipv4 if bytes.len() == 4 => FieldValue::Ipv4(bytes.try_into().ok()?),
+        registry::FieldKind::Ipv6 if bytes.len() == 16 => FieldValue::Ipv6(bytes.try_into().ok()?),
+        registry::FieldKind::Bool => match read_uint(bytes) {
+            Some(n) => FieldValue::Bool(p.apply_mask(n) != 0),
+            None => return bad_value(offset, "flag of unexpected length"),
+        },
+        _ => match read_uint(bytes) {
+            Some(n) => FieldValue::Uint(p.apply_mask(n)),
+            None => return bad_value(offset, "number of unexpected length"),
+        },
+    };
+    field_at(offset, &p.field, value, start, end - start)
 }
 
 /// The checks of [`decode_address`]: length at least 4, family 1 with 8 bytes or
@@ -550,9 +613,9 @@ pub(crate) fn utf8(b: &[u8]) -> Result<&str, core::str::Utf8Error> {
 pub struct Attributes<'a> {
     msg: &'a [u8],
     header: &'a [u8; HEADER_LEN],
+    /// Offset of the next attribute; the message length once finished.
     pos: usize,
     dialect: Dialect,
-    done: bool,
 }
 
 impl<'a> Attributes<'a> {
@@ -560,16 +623,13 @@ impl<'a> Attributes<'a> {
     #[inline]
     pub fn new(msg: &'a [u8], dialect: Dialect) -> Self {
         static NO_HEADER: [u8; HEADER_LEN] = [0; HEADER_LEN];
-        let (header, done) = match msg.first_chunk::<HEADER_LEN>() {
-            Some(h) => (h, false),
-            None => (&NO_HEADER, true),
-        };
+        // Shorter than a header: `pos` is past the end, nothing is yielded.
+        let header = msg.first_chunk::<HEADER_LEN>().unwrap_or(&NO_HEADER);
         Attributes {
             msg,
             header,
             pos: HEADER_LEN,
             dialect,
-            done,
         }
     }
 }
@@ -579,14 +639,15 @@ impl<'a> Iterator for Attributes<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done || self.pos >= self.msg.len() {
+        if self.pos >= self.msg.len() {
             return None;
         }
         let rest = &self.msg[self.pos..];
         let Some((&[c0, c1, l0, l1], body)) = rest.split_first_chunk::<4>() else {
-            self.done = true;
+            let offset = self.pos;
+            self.pos = self.msg.len();
             return Some(Err(Error::AttributeTruncated {
-                offset: self.pos,
+                offset,
                 available: rest.len(),
             }));
         };
@@ -594,9 +655,10 @@ impl<'a> Iterator for Attributes<'a> {
         let length = u16::from_be_bytes([l0, l1]);
         let len = length as usize;
         let Some(value) = body.get(..len) else {
-            self.done = true;
+            let offset = self.pos;
+            self.pos = self.msg.len();
             return Some(Err(Error::AttributeOverrun {
-                offset: self.pos,
+                offset,
                 code,
                 declared: length,
                 available: body.len(),
@@ -610,7 +672,6 @@ impl<'a> Iterator for Attributes<'a> {
         };
         if padded > body.len() {
             // The last attribute lacks its padding: report it, but still yield the value.
-            self.done = true;
             self.pos = self.msg.len();
             return Some(Err(Error::BadPadding { offset, code }));
         }
