@@ -290,22 +290,10 @@ impl<'a> Fields<'a> {
                     _ => self.bad("number of unexpected length"),
                 }
             }
-            Layout::Text(f) => {
-                if i != 0 {
-                    return None;
-                }
-                // Trailing NULs (C-string padding, e.g. a 4-byte [MS-ICE2] foundation
-                // "1\0\0\0") are not part of the text; the field still spans them.
-                // (NUL is ASCII, so validating without them validates the whole.)
-                let mut t = v;
-                while let [rest @ .., 0] = t {
-                    t = rest;
-                }
-                match utf8(t) {
-                    Ok(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
-                    Err(_) => self.bad("text is not valid UTF-8"),
-                }
-            }
+            Layout::Text(f) => match i {
+                0 => text_field(f, v, self.offset),
+                _ => None,
+            },
             Layout::Opaque(f) => match i {
                 0 => self.ok(f, FieldValue::Bytes(v), 0, v.len()),
                 _ => None,
@@ -394,6 +382,26 @@ fn field_at<'a>(
 #[cold]
 fn bad_value<'a>(offset: usize, reason: &'static str) -> Option<Result<Field<'a>, Error>> {
     Some(Err(Error::BadValue { offset, reason }))
+}
+
+/// A text value: UTF-8, trailing NULs dropped.
+#[inline(never)]
+fn text_field<'a>(
+    f: &'static FieldDesc,
+    v: &'a [u8],
+    offset: usize,
+) -> Option<Result<Field<'a>, Error>> {
+    // Trailing NULs (C-string padding, e.g. a 4-byte [MS-ICE2] foundation "1\0\0\0")
+    // are not part of the text; the field still spans them. (NUL is ASCII, so
+    // validating without them validates the whole.)
+    let mut t = v;
+    while let [rest @ .., 0] = t {
+        t = rest;
+    }
+    match utf8(t) {
+        Ok(s) => field_at(offset, f, FieldValue::Str(s), 0, v.len()),
+        Err(_) => bad_value(offset, "text is not valid UTF-8"),
+    }
 }
 
 #[inline(never)]
