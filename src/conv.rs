@@ -161,6 +161,8 @@ pub fn reset() {
 
 /// Wireshark init/cleanup routine.
 pub unsafe extern "C" fn init_routine() {
+    // SAFETY: plain C, no preconditions; called on Wireshark's dissection thread.
+    unsafe { crate::ffi::msstun_conv_cache_reset() };
     let _ = std::panic::catch_unwind(reset);
 }
 

@@ -40,8 +40,10 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
 /** Whether this frame was already dissected once (first pass done). */
 int msstun_visited(packet_info *pinfo);
 /** Unique id (conv_index) of the Wireshark conversation of this packet (created if needed):
- *  two TCP connections reusing one 5-tuple get two ids. */
+ *  two TCP connections reusing one 5-tuple get two ids. Cached per flow (see shim.c). */
 guint32 msstun_conv_id(packet_info *pinfo);
+/** Forget the cached conversations (their memory is file-scoped): at init and cleanup. */
+void msstun_conv_cache_reset(void);
 /** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
 guint32 msstun_pdu_counter(packet_info *pinfo, int proto);
 
