@@ -2,7 +2,9 @@
 //! into the sub-fields its [`Layout`] describes.
 
 use crate::message::{Dialect, HEADER_LEN};
-use crate::registry::{self, AttrDesc, FieldDesc, Layout, ADDRESS_FIELDS, ERROR_CODE_FIELDS};
+use crate::registry::{
+    self, AttrDesc, FieldDesc, Layout, ADDRESS_FIELD_ARRAY, ERROR_CODE_FIELD_ARRAY,
+};
 use crate::Error;
 
 /// One attribute of a message.
@@ -301,7 +303,7 @@ impl<'a> Fields<'a> {
             Layout::Fingerprint => match i {
                 0 => match *v {
                     [a, b, c, d] => self.ok(
-                        &registry::FINGERPRINT_FIELDS[0],
+                        &registry::FINGERPRINT_FIELD_ARRAY[0],
                         FieldValue::Uint(u32::from_be_bytes([a, b, c, d]) as u64),
                         0,
                         4,
@@ -330,14 +332,14 @@ impl<'a> Fields<'a> {
                 if let Err(e) = check_address(v, self.offset) {
                     return Some(Err(e));
                 }
-                self.ok(&ADDRESS_FIELDS[0], FieldValue::Uint(v[1] as u64), 1, 1)
+                self.ok(&ADDRESS_FIELD_ARRAY[0], FieldValue::Uint(v[1] as u64), 1, 1)
             }
             1 => {
                 let mut port = u16::from_be_bytes([v[2], v[3]]);
                 if xor {
                     port ^= u16::from_be_bytes([h[4], h[5]]);
                 }
-                self.ok(&ADDRESS_FIELDS[1], FieldValue::Uint(port as u64), 2, 2)
+                self.ok(&ADDRESS_FIELD_ARRAY[1], FieldValue::Uint(port as u64), 2, 2)
             }
             2 => {
                 if v.len() == 8 {
@@ -345,7 +347,12 @@ impl<'a> Fields<'a> {
                     if xor {
                         a ^= u32::from_ne_bytes([h[4], h[5], h[6], h[7]]);
                     }
-                    self.ok(&ADDRESS_FIELDS[2], FieldValue::Ipv4(a.to_ne_bytes()), 4, 4)
+                    self.ok(
+                        &ADDRESS_FIELD_ARRAY[2],
+                        FieldValue::Ipv4(a.to_ne_bytes()),
+                        4,
+                        4,
+                    )
                 } else {
                     let raw: &[u8; 16] = v.get(4..20)?.try_into().ok()?;
                     let mut a = u128::from_ne_bytes(*raw);
@@ -353,7 +360,12 @@ impl<'a> Fields<'a> {
                         let k: &[u8; 16] = h[4..20].try_into().ok()?;
                         a ^= u128::from_ne_bytes(*k);
                     }
-                    self.ok(&ADDRESS_FIELDS[3], FieldValue::Ipv6(a.to_ne_bytes()), 4, 16)
+                    self.ok(
+                        &ADDRESS_FIELD_ARRAY[3],
+                        FieldValue::Ipv6(a.to_ne_bytes()),
+                        4,
+                        16,
+                    )
                 }
             }
             _ => None,
@@ -412,7 +424,7 @@ fn integrity_field(v: &[u8], offset: usize) -> Option<Result<Field<'_>, Error>> 
     if (16..=32).contains(&v.len()) && v.len().is_multiple_of(4) {
         field_at(
             offset,
-            &registry::INTEGRITY_FIELDS[0],
+            &registry::INTEGRITY_FIELD_ARRAY[0],
             FieldValue::Bytes(v),
             0,
             v.len(),
@@ -443,28 +455,28 @@ fn other_field<'a>(
             match i {
                 0 => field_at(
                     offset,
-                    &ERROR_CODE_FIELDS[0],
+                    &ERROR_CODE_FIELD_ARRAY[0],
                     FieldValue::Uint(class as u64),
                     2,
                     1,
                 ),
                 1 => field_at(
                     offset,
-                    &ERROR_CODE_FIELDS[1],
+                    &ERROR_CODE_FIELD_ARRAY[1],
                     FieldValue::Uint(n as u64),
                     3,
                     1,
                 ),
                 2 => field_at(
                     offset,
-                    &ERROR_CODE_FIELDS[2],
+                    &ERROR_CODE_FIELD_ARRAY[2],
                     FieldValue::Uint(class as u64 * 100 + n as u64),
                     2,
                     2,
                 ),
                 3 => field_at(
                     offset,
-                    &ERROR_CODE_FIELDS[3],
+                    &ERROR_CODE_FIELD_ARRAY[3],
                     FieldValue::Str(utf8_lossless(&v[4..])),
                     4,
                     v.len() - 4,
@@ -623,6 +635,8 @@ pub struct Attributes<'a> {
     header: &'a [u8; HEADER_LEN],
     /// Offset of the next attribute; the message length once finished.
     pos: usize,
+    /// 3 where values are padded to 4 bytes, else 0.
+    pad: usize,
     dialect: Dialect,
 }
 
@@ -637,6 +651,7 @@ impl<'a> Attributes<'a> {
             msg,
             header,
             pos: HEADER_LEN,
+            pad: if dialect.pads_attributes() { 3 } else { 0 },
             dialect,
         }
     }
@@ -662,27 +677,23 @@ impl<'a> Iterator for Attributes<'a> {
         let code = u16::from_be_bytes([c0, c1]);
         let length = u16::from_be_bytes([l0, l1]);
         let len = length as usize;
-        let Some(value) = body.get(..len) else {
-            let offset = self.pos;
-            self.pos = self.msg.len();
-            return Some(Err(Error::AttributeOverrun {
-                offset,
-                code,
-                declared: length,
-                available: body.len(),
-            }));
-        };
         let offset = self.pos;
-        let padded = if self.dialect.pads_attributes() {
-            (len + 3) & !3
-        } else {
-            len
-        };
+        let padded = (len + self.pad) & !self.pad;
         if padded > body.len() {
-            // The last attribute lacks its padding: report it, but still yield the value.
             self.pos = self.msg.len();
-            return Some(Err(Error::BadPadding { offset, code }));
+            return Some(Err(if len > body.len() {
+                Error::AttributeOverrun {
+                    offset,
+                    code,
+                    declared: length,
+                    available: body.len(),
+                }
+            } else {
+                // The last attribute lacks its padding.
+                Error::BadPadding { offset, code }
+            }));
         }
+        let value = &body[..len];
         self.pos = offset + 4 + padded;
         Some(Ok(Attribute {
             code,

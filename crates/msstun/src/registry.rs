@@ -154,7 +154,11 @@ pub const FAMILY_VALUES: &[(u32, &str)] = &[(1, "IPv4"), (2, "IPv6")];
 
 /// The sub-fields of `Layout::Address`/`XorAddress`. (`static`, like the other
 /// field tables, so every `&'static FieldDesc` has one stable address.)
-pub static ADDRESS_FIELDS: &[FieldDesc] = &[
+pub static ADDRESS_FIELDS: &[FieldDesc] = &ADDRESS_FIELD_ARRAY;
+
+/// The storage behind [`ADDRESS_FIELDS`] (an array: the parser indexes it without a
+/// length check).
+pub(crate) static ADDRESS_FIELD_ARRAY: [FieldDesc; 4] = [
     FieldDesc::new("family", "Protocol Family", FieldKind::U8, Base::Hex).values(FAMILY_VALUES),
     FieldDesc::new("port", "Port", FieldKind::U16, Base::Dec),
     FieldDesc::new("ipv4", "IP", FieldKind::Ipv4, Base::None),
@@ -162,7 +166,11 @@ pub static ADDRESS_FIELDS: &[FieldDesc] = &[
 ];
 
 /// The sub-fields of `Layout::ErrorCode`.
-pub static ERROR_CODE_FIELDS: &[FieldDesc] = &[
+pub static ERROR_CODE_FIELDS: &[FieldDesc] = &ERROR_CODE_FIELD_ARRAY;
+
+/// The storage behind [`ERROR_CODE_FIELDS`] (an array: the parser indexes it without a
+/// length check).
+pub(crate) static ERROR_CODE_FIELD_ARRAY: [FieldDesc; 4] = [
     FieldDesc::new("class", "Error Class", FieldKind::U8, Base::Dec),
     FieldDesc::new("number", "Error Number", FieldKind::U8, Base::Dec),
     FieldDesc::new("code", "Error Code", FieldKind::U16, Base::Dec).values(ERROR_CODES),
@@ -170,13 +178,21 @@ pub static ERROR_CODE_FIELDS: &[FieldDesc] = &[
 ];
 
 /// The sub-fields of `Layout::Fingerprint`.
-pub static FINGERPRINT_FIELDS: &[FieldDesc] = &[
+pub static FINGERPRINT_FIELDS: &[FieldDesc] = &FINGERPRINT_FIELD_ARRAY;
+
+/// The storage behind [`FINGERPRINT_FIELDS`] (an array: the parser indexes it without a
+/// length check).
+pub(crate) static FINGERPRINT_FIELD_ARRAY: [FieldDesc; 2] = [
     FieldDesc::new("value", "CRC-32", FieldKind::U32, Base::Hex),
     FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
 ];
 
 /// The sub-fields of `Layout::Integrity`.
-pub static INTEGRITY_FIELDS: &[FieldDesc] = &[
+pub static INTEGRITY_FIELDS: &[FieldDesc] = &INTEGRITY_FIELD_ARRAY;
+
+/// The storage behind [`INTEGRITY_FIELDS`] (an array: the parser indexes it without a
+/// length check).
+pub(crate) static INTEGRITY_FIELD_ARRAY: [FieldDesc; 2] = [
     FieldDesc::new("value", "HMAC", FieldKind::Bytes, Base::None),
     FieldDesc::new("status", "HMAC Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
 ];
