@@ -773,6 +773,135 @@ pub(crate) mod tests {
     ];
 
     #[test]
+    fn framing_errors_end_the_iteration() {
+        let good = tlv(0x0006, b"alice", true);
+        // Truncated attribute header (3 bytes left).
+        let mut b = rfc5389(0x0001, [1; 12], &[good.clone(), std::vec![0, 6, 0]]);
+        let r: Vec<_> = Attributes::new(&b, Dialect::Rfc5389).collect();
+        assert!(r[0].is_ok());
+        assert_eq!(
+            r[1].map(|a| a.code),
+            Err(Error::AttributeTruncated {
+                offset: 32,
+                available: 3
+            })
+        );
+        assert_eq!(r.len(), 2);
+        // Declared length past the end.
+        b = rfc5389(
+            0x0001,
+            [1; 12],
+            &[good.clone(), std::vec![0, 6, 0, 9, b'x']],
+        );
+        let r: Vec<_> = Attributes::new(&b, Dialect::Rfc5389).collect();
+        assert_eq!(
+            r[1].map(|a| a.code),
+            Err(Error::AttributeOverrun {
+                offset: 32,
+                code: 6,
+                declared: 9,
+                available: 1
+            })
+        );
+        assert_eq!(r.len(), 2);
+        // Last value complete but its padding missing: an error where values are
+        // padded, fine in legacy MS-TURN.
+        b = rfc5389(0x0001, [1; 12], &[good.clone(), tlv(0x0006, b"bob", false)]);
+        let r: Vec<_> = Attributes::new(&b, Dialect::Rfc5389).collect();
+        assert_eq!(
+            r[1].map(|a| a.code),
+            Err(Error::BadPadding {
+                offset: 32,
+                code: 6
+            })
+        );
+        assert_eq!(r.len(), 2);
+        let u = rfc5389(
+            0x0001,
+            [1; 12],
+            &[tlv(0x0006, b"alice", false), tlv(0x0006, b"bob", false)],
+        );
+        let r: Vec<_> = Attributes::new(&u, Dialect::MsTurn).collect();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].unwrap().value, b"bob");
+        // Shorter than a header: nothing.
+        assert_eq!(Attributes::new(&b[..19], Dialect::Rfc5389).count(), 0);
+    }
+
+    /// The per-field address decoding agrees with `decode_address` on every family
+    /// byte and length, plain and XORed.
+    #[test]
+    fn address_fields_agree_with_decode_address() {
+        let txid = [0x5a, 0x11, 0x93, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        for (code, xor) in [(0x0001u16, false), (0x0020, true)] {
+            for family in 0..=3u8 {
+                for len in 0..=24usize {
+                    let value: Vec<u8> = (0..len)
+                        .map(|i| {
+                            if i == 1 {
+                                family
+                            } else {
+                                (i as u8).wrapping_mul(73) ^ 0xa5
+                            }
+                        })
+                        .collect();
+                    let b = rfc5389(0x0101, txid, &[tlv(code, &value, true)]);
+                    let m = Message::new_checked(&b[..]).unwrap();
+                    let a = m.attributes().next().unwrap().unwrap();
+                    let h = if xor { Some(m.header()) } else { None };
+                    let expect = decode_address(&value, h, a.offset);
+                    let got: Vec<_> = a.fields().collect();
+                    match expect {
+                        Err(e) => assert_eq!(got, [Err(e)], "{code:#x} {family} {len}"),
+                        Ok(addr) => {
+                            let got: Vec<_> = got.into_iter().map(|f| f.unwrap().value).collect();
+                            let ip = match addr.ip {
+                                core::net::IpAddr::V4(ip) => FieldValue::Ipv4(ip.octets()),
+                                core::net::IpAddr::V6(ip) => FieldValue::Ipv6(ip.octets()),
+                            };
+                            assert_eq!(
+                                got,
+                                [
+                                    FieldValue::Uint(addr.family as u64),
+                                    FieldValue::Uint(addr.port as u64),
+                                    ip
+                                ]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The ASCII fast path gives what `core::str::from_utf8` gives.
+    #[test]
+    fn utf8_agrees_with_core() {
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=40usize {
+            let ascii: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            cases.push(ascii.clone());
+            for at in 0..len {
+                for bad in [0x80u8, 0xff, 0xc3] {
+                    let mut v = ascii.clone();
+                    v[at] = bad;
+                    cases.push(v);
+                }
+                // A valid two-byte sequence (é) starting at `at`.
+                if at + 1 < len {
+                    let mut v = ascii.clone();
+                    v[at] = 0xc3;
+                    v[at + 1] = 0xa9;
+                    cases.push(v);
+                }
+            }
+        }
+        for c in &cases {
+            assert_eq!(utf8(c).ok(), core::str::from_utf8(c).ok(), "{c:02x?}");
+        }
+    }
+
+    #[test]
     fn rfc5769_xor_mapped_ipv4() {
         // RFC 5769 §2.2: XOR-MAPPED-ADDRESS 192.0.2.1:32853.
         let v = [0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43];
