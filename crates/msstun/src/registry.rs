@@ -443,10 +443,32 @@ static METHOD_INDEX: [u8; 256] = {
 #[inline]
 pub fn attribute(dialect: Dialect, code: u16) -> Option<&'static AttrDesc> {
     let page = ATTRIBUTE_INDEX.pages[(code >> 8) as usize] as usize % INDEX_PAGES;
-    let slot = ATTRIBUTE_INDEX.slots[dialect as usize][page][(code & 0xff) as usize];
-    // NO_ATTRIBUTE is past the end of the table.
-    ATTRIBUTE_TABLE.get(slot as usize)
+    ATTRIBUTE_POINTERS[dialect as usize][page][(code & 0xff) as usize]
 }
+
+/// [`ATTRIBUTE_INDEX`]'s slots resolved to descriptors.
+type AttributePointers = [[[Option<&'static AttrDesc>; 256]; INDEX_PAGES]; 3];
+
+static ATTRIBUTE_POINTERS: AttributePointers = {
+    let mut out: AttributePointers = [[[None; 256]; INDEX_PAGES]; 3];
+    let mut d = 0;
+    while d < 3 {
+        let mut p = 0;
+        while p < INDEX_PAGES {
+            let mut lo = 0;
+            while lo < 256 {
+                let slot = ATTRIBUTE_INDEX.slots[d][p][lo] as usize;
+                if slot < ATTRIBUTE_TABLE.len() {
+                    out[d][p][lo] = Some(&ATTRIBUTE_TABLE[slot]);
+                }
+                lo += 1;
+            }
+            p += 1;
+        }
+        d += 1;
+    }
+    out
+};
 
 /// Pages of [`ATTRIBUTE_INDEX`]: one empty page plus one per distinct high byte of
 /// the codes in [`ATTRIBUTES`] (0x00xx, 0x80xx, 0xC0xx). A power of two; raise it if a
