@@ -406,8 +406,26 @@ pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc,
         }
     }
     let (m, c) = split_type(msg_type);
-    (method(m).unwrap_or(&UNKNOWN_METHOD), c)
+    let desc = match METHOD_OR_UNKNOWN.get(m as usize) {
+        Some(d) => *d,
+        None => &UNKNOWN_METHOD,
+    };
+    (desc, c)
 }
+
+/// Method code -> descriptor (or [`UNKNOWN_METHOD`]), for codes below 0x100.
+static METHOD_OR_UNKNOWN: [&MethodDesc; 256] = {
+    let mut out: [&MethodDesc; 256] = [&UNKNOWN_METHOD; 256];
+    let mut c = 0;
+    while c < 256 {
+        let slot = METHOD_INDEX[c] as usize;
+        if slot != 0 {
+            out[c] = &METHODS[slot - 1];
+        }
+        c += 1;
+    }
+    out
+};
 
 /// A standard method by its code.
 #[inline]
@@ -1094,6 +1112,16 @@ mod tests {
         }
         for code in 0..=u16::MAX {
             assert_eq!(method(code), METHODS.iter().find(|m| m.code == code));
+        }
+        for t in 0..0x4000u16 {
+            let (m, c) = split_type(t);
+            let linear = METHODS
+                .iter()
+                .find(|d| d.code == m)
+                .unwrap_or(&UNKNOWN_METHOD);
+            for d in [Dialect::Rfc5389, Dialect::Rfc3489] {
+                assert_eq!(method_for_type(d, t), (linear, c), "{t:#06x}");
+            }
         }
     }
 
