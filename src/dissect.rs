@@ -833,11 +833,16 @@ unsafe fn dissect_stun(
 
     // Columns and the protocol item's text.
     if ctx.visible || !(*ctx.pinfo).cinfo.is_null() {
+        // The column functions and proto_item_append_text copy the text: a NUL-terminated
+        // stack buffer is enough (no packet-scope allocation per message).
         let mut sum = SummaryBuf::<320>::default();
-        let text = {
-            let s = sum.summarize(&msg);
-            pstr(ctx.pinfo, s)
-        };
+        let mut cbuf = [0u8; 328];
+        {
+            let s = sum.summarize(&msg).as_bytes();
+            let n = s.len().min(cbuf.len() - 1);
+            cbuf[..n].copy_from_slice(&s[..n]);
+        }
+        let text = cbuf.as_ptr() as *const c_char;
         set_columns(ctx, text);
         if ctx.visible {
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
