@@ -3,7 +3,7 @@
 # integration suite (tests/*.rs) against each; package each build; print one table.
 #
 #   scripts/multi-version.sh [--versions 4.0,4.4,4.6] [--no-tests] [--no-package]
-#                            [--fresh-chroots] [--keep-going]
+#                            [--fresh-chroots] [--stop-on-failure]
 #
 # Version -> where it is built and tested:
 #   4.0  Debian 12 bookworm  (natively when the host's Wireshark is 4.0, else a bookworm chroot)
@@ -13,7 +13,9 @@
 # and made again when missing (scripts/chroot-setup.sh). Each version builds into its own
 # target/ws-<version>; artifacts go to target/multi-version/<version>/, logs and timings to
 # target/multi-version/logs/. The plugin is built in release (the packaged file is the
-# tested file). Exit status 0 only when every selected version built and passed.
+# tested file). In each chroot the .deb is installed and removed again, and the tarball's
+# install.sh must install it and refuse another version's plugin (scripts/chroot-pkgcheck.sh).
+# Needs root. Exit status 0 only when every selected version built and passed.
 # The last line is "N passed, N failed" summed over all versions.
 set -uo pipefail
 # The whole script is one { } block: bash reads it entirely before running, so editing
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
         --fresh-chroots) FRESH=1 ;;
         --stop-on-failure) KEEP_GOING=0 ;;
         --keep-going) KEEP_GOING=1 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "multi-version.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -49,7 +51,6 @@ export MSSTUN_CHROOTS=${MSSTUN_CHROOTS:-/var/cache/msstun-chroots}
 suite_of() {
     case "$1" in
         4.0) echo bookworm ;;
-        4.2) echo bookworm-backports ;;   # untested: bookworm-backports carried 4.2 for a while
         4.4) echo trixie ;;
         4.6) echo sid ;;
         *) echo "" ;;
