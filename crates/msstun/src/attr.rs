@@ -293,7 +293,10 @@ impl<'a> Fields<'a> {
                 }
             }
             Layout::Text(f) => match i {
-                0 => text_field(f, v, self.offset),
+                0 => match text_value(v) {
+                    Some(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
+                    None => self.bad("text is not valid UTF-8"),
+                },
                 _ => None,
             },
             Layout::Opaque(f) => match i {
@@ -396,13 +399,10 @@ fn bad_value<'a>(offset: usize, reason: &'static str) -> Option<Result<Field<'a>
     Some(Err(Error::BadValue { offset, reason }))
 }
 
-/// A text value: UTF-8, trailing NULs dropped.
+/// A text value: UTF-8, trailing NULs dropped (`None` if not UTF-8). Out of line,
+/// returning in registers.
 #[inline(never)]
-fn text_field<'a>(
-    f: &'static FieldDesc,
-    v: &'a [u8],
-    offset: usize,
-) -> Option<Result<Field<'a>, Error>> {
+fn text_value(v: &[u8]) -> Option<&str> {
     // Trailing NULs (C-string padding, e.g. a 4-byte [MS-ICE2] foundation "1\0\0\0")
     // are not part of the text; the field still spans them. (NUL is ASCII, so
     // validating without them validates the whole.)
@@ -410,10 +410,7 @@ fn text_field<'a>(
     while let [rest @ .., 0] = t {
         t = rest;
     }
-    match utf8(t) {
-        Ok(s) => field_at(offset, f, FieldValue::Str(s), 0, v.len()),
-        Err(_) => bad_value(offset, "text is not valid UTF-8"),
-    }
+    utf8(t).ok()
 }
 
 #[inline(never)]
