@@ -3,12 +3,8 @@
 
 use crate::capture::{sa, Capture, Dir};
 use crate::scenarios::Fixture;
-use crate::wire::{attr, ty, Msg};
-
-/// Connect request (RFC 6062 §4.3).
-pub const CONNECT_REQUEST: u16 = 0x000A;
-/// Connect success response.
-pub const CONNECT_SUCCESS: u16 = 0x010A;
+use crate::stun::{attr, msg};
+use msstun::Class;
 
 /// Follow-up scenarios with a one-line description (`bench-tcp*` take a message count).
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -77,35 +73,37 @@ fn connect() -> Fixture {
     let attempt_peer = sa(ATTEMPT_PEER, ATTEMPT_PEER_PORT);
 
     let mut c = cap.tcp_open(client, server);
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(1)).transport(6).encode();
+    let m = msg("Allocate", Class::Request, tid(1))
+        .attr_u8_padded(attr("requested_transport"), 6)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
-    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(1))
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, relay)
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .u32(attr::LIFETIME, 600)
-        .encode();
+    let m = msg("Allocate", Class::SuccessResponse, tid(1))
+        .xor_address(attr("xor_relayed_address"), relay)
+        .xor_address(attr("xor_mapped_address"), client)
+        .attr_u32(attr("lifetime"), 600)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
-    let m = Msg::new(CONNECT_REQUEST, tid(2))
-        .xor_addr(attr::XOR_PEER_ADDRESS, connect_peer)
-        .encode();
+    let m = msg("Connect", Class::Request, tid(2))
+        .xor_address(attr("xor_peer_address"), connect_peer)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("connect-req");
-    let m = Msg::new(CONNECT_SUCCESS, tid(2))
-        .u32(attr::CONNECTION_ID, CONNECT_CID)
-        .encode();
+    let m = msg("Connect", Class::SuccessResponse, tid(2))
+        .attr_u32(attr("connection_id"), CONNECT_CID)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("connect-ok");
 
     // Client-initiated data connection.
     let mut d = cap.tcp_open(sa([10, 7, 0, 2], 41001), server);
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(3))
-        .u32(attr::CONNECTION_ID, CONNECT_CID)
-        .encode();
+    let m = msg("ConnectionBind", Class::Request, tid(3))
+        .attr_u32(attr("connection_id"), CONNECT_CID)
+        .finish();
     cap.tcp_send(&mut d, Dir::C2S, &m);
     cap.label("connect-bind");
-    let m = Msg::new(ty::CONNECTION_BIND_SUCCESS, tid(3)).encode();
+    let m = msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish();
     cap.tcp_send(&mut d, Dir::S2C, &m);
     cap.label("connect-bind-ok");
     cap.tcp_send(&mut d, Dir::C2S, b"GET / HTTP/1.0\r\n\r\n");
@@ -114,19 +112,19 @@ fn connect() -> Fixture {
     cap.label("connect-data-in");
 
     // Peer-initiated.
-    let m = Msg::new(ty::CONNECTION_ATTEMPT_INDICATION, tid(4))
-        .xor_addr(attr::XOR_PEER_ADDRESS, attempt_peer)
-        .u32(attr::CONNECTION_ID, ATTEMPT_CID)
-        .encode();
+    let m = msg("ConnectionAttempt", Class::Indication, tid(4))
+        .xor_address(attr("xor_peer_address"), attempt_peer)
+        .attr_u32(attr("connection_id"), ATTEMPT_CID)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("attempt");
     let mut e = cap.tcp_open(sa([10, 7, 0, 2], 41002), server);
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(5))
-        .u32(attr::CONNECTION_ID, ATTEMPT_CID)
-        .encode();
+    let m = msg("ConnectionBind", Class::Request, tid(5))
+        .attr_u32(attr("connection_id"), ATTEMPT_CID)
+        .finish();
     cap.tcp_send(&mut e, Dir::C2S, &m);
     cap.label("attempt-bind");
-    let m = Msg::new(ty::CONNECTION_BIND_SUCCESS, tid(5)).encode();
+    let m = msg("ConnectionBind", Class::SuccessResponse, tid(5)).finish();
     cap.tcp_send(&mut e, Dir::S2C, &m);
     cap.label("attempt-bind-ok");
     cap.tcp_send(&mut e, Dir::S2C, b"peer says hi");
@@ -134,12 +132,14 @@ fn connect() -> Fixture {
 
     // A ConnectionBind nobody announced.
     let mut x = cap.tcp_open(sa([10, 7, 0, 2], 41003), server);
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(6))
-        .u32(attr::CONNECTION_ID, STRAY_CID)
-        .encode();
+    let m = msg("ConnectionBind", Class::Request, tid(6))
+        .attr_u32(attr("connection_id"), STRAY_CID)
+        .finish();
     cap.tcp_send(&mut x, Dir::C2S, &m);
     cap.label("stray-bind");
-    let m = Msg::new(0x011B, tid(6)).error(400, "Bad Request").encode();
+    let m = msg("ConnectionBind", Class::ErrorResponse, tid(6))
+        .error_code(400, "Bad Request")
+        .finish();
     cap.tcp_send(&mut x, Dir::S2C, &m);
     cap.label("stray-bind-err");
     cap.tcp_close(&mut x);
@@ -156,12 +156,12 @@ fn reuse() -> Fixture {
     let server = sa([10, 8, 0, 1], 3478);
     let client = sa([10, 8, 0, 2], 42000);
     let mut a = cap.tcp_open_isn(client, server, 0x0100_0000, 0x0a00_0000);
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(10))
-        .u32(attr::CONNECTION_ID, 0x4444_0004)
-        .encode();
+    let m = msg("ConnectionBind", Class::Request, tid(10))
+        .attr_u32(attr("connection_id"), 0x4444_0004)
+        .finish();
     cap.tcp_send(&mut a, Dir::C2S, &m);
     cap.label("first-bind");
-    let m = Msg::new(ty::CONNECTION_BIND_SUCCESS, tid(10)).encode();
+    let m = msg("ConnectionBind", Class::SuccessResponse, tid(10)).finish();
     cap.tcp_send(&mut a, Dir::S2C, &m);
     cap.label("first-bind-ok");
     cap.tcp_send(&mut a, Dir::C2S, b"raw relayed bytes");
@@ -169,16 +169,16 @@ fn reuse() -> Fixture {
     cap.tcp_close(&mut a);
 
     let mut b = cap.tcp_open_isn(client, server, 0x5500_0000, 0x6600_0000);
-    let m = Msg::new(ty::BINDING_REQUEST, tid(11))
-        .text(attr::SOFTWARE, "second connection")
+    let m = msg("Binding", Class::Request, tid(11))
+        .string(attr("software"), "second connection")
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut b, Dir::C2S, &m);
     cap.label("second-req");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(11))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+    let m = msg("Binding", Class::SuccessResponse, tid(11))
+        .xor_address(attr("xor_mapped_address"), client)
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut b, Dir::S2C, &m);
     cap.label("second-resp");
     cap.tcp_close(&mut b);
@@ -210,11 +210,11 @@ fn bench_tcp(n: usize, per_seg: usize) -> Fixture {
             let first = k;
             for _ in 0..reqs {
                 seg.extend(
-                    Msg::new(ty::BINDING_REQUEST, tid(k))
-                        .text(attr::SOFTWARE, "bench")
-                        .u32(attr::PRIORITY, k)
+                    msg("Binding", Class::Request, tid(k))
+                        .string(attr("software"), "bench")
+                        .attr_u32(attr("priority"), k)
                         .fingerprint()
-                        .encode(),
+                        .finish(),
                 );
                 k += 1;
             }
@@ -225,10 +225,10 @@ fn bench_tcp(n: usize, per_seg: usize) -> Fixture {
                 let mut seg = Vec::new();
                 for i in 0..resps as u32 {
                     seg.extend(
-                        Msg::new(ty::BINDING_SUCCESS, tid(first + i))
-                            .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
+                        msg("Binding", Class::SuccessResponse, tid(first + i))
+                            .xor_address(attr("xor_mapped_address"), client)
                             .fingerprint()
-                            .encode(),
+                            .finish(),
                     );
                 }
                 cap.tcp_send(&mut t, Dir::S2C, &seg);

@@ -2,6 +2,8 @@
 //!
 //! [`scenarios::build`] returns a [`scenarios::Fixture`]: pcapng bytes (Ethernet/IPv4/TCP/UDP
 //! written with `etherparse` and `pcap-file`) plus labels naming the frames tests assert on.
+//! The STUN bytes come from the parser crate's encoder ([`msstun::build`]), with attribute
+//! and method codes looked up in its registry by name ([`stun`]).
 //! The same generator backs `examples/seed-tcp-turn.pcapng`, the plugin's integration tests
 //! and `packaging/bench-tshark.sh` (through the `msstun-fixtures` binary).
 #![warn(missing_docs)]
@@ -9,6 +11,6 @@
 pub mod capture;
 pub mod followups;
 pub mod scenarios;
-pub mod wire;
+pub mod stun;
 
 pub use scenarios::{build, Fixture, SCENARIOS};

@@ -2,7 +2,12 @@
 //! the frames tests look at (a label points at the frame that completes the message).
 
 use crate::capture::{sa, Capture, Dir};
-use crate::wire::{self, attr, channel_data, long_term_key, ms_tcp_frame, rfc4571, ty, Msg};
+use crate::stun::{
+    append_raw, attr, corrupt_last_byte, ms_attr, ms_msg, msg, set_length, wrong_key,
+};
+use msstun::build::{self, channel_data, ms_tcp, rfc4571, MessageBuilder, MsTcpType};
+use msstun::check::long_term_key;
+use msstun::Class;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -133,61 +138,61 @@ fn seed() -> Fixture {
     let key = long_term_key(USER, REALM, PASSWORD);
 
     let mut c = cap.tcp_open(cms_ctrl, server);
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(1))
-        .transport(6)
-        .u32(attr::LIFETIME, 600)
-        .encode();
+    let m = msg("Allocate", Class::Request, tid(1))
+        .attr_u8_padded(attr("requested_transport"), 6)
+        .attr_u32(attr("lifetime"), 600)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
     cap.tcp_ack(&c, Dir::S2C);
-    let m = Msg::new(ty::ALLOCATE_ERROR, tid(1))
-        .error(401, "Unauthorized")
-        .text(attr::NONCE, NONCE)
-        .text(attr::REALM, REALM)
-        .u32(attr::LIFETIME, 600)
-        .encode();
+    let m = msg("Allocate", Class::ErrorResponse, tid(1))
+        .error_code(401, "Unauthorized")
+        .string(attr("nonce"), NONCE)
+        .string(attr("realm"), REALM)
+        .attr_u32(attr("lifetime"), 600)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-401");
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(2))
-        .transport(6)
-        .u32(attr::LIFETIME, 600)
-        .text(attr::USERNAME, USER)
-        .text(attr::REALM, REALM)
-        .text(attr::NONCE, NONCE)
-        .integrity(&key)
-        .encode();
+    let m = msg("Allocate", Class::Request, tid(2))
+        .attr_u8_padded(attr("requested_transport"), 6)
+        .attr_u32(attr("lifetime"), 600)
+        .string(attr("username"), USER)
+        .string(attr("realm"), REALM)
+        .string(attr("nonce"), NONCE)
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-auth");
     cap.wait(Duration::from_millis(115));
-    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(2))
-        .u32(attr::LIFETIME, 600)
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, relay)
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, cms_ctrl)
-        .integrity(&key)
-        .encode();
+    let m = msg("Allocate", Class::SuccessResponse, tid(2))
+        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr("xor_relayed_address"), relay)
+        .xor_address(attr("xor_mapped_address"), cms_ctrl)
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
-    let m = Msg::new(ty::REFRESH_REQUEST, tid(3))
-        .text(attr::USERNAME, USER)
-        .text(attr::REALM, REALM)
-        .text(attr::NONCE, NONCE)
-        .u32(attr::LIFETIME, 600)
-        .integrity(&key)
-        .encode();
+    let m = msg("Refresh", Class::Request, tid(3))
+        .string(attr("username"), USER)
+        .string(attr("realm"), REALM)
+        .string(attr("nonce"), NONCE)
+        .attr_u32(attr("lifetime"), 600)
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("refresh");
     cap.wait(Duration::from_millis(87));
-    let m = Msg::new(ty::REFRESH_SUCCESS, tid(3))
-        .u32(attr::LIFETIME, 600)
-        .integrity(&key)
-        .encode();
+    let m = msg("Refresh", Class::SuccessResponse, tid(3))
+        .attr_u32(attr("lifetime"), 600)
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("refresh-ok");
     cap.wait(Duration::from_millis(395));
-    let m = Msg::new(ty::CONNECTION_ATTEMPT_INDICATION, tid(4))
-        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
-        .u32(attr::CONNECTION_ID, CONNECTION_ID)
-        .encode();
+    let m = msg("ConnectionAttempt", Class::Indication, tid(4))
+        .xor_address(attr("xor_peer_address"), peer)
+        .attr_u32(attr("connection_id"), CONNECTION_ID)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("connection-attempt");
     cap.tcp_ack(&c, Dir::C2S);
@@ -195,59 +200,59 @@ fn seed() -> Fixture {
     // RFC 6062 data connection.
     cap.wait(Duration::from_millis(48));
     let mut d = cap.tcp_open(sa(CMS, DATA_PORT), server);
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(5))
-        .u32(attr::CONNECTION_ID, CONNECTION_ID)
-        .text(attr::USERNAME, USER)
-        .text(attr::REALM, REALM)
-        .text(attr::NONCE, NONCE)
-        .integrity(&key)
-        .encode();
+    let m = msg("ConnectionBind", Class::Request, tid(5))
+        .attr_u32(attr("connection_id"), CONNECTION_ID)
+        .string(attr("username"), USER)
+        .string(attr("realm"), REALM)
+        .string(attr("nonce"), NONCE)
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut d, Dir::C2S, &m);
     cap.label("connection-bind");
     cap.wait(Duration::from_millis(54));
-    let m = Msg::new(ty::CONNECTION_BIND_SUCCESS, tid(5))
-        .integrity(&key)
-        .encode();
+    let m = msg("ConnectionBind", Class::SuccessResponse, tid(5))
+        .message_integrity(&key)
+        .finish();
     cap.tcp_send(&mut d, Dir::S2C, &m);
     cap.label("connection-bind-ok");
 
     // ICE checks relayed over the data connection, RFC 4571 framed (the seed's `00 6c 00 01`).
     cap.wait(Duration::from_millis(150));
     let check = |t: [u8; 12], user: &str, controlling: bool, pwd: &str| {
-        let m = Msg::new(ty::BINDING_REQUEST, t)
-            .text(attr::USERNAME, user)
-            .u32(attr::PRIORITY, PRIORITY);
+        let m = msg("Binding", Class::Request, t)
+            .string(attr("username"), user)
+            .attr_u32(attr("priority"), PRIORITY);
         let m = if controlling {
-            m.u64(attr::ICE_CONTROLLING, 0x1c3d_5e7f_9a0b_2c4d)
+            m.attr_u64(attr("ice_controlling"), 0x1c3d_5e7f_9a0b_2c4d)
         } else {
-            m.u64(attr::ICE_CONTROLLED, 0x7a6b_5c4d_3e2f_1a0b)
+            m.attr_u64(attr("ice_controlled"), 0x7a6b_5c4d_3e2f_1a0b)
         };
-        m.text(attr::MS_CANDIDATE_IDENTIFIER, "2a7f")
-            .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
-            .integrity(pwd.as_bytes())
+        m.string(attr("ms_candidate_identifier"), "2a7f")
+            .attr_u32(attr("ms_implementation_version"), 2)
+            .message_integrity(pwd.as_bytes())
             .fingerprint()
-            .encode()
+            .finish()
     };
     let m = check(tid(6), ICE_USER_IN, true, ICE_PWD_CMS);
     cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
     cap.label("ice-req-in");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(6))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, peer)
-        .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
-        .integrity(ICE_PWD_CMS.as_bytes())
+    let m = msg("Binding", Class::SuccessResponse, tid(6))
+        .xor_address(attr("xor_mapped_address"), peer)
+        .attr_u32(attr("ms_implementation_version"), 2)
+        .message_integrity(ICE_PWD_CMS.as_bytes())
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
     cap.label("ice-resp-out");
     let m = check(tid(7), ICE_USER_OUT, false, ICE_PWD_PEER);
     cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
     cap.label("ice-req-out");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(7))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, relay)
-        .u32(attr::MS_IMPLEMENTATION_VERSION, 2)
-        .integrity(ICE_PWD_PEER.as_bytes())
+    let m = msg("Binding", Class::SuccessResponse, tid(7))
+        .xor_address(attr("xor_mapped_address"), relay)
+        .attr_u32(attr("ms_implementation_version"), 2)
+        .message_integrity(ICE_PWD_PEER.as_bytes())
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
     cap.label("ice-resp-in");
     cap.tcp_ack(&d, Dir::C2S);
@@ -268,9 +273,9 @@ fn seed() -> Fixture {
 
     // Keep-alive on the control connection (the seed's frame 3209).
     cap.wait(Duration::from_millis(4400));
-    let m = Msg::new(ty::BINDING_INDICATION, tid(8))
+    let m = msg("Binding", Class::Indication, tid(8))
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("keepalive");
     cap.tcp_close(&mut d);
@@ -284,26 +289,26 @@ fn plain_tcp() -> Fixture {
     let server = sa([10, 0, 0, 2], 13478);
     let peer = sa([10, 0, 0, 3], 6000);
     let mut c = cap.tcp_open(client, server);
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(100))
-        .transport(17)
-        .text(attr::SOFTWARE, "fixture client")
-        .encode();
+    let m = msg("Allocate", Class::Request, tid(100))
+        .attr_u8_padded(attr("requested_transport"), 17)
+        .string(attr("software"), "fixture client")
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
-    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(100))
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 0, 2], 49152))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .u32(attr::LIFETIME, 600)
-        .encode();
+    let m = msg("Allocate", Class::SuccessResponse, tid(100))
+        .xor_address(attr("xor_relayed_address"), sa([10, 0, 0, 2], 49152))
+        .xor_address(attr("xor_mapped_address"), client)
+        .attr_u32(attr("lifetime"), 600)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
-    let m = Msg::new(ty::CHANNEL_BIND_REQUEST, tid(101))
-        .raw(attr::CHANNEL_NUMBER, &[0x40, 0x00, 0, 0])
-        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
-        .encode();
+    let m = msg("ChannelBind", Class::Request, tid(101))
+        .attr(attr("channel_number"), &[0x40, 0x00, 0, 0])
+        .xor_address(attr("xor_peer_address"), peer)
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("chbind-req");
-    let m = Msg::new(ty::CHANNEL_BIND_SUCCESS, tid(101)).encode();
+    let m = msg("ChannelBind", Class::SuccessResponse, tid(101)).finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("chbind-ok");
     cap.tcp_send(&mut c, Dir::C2S, &channel_data(0x4000, b"hello", true));
@@ -313,15 +318,15 @@ fn plain_tcp() -> Fixture {
     // ChannelData followed by a Refresh in one segment.
     let mut seg = channel_data(0x4000, b"abc", true);
     seg.extend(
-        Msg::new(ty::REFRESH_REQUEST, tid(102))
-            .u32(attr::LIFETIME, 0)
-            .encode(),
+        msg("Refresh", Class::Request, tid(102))
+            .attr_u32(attr("lifetime"), 0)
+            .finish(),
     );
     cap.tcp_send(&mut c, Dir::C2S, &seg);
     cap.label("chdata-refresh");
-    let m = Msg::new(ty::REFRESH_SUCCESS, tid(102))
-        .u32(attr::LIFETIME, 0)
-        .encode();
+    let m = msg("Refresh", Class::SuccessResponse, tid(102))
+        .attr_u32(attr("lifetime"), 0)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("refresh-ok");
     cap.tcp_close(&mut c);
@@ -333,19 +338,19 @@ fn ice_tcp() -> Fixture {
     let a = sa([10, 0, 2, 1], 50100);
     let b = sa([10, 0, 2, 2], 15000);
     let mut c = cap.tcp_open(a, b);
-    let m = Msg::new(ty::BINDING_REQUEST, tid(200))
-        .text(attr::USERNAME, "bbbb:aaaa")
-        .u32(attr::PRIORITY, 1_845_501_695)
-        .u64(attr::ICE_CONTROLLING, 42)
-        .raw(attr::USE_CANDIDATE, &[])
+    let m = msg("Binding", Class::Request, tid(200))
+        .string(attr("username"), "bbbb:aaaa")
+        .attr_u32(attr("priority"), 1_845_501_695)
+        .attr_u64(attr("ice_controlling"), 42)
+        .flag(attr("use_candidate"))
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &rfc4571(&m));
     cap.label("req");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(200))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, a)
+    let m = msg("Binding", Class::SuccessResponse, tid(200))
+        .xor_address(attr("xor_mapped_address"), a)
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &rfc4571(&m));
     cap.label("resp");
     cap.tcp_close(&mut c);
@@ -353,16 +358,16 @@ fn ice_tcp() -> Fixture {
 }
 
 fn ms_allocate_pair(n: u32, client: SocketAddr) -> (Vec<u8>, Vec<u8>) {
-    let req = Msg::ms_turn(ty::ALLOCATE_REQUEST, tid16(n))
-        .u32(attr::MS_VERSION, 1)
-        .u32(attr::LIFETIME, 480)
-        .encode();
-    let resp = Msg::ms_turn(ty::ALLOCATE_SUCCESS, tid16(n))
-        .u32(attr::MS_VERSION, 1)
-        .addr(attr::MAPPED_ADDRESS, sa([10, 0, 3, 2], 50000))
-        .u32(attr::LIFETIME, 480)
-        .addr(attr::MS_XOR_MAPPED_ADDRESS, client) // value not XORed: only the header fields are asserted
-        .encode();
+    let req = ms_msg("Allocate", Class::Request, tid16(n))
+        .attr_u32(ms_attr("ms_version"), 1)
+        .attr_u32(ms_attr("lifetime"), 480)
+        .finish();
+    let resp = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
+        .attr_u32(ms_attr("ms_version"), 1)
+        .address(ms_attr("mapped_address"), sa([10, 0, 3, 2], 50000))
+        .attr_u32(ms_attr("lifetime"), 480)
+        .address(ms_attr("xor_mapped_address"), client) // value not XORed: only the header fields are asserted
+        .finish();
     (req, resp)
 }
 
@@ -371,38 +376,58 @@ fn ms_turn_tcp() -> Fixture {
     let client = sa([10, 0, 3, 1], 50200);
     let mut c = cap.tcp_open(client, sa([10, 0, 3, 2], 14443));
     let (req, resp) = ms_allocate_pair(300, client);
-    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &req));
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp(MsTcpType::Control, &req));
     cap.label("alloc-req");
-    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp_frame(0x02, &resp));
+    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp(MsTcpType::Control, &resp));
     cap.label("alloc-ok");
-    let send = Msg::ms_turn(ty::MS_SEND_REQUEST, tid16(301))
-        .addr(0x0011, sa([10, 0, 3, 9], 7000)) // DESTINATION-ADDRESS
-        .raw(attr::DATA, b"payload")
-        .encode();
-    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &send));
+    let send = ms_msg("Send", Class::Request, tid16(301))
+        .address(ms_attr("destination_address"), sa([10, 0, 3, 9], 7000))
+        .attr(ms_attr("data"), b"payload")
+        .finish();
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp(MsTcpType::Control, &send));
     cap.label("send");
     cap.tcp_send(
         &mut c,
         Dir::S2C,
-        &ms_tcp_frame(0x03, b"\x80\x00end-to-end data"),
+        &ms_tcp(MsTcpType::Data, b"\x80\x00end-to-end data"),
     );
     cap.label("e2e-data");
     cap.tcp_close(&mut c);
     Fixture::from("ms-turn-tcp", cap)
 }
 
+/// Cipher suite of the pseudo-TLS hellos (TLS_DH_anon_WITH_RC4_128_MD5).
+const PSEUDO_TLS_SUITE: u16 = 0x0018;
+
+/// A TLS `random`: a 4-byte time, then 28 bytes `i * mul`.
+fn tls_random(time: u32, mul: u8) -> [u8; 32] {
+    let mut r = [0u8; 32];
+    r[..4].copy_from_slice(&time.to_be_bytes());
+    for (i, b) in r[4..].iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(mul);
+    }
+    r
+}
+
 fn pseudo_tls() -> Fixture {
     let mut cap = Capture::new();
     let client = sa([10, 0, 4, 1], 50300);
     let mut c = cap.tcp_open(client, sa([10, 0, 4, 2], 10443));
-    cap.tcp_send(&mut c, Dir::C2S, &wire::pseudo_tls_client_hello());
+    let hello = build::pseudo_tls_client_hello_with(&tls_random(0x4A2B_3C4D, 7), PSEUDO_TLS_SUITE);
+    cap.tcp_send(&mut c, Dir::C2S, &hello);
     cap.label("client-hello");
-    cap.tcp_send(&mut c, Dir::S2C, &wire::pseudo_tls_server_hello());
+    let session_id: Vec<u8> = (0..32u8).map(|i| i ^ 0x5A).collect();
+    let hello = build::pseudo_tls_server_hello_with(
+        &tls_random(0x4A2B_3C4E, 11),
+        &session_id,
+        PSEUDO_TLS_SUITE,
+    );
+    cap.tcp_send(&mut c, Dir::S2C, &hello);
     cap.label("server-hello");
     let (req, resp) = ms_allocate_pair(400, client);
-    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp_frame(0x02, &req));
+    cap.tcp_send(&mut c, Dir::C2S, &ms_tcp(MsTcpType::Control, &req));
     cap.label("alloc-req");
-    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp_frame(0x02, &resp));
+    cap.tcp_send(&mut c, Dir::S2C, &ms_tcp(MsTcpType::Control, &resp));
     cap.label("alloc-ok");
     cap.tcp_close(&mut c);
     Fixture::from("pseudo-tls", cap)
@@ -412,19 +437,19 @@ fn udp() -> Fixture {
     let mut cap = Capture::new();
     // Plain STUN Binding.
     let (c, s) = (sa([10, 0, 1, 1], 40000), sa([10, 0, 1, 2], 19302));
-    let m = Msg::new(ty::BINDING_REQUEST, tid(500))
-        .text(attr::SOFTWARE, "fixture")
+    let m = msg("Binding", Class::Request, tid(500))
+        .string(attr("software"), "fixture")
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(c, s, &m);
     cap.label("binding-req");
     cap.wait(Duration::from_millis(100));
     cap.udp(c, s, &m);
     cap.label("binding-retx");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(500))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, sa([203, 0, 113, 7], 61000))
+    let m = msg("Binding", Class::SuccessResponse, tid(500))
+        .xor_address(attr("xor_mapped_address"), sa([203, 0, 113, 7], 61000))
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(s, c, &m);
     cap.label("binding-ok");
     // MS-TURN dialect over UDP.
@@ -437,25 +462,29 @@ fn udp() -> Fixture {
     // TURN with a channel, then ChannelData (unpadded on UDP).
     let (c, s) = (sa([10, 0, 1, 1], 40002), sa([10, 0, 1, 2], 13481));
     let peer = sa([10, 0, 1, 9], 9000);
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(502))
-        .transport(17)
-        .encode();
+    let m = msg("Allocate", Class::Request, tid(502))
+        .attr_u8_padded(attr("requested_transport"), 17)
+        .finish();
     cap.udp(c, s, &m);
     cap.label("alloc-req");
-    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(502))
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 1, 2], 50000))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, c)
-        .u32(attr::LIFETIME, 600)
-        .encode();
+    let m = msg("Allocate", Class::SuccessResponse, tid(502))
+        .xor_address(attr("xor_relayed_address"), sa([10, 0, 1, 2], 50000))
+        .xor_address(attr("xor_mapped_address"), c)
+        .attr_u32(attr("lifetime"), 600)
+        .finish();
     cap.udp(s, c, &m);
     cap.label("alloc-ok");
-    let m = Msg::new(ty::CHANNEL_BIND_REQUEST, tid(503))
-        .raw(attr::CHANNEL_NUMBER, &[0x40, 0x01, 0, 0])
-        .xor_addr(attr::XOR_PEER_ADDRESS, peer)
-        .encode();
+    let m = msg("ChannelBind", Class::Request, tid(503))
+        .attr(attr("channel_number"), &[0x40, 0x01, 0, 0])
+        .xor_address(attr("xor_peer_address"), peer)
+        .finish();
     cap.udp(c, s, &m);
     cap.label("chbind-req");
-    cap.udp(s, c, &Msg::new(ty::CHANNEL_BIND_SUCCESS, tid(503)).encode());
+    cap.udp(
+        s,
+        c,
+        &msg("ChannelBind", Class::SuccessResponse, tid(503)).finish(),
+    );
     cap.label("chbind-ok");
     cap.udp(c, s, &channel_data(0x4001, b"udp-channel-data", false));
     cap.label("chdata");
@@ -467,29 +496,29 @@ fn split() -> Fixture {
     let client = sa([10, 0, 5, 1], 50400);
     let mut c = cap.tcp_open(client, sa([10, 0, 5, 2], 13482));
     // One message over three segments.
-    let m1 = Msg::new(ty::ALLOCATE_REQUEST, tid(600))
-        .transport(17)
-        .text(attr::SOFTWARE, "a client with a long software name")
-        .u32(attr::LIFETIME, 300)
+    let m1 = msg("Allocate", Class::Request, tid(600))
+        .attr_u8_padded(attr("requested_transport"), 17)
+        .string(attr("software"), "a client with a long software name")
+        .attr_u32(attr("lifetime"), 300)
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send_split(&mut c, Dir::C2S, &m1, &[1, 30]);
     cap.label("three-segments");
-    let r1 = Msg::new(ty::ALLOCATE_SUCCESS, tid(600))
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 5, 2], 49999))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .u32(attr::LIFETIME, 300)
-        .encode();
+    let r1 = msg("Allocate", Class::SuccessResponse, tid(600))
+        .xor_address(attr("xor_relayed_address"), sa([10, 0, 5, 2], 49999))
+        .xor_address(attr("xor_mapped_address"), client)
+        .attr_u32(attr("lifetime"), 300)
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &r1);
     cap.label("alloc-ok");
     // Three messages in one segment.
-    let a = Msg::new(ty::BINDING_REQUEST, tid(601)).encode();
-    let b = Msg::new(ty::BINDING_REQUEST, tid(602))
-        .text(attr::SOFTWARE, "x")
-        .encode();
-    let d = Msg::new(ty::REFRESH_REQUEST, tid(603))
-        .u32(attr::LIFETIME, 300)
-        .encode();
+    let a = msg("Binding", Class::Request, tid(601)).finish();
+    let b = msg("Binding", Class::Request, tid(602))
+        .string(attr("software"), "x")
+        .finish();
+    let d = msg("Refresh", Class::Request, tid(603))
+        .attr_u32(attr("lifetime"), 300)
+        .finish();
     cap.tcp_send(
         &mut c,
         Dir::C2S,
@@ -497,15 +526,15 @@ fn split() -> Fixture {
     );
     cap.label("three-in-one");
     // A segment that ends one message and begins the next: cut in the middle of the second.
-    let e = Msg::new(ty::BINDING_SUCCESS, tid(601))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .encode();
-    let f = Msg::new(ty::BINDING_SUCCESS, tid(602))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .encode();
-    let g = Msg::new(ty::REFRESH_SUCCESS, tid(603))
-        .u32(attr::LIFETIME, 300)
-        .encode();
+    let e = msg("Binding", Class::SuccessResponse, tid(601))
+        .xor_address(attr("xor_mapped_address"), client)
+        .finish();
+    let f = msg("Binding", Class::SuccessResponse, tid(602))
+        .xor_address(attr("xor_mapped_address"), client)
+        .finish();
+    let g = msg("Refresh", Class::SuccessResponse, tid(603))
+        .attr_u32(attr("lifetime"), 300)
+        .finish();
     let all = [e.clone(), f.clone(), g.clone()].concat();
     let cut1 = e.len() - 10; // first segment: most of e
     let cut2 = e.len() + 7; // second: end of e + start of f
@@ -516,10 +545,10 @@ fn split() -> Fixture {
     // RFC 4571 framing split inside the 2-byte length prefix.
     let mut d2 = cap.tcp_open(sa([10, 0, 5, 1], 50401), sa([10, 0, 5, 2], 15001));
     let m = rfc4571(
-        &Msg::new(ty::BINDING_REQUEST, tid(604))
-            .u32(attr::PRIORITY, 7)
+        &msg("Binding", Class::Request, tid(604))
+            .attr_u32(attr("priority"), 7)
             .fingerprint()
-            .encode(),
+            .finish(),
     );
     cap.tcp_send_split(&mut d2, Dir::C2S, &m, &[1]);
     cap.label("rfc4571-split");
@@ -549,144 +578,151 @@ fn integrity() -> Fixture {
     let key = long_term_key(USER, REALM, PASSWORD);
     let client = sa([10, 0, 6, 1], 50500);
     let mut c = cap.tcp_open(client, sa([10, 0, 6, 2], 13483));
-    let auth = |m: Msg| {
-        m.text(attr::USERNAME, USER)
-            .text(attr::REALM, REALM)
-            .text(attr::NONCE, NONCE)
+    let auth = |m: MessageBuilder| {
+        m.string(attr("username"), USER)
+            .string(attr("realm"), REALM)
+            .string(attr("nonce"), NONCE)
     };
-    let m = auth(Msg::new(ty::ALLOCATE_REQUEST, tid(700)).transport(17))
-        .integrity(&key)
-        .fingerprint()
-        .encode();
+    let m = auth(
+        msg("Allocate", Class::Request, tid(700)).attr_u8_padded(attr("requested_transport"), 17),
+    )
+    .message_integrity(&key)
+    .fingerprint()
+    .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("lt-good-req");
-    let m = Msg::new(ty::ALLOCATE_SUCCESS, tid(700))
-        .xor_addr(attr::XOR_RELAYED_ADDRESS, sa([10, 0, 6, 2], 50001))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, client)
-        .u32(attr::LIFETIME, 600)
-        .integrity(&key)
+    let m = msg("Allocate", Class::SuccessResponse, tid(700))
+        .xor_address(attr("xor_relayed_address"), sa([10, 0, 6, 2], 50001))
+        .xor_address(attr("xor_mapped_address"), client)
+        .attr_u32(attr("lifetime"), 600)
+        .message_integrity(&key)
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("lt-good-resp");
-    let m = auth(Msg::new(ty::REFRESH_REQUEST, tid(701)).u32(attr::LIFETIME, 600))
-        .bad_integrity(&key)
+    let m = auth(msg("Refresh", Class::Request, tid(701)).attr_u32(attr("lifetime"), 600))
+        .message_integrity(&wrong_key(&key))
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("lt-bad-req");
-    let m = Msg::new(ty::REFRESH_SUCCESS, tid(701))
-        .u32(attr::LIFETIME, 600)
-        .bad_integrity(&key)
-        .encode();
+    let m = msg("Refresh", Class::SuccessResponse, tid(701))
+        .attr_u32(attr("lifetime"), 600)
+        .message_integrity(&wrong_key(&key))
+        .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("lt-bad-resp");
     cap.tcp_close(&mut c);
     // ICE short-term credentials over UDP.
     let (a, b) = (sa([10, 0, 6, 1], 40600), sa([10, 0, 6, 2], 40601));
-    let m = Msg::new(ty::BINDING_REQUEST, tid(702))
-        .text(attr::USERNAME, ICE_USER)
-        .u32(attr::PRIORITY, 0x6e0001ff)
-        .u64(attr::ICE_CONTROLLED, 0x932f_f9b1_5126_3b36)
-        .integrity(ICE_PWD.as_bytes())
+    let m = msg("Binding", Class::Request, tid(702))
+        .string(attr("username"), ICE_USER)
+        .attr_u32(attr("priority"), 0x6e0001ff)
+        .attr_u64(attr("ice_controlled"), 0x932f_f9b1_5126_3b36)
+        .message_integrity(ICE_PWD.as_bytes())
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(a, b, &m);
     cap.label("st-good-req");
-    let m = Msg::new(ty::BINDING_SUCCESS, tid(702))
-        .xor_addr(attr::XOR_MAPPED_ADDRESS, a)
-        .integrity(ICE_PWD.as_bytes())
+    let m = msg("Binding", Class::SuccessResponse, tid(702))
+        .xor_address(attr("xor_mapped_address"), a)
+        .message_integrity(ICE_PWD.as_bytes())
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(b, a, &m);
     cap.label("st-good-resp");
-    let m = Msg::new(ty::BINDING_REQUEST, tid(703))
-        .text(attr::USERNAME, ICE_USER)
-        .u32(attr::PRIORITY, 0x6e0001ff)
-        .bad_integrity(ICE_PWD.as_bytes())
+    let m = msg("Binding", Class::Request, tid(703))
+        .string(attr("username"), ICE_USER)
+        .attr_u32(attr("priority"), 0x6e0001ff)
+        .message_integrity(&wrong_key(ICE_PWD.as_bytes()))
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(a, b, &m);
     cap.label("st-bad-req");
-    let m = Msg::new(ty::BINDING_REQUEST, tid(704))
-        .text(attr::USERNAME, ICE_USER)
-        .u32(attr::PRIORITY, 1)
-        .bad_fingerprint()
-        .encode();
+    let m = msg("Binding", Class::Request, tid(704))
+        .string(attr("username"), ICE_USER)
+        .attr_u32(attr("priority"), 1)
+        .fingerprint()
+        .finish();
+    let m = corrupt_last_byte(m);
     cap.udp(a, b, &m);
     cap.label("fp-bad");
     Fixture::from("integrity", cap)
 }
 
+/// A comprehension-required attribute code no registry knows (0x0000–0x7FFF range).
+pub const UNKNOWN_REQUIRED_ATTR: u16 = 0x7FFE;
+
 fn malformed() -> Fixture {
     let mut cap = Capture::new();
     let (c, s) = (sa([10, 0, 7, 1], 40700), sa([10, 0, 7, 2], 13490));
     // Attribute value overruns the message: declares 40 bytes, 8 present.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(800))
-        .raw_unpadded(attr::SOFTWARE, 40, b"8 bytes!")
-        .encode();
+    let m = msg("Binding", Class::Request, tid(800))
+        .attr_raw(attr("software"), 40, b"8 bytes!")
+        .finish();
     cap.udp(c, s, &m);
     cap.label("overrun");
     // Two bytes after the last attribute: attribute header truncated.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(801))
-        .u32(attr::PRIORITY, 5)
-        .bytes(&[0x80, 0x22])
-        .encode();
+    let m = msg("Binding", Class::Request, tid(801))
+        .attr_u32(attr("priority"), 5)
+        .finish();
+    let m = append_raw(m, &[0x80, 0x22]);
     cap.udp(c, s, &m);
     cap.label("attr-truncated");
     // USERNAME of 5 bytes without padding in an RFC 5389 message.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(802))
-        .raw_unpadded(attr::USERNAME, 5, b"abcde")
-        .encode();
+    let m = msg("Binding", Class::Request, tid(802))
+        .attr_raw(attr("username"), 5, b"abcde")
+        .finish();
     cap.udp(c, s, &m);
     cap.label("bad-padding");
     // Header declares more than the datagram holds.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(803))
-        .u32(attr::PRIORITY, 5)
-        .length(100)
-        .encode();
+    let m = msg("Binding", Class::Request, tid(803))
+        .attr_u32(attr("priority"), 5)
+        .finish();
+    let m = set_length(m, 100);
     cap.udp(c, s, &m);
     cap.label("truncated");
     // Wrong FINGERPRINT.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(804))
-        .text(attr::SOFTWARE, "fp")
-        .bad_fingerprint()
-        .encode();
+    let m = msg("Binding", Class::Request, tid(804))
+        .string(attr("software"), "fp")
+        .fingerprint()
+        .finish();
+    let m = corrupt_last_byte(m);
     cap.udp(c, s, &m);
     cap.label("bad-fingerprint");
     // Unknown comprehension-required attribute.
-    let m = Msg::new(ty::BINDING_REQUEST, tid(805))
-        .u32(0x7ffe, 1)
+    let m = msg("Binding", Class::Request, tid(805))
+        .attr_u32(UNKNOWN_REQUIRED_ATTR, 1)
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(c, s, &m);
     cap.label("unknown-required");
     // A request that is never answered.
-    let m = Msg::new(ty::ALLOCATE_REQUEST, tid(806))
-        .transport(17)
+    let m = msg("Allocate", Class::Request, tid(806))
+        .attr_u8_padded(attr("requested_transport"), 17)
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(c, s, &m);
     cap.label("unanswered");
     // 437 Allocation Mismatch error response to a request nobody saw.
-    let m = Msg::new(ty::ALLOCATE_ERROR, tid(807))
-        .error(437, "Allocation Mismatch")
+    let m = msg("Allocate", Class::ErrorResponse, tid(807))
+        .error_code(437, "Allocation Mismatch")
         .fingerprint()
-        .encode();
+        .finish();
     cap.udp(s, c, &m);
     cap.label("error-437");
     // TCP: a ConnectionBind with no ConnectionAttempt, then a message cut off by FIN.
     let mut t = cap.tcp_open(sa([10, 0, 7, 1], 50700), sa([10, 0, 7, 2], 13491));
-    let m = Msg::new(ty::CONNECTION_BIND_REQUEST, tid(808))
-        .u32(attr::CONNECTION_ID, 0xdead)
+    let m = msg("ConnectionBind", Class::Request, tid(808))
+        .attr_u32(attr("connection_id"), 0xdead)
         .fingerprint()
-        .encode();
+        .finish();
     cap.tcp_send(&mut t, Dir::C2S, &m);
     cap.label("orphan-bind");
-    let m = Msg::new(ty::REFRESH_REQUEST, tid(809))
-        .u32(attr::LIFETIME, 1)
-        .text(attr::SOFTWARE, "never finished")
-        .encode();
+    let m = msg("Refresh", Class::Request, tid(809))
+        .attr_u32(attr("lifetime"), 1)
+        .string(attr("software"), "never finished")
+        .finish();
     cap.tcp_send(&mut t, Dir::C2S, &m[..30]);
     cap.label("tcp-cut");
     cap.tcp_close(&mut t);
@@ -704,17 +740,17 @@ fn bench(n: usize) -> Fixture {
         );
         let t = tid(10_000 + (i / 2) as u32);
         if i % 2 == 0 {
-            let m = Msg::new(ty::BINDING_REQUEST, t)
-                .text(attr::SOFTWARE, "bench")
-                .u32(attr::PRIORITY, i as u32)
+            let m = msg("Binding", Class::Request, t)
+                .string(attr("software"), "bench")
+                .attr_u32(attr("priority"), i as u32)
                 .fingerprint()
-                .encode();
+                .finish();
             cap.udp(c, s, &m);
         } else {
-            let m = Msg::new(ty::BINDING_SUCCESS, t)
-                .xor_addr(attr::XOR_MAPPED_ADDRESS, c)
+            let m = msg("Binding", Class::SuccessResponse, t)
+                .xor_address(attr("xor_mapped_address"), c)
                 .fingerprint()
-                .encode();
+                .finish();
             cap.udp(s, c, &m);
         }
     }

@@ -430,12 +430,18 @@ fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
 /// the null compression method. The structure follows the spec; the constant values
 /// the spec's table lists for a real client are not reproduced byte for byte.
 pub fn pseudo_tls_client_hello(random: &[u8; 32]) -> Vec<u8> {
+    pseudo_tls_client_hello_with(random, PSEUDO_TLS_SUITE)
+}
+
+/// [`pseudo_tls_client_hello`] offering `cipher_suite` (as a captured client does)
+/// instead of TLS_RSA_WITH_RC4_128_SHA.
+pub fn pseudo_tls_client_hello_with(random: &[u8; 32], cipher_suite: u16) -> Vec<u8> {
     let mut body = Vec::with_capacity(41);
     body.extend_from_slice(&[3, 1]);
     body.extend_from_slice(random);
     body.push(0); // session id length
     body.extend_from_slice(&2u16.to_be_bytes());
-    body.extend_from_slice(&PSEUDO_TLS_SUITE.to_be_bytes());
+    body.extend_from_slice(&cipher_suite.to_be_bytes());
     body.extend_from_slice(&[1, 0]); // one compression method: null
     tls_record(&handshake(1, &body))
 }
@@ -444,11 +450,22 @@ pub fn pseudo_tls_client_hello(random: &[u8; 32]) -> Vec<u8> {
 /// ServerHello (version 3.1, `random`, no session id, the cipher suite, null
 /// compression) followed by a ServerHelloDone.
 pub fn pseudo_tls_server_hello(random: &[u8; 32]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(38);
+    pseudo_tls_server_hello_with(random, &[], PSEUDO_TLS_SUITE)
+}
+
+/// [`pseudo_tls_server_hello`] with a session id (RFC 2246 §7.4.1.3: up to 32 bytes;
+/// longer ones are written anyway, their length byte truncated) and `cipher_suite`.
+pub fn pseudo_tls_server_hello_with(
+    random: &[u8; 32],
+    session_id: &[u8],
+    cipher_suite: u16,
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(38 + session_id.len());
     body.extend_from_slice(&[3, 1]);
     body.extend_from_slice(random);
-    body.push(0);
-    body.extend_from_slice(&PSEUDO_TLS_SUITE.to_be_bytes());
+    body.push(session_id.len() as u8);
+    body.extend_from_slice(session_id);
+    body.extend_from_slice(&cipher_suite.to_be_bytes());
     body.push(0);
     let mut hs = handshake(2, &body);
     hs.extend_from_slice(&handshake(14, &[]));
@@ -497,6 +514,32 @@ mod tests {
         assert_eq!(&ch[..6], &[0x16, 3, 1, 0, 45, 1]);
         let sh = pseudo_tls_server_hello(&[7; 32]);
         assert_eq!(sh.len(), 5 + 4 + 38 + 4);
+        assert_eq!(&sh[sh.len() - 4..], &[14, 0, 0, 0]);
+    }
+
+    #[test]
+    fn pseudo_tls_hellos_with_suite_and_session_id() {
+        let random = [9; 32];
+        assert_eq!(
+            pseudo_tls_client_hello_with(&random, PSEUDO_TLS_SUITE),
+            pseudo_tls_client_hello(&random)
+        );
+        assert_eq!(
+            pseudo_tls_server_hello_with(&random, &[], PSEUDO_TLS_SUITE),
+            pseudo_tls_server_hello(&random)
+        );
+        let ch = pseudo_tls_client_hello_with(&random, 0x0018);
+        // record(5) handshake(4) version(2) random(32) sid len(1) suites len(2) suite
+        assert_eq!(&ch[5 + 4 + 2 + 32 + 1..][..4], &[0, 2, 0, 0x18]);
+        let sid = [0x5A; 32];
+        let sh = pseudo_tls_server_hello_with(&random, &sid, 0x0018);
+        assert_eq!(sh.len(), 5 + 4 + 38 + 32 + 4);
+        assert_eq!(&sh[3..5], &((4 + 38 + 32 + 4) as u16).to_be_bytes());
+        assert_eq!(&sh[5..9], &[2, 0, 0, 38 + 32]);
+        let at = 5 + 4 + 2 + 32;
+        assert_eq!(sh[at], 32);
+        assert_eq!(&sh[at + 1..at + 33], &sid);
+        assert_eq!(&sh[at + 33..at + 36], &[0, 0x18, 0]);
         assert_eq!(&sh[sh.len() - 4..], &[14, 0, 0, 0]);
     }
 }
