@@ -127,7 +127,7 @@ pub struct Conv {
 /// The whole state.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Per Wireshark conversation (`conv_index`, see `msstun_conv_id`).
+    /// Per flow: TCP conversation index or UDP 5-tuple hash (see `dissect::flow_id`).
     pub convs: FastMap<u64, Conv>,
     /// Per (conversation, transaction id).
     pub transactions: FastMap<(u64, [u8; 16]), Transaction>,

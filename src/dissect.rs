@@ -101,6 +101,17 @@ unsafe fn guard<R>(
     }
 }
 
+/// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation index
+/// (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no connections to tell
+/// apart: a hash of the 5-tuple (top bit set, so the two kinds of key never meet), which spares
+/// a conversation-table lookup and a conversation per new datagram flow.
+unsafe fn flow_id(pinfo: *mut packet_info, transport: Transport) -> u64 {
+    match transport {
+        Transport::Tcp => u64::from(ffi::msstun_conv_id(pinfo)),
+        Transport::Udp => ffi::msstun_flow_key(pinfo) | (1 << 63),
+    }
+}
+
 fn transport_of(pinfo: *mut packet_info) -> Transport {
     // SAFETY: pinfo is valid for the call.
     if unsafe { (*pinfo).ptype } == ffi::PT_UDP {
@@ -178,7 +189,7 @@ unsafe fn dissect_payload(
         pinfo,
         tree,
         transport,
-        conv: u64::from(ffi::msstun_conv_id(pinfo)),
+        conv: flow_id(pinfo, transport),
         num: (*pinfo).num,
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,

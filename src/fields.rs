@@ -80,9 +80,11 @@ pub struct AttrFields {
 impl AttrFields {
     /// The hf of sub-field `key`.
     pub fn get(&self, key: &str) -> Option<(FieldKind, Hf)> {
+        // Keys usually are the registry's own `&'static str`: compare pointers first.
         self.fields
             .iter()
-            .find(|(k, _, _)| *k == key)
+            .find(|(k, _, _)| std::ptr::eq(*k, key))
+            .or_else(|| self.fields.iter().find(|(k, _, _)| *k == key))
             .map(|(_, kind, hf)| (*kind, *hf))
     }
 }

@@ -206,7 +206,7 @@ static guint64 endpoint_hash(const address *a, guint32 port)
     return h;
 }
 
-static guint64 flow_key(packet_info *pinfo)
+guint64 msstun_flow_key(packet_info *pinfo)
 {
     guint64 a = endpoint_hash(&pinfo->src, pinfo->srcport);
     guint64 b = endpoint_hash(&pinfo->dst, pinfo->destport);
@@ -216,7 +216,7 @@ static guint64 flow_key(packet_info *pinfo)
 
 guint32 msstun_conv_id(packet_info *pinfo)
 {
-    guint64 k = flow_key(pinfo);
+    guint64 k = msstun_flow_key(pinfo);
     guint32 num = pinfo->num;
     size_t slot = (size_t)(k % MSSTUN_CONV_CACHE);
     conversation_t *c = msstun_conv_cache[slot].conv;

@@ -42,6 +42,9 @@ int msstun_visited(packet_info *pinfo);
 /** Unique id (conv_index) of the Wireshark conversation of this packet (created if needed):
  *  two TCP connections reusing one 5-tuple get two ids. Cached per flow (see shim.c). */
 guint32 msstun_conv_id(packet_info *pinfo);
+/** A 64-bit hash of addresses, ports and port type, the same for both directions (UDP flows:
+ *  no table lookup, no conversation created per datagram). */
+guint64 msstun_flow_key(packet_info *pinfo);
 /** Forget the cached conversations (their memory is file-scoped): at init and cleanup. */
 void msstun_conv_cache_reset(void);
 /** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
