@@ -19,10 +19,9 @@
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
-extern crate alloc;
-
 
 pub mod attr;
 pub mod build;
