@@ -11,11 +11,15 @@
 #   MSSTUN_TEST_ARGS="..."  replaces "--workspace" as the package selection (e.g. "-p msstun-plugin")
 #   MSSTUN_SKIP_COTURN=1    skip the live coturn capture test
 #   MSSTUN_RUNNER=cargo     force `cargo test` even when cargo-nextest is installed
+#   MSSTUN_SKIP_FUZZ=1      do not build the cargo-fuzz targets / replay their seeds
+#   MSSTUN_REQUIRE_ALL=0    let tests skip (with a message) when coturn/tshark/plugin are missing
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 msstun_install_deps || exit 1
 export TSHARK="${TSHARK:-tshark}"
+# Tests that would skip for a missing tool (coturn, tshark, the built plugin) fail instead.
+export MSSTUN_REQUIRE_ALL="${MSSTUN_REQUIRE_ALL:-1}"
 [ -n "${WS_VERSION:-}" ] && export WS_VERSION
 msstun_log "Wireshark $(msstun_ws_version) ($("$TSHARK" --version 2>/dev/null | head -1)); $(cargo --version)"
 
@@ -49,6 +53,15 @@ else
     grep -E '^    [a-z0-9_:]+$' "$LOG" | sort -u | sed 's/^ */    failed: /' || true
 fi
 rm -f "$LOG"
+
+# The cargo-fuzz targets (own workspace under fuzz/) must build with the stable toolchain;
+# replaying the encoder-generated seeds through them is a quick no-crash check.
+if [ -z "${MSSTUN_SKIP_FUZZ:-}" ]; then
+    step fuzz-build cargo build --manifest-path fuzz/Cargo.toml
+    step fuzz-seeds bash -c 'cargo run -q -p msstun --example fuzz_seeds >/dev/null &&
+        fuzz/target/debug/parse -runs=0 fuzz/corpus/parse >/dev/null 2>&1 &&
+        fuzz/target/debug/stream -runs=0 fuzz/corpus/stream >/dev/null 2>&1'
+fi
 
 echo
 echo "==> msstun test suite summary"
