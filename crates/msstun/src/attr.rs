@@ -587,22 +587,33 @@ fn read_uint(b: &[u8]) -> Option<u64> {
     })
 }
 
-/// Whether every byte is ASCII: 8 bytes at a time, no early exit (values are short).
+/// Whether every byte is ASCII: 16 bytes at a time (a vector OR where the target has
+/// one), short values with two overlapping loads, no early exit (values are short).
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let n = b.len();
-    if n >= 8 {
-        let (chunks, _) = b.as_chunks::<8>();
-        let mut acc = 0u64;
+    let word = |c: &[u8; 8]| u64::from_ne_bytes(*c);
+    if n >= 16 {
+        let (chunks, _) = b.as_chunks::<16>();
+        let (mut lo, mut hi) = (0u64, 0u64);
         for c in chunks {
-            acc |= u64::from_ne_bytes(*c);
+            let (l, h) = halves(c);
+            lo |= l;
+            hi |= h;
         }
-        // The tail, as the last (overlapping) 8 bytes.
-        if let Some(last) = b.last_chunk::<8>() {
-            acc |= u64::from_ne_bytes(*last);
+        // The tail, as the last (overlapping) 16 bytes.
+        if let Some(last) = b.last_chunk::<16>() {
+            let (l, h) = halves(last);
+            lo |= l;
+            hi |= h;
         }
-        acc & HIGH == 0
+        (lo | hi) & HIGH == 0
+    } else if n >= 8 {
+        let (Some(first), Some(last)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) else {
+            return false;
+        };
+        (word(first) | word(last)) & HIGH == 0
     } else if n >= 4 {
         let (Some(first), Some(last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) else {
             return false;
@@ -611,6 +622,14 @@ fn is_ascii(b: &[u8]) -> bool {
     } else {
         b.iter().fold(0u8, |a, &x| a | x) & 0x80 == 0
     }
+}
+
+/// The two 8-byte halves of a 16-byte chunk, as words.
+#[inline]
+fn halves(c: &[u8; 16]) -> (u64, u64) {
+    let (l, h) = c.split_at(8);
+    let word = |x: &[u8]| u64::from_ne_bytes(x.try_into().unwrap_or([0; 8]));
+    (word(l), word(h))
 }
 
 /// `core::str::from_utf8` with a fast path for ASCII, the common case of STUN text.
