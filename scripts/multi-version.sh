@@ -3,10 +3,11 @@
 # integration suite (tests/*.rs) against each; package each build; print one table.
 #
 #   scripts/multi-version.sh [--versions 4.0,4.4,4.6] [--no-tests] [--no-package]
-#                            [--fresh-chroots] [--stop-on-failure]
+#                            [--fresh-chroots] [--stop-on-failure] [--chroot-all]
 #
 # Version -> where it is built and tested:
-#   4.0  Debian 12 bookworm  (natively when the host's Wireshark is 4.0, else a bookworm chroot)
+#   4.0  Debian 12 bookworm  (natively when the host's Wireshark is 4.0, else — or with
+#        --chroot-all — in a bookworm chroot)
 #   4.4  Debian 13 trixie    (chroot)
 #   4.6  Debian sid          (chroot)
 # Chroots are cached outside the clone in $MSSTUN_CHROOTS (default /var/cache/msstun-chroots)
@@ -28,6 +29,7 @@ RUN_TESTS=1
 RUN_PACKAGE=1
 FRESH=0
 KEEP_GOING=1
+CHROOT_ALL=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --versions) VERSIONS=${2:?}; shift ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
         --fresh-chroots) FRESH=1 ;;
         --stop-on-failure) KEEP_GOING=0 ;;
         --keep-going) KEEP_GOING=1 ;;
+        --chroot-all) CHROOT_ALL=1 ;;
         -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "multi-version.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -57,6 +60,7 @@ suite_of() {
     esac
 }
 host_ws=$(pkg-config --modversion wireshark 2>/dev/null | cut -d. -f1,2 || true)
+[ "$CHROOT_ALL" = 1 ] && host_ws=none
 
 now() { date +%s; }
 # bad VERSION WHAT: record a failure of that version.
@@ -109,9 +113,15 @@ for v in ${VERSIONS//,/ }; do
     R_TSHARK[$v]=$(run_in "$v" tshark --version 2>/dev/null | head -n1 | awk '{print $3}' | sed "s/[.,]*$//")
 
     # 2. build (release: the tested file is the packaged file)
-    export CARGO_TARGET_DIR="$SRC/target/ws-$v"
+    # (a chroot build of the host's own version gets its own folder: its build scripts are
+    # linked against the chroot's libc)
+    if [ "$CHROOT_ALL" = 1 ] && [ "$v" = "$(pkg-config --modversion wireshark 2>/dev/null | cut -d. -f1,2)" ]; then
+        export CARGO_TARGET_DIR="$SRC/target/ws-$v-$suite"
+    else
+        export CARGO_TARGET_DIR="$SRC/target/ws-$v"
+    fi
     t=$(now)
-    note "$v: build (CARGO_TARGET_DIR=target/ws-$v)"
+    note "$v: build (CARGO_TARGET_DIR=${CARGO_TARGET_DIR#"$SRC"/})"
     if ! run_in "$v" cargo build --release -p msstun-plugin >>"$log" 2>&1; then
         R_STATUS[$v]="build failed"; ANY_BAD=1; R_T_BUILD[$v]=$(( $(now) - t )); R_TIME[$v]=$(( $(now) - tv ))
         grep -E "^(error|warning: unused)" -A6 "$log" | head -n 40 >&2
