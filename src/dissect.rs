@@ -1588,6 +1588,38 @@ mod tests {
     }
 
     #[test]
+    fn origins_prefer_the_attempt_peer_and_find_connects() {
+        let addr = |last: u8| Addr {
+            ip: std::net::IpAddr::from([192, 0, 2, last]),
+            port: 1000 + last as u16,
+        };
+        let a = |frame: u32, peer: Option<Addr>| Attempt {
+            frame,
+            conv: 1,
+            peer,
+            bind_frame: None,
+            bound_frame: None,
+        };
+        let mut s = conv::State::default();
+        s.connects.insert(7, a(10, Some(addr(1))));
+        let o = Origins::of(&s, Some(7));
+        assert!(o.attempt.is_none());
+        assert_eq!(o.any().map(|x| x.frame), Some(10));
+        assert_eq!(o.peer(), Some(addr(1)));
+        // Both announced (same CONNECTION-ID): the ConnectionAttempt's peer wins.
+        s.attempts.insert(7, a(20, Some(addr(2))));
+        let o = Origins::of(&s, Some(7));
+        assert_eq!(o.any().map(|x| x.frame), Some(20));
+        assert_eq!(o.peer(), Some(addr(2)));
+        // A Connect request without XOR-PEER-ADDRESS still links.
+        s.connects.insert(8, a(30, None));
+        assert_eq!(Origins::of(&s, Some(8)).peer(), None);
+        assert_eq!(Origins::of(&s, Some(8)).any().map(|x| x.frame), Some(30));
+        assert!(Origins::of(&s, Some(9)).any().is_none());
+        assert!(Origins::of(&s, None).any().is_none());
+    }
+
+    #[test]
     fn learn_reads_links() {
         let m = binding_request();
         let msg = Message::new_checked(&m[..]).unwrap();
