@@ -35,7 +35,11 @@ fi
 
 mkdir -p "$ROOT"
 if [ ! -x "$DIR/usr/bin/apt-get" ] || [ ! -f "$DIR/.msstun-debootstrapped" ]; then
-    command -v debootstrap >/dev/null || { log "debootstrap missing: apt-get install debootstrap"; exit 1; }
+    if ! command -v debootstrap >/dev/null; then
+        log "installing debootstrap on the host"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; } >&2 ||
+            { log "debootstrap missing and could not be installed: apt-get install debootstrap"; exit 1; }
+    fi
     rm -rf "$DIR.tmp"
     log "debootstrap --variant=minbase $SUITE $DIR ($MIRROR)"
     debootstrap --variant=minbase "$SUITE" "$DIR.tmp" "$MIRROR" >&2 || {
