@@ -85,7 +85,7 @@ run_in() {
 note "cargo fetch (host)"
 (cd "$SRC" && cargo fetch >"$LOGS/fetch.log" 2>&1) || { note "cargo fetch failed, see $LOGS/fetch.log"; }
 
-declare -A R_PKG R_TSHARK R_BUILD R_PASS R_FAIL R_STATUS R_TIME R_ART R_T_SETUP R_T_BUILD R_T_TEST R_T_PKG
+declare -A R_PKG R_TSHARK R_PASS R_FAIL R_STATUS R_TIME R_ART R_T_SETUP R_T_BUILD R_T_TEST R_T_PKG
 TOTAL_PASS=0 TOTAL_FAIL=0 ANY_BAD=0
 T0=$(now)
 
@@ -106,7 +106,7 @@ for v in ${VERSIONS//,/ }; do
         note "$v: chroot $suite"
         if ! "$SRC/scripts/chroot-setup.sh" "$suite" >>"$log" 2>&1; then
             R_STATUS[$v]="chroot failed"; ANY_BAD=1; R_TIME[$v]=$(( $(now) - tv ))
-            tail -n 20 "$log" >&2; [ "$KEEP_GOING" = 1 ] && continue || break
+            tail -n 20 "$log" >&2; if [ "$KEEP_GOING" = 1 ]; then continue; else break; fi
         fi
         R_T_SETUP[$v]=$(( $(now) - t ))
     fi
@@ -125,7 +125,7 @@ for v in ${VERSIONS//,/ }; do
     if ! run_in "$v" cargo build --release -p msstun-plugin >>"$log" 2>&1; then
         R_STATUS[$v]="build failed"; ANY_BAD=1; R_T_BUILD[$v]=$(( $(now) - t )); R_TIME[$v]=$(( $(now) - tv ))
         grep -E "^(error|warning: unused)" -A6 "$log" | head -n 40 >&2
-        [ "$KEEP_GOING" = 1 ] && continue || break
+        if [ "$KEEP_GOING" = 1 ]; then continue; else break; fi
     fi
     R_T_BUILD[$v]=$(( $(now) - t ))
     so="$CARGO_TARGET_DIR/release/libmsstun_plugin.so"
@@ -170,7 +170,10 @@ for v in ${VERSIONS//,/ }; do
         done
         # install/refuse checks, in the chroot only (dpkg -i touches the system)
         if [ "$v" != "$host_ws" ]; then
-            other=$(ls "$OUT"/*/msstun.so 2>/dev/null | grep -v "/$v/msstun.so" | head -1)
+            other=""
+            for o in "$OUT"/*/msstun.so; do
+                [ -f "$o" ] && [ "$o" != "$OUT/$v/msstun.so" ] && { other=$o; break; }
+            done
             run_in "$v" bash scripts/chroot-pkgcheck.sh "$v" "$pdir" "$other" >"$LOGS/ws-$v.pkgcheck.log" 2>&1
             prc=$?
             cat "$LOGS/ws-$v.pkgcheck.log" >>"$log"
