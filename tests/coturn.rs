@@ -283,4 +283,64 @@ fn coturn_tcp_relay_capture() {
         statuses.iter().all(|s| *s == GOOD),
         "MESSAGE-INTEGRITY statuses: {statuses:?}"
     );
+
+    // 4. `-T` relays client to client: one side Connects (client-initiated), the other gets a
+    //    ConnectionAttempt. Every ConnectionBind links to exactly one of the two; none is
+    //    reported as unmatched.
+    both_origins_link(&pcap, port, &cred_opt);
+}
+
+const TD: &[&str] = &[
+    "msstun.type",
+    "msstun.tcp_data.connection_id",
+    "msstun.tcp_data.peer.ipv4",
+    "msstun.tcp_data.peer.port",
+    "msstun.tcp_data.attempt_in",
+    "msstun.tcp_data.connect_in",
+    "msstun.tcp_data.bind_in",
+    "msstun.tcp_data.bound_in",
+];
+
+fn both_origins_link(pcap: &Path, port: u16, cred_opt: &str) {
+    let run = Run::from_file(
+        pcap,
+        &["-d", &format!("tcp.port=={port},msstun"), "-o", cred_opt],
+    );
+    let rows = run.fields(Some("msstun.type"), TD);
+    assert!(
+        run.frames("msstun.expert.bind_no_attempt").is_empty(),
+        "ConnectionBind reported without ConnectionAttempt/Connect"
+    );
+    let (mut binds, mut connects, mut attempts) = (0, 0, 0);
+    for (f, r) in &rows {
+        for t in nums(&r[0]) {
+            match t {
+                0x000b => {
+                    binds += 1;
+                    assert!(
+                        r[4].len() + r[5].len() == 1,
+                        "frame {f}: ConnectionBind links to one ConnectionAttempt or Connect: {r:?}"
+                    );
+                    assert!(!r[2].is_empty(), "frame {f}: peer address");
+                }
+                0x010a => {
+                    connects += 1;
+                    assert_eq!(r[7].len(), 1, "frame {f}: Connect response bound_in");
+                }
+                0x001c => {
+                    attempts += 1;
+                    assert_eq!(r[7].len(), 1, "frame {f}: ConnectionAttempt bound_in");
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(binds >= 2, "{binds} ConnectionBind requests");
+    assert!(connects >= 1, "{connects} Connect success responses");
+    assert!(attempts >= 1, "{attempts} ConnectionAttempts");
+    let linked_by_connect = rows.values().filter(|r| !r[5].is_empty()).count();
+    assert!(
+        linked_by_connect >= 2,
+        "Connect-linked frames: {linked_by_connect}"
+    );
 }
