@@ -1,13 +1,22 @@
 //! Proves the parse path allocates nothing: a counting global allocator wraps the
-//! system one, and parsing — `Message::new_checked`, every attribute, every field,
-//! the summary written into a fixed buffer — runs between two readings of this
-//! thread's allocation counter, for messages of every dialect.
+//! system one, and each path runs between two readings of this thread's allocation
+//! counter:
+//! * parsing — `Message::new_checked`, every attribute, every field, the summary written
+//!   into a fixed buffer — for messages of every dialect;
+//! * the checks — FINGERPRINT, MESSAGE-INTEGRITY(-SHA256) with short-term and long-term
+//!   (MD5, SHA-256) keys, the credential lookup and the whole-message `verify`;
+//! * framing, detection and the sans-IO stream decoder (push/pop, RFC 6062 data mode).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt::Write;
 
-use msstun::{Dialect, FieldValue, Message};
+use msstun::build::{self, MessageBuilder};
+use msstun::check::{self, PasswordAlgorithm, Status};
+use msstun::detect::detect;
+use msstun::framing::{next_pdu, Framing, PduResult, Transport};
+use msstun::stream::{ConnectionDecoder, Direction, StreamDecoder};
+use msstun::{Class, Dialect, FieldValue, Message};
 
 struct Counting;
 
@@ -44,6 +53,13 @@ static GLOBAL: Counting = Counting;
 
 fn allocations() -> usize {
     ALLOCATIONS.with(|c| c.get())
+}
+
+/// Allocations this thread makes while running `f`.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = allocations();
+    f();
+    allocations() - before
 }
 
 /// A tiny `fmt::Write` into a stack array (the test's own, independent of
@@ -308,4 +324,120 @@ fn counter_counts() {
     let v = std::hint::black_box(vec![1u8; 100]);
     assert!(allocations() > before);
     drop(v);
+}
+
+#[test]
+fn checks_do_not_allocate() {
+    let md5 = check::long_term_key("user", "example.org", "secret");
+    let sha = check::long_term_key_sha256("user", "example.org", "secret");
+    let msgs: Vec<(Dialect, Vec<u8>)> = vec![
+        (
+            Dialect::Rfc5389,
+            MessageBuilder::new(Dialect::Rfc5389, 3, Class::Request, &[1; 12])
+                .string(0x0006, "user")
+                .string(0x0014, "example.org")
+                .attr_u32(0x000D, 600)
+                .message_integrity(&md5)
+                .fingerprint()
+                .finish(),
+        ),
+        (
+            Dialect::Rfc5389,
+            MessageBuilder::new(Dialect::Rfc5389, 3, Class::Request, &[2; 12])
+                .string(0x0006, "user")
+                .string(0x0014, "example.org")
+                .password_algorithm(PasswordAlgorithm::Sha256)
+                .message_integrity_sha256_truncated(&sha, 20)
+                .fingerprint()
+                .finish(),
+        ),
+        (
+            Dialect::MsTurn,
+            MessageBuilder::new(Dialect::MsTurn, 3, Class::Request, &[3; 16])
+                .string(0x0006, "user")
+                .string(0x0015, "example.org")
+                .message_integrity(&md5)
+                .finish(),
+        ),
+    ];
+    let creds = [("user", "example.org", "secret")];
+    let mut goods = 0;
+    let n = allocations_in(|| {
+        for (d, b) in &msgs {
+            let msg = Message::new_checked(&b[..]).unwrap();
+            let r = check::verify(&msg, &creds[..]);
+            goods += [r.fingerprint, r.integrity, r.integrity_sha256]
+                .iter()
+                .filter(|s| **s == Some(Status::Good))
+                .count();
+            let auth = check::auth_info(b, *d);
+            if let Some(o) = auth.integrity {
+                goods += usize::from(check::check_integrity(b, o, &md5) == Status::Good);
+                goods += usize::from(
+                    check::check_integrity(b, o, b"short-term password") == Status::Bad,
+                );
+            }
+            if let Some(o) = auth.fingerprint {
+                goods += usize::from(check::check_fingerprint(b, o) == Status::Good);
+            }
+        }
+    });
+    assert_eq!(n, 0, "checks allocated {n} times");
+    assert_eq!(goods, 11);
+}
+
+#[test]
+fn framing_detect_and_stream_decoder_allocate_nothing() {
+    // Build the input first (allocates), then measure.
+    let a = MessageBuilder::new(Dialect::Rfc5389, 3, Class::Request, &[1; 12])
+        .attr(0x0019, &[17, 0, 0, 0])
+        .attr_u32(0x000D, 600)
+        .finish();
+    let mut st = build::rfc4571(&a);
+    st.extend_from_slice(b"\x80garbage");
+    st.extend_from_slice(&build::rfc4571(&a));
+    st.extend_from_slice(&build::rfc4571(&[
+        0x80, 0x60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]));
+    let ok =
+        MessageBuilder::new(Dialect::Rfc5389, 0x00b, Class::SuccessResponse, &[2; 12]).finish();
+    let mut conn = ConnectionDecoder::with_capacity(Transport::Tcp, 256);
+    let mut plain = StreamDecoder::new(Transport::Tcp);
+
+    let mut popped = 0usize;
+    let n = allocations_in(|| {
+        for _ in 0..50 {
+            assert!(detect(Transport::Tcp, &st).is_some());
+            assert!(matches!(
+                next_pdu(Framing::Rfc4571, Transport::Tcp, &st),
+                PduResult::Complete { .. }
+            ));
+            for chunk in st.chunks(13) {
+                let mut rest = chunk;
+                while !rest.is_empty() {
+                    let n = plain.push(rest);
+                    rest = &rest[n..];
+                    while let Some(d) = plain.pop() {
+                        popped += d.bytes.len();
+                    }
+                }
+            }
+            // RFC 6062: ConnectionBind success one way, then data both ways.
+            conn.push(Direction::ServerToClient, &ok);
+            while let Some(d) = conn.pop(Direction::ServerToClient) {
+                popped += d.bytes.len();
+            }
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                for chunk in st.chunks(29) {
+                    conn.push(dir, chunk);
+                    while let Some(d) = conn.pop(dir) {
+                        popped += d.bytes.len();
+                    }
+                }
+            }
+        }
+    });
+    assert!(popped > 0);
+    assert!(conn.client_to_server.is_data_connection());
+    assert_eq!(n, 0, "the decode path must not allocate");
 }
