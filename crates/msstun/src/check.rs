@@ -524,13 +524,7 @@ pub fn long_term_key(
     realm: impl AsRef<[u8]>,
     password: impl AsRef<[u8]>,
 ) -> [u8; 16] {
-    let mut h = Md5::new();
-    h.update(username.as_ref());
-    h.update(b":");
-    h.update(realm.as_ref());
-    h.update(b":");
-    h.update(password.as_ref());
-    h.finalize().into()
+    colon_joined_hash::<Md5>(&[username.as_ref(), realm.as_ref(), password.as_ref()]).into()
 }
 
 /// The long-term key `SHA-256(username ":" realm ":" password)` (RFC 8489 §9.2.2,
@@ -540,22 +534,24 @@ pub fn long_term_key_sha256(
     realm: impl AsRef<[u8]>,
     password: impl AsRef<[u8]>,
 ) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(username.as_ref());
-    h.update(b":");
-    h.update(realm.as_ref());
-    h.update(b":");
-    h.update(password.as_ref());
-    h.finalize().into()
+    colon_joined_hash::<Sha256>(&[username.as_ref(), realm.as_ref(), password.as_ref()]).into()
 }
 
 /// USERHASH value `SHA-256(username ":" realm)` (RFC 8489 §14.4).
 pub fn userhash(username: impl AsRef<[u8]>, realm: impl AsRef<[u8]>) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(username.as_ref());
-    h.update(b":");
-    h.update(realm.as_ref());
-    h.finalize().into()
+    colon_joined_hash::<Sha256>(&[username.as_ref(), realm.as_ref()]).into()
+}
+
+/// `D(parts[0] ":" parts[1] ":" …)`, fed piecewise (no allocation).
+fn colon_joined_hash<D: Digest>(parts: &[&[u8]]) -> sha2::digest::Output<D> {
+    let mut h = D::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            h.update(b":");
+        }
+        h.update(part);
+    }
+    h.finalize()
 }
 
 /// Password algorithm for long-term keys (RFC 8489 §18.5 registry).
