@@ -290,17 +290,6 @@ fn coturn_tcp_relay_capture() {
     both_origins_link(&pcap, port, &cred_opt);
 }
 
-const TD: &[&str] = &[
-    "msstun.type",
-    "msstun.tcp_data.connection_id",
-    "msstun.tcp_data.peer.ipv4",
-    "msstun.tcp_data.peer.port",
-    "msstun.tcp_data.attempt_in",
-    "msstun.tcp_data.connect_in",
-    "msstun.tcp_data.bind_in",
-    "msstun.tcp_data.bound_in",
-];
-
 fn both_origins_link(pcap: &Path, port: u16, cred_opt: &str) {
     let run = Run::from_file(
         pcap,

@@ -6,17 +6,6 @@ mod common;
 use common::*;
 use msstun_fixtures::followups::connect_consts::*;
 
-const TD: &[&str] = &[
-    "msstun.type",
-    "msstun.tcp_data.connection_id",
-    "msstun.tcp_data.peer.ipv4",
-    "msstun.tcp_data.peer.port",
-    "msstun.tcp_data.attempt_in",
-    "msstun.tcp_data.connect_in",
-    "msstun.tcp_data.bind_in",
-    "msstun.tcp_data.bound_in",
-];
-
 fn ip(a: [u8; 4]) -> String {
     std::net::Ipv4Addr::from(a).to_string()
 }

@@ -368,3 +368,16 @@ pub fn expert(run: &Run) -> Vec<(u32, String)> {
     }
     v
 }
+
+/// The RFC 6062 link columns: message type, then every `msstun.tcp_data.*` field
+/// (`tshark -T fields` order used by the data-connection tests).
+pub const TD: &[&str] = &[
+    "msstun.type",
+    "msstun.tcp_data.connection_id",
+    "msstun.tcp_data.peer.ipv4",
+    "msstun.tcp_data.peer.port",
+    "msstun.tcp_data.attempt_in",
+    "msstun.tcp_data.connect_in",
+    "msstun.tcp_data.bind_in",
+    "msstun.tcp_data.bound_in",
+];
