@@ -607,10 +607,10 @@ fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
     l
 }
 
-const M_ALLOCATE: u16 = 0x003;
-const M_CONNECT: u16 = 0x00a;
-const M_CONNECTION_BIND: u16 = 0x00b;
-const M_CONNECTION_ATTEMPT: u16 = 0x00c;
+use msstun::registry::method::{
+    ALLOCATE as M_ALLOCATE, CONNECT as M_CONNECT, CONNECTION_ATTEMPT as M_CONNECTION_ATTEMPT,
+    CONNECTION_BIND as M_CONNECTION_BIND,
+};
 
 /// Record what this message teaches (first pass only).
 fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {

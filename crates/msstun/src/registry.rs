@@ -276,66 +276,94 @@ pub struct MethodDesc {
     pub spec: &'static str,
 }
 
+/// Method codes of [`METHODS`] by name, for code that acts on a method.
+pub mod method {
+    /// Binding (0x001).
+    pub const BINDING: u16 = 0x001;
+    /// Shared Secret (0x002).
+    pub const SHARED_SECRET: u16 = 0x002;
+    /// Allocate (0x003).
+    pub const ALLOCATE: u16 = 0x003;
+    /// Refresh (0x004).
+    pub const REFRESH: u16 = 0x004;
+    /// Send (0x006).
+    pub const SEND: u16 = 0x006;
+    /// Data (0x007).
+    pub const DATA: u16 = 0x007;
+    /// Create Permission (0x008).
+    pub const CREATE_PERMISSION: u16 = 0x008;
+    /// Channel Bind (0x009).
+    pub const CHANNEL_BIND: u16 = 0x009;
+    /// Connect (0x00a).
+    pub const CONNECT: u16 = 0x00a;
+    /// Connection Bind (0x00b).
+    pub const CONNECTION_BIND: u16 = 0x00b;
+    /// Connection Attempt (0x00c).
+    pub const CONNECTION_ATTEMPT: u16 = 0x00c;
+    /// Google Ping (0x080).
+    pub const GOOGLE_PING: u16 = 0x080;
+}
+
 /// Methods of RFC 5389/8489 and its extensions (used by RFC 5389 and RFC 3489
 /// dialects), as in the IANA "STUN Methods" registry.
 pub const METHODS: &[MethodDesc] = &[
     MethodDesc {
-        code: 0x001,
+        code: method::BINDING,
         name: "Binding",
         spec: "RFC 8489 §18.2",
     },
     MethodDesc {
-        code: 0x002,
+        code: method::SHARED_SECRET,
         name: "SharedSecret",
         spec: "RFC 3489 §11.1 (reserved since RFC 5389)",
     },
     MethodDesc {
-        code: 0x003,
+        code: method::ALLOCATE,
         name: "Allocate",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x004,
+        code: method::REFRESH,
         name: "Refresh",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x006,
+        code: method::SEND,
         name: "Send",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x007,
+        code: method::DATA,
         name: "Data",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x008,
+        code: method::CREATE_PERMISSION,
         name: "CreatePermission",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x009,
+        code: method::CHANNEL_BIND,
         name: "ChannelBind",
         spec: "RFC 8656 §17",
     },
     MethodDesc {
-        code: 0x00a,
+        code: method::CONNECT,
         name: "Connect",
         spec: "RFC 6062 §6.1",
     },
     MethodDesc {
-        code: 0x00b,
+        code: method::CONNECTION_BIND,
         name: "ConnectionBind",
         spec: "RFC 6062 §6.1",
     },
     MethodDesc {
-        code: 0x00c,
+        code: method::CONNECTION_ATTEMPT,
         name: "ConnectionAttempt",
         spec: "RFC 6062 §6.1",
     },
     MethodDesc {
-        code: 0x080,
+        code: method::GOOGLE_PING,
         name: "GooglePing",
         spec: "IANA STUN Methods: GOOG-PING (Expert Review)",
     },

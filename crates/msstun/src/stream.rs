@@ -44,7 +44,10 @@ pub const DEFAULT_CAPACITY: usize = 128 * 1024;
 pub const MIN_CAPACITY: usize = 64;
 
 /// RFC 6062 ConnectionBind success response type.
-const CONNECTION_BIND_SUCCESS: u16 = join_type(0x00B, Class::SuccessResponse);
+const CONNECTION_BIND_SUCCESS: u16 = join_type(
+    crate::registry::method::CONNECTION_BIND,
+    Class::SuccessResponse,
+);
 
 /// One popped item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
