@@ -64,9 +64,12 @@ pub fn write_summary<T: AsRef<[u8]>, W: Write + ?Sized>(
 fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
     let Some(desc) = a.desc else { return Ok(()) };
     if matches!(desc.layout, Layout::Address | Layout::XorAddress) {
+        w.write_char(' ')?;
+        w.write_str(desc.name)?;
+        w.write_str(": ")?;
         return match a.address() {
-            Some(Ok(addr)) => write!(w, " {}: {}", desc.name, addr),
-            _ => write!(w, " {}: [malformed]", desc.name),
+            Some(Ok(addr)) => write_address(w, &addr),
+            _ => w.write_str("[malformed]"),
         };
     }
     match desc.key {
@@ -75,7 +78,8 @@ fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
         "nonce" => w.write_str(" with nonce"),
         "error_code" => match a.error_code() {
             Some((code, reason)) => {
-                write!(w, " error-code: {code}")?;
+                w.write_str(" error-code: ")?;
+                write_dec(w, u32::from(code))?;
                 match registry::error_name(code) {
                     Some(name) => write!(w, " ({name})"),
                     None if !reason.is_empty() => write!(w, " ({reason})"),
@@ -116,8 +120,61 @@ fn write_error<W: Write + ?Sized>(w: &mut W, e: &Error) -> fmt::Result {
 fn write_u32<W: Write + ?Sized>(w: &mut W, label: &str, v: Option<u32>) -> fmt::Result {
     w.write_str(label)?;
     match v {
-        Some(n) => write!(w, "{n}"),
+        Some(n) => write_dec(w, n),
         None => w.write_str("[malformed]"),
+    }
+}
+
+/// Decimal digits of `n` at the end of `buf`; returns where they start.
+fn dec_digits(buf: &mut [u8; 10], mut n: u32) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return i;
+        }
+    }
+}
+
+/// `n` in decimal, without the formatting machinery (the Info column is written for
+/// every message tshark reads).
+fn write_dec<W: Write + ?Sized>(w: &mut W, n: u32) -> fmt::Result {
+    let mut buf = [0u8; 10];
+    let i = dec_digits(&mut buf, n);
+    // Only ASCII digits were written.
+    w.write_str(core::str::from_utf8(&buf[i..]).unwrap_or("?"))
+}
+
+/// `10.0.0.1:3478`, or `[2001:db8::1]:3478` (as `Address`'s `Display`), IPv4 written
+/// digit by digit.
+fn write_address<W: Write + ?Sized>(w: &mut W, a: &crate::attr::Address) -> fmt::Result {
+    match a.ip {
+        core::net::IpAddr::V4(ip) => {
+            // "255.255.255.255:65535"
+            let mut out = [0u8; 21];
+            let mut n = 0;
+            let mut digits = [0u8; 10];
+            for (k, part) in ip
+                .octets()
+                .iter()
+                .map(|&o| u32::from(o))
+                .chain(core::iter::once(u32::from(a.port)))
+                .enumerate()
+            {
+                if k > 0 {
+                    out[n] = if k == 4 { b':' } else { b'.' };
+                    n += 1;
+                }
+                let i = dec_digits(&mut digits, part);
+                let d = &digits[i..];
+                out[n..n + d.len()].copy_from_slice(d);
+                n += d.len();
+            }
+            w.write_str(core::str::from_utf8(&out[..n]).unwrap_or("?"))
+        }
+        core::net::IpAddr::V6(_) => write!(w, "{a}"),
     }
 }
 
@@ -256,6 +313,31 @@ mod tests {
 
     const TX: [u8; 12] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
     const MI: [u8; 20] = [0x5a; 20];
+
+    #[test]
+    fn fast_address_and_numbers_match_display() {
+        let octets = [0u8, 1, 9, 10, 99, 100, 199, 255];
+        let ports = [0u16, 1, 9, 10, 443, 3478, 9999, 10000, 65535];
+        for &a in &octets {
+            for &b in &octets {
+                for &port in &ports {
+                    let addr = crate::attr::Address {
+                        family: 1,
+                        port,
+                        ip: core::net::IpAddr::V4(core::net::Ipv4Addr::new(a, b, 255 - a, b)),
+                    };
+                    let mut fast = String::new();
+                    write_address(&mut fast, &addr).unwrap();
+                    assert_eq!(fast, addr.to_string());
+                }
+            }
+        }
+        for n in [0u32, 7, 10, 65535, 4_000_000_000, u32::MAX] {
+            let mut s = String::new();
+            write_dec(&mut s, n).unwrap();
+            assert_eq!(s, n.to_string());
+        }
+    }
 
     #[test]
     fn seed_style_lines() {
