@@ -77,12 +77,20 @@ pub struct Transaction {
     pub request_time: (i64, i32),
     /// First frame carrying a response.
     pub response_frame: Option<u32>,
-    /// USERNAME of the request (to check the response's integrity).
-    pub username: Option<String>,
-    /// REALM of the request.
-    pub realm: Option<String>,
+    /// USERNAME and REALM of the request, to check the response's integrity (kept only
+    /// when credentials are configured; boxed to keep the common entry small).
+    pub names: Option<Box<Names>>,
     /// XOR-PEER-ADDRESS of a Connect request (RFC 6062 §4.3), for its success response.
     pub peer: Option<Addr>,
+}
+
+/// USERNAME and REALM of a request.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// USERNAME.
+    pub username: Option<String>,
+    /// REALM.
+    pub realm: Option<String>,
 }
 
 /// The control-connection message that announces an RFC 6062 connection: a

@@ -16,7 +16,7 @@ use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
 use msstun::summary::SummaryBuf;
-use msstun::{Class, Dialect, FieldValue, Message};
+use msstun::{Class, Dialect, FieldValue, Message, HEADER_LEN};
 
 use crate::conv::{self, Addr, Attempt, DataConn};
 use crate::expert;
@@ -54,6 +54,25 @@ struct Ctx {
     visited: bool,
     /// The tree is shown (texts are worth formatting).
     visible: bool,
+}
+
+impl Ctx {
+    /// Whether an item of `hf` is worth adding: the tree is shown, or something references
+    /// the field (see [`Hf::referenced`]). Otherwise Wireshark would fake the item anyway.
+    #[inline]
+    fn want(&self, hf: Hf) -> bool {
+        self.visible || hf.referenced()
+    }
+}
+
+/// `item` when it was added, else `fallback` (the nearest enclosing item, which then
+/// carries the expert item, as it does when Wireshark fakes an item).
+fn or_item(item: *mut proto_item, fallback: *mut proto_item) -> *mut proto_item {
+    if item.is_null() {
+        fallback
+    } else {
+        item
+    }
 }
 
 /// `%s` for variadic calls.
@@ -194,17 +213,22 @@ unsafe fn dissect_payload(
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,
     };
-    let (known, data) = conv::with(|s| {
-        let c = s.convs.get(&ctx.conv);
-        (c.and_then(|c| c.framing), c.and_then(|c| c.data))
-    });
+    // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
+    // flow's state is only needed to accept ChannelData heuristically (looked up then).
+    let udp = transport == Transport::Udp;
+    let (known, data) = if udp {
+        (Some(Framing::Plain), None)
+    } else {
+        conv::with(|s| {
+            let c = s.convs.get(&ctx.conv);
+            (c.and_then(|c| c.framing), c.and_then(|c| c.data))
+        })
+    };
 
-    if transport == Transport::Tcp {
-        if let Some(dc) = data {
-            if dc.bound_frame.is_some_and(|b| ctx.num > b) {
-                dissect_data_conn(&ctx, bytes, len == reported, dc);
-                return Some(len);
-            }
+    if let Some(dc) = data {
+        if dc.bound_frame.is_some_and(|b| ctx.num > b) {
+            dissect_data_conn(&ctx, bytes, len == reported, dc);
+            return Some(len);
         }
     }
 
@@ -268,13 +292,28 @@ unsafe fn dissect_payload(
         let rest = &bytes[off..];
         match next_pdu(framing, transport, rest) {
             PduResult::Complete { len: plen, kind } => {
-                if heuristic && transport == Transport::Udp && off == 0 {
-                    // Over UDP only claim what really is STUN (ChannelData needs a known flow).
+                if heuristic && udp && off == 0 {
+                    // Over UDP only claim what really is STUN (ChannelData needs a flow
+                    // already seen carrying STUN).
                     let ok = match kind {
-                        PduKind::Stun { .. } => detect_framing(Framing::Plain, transport, rest)
-                            .found()
-                            .is_some(),
-                        PduKind::ChannelData { .. } => known.is_some(),
+                        PduKind::Stun { .. } => {
+                            let ok = detect_framing(Framing::Plain, transport, rest)
+                                .found()
+                                .is_some();
+                            if ok && !ctx.visited {
+                                conv::with(|s| {
+                                    s.convs
+                                        .entry(ctx.conv)
+                                        .or_default()
+                                        .framing
+                                        .get_or_insert(Framing::Plain);
+                                });
+                            }
+                            ok
+                        }
+                        PduKind::ChannelData { .. } => conv::with(|s| {
+                            s.convs.get(&ctx.conv).is_some_and(|c| c.framing.is_some())
+                        }),
                         _ => false,
                     };
                     if !ok {
@@ -374,7 +413,7 @@ unsafe fn set_columns(ctx: &Ctx, text: *const c_char) {
     let n = ffi::msstun_pdu_counter(ctx.pinfo, proto());
     if n == 0 {
         ffi::col_set_str(cinfo, ffi::COL_PROTOCOL as c_int, c"MSSTUN".as_ptr());
-        ffi::col_clear(cinfo, ffi::COL_INFO as c_int);
+        // Replaces what lower layers wrote (after any fence, as col_clear would).
         ffi::col_add_str(cinfo, ffi::COL_INFO as c_int, text);
     } else {
         ffi::col_append_sep_str(cinfo, ffi::COL_INFO as c_int, c", ".as_ptr(), text);
@@ -405,17 +444,22 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
     );
     let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
 
-    let fr = ffi::proto_tree_add_uint(
-        st,
-        f.framing.id(),
-        tvb,
-        cint(off),
-        0,
-        framing_code(framing, ctx.transport),
-    );
-    ffi::msstun_set_generated(fr);
+    if ctx.want(f.framing) {
+        let fr = ffi::proto_tree_add_uint(
+            st,
+            f.framing.id(),
+            tvb,
+            cint(off),
+            0,
+            framing_code(framing, ctx.transport),
+        );
+        ffi::msstun_set_generated(fr);
+    }
     let tls = matches!(kind, PduKind::TlsHello(_));
+    let framing_items =
+        ctx.want(f.framing_length) || ctx.want(f.ms_tcp_type) || ctx.want(f.ms_tcp_reserved);
     match framing {
+        _ if !framing_items => {}
         Framing::Rfc4571 if pdu.len() >= 2 => {
             ffi::proto_tree_add_item(
                 st,
@@ -465,8 +509,19 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
             len,
         } if offset >= 4 && offset + len <= pdu.len() => {
             let h = off + offset - 4;
-            ffi::proto_tree_add_uint(st, f.channel.id(), tvb, cint(h), 2, channel as u32);
-            ffi::proto_tree_add_uint(st, f.channel_length.id(), tvb, cint(h + 2), 2, len as u32);
+            if ctx.want(f.channel) {
+                ffi::proto_tree_add_uint(st, f.channel.id(), tvb, cint(h), 2, channel as u32);
+            }
+            if ctx.want(f.channel_length) {
+                ffi::proto_tree_add_uint(
+                    st,
+                    f.channel_length.id(),
+                    tvb,
+                    cint(h + 2),
+                    2,
+                    len as u32,
+                );
+            }
             let text = pstr(
                 ctx.pinfo,
                 &format!("ChannelData 0x{channel:04x}, {len} bytes"),
@@ -478,14 +533,16 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
         PduKind::MultiplexedTurn { offset, len, .. }
             if offset >= 8 && offset + len <= pdu.len() =>
         {
-            ffi::proto_tree_add_item(
-                st,
-                f.mturn_session.id(),
-                tvb,
-                cint(off + offset - 8),
-                8,
-                ffi::ENC_NA_,
-            );
+            if ctx.want(f.mturn_session) {
+                ffi::proto_tree_add_item(
+                    st,
+                    f.mturn_session.id(),
+                    tvb,
+                    cint(off + offset - 8),
+                    8,
+                    ffi::ENC_NA_,
+                );
+            }
             let text = pstr(ctx.pinfo, &format!("MS-TURN multiplexed data, {len} bytes"));
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
@@ -525,7 +582,9 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
 
 /// Show relayed bytes and hand them to the `msstun.data` heuristics, else `data`.
 unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize) {
-    ffi::proto_tree_add_item(st, hf.id(), ctx.tvb, cint(off), cint(len), ffi::ENC_NA_);
+    if ctx.want(hf) {
+        ffi::proto_tree_add_item(st, hf.id(), ctx.tvb, cint(off), cint(len), ffi::ENC_NA_);
+    }
     hand_over(ctx, off, len);
 }
 
@@ -612,27 +671,99 @@ use msstun::registry::method::{
     CONNECTION_BIND as M_CONNECTION_BIND,
 };
 
-/// Record what this message teaches (first pass only).
-fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
+/// What the tree shows of the capture-wide state for one message, read under the lock
+/// that records what the message teaches (first pass).
+struct Seen {
+    /// Request frame, request time and first response frame of its transaction.
+    txn: Option<(u32, (i64, i32), Option<u32>)>,
+    /// The request this one retransmits.
+    retrans: Option<u32>,
+    /// RFC 6062 data-connection state of this connection.
+    data: Option<DataConn>,
+    /// Allocation of this connection (for a data connection: of its control connection).
+    alloc: Option<(u32, Option<Addr>)>,
+    /// Control-connection messages announcing the CONNECTION-ID.
+    origins: Origins,
+    /// CONNECTION-ID of a ConnectionAttempt, Connect or ConnectionBind message.
+    cid: Option<u32>,
+}
+
+/// Record what this message teaches (first pass only) and read what the tree shows, in
+/// one visit of the state.
+fn record_and_read<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) -> Seen {
     let (method, class) = msg.method_class();
     let key = (ctx.conv, conv::txid_key(msg.header()));
     // Only walk the attributes when this message can teach something.
-    let names = class == Class::Request && uat::count() > 0;
-    let l = match (method.code, class) {
+    let names = !ctx.visited && class == Class::Request && uat::count() > 0;
+    let linked = matches!(
+        (method.code, class),
         (M_ALLOCATE, Class::SuccessResponse)
-        | (M_CONNECTION_ATTEMPT, Class::Indication)
-        | (M_CONNECT, Class::Request | Class::SuccessResponse)
-        | (M_CONNECTION_BIND, _) => learn(msg, names),
-        _ if names => learn(msg, names),
-        _ => Learned {
+            | (M_CONNECTION_ATTEMPT, Class::Indication)
+            | (M_CONNECT, Class::Request | Class::SuccessResponse)
+            | (M_CONNECTION_BIND, _)
+    );
+    let l = if linked || names {
+        learn(msg, names)
+    } else {
+        Learned {
             connection_id: None,
             peer: None,
             relayed: None,
             username: None,
             realm: None,
-        },
+        }
+    };
+    let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
+        || (method.code == M_CONNECT && class == Class::SuccessResponse);
+    let cid = if announces || method.code == M_CONNECTION_BIND {
+        l.connection_id
+    } else {
+        None
     };
     conv::with(|s| {
+        if !ctx.visited {
+            record_in(s, ctx, key, msg, l, now);
+        }
+        let txn = s
+            .transactions
+            .get(&key)
+            .map(|t| (t.request_frame, t.request_time, t.response_frame));
+        let retrans = if class == Class::Request {
+            s.retransmissions.get(&ctx.num).copied()
+        } else {
+            None
+        };
+        let c = s.convs.get(&ctx.conv);
+        let data = c.and_then(|c| c.data);
+        let own_alloc = c.and_then(|c| c.allocation);
+        let origins = Origins::of(s, data.map(|d| d.connection_id).or(cid));
+        // A data connection's allocation is its control connection's.
+        let alloc = own_alloc.or_else(|| {
+            data.and(origins.any())
+                .and_then(|a| s.convs.get(&a.conv).and_then(|c| c.allocation))
+        });
+        Seen {
+            txn,
+            retrans,
+            data,
+            alloc,
+            origins,
+            cid,
+        }
+    })
+}
+
+/// Record what one message teaches.
+fn record_in<T: AsRef<[u8]>>(
+    s: &mut conv::State,
+    ctx: &Ctx,
+    key: (u64, [u8; 16]),
+    msg: &Message<T>,
+    l: Learned,
+    now: (i64, i32),
+) {
+    let (method, class) = msg.method_class();
+    {
         match class {
             Class::Request => match s.transactions.get(&key) {
                 None => {
@@ -642,8 +773,12 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                             request_frame: ctx.num,
                             request_time: now,
                             response_frame: None,
-                            username: l.username.clone(),
-                            realm: l.realm.clone(),
+                            names: (l.username.is_some() || l.realm.is_some()).then(|| {
+                                Box::new(conv::Names {
+                                    username: l.username.clone(),
+                                    realm: l.realm.clone(),
+                                })
+                            }),
                             peer: if method.code == M_CONNECT {
                                 l.peer
                             } else {
@@ -738,7 +873,7 @@ fn record<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32)) {
                 }
             }
         }
-    });
+    }
 }
 
 /// FINGERPRINT and MESSAGE-INTEGRITY(-SHA256) statuses, computed before any tree item
@@ -768,7 +903,8 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>) -> Checks {
         conv::with(|s| {
             s.transactions
                 .get(&key)
-                .map(|t| (t.username.clone(), t.realm.clone()))
+                .and_then(|t| t.names.as_deref())
+                .map(|n| (n.username.clone(), n.realm.clone()))
         })
         .unwrap_or_default()
     } else {
@@ -837,9 +973,7 @@ unsafe fn dissect_stun(
     let mut now = (0i64, 0i32);
     ffi::msstun_abs_ts(ctx.pinfo, &mut now.0, &mut now.1);
 
-    if !ctx.visited {
-        record(ctx, &msg, now);
-    }
+    let seen = record_and_read(ctx, &msg, now);
     let checks = compute_checks(ctx, &msg);
 
     // Columns and the protocol item's text.
@@ -861,69 +995,84 @@ unsafe fn dissect_stun(
     }
 
     // Header.
-    ffi::proto_tree_add_uint(
-        st,
-        f.msg_type.id(),
-        tvb,
-        cint(m),
-        2,
-        msg.message_type() as u32,
-    );
-    let mname = match f.method_cname(method.name) {
-        Some(c) => c,
-        None => pstr(ctx.pinfo, method.name),
-    };
-    ffi::proto_tree_add_uint_format_value(
-        st,
-        f.method.id(),
-        tvb,
-        cint(m),
-        2,
-        method.code as u32,
-        c"%s (0x%03x)".as_ptr(),
-        mname,
-        method.code as u32,
-    );
-    ffi::proto_tree_add_uint(st, f.class.id(), tvb, cint(m), 2, class.bits() as u32);
-    ffi::proto_tree_add_uint(st, f.length.id(), tvb, cint(m + 2), 2, msg.length() as u32);
-    if dialect == Dialect::Rfc5389 {
-        ffi::proto_tree_add_uint(st, f.cookie.id(), tvb, cint(m + 4), 4, msg.cookie());
-        ffi::proto_tree_add_item(
+    if ctx.want(f.msg_type) {
+        ffi::proto_tree_add_uint(
             st,
-            f.transaction_id.id(),
+            f.msg_type.id(),
             tvb,
-            cint(m + 8),
-            12,
-            ffi::ENC_NA_,
+            cint(m),
+            2,
+            msg.message_type() as u32,
         );
+    }
+    if ctx.want(f.method) {
+        let mname = match f.method_cname(method.name) {
+            Some(c) => c,
+            None => pstr(ctx.pinfo, method.name),
+        };
+        ffi::proto_tree_add_uint_format_value(
+            st,
+            f.method.id(),
+            tvb,
+            cint(m),
+            2,
+            method.code as u32,
+            c"%s (0x%03x)".as_ptr(),
+            mname,
+            method.code as u32,
+        );
+    }
+    if ctx.want(f.class) {
+        ffi::proto_tree_add_uint(st, f.class.id(), tvb, cint(m), 2, class.bits() as u32);
+    }
+    if ctx.want(f.length) {
+        ffi::proto_tree_add_uint(st, f.length.id(), tvb, cint(m + 2), 2, msg.length() as u32);
+    }
+    let tid_at = if dialect == Dialect::Rfc5389 {
+        if ctx.want(f.cookie) {
+            ffi::proto_tree_add_uint(st, f.cookie.id(), tvb, cint(m + 4), 4, msg.cookie());
+        }
+        8
     } else {
+        4
+    };
+    if ctx.want(f.transaction_id) {
         ffi::proto_tree_add_item(
             st,
             f.transaction_id.id(),
             tvb,
-            cint(m + 4),
-            16,
+            cint(m + tid_at),
+            cint(HEADER_LEN - tid_at),
             ffi::ENC_NA_,
         );
     }
-    let di = ffi::proto_tree_add_uint(st, f.dialect.id(), tvb, cint(m), 0, dialect.code() as u32);
-    ffi::msstun_set_generated(di);
+    if ctx.want(f.dialect) {
+        let di =
+            ffi::proto_tree_add_uint(st, f.dialect.id(), tvb, cint(m), 0, dialect.code() as u32);
+        ffi::msstun_set_generated(di);
+    }
 
-    // Attributes.
+    // Attributes. In a tree nobody sees, only the referenced items are added, straight
+    // under the message; expert items then go to the message item.
     if msg.length() > 0 {
-        let mut attrs_item: *mut proto_item = std::ptr::null_mut();
-        let at = ffi::proto_tree_add_subtree_format(
-            st,
-            tvb,
-            cint(m + msstun::HEADER_LEN),
-            msg.length() as c_int,
-            f.ett_attrs.id(),
-            &mut attrs_item,
-            c"Attributes".as_ptr(),
-        );
+        let (at, attrs_item) = if ctx.visible {
+            let mut attrs_item: *mut proto_item = std::ptr::null_mut();
+            let at = ffi::proto_tree_add_subtree_format(
+                st,
+                tvb,
+                cint(m + HEADER_LEN),
+                msg.length() as c_int,
+                f.ett_attrs.id(),
+                &mut attrs_item,
+                c"Attributes".as_ptr(),
+            );
+            (at, or_item(attrs_item, ti))
+        } else {
+            (st, ti)
+        };
         for a in msg.attributes() {
             match a {
-                Ok(a) => dissect_attribute(ctx, at, m, &a, &checks, class, bytes),
+                Ok(a) => dissect_attribute(ctx, (at, attrs_item), m, &a, &checks, class, bytes),
                 Err(e) => {
                     let text = pstr(ctx.pinfo, &e.to_string());
                     ffi::msstun_expert(ctx.pinfo, attrs_item, expert::MALFORMED, text);
@@ -932,14 +1081,14 @@ unsafe fn dissect_stun(
         }
     }
 
-    show_transaction(ctx, st, ti, &msg);
-    show_links(ctx, st, ti, &msg);
+    show_transaction(ctx, st, ti, class, &seen);
+    show_links(ctx, st, ti, &msg, &seen);
 }
 
 /// One attribute.
 unsafe fn dissect_attribute(
     ctx: &Ctx,
-    at: *mut proto_tree,
+    (at, at_item): (*mut proto_tree, *mut proto_item),
     m: usize,
     a: &msstun::Attribute<'_>,
     checks: &Checks,
@@ -959,53 +1108,72 @@ unsafe fn dissect_attribute(
             (true, msstun::Layout::Integrity) => Some(Status::Unverified),
             _ => None,
         });
-    let text = if !ctx.visible {
-        c"Attribute".as_ptr()
+    // The attribute's own item and subtree; in a tree nobody sees, only what is referenced,
+    // under the enclosing tree (and expert items on the enclosing item).
+    let (item, sub) = if ctx.want(f.att) {
+        let text = if !ctx.visible {
+            c"Attribute".as_ptr()
+        } else {
+            let mut t = format!("{}: {}", a.name(), attr_value_text(a));
+            if let Some(s) = status {
+                t.push_str(&format!(" [{}]", s.name()));
+            }
+            if a.desc.is_none() {
+                t = format!("Unknown attribute 0x{:04x} ({} bytes)", a.code, a.length);
+            }
+            pstr(ctx.pinfo, &t)
+        };
+        let item = ffi::proto_tree_add_none_format(
+            at,
+            f.att.id(),
+            tvb,
+            cint(start),
+            cint(total),
+            FMT_S,
+            text,
+        );
+        (item, ffi::proto_item_add_subtree(item, f.ett_attr.id()))
     } else {
-        let mut t = format!("{}: {}", a.name(), attr_value_text(a));
-        if let Some(s) = status {
-            t.push_str(&format!(" [{}]", s.name()));
-        }
-        if a.desc.is_none() {
-            t = format!("Unknown attribute 0x{:04x} ({} bytes)", a.code, a.length);
-        }
-        pstr(ctx.pinfo, &t)
+        (at_item, at)
     };
-    let item =
-        ffi::proto_tree_add_none_format(at, f.att.id(), tvb, cint(start), cint(total), FMT_S, text);
-    let sub = ffi::proto_item_add_subtree(item, f.ett_attr.id());
-    let name = f.attr_cname(a.desc);
-    ffi::proto_tree_add_uint_format_value(
-        sub,
-        f.att_type.id(),
-        tvb,
-        cint(start),
-        2,
-        a.code as u32,
-        c"%s (0x%04x)".as_ptr(),
-        name,
-        a.code as u32,
-    );
-    ffi::proto_tree_add_uint(
-        sub,
-        f.att_length.id(),
-        tvb,
-        cint(start + 2),
-        2,
-        a.length as u32,
-    );
+    if ctx.want(f.att_type) {
+        let name = f.attr_cname(a.desc);
+        ffi::proto_tree_add_uint_format_value(
+            sub,
+            f.att_type.id(),
+            tvb,
+            cint(start),
+            2,
+            a.code as u32,
+            c"%s (0x%04x)".as_ptr(),
+            name,
+            a.code as u32,
+        );
+    }
+    if ctx.want(f.att_length) {
+        ffi::proto_tree_add_uint(
+            sub,
+            f.att_length.id(),
+            tvb,
+            cint(start + 2),
+            2,
+            a.length as u32,
+        );
+    }
 
     let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
     match af {
         None => {
-            ffi::proto_tree_add_item(
-                sub,
-                f.att_value.id(),
-                tvb,
-                cint(start + 4),
-                a.length as c_int,
-                ffi::ENC_NA_,
-            );
+            if ctx.want(f.att_value) {
+                ffi::proto_tree_add_item(
+                    sub,
+                    f.att_value.id(),
+                    tvb,
+                    cint(start + 4),
+                    a.length as c_int,
+                    ffi::ENC_NA_,
+                );
+            }
             if a.comprehension_required() {
                 let t = pstr(
                     ctx.pinfo,
@@ -1018,9 +1186,14 @@ unsafe fn dissect_attribute(
             for fld in a.fields() {
                 match fld {
                     Ok(fld) => {
+                        let error = class == Class::ErrorResponse && fld.desc.key == "code";
                         if let Some((kind, hf)) = af.get(fld.desc.key) {
-                            let it = add_field(ctx, sub, hf, kind, &fld, m);
-                            if fld.desc.key == "code" && class == Class::ErrorResponse {
+                            let it = if ctx.want(hf) {
+                                or_item(add_field(ctx, sub, hf, kind, &fld, m), item)
+                            } else {
+                                item
+                            };
+                            if error {
                                 if let FieldValue::Uint(code) = fld.value {
                                     let t = pstr(
                                         ctx.pinfo,
@@ -1056,15 +1229,20 @@ unsafe fn dissect_attribute(
                 }
             }
             if let (Some(s), Some((_, hf))) = (status, af.get("status")) {
-                let si = ffi::proto_tree_add_uint(
-                    sub,
-                    hf.id(),
-                    tvb,
-                    cint(start + 4),
-                    a.length as c_int,
-                    s.code() as u32,
-                );
-                ffi::msstun_set_generated(si);
+                let si = if ctx.want(hf) {
+                    let si = ffi::proto_tree_add_uint(
+                        sub,
+                        hf.id(),
+                        tvb,
+                        cint(start + 4),
+                        a.length as c_int,
+                        s.code() as u32,
+                    );
+                    ffi::msstun_set_generated(si);
+                    or_item(si, item)
+                } else {
+                    item
+                };
                 let fp = a.desc.is_some_and(|d| d.key == "fingerprint");
                 match (s, fp) {
                     (Status::Bad, true) => ffi::msstun_expert(
@@ -1096,7 +1274,7 @@ unsafe fn dissect_attribute(
     if a.desc.is_some_and(|d| d.key == "data") {
         hand_over(ctx, start + 4, a.length as usize);
     }
-    if a.padding() > 0 && start + total <= m + 20 + 65535 {
+    if a.padding() > 0 && start + total <= m + 20 + 65535 && ctx.want(f.att_padding) {
         ffi::proto_tree_add_uint(
             sub,
             f.att_padding.id(),
@@ -1151,12 +1329,18 @@ unsafe fn add_field(
 
 /// Add a generated frame-number item.
 unsafe fn add_frame(ctx: &Ctx, tree: *mut proto_tree, hf: Hf, frame: u32) -> *mut proto_item {
+    if !ctx.want(hf) {
+        return std::ptr::null_mut();
+    }
     let it = ffi::proto_tree_add_uint(tree, hf.id(), ctx.tvb, 0, 0, frame);
     ffi::msstun_set_generated(it);
     it
 }
 
 unsafe fn add_addr(ctx: &Ctx, tree: *mut proto_tree, v4: Hf, v6: Hf, port: Hf, a: Addr) {
+    if !(ctx.want(v4) || ctx.want(v6) || ctx.want(port)) {
+        return;
+    }
     let it = match a.ip {
         std::net::IpAddr::V4(ip) => ffi::proto_tree_add_ipv4(
             tree,
@@ -1177,38 +1361,35 @@ unsafe fn add_addr(ctx: &Ctx, tree: *mut proto_tree, v4: Hf, v6: Hf, port: Hf, a
 }
 
 /// Request/response links.
-unsafe fn show_transaction<T: AsRef<[u8]>>(
+unsafe fn show_transaction(
     ctx: &Ctx,
     st: *mut proto_tree,
     ti: *mut proto_item,
-    msg: &Message<T>,
+    class: Class,
+    seen: &Seen,
 ) {
     let f = fields();
-    let class = msg.class();
-    let key = (ctx.conv, conv::txid_key(msg.header()));
-    let (txn, retrans) = conv::with(|s| {
-        (
-            s.transactions
-                .get(&key)
-                .map(|t| (t.request_frame, t.request_time, t.response_frame)),
-            s.retransmissions.get(&ctx.num).copied(),
-        )
-    });
-    let Some((req, req_time, resp)) = txn else {
+    let retrans = seen.retrans;
+    let Some((req, req_time, resp)) = seen.txn else {
         return;
     };
     match class {
         Class::Request => {
             if let Some(orig) = retrans {
-                let it = ffi::proto_tree_add_none_format(
-                    st,
-                    f.retransmission.id(),
-                    ctx.tvb,
-                    0,
-                    0,
-                    c"This is a retransmission".as_ptr(),
-                );
-                ffi::msstun_set_generated(it);
+                let it = if ctx.want(f.retransmission) {
+                    let it = ffi::proto_tree_add_none_format(
+                        st,
+                        f.retransmission.id(),
+                        ctx.tvb,
+                        0,
+                        0,
+                        c"This is a retransmission".as_ptr(),
+                    );
+                    ffi::msstun_set_generated(it);
+                    or_item(it, ti)
+                } else {
+                    ti
+                };
                 add_frame(ctx, st, f.retransmission_of, orig);
                 let t = pstr(
                     ctx.pinfo,
@@ -1234,6 +1415,9 @@ unsafe fn show_transaction<T: AsRef<[u8]>>(
         Class::SuccessResponse | Class::ErrorResponse => {
             if resp.is_some() {
                 add_frame(ctx, st, f.response_to, req);
+                if !ctx.want(f.time) {
+                    return;
+                }
                 let mut now = (0i64, 0i32);
                 ffi::msstun_abs_ts(ctx.pinfo, &mut now.0, &mut now.1);
                 let mut ns = (now.0 - req_time.0) * 1_000_000_000 + (now.1 - req_time.1) as i64;
@@ -1299,29 +1483,12 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     st: *mut proto_tree,
     ti: *mut proto_item,
     msg: &Message<T>,
+    seen: &Seen,
 ) {
     let (method, class) = msg.method_class();
     let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
         || (method.code == M_CONNECT && class == Class::SuccessResponse);
-    let cid = if announces || method.code == M_CONNECTION_BIND {
-        msg.attributes()
-            .map_while(Result::ok)
-            .find(|a| a.desc.is_some_and(|d| d.key == "connection_id"))
-            .and_then(|a| a.as_u32())
-    } else {
-        None
-    };
-    let (data, own_alloc, origins) = conv::with(|s| {
-        let c = s.convs.get(&ctx.conv);
-        let data = c.and_then(|c| c.data);
-        let cid = data.map(|d| d.connection_id).or(cid);
-        (data, c.and_then(|c| c.allocation), Origins::of(s, cid))
-    });
-    // A data connection's allocation is its control connection's.
-    let alloc = own_alloc.or_else(|| {
-        data.and(origins.any())
-            .and_then(|a| conv::with(|s| s.convs.get(&a.conv).and_then(|c| c.allocation)))
-    });
+    let (cid, data, origins, alloc) = (seen.cid, seen.data, seen.origins, seen.alloc);
     // Only messages from the Allocate success on belong to the allocation (and so one
     // pass and two passes show the same tree).
     show_allocation(ctx, st, alloc.filter(|(frame, _)| ctx.num >= *frame));
@@ -1396,7 +1563,11 @@ unsafe fn show_allocation(ctx: &Ctx, st: *mut proto_tree, alloc: Option<(u32, Op
     };
     let it = add_frame(ctx, st, f.allocation, frame);
     if let Some(a) = relayed {
-        let sub = ffi::proto_item_add_subtree(it, f.ett_allocation.id());
+        let sub = if it.is_null() {
+            st
+        } else {
+            ffi::proto_item_add_subtree(it, f.ett_allocation.id())
+        };
         add_addr(ctx, sub, f.relayed_ipv4, f.relayed_ipv6, f.relayed_port, a);
     }
 }
@@ -1411,22 +1582,28 @@ unsafe fn show_tcp_data(
     at: TcpDataAt,
 ) {
     let f = fields();
-    let it = ffi::proto_tree_add_none_format(
-        st,
-        f.tcp_data.id(),
-        ctx.tvb,
-        0,
-        0,
-        match at {
-            TcpDataAt::Attempt => c"RFC 6062 connection attempt (peer-initiated)".as_ptr(),
-            TcpDataAt::Connect => c"RFC 6062 connection (client-initiated Connect)".as_ptr(),
-            TcpDataAt::Data => c"RFC 6062 data connection".as_ptr(),
-        },
-    );
-    ffi::msstun_set_generated(it);
-    let sub = ffi::proto_item_add_subtree(it, f.ett_tcp_data.id());
-    let ci = ffi::proto_tree_add_uint(sub, f.td_connection_id.id(), ctx.tvb, 0, 0, cid);
-    ffi::msstun_set_generated(ci);
+    let sub = if ctx.want(f.tcp_data) {
+        let it = ffi::proto_tree_add_none_format(
+            st,
+            f.tcp_data.id(),
+            ctx.tvb,
+            0,
+            0,
+            match at {
+                TcpDataAt::Attempt => c"RFC 6062 connection attempt (peer-initiated)".as_ptr(),
+                TcpDataAt::Connect => c"RFC 6062 connection (client-initiated Connect)".as_ptr(),
+                TcpDataAt::Data => c"RFC 6062 data connection".as_ptr(),
+            },
+        );
+        ffi::msstun_set_generated(it);
+        ffi::proto_item_add_subtree(it, f.ett_tcp_data.id())
+    } else {
+        st
+    };
+    if ctx.want(f.td_connection_id) {
+        let ci = ffi::proto_tree_add_uint(sub, f.td_connection_id.id(), ctx.tvb, 0, 0, cid);
+        ffi::msstun_set_generated(ci);
+    }
     if let Some(p) = origins.peer() {
         add_addr(ctx, sub, f.td_peer_ipv4, f.td_peer_ipv6, f.td_peer_port, p);
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 use msstun::registry::{self, Base, FieldDesc, FieldKind, ATTRIBUTES};
@@ -19,6 +19,10 @@ const MAX_ETT: usize = 32;
 
 static HF_IDS: [AtomicI32; MAX_HF] = [const { AtomicI32::new(-1) }; MAX_HF];
 static ETT_IDS: [AtomicI32; MAX_ETT] = [const { AtomicI32::new(-1) }; MAX_ETT];
+/// Wireshark's `header_field_info` of each registered field (its `ref_type` says whether a
+/// filter, column, tap or `-e` option references the field in this dissection).
+static HF_INFO: [AtomicPtr<ffi::header_field_info>; MAX_HF] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_HF];
 
 /// A registered header field: an index into the id table Wireshark writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,23 @@ impl Hf {
     /// The Wireshark field id (-1 before registration).
     pub fn id(self) -> c_int {
         HF_IDS[self.0 as usize].load(Ordering::Relaxed)
+    }
+
+    /// Whether an item of this field survives in a tree that is not shown to anyone:
+    /// something (display filter, column, tap, `-e`) references it directly. This is the
+    /// test `proto_tree_add_*` make before faking an item (`ref_type` DIRECT, or PRINT
+    /// since 4.2); making it here spares the call and the work to compute the value.
+    /// Unknown (before registration): true.
+    #[inline]
+    pub fn referenced(self) -> bool {
+        let p = HF_INFO[self.0 as usize].load(Ordering::Relaxed);
+        if p.is_null() {
+            return true;
+        }
+        // SAFETY: p is Wireshark's header_field_info for this field, which lives as long
+        // as the process; ref_type is a C enum (an int) Wireshark writes between dissections.
+        let r = unsafe { std::ptr::addr_of!((*p).ref_type).cast::<c_int>().read() };
+        r >= ffi::hf_ref_type::HF_REF_TYPE_DIRECT as c_int
     }
 }
 
@@ -572,6 +593,12 @@ pub fn register(proto: c_int) {
     unsafe {
         ffi::proto_register_field_array(proto, hf.as_mut_ptr(), n_hf as c_int);
         ffi::proto_register_subtree_array(ett_ptrs.as_ptr(), ett_ptrs.len() as c_int);
+        for (i, info) in HF_INFO.iter().enumerate().take(n_hf) {
+            let id = HF_IDS[i].load(Ordering::Relaxed);
+            if id >= 0 {
+                info.store(ffi::proto_registrar_get_nth(id as _), Ordering::Relaxed);
+            }
+        }
     }
 
     let attr_names = ATTRIBUTES.iter().map(|a| CName(leak_c(a.name))).collect();
