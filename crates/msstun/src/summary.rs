@@ -125,6 +125,13 @@ fn write_u32<W: Write + ?Sized>(w: &mut W, label: &str, v: Option<u32>) -> fmt::
     }
 }
 
+/// Bytes this module wrote itself, all ASCII (digits, '.', ':').
+fn ascii(b: &[u8]) -> &str {
+    debug_assert!(b.is_ascii());
+    // SAFETY: callers pass only ASCII digits and separators they wrote.
+    unsafe { core::str::from_utf8_unchecked(b) }
+}
+
 /// Decimal digits of `n` at the end of `buf`; returns where they start.
 fn dec_digits(buf: &mut [u8; 10], mut n: u32) -> usize {
     let mut i = buf.len();
@@ -143,8 +150,7 @@ fn dec_digits(buf: &mut [u8; 10], mut n: u32) -> usize {
 fn write_dec<W: Write + ?Sized>(w: &mut W, n: u32) -> fmt::Result {
     let mut buf = [0u8; 10];
     let i = dec_digits(&mut buf, n);
-    // Only ASCII digits were written.
-    w.write_str(core::str::from_utf8(&buf[i..]).unwrap_or("?"))
+    w.write_str(ascii(&buf[i..]))
 }
 
 /// `10.0.0.1:3478`, or `[2001:db8::1]:3478` (as `Address`'s `Display`), IPv4 written
@@ -172,7 +178,7 @@ fn write_address<W: Write + ?Sized>(w: &mut W, a: &crate::attr::Address) -> fmt:
                 out[n..n + d.len()].copy_from_slice(d);
                 n += d.len();
             }
-            w.write_str(core::str::from_utf8(&out[..n]).unwrap_or("?"))
+            w.write_str(ascii(&out[..n]))
         }
         core::net::IpAddr::V6(_) => write!(w, "{a}"),
     }
@@ -182,7 +188,7 @@ fn write_address<W: Write + ?Sized>(w: &mut W, a: &crate::attr::Address) -> fmt:
 fn write_text<W: Write + ?Sized>(w: &mut W, label: &str, mut b: &[u8]) -> fmt::Result {
     w.write_str(label)?;
     loop {
-        match core::str::from_utf8(b) {
+        match crate::attr::utf8(b) {
             Ok(s) => return w.write_str(s),
             Err(e) => {
                 let (good, rest) = b.split_at(e.valid_up_to());
@@ -240,7 +246,11 @@ impl<const N: usize> SummaryBuf<N> {
     }
     /// The text written so far.
     pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+        let b = &self.buf[..self.len];
+        debug_assert!(core::str::from_utf8(b).is_ok());
+        // SAFETY: `write_str` is the only writer; it copies whole `&str`s, or a prefix of
+        // one cut at a char boundary, so the first `len` bytes are always UTF-8.
+        unsafe { core::str::from_utf8_unchecked(b) }
     }
     /// Whether a write did not fit.
     pub fn is_truncated(&self) -> bool {
