@@ -77,20 +77,34 @@ pub struct Transaction {
     pub request_time: (i64, i32),
     /// First frame carrying a response.
     pub response_frame: Option<u32>,
-    /// USERNAME and REALM of the request, to check the response's integrity (kept only
-    /// when credentials are configured; boxed to keep the common entry small).
-    pub names: Option<Box<Names>>,
-    /// XOR-PEER-ADDRESS of a Connect request (RFC 6062 §4.3), for its success response.
-    pub peer: Option<Addr>,
+    /// What only some requests carry (boxed, so that the common entry stays small).
+    pub extra: Option<Box<Extra>>,
 }
 
-/// USERNAME and REALM of a request.
+impl Transaction {
+    /// USERNAME of the request.
+    pub fn username(&self) -> Option<&str> {
+        self.extra.as_ref()?.username.as_deref()
+    }
+    /// REALM of the request.
+    pub fn realm(&self) -> Option<&str> {
+        self.extra.as_ref()?.realm.as_deref()
+    }
+    /// XOR-PEER-ADDRESS of a Connect request.
+    pub fn peer(&self) -> Option<Addr> {
+        self.extra.as_ref()?.peer
+    }
+}
+
+/// The parts of a request only some requests have.
 #[derive(Debug, Clone, Default)]
-pub struct Names {
-    /// USERNAME.
+pub struct Extra {
+    /// USERNAME, to check the response's integrity (kept only with credentials configured).
     pub username: Option<String>,
-    /// REALM.
+    /// REALM, likewise.
     pub realm: Option<String>,
+    /// XOR-PEER-ADDRESS of a Connect request (RFC 6062 §4.3), for its success response.
+    pub peer: Option<Addr>,
 }
 
 /// The control-connection message that announces an RFC 6062 connection: a

@@ -43,7 +43,6 @@ fn heur_ret(b: bool) -> HeurRet {
 }
 
 /// One dissection call.
-#[derive(Clone, Copy)]
 struct Ctx {
     tvb: *mut tvbuff_t,
     pinfo: *mut packet_info,
@@ -54,6 +53,8 @@ struct Ctx {
     visited: bool,
     /// The tree is shown (texts are worth formatting).
     visible: bool,
+    /// PDUs of this call that wrote the columns so far.
+    pdus: std::cell::Cell<u32>,
 }
 
 impl Ctx {
@@ -212,6 +213,7 @@ unsafe fn dissect_payload(
         num: (*pinfo).num,
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,
+        pdus: std::cell::Cell::new(0),
     };
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
     // flow's state is only needed to accept ChannelData heuristically (looked up then).
@@ -410,8 +412,11 @@ unsafe fn add_leftover(ctx: &Ctx, off: usize, len: usize, why: &str) {
 /// Set the Protocol column and add `text` to the Info column.
 unsafe fn set_columns(ctx: &Ctx, text: *const c_char) {
     let cinfo = (*ctx.pinfo).cinfo;
-    let n = ffi::msstun_pdu_counter(ctx.pinfo, proto());
-    if n == 0 {
+    // The first PDU of the first msstun call in this frame replaces the columns; later
+    // ones (same call, or a later call: the rest of a TCP segment after a reassembled
+    // message, which Wireshark counts in curr_proto_layer_num) append.
+    let first = ctx.pdus.replace(ctx.pdus.get() + 1) == 0 && (*ctx.pinfo).curr_proto_layer_num <= 1;
+    if first {
         ffi::col_set_str(cinfo, ffi::COL_PROTOCOL as c_int, c"MSSTUN".as_ptr());
         // Replaces what lower layers wrote (after any fence, as col_clear would).
         ffi::col_add_str(cinfo, ffi::COL_INFO as c_int, text);
@@ -765,34 +770,33 @@ fn record_in<T: AsRef<[u8]>>(
     let (method, class) = msg.method_class();
     {
         match class {
-            Class::Request => match s.transactions.get(&key) {
-                None => {
-                    s.transactions.insert(
-                        key,
-                        conv::Transaction {
+            Class::Request => {
+                let peer = if method.code == M_CONNECT {
+                    l.peer
+                } else {
+                    None
+                };
+                let t =
+                    s.transactions
+                        .entry(key)
+                        .or_insert_with(|| conv::Transaction {
                             request_frame: ctx.num,
                             request_time: now,
                             response_frame: None,
-                            names: (l.username.is_some() || l.realm.is_some()).then(|| {
-                                Box::new(conv::Names {
-                                    username: l.username.clone(),
-                                    realm: l.realm.clone(),
-                                })
-                            }),
-                            peer: if method.code == M_CONNECT {
-                                l.peer
-                            } else {
-                                None
-                            },
-                        },
-                    );
-                }
-                Some(t) if t.request_frame != ctx.num => {
+                            extra: (l.username.is_some() || l.realm.is_some() || peer.is_some())
+                                .then(|| {
+                                    Box::new(conv::Extra {
+                                        username: l.username.clone(),
+                                        realm: l.realm.clone(),
+                                        peer,
+                                    })
+                                }),
+                        });
+                if t.request_frame != ctx.num {
                     let orig = t.request_frame;
                     s.retransmissions.insert(ctx.num, orig);
                 }
-                Some(_) => {}
-            },
+            }
             Class::SuccessResponse | Class::ErrorResponse => {
                 if let Some(t) = s.transactions.get_mut(&key) {
                     match t.response_frame {
@@ -830,7 +834,7 @@ fn record_in<T: AsRef<[u8]>>(
         if code == M_CONNECT && class == Class::SuccessResponse {
             if let Some(cid) = l.connection_id {
                 // The peer is the Connect request's XOR-PEER-ADDRESS.
-                let peer = s.transactions.get(&key).and_then(|t| t.peer);
+                let peer = s.transactions.get(&key).and_then(|t| t.peer());
                 s.connects.entry(cid).or_insert(Attempt {
                     frame: ctx.num,
                     conv: ctx.conv,
@@ -901,10 +905,12 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>) -> Checks {
     let (user, realm) = if msg.class().is_response() && creds {
         let key = (ctx.conv, conv::txid_key(msg.header()));
         conv::with(|s| {
-            s.transactions
-                .get(&key)
-                .and_then(|t| t.names.as_deref())
-                .map(|n| (n.username.clone(), n.realm.clone()))
+            s.transactions.get(&key).map(|t| {
+                (
+                    t.username().map(str::to_owned),
+                    t.realm().map(str::to_owned),
+                )
+            })
         })
         .unwrap_or_default()
     } else {

@@ -15,7 +15,27 @@ fn messages_split_and_coalesced() {
             "msstun.class",
             "msstun.response_in",
             "msstun.framing",
+            "_ws.col.Protocol",
+            "_ws.col.Info",
         ],
+    );
+    // Several messages in one frame, in one call or in two (the end of a reassembled
+    // message, then the rest of the segment): one Info line, in order.
+    let info = |f: u32| (rows[&f][4].join(""), rows[&f][5].join(""));
+    assert_eq!(
+        info(fx.frame("three-in-one")),
+        (
+            "MSSTUN".into(),
+            "Binding Request, Binding Request, Refresh Request lifetime: 300".into()
+        )
+    );
+    assert_eq!(
+        info(fx.frame("straddle-end")),
+        (
+            "MSSTUN".into(),
+            "Binding Success Response XOR-MAPPED-ADDRESS: 10.0.5.1:50400, Refresh Success Response lifetime: 300"
+                .into()
+        )
     );
     let three = fx.frame("three-segments");
     // The first two segments only carry parts of the message.

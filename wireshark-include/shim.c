@@ -234,13 +234,6 @@ void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle)
     conversation_set_dissector(find_or_create_conversation(pinfo), handle);
 }
 
-guint32 msstun_pdu_counter(packet_info *pinfo, int proto)
-{
-    guint32 n = GPOINTER_TO_UINT(p_get_proto_data(pinfo->pool, pinfo, proto, 0));
-    p_add_proto_data(pinfo->pool, pinfo, proto, 0, GUINT_TO_POINTER(n + 1));
-    return n;
-}
-
 void msstun_abs_ts(packet_info *pinfo, gint64 *secs, int *nsecs)
 {
     *secs = (gint64)pinfo->abs_ts.secs;

@@ -47,8 +47,6 @@ guint32 msstun_conv_id(packet_info *pinfo);
 guint64 msstun_flow_key(packet_info *pinfo);
 /** Forget the cached conversations (their memory is file-scoped): at init and cleanup. */
 void msstun_conv_cache_reset(void);
-/** Per-dissection counter of msstun PDUs in this packet: returns the old value, increments. */
-guint32 msstun_pdu_counter(packet_info *pinfo, int proto);
 
 /** Make `handle` the dissector of this packet's conversation. */
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
