@@ -187,7 +187,7 @@ fn main() {
              |dissector_add_uint_range_with_preference|find_dissector|call_dissector|call_data_dissector\
              |find_or_create_conversation|tvb_captured_length|tvb_reported_length|tvb_get_ptr|tvb_new_subset_length\
              |tvb_new_subset_remaining|tvb_new_subset_length_caplen|col_set_str|col_add_str|col_append_str|col_clear\
-             |col_set_fence|col_append_sep_str|wmem_strndup|wmem_packet_scope|wmem_file_scope|register_init_routine\
+             |col_set_fence|col_append_sep_str|wmem_strndup|wmem_alloc|wmem_packet_scope|wmem_file_scope|register_init_routine\
              |register_cleanup_routine|proto_registrar_get_nth|col_get_text|msstun_.*",
         )
         .allowlist_type(

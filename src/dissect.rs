@@ -409,7 +409,21 @@ unsafe fn add_leftover(ctx: &Ctx, off: usize, len: usize, why: &str) {
     ffi::msstun_expert(ctx.pinfo, item, expert::MALFORMED, text);
 }
 
-/// Set the Protocol column and add `text` to the Info column.
+/// `s` as a NUL-terminated string in packet-scoped memory, for the Info column: one line,
+/// so control characters (a USERNAME or reason phrase may carry them) become spaces.
+unsafe fn column_text(pinfo: *mut packet_info, s: &[u8]) -> *const c_char {
+    let p = ffi::wmem_alloc((*pinfo).pool, s.len() + 1) as *mut u8;
+    // SAFETY: wmem_alloc returned s.len() + 1 writable bytes (it aborts rather than fail).
+    let out = std::slice::from_raw_parts_mut(p, s.len() + 1);
+    for (o, &b) in out.iter_mut().zip(s) {
+        *o = if b < 0x20 || b == 0x7f { b' ' } else { b };
+    }
+    out[s.len()] = 0;
+    p as *const c_char
+}
+
+/// Set the Protocol column and add `text` (packet-scoped: the first one is kept by
+/// pointer, not copied) to the Info column.
 unsafe fn set_columns(ctx: &Ctx, text: *const c_char) {
     let cinfo = (*ctx.pinfo).cinfo;
     // The first PDU of the first msstun call in this frame replaces the columns; later
@@ -419,7 +433,7 @@ unsafe fn set_columns(ctx: &Ctx, text: *const c_char) {
     if first {
         ffi::col_set_str(cinfo, ffi::COL_PROTOCOL as c_int, c"MSSTUN".as_ptr());
         // Replaces what lower layers wrote (after any fence, as col_clear would).
-        ffi::col_add_str(cinfo, ffi::COL_INFO as c_int, text);
+        ffi::col_set_str(cinfo, ffi::COL_INFO as c_int, text);
     } else {
         ffi::col_append_sep_str(cinfo, ffi::COL_INFO as c_int, c", ".as_ptr(), text);
     }
@@ -984,16 +998,8 @@ unsafe fn dissect_stun(
 
     // Columns and the protocol item's text.
     if ctx.visible || !(*ctx.pinfo).cinfo.is_null() {
-        // The column functions and proto_item_append_text copy the text: a NUL-terminated
-        // stack buffer is enough (no packet-scope allocation per message).
         let mut sum = SummaryBuf::<320>::default();
-        let mut cbuf = [0u8; 328];
-        {
-            let s = sum.summarize(&msg).as_bytes();
-            let n = s.len().min(cbuf.len() - 1);
-            cbuf[..n].copy_from_slice(&s[..n]);
-        }
-        let text = cbuf.as_ptr() as *const c_char;
+        let text = column_text(ctx.pinfo, sum.summarize(&msg).as_bytes());
         set_columns(ctx, text);
         if ctx.visible {
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
@@ -1189,10 +1195,17 @@ unsafe fn dissect_attribute(
             }
         }
         Some(af) => {
+            // Every value is still decoded (a bad one raises an expert item); items only
+            // for a shown tree or referenced fields.
+            let items = ctx.visible || af.any_referenced();
+            let error_response = class == Class::ErrorResponse;
             for fld in a.fields() {
                 match fld {
                     Ok(fld) => {
-                        let error = class == Class::ErrorResponse && fld.desc.key == "code";
+                        let error = error_response && fld.desc.key == "code";
+                        if !items && !error {
+                            continue;
+                        }
                         if let Some((kind, hf)) = af.get(fld.desc.key) {
                             let it = if ctx.want(hf) {
                                 or_item(add_field(ctx, sub, hf, kind, &fld, m), item)
@@ -1234,7 +1247,7 @@ unsafe fn dissect_attribute(
                     }
                 }
             }
-            if let (Some(s), Some((_, hf))) = (status, af.get("status")) {
+            if let (Some(s), Some(hf)) = (status, af.status) {
                 let si = if ctx.want(hf) {
                     let si = ffi::proto_tree_add_uint(
                         sub,
@@ -1277,7 +1290,7 @@ unsafe fn dissect_attribute(
         }
     }
     // DATA (Send/Data indications, MS-TURN Send/Data): the relayed packet.
-    if a.desc.is_some_and(|d| d.key == "data") {
+    if af.is_some_and(|af| af.relays) {
         hand_over(ctx, start + 4, a.length as usize);
     }
     if a.padding() > 0 && start + total <= m + 20 + 65535 && ctx.want(f.att_padding) {

@@ -96,6 +96,10 @@ pub const MS_TCP_TYPE_VALUES: &[(u32, &str)] =
 pub struct AttrFields {
     /// (field key, kind, hf), in registry order.
     pub fields: Vec<(&'static str, FieldKind, Hf)>,
+    /// The `.status` field of a checked attribute (FINGERPRINT, MESSAGE-INTEGRITY).
+    pub status: Option<Hf>,
+    /// DATA: the value is a relayed packet, handed to other dissectors.
+    pub relays: bool,
 }
 
 impl AttrFields {
@@ -107,6 +111,11 @@ impl AttrFields {
             .find(|(k, _, _)| std::ptr::eq(*k, key))
             .or_else(|| self.fields.iter().find(|(k, _, _)| *k == key))
             .map(|(_, kind, hf)| (*kind, *hf))
+    }
+
+    /// Whether any sub-field is referenced (see [`Hf::referenced`]).
+    pub fn any_referenced(&self) -> bool {
+        self.fields.iter().any(|&(_, _, hf)| hf.referenced())
     }
 }
 
@@ -575,6 +584,8 @@ pub fn register(proto: c_int) {
             let (hf, kind) = b.desc(&abbrev, d, a.name);
             af.fields.push((d.key, kind, hf));
         }
+        af.status = af.get("status").map(|(_, hf)| hf);
+        af.relays = a.key == "data";
         attrs.push(af);
     }
 
