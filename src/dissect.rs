@@ -15,7 +15,7 @@ use msstun::check::{self, Status};
 use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
-use msstun::summary::SummaryBuf;
+use msstun::summary::write_summary;
 use msstun::{Class, Dialect, FieldValue, Message, HEADER_LEN};
 
 use crate::conv::{self, Addr, Attempt, DataConn};
@@ -409,17 +409,62 @@ unsafe fn add_leftover(ctx: &Ctx, off: usize, len: usize, why: &str) {
     ffi::msstun_expert(ctx.pinfo, item, expert::MALFORMED, text);
 }
 
-/// `s` as a NUL-terminated string in packet-scoped memory, for the Info column: one line,
-/// so control characters (a USERNAME or reason phrase may carry them) become spaces.
-unsafe fn column_text(pinfo: *mut packet_info, s: &[u8]) -> *const c_char {
-    let p = ffi::wmem_alloc((*pinfo).pool, s.len() + 1) as *mut u8;
-    // SAFETY: wmem_alloc returned s.len() + 1 writable bytes (it aborts rather than fail).
-    let out = std::slice::from_raw_parts_mut(p, s.len() + 1);
-    for (o, &b) in out.iter_mut().zip(s) {
-        *o = if b < 0x20 || b == 0x7f { b' ' } else { b };
+/// Longest Info text of one message (Wireshark's Info column holds 4096 bytes in all).
+const INFO_MAX: usize = 320;
+
+/// A message's Info text, written straight into packet-scoped memory (Wireshark keeps
+/// the pointer until the columns are written): at most [`INFO_MAX`] bytes, cut at a
+/// character boundary, NUL-terminated; one line, so control characters (a USERNAME or a
+/// reason phrase may carry them) become spaces.
+struct InfoText {
+    buf: *mut u8,
+    len: usize,
+}
+
+impl InfoText {
+    /// # Safety
+    /// `pinfo` is the packet being dissected.
+    unsafe fn new(pinfo: *mut packet_info) -> InfoText {
+        InfoText {
+            buf: ffi::wmem_alloc((*pinfo).pool, INFO_MAX + 1) as *mut u8,
+            len: 0,
+        }
     }
-    out[s.len()] = 0;
-    p as *const c_char
+
+    /// The NUL-terminated text.
+    fn finish(self) -> *const c_char {
+        // SAFETY: buf holds INFO_MAX + 1 bytes and len <= INFO_MAX.
+        let out = unsafe { std::slice::from_raw_parts_mut(self.buf, INFO_MAX + 1) };
+        let text = &mut out[..self.len];
+        // Branch-free test first: control characters are rare.
+        if text
+            .iter()
+            .fold(false, |c, &b| c | (b < 0x20) | (b == 0x7f))
+        {
+            for b in text.iter_mut().filter(|b| **b < 0x20 || **b == 0x7f) {
+                *b = b' ';
+            }
+        }
+        out[self.len] = 0;
+        self.buf as *const c_char
+    }
+}
+
+impl std::fmt::Write for InfoText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let mut n = s.len().min(INFO_MAX - self.len);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        // SAFETY: buf holds INFO_MAX + 1 bytes and self.len + n <= INFO_MAX.
+        unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.add(self.len), n) };
+        self.len += n;
+        if n < s.len() {
+            Err(std::fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Set the Protocol column and add `text` (packet-scoped: the first one is kept by
@@ -694,7 +739,7 @@ use msstun::registry::method::{
 /// that records what the message teaches (first pass).
 struct Seen {
     /// Request frame, request time and first response frame of its transaction.
-    txn: Option<(u32, (i64, i32), Option<u32>)>,
+    txn: Option<Txn>,
     /// The request this one retransmits.
     retrans: Option<u32>,
     /// RFC 6062 data-connection state of this connection.
@@ -740,14 +785,13 @@ fn record_and_read<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32))
         None
     };
     conv::with(|s| {
-        if !ctx.visited {
-            record_in(s, ctx, key, msg, l, now);
-        }
-        let txn = s
-            .transactions
-            .get(&key)
-            .map(|t| (t.request_frame, t.request_time, t.response_frame));
-        let retrans = if class == Class::Request {
+        let recorded = if ctx.visited {
+            None
+        } else {
+            record_in(s, ctx, key, msg, l, now)
+        };
+        let txn = recorded.unwrap_or_else(|| s.transactions.get(&key).map(txn_of));
+        let retrans = if class == Class::Request && !s.retransmissions.is_empty() {
             s.retransmissions.get(&ctx.num).copied()
         } else {
             None
@@ -772,7 +816,15 @@ fn record_and_read<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32))
     })
 }
 
-/// Record what one message teaches.
+/// Request frame, request time and first response frame of a transaction.
+type Txn = (u32, (i64, i32), Option<u32>);
+
+fn txn_of(t: &conv::Transaction) -> Txn {
+    (t.request_frame, t.request_time, t.response_frame)
+}
+
+/// Record what one message teaches. Returns the transaction as it now stands when the
+/// message is a request or response (`Some(None)`: a response to no known request).
 fn record_in<T: AsRef<[u8]>>(
     s: &mut conv::State,
     ctx: &Ctx,
@@ -780,8 +832,9 @@ fn record_in<T: AsRef<[u8]>>(
     msg: &Message<T>,
     l: Learned,
     now: (i64, i32),
-) {
+) -> Option<Option<Txn>> {
     let (method, class) = msg.method_class();
+    let mut txn = None;
     {
         match class {
             Class::Request => {
@@ -806,12 +859,14 @@ fn record_in<T: AsRef<[u8]>>(
                                     })
                                 }),
                         });
+                txn = Some(Some(txn_of(t)));
                 if t.request_frame != ctx.num {
                     let orig = t.request_frame;
                     s.retransmissions.insert(ctx.num, orig);
                 }
             }
             Class::SuccessResponse | Class::ErrorResponse => {
+                txn = Some(None);
                 if let Some(t) = s.transactions.get_mut(&key) {
                     match t.response_frame {
                         None => t.response_frame = Some(ctx.num),
@@ -820,6 +875,7 @@ fn record_in<T: AsRef<[u8]>>(
                         }
                         Some(_) => {}
                     }
+                    txn = Some(Some(txn_of(t)));
                 }
             }
             Class::Indication => {}
@@ -832,7 +888,7 @@ fn record_in<T: AsRef<[u8]>>(
             }
         }
         if msg.dialect() == Dialect::MsTurn {
-            return;
+            return txn;
         }
         if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
             if let Some(cid) = l.connection_id {
@@ -892,6 +948,7 @@ fn record_in<T: AsRef<[u8]>>(
             }
         }
     }
+    txn
 }
 
 /// FINGERPRINT and MESSAGE-INTEGRITY(-SHA256) statuses, computed before any tree item
@@ -998,8 +1055,9 @@ unsafe fn dissect_stun(
 
     // Columns and the protocol item's text.
     if ctx.visible || !(*ctx.pinfo).cinfo.is_null() {
-        let mut sum = SummaryBuf::<320>::default();
-        let text = column_text(ctx.pinfo, sum.summarize(&msg).as_bytes());
+        let mut info = InfoText::new(ctx.pinfo);
+        let _ = write_summary(&msg, &mut info);
+        let text = info.finish();
         set_columns(ctx, text);
         if ctx.visible {
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
