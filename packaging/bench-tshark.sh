@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall-time benchmark of msstun.so inside tshark.
 #
-#   packaging/bench-tshark.sh [MESSAGES] [RUNS]        (defaults: 200000 messages, best of 3 runs)
+#   packaging/bench-tshark.sh [MESSAGES] [RUNS]        (defaults: 200000 messages, best of 5 runs)
 #
 # 1. Generated captures of MESSAGES STUN messages on port 3478 (so the built-in stun decodes
 #    them by port): `tshark -Y stun` vs `tshark -d <tcp|udp>.port==3478,msstun -Y msstun` on
@@ -19,7 +19,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 N=${1:-200000}
-RUNS=${2:-3}
+RUNS=${2:-5}
 TSHARK=${TSHARK:-tshark}
 ver=$("$TSHARK" --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
 plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
