@@ -1257,13 +1257,20 @@ unsafe fn dissect_attribute(
             // for a shown tree or referenced fields.
             let items = ctx.visible || af.any_referenced();
             let error_response = class == Class::ErrorResponse;
-            for fld in a.fields() {
+            let fields = if items || error_response {
+                Some(a.fields())
+            } else {
+                // Nothing to show: only whether the value is malformed.
+                if let Some(e) = a.value_error() {
+                    let t = pstr(ctx.pinfo, &e.to_string());
+                    ffi::msstun_expert(ctx.pinfo, item, expert::BAD_VALUE, t);
+                }
+                None
+            };
+            for fld in fields.into_iter().flatten() {
                 match fld {
                     Ok(fld) => {
                         let error = error_response && fld.desc.key == "code";
-                        if !items && !error {
-                            continue;
-                        }
                         if let Some((kind, hf)) = af.get(fld.desc.key) {
                             let it = if ctx.want(hf) {
                                 or_item(add_field(ctx, sub, hf, kind, &fld, m), item)

@@ -695,14 +695,5 @@ impl Fields {
 
 /// Index of `desc` in `ATTRIBUTES`.
 pub fn attr_index(desc: &'static registry::AttrDesc) -> Option<usize> {
-    let base = ATTRIBUTES.as_ptr() as usize;
-    let p = desc as *const registry::AttrDesc as usize;
-    let size = std::mem::size_of::<registry::AttrDesc>();
-    if p >= base && (p - base).is_multiple_of(size) && (p - base) / size < ATTRIBUTES.len() {
-        Some((p - base) / size)
-    } else {
-        ATTRIBUTES
-            .iter()
-            .position(|a| a.key == desc.key && a.code == desc.code)
-    }
+    registry::attribute_index(desc)
 }

@@ -58,6 +58,27 @@ impl<'a> Attribute<'a> {
             index: 0,
         }
     }
+    /// The first error [`fields`](Self::fields) would report, without producing the
+    /// fields (cheap for the common layouts): how a caller that shows nothing of a value
+    /// still finds out that it is malformed.
+    pub fn value_error(&self) -> Option<Error> {
+        let (v, offset) = (self.value, self.offset);
+        let bad = |reason| Some(Error::BadValue { offset, reason });
+        match self.layout() {
+            Layout::Address | Layout::XorAddress => check_address(v, offset).err(),
+            Layout::Number(f) => match read_uint(v) {
+                Some(_) if v.len() == kind_len(f.kind) => None,
+                _ => bad("number of unexpected length"),
+            },
+            Layout::Text(_) => match text_value(v) {
+                Some(_) => None,
+                None => bad("text is not valid UTF-8"),
+            },
+            Layout::Opaque(_) => None,
+            Layout::Fingerprint if v.len() == 4 => None,
+            _ => self.fields().find_map(Result::err),
+        }
+    }
     /// The layout used to decode this attribute (raw bytes for unknown codes).
     #[inline]
     pub fn layout(&self) -> &'static Layout {
@@ -767,6 +788,41 @@ pub(crate) mod tests {
         v.extend_from_slice(&txid);
         v.extend_from_slice(&body);
         v
+    }
+
+    #[test]
+    fn value_error_is_the_first_error_of_fields() {
+        let mut values: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=36usize {
+            values.push(std::vec![0u8; len]);
+            values.push((0..len).map(|i| i as u8 ^ 0x5a).collect());
+            values.push(std::vec![b'a'; len]);
+            let mut addr = std::vec![0u8; len];
+            if len > 1 {
+                addr[1] = if len == 8 { 1 } else { 2 };
+            }
+            values.push(addr);
+        }
+        values.push(std::vec![0xc3, 0x28, 0, 0]);
+        values.push(std::vec![0, 1, 0x12, 0x34, 10, 0, 0, 1]);
+        let mut checked = 0;
+        for d in ATTRIBUTES {
+            for v in &values {
+                let msgs = [
+                    rfc5389(0x0001, [3; 12], &[tlv(d.code, v, true)]),
+                    legacy(0x0001, [4; 16], true, &[tlv(d.code, v, false)]),
+                ];
+                for m in &msgs {
+                    let msg = Message::new_checked(&m[..]).unwrap();
+                    for a in msg.attributes().map_while(Result::ok) {
+                        let want = a.fields().find_map(Result::err);
+                        assert_eq!(a.value_error(), want, "{} {:02x?}", d.key, v);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     fn fields_of<'a>(a: &Attribute<'a>) -> Vec<(&'static str, FieldValue<'a>)> {

@@ -940,7 +940,26 @@ pub static ATTRIBUTES: &[AttrDesc] = &ATTRIBUTE_TABLE;
 
 /// The storage behind [`ATTRIBUTES`]: an array, so that [`attribute`] indexes it
 /// against a constant length.
-static ATTRIBUTE_TABLE: [AttrDesc; ATTRIBUTE_LIST.len()] = to_array(ATTRIBUTE_LIST);
+static ATTRIBUTE_TABLE: [AttrDesc; ATTRIBUTE_COUNT] = to_array(ATTRIBUTE_LIST);
+
+/// Number of entries in [`ATTRIBUTES`].
+pub const ATTRIBUTE_COUNT: usize = ATTRIBUTE_LIST.len();
+
+/// Position of `desc` in [`ATTRIBUTES`] (every descriptor this crate hands out is an
+/// element of it), for tables kept beside the registry.
+#[inline]
+pub fn attribute_index(desc: &AttrDesc) -> Option<usize> {
+    let base = ATTRIBUTE_TABLE.as_ptr() as usize;
+    let size = core::mem::size_of::<AttrDesc>();
+    let off = (desc as *const AttrDesc as usize).wrapping_sub(base);
+    if off.is_multiple_of(size) && off / size < ATTRIBUTE_COUNT {
+        Some(off / size)
+    } else {
+        ATTRIBUTES
+            .iter()
+            .position(|a| a.code == desc.code && a.key == desc.key)
+    }
+}
 
 const fn to_array<const N: usize>(list: &[AttrDesc]) -> [AttrDesc; N] {
     let mut out = [list[0]; N];
@@ -1060,6 +1079,21 @@ mod tests {
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             && s.as_bytes()[0].is_ascii_lowercase()
+    }
+
+    #[test]
+    fn attribute_index_is_the_position_in_attributes() {
+        for (i, a) in ATTRIBUTES.iter().enumerate() {
+            assert_eq!(attribute_index(a), Some(i));
+            // A copy elsewhere is found by code and key.
+            let copy = *a;
+            assert_eq!(
+                attribute_index(&copy),
+                ATTRIBUTES
+                    .iter()
+                    .position(|b| b.code == a.code && b.key == a.key)
+            );
+        }
     }
 
     #[test]
