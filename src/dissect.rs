@@ -1178,6 +1178,13 @@ unsafe fn dissect_attribute(
             (true, msstun::Layout::Integrity) => Some(Status::Unverified),
             _ => None,
         });
+    let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
+    // A tree nobody sees, and no item of this attribute referenced: only its expert items
+    // and relayed data.
+    if !ctx.visible && !attribute_referenced(f, af) {
+        attribute_experts(ctx, at_item, m, a, af, status, class);
+        return;
+    }
     // The attribute's own item and subtree; in a tree nobody sees, only what is referenced,
     // under the enclosing tree (and expert items on the enclosing item).
     let (item, sub) = if ctx.want(f.att) {
@@ -1231,7 +1238,6 @@ unsafe fn dissect_attribute(
         );
     }
 
-    let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
     match af {
         None => {
             if ctx.want(f.att_value) {
@@ -1244,13 +1250,7 @@ unsafe fn dissect_attribute(
                     ffi::ENC_NA_,
                 );
             }
-            if a.comprehension_required() {
-                let t = pstr(
-                    ctx.pinfo,
-                    &format!("Unknown comprehension-required attribute 0x{:04x}", a.code),
-                );
-                ffi::msstun_expert(ctx.pinfo, item, expert::UNKNOWN_REQUIRED, t);
-            }
+            unknown_required_expert(ctx, item, a);
         }
         Some(af) => {
             // Every value is still decoded (a bad one raises an expert item); items only
@@ -1278,16 +1278,7 @@ unsafe fn dissect_attribute(
                                 item
                             };
                             if error {
-                                if let FieldValue::Uint(code) = fld.value {
-                                    let t = pstr(
-                                        ctx.pinfo,
-                                        &format!(
-                                            "Error {code}: {}",
-                                            expert::explain_error(code as u16)
-                                        ),
-                                    );
-                                    ffi::msstun_expert(ctx.pinfo, it, expert::ERROR_RESPONSE, t);
-                                }
+                                error_response_expert(ctx, it, &fld);
                             }
                         }
                     }
@@ -1327,30 +1318,7 @@ unsafe fn dissect_attribute(
                 } else {
                     item
                 };
-                let fp = a.desc.is_some_and(|d| d.key == "fingerprint");
-                match (s, fp) {
-                    (Status::Bad, true) => ffi::msstun_expert(
-                        ctx.pinfo,
-                        si,
-                        expert::FINGERPRINT_BAD,
-                        c"Bad FINGERPRINT (CRC-32 mismatch)".as_ptr(),
-                    ),
-                    (Status::Bad, false) => ffi::msstun_expert(
-                        ctx.pinfo,
-                        si,
-                        expert::INTEGRITY_BAD,
-                        c"Bad MESSAGE-INTEGRITY: HMAC does not match the configured credentials"
-                            .as_ptr(),
-                    ),
-                    (Status::Unverified, false) => ffi::msstun_expert(
-                        ctx.pinfo,
-                        si,
-                        expert::INTEGRITY_UNVERIFIED,
-                        c"MESSAGE-INTEGRITY not verified: no matching row in msstun_credentials"
-                            .as_ptr(),
-                    ),
-                    _ => {}
-                }
+                status_expert(ctx, si, s, a);
             }
         }
     }
@@ -1368,6 +1336,93 @@ unsafe fn dissect_attribute(
             a.padding() as u32,
         );
     }
+}
+
+/// Whether any item of this attribute is referenced (see [`Hf::referenced`]).
+fn attribute_referenced(f: &crate::fields::Fields, af: Option<&crate::fields::AttrFields>) -> bool {
+    [f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
+        .iter()
+        .any(|hf| hf.referenced())
+        || af.is_some_and(|af| af.any_referenced())
+}
+
+/// What an attribute raises and hands on when none of its items is added: the same
+/// expert items as the full path, on `item`, and DATA to the relayed-data heuristics.
+unsafe fn attribute_experts(
+    ctx: &Ctx,
+    item: *mut proto_item,
+    m: usize,
+    a: &msstun::Attribute<'_>,
+    af: Option<&crate::fields::AttrFields>,
+    status: Option<Status>,
+    class: Class,
+) {
+    let Some(af) = af else {
+        unknown_required_expert(ctx, item, a);
+        return;
+    };
+    if class == Class::ErrorResponse {
+        if let Some(code) = a
+            .fields()
+            .map_while(Result::ok)
+            .find(|fld| fld.desc.key == "code")
+        {
+            error_response_expert(ctx, item, &code);
+        }
+    }
+    if let Some(e) = a.value_error() {
+        let t = pstr(ctx.pinfo, &e.to_string());
+        ffi::msstun_expert(ctx.pinfo, item, expert::BAD_VALUE, t);
+    }
+    if let (Some(s), Some(_)) = (status, af.status) {
+        status_expert(ctx, item, s, a);
+    }
+    if af.relays {
+        hand_over(ctx, m + a.offset + 4, a.length as usize);
+    }
+}
+
+/// An attribute of no known type that must be understood (RFC 8489 §14).
+unsafe fn unknown_required_expert(ctx: &Ctx, item: *mut proto_item, a: &msstun::Attribute<'_>) {
+    if a.comprehension_required() {
+        let t = pstr(
+            ctx.pinfo,
+            &format!("Unknown comprehension-required attribute 0x{:04x}", a.code),
+        );
+        ffi::msstun_expert(ctx.pinfo, item, expert::UNKNOWN_REQUIRED, t);
+    }
+}
+
+/// ERROR-CODE of an error response, explained.
+unsafe fn error_response_expert(ctx: &Ctx, item: *mut proto_item, code: &msstun::Field<'_>) {
+    if let FieldValue::Uint(code) = code.value {
+        let t = pstr(
+            ctx.pinfo,
+            &format!("Error {code}: {}", expert::explain_error(code as u16)),
+        );
+        ffi::msstun_expert(ctx.pinfo, item, expert::ERROR_RESPONSE, t);
+    }
+}
+
+/// A bad FINGERPRINT, a bad or unverified MESSAGE-INTEGRITY(-SHA256).
+unsafe fn status_expert(ctx: &Ctx, item: *mut proto_item, s: Status, a: &msstun::Attribute<'_>) {
+    let fp = a.desc.is_some_and(|d| d.key == "fingerprint");
+    let (which, text) = match (s, fp) {
+        (Status::Bad, true) => (
+            expert::FINGERPRINT_BAD,
+            c"Bad FINGERPRINT (CRC-32 mismatch)",
+        ),
+        (Status::Bad, false) => (
+            expert::INTEGRITY_BAD,
+            c"Bad MESSAGE-INTEGRITY: HMAC does not match the configured credentials",
+        ),
+        (Status::Unverified, false) => (
+            expert::INTEGRITY_UNVERIFIED,
+            c"MESSAGE-INTEGRITY not verified: no matching row in msstun_credentials",
+        ),
+        _ => return,
+    };
+    ffi::msstun_expert(ctx.pinfo, item, which, text.as_ptr());
 }
 
 /// Add one decoded sub-field; the call matches the type the field was registered with.
