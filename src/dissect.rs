@@ -66,6 +66,54 @@ impl Ctx {
     }
 }
 
+/// Add unsigned field `hf` = `v` over `len` bytes at tvb offset `off`, when wanted
+/// (see [`Ctx::want`]); null otherwise.
+unsafe fn add_uint(
+    ctx: &Ctx,
+    tree: *mut proto_tree,
+    hf: Hf,
+    off: usize,
+    len: usize,
+    v: u32,
+) -> *mut proto_item {
+    if !ctx.want(hf) {
+        return std::ptr::null_mut();
+    }
+    ffi::proto_tree_add_uint(tree, hf.id(), ctx.tvb, cint(off), cint(len), v)
+}
+
+/// As [`add_uint`], marked generated (a value msstun worked out, not a wire field).
+unsafe fn add_generated(
+    ctx: &Ctx,
+    tree: *mut proto_tree,
+    hf: Hf,
+    off: usize,
+    len: usize,
+    v: u32,
+) -> *mut proto_item {
+    let it = add_uint(ctx, tree, hf, off, len, v);
+    if !it.is_null() {
+        ffi::msstun_set_generated(it);
+    }
+    it
+}
+
+/// Add `hf` over `len` bytes at `off` with `encoding` (big-endian numbers, bytes), when
+/// wanted.
+unsafe fn add_item(
+    ctx: &Ctx,
+    tree: *mut proto_tree,
+    hf: Hf,
+    off: usize,
+    len: usize,
+    encoding: u32,
+) -> *mut proto_item {
+    if !ctx.want(hf) {
+        return std::ptr::null_mut();
+    }
+    ffi::proto_tree_add_item(tree, hf.id(), ctx.tvb, cint(off), cint(len), encoding)
+}
+
 /// `item` when it was added, else `fallback` (the nearest enclosing item, which then
 /// carries the expert item, as it does when Wireshark fakes an item).
 fn or_item(item: *mut proto_item, fallback: *mut proto_item) -> *mut proto_item {
@@ -508,17 +556,14 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
     );
     let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
 
-    if ctx.want(f.framing) {
-        let fr = ffi::proto_tree_add_uint(
-            st,
-            f.framing.id(),
-            tvb,
-            cint(off),
-            0,
-            framing_code(framing, ctx.transport),
-        );
-        ffi::msstun_set_generated(fr);
-    }
+    add_generated(
+        ctx,
+        st,
+        f.framing,
+        off,
+        0,
+        framing_code(framing, ctx.transport),
+    );
     let tls = matches!(kind, PduKind::TlsHello(_));
     let framing_items =
         ctx.want(f.framing_length) || ctx.want(f.ms_tcp_type) || ctx.want(f.ms_tcp_reserved);
@@ -573,19 +618,8 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
             len,
         } if offset >= 4 && offset + len <= pdu.len() => {
             let h = off + offset - 4;
-            if ctx.want(f.channel) {
-                ffi::proto_tree_add_uint(st, f.channel.id(), tvb, cint(h), 2, channel as u32);
-            }
-            if ctx.want(f.channel_length) {
-                ffi::proto_tree_add_uint(
-                    st,
-                    f.channel_length.id(),
-                    tvb,
-                    cint(h + 2),
-                    2,
-                    len as u32,
-                );
-            }
+            add_uint(ctx, st, f.channel, h, 2, channel as u32);
+            add_uint(ctx, st, f.channel_length, h + 2, 2, len as u32);
             let text = pstr(
                 ctx.pinfo,
                 &format!("ChannelData 0x{channel:04x}, {len} bytes"),
@@ -597,16 +631,7 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
         PduKind::MultiplexedTurn { offset, len, .. }
             if offset >= 8 && offset + len <= pdu.len() =>
         {
-            if ctx.want(f.mturn_session) {
-                ffi::proto_tree_add_item(
-                    st,
-                    f.mturn_session.id(),
-                    tvb,
-                    cint(off + offset - 8),
-                    8,
-                    ffi::ENC_NA_,
-                );
-            }
+            add_item(ctx, st, f.mturn_session, off + offset - 8, 8, ffi::ENC_NA_);
             let text = pstr(ctx.pinfo, &format!("MS-TURN multiplexed data, {len} bytes"));
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
@@ -646,9 +671,7 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
 
 /// Show relayed bytes and hand them to the `msstun.data` heuristics, else `data`.
 unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize) {
-    if ctx.want(hf) {
-        ffi::proto_tree_add_item(st, hf.id(), ctx.tvb, cint(off), cint(len), ffi::ENC_NA_);
-    }
+    add_item(ctx, st, hf, off, len, ffi::ENC_NA_);
     hand_over(ctx, off, len);
 }
 
@@ -1065,16 +1088,7 @@ unsafe fn dissect_stun(
     }
 
     // Header.
-    if ctx.want(f.msg_type) {
-        ffi::proto_tree_add_uint(
-            st,
-            f.msg_type.id(),
-            tvb,
-            cint(m),
-            2,
-            msg.message_type() as u32,
-        );
-    }
+    add_uint(ctx, st, f.msg_type, m, 2, msg.message_type() as u32);
     if ctx.want(f.method) {
         let mname = match f.method_cname(method.name) {
             Some(c) => c,
@@ -1092,35 +1106,23 @@ unsafe fn dissect_stun(
             method.code as u32,
         );
     }
-    if ctx.want(f.class) {
-        ffi::proto_tree_add_uint(st, f.class.id(), tvb, cint(m), 2, class.bits() as u32);
-    }
-    if ctx.want(f.length) {
-        ffi::proto_tree_add_uint(st, f.length.id(), tvb, cint(m + 2), 2, msg.length() as u32);
-    }
+    add_uint(ctx, st, f.class, m, 2, class.bits() as u32);
+    add_uint(ctx, st, f.length, m + 2, 2, msg.length() as u32);
     let tid_at = if dialect == Dialect::Rfc5389 {
-        if ctx.want(f.cookie) {
-            ffi::proto_tree_add_uint(st, f.cookie.id(), tvb, cint(m + 4), 4, msg.cookie());
-        }
+        add_uint(ctx, st, f.cookie, m + 4, 4, msg.cookie());
         8
     } else {
         4
     };
-    if ctx.want(f.transaction_id) {
-        ffi::proto_tree_add_item(
-            st,
-            f.transaction_id.id(),
-            tvb,
-            cint(m + tid_at),
-            cint(HEADER_LEN - tid_at),
-            ffi::ENC_NA_,
-        );
-    }
-    if ctx.want(f.dialect) {
-        let di =
-            ffi::proto_tree_add_uint(st, f.dialect.id(), tvb, cint(m), 0, dialect.code() as u32);
-        ffi::msstun_set_generated(di);
-    }
+    add_item(
+        ctx,
+        st,
+        f.transaction_id,
+        m + tid_at,
+        HEADER_LEN - tid_at,
+        ffi::ENC_NA_,
+    );
+    add_generated(ctx, st, f.dialect, m, 0, dialect.code() as u32);
 
     // Attributes. In a tree nobody sees, only the referenced items are added, straight
     // under the message; expert items then go to the message item.
@@ -1227,29 +1229,18 @@ unsafe fn dissect_attribute(
             a.code as u32,
         );
     }
-    if ctx.want(f.att_length) {
-        ffi::proto_tree_add_uint(
-            sub,
-            f.att_length.id(),
-            tvb,
-            cint(start + 2),
-            2,
-            a.length as u32,
-        );
-    }
+    add_uint(ctx, sub, f.att_length, start + 2, 2, a.length as u32);
 
     match af {
         None => {
-            if ctx.want(f.att_value) {
-                ffi::proto_tree_add_item(
-                    sub,
-                    f.att_value.id(),
-                    tvb,
-                    cint(start + 4),
-                    a.length as c_int,
-                    ffi::ENC_NA_,
-                );
-            }
+            add_item(
+                ctx,
+                sub,
+                f.att_value,
+                start + 4,
+                a.length as usize,
+                ffi::ENC_NA_,
+            );
             unknown_required_expert(ctx, item, a);
         }
         Some(af) => {
@@ -1304,21 +1295,8 @@ unsafe fn dissect_attribute(
                 }
             }
             if let (Some(s), Some(hf)) = (status, af.status) {
-                let si = if ctx.want(hf) {
-                    let si = ffi::proto_tree_add_uint(
-                        sub,
-                        hf.id(),
-                        tvb,
-                        cint(start + 4),
-                        a.length as c_int,
-                        s.code() as u32,
-                    );
-                    ffi::msstun_set_generated(si);
-                    or_item(si, item)
-                } else {
-                    item
-                };
-                status_expert(ctx, si, s, a);
+                let si = add_generated(ctx, sub, hf, start + 4, a.length as usize, s.code() as u32);
+                status_expert(ctx, or_item(si, item), s, a);
             }
         }
     }
@@ -1326,14 +1304,15 @@ unsafe fn dissect_attribute(
     if af.is_some_and(|af| af.relays) {
         hand_over(ctx, start + 4, a.length as usize);
     }
-    if a.padding() > 0 && start + total <= m + 20 + 65535 && ctx.want(f.att_padding) {
-        ffi::proto_tree_add_uint(
+    if a.padding() > 0 && start + total <= m + 20 + 65535 {
+        let pad = a.padding();
+        add_uint(
+            ctx,
             sub,
-            f.att_padding.id(),
-            tvb,
-            cint(start + 4 + a.length as usize),
-            cint(a.padding()),
-            a.padding() as u32,
+            f.att_padding,
+            start + 4 + a.length as usize,
+            pad,
+            pad as u32,
         );
     }
 }
@@ -1468,12 +1447,7 @@ unsafe fn add_field(
 
 /// Add a generated frame-number item.
 unsafe fn add_frame(ctx: &Ctx, tree: *mut proto_tree, hf: Hf, frame: u32) -> *mut proto_item {
-    if !ctx.want(hf) {
-        return std::ptr::null_mut();
-    }
-    let it = ffi::proto_tree_add_uint(tree, hf.id(), ctx.tvb, 0, 0, frame);
-    ffi::msstun_set_generated(it);
-    it
+    add_generated(ctx, tree, hf, 0, 0, frame)
 }
 
 unsafe fn add_addr(ctx: &Ctx, tree: *mut proto_tree, v4: Hf, v6: Hf, port: Hf, a: Addr) {
@@ -1739,10 +1713,7 @@ unsafe fn show_tcp_data(
     } else {
         st
     };
-    if ctx.want(f.td_connection_id) {
-        let ci = ffi::proto_tree_add_uint(sub, f.td_connection_id.id(), ctx.tvb, 0, 0, cid);
-        ffi::msstun_set_generated(ci);
-    }
+    add_generated(ctx, sub, f.td_connection_id, 0, 0, cid);
     if let Some(p) = origins.peer() {
         add_addr(ctx, sub, f.td_peer_ipv4, f.td_peer_ipv6, f.td_peer_port, p);
     }
