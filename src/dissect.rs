@@ -858,116 +858,115 @@ fn record_in<T: AsRef<[u8]>>(
 ) -> Option<Option<Txn>> {
     let (method, class) = msg.method_class();
     let mut txn = None;
-    {
-        match class {
-            Class::Request => {
-                let peer = if method.code == M_CONNECT {
-                    l.peer
-                } else {
-                    None
-                };
-                let t =
-                    s.transactions
-                        .entry(key)
-                        .or_insert_with(|| conv::Transaction {
-                            request_frame: ctx.num,
-                            request_time: now,
-                            response_frame: None,
-                            extra: (l.username.is_some() || l.realm.is_some() || peer.is_some())
-                                .then(|| {
-                                    Box::new(conv::Extra {
-                                        username: l.username.clone(),
-                                        realm: l.realm.clone(),
-                                        peer,
-                                    })
-                                }),
-                        });
-                txn = Some(Some(txn_of(t)));
-                if t.request_frame != ctx.num {
-                    let orig = t.request_frame;
-                    s.retransmissions.insert(ctx.num, orig);
-                }
+    match class {
+        Class::Request => {
+            let peer = if method.code == M_CONNECT {
+                l.peer
+            } else {
+                None
+            };
+            let t = s
+                .transactions
+                .entry(key)
+                .or_insert_with(|| conv::Transaction {
+                    request_frame: ctx.num,
+                    request_time: now,
+                    response_frame: None,
+                    extra: (l.username.is_some() || l.realm.is_some() || peer.is_some()).then(
+                        || {
+                            Box::new(conv::Extra {
+                                username: l.username.clone(),
+                                realm: l.realm.clone(),
+                                peer,
+                            })
+                        },
+                    ),
+                });
+            txn = Some(Some(txn_of(t)));
+            if t.request_frame != ctx.num {
+                let orig = t.request_frame;
+                s.retransmissions.insert(ctx.num, orig);
             }
-            Class::SuccessResponse | Class::ErrorResponse => {
-                txn = Some(None);
-                if let Some(t) = s.transactions.get_mut(&key) {
-                    match t.response_frame {
-                        None => t.response_frame = Some(ctx.num),
-                        Some(r) if r != ctx.num => {
-                            s.repeated_responses.insert(ctx.num);
-                        }
-                        Some(_) => {}
+        }
+        Class::SuccessResponse | Class::ErrorResponse => {
+            txn = Some(None);
+            if let Some(t) = s.transactions.get_mut(&key) {
+                match t.response_frame {
+                    None => t.response_frame = Some(ctx.num),
+                    Some(r) if r != ctx.num => {
+                        s.repeated_responses.insert(ctx.num);
                     }
-                    txn = Some(Some(txn_of(t)));
+                    Some(_) => {}
                 }
+                txn = Some(Some(txn_of(t)));
             }
-            Class::Indication => {}
         }
-        let code = method.code;
-        if code == M_ALLOCATE && class == Class::SuccessResponse {
+        Class::Indication => {}
+    }
+    let code = method.code;
+    if code == M_ALLOCATE && class == Class::SuccessResponse {
+        let c = s.convs.entry(ctx.conv).or_default();
+        if c.allocation.is_none() {
+            c.allocation = Some((ctx.num, l.relayed));
+        }
+    }
+    if msg.dialect() == Dialect::MsTurn {
+        return txn;
+    }
+    if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
+        if let Some(cid) = l.connection_id {
+            s.attempts.entry(cid).or_insert(Attempt {
+                frame: ctx.num,
+                conv: ctx.conv,
+                peer: l.peer,
+                bind_frame: None,
+                bound_frame: None,
+            });
+        }
+    }
+    if code == M_CONNECT && class == Class::SuccessResponse {
+        if let Some(cid) = l.connection_id {
+            // The peer is the Connect request's XOR-PEER-ADDRESS.
+            let peer = s.transactions.get(&key).and_then(|t| t.peer());
+            s.connects.entry(cid).or_insert(Attempt {
+                frame: ctx.num,
+                conv: ctx.conv,
+                peer,
+                bind_frame: None,
+                bound_frame: None,
+            });
+        }
+    }
+    if code == M_CONNECTION_BIND && class == Class::Request {
+        if let Some(cid) = l.connection_id {
             let c = s.convs.entry(ctx.conv).or_default();
-            if c.allocation.is_none() {
-                c.allocation = Some((ctx.num, l.relayed));
-            }
-        }
-        if msg.dialect() == Dialect::MsTurn {
-            return txn;
-        }
-        if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
-            if let Some(cid) = l.connection_id {
-                s.attempts.entry(cid).or_insert(Attempt {
-                    frame: ctx.num,
-                    conv: ctx.conv,
-                    peer: l.peer,
-                    bind_frame: None,
+            if c.data.is_none() {
+                c.data = Some(DataConn {
+                    connection_id: cid,
+                    bind_frame: ctx.num,
                     bound_frame: None,
                 });
             }
-        }
-        if code == M_CONNECT && class == Class::SuccessResponse {
-            if let Some(cid) = l.connection_id {
-                // The peer is the Connect request's XOR-PEER-ADDRESS.
-                let peer = s.transactions.get(&key).and_then(|t| t.peer());
-                s.connects.entry(cid).or_insert(Attempt {
-                    frame: ctx.num,
-                    conv: ctx.conv,
-                    peer,
-                    bind_frame: None,
-                    bound_frame: None,
-                });
+            if let Some(a) = s.attempts.get_mut(&cid) {
+                a.bind_frame.get_or_insert(ctx.num);
+            }
+            if let Some(a) = s.connects.get_mut(&cid) {
+                a.bind_frame.get_or_insert(ctx.num);
             }
         }
-        if code == M_CONNECTION_BIND && class == Class::Request {
-            if let Some(cid) = l.connection_id {
-                let c = s.convs.entry(ctx.conv).or_default();
-                if c.data.is_none() {
-                    c.data = Some(DataConn {
-                        connection_id: cid,
-                        bind_frame: ctx.num,
-                        bound_frame: None,
-                    });
-                }
-                if let Some(a) = s.attempts.get_mut(&cid) {
-                    a.bind_frame.get_or_insert(ctx.num);
-                }
-                if let Some(a) = s.connects.get_mut(&cid) {
-                    a.bind_frame.get_or_insert(ctx.num);
-                }
+    }
+    if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
+        let c = s.convs.entry(ctx.conv).or_default();
+        if let Some(d) = c.data.as_mut() {
+            if d.bound_frame.is_none() {
+                d.bound_frame = Some(ctx.num);
             }
-        }
-        if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
-            let c = s.convs.entry(ctx.conv).or_default();
-            if let Some(d) = c.data.as_mut() {
-                if d.bound_frame.is_none() {
-                    d.bound_frame = Some(ctx.num);
-                }
-                let cid = d.connection_id;
-                if let Some(a) = s.attempts.get_mut(&cid) {
-                    a.bound_frame.get_or_insert(ctx.num);
-                }
-                if let Some(a) = s.connects.get_mut(&cid) {
-                    a.bound_frame.get_or_insert(ctx.num);
-                }
+            let cid = d.connection_id;
+            if let Some(a) = s.attempts.get_mut(&cid) {
+                a.bound_frame.get_or_insert(ctx.num);
+            }
+            if let Some(a) = s.connects.get_mut(&cid) {
+                a.bound_frame.get_or_insert(ctx.num);
             }
         }
     }

@@ -108,6 +108,10 @@ fn parse_everything(bytes: &[u8]) -> (Dialect, usize, usize) {
         if let Some((code, reason)) = attr.error_code() {
             sum += code as usize + reason.len();
         }
+        sum += usize::from(attr.value_error().is_some());
+        if let Some(d) = attr.desc {
+            sum += msstun::registry::attribute_index(d).unwrap_or(0);
+        }
         for f in attr.fields() {
             let Ok(f) = f else { break };
             fields += 1;
