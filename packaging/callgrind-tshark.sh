@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Instruction counts behind packaging/bench-tshark.sh (valgrind's callgrind: no noise from
+# other load). For a UDP and a TCP (one message per segment) capture of MESSAGES messages:
+# `tshark -Y stun` and `tshark -d …,msstun -Y msstun`, each once under callgrind, printing
+# instructions per frame for the whole run, for the transport dissector's subtree (the
+# STUN dissector and what the transport does to reach it), and for msstun's own dissector.
+#
+#   packaging/callgrind-tshark.sh [MESSAGES]        (default 20000; needs valgrind)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+N=${1:-20000}
+TSHARK=${TSHARK:-tshark}
+command -v valgrind >/dev/null || { echo "callgrind-tshark: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+ver=$("$TSHARK" --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
+[ -f "$plugin" ] || cargo build --release -p msstun-plugin
+cargo build -q --release -p msstun-fixtures
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+mkdir -p "$work/home/.local/lib/wireshark/plugins/$ver/epan"
+cp "$plugin" "$work/home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+# The generator says "<file>: <frames> frames (<scenario>)".
+frames_udp=$(target/release/msstun-fixtures bench "$work/udp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
+frames_tcp=$(target/release/msstun-fixtures bench-tcp "$work/tcp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
+chmod -R a+rwX "$work"
+
+run() { # out-file tshark-args...
+    local out=$1; shift
+    local cmd=(valgrind --tool=callgrind --callgrind-out-file="$out" "$TSHARK" "$@")
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work/home" "${cmd[@]}"
+    else
+        env HOME="$work/home" "${cmd[@]}"
+    fi >/dev/null 2>&1
+}
+# inclusive OUT-FILE SYMBOL-REGEX → instructions (the largest matching line; 0 when absent)
+inclusive() {
+    callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null \
+        | awk -v re="$2" '$0 ~ re { gsub(",", "", $1); if ($1 + 0 > n) n = $1 + 0 } END { print n + 0 }'
+}
+total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'; }
+
+echo "Wireshark $ver, $N messages, instructions per frame (callgrind)"
+printf '%-20s %10s %10s %18s\n' "case" "whole run" "transport" "msstun dissector"
+for case in udp tcp; do
+    frames=frames_$case
+    frames=${!frames}
+    run "$work/cg.stun" -n -r "$work/$case.pcapng" -Y stun
+    run "$work/cg.msstun" -n -r "$work/$case.pcapng" -d "$case.port==3478,msstun" -Y msstun
+    for side in stun msstun; do
+        f="$work/cg.$side"
+        printf '%-20s %10d %10d %18d\n' "$case: -Y $side" \
+            $(( $(total "$f") / frames )) \
+            $(( $(inclusive "$f" "decode_${case}_ports") / frames )) \
+            $(( $(inclusive "$f" "msstun_plugin::dissect::dissect_msstun") / N ))
+    done
+done
+echo "(the whole run includes tshark's start-up, the same on both sides: ~870M instructions on 4.0)"
