@@ -15,7 +15,7 @@ use msstun::check::{self, Status};
 use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
-use msstun::summary::write_summary;
+use msstun::summary::{fitting_len, write_summary};
 use msstun::{Class, Dialect, FieldValue, Message, HEADER_LEN};
 
 use crate::conv::{self, Addr, Attempt, DataConn};
@@ -380,16 +380,7 @@ unsafe fn dissect_payload(
                     return Some(len);
                 }
                 if rest[0] >> 6 == 0 && rest.len() >= 4 && framing == Framing::Plain {
-                    dissect_pdu(
-                        &ctx,
-                        off,
-                        rest,
-                        PduKind::Stun {
-                            offset: 0,
-                            len: rest.len(),
-                        },
-                        framing,
-                    );
+                    dissect_truncated(&ctx, off, rest, framing);
                 } else {
                     add_leftover(&ctx, off, len, "truncated PDU");
                 }
@@ -401,16 +392,7 @@ unsafe fn dissect_payload(
                 }
                 if transport == Transport::Udp && rest[0] >> 6 == 0 && rest.len() >= 4 {
                     // A datagram shorter than its STUN header says: a truncated message.
-                    dissect_pdu(
-                        &ctx,
-                        off,
-                        rest,
-                        PduKind::Stun {
-                            offset: 0,
-                            len: rest.len(),
-                        },
-                        framing,
-                    );
+                    dissect_truncated(&ctx, off, rest, framing);
                     break;
                 }
                 add_leftover(
@@ -424,6 +406,16 @@ unsafe fn dissect_payload(
         }
     }
     Some(len)
+}
+
+/// What is left of a STUN message cut short: decoded as far as it goes (the parser
+/// reports where it ends).
+unsafe fn dissect_truncated(ctx: &Ctx, off: usize, rest: &[u8], framing: Framing) {
+    let kind = PduKind::Stun {
+        offset: 0,
+        len: rest.len(),
+    };
+    dissect_pdu(ctx, off, rest, kind, framing);
 }
 
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
@@ -500,10 +492,7 @@ impl InfoText {
 
 impl std::fmt::Write for InfoText {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let mut n = s.len().min(INFO_MAX - self.len);
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
+        let n = fitting_len(s, INFO_MAX - self.len);
         // SAFETY: buf holds INFO_MAX + 1 bytes and self.len + n <= INFO_MAX.
         unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), self.buf.add(self.len), n) };
         self.len += n;
@@ -719,6 +708,7 @@ fn addr_of(a: &msstun::Attribute<'_>) -> Option<Addr> {
 }
 
 /// What the first pass learns from one message.
+#[derive(Default)]
 struct Learned {
     connection_id: Option<u32>,
     peer: Option<Addr>,
@@ -728,13 +718,7 @@ struct Learned {
 }
 
 fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
-    let mut l = Learned {
-        connection_id: None,
-        peer: None,
-        relayed: None,
-        username: None,
-        realm: None,
-    };
+    let mut l = Learned::default();
     for a in msg.attributes().map_while(Result::ok) {
         match a.desc.map(|d| d.key) {
             Some("connection_id") => l.connection_id = l.connection_id.or(a.as_u32()),
@@ -773,6 +757,9 @@ struct Seen {
     origins: Origins,
     /// CONNECTION-ID of a ConnectionAttempt, Connect or ConnectionBind message.
     cid: Option<u32>,
+    /// The message announces an RFC 6062 connection: a ConnectionAttempt indication or a
+    /// Connect success response.
+    announces: bool,
 }
 
 /// Record what this message teaches (first pass only) and read what the tree shows, in
@@ -792,13 +779,7 @@ fn record_and_read<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32))
     let l = if linked || names {
         learn(msg, names)
     } else {
-        Learned {
-            connection_id: None,
-            peer: None,
-            relayed: None,
-            username: None,
-            realm: None,
-        }
+        Learned::default()
     };
     let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
         || (method.code == M_CONNECT && class == Class::SuccessResponse);
@@ -835,6 +816,7 @@ fn record_and_read<T: AsRef<[u8]>>(ctx: &Ctx, msg: &Message<T>, now: (i64, i32))
             alloc,
             origins,
             cid,
+            announces,
         }
     })
 }
@@ -875,8 +857,8 @@ fn record_in<T: AsRef<[u8]>>(
                     extra: (l.username.is_some() || l.realm.is_some() || peer.is_some()).then(
                         || {
                             Box::new(conv::Extra {
-                                username: l.username.clone(),
-                                realm: l.realm.clone(),
+                                username: l.username,
+                                realm: l.realm,
                                 peer,
                             })
                         },
@@ -1598,9 +1580,8 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     seen: &Seen,
 ) {
     let (method, class) = msg.method_class();
-    let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
-        || (method.code == M_CONNECT && class == Class::SuccessResponse);
     let (cid, data, origins, alloc) = (seen.cid, seen.data, seen.origins, seen.alloc);
+    let announces = seen.announces;
     // Only messages from the Allocate success on belong to the allocation (and so one
     // pass and two passes show the same tree).
     show_allocation(ctx, st, alloc.filter(|(frame, _)| ctx.num >= *frame));

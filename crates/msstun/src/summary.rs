@@ -202,6 +202,16 @@ fn write_text<W: Write + ?Sized>(w: &mut W, label: &str, mut b: &[u8]) -> fmt::R
     }
 }
 
+/// Length of the longest prefix of `s` that fits in `room` bytes and ends on a character
+/// boundary: how a fixed-size summary buffer cuts text.
+pub fn fitting_len(s: &str, room: usize) -> usize {
+    let mut cut = room.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    cut
+}
+
 /// A message's summary as a [`core::fmt::Display`] value (`msg.summary().to_string()`,
 /// `write!(log, "{}", msg.summary())`).
 #[derive(Debug, Clone, Copy)]
@@ -283,10 +293,7 @@ impl<const N: usize> Write for SummaryBuf<N> {
             self.len += s.len();
             return Ok(());
         }
-        let mut cut = room;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = fitting_len(s, room);
         self.buf[self.len..self.len + cut].copy_from_slice(&s.as_bytes()[..cut]);
         self.len += cut;
         self.truncated = true;
