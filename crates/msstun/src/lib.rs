@@ -26,6 +26,7 @@ extern crate std;
 pub mod attr;
 pub mod build;
 pub mod check;
+pub mod classify;
 pub mod detect;
 pub mod framing;
 pub mod message;

@@ -1,0 +1,135 @@
+//! What a payload beside STUN is: RFC 7983's first-byte demultiplexing.
+//!
+//! On a flow that carries STUN (an ICE 5-tuple, a TURN allocation's control or data
+//! connection, a relayed ChannelData payload) other protocols travel multiplexed beside it.
+//! RFC 7983 §7 tells them apart by the first byte:
+//!
+//! | first byte | protocol                                   |
+//! |------------|--------------------------------------------|
+//! | 0 – 3      | STUN                                       |
+//! | 16 – 19    | ZRTP                                       |
+//! | 20 – 63    | DTLS                                       |
+//! | 64 – 79    | TURN channel (ChannelData)                 |
+//! | 128 – 191  | RTP or RTCP (RFC 5761 §4: RTCP when the second byte, the packet type, is 192 – 223) |
+//!
+//! Everything else (4 – 15, 80 – 127, 192 – 255) is [`PayloadKind::Other`]. The
+//! classification looks at one or two bytes; it says what a payload would be, not that it
+//! is valid (the STUN detector, [`crate::detect`], decides that for STUN).
+
+/// What a payload multiplexed beside STUN is, by RFC 7983's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum PayloadKind {
+    /// First byte 0–3: STUN.
+    Stun = 0,
+    /// First byte 16–19: ZRTP (RFC 6189).
+    Zrtp = 1,
+    /// First byte 20–63: DTLS (RFC 6347, DTLS-SRTP RFC 5764).
+    Dtls = 2,
+    /// First byte 64–79: TURN ChannelData (RFC 8656 §12).
+    TurnChannel = 3,
+    /// First byte 128–191 with a second byte outside 192–223: RTP (or SRTP).
+    Rtp = 4,
+    /// First byte 128–191 with a second byte 192–223: RTCP (or SRTCP), RFC 5761 §4.
+    Rtcp = 5,
+    /// Anything RFC 7983 does not assign, or an empty payload.
+    Other = 6,
+}
+
+impl PayloadKind {
+    /// Every kind, in code order.
+    pub const ALL: [PayloadKind; 7] = [
+        PayloadKind::Stun,
+        PayloadKind::Zrtp,
+        PayloadKind::Dtls,
+        PayloadKind::TurnChannel,
+        PayloadKind::Rtp,
+        PayloadKind::Rtcp,
+        PayloadKind::Other,
+    ];
+
+    /// The numeric code (the plugin's `msstun.payload.kind` value).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Display name (also the value name of `msstun.payload.kind`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            PayloadKind::Stun => "STUN",
+            PayloadKind::Zrtp => "ZRTP",
+            PayloadKind::Dtls => "DTLS",
+            PayloadKind::TurnChannel => "TURN ChannelData",
+            PayloadKind::Rtp => "RTP",
+            PayloadKind::Rtcp => "RTCP",
+            PayloadKind::Other => "Other",
+        }
+    }
+}
+
+/// Classify `payload` by its first byte (and, for RTP/RTCP, its second byte).
+pub fn classify(payload: &[u8]) -> PayloadKind {
+    let Some(&b) = payload.first() else {
+        return PayloadKind::Other;
+    };
+    match b {
+        0..=3 => PayloadKind::Stun,
+        16..=19 => PayloadKind::Zrtp,
+        20..=63 => PayloadKind::Dtls,
+        64..=79 => PayloadKind::TurnChannel,
+        128..=191 => match payload.get(1) {
+            // RFC 5761 §4: RTCP packet types 192–223 (SR 200, RR 201, …); with the marker bit
+            // an RTP payload type 64–95 would look the same, which RFC 5761 forbids using.
+            Some(192..=223) => PayloadKind::Rtcp,
+            _ => PayloadKind::Rtp,
+        },
+        _ => PayloadKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_byte_ranges() {
+        let expect = |b: u8| match b {
+            0..=3 => PayloadKind::Stun,
+            16..=19 => PayloadKind::Zrtp,
+            20..=63 => PayloadKind::Dtls,
+            64..=79 => PayloadKind::TurnChannel,
+            128..=191 => PayloadKind::Rtp,
+            _ => PayloadKind::Other,
+        };
+        for b in 0..=255u8 {
+            assert_eq!(classify(&[b, 0]), expect(b), "first byte {b}");
+        }
+        assert_eq!(classify(&[]), PayloadKind::Other);
+    }
+
+    #[test]
+    fn rtp_and_rtcp_by_packet_type() {
+        // RTP, PT 0 / 111 (with and without marker).
+        assert_eq!(classify(&[0x80, 0x00]), PayloadKind::Rtp);
+        assert_eq!(classify(&[0x80, 0x6f]), PayloadKind::Rtp);
+        assert_eq!(classify(&[0x80, 0xef]), PayloadKind::Rtp);
+        // RTCP SR/RR/SDES/BYE/APP/RTPFB/PSFB/XR.
+        for pt in [200u8, 201, 202, 203, 204, 205, 206, 207] {
+            assert_eq!(classify(&[0x81, pt]), PayloadKind::Rtcp, "pt {pt}");
+        }
+        assert_eq!(classify(&[0x80, 191]), PayloadKind::Rtp);
+        assert_eq!(classify(&[0x80, 224]), PayloadKind::Rtp);
+        // A lone RTP/RTCP first byte is taken for RTP.
+        assert_eq!(classify(&[0x80]), PayloadKind::Rtp);
+    }
+
+    #[test]
+    fn codes_and_names_are_distinct() {
+        for (i, k) in PayloadKind::ALL.iter().enumerate() {
+            assert_eq!(k.code() as usize, i);
+            for k2 in &PayloadKind::ALL[i + 1..] {
+                assert_ne!(k.name(), k2.name());
+            }
+        }
+    }
+}
