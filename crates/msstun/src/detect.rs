@@ -103,6 +103,82 @@ pub fn detect_verdict(transport: Transport, payload: &[u8]) -> Verdict {
     }
 }
 
+/// Length of the [MS-TURN] §2.1.1 pseudo-TLS ClientHello record: the section's diagram
+/// fixes every field — record header (type, version, 2-byte length), handshake header (type,
+/// 3-byte length), version 3.1, a 4-byte time stamp and 28 random bytes, a Session ID Length
+/// of 0, a Cipher Suites Length of 2 with one cipher suite, a Compression Methods Length of 1
+/// with one method — so the record is always 5 + 45 bytes.
+pub const MS_TURN_CLIENT_HELLO_LEN: usize = 50;
+
+/// The connection's first payload on a TCP port shared with TLS (443, where [MS-TURN]
+/// §2.1.1 deploys TCP TURN servers): [`Verdict::Found`] for msstun, [`Verdict::No`] for the
+/// port's own dissector (TLS), [`Verdict::NeedMore`] while the bytes present are consistent
+/// with both.
+///
+/// A TLS handshake record is msstun's only when it is the pseudo-TLS ClientHello of
+/// [MS-TURN] §2.1.1 to the byte layout the section fixes (see [`MS_TURN_CLIENT_HELLO_LEN`]:
+/// record and handshake version 3.1, record length 0x002D, handshake length 0x000029, no
+/// session id, exactly one cipher suite and one compression method, nothing after), or the
+/// server's answer (a ServerHello and a ServerHelloDone in one record, no extensions). A
+/// real TLS client's hello has extensions (SNI, supported versions…) and is longer. Anything
+/// else is judged by [`detect_verdict`]: [MS-TURN] TCP framing, plain STUN, RFC 4571.
+pub fn shared_port_verdict(payload: &[u8]) -> Verdict {
+    match payload {
+        [crate::framing::TLS_HANDSHAKE, ..] => {}
+        // Another TLS record (change_cipher_spec, alert, application data: a capture that
+        // starts mid-connection); no STUN type starts 0x14–0x17 0x03.
+        [20..=23, 3, ..] => return Verdict::No,
+        _ => return detect_verdict(Transport::Tcp, payload),
+    }
+    if payload.get(5) == Some(&2) {
+        return detect_framing(Framing::PseudoTls, Transport::Tcp, payload);
+    }
+    // The ClientHello, byte by byte: `None` marks the time stamp, random value and cipher
+    // suite, which vary.
+    const HELLO: [Option<u8>; 11] = [
+        Some(0x16), // Content Type: handshake
+        Some(0x03), // Record Version Major
+        Some(0x01), // Record Version Minor
+        Some(0x00), // Record Length 0x002D
+        Some(0x2D),
+        Some(0x01), // Handshake Type: ClientHello
+        Some(0x00), // Handshake Length 0x000029
+        Some(0x00),
+        Some(0x29),
+        Some(0x03), // Handshake Version Major
+        Some(0x01), // Handshake Version Minor
+    ];
+    const TAIL: [Option<u8>; 7] = [
+        Some(0x00), // Session ID Length
+        Some(0x00), // Cipher Suites Length 0x0002
+        Some(0x02),
+        None, // Cipher Suites (one)
+        None,
+        Some(0x01), // Compression Methods Length
+        Some(0x00), // Compression Methods: null
+    ];
+    let expect = |i: usize| -> Option<u8> {
+        match i {
+            0..=10 => HELLO[i],
+            11..=42 => None, // time stamp and random value
+            _ => TAIL[i - 43],
+        }
+    };
+    for (i, &b) in payload.iter().enumerate().take(MS_TURN_CLIENT_HELLO_LEN) {
+        if expect(i).is_some_and(|e| e != b) {
+            return Verdict::No;
+        }
+    }
+    if payload.len() < MS_TURN_CLIENT_HELLO_LEN {
+        return Verdict::NeedMore;
+    }
+    // The client sends nothing more until the server has answered (§2.1.1).
+    if payload.len() > MS_TURN_CLIENT_HELLO_LEN {
+        return Verdict::No;
+    }
+    detect_framing(Framing::PseudoTls, Transport::Tcp, payload)
+}
+
 /// Strict check that `payload` starts with a STUN message (or pseudo-TLS hello) in one
 /// given framing. For [`Framing::PseudoTls`] only the hello records are accepted (use
 /// [`Framing::MsTurnTcp`] for what follows them).
@@ -383,6 +459,71 @@ fn pseudo_tls_hello(b: &[u8]) -> Check {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn shared_port_takes_ms_turn_and_leaves_tls() {
+        use crate::build;
+        let hello = build::pseudo_tls_client_hello(&[7; 32]);
+        assert_eq!(hello.len(), MS_TURN_CLIENT_HELLO_LEN);
+        assert!(shared_port_verdict(&hello).found().is_some());
+        // The cipher suite libnice's MS-OC mode offers.
+        let hello18 = build::pseudo_tls_client_hello_with(&[9; 32], 0x0018);
+        assert!(shared_port_verdict(&hello18).found().is_some());
+        for n in 1..hello.len() {
+            assert_eq!(
+                shared_port_verdict(&hello[..n]),
+                Verdict::NeedMore,
+                "{n} bytes"
+            );
+        }
+        assert!(
+            shared_port_verdict(&build::pseudo_tls_server_hello(&[8; 32]))
+                .found()
+                .is_some()
+        );
+        // MS-TURN TCP framing and plain STUN on 443.
+        let msg = build::MessageBuilder::new(
+            crate::Dialect::Rfc5389,
+            crate::registry::method::ALLOCATE,
+            crate::Class::Request,
+            &[1; 12],
+        )
+        .finish();
+        assert!(shared_port_verdict(&build::frame(Framing::MsTurnTcp, &msg))
+            .found()
+            .is_some());
+        assert!(shared_port_verdict(&msg).found().is_some());
+        // A real TLS 1.2 ClientHello: longer, with extensions.
+        let mut body = Vec::new();
+        body.extend_from_slice(&[3, 3]);
+        body.extend_from_slice(&[5; 32]);
+        body.push(0);
+        body.extend_from_slice(&[0, 4, 0xc0, 0x2f, 0x00, 0x9c, 1, 0]);
+        body.extend_from_slice(&[0, 9, 0, 0, 0, 5, 0, 3, 0, 0, b'x']); // server_name
+        let mut rec = Vec::from([0x16, 3, 1]);
+        rec.extend_from_slice(&((body.len() + 4) as u16).to_be_bytes());
+        rec.extend_from_slice(&[1, 0, (body.len() >> 8) as u8, body.len() as u8]);
+        rec.extend_from_slice(&body);
+        assert_eq!(shared_port_verdict(&rec), Verdict::No);
+        assert_eq!(shared_port_verdict(&rec[..5]), Verdict::No);
+        // The right length but a session id: no longer the §2.1.1 layout.
+        let mut sid = hello.clone();
+        sid[43] = 1;
+        assert_eq!(shared_port_verdict(&sid), Verdict::No);
+        // The hello followed by more bytes (the client must wait for the server).
+        let mut more = hello.clone();
+        more.push(0);
+        assert_eq!(shared_port_verdict(&more), Verdict::No);
+        assert_eq!(
+            shared_port_verdict(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Verdict::No
+        );
+        // TLS application data (a capture that starts mid-connection).
+        assert_eq!(
+            shared_port_verdict(&[0x17, 3, 3, 0, 32, 1, 2, 3]),
+            Verdict::No
+        );
+    }
 
     /// Deterministic xorshift RNG.
     struct Rng(u64);
