@@ -144,6 +144,8 @@ pub struct Conv {
     pub allocation: Option<(u32, Option<Addr>)>,
     /// RFC 6062 data connection state.
     pub data: Option<DataConn>,
+    /// The frame that got this flow's one "not STUN" note (the first payload that was not).
+    pub not_stun_note: Option<u32>,
 }
 
 /// The whole state.

@@ -12,6 +12,7 @@ use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use msstun::check::{self, Status};
+use msstun::classify::{classify, PayloadKind};
 use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
@@ -55,6 +56,8 @@ struct Ctx {
     visible: bool,
     /// PDUs of this call that wrote the columns so far.
     pdus: std::cell::Cell<u32>,
+    /// 0 for the packet's own payload; 1 and more for STUN found in what it relays.
+    depth: u8,
 }
 
 impl Ctx {
@@ -262,10 +265,17 @@ unsafe fn dissect_payload(
         visited: ffi::msstun_visited(pinfo) != 0,
         visible: ffi::msstun_tree_visible(tree) != 0,
         pdus: std::cell::Cell::new(0),
+        depth: 0,
     };
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
     // flow's state is only needed to accept ChannelData heuristically (looked up then).
     let udp = transport == Transport::Udp;
+    if udp && !heuristic && !udp_stun_like(bytes, len == reported) {
+        // A port or flow msstun owns also carries other things (media beside ICE checks,
+        // Teams' relay protocols): classified and handed on, not "malformed STUN".
+        not_stun(&ctx, bytes);
+        return Some(len);
+    }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
     } else {
@@ -333,6 +343,11 @@ unsafe fn dissect_payload(
                 }
             }
             _ if heuristic => return None,
+            Verdict::No => {
+                // No framing msstun knows starts this connection: not STUN.
+                not_stun(&ctx, bytes);
+                return Some(len);
+            }
             _ => Framing::Plain,
         },
     };
@@ -358,6 +373,9 @@ unsafe fn dissect_payload(
                                         .framing
                                         .get_or_insert(Framing::Plain);
                                 });
+                                // The flow is msstun's from now on, whoever else would
+                                // take it (the built-in stun's heuristics, say).
+                                ffi::msstun_claim_conversation(pinfo, handle());
                             }
                             ok
                         }
@@ -664,13 +682,132 @@ unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize
     hand_over(ctx, off, len);
 }
 
-/// Hand `len` bytes at `off` to the relayed-data heuristics (or `data`). A dissector
-/// that recognises the data (e.g. RTP) writes its own Protocol and Info columns.
+/// Hand `len` bytes at `off` on. STUN (an ICE check inside a Send indication, ChannelData
+/// or a data connection) is decoded by msstun itself, as a layer of its own; anything else
+/// goes to the relayed-data heuristics (or `data`). A dissector that recognises the data
+/// (e.g. RTP) writes its own Protocol and Info columns. Whatever those dissectors do, the
+/// flow stays msstun's (a heuristic that accepts a payload may make itself the dissector
+/// of the packet's conversation, as the built-in stun does).
 unsafe fn hand_over(ctx: &Ctx, off: usize, len: usize) {
-    if len > 0 {
-        let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
-        ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree);
+    if len == 0 {
+        return;
     }
+    let bytes = std::slice::from_raw_parts(ffi::tvb_get_ptr(ctx.tvb, cint(off), cint(len)), len);
+    let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
+    if ctx.depth < MAX_DEPTH
+        && detect_framing(Framing::Plain, Transport::Udp, bytes)
+            .found()
+            .is_some()
+    {
+        let inner = Ctx {
+            tvb: sub,
+            pinfo: ctx.pinfo,
+            tree: ctx.tree,
+            transport: Transport::Udp,
+            conv: ctx.conv,
+            num: ctx.num,
+            visited: ctx.visited,
+            visible: ctx.visible,
+            pdus: std::cell::Cell::new(ctx.pdus.get()),
+            depth: ctx.depth + 1,
+        };
+        let kind = PduKind::Stun { offset: 0, len };
+        dissect_pdu(&inner, 0, bytes, kind, Framing::Plain);
+        ctx.pdus.set(inner.pdus.get());
+        return;
+    }
+    ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree);
+    if !ctx.visited {
+        ffi::msstun_claim_conversation(ctx.pinfo, handle());
+    }
+}
+
+/// How deep STUN inside relayed data is decoded (a check in a Send indication: 1).
+const MAX_DEPTH: u8 = 2;
+
+/// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
+/// (possibly malformed) rather than handed on: a valid STUN message, ChannelData whose length
+/// fits, or a STUN-like header (first byte 0–3) that carries the magic cookie or was cut by
+/// the capture's snapshot length.
+fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
+    match classify(bytes) {
+        // The cookie first: the common case costs a compare, not a second parse.
+        PayloadKind::Stun => {
+            bytes.get(4..8) == Some(&msstun::MAGIC_COOKIE.to_be_bytes()[..])
+                || !whole
+                || detect_framing(Framing::Plain, Transport::Udp, bytes)
+                    .found()
+                    .is_some()
+        }
+        PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
+        _ => false,
+    }
+}
+
+/// A payload that is not STUN, ChannelData or a framing msstun knows, on a port or flow
+/// msstun owns: its RFC 7983 class, one note per flow, then handed on.
+unsafe fn not_stun(ctx: &Ctx, bytes: &[u8]) {
+    let f = fields();
+    let kind = classify(bytes);
+    let ti = ffi::proto_tree_add_item(ctx.tree, proto(), ctx.tvb, 0, -1, ffi::ENC_NA_);
+    let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
+    add_generated(ctx, st, f.payload_kind, 0, 0, u32::from(kind.code()));
+    let text = match (kind, bytes.first()) {
+        (PayloadKind::Other | PayloadKind::Stun, Some(b)) => {
+            format!("Not STUN (first byte 0x{b:02x}), {} bytes", bytes.len())
+        }
+        _ => format!(
+            "Not STUN: {} by its first byte, {} bytes",
+            kind.name(),
+            bytes.len()
+        ),
+    };
+    let text = pstr(ctx.pinfo, &text);
+    ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
+    set_columns(ctx, text);
+    let note = conv::with(|s| {
+        let c = s.convs.entry(ctx.conv).or_default();
+        if !ctx.visited && c.not_stun_note.is_none() {
+            c.not_stun_note = Some(ctx.num);
+        }
+        c.not_stun_note == Some(ctx.num)
+    });
+    if note {
+        let msg = pstr(
+            ctx.pinfo,
+            &format!(
+                "{} payload on a STUN/TURN port or flow (RFC 7983 first byte): handed on; \
+                 noted once per flow",
+                kind.name()
+            ),
+        );
+        ffi::msstun_expert(ctx.pinfo, ti, expert::NOT_STUN, msg);
+    }
+    hand_over(ctx, 0, bytes.len());
+}
+
+/// The verdict of a TCP port shared with TLS (443), on a connection's first payload:
+/// 1 msstun ([MS-TURN] §2.1.1 pseudo-TLS hellos, [MS-TURN] TCP framing, STUN in a framing
+/// msstun knows), 0 the port's own dissector (TLS), -1 asked TCP for more bytes.
+pub unsafe extern "C" fn shared_verdict(tvb: *mut tvbuff_t, pinfo: *mut packet_info) -> c_int {
+    catch_unwind(AssertUnwindSafe(|| {
+        let len = ffi::tvb_captured_length(tvb) as usize;
+        let reported = ffi::tvb_reported_length(tvb) as usize;
+        if len == 0 {
+            return 0;
+        }
+        let bytes = std::slice::from_raw_parts(ffi::tvb_get_ptr(tvb, 0, cint(len)), len);
+        match msstun::detect::shared_port_verdict(bytes) {
+            Verdict::Found(_) => 1,
+            Verdict::NeedMore if (*pinfo).can_desegment > 0 && len == reported => {
+                (*pinfo).desegment_offset = 0;
+                (*pinfo).desegment_len = ffi::DESEGMENT_ONE_MORE_SEGMENT;
+                -1
+            }
+            _ => 0,
+        }
+    }))
+    .unwrap_or(0)
 }
 
 /// Computed statuses of the checks of one message, by attribute offset.

@@ -26,6 +26,8 @@ pub const PANIC: c_int = 9;
 pub const RETRANSMISSION: c_int = 10;
 /// RFC 6062 data connection.
 pub const DATA_CONNECTION: c_int = 11;
+/// A payload on an msstun port or flow that is not STUN (handed on).
+pub const NOT_STUN: c_int = 12;
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {

@@ -8,6 +8,7 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
+use msstun::classify::PayloadKind;
 use msstun::registry::{self, Base, FieldDesc, FieldKind, ATTRIBUTES};
 
 use crate::ffi;
@@ -216,6 +217,8 @@ pub struct Fields {
     pub td_bound_in: Hf,
     /// `msstun.tcp_data.relayed` (relayed application data).
     pub td_relayed: Hf,
+    /// `msstun.payload.kind` (RFC 7983 class of a payload that is not STUN).
+    pub payload_kind: Hf,
     /// Per attribute of `ATTRIBUTES` (same index).
     pub attrs: Vec<AttrFields>,
     /// `msstun` subtree.
@@ -570,6 +573,17 @@ pub fn register(proto: c_int) {
         FT_FRAMENUM_RESPONSE,
     );
     let td_relayed = b.simple("Relayed Data", "msstun.tcp_data.relayed", FT_BYTES);
+    let kinds: Vec<(u32, &str)> = PayloadKind::ALL
+        .iter()
+        .map(|k| (u32::from(k.code()), k.name()))
+        .collect();
+    let payload_kind = b.uint(
+        "Payload Kind (RFC 7983)",
+        "msstun.payload.kind",
+        FT_UINT8,
+        false,
+        &kinds,
+    );
 
     // One hf per unique msstun.att.<key>[.<sub>], from the registry.
     let mut attrs = Vec::with_capacity(ATTRIBUTES.len());
@@ -667,6 +681,7 @@ pub fn register(proto: c_int) {
         td_bind_in,
         td_bound_in,
         td_relayed,
+        payload_kind,
         attrs,
         ett_msstun,
         ett_attrs,

@@ -51,7 +51,7 @@ pub unsafe extern "C" fn register_handoff() {
         // SAFETY: called once by Wireshark after every protocol registered.
         unsafe {
             let h = handle();
-            ffi::msstun_handoff_ports(h);
+            ffi::msstun_handoff_ports(h, Some(dissect::shared_verdict));
             ffi::msstun_add_heuristics(
                 proto(),
                 dissect::heur_tcp as *const () as *mut std::ffi::c_void,

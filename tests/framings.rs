@@ -299,31 +299,49 @@ fn udp_retransmitted_request_and_response_time() {
 #[test]
 fn port_preference_claims_3478_without_decode_as() {
     let fx = fixture("seed");
-    let sb = Sandbox::new(true);
-    let prefs = sb.tshark_ok(&["-G", "defaultprefs"]);
-    let name = prefs
-        .lines()
-        .map(|l| l.trim_start_matches('#'))
-        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_string()))
-        .find(|k| k.starts_with("msstun.") && k.contains("port"))
-        .expect("issue 3 item 3: no msstun preference listing ports to claim");
-    let run = Run::new(&fx, &["-o", &format!("{name}:3478")]);
+    // By default msstun owns 3478, and the data connection's ICE checks are msstun's too.
+    let run = Run::new(&fx, &[]);
     assert!(run.frames("msstun.type").contains(&fx.frame("alloc-req")));
     assert!(run.frames("msstun.type").contains(&fx.frame("ice-req-in")));
+    assert!(run.frames("stun").is_empty());
+    // Given back, the port is the built-in stun's; listed again, msstun's.
+    let run = Run::new(&fx, &["-o", "msstun.tcp_ports:"]);
+    assert!(run.frames("stun.type").contains(&fx.frame("alloc-req")));
+    let run = Run::new(
+        &fx,
+        &[
+            "-o",
+            "msstun.take_ports:FALSE",
+            "-o",
+            "msstun.take_ports:TRUE",
+        ],
+    );
+    assert!(run.frames("msstun.type").contains(&fx.frame("alloc-req")));
 }
 
 #[test]
 fn decode_as_claims_port_3478_and_heuristics_can_be_disabled() {
     let fx = fixture("seed");
-    // Without Decode As the built-in stun owns 3478 (it runs first, by port).
-    let run = Run::new(&fx, &[]);
+    // With the ports given back the built-in stun owns 3478 (it runs first, by port).
+    let run = Run::new(&fx, &["-o", "msstun.take_ports:FALSE"]);
     let stun = run.frames("stun.type");
     assert!(stun.contains(&fx.frame("alloc-req")));
     assert!(!run.frames("msstun.type").contains(&fx.frame("alloc-req")));
     // With Decode As msstun takes it.
-    let run = Run::new(&fx, &["-d", "tcp.port==3478,msstun"]);
+    let run = Run::new(
+        &fx,
+        &[
+            "-o",
+            "msstun.take_ports:FALSE",
+            "-d",
+            "tcp.port==3478,msstun",
+        ],
+    );
     assert!(run.frames("msstun.type").contains(&fx.frame("alloc-req")));
     assert!(!run.frames("stun").contains(&fx.frame("alloc-req")));
+    // And Decode As gives it to stun while msstun owns it.
+    let run = Run::new(&fx, &["-d", "tcp.port==3478,stun"]);
+    assert!(run.frames("stun.type").contains(&fx.frame("alloc-req")));
 
     let fx = fixture("plain-tcp");
     let run = Run::new(&fx, &["--disable-heuristic", "msstun_tcp"]);

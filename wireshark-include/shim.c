@@ -42,6 +42,8 @@ void msstun_register_expert(int proto)
             "Retransmitted request", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_DATA_CONNECTION], { "msstun.expert.data_connection", PI_SEQUENCE, PI_CHAT,
             "RFC 6062 data connection", EXPFILL } },
+        { &msstun_ei_fields[MSSTUN_EI_NOT_STUN], { "msstun.expert.not_stun", PI_UNDECODED, PI_NOTE,
+            "Payload on a STUN/TURN port or flow that is not STUN, ChannelData or a known framing: handed on", EXPFILL } },
     };
     expert_module_t *m = expert_register_protocol(proto);
     expert_register_field_array(m, ei, array_length(ei));
@@ -103,28 +105,120 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
     return 1;
 }
 
-/* Ports claimed outright (preference msstun.ports, empty by default). */
-static range_t *msstun_ports = NULL;
-static range_t *msstun_ports_applied = NULL;
-static dissector_handle_t msstun_handle = NULL;
+/* ---- the ports msstun takes --------------------------------------------
+ * By default msstun takes TCP 3478 and UDP 3478-3481 from the built-in stun (preferences
+ * msstun.tcp_ports / msstun.udp_ports), and shares TCP 443 with TLS (msstun.shared_tcp_ports).
+ * Every taken port gets one handle of no protocol (it adds no layer of its own), which
+ * remembers what held the port before and decides per packet:
+ *  - msstun.take_ports FALSE, or msstun disabled: the port's previous dissector, exactly as
+ *    without the plugin;
+ *  - a port shared with TLS: once per connection, on its first payload, msstun when the first
+ *    bytes are [MS-TURN] pseudo-TLS, [MS-TURN] TCP framing or STUN, the previous dissector
+ *    (normally TLS) otherwise; the choice becomes the conversation's dissector;
+ *  - otherwise msstun.
+ * Preferences are applied after command-line Decode As (-d), so a port changed by Decode As
+ * is left as the user set it. */
+static range_t *msstun_tcp_ports = NULL, *msstun_udp_ports = NULL, *msstun_shared_ports = NULL;
+static gboolean msstun_take_ports = TRUE;
+static range_t *applied_tcp = NULL, *applied_udp = NULL, *applied_shared = NULL;
+static GHashTable *prev_tcp = NULL, *prev_udp = NULL; /* port -> handle before msstun took it */
+static dissector_handle_t msstun_handle = NULL, msstun_port_handle = NULL;
+static msstun_shared_verdict_fn shared_verdict = NULL;
+
+static void take_port(const char *table, GHashTable *prev, guint32 port)
+{
+    dissector_handle_t cur = dissector_get_uint_handle(find_dissector_table(table), port);
+    if (cur == msstun_port_handle)
+        return;
+    if (cur == msstun_handle)
+        return; /* Decode As'd to msstun already */
+    if (cur && !g_hash_table_contains(prev, GUINT_TO_POINTER(port)))
+        g_hash_table_insert(prev, GUINT_TO_POINTER(port), cur);
+    dissector_add_uint(table, port, msstun_port_handle);
+}
+
+static void give_back_port(const char *table, GHashTable *prev, guint32 port)
+{
+    dissector_handle_t before = (dissector_handle_t)g_hash_table_lookup(prev, GUINT_TO_POINTER(port));
+    if (dissector_get_uint_handle(find_dissector_table(table), port) == msstun_port_handle) {
+        if (before)
+            dissector_add_uint(table, port, before);
+        else
+            dissector_delete_uint(table, port, msstun_port_handle);
+    }
+    g_hash_table_remove(prev, GUINT_TO_POINTER(port));
+}
+
+static gboolean in_range(const range_t *r, guint32 p)
+{
+    return r && value_is_in_range(r, p);
+}
+
+/* Ports of `r` (NULL: none), one by one. */
+#define FOR_PORTS(r, p) \
+    for (guint _i = 0; (r) && _i < (r)->nranges; _i++) \
+        for (guint32 p = (r)->ranges[_i].low; p <= (r)->ranges[_i].high && p <= 65535; p++)
 
 static void msstun_ports_apply(void)
 {
-    if (!msstun_handle || !msstun_ports)
+    if (!msstun_handle || !msstun_port_handle)
         return;
-    if (msstun_ports_applied) {
-        dissector_delete_uint_range("tcp.port", msstun_ports_applied, msstun_handle);
-        dissector_delete_uint_range("udp.port", msstun_ports_applied, msstun_handle);
-        wmem_free(wmem_epan_scope(), msstun_ports_applied);
+    FOR_PORTS(applied_udp, p) {
+        if (!in_range(msstun_udp_ports, p))
+            give_back_port("udp.port", prev_udp, p);
     }
-    msstun_ports_applied = range_copy(wmem_epan_scope(), msstun_ports);
-    dissector_add_uint_range("tcp.port", msstun_ports_applied, msstun_handle);
-    dissector_add_uint_range("udp.port", msstun_ports_applied, msstun_handle);
+    FOR_PORTS(applied_tcp, p) {
+        if (!in_range(msstun_tcp_ports, p) && !in_range(msstun_shared_ports, p))
+            give_back_port("tcp.port", prev_tcp, p);
+    }
+    FOR_PORTS(applied_shared, p) {
+        if (!in_range(msstun_tcp_ports, p) && !in_range(msstun_shared_ports, p))
+            give_back_port("tcp.port", prev_tcp, p);
+    }
+    FOR_PORTS(msstun_udp_ports, p) take_port("udp.port", prev_udp, p);
+    FOR_PORTS(msstun_tcp_ports, p) take_port("tcp.port", prev_tcp, p);
+    FOR_PORTS(msstun_shared_ports, p) take_port("tcp.port", prev_tcp, p);
+    applied_udp = msstun_udp_ports ? range_copy(wmem_epan_scope(), msstun_udp_ports) : NULL;
+    applied_tcp = msstun_tcp_ports ? range_copy(wmem_epan_scope(), msstun_tcp_ports) : NULL;
+    applied_shared = msstun_shared_ports ? range_copy(wmem_epan_scope(), msstun_shared_ports) : NULL;
 }
 
-void msstun_handoff_ports(dissector_handle_t handle)
+/* The handle of every port msstun takes (see above). */
+static int dissect_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    gboolean tcp = pinfo->ptype == PT_TCP;
+    guint32 port = pinfo->match_uint;
+    gboolean shared = tcp && in_range(applied_shared, port) && !in_range(applied_tcp, port);
+    int verdict = msstun_take_ports
+        && proto_is_protocol_enabled(find_protocol_by_id(dissector_handle_get_protocol_index(msstun_handle)));
+    if (verdict && shared)
+        verdict = shared_verdict ? shared_verdict(tvb, pinfo) : 0;
+    if (verdict < 0)
+        return tvb_captured_length(tvb); /* asked TCP for more */
+    if (verdict > 0) {
+        if (shared && !PINFO_FD_VISITED(pinfo))
+            conversation_set_dissector(find_or_create_conversation(pinfo), msstun_handle);
+        return call_dissector_only(msstun_handle, tvb, pinfo, tree, data);
+    }
+    dissector_handle_t before =
+        (dissector_handle_t)g_hash_table_lookup(tcp ? prev_tcp : prev_udp, GUINT_TO_POINTER(port));
+    if (!before && shared)
+        before = find_dissector("tls");
+    if (!before)
+        return 0;
+    if (shared && msstun_take_ports && !PINFO_FD_VISITED(pinfo))
+        conversation_set_dissector(find_or_create_conversation(pinfo), before);
+    return call_dissector_only(before, tvb, pinfo, tree, data);
+}
+
+void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn verdict)
 {
     msstun_handle = handle;
+    shared_verdict = verdict;
+    msstun_port_handle = create_dissector_handle_with_name_and_description(dissect_port, -1,
+        "msstun_port", "MS-STUN (port taken from STUN/TLS)");
+    prev_tcp = g_hash_table_new(g_direct_hash, g_direct_equal);
+    prev_udp = g_hash_table_new(g_direct_hash, g_direct_equal);
     dissector_add_for_decode_as("tcp.port", handle);
     dissector_add_for_decode_as("udp.port", handle);
     msstun_ports_apply();
@@ -139,11 +233,29 @@ void msstun_register_prefs(int proto)
         UAT_END_FIELDS
     };
     module_t *module = prefs_register_protocol(proto, msstun_ports_apply);
-    msstun_ports = range_empty(wmem_epan_scope());
-    prefs_register_range_preference(module, "ports", "TCP and UDP ports",
-        "Ports whose traffic msstun claims outright, before the built-in stun and TLS "
-        "dissectors (e.g. 3478,443). Empty: only heuristics and Decode As.",
-        &msstun_ports, 65535);
+    range_convert_str(wmem_epan_scope(), &msstun_tcp_ports, MSSTUN_DEFAULT_TCP_PORTS, 65535);
+    range_convert_str(wmem_epan_scope(), &msstun_udp_ports, MSSTUN_DEFAULT_UDP_PORTS, 65535);
+    range_convert_str(wmem_epan_scope(), &msstun_shared_ports, MSSTUN_DEFAULT_SHARED_PORTS, 65535);
+    prefs_register_bool_preference(module, "take_ports", "Take the STUN/TURN ports",
+        "Decode the ports below as MS-STUN. Off: every port is decoded by the dissector that had it "
+        "(the built-in STUN on 3478, TLS on 443), as in Wireshark without this plugin; msstun then "
+        "finds STUN by its heuristics only (and where Decode As gives it a port).",
+        &msstun_take_ports);
+    prefs_register_range_preference(module, "tcp_ports", "TCP ports",
+        "TCP ports decoded as MS-STUN (default " MSSTUN_DEFAULT_TCP_PORTS ", the STUN/TURN port, "
+        "taken from the built-in STUN dissector).",
+        &msstun_tcp_ports, 65535);
+    prefs_register_range_preference(module, "udp_ports", "UDP ports",
+        "UDP ports decoded as MS-STUN (default " MSSTUN_DEFAULT_UDP_PORTS ": STUN/TURN 3478 and the "
+        "Microsoft Teams transport relay media ports 3479-3481). A datagram on them that is not STUN "
+        "or ChannelData is handed on, not reported as malformed.",
+        &msstun_udp_ports, 65535);
+    prefs_register_range_preference(module, "shared_tcp_ports", "TCP ports shared with TLS",
+        "TCP ports where a connection is MS-STUN when its first bytes are [MS-TURN] pseudo-TLS, "
+        "[MS-TURN] TCP framing or STUN, and goes to the port's own dissector (TLS) otherwise; decided "
+        "once per connection (default " MSSTUN_DEFAULT_SHARED_PORTS ").",
+        &msstun_shared_ports, 65535);
+    prefs_register_obsolete_preference(module, "ports");
     uat_t *uat = uat_new("MS-STUN credentials",
                          sizeof(msstun_cred_t),
                          "msstun_credentials",

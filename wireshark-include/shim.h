@@ -20,6 +20,7 @@ enum msstun_ei {
     MSSTUN_EI_PANIC,
     MSSTUN_EI_RETRANSMISSION,
     MSSTUN_EI_DATA_CONNECTION,
+    MSSTUN_EI_NOT_STUN,
     MSSTUN_EI_COUNT
 };
 
@@ -30,8 +31,15 @@ void msstun_expert(packet_info *pinfo, proto_item *item, int which, const char *
 
 /** Register the preferences module and the `msstun_credentials` UAT. */
 void msstun_register_prefs(int proto);
-/** Decode As on tcp.port/udp.port and the ports of preference msstun.ports. */
-void msstun_handoff_ports(dissector_handle_t handle);
+/** Default port preferences (see shim.c). */
+#define MSSTUN_DEFAULT_TCP_PORTS "3478"
+#define MSSTUN_DEFAULT_UDP_PORTS "3478-3481"
+#define MSSTUN_DEFAULT_SHARED_PORTS "443"
+/** Decides a connection on a TCP port shared with TLS from its first bytes: 1 msstun, 0 the
+ *  port's own dissector, -1 asked TCP for more bytes (pinfo->desegment_* set). */
+typedef int (*msstun_shared_verdict_fn)(tvbuff_t *tvb, packet_info *pinfo);
+/** Decode As on tcp.port/udp.port, and take the ports of the msstun port preferences. */
+void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn verdict);
 /** Number of credential rows. */
 guint msstun_cred_count(void);
 /** Row `i` of the credentials UAT (username, realm, password; never NULL). */
