@@ -20,8 +20,8 @@ cargo build --release -p msstun-plugin
 msstun_log "installing the plugin"
 packaging/install.sh --personal "$@" target/release/libmsstun_plugin.so
 
-msstun_log "decoding examples/seed-tcp-turn.pcapng (port 3478 is Decode-As'd to msstun)"
-args=(-n -2 -d tcp.port==3478,msstun -Y msstun -T fields -E header=y
+msstun_log "decoding examples/seed-tcp-turn.pcapng (msstun owns port 3478: no Decode As needed)"
+args=(-n -2 -Y msstun -T fields -E header=y
     -e frame.number -e ip.src -e ip.dst -e _ws.col.Protocol -e _ws.col.Info)
 if [ "$(id -u)" = 0 ] && ! "${TSHARK:-tshark}" -G plugins 2>/dev/null | grep -q '^msstun.so'; then
     tmp=$(mktemp -d)
