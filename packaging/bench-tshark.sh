@@ -3,9 +3,10 @@
 #
 #   packaging/bench-tshark.sh [MESSAGES] [RUNS]        (defaults: 200000 messages, best of 5 runs)
 #
-# 1. Generated captures of MESSAGES STUN messages on port 3478 (so the built-in stun decodes
-#    them by port): `tshark -Y stun` vs `tshark -d <tcp|udp>.port==3478,msstun -Y msstun` on
-#    the same file → ratio msstun/stun (target ≤ 0.90), for three shapes:
+# 1. Generated captures of MESSAGES STUN messages on port 3478: stock Wireshark's
+#    `tshark -Y stun` (the built-in stun decodes them by port; no plugin installed) vs
+#    `tshark -Y msstun` with msstun.so installed (msstun owns 3478 by default) on the same
+#    file → ratio msstun/stun (target ≤ 0.90), for three shapes:
 #      a. UDP, one message per datagram;
 #      b. TCP (100 connections), one message per segment;
 #      c. TCP, 8 messages coalesced per segment (TCP TURN under load).
@@ -78,8 +79,8 @@ echo "Wireshark $ver, best of $RUNS runs; wall and cpu (user+sys) seconds"
 stun_case() {
     local label=$1 file=$2 decode=$3 want=$4 w_stun c_stun w_ms c_ms r
     echo "== $label: $N STUN messages"
-    A_WANT=$want A_HOME="$work/with" A_ARGS=(-n -r "$file" -Y stun)
-    B_WANT=$want B_HOME="$work/with" B_ARGS=(-n -r "$file" -d "$decode" -Y msstun)
+    A_WANT=$want A_HOME="$work/without" A_ARGS=(-n -r "$file" -Y stun)
+    B_WANT=$want B_HOME="$work/with" B_ARGS=(-n -r "$file" ${decode:+-d "$decode"} -Y msstun)
     read -r w_stun c_stun w_ms c_ms < <(compare)
     r=$(ratio "$w_ms" "$w_stun")
     printf '   tshark -Y stun   : %6.2f s %6.2f s\n' "$w_stun" "$c_stun"
@@ -88,10 +89,10 @@ stun_case() {
     RATIOS+=("$label $r")
 }
 RATIOS=()
-stun_case "udp, 1 msg/datagram" "$work/stun.pcapng" udp.port==3478,msstun "$N"
-stun_case "tcp, 1 msg/segment" "$work/stun-tcp.pcapng" tcp.port==3478,msstun "$N"
+stun_case "udp, 1 msg/datagram" "$work/stun.pcapng" "" "$N"
+stun_case "tcp, 1 msg/segment" "$work/stun-tcp.pcapng" "" "$N"
 # 8 messages per segment: tshark shows one line per segment (any count).
-stun_case "tcp, 8 msgs/segment" "$work/stun-tcp8.pcapng" tcp.port==3478,msstun any
+stun_case "tcp, 8 msgs/segment" "$work/stun-tcp8.pcapng" "" any
 
 echo "== $N non-STUN UDP datagrams, best of $RUNS"
 A_WANT=any A_HOME="$work/without" A_ARGS=(-n -r "$work/nostun.pcapng" -Y udp)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instruction counts behind packaging/bench-tshark.sh (valgrind's callgrind: no noise from
 # other load). For a UDP and a TCP (one message per segment) capture of MESSAGES messages:
-# `tshark -Y stun` and `tshark -d …,msstun -Y msstun`, each once under callgrind, printing
+# stock `tshark -Y stun` (no plugin installed) and `tshark -Y msstun` with msstun.so (msstun
+# owns port 3478 by default), each once under callgrind, printing
 # instructions per frame for the whole run, for the transport dissector's subtree (the
 # STUN dissector and what the transport does to reach it), and for msstun's own dissector.
 #
@@ -20,20 +21,20 @@ cargo build -q --release -p msstun-fixtures
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-mkdir -p "$work/home/.local/lib/wireshark/plugins/$ver/epan"
+mkdir -p "$work/home/.local/lib/wireshark/plugins/$ver/epan" "$work/stock"
 cp "$plugin" "$work/home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
 # The generator says "<file>: <frames> frames (<scenario>)".
 frames_udp=$(target/release/msstun-fixtures bench "$work/udp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
 frames_tcp=$(target/release/msstun-fixtures bench-tcp "$work/tcp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
 chmod -R a+rwX "$work"
 
-run() { # out-file tshark-args...
-    local out=$1; shift
+run() { # out-file home tshark-args...
+    local out=$1 home=$2; shift 2
     local cmd=(valgrind --tool=callgrind --callgrind-out-file="$out" "$TSHARK" "$@")
     if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work/home" "${cmd[@]}"
+        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" "${cmd[@]}"
     else
-        env HOME="$work/home" "${cmd[@]}"
+        env HOME="$home" "${cmd[@]}"
     fi >/dev/null 2>&1
 }
 # inclusive OUT-FILE SYMBOL-REGEX → instructions (the largest matching line; 0 when absent)
@@ -48,8 +49,8 @@ printf '%-20s %10s %10s %18s\n' "case" "whole run" "transport" "msstun dissector
 for case in udp tcp; do
     frames=frames_$case
     frames=${!frames}
-    run "$work/cg.stun" -n -r "$work/$case.pcapng" -Y stun
-    run "$work/cg.msstun" -n -r "$work/$case.pcapng" -d "$case.port==3478,msstun" -Y msstun
+    run "$work/cg.stun" "$work/stock" -n -r "$work/$case.pcapng" -Y stun
+    run "$work/cg.msstun" "$work/home" -n -r "$work/$case.pcapng" -Y msstun
     for side in stun msstun; do
         f="$work/cg.$side"
         printf '%-20s %10d %10d %18d\n' "$case: -Y $side" \

@@ -12,7 +12,7 @@ use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use msstun::check::{self, Status};
-use msstun::classify::{classify, PayloadKind};
+use msstun::classify::{classify, Carrier, PayloadKind};
 use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
@@ -633,7 +633,14 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
             );
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
-            relayed(ctx, st, f.channel_data, off + offset, len);
+            relayed(
+                ctx,
+                st,
+                f.channel_data,
+                off + offset,
+                len,
+                Carrier::ChannelData,
+            );
         }
         PduKind::MultiplexedTurn { offset, len, .. }
             if offset >= 8 && offset + len <= pdu.len() =>
@@ -642,13 +649,13 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
             let text = pstr(ctx.pinfo, &format!("MS-TURN multiplexed data, {len} bytes"));
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
-            relayed(ctx, st, f.data, off + offset, len);
+            relayed(ctx, st, f.data, off + offset, len, Carrier::MultiplexedTurn);
         }
         PduKind::MsTurnData { offset, len } if offset + len <= pdu.len() => {
             let text = pstr(ctx.pinfo, &format!("MS-TURN end-to-end data, {len} bytes"));
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
-            relayed(ctx, st, f.data, off + offset, len);
+            relayed(ctx, st, f.data, off + offset, len, Carrier::MsTurnData);
         }
         PduKind::TlsHello(h) => {
             ffi::proto_tree_add_item(
@@ -667,7 +674,7 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
             let text = pstr(ctx.pinfo, &format!("Data, {len} bytes"));
             ffi::proto_item_append_text(ti, c", %s".as_ptr(), text);
             set_columns(ctx, text);
-            relayed(ctx, st, f.data, off + offset, len);
+            relayed(ctx, st, f.data, off + offset, len, Carrier::Flow);
         }
         _ => {
             let text = pstr(ctx.pinfo, "PDU inconsistent with its framing");
@@ -676,29 +683,55 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
     }
 }
 
-/// Show relayed bytes and hand them to the `msstun.data` heuristics, else `data`.
-unsafe fn relayed(ctx: &Ctx, st: *mut proto_tree, hf: Hf, off: usize, len: usize) {
+/// Show relayed bytes and hand them on (see [`hand_over`]).
+unsafe fn relayed(
+    ctx: &Ctx,
+    st: *mut proto_tree,
+    hf: Hf,
+    off: usize,
+    len: usize,
+    carrier: Carrier,
+) {
     add_item(ctx, st, hf, off, len, ffi::ENC_NA_);
-    hand_over(ctx, off, len);
+    hand_over(ctx, st, off, len, carrier);
 }
 
-/// Hand `len` bytes at `off` on. STUN (an ICE check inside a Send indication, ChannelData
-/// or a data connection) is decoded by msstun itself, as a layer of its own; anything else
-/// goes to the relayed-data heuristics (or `data`). A dissector that recognises the data
-/// (e.g. RTP) writes its own Protocol and Info columns. Whatever those dissectors do, the
-/// flow stays msstun's (a heuristic that accepts a payload may make itself the dissector
-/// of the packet's conversation, as the built-in stun does).
-unsafe fn hand_over(ctx: &Ctx, off: usize, len: usize) {
+/// Hand `len` bytes at `off` on, noting under `st` (when not null) what they are
+/// (`msstun.payload.kind`) and what carried them (`msstun.payload.carrier`). STUN (an ICE
+/// check inside a Send indication, ChannelData or a data connection) is decoded by msstun
+/// itself, as a layer of its own; RTP, RTCP, DTLS and ZRTP (RFC 7983) go to Wireshark's
+/// dissectors of them; anything else to the relayed-data heuristics (or `data`). A dissector
+/// that recognises the data writes its own Protocol and Info columns. Whatever those
+/// dissectors do, the flow stays msstun's (a heuristic that accepts a payload may make itself
+/// the dissector of the packet's conversation, as the built-in stun does).
+unsafe fn hand_over(ctx: &Ctx, st: *mut proto_tree, off: usize, len: usize, carrier: Carrier) {
     if len == 0 {
         return;
     }
+    let f = fields();
     let bytes = std::slice::from_raw_parts(ffi::tvb_get_ptr(ctx.tvb, cint(off), cint(len)), len);
-    let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
-    if ctx.depth < MAX_DEPTH
+    let stun = ctx.depth < MAX_DEPTH
         && detect_framing(Framing::Plain, Transport::Udp, bytes)
             .found()
-            .is_some()
-    {
+            .is_some();
+    let kind = if stun {
+        PayloadKind::Stun
+    } else {
+        classify(bytes)
+    };
+    if !st.is_null() {
+        add_generated(ctx, st, f.payload_kind, off, len, u32::from(kind.code()));
+        add_generated(
+            ctx,
+            st,
+            f.payload_carrier,
+            off,
+            len,
+            u32::from(carrier.code()),
+        );
+    }
+    let sub = ffi::tvb_new_subset_length(ctx.tvb, cint(off), cint(len));
+    if stun {
         let inner = Ctx {
             tvb: sub,
             pinfo: ctx.pinfo,
@@ -716,7 +749,14 @@ unsafe fn hand_over(ctx: &Ctx, off: usize, len: usize) {
         ctx.pdus.set(inner.pdus.get());
         return;
     }
-    ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree);
+    let dissector = match kind {
+        PayloadKind::Rtp => c"rtp".as_ptr(),
+        PayloadKind::Rtcp => c"rtcp".as_ptr(),
+        PayloadKind::Dtls => c"dtls".as_ptr(),
+        PayloadKind::Zrtp => c"zrtp".as_ptr(),
+        _ => std::ptr::null(),
+    };
+    ffi::msstun_call_relayed(sub, ctx.pinfo, ctx.tree, dissector);
     if !ctx.visited {
         ffi::msstun_claim_conversation(ctx.pinfo, handle());
     }
@@ -751,7 +791,6 @@ unsafe fn not_stun(ctx: &Ctx, bytes: &[u8]) {
     let kind = classify(bytes);
     let ti = ffi::proto_tree_add_item(ctx.tree, proto(), ctx.tvb, 0, -1, ffi::ENC_NA_);
     let st = ffi::proto_item_add_subtree(ti, f.ett_msstun.id());
-    add_generated(ctx, st, f.payload_kind, 0, 0, u32::from(kind.code()));
     let text = match (kind, bytes.first()) {
         (PayloadKind::Other | PayloadKind::Stun, Some(b)) => {
             format!("Not STUN (first byte 0x{b:02x}), {} bytes", bytes.len())
@@ -783,7 +822,7 @@ unsafe fn not_stun(ctx: &Ctx, bytes: &[u8]) {
         );
         ffi::msstun_expert(ctx.pinfo, ti, expert::NOT_STUN, msg);
     }
-    hand_over(ctx, 0, bytes.len());
+    hand_over(ctx, st, 0, bytes.len(), Carrier::Flow);
 }
 
 /// The verdict of a TCP port shared with TLS (443), on a connection's first payload:
@@ -1420,7 +1459,13 @@ unsafe fn dissect_attribute(
     }
     // DATA (Send/Data indications, MS-TURN Send/Data): the relayed packet.
     if af.is_some_and(|af| af.relays) {
-        hand_over(ctx, start + 4, a.length as usize);
+        hand_over(
+            ctx,
+            sub,
+            start + 4,
+            a.length as usize,
+            Carrier::DataAttribute,
+        );
     }
     if a.padding() > 0 && start + total <= m + 20 + 65535 {
         let pad = a.padding();
@@ -1475,7 +1520,13 @@ unsafe fn attribute_experts(
         status_expert(ctx, item, s, a);
     }
     if af.relays {
-        hand_over(ctx, m + a.offset + 4, a.length as usize);
+        hand_over(
+            ctx,
+            std::ptr::null_mut(),
+            m + a.offset + 4,
+            a.length as usize,
+            Carrier::DataAttribute,
+        );
     }
 }
 
@@ -1927,10 +1978,17 @@ unsafe fn dissect_data_conn(ctx: &Ctx, bytes: &[u8], whole: bool, dc: DataConn) 
                 2,
                 ffi::ENC_BIG_ENDIAN_,
             );
-            relayed(ctx, st, f.td_relayed, s + 2, l - 2);
+            relayed(ctx, st, f.td_relayed, s + 2, l - 2, Carrier::DataConnection);
         }
     } else {
-        relayed(ctx, st, f.td_relayed, off, len - off);
+        relayed(
+            ctx,
+            st,
+            f.td_relayed,
+            off,
+            len - off,
+            Carrier::DataConnection,
+        );
     }
 }
 

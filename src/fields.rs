@@ -8,7 +8,7 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
-use msstun::classify::PayloadKind;
+use msstun::classify::{Carrier, PayloadKind};
 use msstun::registry::{self, Base, FieldDesc, FieldKind, ATTRIBUTES};
 
 use crate::ffi;
@@ -217,8 +217,10 @@ pub struct Fields {
     pub td_bound_in: Hf,
     /// `msstun.tcp_data.relayed` (relayed application data).
     pub td_relayed: Hf,
-    /// `msstun.payload.kind` (RFC 7983 class of a payload that is not STUN).
+    /// `msstun.payload.kind` (RFC 7983 class of a relayed or multiplexed payload).
     pub payload_kind: Hf,
+    /// `msstun.payload.carrier` (what carried it).
+    pub payload_carrier: Hf,
     /// Per attribute of `ATTRIBUTES` (same index).
     pub attrs: Vec<AttrFields>,
     /// `msstun` subtree.
@@ -584,6 +586,17 @@ pub fn register(proto: c_int) {
         false,
         &kinds,
     );
+    let carriers: Vec<(u32, &str)> = Carrier::ALL
+        .iter()
+        .map(|c| (u32::from(c.code()), c.name()))
+        .collect();
+    let payload_carrier = b.uint(
+        "Payload Carrier",
+        "msstun.payload.carrier",
+        FT_UINT8,
+        false,
+        &carriers,
+    );
 
     // One hf per unique msstun.att.<key>[.<sub>], from the registry.
     let mut attrs = Vec::with_capacity(ATTRIBUTES.len());
@@ -682,6 +695,7 @@ pub fn register(proto: c_int) {
         td_bound_in,
         td_relayed,
         payload_kind,
+        payload_carrier,
         attrs,
         ett_msstun,
         ett_attrs,

@@ -224,6 +224,10 @@ void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn ve
     msstun_ports_apply();
 }
 
+/* Preferences of relayed payloads. */
+static gboolean msstun_decode_payloads = TRUE;
+static const char *msstun_payload_dissector = "";
+
 void msstun_register_prefs(int proto)
 {
     static uat_field_t fields[] = {
@@ -256,6 +260,15 @@ void msstun_register_prefs(int proto)
         "once per connection (default " MSSTUN_DEFAULT_SHARED_PORTS ").",
         &msstun_shared_ports, 65535);
     prefs_register_obsolete_preference(module, "ports");
+    prefs_register_bool_preference(module, "decode_payloads", "Decode relayed payloads",
+        "Hand what TURN relays (ChannelData, DATA attributes, RFC 6062 data connections, MS-TURN data) "
+        "and what travels beside ICE checks to RTP, RTCP, DTLS or ZRTP by RFC 7983's first-byte rules "
+        "(STUN is always decoded by msstun). Off: to the msstun.data heuristics, then data.",
+        &msstun_decode_payloads);
+    prefs_register_string_preference(module, "payload_dissector", "Dissector for relayed payloads",
+        "Name of a dissector that takes every relayed payload that is not STUN (e.g. rtp), instead of "
+        "the classification. Empty: by RFC 7983.",
+        &msstun_payload_dissector);
     uat_t *uat = uat_new("MS-STUN credentials",
                          sizeof(msstun_cred_t),
                          "msstun_credentials",
@@ -395,14 +408,44 @@ int msstun_relaying(void)
     return msstun_in_relayed;
 }
 
-void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+
+int msstun_pref_decode_payloads(void)
+{
+    return msstun_decode_payloads ? 1 : 0;
+}
+
+/* A dissector by name, looked up once per name (names are static strings of the plugin, or
+ * the preference's current value). */
+static dissector_handle_t payload_handle(const char *name)
+{
+    static const char *names[8];
+    static dissector_handle_t handles[8];
+    if (!name || !*name)
+        return NULL;
+    for (int i = 0; i < 8; i++) {
+        if (names[i] && (names[i] == name || strcmp(names[i], name) == 0))
+            return handles[i];
+        if (!names[i]) {
+            names[i] = g_strdup(name);
+            handles[i] = find_dissector(name);
+            return handles[i];
+        }
+    }
+    return find_dissector(name);
+}
+
+void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const char *dissector)
 {
     heur_dtbl_entry_t *hdtbl_entry = NULL;
+    dissector_handle_t h = NULL;
+    if (msstun_decode_payloads)
+        h = payload_handle(*msstun_payload_dissector ? msstun_payload_dissector : dissector);
     if (!msstun_udp_heur)
         msstun_udp_heur = find_heur_dissector_list("udp");
     msstun_in_relayed++;
     TRY {
-        if (!(msstun_data_heur && dissector_try_heuristic(msstun_data_heur, tvb, pinfo, tree, &hdtbl_entry, NULL))
+        if (!(h && call_dissector_only(h, tvb, pinfo, tree, NULL) > 0)
+            && !(msstun_data_heur && dissector_try_heuristic(msstun_data_heur, tvb, pinfo, tree, &hdtbl_entry, NULL))
             && !(msstun_udp_heur && dissector_try_heuristic(msstun_udp_heur, tvb, pinfo, tree, &hdtbl_entry, NULL)))
             call_data_dissector(tvb, pinfo, tree);
     }

@@ -61,10 +61,13 @@ void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
 
 /** Register the heuristic dissector list "msstun.data" of relayed data. */
 void msstun_register_data_heur(int proto);
-/** Hand relayed data to heuristics (the "msstun.data" list, then the "udp" list, where
- *  media heuristics such as rtp_udp live), else `data`; exceptions thrown by the callee
- *  are caught and shown. */
-void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+/** Hand relayed data on: to the dissector of preference msstun.payload_dissector when set,
+ *  else to `dissector` (by name: "rtp", "rtcp", "dtls", "zrtp"; NULL: none) when preference
+ *  msstun.decode_payloads is on; when that declines, to the "msstun.data" heuristics, then the
+ *  "udp" heuristics, else `data`. Exceptions thrown by the callee are caught and shown. */
+void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const char *dissector);
+/** Preference msstun.decode_payloads. */
+int msstun_pref_decode_payloads(void);
 
 /** Whether msstun_call_relayed is running (our own heuristics then decline). */
 int msstun_relaying(void);

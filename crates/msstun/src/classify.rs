@@ -67,6 +67,55 @@ impl PayloadKind {
     }
 }
 
+/// How a payload reached the analyser: which TURN mechanism carried it, or the flow itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Carrier {
+    /// TURN ChannelData (RFC 8656 §12), over UDP or TCP.
+    ChannelData = 1,
+    /// The DATA attribute of a Send or Data indication (RFC 8656 §11), or of an [MS-TURN]
+    /// Send request or Data Indication.
+    DataAttribute = 2,
+    /// The byte stream of an RFC 6062 data connection after its ConnectionBind.
+    DataConnection = 3,
+    /// [MS-TURN] end-to-end data framing (TCP frame type 0x03).
+    MsTurnData = 4,
+    /// The [MS-TURN] multiplexed-TURN channel (0xFF10).
+    MultiplexedTurn = 5,
+    /// The flow itself: a payload beside the STUN messages of a 5-tuple or connection (media
+    /// multiplexed with ICE checks, RFC 7983).
+    Flow = 6,
+}
+
+impl Carrier {
+    /// Every carrier, in code order.
+    pub const ALL: [Carrier; 6] = [
+        Carrier::ChannelData,
+        Carrier::DataAttribute,
+        Carrier::DataConnection,
+        Carrier::MsTurnData,
+        Carrier::MultiplexedTurn,
+        Carrier::Flow,
+    ];
+
+    /// The numeric code (the plugin's `msstun.payload.carrier` value).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Display name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Carrier::ChannelData => "ChannelData",
+            Carrier::DataAttribute => "DATA attribute",
+            Carrier::DataConnection => "RFC 6062 data connection",
+            Carrier::MsTurnData => "MS-TURN end-to-end data",
+            Carrier::MultiplexedTurn => "MS-TURN multiplexed TURN",
+            Carrier::Flow => "beside STUN on the flow",
+        }
+    }
+}
+
 /// Classify `payload` by its first byte (and, for RTP/RTCP, its second byte).
 pub fn classify(payload: &[u8]) -> PayloadKind {
     let Some(&b) = payload.first() else {
@@ -121,6 +170,16 @@ mod tests {
         assert_eq!(classify(&[0x80, 224]), PayloadKind::Rtp);
         // A lone RTP/RTCP first byte is taken for RTP.
         assert_eq!(classify(&[0x80]), PayloadKind::Rtp);
+    }
+
+    #[test]
+    fn carrier_codes_and_names_are_distinct() {
+        for (i, c) in Carrier::ALL.iter().enumerate() {
+            assert_eq!(c.code() as usize, i + 1);
+            for c2 in &Carrier::ALL[i + 1..] {
+                assert_ne!(c.name(), c2.name());
+            }
+        }
     }
 
     #[test]
