@@ -1520,9 +1520,10 @@ unsafe fn attribute_experts(
         status_expert(ctx, item, s, a);
     }
     if af.relays {
+        // No attribute subtree here (a tree nobody sees): its items go to the top.
         hand_over(
             ctx,
-            std::ptr::null_mut(),
+            ctx.tree,
             m + a.offset + 4,
             a.length as usize,
             Carrier::DataAttribute,
