@@ -26,6 +26,10 @@ pub const PANIC: c_int = 9;
 pub const RETRANSMISSION: c_int = 10;
 /// RFC 6062 data connection.
 pub const DATA_CONNECTION: c_int = 11;
+/// FINGERPRINT good with the WLM2009 CRC-32 table variant.
+pub const FINGERPRINT_WLM2009: c_int = 12;
+/// [MS-TURN] TCP framing header without its length (type and reserved byte only).
+pub const MS_TCP_NO_LENGTH: c_int = 13;
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {
