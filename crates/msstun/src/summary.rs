@@ -218,41 +218,44 @@ pub fn needs_escape(b: &[u8]) -> bool {
 }
 
 /// Text bytes as one printable line, the way Wireshark's `format_text` shows a string
-/// (what the packet tree shows for an `FT_STRING`): printable characters as they are,
-/// `\a \b \f \n \r \t \v` for those controls, other ASCII controls and DEL as three-digit
-/// octal (`\033`), other control characters as `\uXXXX`. Bytes that are not UTF-8
-/// (binary [MS-ICE] credentials) are written `\xNN` — where Wireshark would show U+FFFD,
-/// which says nothing about the byte. No allocation: chunk by chunk, ASCII fast path.
-pub fn write_escaped<W: Write + ?Sized>(w: &mut W, mut b: &[u8]) -> fmt::Result {
+/// (what the packet tree shows for an `FT_STRING`): `\a \b \f \n \r \t \v` for those
+/// controls, other ASCII controls and DEL as three-digit octal (`\033`), other control
+/// characters as `\uXXXX`, everything else as it is. Bytes that are not UTF-8 (where
+/// Wireshark shows U+FFFD, which says nothing about the byte) make the value binary —
+/// random-byte [MS-ICE] credentials — and then every byte outside printable ASCII is
+/// written `\xNN` (a random pair that happens to be UTF-8 is no character either).
+/// No allocation; ASCII fast path.
+pub fn write_escaped<W: Write + ?Sized>(w: &mut W, b: &[u8]) -> fmt::Result {
     if !needs_escape(b) {
         // needs_escape said UTF-8 (printable ASCII, or text without controls).
         return w.write_str(crate::attr::utf8(b).unwrap_or(""));
     }
-    loop {
-        let (good, bad) = match crate::attr::utf8(b) {
-            Ok(s) => (s, &[][..]),
-            Err(e) => {
-                let (good, rest) = b.split_at(e.valid_up_to());
-                let skip = e.error_len().unwrap_or(rest.len());
-                // valid_up_to guarantees `good` is UTF-8.
-                (core::str::from_utf8(good).unwrap_or(""), &rest[..skip])
+    match crate::attr::utf8(b) {
+        Ok(text) => {
+            let mut start = 0;
+            for (i, c) in text.char_indices() {
+                if c.is_control() {
+                    w.write_str(&text[start..i])?;
+                    write_control(w, c)?;
+                    start = i + c.len_utf8();
+                }
             }
-        };
-        let mut start = 0;
-        for (i, c) in good.char_indices() {
-            if c.is_control() {
-                w.write_str(&good[start..i])?;
-                write_control(w, c)?;
-                start = i + c.len_utf8();
+            w.write_str(&text[start..])
+        }
+        Err(_) => {
+            let mut start = 0;
+            for (i, &x) in b.iter().enumerate() {
+                if !(0x20..0x7f).contains(&x) {
+                    w.write_str(ascii(&b[start..i]))?;
+                    if x < 0x80 {
+                        write_control(w, char::from(x))?;
+                    } else {
+                        write_hex_byte(w, x)?;
+                    }
+                    start = i + 1;
+                }
             }
-        }
-        w.write_str(&good[start..])?;
-        for &x in bad {
-            write_hex_byte(w, x)?;
-        }
-        b = &b[good.len() + bad.len()..];
-        if b.is_empty() {
-            return Ok(());
+            w.write_str(ascii(&b[start..]))
         }
     }
 }
@@ -734,6 +737,9 @@ mod tests {
         );
         assert_eq!(escaped("a\u{85}b".as_bytes()), "a\\u0085b");
         assert_eq!(escaped(b"\xff"), "\\xff");
+        // Binary: a pair that happens to be UTF-8 is bytes too.
+        assert_eq!(escaped(b"\xc3\xa9\xff"), "\\xc3\\xa9\\xff");
+        assert_eq!(escaped("\u{e9}".as_bytes()), "\u{e9}");
         // A cut multi-byte sequence at the end.
         assert_eq!(escaped(b"ab\xc3"), "ab\\xc3");
         assert_eq!(trim_nul(b"ab\0\0\0"), b"ab");
