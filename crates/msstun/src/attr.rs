@@ -56,7 +56,6 @@ impl<'a> Attribute<'a> {
             layout: self.layout(),
             offset: self.offset,
             index: 0,
-            binary_ok: self.binary_text_ok(),
         }
     }
     /// Whether a text value that is not UTF-8 is normal here rather than malformed: a
@@ -133,6 +132,19 @@ fn utf8_lossless(b: &[u8]) -> &str {
 
 /// USERNAME (RFC 8489 §14.3; the same code in RFC 3489 and [MS-TURN]).
 const USERNAME_CODE: u16 = 0x0006;
+
+/// [`Attribute::binary_text_ok`] from what [`Fields`] keeps (the header tells the legacy
+/// dialects by the missing magic cookie, the layout tells USERNAME). Only asked for a
+/// text value that is not UTF-8, which keeps it off the hot path.
+#[cold]
+fn binary_text_ok(header: &[u8; HEADER_LEN], layout: &'static Layout) -> bool {
+    if header[4..8] == crate::MAGIC_COOKIE.to_be_bytes() {
+        return false;
+    }
+    [Dialect::Rfc3489, Dialect::MsTurn].iter().any(|&d| {
+        registry::attribute(d, USERNAME_CODE).is_some_and(|a| core::ptr::eq(&a.layout, layout))
+    })
+}
 
 /// A transport address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,8 +278,6 @@ pub struct Fields<'a> {
     /// Offset of the attribute (for errors); the value starts 4 bytes later.
     offset: usize,
     index: usize,
-    /// [`Attribute::binary_text_ok`].
-    binary_ok: bool,
 }
 
 /// Index value meaning "finished" (after an error).
@@ -332,7 +342,9 @@ impl<'a> Fields<'a> {
             Layout::Text(f) => match i {
                 0 => match text_value(v) {
                     Some(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
-                    None if self.binary_ok => self.ok(f, FieldValue::Bytes(v), 0, v.len()),
+                    None if binary_text_ok(self.header, self.layout) => {
+                        self.ok(f, FieldValue::Bytes(v), 0, v.len())
+                    }
                     None => self.bad("text is not valid UTF-8"),
                 },
                 _ => None,
