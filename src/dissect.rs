@@ -361,6 +361,13 @@ unsafe fn dissect_payload(
                     // Over UDP only claim what really is STUN (ChannelData needs a flow
                     // already seen carrying STUN).
                     let ok = match kind {
+                        // The OC2007 keepalive (20 bytes, no attributes, 128-bit id): only
+                        // on a flow already seen carrying STUN.
+                        PduKind::Stun { .. } if msstun::detect::is_classic_keepalive(rest) => {
+                            conv::with(|s| {
+                                s.convs.get(&ctx.conv).is_some_and(|c| c.framing.is_some())
+                            })
+                        }
                         PduKind::Stun { .. } => {
                             let ok = detect_framing(Framing::Plain, transport, rest)
                                 .found()
@@ -448,6 +455,7 @@ fn plausible(transport: Transport, bytes: &[u8]) -> bool {
                 return bytes.len() >= 4 + l && bytes.len() <= 4 + ((l + 3) & !3);
             }
             detect_framing(Framing::Plain, transport, bytes) != Verdict::No
+                || msstun::detect::is_classic_keepalive(bytes)
         }
     }
 }
@@ -574,8 +582,23 @@ unsafe fn dissect_pdu(ctx: &Ctx, off: usize, pdu: &[u8], kind: PduKind, framing:
     let tls = matches!(kind, PduKind::TlsHello(_));
     let framing_items =
         ctx.want(f.framing_length) || ctx.want(f.ms_tcp_type) || ctx.want(f.ms_tcp_reserved);
+    // [MS-TURN] TCP header without its length (libnice's OC2007 modes): type and reserved.
+    let no_length = msstun::framing::is_ms_tcp_without_length(framing, kind);
+    if no_length {
+        if framing_items {
+            for (hf, at) in [(f.ms_tcp_type, off), (f.ms_tcp_reserved, off + 1)] {
+                ffi::proto_tree_add_item(st, hf.id(), tvb, cint(at), 1, ffi::ENC_BIG_ENDIAN_);
+            }
+        }
+        ffi::msstun_expert(
+            ctx.pinfo,
+            ti,
+            expert::MS_TCP_NO_LENGTH,
+            c"MS-TURN TCP framing without its length field: type and reserved byte, then the STUN message (as libnice's OC2007 modes send it; [MS-TURN] 2.1.4 has a 2-byte length here)".as_ptr(),
+        );
+    }
     match framing {
-        _ if !framing_items => {}
+        _ if !framing_items || no_length => {}
         Framing::Rfc4571 if pdu.len() >= 2 => {
             ffi::proto_tree_add_item(
                 st,
@@ -778,6 +801,8 @@ fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
                 || detect_framing(Framing::Plain, Transport::Udp, bytes)
                     .found()
                     .is_some()
+                // The OC2007 keepalive: on a port or flow that is msstun's.
+                || msstun::detect::is_classic_keepalive(bytes)
         }
         PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
         _ => false,
@@ -1569,6 +1594,10 @@ unsafe fn status_expert(ctx: &Ctx, item: *mut proto_item, s: Status, a: &msstun:
             expert::INTEGRITY_UNVERIFIED,
             c"MESSAGE-INTEGRITY not verified: no matching row in msstun_credentials",
         ),
+        (Status::GoodWlm2009, _) => (
+            expert::FINGERPRINT_WLM2009,
+            c"FINGERPRINT good with the CRC-32 table variant of Windows Live Messenger 2009 / OCS 2007 R2 ([MS-ICE2] legacy compatibility), not the standard CRC-32",
+        ),
         _ => return,
     };
     ffi::msstun_expert(ctx.pinfo, item, which, text.as_ptr());
@@ -1604,6 +1633,13 @@ unsafe fn add_field(
         (FieldKind::Ipv6, FieldValue::Ipv6(o), _) => {
             let a = ffi::ws_in6_addr { bytes: o };
             ffi::proto_tree_add_ipv6(tree, hf.id(), tvb, s, l, &a)
+        }
+        // Binary text (random-byte MS-ICE credentials): the value is the escaped text,
+        // as the Info column shows it (Wireshark would show U+FFFD for every byte).
+        (FieldKind::Str, FieldValue::Bytes(b), _) => {
+            let mut t = String::with_capacity(b.len() * 3 + 1);
+            let _ = msstun::summary::write_escaped(&mut t, msstun::summary::trim_nul(b));
+            ffi::proto_tree_add_string(tree, hf.id(), tvb, s, l, pstr(ctx.pinfo, &t))
         }
         (FieldKind::Str, _, _) => {
             ffi::proto_tree_add_item(tree, hf.id(), tvb, s, l, ffi::ENC_UTF_8_)

@@ -28,6 +28,10 @@ pub const RETRANSMISSION: c_int = 10;
 pub const DATA_CONNECTION: c_int = 11;
 /// A payload on an msstun port or flow that is not STUN (handed on).
 pub const NOT_STUN: c_int = 12;
+/// FINGERPRINT good with the WLM2009 CRC-32 table variant.
+pub const FINGERPRINT_WLM2009: c_int = 13;
+/// [MS-TURN] TCP framing header without its length (type and reserved byte only).
+pub const MS_TCP_NO_LENGTH: c_int = 14;
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {

@@ -41,8 +41,13 @@ pub fn attr_value_text(a: &msstun::Attribute<'_>) -> String {
             FieldValue::Ipv6(ip) => {
                 let _ = write!(out, "{}", std::net::Ipv6Addr::from(ip));
             }
+            // Text as Wireshark's format_text shows it (one line, no control characters);
+            // binary text (MS-ICE credentials) the same way, `\xNN` for its bytes.
             FieldValue::Str(t) => {
-                let _ = write!(out, "{t}");
+                let _ = msstun::summary::write_escaped(&mut out, t.as_bytes());
+            }
+            FieldValue::Bytes(b) if f.desc.kind == msstun::FieldKind::Str => {
+                let _ = msstun::summary::write_escaped(&mut out, msstun::summary::trim_nul(b));
             }
             FieldValue::Bytes(b) => {
                 for x in b.iter().take(16) {

@@ -44,6 +44,10 @@ void msstun_register_expert(int proto)
             "RFC 6062 data connection", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_NOT_STUN], { "msstun.expert.not_stun", PI_UNDECODED, PI_NOTE,
             "Payload on a STUN/TURN port or flow that is not STUN, ChannelData or a known framing: handed on", EXPFILL } },
+        { &msstun_ei_fields[MSSTUN_EI_FINGERPRINT_WLM2009], { "msstun.expert.fingerprint_wlm2009", PI_CHECKSUM, PI_NOTE,
+            "FINGERPRINT computed with the WLM2009 / OCS 2007 R2 CRC-32 table variant", EXPFILL } },
+        { &msstun_ei_fields[MSSTUN_EI_MS_TCP_NO_LENGTH], { "msstun.expert.ms_tcp_no_length", PI_PROTOCOL, PI_NOTE,
+            "MS-TURN TCP framing without its length field", EXPFILL } },
     };
     expert_module_t *m = expert_register_protocol(proto);
     expert_register_field_array(m, ei, array_length(ei));

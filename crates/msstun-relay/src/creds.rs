@@ -19,6 +19,7 @@ pub const fn status_key(s: Status) -> &'static str {
         Status::Good => "good",
         Status::Bad => "bad",
         Status::Unverified => "unverified",
+        Status::GoodWlm2009 => "good-wlm2009",
     }
 }
 

@@ -58,6 +58,14 @@ impl<'a> Attribute<'a> {
             index: 0,
         }
     }
+    /// Whether a text value that is not UTF-8 is normal here rather than malformed: a
+    /// USERNAME in the legacy dialects (RFC 3489, [MS-TURN]), where [MS-ICE] agents send
+    /// random bytes as credentials (e.g. Office Communicator 2007, as libnice's OC2007
+    /// mode does). Such a value decodes as [`FieldValue::Bytes`] of its text field.
+    #[inline]
+    pub fn binary_text_ok(&self) -> bool {
+        self.code == USERNAME_CODE && self.dialect != Dialect::Rfc5389
+    }
     /// The first error [`fields`](Self::fields) would report, without producing the
     /// fields (cheap for the common layouts): how a caller that shows nothing of a value
     /// still finds out that it is malformed.
@@ -72,6 +80,7 @@ impl<'a> Attribute<'a> {
             },
             Layout::Text(_) => match text_value(v) {
                 Some(_) => None,
+                None if self.binary_text_ok() => None,
                 None => bad("text is not valid UTF-8"),
             },
             Layout::Opaque(_) => None,
@@ -119,6 +128,22 @@ fn utf8_lossless(b: &[u8]) -> &str {
         Ok(s) => s,
         Err(e) => core::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or(""),
     }
+}
+
+/// USERNAME (RFC 8489 §14.3; the same code in RFC 3489 and [MS-TURN]).
+const USERNAME_CODE: u16 = 0x0006;
+
+/// [`Attribute::binary_text_ok`] from what [`Fields`] keeps (the header tells the legacy
+/// dialects by the missing magic cookie, the layout tells USERNAME). Only asked for a
+/// text value that is not UTF-8, which keeps it off the hot path.
+#[cold]
+fn binary_text_ok(header: &[u8; HEADER_LEN], layout: &'static Layout) -> bool {
+    if header[4..8] == crate::MAGIC_COOKIE.to_be_bytes() {
+        return false;
+    }
+    [Dialect::Rfc3489, Dialect::MsTurn].iter().any(|&d| {
+        registry::attribute(d, USERNAME_CODE).is_some_and(|a| core::ptr::eq(&a.layout, layout))
+    })
 }
 
 /// A transport address.
@@ -221,7 +246,8 @@ pub enum FieldValue<'a> {
     Ipv6([u8; 16]),
     /// Text (valid UTF-8).
     Str(&'a str),
-    /// Bytes.
+    /// Bytes (also the value of a text field that may be binary, see
+    /// [`Attribute::binary_text_ok`]).
     Bytes(&'a [u8]),
 }
 
@@ -316,6 +342,9 @@ impl<'a> Fields<'a> {
             Layout::Text(f) => match i {
                 0 => match text_value(v) {
                     Some(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
+                    None if binary_text_ok(self.header, self.layout) => {
+                        self.ok(f, FieldValue::Bytes(v), 0, v.len())
+                    }
                     None => self.bad("text is not valid UTF-8"),
                 },
                 _ => None,
@@ -823,6 +852,60 @@ pub(crate) mod tests {
             }
         }
         assert!(checked > 10_000, "{checked}");
+    }
+
+    /// Issue 9, 3a: random-byte credentials are normal in the legacy dialects, not
+    /// malformed; RFC 5389/8489 still requires UTF-8.
+    #[test]
+    fn binary_username_in_legacy_dialects() {
+        use crate::build::MessageBuilder;
+        use crate::Class;
+        let user = b"\xe6\x8e\x0d\x3c:1:\x0b\x22";
+        for (d, ok) in [
+            (Dialect::Rfc3489, true),
+            (Dialect::MsTurn, true),
+            (Dialect::Rfc5389, false),
+        ] {
+            let tid = [9u8; 16];
+            let tid = if d == Dialect::Rfc5389 {
+                &tid[..12]
+            } else {
+                &tid[..]
+            };
+            let b = MessageBuilder::new(d, 0x001, Class::Request, tid)
+                .attr(0x0006, user)
+                .string(0x8022, "agent\u{1}")
+                .finish();
+            let msg = Message::new_checked(&b[..]).unwrap();
+            assert_eq!(msg.dialect(), d);
+            let a = msg
+                .attributes()
+                .find(|a| a.as_ref().unwrap().code == 6)
+                .unwrap()
+                .unwrap();
+            assert_eq!(a.binary_text_ok(), ok);
+            if ok {
+                assert_eq!(a.value_error(), None);
+                assert_eq!(fields_of(&a), [("", FieldValue::Bytes(user))]);
+            } else {
+                assert!(a.value_error().is_some());
+            }
+            // Valid text stays text; other text attributes stay strict.
+            let b = MessageBuilder::new(d, 0x001, Class::Request, tid)
+                .attr(0x0006, b"ab:cd\0\0\0")
+                .attr(0x8022, b"\xff")
+                .finish();
+            let msg = Message::new_checked(&b[..]).unwrap();
+            let mut it = msg
+                .attributes()
+                .map(Result::unwrap)
+                .filter(|a| a.code != 0x000F);
+            assert_eq!(
+                fields_of(&it.next().unwrap()),
+                [("", FieldValue::Str("ab:cd"))]
+            );
+            assert!(it.next().unwrap().value_error().is_some());
+        }
     }
 
     fn fields_of<'a>(a: &Attribute<'a>) -> Vec<(&'static str, FieldValue<'a>)> {

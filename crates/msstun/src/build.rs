@@ -301,6 +301,17 @@ impl MessageBuilder {
         self
     }
 
+    /// FINGERPRINT computed with the WLM2009 / OCS 2007 R2 CRC-32 table
+    /// ([`check::fingerprint_value_wlm2009`]), as legacy [MS-ICE2] peers send it.
+    pub fn fingerprint_wlm2009(mut self) -> Self {
+        let off = self.buf.len();
+        self = self.attr(codes::FINGERPRINT, &[0; 4]);
+        let crc =
+            check::fingerprint_value_wlm2009(&self.buf, off).expect("offset inside the message");
+        self.buf[off + 4..off + 8].copy_from_slice(&crc.to_be_bytes());
+        self
+    }
+
     /// The finished message.
     pub fn finish(self) -> Vec<u8> {
         self.buf
@@ -370,6 +381,15 @@ pub fn ms_tcp(kind: MsTcpType, payload: &[u8]) -> Vec<u8> {
     v.extend_from_slice(&[kind as u8, 0]);
     v.extend_from_slice(&len.to_be_bytes());
     v.extend_from_slice(payload);
+    v
+}
+
+/// [MS-TURN] §2.1.4 TCP framing the way libnice's OC2007 modes send TURN over TCP: type
+/// and reserved byte but no length, then the STUN message (which carries its own).
+pub fn ms_tcp_without_length(kind: MsTcpType, stun: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(2 + stun.len());
+    v.extend_from_slice(&[kind as u8, 0]);
+    v.extend_from_slice(stun);
     v
 }
 

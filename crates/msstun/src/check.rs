@@ -78,24 +78,36 @@ pub enum Status {
     Good,
     /// Not computed: no key known, or the attribute could not be located.
     Unverified,
+    /// FINGERPRINT only: equal to the CRC-32 computed with the one-entry-wrong table of
+    /// Windows Live Messenger 2009 / OCS 2007 R2 clients ([`fingerprint_value_wlm2009`]),
+    /// which [MS-ICE2] agents still send (libnice's OC2007R2 mode duplicates each check
+    /// with it) and accept; not the standard value.
+    GoodWlm2009,
 }
 
 impl Status {
-    /// Wireshark `PROTO_CHECKSUM_E_*` value: Bad 0, Good 1, Unverified 2.
+    /// Wireshark `PROTO_CHECKSUM_E_*` value: Bad 0, Good 1, Unverified 2; and 3 for
+    /// [`Status::GoodWlm2009`] (see [`crate::registry::FINGERPRINT_STATUS`]).
     pub const fn code(self) -> u8 {
         match self {
             Status::Bad => 0,
             Status::Good => 1,
             Status::Unverified => 2,
+            Status::GoodWlm2009 => 3,
         }
     }
-    /// "Bad", "Good" or "Unverified".
+    /// "Bad", "Good", "Unverified" or "Good (WLM2009 CRC variant)".
     pub const fn name(self) -> &'static str {
         match self {
             Status::Bad => "Bad",
             Status::Good => "Good",
             Status::Unverified => "Unverified",
+            Status::GoodWlm2009 => "Good (WLM2009 CRC variant)",
         }
+    }
+    /// Good in either form (standard, or the WLM2009 FINGERPRINT variant).
+    pub const fn is_good(self) -> bool {
+        matches!(self, Status::Good | Status::GoodWlm2009)
     }
     fn from_bool(ok: bool) -> Status {
         if ok {
@@ -151,6 +163,22 @@ pub fn fingerprint_value(msg: &[u8], attr_offset: usize) -> Option<u32> {
     Some(crc.finalize() ^ FINGERPRINT_XOR)
 }
 
+/// The FINGERPRINT value a Windows Live Messenger 2009 / OCS 2007 R2 client computes
+/// for an attribute at `attr_offset`: the same as [`fingerprint_value`], but with the
+/// CRC-32 table entry `0x8BBEB8EA` (index 0x5A) mistyped as `0x08BBE8EA` — a digit
+/// dropped. [MS-ICE2] §3.1.4.8.2 has agents accept such checks from legacy peers; other
+/// ICE stacks (libnice's OC2007R2 and WLM2009 modes) send them for compatibility.
+/// Computed bytewise, only when the standard value did not match.
+pub fn fingerprint_value_wlm2009(msg: &[u8], attr_offset: usize) -> Option<u32> {
+    if attr_offset < HEADER_LEN || attr_offset > msg.len() {
+        return None;
+    }
+    let h = patched_header(msg, attr_offset + 8)?;
+    let reg = crc::update_wlm2009(!0, &h);
+    let reg = crc::update_wlm2009(reg, &msg[HEADER_LEN..attr_offset]);
+    Some(!reg ^ FINGERPRINT_XOR)
+}
+
 /// A fresh CRC-32 hasher. With `std`, crc32fast detects the CPU's features in
 /// `Hasher::new`; the detected hasher is made once and copied.
 #[inline]
@@ -189,10 +217,9 @@ mod crc {
         h.finalize()
     }
 
-    /// Slicing-by-4 tables of the reflected polynomial 0xEDB88320.
-    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), allow(dead_code))]
-    static TABLES: [[u32; 256]; 4] = {
-        let mut t = [[0u32; 256]; 4];
+    /// The bytewise table of the reflected polynomial 0xEDB88320.
+    pub(super) const fn base_table() -> [u32; 256] {
+        let mut t = [0u32; 256];
         let mut i = 0;
         while i < 256 {
             let mut c = i as u32;
@@ -205,9 +232,41 @@ mod crc {
                 };
                 k += 1;
             }
-            t[0][i] = c;
+            t[i] = c;
             i += 1;
         }
+        t
+    }
+
+    /// The standard entry the WLM2009 table has wrong, and what it has instead.
+    pub(super) const WLM2009_ENTRY: (u32, u32) = (0x8BBE_B8EA, 0x08BB_E8EA);
+
+    /// [`base_table`] with the WLM2009 typo.
+    static WLM2009_TABLE: [u32; 256] = {
+        let mut t = base_table();
+        let mut i = 0;
+        while i < 256 {
+            if t[i] == WLM2009_ENTRY.0 {
+                t[i] = WLM2009_ENTRY.1;
+            }
+            i += 1;
+        }
+        t
+    };
+
+    /// Feed `data` to the CRC register `reg` (not finalized) with the WLM2009 table.
+    pub(super) fn update_wlm2009(mut reg: u32, data: &[u8]) -> u32 {
+        for &b in data {
+            reg = WLM2009_TABLE[((reg ^ b as u32) & 0xff) as usize] ^ (reg >> 8);
+        }
+        reg
+    }
+
+    /// Slicing-by-4 tables of the reflected polynomial 0xEDB88320.
+    #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), allow(dead_code))]
+    static TABLES: [[u32; 256]; 4] = {
+        let mut t = [[0u32; 256]; 4];
+        t[0] = base_table();
         let mut i = 0;
         while i < 256 {
             let mut s = 1;
@@ -348,6 +407,7 @@ mod crc {
 }
 
 /// Check the FINGERPRINT attribute at `attr_offset` of `msg` (a whole message).
+/// `GoodWlm2009` if the value is the one of [`fingerprint_value_wlm2009`];
 /// `Bad` if the value differs or the attribute is not a 4-byte value;
 /// `Unverified` if no attribute header lies at that offset.
 #[inline]
@@ -360,7 +420,11 @@ pub fn check_fingerprint(msg: &[u8], attr_offset: usize) -> Status {
     }
     let v = &msg[attr_offset + 4..attr_offset + 8];
     match fingerprint_value(msg, attr_offset) {
-        Some(crc) => Status::from_bool(crc.to_be_bytes() == v),
+        Some(crc) if crc.to_be_bytes() == v => Status::Good,
+        Some(_) => match fingerprint_value_wlm2009(msg, attr_offset) {
+            Some(crc) if crc.to_be_bytes() == v => Status::GoodWlm2009,
+            _ => Status::Bad,
+        },
         None => Status::Unverified,
     }
 }
@@ -889,6 +953,8 @@ pub fn verify<T: AsRef<[u8]>, C: Credentials + ?Sized>(msg: &Message<T>, creds: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::String;
+    use std::vec::Vec;
 
     #[test]
     fn status_codes_match_wireshark() {
@@ -898,6 +964,77 @@ mod tests {
         for s in [Status::Bad, Status::Good, Status::Unverified] {
             assert_eq!(registry::CHECKSUM_STATUS[s.code() as usize].1, s.name());
         }
+        for s in [
+            Status::Bad,
+            Status::Good,
+            Status::Unverified,
+            Status::GoodWlm2009,
+        ] {
+            assert_eq!(
+                registry::FINGERPRINT_STATUS[s.code() as usize],
+                (s.code() as u32, s.name())
+            );
+        }
+    }
+
+    /// Issue 9, 3c: the WLM2009 table differs from the standard one in one entry, and a
+    /// pair of duplicate checks (one each way, as libnice's OC2007R2 mode sends them)
+    /// both verify.
+    #[test]
+    fn wlm2009_fingerprint_variant() {
+        use crate::build::MessageBuilder;
+        use crate::{Class, Dialect};
+        let base = crc::base_table();
+        let wrong: Vec<usize> = (0..256)
+            .filter(|&i| base[i] == crc::WLM2009_ENTRY.0)
+            .collect();
+        assert_eq!(wrong, [0x5A]);
+        // The typo only matters where the register meets index 0x5A (about one
+        // message in six of this size): the first PRIORITY that makes them differ.
+        let build = |prio: u32| {
+            MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[5; 12])
+                .string(0x0006, "/gjr:t1if")
+                .attr_u32(0x0024, prio)
+        };
+        let (mut same, mut standard, mut variant) = (0, Vec::new(), Vec::new());
+        for prio in 0..100 {
+            standard = build(prio).fingerprint().finish();
+            variant = build(prio).fingerprint_wlm2009().finish();
+            if standard != variant {
+                break;
+            }
+            same += 1;
+        }
+        assert_ne!(standard, variant);
+        assert!(same > 0, "most messages never meet the wrong entry");
+        let off = standard.len() - 8;
+        assert_eq!(check_fingerprint(&standard, off), Status::Good);
+        assert_eq!(check_fingerprint(&variant, off), Status::GoodWlm2009);
+        assert!(check_fingerprint(&variant, off).is_good());
+        let mut bad = variant.clone();
+        bad[off + 7] ^= 1;
+        assert_eq!(check_fingerprint(&bad, off), Status::Bad);
+        // The captured pair (frames 5 and 6 of tests/captures/msmode-oc2007r2.pcapng).
+        let hex = "000100582112a442d151e4037ef8270f1ddd8409002500000024000
+            46ef003ff802a0008066b4467b3a0fb880006000c2f676a723a74316966000000805400
+            0431000000807000040000000200080014ec54eb7321629dd9dd594dc9ed11a0bc38cf44a5
+            8028000459 84a811";
+        let pair: Vec<u8> = hex
+            .split_whitespace()
+            .collect::<String>()
+            .as_bytes()
+            .chunks(2)
+            .map(|c| u8::from_str_radix(core::str::from_utf8(c).unwrap(), 16).unwrap())
+            .collect();
+        let off = pair.len() - 8;
+        assert_eq!(check_fingerprint(&pair, off), Status::Good);
+        let mut dup = pair.clone();
+        dup[off + 4..].copy_from_slice(&[0xb5, 0x3a, 0x32, 0x31]);
+        assert_eq!(check_fingerprint(&dup, off), Status::GoodWlm2009);
+        // Where the typo's entry is never used, both CRCs agree.
+        let mut h = crc_hasher();
+        h.update(b"abc");
+        assert_eq!(!crc::update_wlm2009(!0, b"abc"), h.finalize());
     }
 
     #[test]

@@ -29,7 +29,8 @@
 //! ```
 
 use crate::framing::{
-    is_tls_record_start, next_pdu, Framing, PduKind, PduResult, Transport, MS_TCP_CONTROL,
+    is_tls_record_start, ms_tcp_without_length, next_pdu, Framing, PduKind, PduResult, Transport,
+    MS_TCP_CONTROL,
 };
 use crate::message::{
     split_type, Dialect, ATTR_MS_MAGIC_COOKIE, HEADER_LEN, MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE,
@@ -197,12 +198,30 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
         },
         Framing::Rfc4571 => framed(framing, payload, 2, udp),
         Framing::MsTurnTcp => {
-            if payload.first().is_some_and(|&b| b != MS_TCP_CONTROL)
+            let standard = if payload.first().is_some_and(|&b| b != MS_TCP_CONTROL)
                 || payload.get(1).is_some_and(|&b| b != 0)
             {
-                return Verdict::No;
+                Verdict::No
+            } else {
+                framed(framing, payload, 4, udp)
+            };
+            if matches!(standard, Verdict::Found(_)) {
+                return standard;
             }
-            framed(framing, payload, 4, udp)
+            // The header without its length: the STUN type reads as the length the
+            // standard way (`03 00 00 03 …`: a 3-byte frame).
+            match ms_tcp_without_length(payload) {
+                Some(len) => Verdict::Found(Detection {
+                    framing,
+                    dialect: stun_dialect(&payload[2..len]),
+                    pdu_len: len,
+                    kind: PduKind::Stun {
+                        offset: 2,
+                        len: len - 2,
+                    },
+                }),
+                None => standard,
+            }
         }
         Framing::PseudoTls => match pseudo_tls_hello(payload) {
             Check::Ok(_, len) => match next_pdu(Framing::PseudoTls, transport, &payload[..len]) {
@@ -273,6 +292,16 @@ fn known_ms(t: u16) -> bool {
 fn classic_attribute(code: u16) -> bool {
     matches!(code, 0x0001..=0x000B | 0x0021 | 0x8020 | 0x8022)
         || registry::attribute(Dialect::Rfc3489, code).is_some()
+}
+
+/// Whether `b` is the keepalive of Office Communicator 2007-era ICE agents (libnice's
+/// OC2007 mode sends it on the selected pair): a 20-byte Binding Indication with no
+/// attributes and a 128-bit transaction id (no magic cookie). Too weak a signal to claim
+/// a flow with — [`detect`] does not accept it — it is meant for a flow already known to
+/// carry STUN. (With the magic cookie it is an RFC 5389 Binding Indication, which
+/// [`detect`] accepts.)
+pub fn is_classic_keepalive(b: &[u8]) -> bool {
+    b.len() == HEADER_LEN && b[..4] == [0x00, 0x11, 0x00, 0x00] && be32(b, 4) != MAGIC_COOKIE
 }
 
 /// Whether `msg` is exactly one valid STUN message in the strict sense of this module,
@@ -915,6 +944,99 @@ mod tests {
         out
     }
 
+    /// Issue 9, 3d: libnice's OC2007 TURN-over-TCP Allocate (`03 00`, then the MS-TURN
+    /// message, no length), encoder-made, and the captured bytes.
+    #[test]
+    fn ms_tcp_without_length() {
+        use crate::build::{self, MessageBuilder, MsTcpType};
+        use crate::Class;
+        let allocate = MessageBuilder::new(Dialect::MsTurn, 0x003, Class::Request, &[7; 16])
+            .attr_u32(0x8008, 1)
+            .finish();
+        for kind in [MsTcpType::Data, MsTcpType::Control] {
+            let framed = build::ms_tcp_without_length(kind, &allocate);
+            let d = detect(Transport::Tcp, &framed).expect("detected");
+            assert_eq!(
+                (d.framing, d.dialect, d.pdu_len, d.kind),
+                (
+                    Framing::MsTurnTcp,
+                    Some(Dialect::MsTurn),
+                    38,
+                    PduKind::Stun { offset: 2, len: 36 }
+                )
+            );
+            // Back to back in a stream, then a standard frame.
+            let mut stream = framed.clone();
+            stream.extend_from_slice(&framed);
+            stream.extend(build::ms_tcp(MsTcpType::Control, &allocate));
+            let mut at = 0;
+            let mut kinds = Vec::new();
+            while at < stream.len() {
+                match next_pdu(Framing::MsTurnTcp, Transport::Tcp, &stream[at..]) {
+                    PduResult::Complete { len, kind } => {
+                        kinds.push(crate::framing::is_ms_tcp_without_length(
+                            Framing::MsTurnTcp,
+                            kind,
+                        ));
+                        let PduKind::Stun { offset, len: l } = kind else {
+                            panic!("{kind:?}")
+                        };
+                        assert_eq!(&stream[at + offset..at + offset + l], &allocate[..]);
+                        at += len;
+                    }
+                    other => panic!("{other:?} at {at}"),
+                }
+            }
+            assert_eq!(kinds, [true, true, false]);
+            // Cut short, it is not claimed as such (and the standard reading of
+            // `03 00 00 03` is a 3-byte frame).
+            assert_eq!(crate::framing::ms_tcp_without_length(&framed[..37]), None);
+        }
+        let captured: [u8; 38] = [
+            0x03, 0x00, 0x00, 0x03, 0x00, 0x10, 0x1e, 0x78, 0x84, 0x37, 0xbd, 0x41, 0x7f, 0x01,
+            0x30, 0x35, 0xad, 0x13, 0x55, 0x59, 0x3c, 0xe0, 0x00, 0x0f, 0x00, 0x04, 0x72, 0xc6,
+            0x4b, 0xc6, 0x80, 0x08, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01,
+        ];
+        let d = detect(Transport::Tcp, &captured).expect("the captured Allocate");
+        assert_eq!(d.pdu_len, 38);
+        assert!(detect(Transport::Udp, &captured).is_none());
+    }
+
+    /// Issue 9, 3b: the OC2007 keepalive is recognised, but never claimed by itself.
+    #[test]
+    fn classic_keepalive() {
+        use crate::build::MessageBuilder;
+        use crate::Class;
+        let k =
+            MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Indication, &[0x54; 16]).finish();
+        assert_eq!(k.len(), 20);
+        assert!(is_classic_keepalive(&k));
+        assert!(detect(Transport::Udp, &k).is_none());
+        let m = crate::Message::new_checked(&k[..]).unwrap();
+        assert_eq!(
+            (m.dialect(), m.class()),
+            (Dialect::Rfc3489, Class::Indication)
+        );
+        assert_eq!(m.method().name, "Binding");
+        // Captured (frame 14 of tests/captures/msmode-oc2007.pcapng).
+        let cap = [
+            0x00, 0x11, 0x00, 0x00, 0x02, 0x54, 0x38, 0x47, 0xa4, 0x19, 0x37, 0xdb, 0x9b, 0xdf,
+            0xb8, 0x2b, 0x06, 0x09, 0x6d, 0x06,
+        ];
+        assert!(is_classic_keepalive(&cap));
+        // With the cookie it is an RFC 5389 indication, detected the ordinary way.
+        let r = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Indication, &[1; 12]).finish();
+        assert!(!is_classic_keepalive(&r));
+        assert!(detect(Transport::Udp, &r).is_some());
+        // Anything else is not a keepalive.
+        for bad in [&k[..19], &[k.clone(), std::vec![0]].concat()[..]] {
+            assert!(!is_classic_keepalive(bad));
+        }
+        let mut req = k.clone();
+        req[1] = 0x01;
+        assert!(!is_classic_keepalive(&req));
+    }
+
     #[test]
     fn zero_false_positives_on_non_stun_corpus() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -959,6 +1081,24 @@ mod tests {
                 }
             }
             check(&b);
+        }
+        // Frames that start like the [MS-TURN] TCP header without its length: type,
+        // reserved, a STUN type, then random bytes (with a consistent length half the time).
+        for i in 0..20_000usize {
+            let n = 2 + rng.below(200) as usize;
+            let mut b = rng.bytes(n);
+            b[0] = 2 + (i % 2) as u8;
+            b[1] = 0;
+            if n >= 4 {
+                let ty: u16 = [0x0001, 0x0101, 0x0003, 0x0103, 0x0011][rng.below(5) as usize];
+                b[2..4].copy_from_slice(&ty.to_be_bytes());
+            }
+            if n >= 22 && i.is_multiple_of(2) {
+                b[4..6].copy_from_slice(&((n - 22) as u16).to_be_bytes());
+            }
+            check(&b);
+            // Never a keepalive either (those are exactly 20 bytes of a fixed start).
+            assert!(!is_classic_keepalive(&b));
         }
         std::eprintln!("detector false positives: {fp} of {tested} checks ({structured} structured buffers + 100000 random)");
         assert_eq!(fp, 0);

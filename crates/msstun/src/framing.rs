@@ -13,7 +13,10 @@
 //!   (RFC 6544) and RFC 6062 data connections in Skype for Business / Lync deployments use.
 //! * [`Framing::MsTurnTcp`] — [MS-TURN] §2.1.4 TCP framing: a 4-byte header `type(8)`
 //!   (`0x02` TURN control message, `0x03` end-to-end data), `reserved(8)` (zero) and
-//!   `length(16)` (bytes after the header), then the payload.
+//!   `length(16)` (bytes after the header), then the payload. A frame holding no STUN
+//!   message that way but a whole one right after type and reserved is taken as the
+//!   header without its length, as one open-source stack sends it
+//!   ([`ms_tcp_without_length`]).
 //! * [`Framing::PseudoTls`] — [MS-TURN] §2.1.1: on port 443 the client first sends a
 //!   pseudo-TLS record holding a ClientHello and the server answers with one record holding
 //!   ServerHello + ServerHelloDone; both are plain TLS 1.0 records (RFC 2246 §6.2, content
@@ -414,18 +417,63 @@ fn next_ms_tcp(buf: &[u8]) -> PduResult {
         _ => {}
     }
     let total = 4 + be16(buf, 2);
-    if buf.len() < total {
-        return need(total, buf.len());
-    }
-    let kind = if buf[0] == MS_TCP_DATA {
-        PduKind::MsTurnData {
+    let kind = if buf.len() < total {
+        None
+    } else if buf[0] == MS_TCP_DATA {
+        Some(PduKind::MsTurnData {
             offset: 4,
             len: total - 4,
-        }
+        })
     } else {
-        inner_kind(&buf[4..total], 4)
+        Some(inner_kind(&buf[4..total], 4))
     };
-    PduResult::Complete { len: total, kind }
+    match kind {
+        Some(k @ PduKind::Stun { .. }) => PduResult::Complete {
+            len: total,
+            kind: k,
+        },
+        // Not STUN the standard way: a whole STUN message right after type and reserved?
+        _ => match ms_tcp_without_length(buf) {
+            Some(len) => PduResult::Complete {
+                len,
+                kind: PduKind::Stun {
+                    offset: 2,
+                    len: len - 2,
+                },
+            },
+            None => match kind {
+                Some(kind) => PduResult::Complete { len: total, kind },
+                None => need(total, buf.len()),
+            },
+        },
+    }
+}
+
+/// Length of an [MS-TURN] TCP frame that lacks the 2-byte length: type (0x02 or 0x03),
+/// reserved zero, then a whole STUN message of a proven dialect
+/// ([`crate::detect::stun_dialect`]) — how libnice's OC2007/OC2007R2 TURN-over-TCP sends
+/// its control messages (the type byte is 0x03 even for them). Only a message that is
+/// complete in `buf` is recognised: a frame split before its end reads the standard way.
+/// With [`Framing::MsTurnTcp`], [`next_pdu`] yields such a frame as
+/// `PduKind::Stun { offset: 2, .. }` ([`is_ms_tcp_without_length`]).
+pub fn ms_tcp_without_length(buf: &[u8]) -> Option<usize> {
+    if buf.len() < 2 + HEADER_LEN
+        || !matches!(buf[0], MS_TCP_CONTROL | MS_TCP_DATA)
+        || buf[1] != 0
+        || buf[2] >> 6 != 0
+    {
+        return None;
+    }
+    let total = 2 + HEADER_LEN + be16(buf, 4);
+    let msg = buf.get(2..total)?;
+    crate::detect::stun_dialect(msg).map(|_| total)
+}
+
+/// Whether a PDU of `framing` holding `kind` is an [MS-TURN] TCP frame without its
+/// length field ([`ms_tcp_without_length`]).
+pub fn is_ms_tcp_without_length(framing: Framing, kind: PduKind) -> bool {
+    matches!(framing, Framing::MsTurnTcp | Framing::PseudoTls)
+        && matches!(kind, PduKind::Stun { offset: 2, .. })
 }
 
 fn next_tls(buf: &[u8]) -> PduResult {

@@ -149,6 +149,16 @@ pub const CHECKSUM_STATUS: &[(u32, &str)] = &[
     (4, "Illegal"),
 ];
 
+/// FINGERPRINT status values: Wireshark's Bad, Good, Unverified (as
+/// [`CHECKSUM_STATUS`]) and 3 for a value computed with the WLM2009 CRC-32 table
+/// ([`crate::check::Status::GoodWlm2009`]).
+pub const FINGERPRINT_STATUS: &[(u32, &str)] = &[
+    (0, "Bad"),
+    (1, "Good"),
+    (2, "Unverified"),
+    (3, "Good (WLM2009 CRC variant)"),
+];
+
 /// Address family values (RFC 8489 §14.1).
 pub const FAMILY_VALUES: &[(u32, &str)] = &[(1, "IPv4"), (2, "IPv6")];
 
@@ -184,7 +194,7 @@ pub static FINGERPRINT_FIELDS: &[FieldDesc] = &FINGERPRINT_FIELD_ARRAY;
 /// length check).
 pub(crate) static FINGERPRINT_FIELD_ARRAY: [FieldDesc; 2] = [
     FieldDesc::new("value", "CRC-32", FieldKind::U32, Base::Hex),
-    FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
+    FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None).values(FINGERPRINT_STATUS),
 ];
 
 /// The sub-fields of `Layout::Integrity`.

@@ -795,6 +795,34 @@ mod tests {
         every_split(&st, &want);
     }
 
+    /// libnice's OC2007 TURN over TCP: type and reserved byte, no length (issue 9, 3d).
+    /// Whole frames only: a frame cut before its message ends reads the standard way.
+    #[test]
+    fn ms_turn_tcp_without_length() {
+        use crate::build::{self, MessageBuilder, MsTcpType};
+        use crate::Class;
+        let alloc = MessageBuilder::new(Dialect::MsTurn, 0x003, Class::Request, &[7; 16])
+            .attr_u32(0x8008, 1)
+            .finish();
+        let framed = build::ms_tcp_without_length(MsTcpType::Data, &alloc);
+        let mut st = framed.clone();
+        st.extend_from_slice(&framed);
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        assert_eq!(d.push(&st), st.len());
+        for at in [0u64, 38] {
+            let item = d.pop().expect("a message");
+            assert_eq!((item.offset, item.framing), (at, Some(Framing::MsTurnTcp)));
+            assert_eq!(
+                item.kind,
+                DecodedKind::Stun {
+                    message: &alloc[..],
+                    dialect: Dialect::MsTurn
+                }
+            );
+        }
+        assert!(d.pop().is_none());
+    }
+
     #[test]
     fn ms_turn_tcp_after_pseudo_tls_split_everywhere() {
         // Pseudo-TLS ClientHello (no extensions), then MS-TURN framed control and data.

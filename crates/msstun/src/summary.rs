@@ -9,6 +9,13 @@
 //! | any address (plain or XOR)        | ` XOR-MAPPED-ADDRESS: 10.0.0.1:24000`, IPv6 as `[2001:db8::1]:3478` |
 //! | USERNAME                          | ` user: alice`                         |
 //! | REALM                             | ` realm: example.org`                  |
+//!
+//! USERNAME and REALM lose trailing NUL padding and are escaped by [`write_escaped`]
+//! (Wireshark's way of showing text, `\xNN` for bytes that are not UTF-8): the line
+//! never holds a control character or U+FFFD, whatever the attribute carries.
+//!
+//! | attribute                         | item                                   |
+//! |-----------------------------------|----------------------------------------|
 //! | NONCE                             | ` with nonce`                          |
 //! | ERROR-CODE                        | ` error-code: 401 (Unauthorized)`; an unregistered code shows its reason phrase, or nothing in parentheses if it has none |
 //! | REQUESTED-TRANSPORT               | ` TCP`, ` UDP`, else ` transport 132`  |
@@ -184,22 +191,102 @@ fn write_address<W: Write + ?Sized>(w: &mut W, a: &crate::attr::Address) -> fmt:
     }
 }
 
-/// Text as UTF-8; invalid sequences become U+FFFD (no allocation: chunk by chunk).
-fn write_text<W: Write + ?Sized>(w: &mut W, label: &str, mut b: &[u8]) -> fmt::Result {
+fn write_text<W: Write + ?Sized>(w: &mut W, label: &str, b: &[u8]) -> fmt::Result {
     w.write_str(label)?;
-    loop {
-        match crate::attr::utf8(b) {
-            Ok(s) => return w.write_str(s),
-            Err(e) => {
-                let (good, rest) = b.split_at(e.valid_up_to());
-                // valid_up_to guarantees `good` is UTF-8.
-                w.write_str(core::str::from_utf8(good).unwrap_or(""))?;
-                w.write_char(char::REPLACEMENT_CHARACTER)?;
-                let skip = e.error_len().unwrap_or(rest.len());
-                b = &rest[skip..];
+    write_escaped(w, trim_nul(b))
+}
+
+/// `b` without its trailing NUL bytes (C-string padding some clients put inside the
+/// attribute length, e.g. libnice's OC2007R2 USERNAME `"ab:cd\0\0\0"`).
+pub fn trim_nul(mut b: &[u8]) -> &[u8] {
+    while let [rest @ .., 0] = b {
+        b = rest;
+    }
+    b
+}
+
+/// Whether [`write_escaped`] would change `b`: it is not UTF-8, or holds a control
+/// character.
+pub fn needs_escape(b: &[u8]) -> bool {
+    if b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+        return false;
+    }
+    match crate::attr::utf8(b) {
+        Ok(s) => s.chars().any(char::is_control),
+        Err(_) => true,
+    }
+}
+
+/// Text bytes as one printable line, the way Wireshark's `format_text` shows a string
+/// (what the packet tree shows for an `FT_STRING`): `\a \b \f \n \r \t \v` for those
+/// controls, other ASCII controls and DEL as three-digit octal (`\033`), other control
+/// characters as `\uXXXX`, everything else as it is. Bytes that are not UTF-8 (where
+/// Wireshark shows U+FFFD, which says nothing about the byte) make the value binary —
+/// random-byte [MS-ICE] credentials — and then every byte outside printable ASCII is
+/// written `\xNN` (a random pair that happens to be UTF-8 is no character either).
+/// No allocation; ASCII fast path.
+pub fn write_escaped<W: Write + ?Sized>(w: &mut W, b: &[u8]) -> fmt::Result {
+    if !needs_escape(b) {
+        // needs_escape said UTF-8 (printable ASCII, or text without controls).
+        return w.write_str(crate::attr::utf8(b).unwrap_or(""));
+    }
+    match crate::attr::utf8(b) {
+        Ok(text) => {
+            let mut start = 0;
+            for (i, c) in text.char_indices() {
+                if c.is_control() {
+                    w.write_str(&text[start..i])?;
+                    write_control(w, c)?;
+                    start = i + c.len_utf8();
+                }
             }
+            w.write_str(&text[start..])
+        }
+        Err(_) => {
+            let mut start = 0;
+            for (i, &x) in b.iter().enumerate() {
+                if !(0x20..0x7f).contains(&x) {
+                    w.write_str(ascii(&b[start..i]))?;
+                    if x < 0x80 {
+                        write_control(w, char::from(x))?;
+                    } else {
+                        write_hex_byte(w, x)?;
+                    }
+                    start = i + 1;
+                }
+            }
+            w.write_str(ascii(&b[start..]))
         }
     }
+}
+
+fn write_control<W: Write + ?Sized>(w: &mut W, c: char) -> fmt::Result {
+    let n = c as u32;
+    match c {
+        '\x07' => w.write_str("\\a"),
+        '\x08' => w.write_str("\\b"),
+        '\x0c' => w.write_str("\\f"),
+        '\n' => w.write_str("\\n"),
+        '\r' => w.write_str("\\r"),
+        '\t' => w.write_str("\\t"),
+        '\x0b' => w.write_str("\\v"),
+        _ if n < 0x80 => {
+            let o = [
+                b'\\',
+                b'0' + (n >> 6) as u8,
+                b'0' + ((n >> 3) & 7) as u8,
+                b'0' + (n & 7) as u8,
+            ];
+            w.write_str(ascii(&o))
+        }
+        _ => write!(w, "\\u{n:04x}"),
+    }
+}
+
+fn write_hex_byte<W: Write + ?Sized>(w: &mut W, x: u8) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let o = [b'\\', b'x', HEX[(x >> 4) as usize], HEX[(x & 15) as usize]];
+    w.write_str(ascii(&o))
 }
 
 /// Length of the longest prefix of `s` that fits in `room` bytes and ends on a character
@@ -486,9 +573,9 @@ mod tests {
 
         assert_eq!(text(&rfc5389(0x0200, TX, &[])), "GooglePing Request");
         assert_eq!(text(&rfc5389(0x0005, TX, &[])), "Method 0x005 Request");
-        // Invalid UTF-8 in a username is replaced, not dropped.
+        // Invalid UTF-8 in a username is escaped, not dropped or replaced.
         let b = rfc5389(0x0001, TX, &[tlv(0x0006, b"a\xffb", true)]);
-        assert_eq!(text(&b), "Binding Request user: a\u{fffd}b");
+        assert_eq!(text(&b), "Binding Request user: a\\xffb");
     }
 
     #[test]
@@ -625,6 +712,67 @@ mod tests {
             text(&b),
             "Binding Request [malformed: attribute header truncated at offset 20 (2 bytes left)]"
         );
+    }
+
+    fn escaped(b: &[u8]) -> String {
+        let mut s = String::new();
+        write_escaped(&mut s, b).unwrap();
+        assert_eq!(needs_escape(b), s.as_bytes() != b);
+        s
+    }
+
+    #[test]
+    fn escaping_like_format_text() {
+        assert_eq!(escaped(b"alice"), "alice");
+        assert_eq!(escaped("é:ü".as_bytes()), "é:ü");
+        // Wireshark 4.0's tree line for these bytes: `A\001\n\033\177` (then U+FFFD
+        // where we write \x..).
+        assert_eq!(
+            escaped(b"A\x01\n\x1b\x7f\x80\xe6\x8e\\\":B"),
+            "A\\001\\n\\033\\177\\x80\\xe6\\x8e\\\":B"
+        );
+        assert_eq!(
+            escaped(b"\x07\x08\x0c\r\t\x0b\x00"),
+            "\\a\\b\\f\\r\\t\\v\\000"
+        );
+        assert_eq!(escaped("a\u{85}b".as_bytes()), "a\\u0085b");
+        assert_eq!(escaped(b"\xff"), "\\xff");
+        // Binary: a pair that happens to be UTF-8 is bytes too.
+        assert_eq!(escaped(b"\xc3\xa9\xff"), "\\xc3\\xa9\\xff");
+        assert_eq!(escaped("\u{e9}".as_bytes()), "\u{e9}");
+        // A cut multi-byte sequence at the end.
+        assert_eq!(escaped(b"ab\xc3"), "ab\\xc3");
+        assert_eq!(trim_nul(b"ab\0\0\0"), b"ab");
+        assert_eq!(trim_nul(b"a\0b\0"), b"a\0b");
+        assert_eq!(trim_nul(b"\0\0"), b"");
+    }
+
+    /// 3a/3e of issue 9: what libnice's Microsoft modes send, encoder-made.
+    #[test]
+    fn binary_and_padded_credentials() {
+        use crate::build::MessageBuilder;
+        use crate::{Class, Dialect};
+        // OC2007: random-byte USERNAME in an RFC 3489 Binding request (a piece of the
+        // captured one).
+        let user = b"\xe6\x8e\x0d\x3c\x02\xb1:1:\x0b\x22\x0f\xec";
+        let b = MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Request, &[3; 16])
+            .attr(0x0006, user)
+            .finish();
+        let t = text(&b);
+        assert_eq!(
+            t,
+            "Binding Request [RFC3489] user: \\xe6\\x8e\\r<\\002\\xb1:1:\\v\"\\017\\xec"
+        );
+        assert!(!t.chars().any(|c| c.is_control() || c == '\u{fffd}'));
+        // OC2007R2: "ufrag:ufrag" NUL-padded inside the attribute length.
+        let b = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[3; 12])
+            .attr(0x0006, b"/gjr:t1if\0\0\0")
+            .finish();
+        assert_eq!(text(&b), "Binding Request user: /gjr:t1if");
+        let b = MessageBuilder::new(Dialect::MsTurn, 0x003, Class::Request, &[3; 16])
+            .attr(0x0015, b"realm.example\0\0\0")
+            .finish();
+        assert!(text(&b).ends_with(" realm: realm.example"), "{}", text(&b));
     }
 
     #[test]

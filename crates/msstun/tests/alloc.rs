@@ -294,6 +294,16 @@ fn corpus() -> Vec<Vec<u8>> {
     tlv(&mut b, 0x0012, &[0, 1, 0, 80, 10, 0, 0, 1], false);
     tlv(&mut b, 0x0013, b"payload", false);
     out.push(finish(0x0115, &[9; 16], b));
+
+    // RFC 3489 (OC2007): binary USERNAME (escaped in the summary), and the 20-byte
+    // keepalive; NUL-padded USERNAME in RFC 5389.
+    let mut b = Vec::new();
+    tlv(&mut b, 0x0006, b"\xe6\x8e\x0d\x3c:1:\x0b\x22\xff\x01", true);
+    out.push(finish(0x0001, &[0x54; 16], b));
+    out.push(finish(0x0011, &[0x54; 16], Vec::new()));
+    let mut b = Vec::new();
+    tlv(&mut b, 0x0006, b"ab:cd\0\0\0", true);
+    out.push(finish(0x0001, &id, b));
     out
 }
 
@@ -364,6 +374,18 @@ fn checks_do_not_allocate() {
                 .finish(),
         ),
     ];
+    // The WLM2009 FINGERPRINT variant (checked after the standard value fails): the
+    // first message where the two differ.
+    let wlm = (0u32..)
+        .map(|p| {
+            MessageBuilder::new(Dialect::Rfc5389, 1, Class::Request, &[4; 12])
+                .attr_u32(0x0024, p)
+                .fingerprint_wlm2009()
+                .finish()
+        })
+        .find(|b| check::check_fingerprint(b, b.len() - 8) == Status::GoodWlm2009)
+        .unwrap();
+    let ms_tcp = build::ms_tcp_without_length(build::MsTcpType::Data, &msgs[2].1);
     let creds = [("user", "example.org", "secret")];
     let mut goods = 0;
     let n = allocations_in(|| {
@@ -386,8 +408,14 @@ fn checks_do_not_allocate() {
             }
         }
     });
+    let n2 = allocations_in(|| {
+        goods += usize::from(check::check_fingerprint(&wlm, wlm.len() - 8) == Status::GoodWlm2009);
+        goods += usize::from(detect(Transport::Tcp, &ms_tcp).is_some());
+        goods += usize::from(msstun::detect::is_classic_keepalive(&wlm[..20]));
+    });
     assert_eq!(n, 0, "checks allocated {n} times");
-    assert_eq!(goods, 11);
+    assert_eq!(n2, 0, "WLM2009 check / MS-TCP framing allocated {n2} times");
+    assert_eq!(goods, 13);
 }
 
 #[test]
