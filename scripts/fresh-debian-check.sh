@@ -8,8 +8,11 @@
 #    (default /var/cache/msstun-chroots); each run copies it afresh to
 #    $MSSTUN_CHROOTS/fresh-bookworm, so nothing of an earlier run is reused.
 # 2. The copy gets what the Debian 12 installer gives every system and debootstrap leaves
-#    out: the apt sources bookworm, bookworm-updates and bookworm-security, and the host's
-#    /etc/resolv.conf. Nothing else is added: every package comes from the copy's own apt.
+#    out: the apt sources bookworm, bookworm-updates and bookworm-security; and from the host
+#    what any machine on this network has: /etc/resolv.conf and the locally added CA
+#    certificates (/usr/local/share/ca-certificates, e.g. a TLS-inspecting proxy's CA; the
+#    ca-certificates package, once setup.sh installs it, adds them to the trust store).
+#    Nothing else is added: every package comes from the copy's own apt.
 # 3. A clean clone of this repository at its HEAD commit (uncommitted changes are not part
 #    of the check) goes to /root/msstun in the copy.
 # 4. There, as root, with /proc, /sys and /dev mounted and an empty environment (HOME, PATH,
@@ -74,6 +77,10 @@ deb $MIRROR bookworm-updates main
 deb $SECURITY_MIRROR bookworm-security main
 EOF
 cp /etc/resolv.conf "$RUN/etc/resolv.conf"
+if [ -d /usr/local/share/ca-certificates ]; then
+    mkdir -p "$RUN/usr/local/share/ca-certificates"
+    cp -a /usr/local/share/ca-certificates/. "$RUN/usr/local/share/ca-certificates/"
+fi
 
 # 3. a clean clone of HEAD
 git clone -q --no-hardlinks "$SRC" "$RUN/root/msstun" &&
