@@ -8,9 +8,9 @@
 # command: nothing to clean up, even after a crash. The command starts in the source
 # tree. Bound: the source tree (read-write, builds go to its target/), $RUSTUP_HOME
 # (read-only), $CARGO_HOME (read-write: registry cache shared with the host),
-# /proc, /sys, /dev (scripts/chroot-lib.sh). The environment is cleared except for PATH/HOME/locale, CARGO_HOME,
-# RUSTUP_HOME, CARGO_TARGET_DIR and the variables named in $MSSTUN_CHROOT_ENV
-# (space-separated names, e.g. "MSSTUN_PLUGIN WS_VERSION CI"). Needs root.
+# /proc, /sys, /dev (scripts/chroot-lib.sh). The environment is cleared except for
+# PATH/HOME/locale, CARGO_HOME, RUSTUP_HOME, CARGO_TARGET_DIR and the variables named in
+# $MSSTUN_CHROOT_ENV (space-separated names, e.g. "MSSTUN_PLUGIN WS_VERSION CI"). Needs root.
 # Cargo runs offline in the chroot (CARGO_NET_OFFLINE=true unless set): the host fetches
 # the crates first (`cargo fetch`, as scripts/multi-version.sh does) into the shared
 # $CARGO_HOME, so the chroot needs no TLS set-up of its own.

@@ -39,7 +39,8 @@ if [ ! -x "$DIR/usr/bin/apt-get" ] || [ ! -f "$DIR/.msstun-debootstrapped" ]; th
     msstun_debootstrap "$SUITE" "$DIR" "$MIRROR" || exit 1
 fi
 
-# apt inside the chroot needs /proc and /dev (scripts/chroot-lib.sh); a private mount namespace drops them on exit.
+# apt inside the chroot needs /proc and /dev (scripts/chroot-lib.sh); a private mount
+# namespace drops them on exit.
 log "installing: $PACKAGES"
 cp /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
 unshare --mount --propagation private -- bash -euc '
