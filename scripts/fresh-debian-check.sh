@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's Quick start, run as a new user would: on a fresh Debian 12 root filesystem.
 #
-#   scripts/fresh-debian-check.sh [--keep]
+#   scripts/fresh-debian-check.sh [--keep] [--rebootstrap]
 #
 # 1. A bare `debootstrap --variant=minbase bookworm` (as the version chroots are made,
 #    scripts/chroot-lib.sh) is cached, never entered, in $MSSTUN_CHROOTS/bookworm-bare
-#    (default /var/cache/msstun-chroots); each run copies it afresh to
-#    $MSSTUN_CHROOTS/fresh-bookworm, so nothing of an earlier run is reused.
+#    (default /var/cache/msstun-chroots); it is made again when older than 30 days (so it
+#    stays close to what a new install gets) or with --rebootstrap. Each run copies it
+#    afresh to $MSSTUN_CHROOTS/fresh-bookworm, so nothing of an earlier run is reused.
 # 2. The copy gets what the Debian 12 installer gives every system and debootstrap leaves
 #    out: the apt sources bookworm, bookworm-updates and bookworm-security; and from the host
 #    what any machine on this network has: /etc/resolv.conf and the locally added CA
@@ -45,12 +46,15 @@ BARE="$ROOT/bookworm-bare"
 RUN="$ROOT/fresh-bookworm"
 OUT="$SRC/target/fresh-debian"
 KEEP=0
-case "${1:-}" in
-    --keep) KEEP=1 ;;
-    "") ;;
-    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "fresh-debian-check.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
-esac
+REBOOTSTRAP=0
+for a in "$@"; do
+    case "$a" in
+        --keep) KEEP=1 ;;
+        --rebootstrap) REBOOTSTRAP=1 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "fresh-debian-check.sh: unknown option $a (see --help)" >&2; exit 2 ;;
+    esac
+done
 note() { echo "[fresh-debian $(date +%H:%M:%S)] $*" >&2; }
 
 [ "$(id -u)" = 0 ] || { note "must run as root (debootstrap, chroot)"; exit 1; }
@@ -61,7 +65,8 @@ mkdir -p "$OUT"
 T0=$SECONDS
 
 # 1. the bare root filesystem (cached) and this run's copy of it
-if [ ! -f "$BARE/.msstun-debootstrapped" ]; then
+if [ "$REBOOTSTRAP" = 1 ] || [ ! -f "$BARE/.msstun-debootstrapped" ] ||
+    [ -n "$(find "$BARE/.msstun-debootstrapped" -mtime +30)" ]; then
     t=$SECONDS
     msstun_debootstrap bookworm "$BARE" "$MIRROR" 2>"$OUT/debootstrap.log" ||
         { tail -n 20 "$OUT/debootstrap.log" >&2; note "debootstrap failed"; exit 1; }
