@@ -8,9 +8,9 @@
 # command: nothing to clean up, even after a crash. The command starts in the source
 # tree. Bound: the source tree (read-write, builds go to its target/), $RUSTUP_HOME
 # (read-only), $CARGO_HOME (read-write: registry cache shared with the host),
-# /proc, /dev. The environment is cleared except for PATH/HOME/locale, CARGO_HOME,
-# RUSTUP_HOME, CARGO_TARGET_DIR and the variables named in $MSSTUN_CHROOT_ENV
-# (space-separated names, e.g. "MSSTUN_PLUGIN WS_VERSION CI"). Needs root.
+# /proc, /sys, /dev (scripts/chroot-lib.sh). The environment is cleared except for
+# PATH/HOME/locale, CARGO_HOME, RUSTUP_HOME, CARGO_TARGET_DIR and the variables named in
+# $MSSTUN_CHROOT_ENV (space-separated names, e.g. "MSSTUN_PLUGIN WS_VERSION CI"). Needs root.
 # Cargo runs offline in the chroot (CARGO_NET_OFFLINE=true unless set): the host fetches
 # the crates first (`cargo fetch`, as scripts/multi-version.sh does) into the shared
 # $CARGO_HOME, so the chroot needs no TLS set-up of its own.
@@ -36,10 +36,9 @@ for v in CARGO_TARGET_DIR RUST_BACKTRACE CARGO_TERM_COLOR ${MSSTUN_CHROOT_ENV:-}
 done
 
 exec unshare --mount --propagation private -- bash -euc '
-    d=$1 src=$2 ch=$3 rh=$4 npass=$5; shift 5
+    . "$1"; d=$2 src=$3 ch=$4 rh=$5 npass=$6; shift 6
     pass=("${@:1:$npass}"); shift "$npass"
-    mount -t proc proc "$d/proc"
-    mount --rbind /dev "$d/dev"
+    msstun_chroot_mounts "$d"
     for p in "$src" "$ch" "$rh"; do mkdir -p "$d$p"; mount --bind "$p" "$d$p"; done
     mount -o remount,bind,ro "$d$rh"
     exec chroot "$d" /usr/bin/env -i \
@@ -47,4 +46,4 @@ exec unshare --mount --propagation private -- bash -euc '
         PATH="$ch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
         CARGO_HOME="$ch" RUSTUP_HOME="$rh" "${pass[@]}" \
         bash -c "cd \"\$0\" && exec \"\$@\"" "$src" "$@"
-' _ "$DIR" "$SRC" "$CARGO_HOME" "$RUSTUP_HOME" "${#PASS[@]}" "${PASS[@]}" "$@"
+' _ "$SRC/scripts/chroot-lib.sh" "$DIR" "$SRC" "$CARGO_HOME" "$RUSTUP_HOME" "${#PASS[@]}" "${PASS[@]}" "$@"

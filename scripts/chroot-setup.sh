@@ -24,6 +24,8 @@ STAMP="$DIR/.msstun-ready"
 APT_OPTS=(-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3 -o APT::Install-Recommends=false)
 
 log() { echo "chroot-setup[$SUITE]: $*" >&2; }
+LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/chroot-lib.sh"
+. "$LIB"
 
 [ "$(id -u)" = 0 ] || { log "must run as root (debootstrap, chroot)"; exit 1; }
 
@@ -33,35 +35,23 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PACKAGES" ]; then
     exit 0
 fi
 
-mkdir -p "$ROOT"
 if [ ! -x "$DIR/usr/bin/apt-get" ] || [ ! -f "$DIR/.msstun-debootstrapped" ]; then
-    if ! command -v debootstrap >/dev/null; then
-        log "installing debootstrap on the host"
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; } >&2 ||
-            { log "debootstrap missing and could not be installed: apt-get install debootstrap"; exit 1; }
-    fi
-    rm -rf "$DIR.tmp"
-    log "debootstrap --variant=minbase $SUITE $DIR ($MIRROR)"
-    debootstrap --variant=minbase "$SUITE" "$DIR.tmp" "$MIRROR" >&2 || {
-        log "debootstrap failed; see $DIR.tmp/debootstrap/debootstrap.log"; exit 1; }
-    touch "$DIR.tmp/.msstun-debootstrapped"
-    rm -rf "$DIR"
-    mv "$DIR.tmp" "$DIR"
+    msstun_debootstrap "$SUITE" "$DIR" "$MIRROR" || exit 1
 fi
 
-# apt inside the chroot needs /proc and /dev; a private mount namespace drops them on exit.
+# apt inside the chroot needs /proc and /dev (scripts/chroot-lib.sh); a private mount
+# namespace drops them on exit.
 log "installing: $PACKAGES"
 cp /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
 unshare --mount --propagation private -- bash -euc '
-    d=$1; shift
-    mount -t proc proc "$d/proc"
-    mount --rbind /dev "$d/dev"
+    . "$1"; d=$2; shift 2
+    msstun_chroot_mounts "$d"
     chroot "$d" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
         apt-get "$@" update >&2
     chroot "$d" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
         apt-get "$@" -y install '"$PACKAGES"' >&2
     chroot "$d" apt-get clean
-' _ "$DIR" "${APT_OPTS[@]}"
+' _ "$LIB" "$DIR" "${APT_OPTS[@]}"
 echo "$PACKAGES" > "$STAMP"
 log "ready: $DIR ($(chroot "$DIR" dpkg-query -W -f '${Version}' tshark))"
 echo "$DIR"
