@@ -26,6 +26,9 @@ pub const PANIC: c_int = 9;
 pub const RETRANSMISSION: c_int = 10;
 /// RFC 6062 data connection.
 pub const DATA_CONNECTION: c_int = 11;
+/// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
+/// unpadded attributes in a padded dialect): decoded anyway.
+pub const DEVIATION: c_int = 12;
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {

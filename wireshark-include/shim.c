@@ -42,6 +42,8 @@ void msstun_register_expert(int proto)
             "Retransmitted request", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_DATA_CONNECTION], { "msstun.expert.data_connection", PI_SEQUENCE, PI_CHAT,
             "RFC 6062 data connection", EXPFILL } },
+        { &msstun_ei_fields[MSSTUN_EI_DEVIATION], { "msstun.expert.deviation", PI_PROTOCOL, PI_WARN,
+            "Tolerated deviation from the dialect", EXPFILL } },
     };
     expert_module_t *m = expert_register_protocol(proto);
     expert_register_field_array(m, ei, array_length(ei));

@@ -240,16 +240,17 @@ pub struct AttrDesc {
 pub struct Dialects(u8);
 
 impl Dialects {
-    /// Every dialect: RFC 5389/8489, RFC 3489 and legacy MS-TURN.
-    pub const ALL: Dialects = Dialects(0b111);
+    /// Every dialect: RFC 5389/8489, RFC 3489 and both MS-TURN dialects.
+    pub const ALL: Dialects = Dialects(0b1111);
     /// The standard dialects only (RFC 5389/8489 and RFC 3489).
     pub const STANDARD: Dialects = Dialects(0b011);
     /// Only RFC 5389/8489.
     pub const RFC5389: Dialects = Dialects(0b001);
     /// Only RFC 3489 "classic".
     pub const RFC3489: Dialects = Dialects(0b010);
-    /// Only legacy MS-TURN.
-    pub const MS_TURN: Dialects = Dialects(0b100);
+    /// The [MS-TURN] dialects: legacy MS-TURN and MS-TURN in an RFC 5389 header
+    /// (Teams), which share [MS-TURN] §2.2.2's numbering.
+    pub const MS_TURN: Dialects = Dialects(0b1100);
     /// Whether `d` is in the set.
     pub const fn contains(self, d: Dialect) -> bool {
         self.0 & (1 << (d.code() - 1)) != 0
@@ -425,10 +426,11 @@ pub const UNKNOWN_METHOD: MethodDesc = MethodDesc {
 
 /// Method and class of a message type in a dialect.
 ///
-/// Legacy MS-TURN types not in [`MS_TURN_TYPES`] fall back to the RFC 5389 split.
+/// Both MS-TURN dialects use [`MS_TURN_TYPES`]; types not in it fall back to the
+/// RFC 5389 split.
 #[inline]
 pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc, Class) {
-    if dialect == Dialect::MsTurn {
+    if dialect.is_ms_turn() {
         if let Some((_, m, c)) = MS_TURN_TYPES.iter().find(|(t, _, _)| *t == msg_type) {
             return (m, *c);
         }
@@ -493,12 +495,15 @@ pub fn attribute(dialect: Dialect, code: u16) -> Option<&'static AttrDesc> {
 }
 
 /// [`ATTRIBUTE_INDEX`]'s slots resolved to descriptors.
-type AttributePointers = [[[Option<&'static AttrDesc>; 256]; INDEX_PAGES]; 3];
+type AttributePointers = [[[Option<&'static AttrDesc>; 256]; INDEX_PAGES]; DIALECTS];
+
+/// Number of dialects (rows of the attribute index).
+const DIALECTS: usize = Dialect::ALL.len();
 
 static ATTRIBUTE_POINTERS: AttributePointers = {
-    let mut out: AttributePointers = [[[None; 256]; INDEX_PAGES]; 3];
+    let mut out: AttributePointers = [[[None; 256]; INDEX_PAGES]; DIALECTS];
     let mut d = 0;
-    while d < 3 {
+    while d < DIALECTS {
         let mut p = 0;
         while p < INDEX_PAGES {
             let mut lo = 0;
@@ -530,7 +535,7 @@ struct AttributeIndex {
     pages: [u8; 256],
     /// Per dialect (in `Dialect` declaration order), page, low byte -> position in
     /// ATTRIBUTES, or NO_ATTRIBUTE.
-    slots: [[[u8; 256]; INDEX_PAGES]; 3],
+    slots: [[[u8; 256]; INDEX_PAGES]; DIALECTS],
 }
 
 const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
@@ -542,10 +547,11 @@ const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
         Dialect::Rfc5389 as usize == Dialect::Rfc5389.code() as usize - 1
             && Dialect::Rfc3489 as usize == Dialect::Rfc3489.code() as usize - 1
             && Dialect::MsTurn as usize == Dialect::MsTurn.code() as usize - 1
+            && Dialect::MsTurn5389 as usize == Dialect::MsTurn5389.code() as usize - 1
     );
     let mut ix = AttributeIndex {
         pages: [0; 256],
-        slots: [[[NO_ATTRIBUTE; 256]; INDEX_PAGES]; 3],
+        slots: [[[NO_ATTRIBUTE; 256]; INDEX_PAGES]; DIALECTS],
     };
     let mut used = 0;
     let mut i = 0;
@@ -560,7 +566,7 @@ const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
         let page = ix.pages[hi] as usize;
         let lo = (a.code & 0xff) as usize;
         let mut d = 0;
-        while d < 3 {
+        while d < DIALECTS {
             // `Dialects` bit d is the dialect with code d + 1.
             // First descriptor wins, as with a linear search (the tests also check
             // that a code is described once per dialect).
