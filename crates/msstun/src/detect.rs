@@ -19,7 +19,9 @@
 //! * the attribute TLVs (padded to 4 except in the MS-TURN dialects) walk exactly to
 //!   the end; an RFC 5389 message whose length is not a multiple of 4 is accepted when
 //!   its TLVs walk exactly to the end unpadded (a tolerated deviation, see
-//!   [`crate::Deviations`]).
+//!   [`crate::Deviations`]); where the bytes are exactly one message (a datagram, a
+//!   length-delimited frame) with the RFC 5389 cookie, a walk that fails does not
+//!   decline it (its attribute errors are reported by the parser instead).
 //!
 //! ```
 //! use msstun::detect::detect;
@@ -295,11 +297,23 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
     // Walk the TLVs: each must end inside the message, the last exactly at its end.
     // A padded dialect whose Length is not a multiple of 4 (WhatsApp's Allocate) is
     // walked unpadded: accepted only if that walk ends exactly (see `Deviations`).
+    // Where the bytes are exactly one message (a datagram, a length-delimited frame)
+    // and the header proves itself (the RFC 5389 cookie, a known type, the Length
+    // filling the bytes), broken attributes do not make it "not STUN": the message is
+    // decoded as far as it goes and its errors become expert items, as Wireshark's
+    // `stun` does. (Over a TCP stream the walk stays a requirement: it is what keeps
+    // the framing in step.)
+    let proven = exact && dialect.has_cookie();
+    let broken = if proven {
+        Check::Ok(dialect, total)
+    } else {
+        Check::No
+    };
     let pad = dialect.pads_attributes() && len.is_multiple_of(4);
     let mut pos = HEADER_LEN;
     while pos < total {
         if pos + 4 > total {
-            return Check::No;
+            return broken;
         }
         if pos + 4 > b.len() {
             return more;
@@ -308,7 +322,7 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         let step = if pad { (alen + 3) & !3 } else { alen };
         pos += 4 + step;
         if pos > total {
-            return Check::No;
+            return broken;
         }
     }
     if b.len() < total {
@@ -731,8 +745,8 @@ mod tests {
             detect(Transport::Udp, &bad).unwrap().dialect,
             Some(Dialect::Rfc5389)
         );
-        bad[23] = 9; // ... and no longer walking exactly: declined
-        assert_eq!(detect(Transport::Udp, &bad), None);
+        bad[23] = 9; // ... and no longer walking exactly: declined on a TCP stream
+        assert_eq!(detect(Transport::Tcp, &bad), None);
     }
 
     #[test]
@@ -749,6 +763,14 @@ mod tests {
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
         bad[23] += 4; // first attribute overruns its slot
+                      // A datagram with a proven header is STUN whose attributes are broken (the
+                      // parser reports them); a TCP stream needs the walk to stay framed.
+        assert_eq!(
+            detect(Transport::Udp, &bad).unwrap().dialect,
+            Some(Dialect::Rfc5389)
+        );
+        assert_eq!(detect(Transport::Tcp, &bad), None);
+        bad[4] ^= 1; // without the cookie: not STUN
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = rfc5389(0x0003);
         bad[4] ^= 1; // Allocate without cookie: not a classic message
