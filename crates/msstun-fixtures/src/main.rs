@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             for (name, what) in msstun_fixtures::SCENARIOS
                 .iter()
                 .chain(msstun_fixtures::followups::SCENARIOS)
+                .chain(msstun_fixtures::clients::SCENARIOS)
             {
                 println!("{name:12} {what}");
             }
