@@ -70,10 +70,20 @@ fn msstun_decodes_every_frame_stun_or_classicstun_decodes() {
         std::fs::write(&p, &fx.pcapng).unwrap();
         files.push((name.to_string(), p));
     }
-    files.push((
-        "example".into(),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed-tcp-turn.pcapng").into(),
-    ));
+    // Every capture file kept in the repository (the bundled example, captures of real
+    // clients kept under tests/).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut kept = Vec::new();
+    for d in ["examples", "tests"] {
+        captures_under(&root.join(d), &mut kept);
+    }
+    assert!(kept
+        .iter()
+        .any(|p| p.ends_with("examples/seed-tcp-turn.pcapng")));
+    for p in kept {
+        let name = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+        files.push((name, p));
+    }
     let mut missing = Vec::new();
     let mut total = 0;
     for (name, p) in &files {
@@ -186,6 +196,22 @@ fn whatsapp_and_zoom_deviations_are_decoded() {
         ]
     );
     assert_eq!(run.frames("icmp && msstun"), vec![zoom.frame("zoom-icmp")]);
+}
+
+/// `.pcap`/`.pcapng` files under `dir`, recursively.
+fn captures_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            captures_under(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pcap" || x == "pcapng") {
+            out.push(p);
+        }
+    }
+    out.sort();
 }
 
 fn tempdir() -> std::path::PathBuf {
