@@ -987,7 +987,7 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x0005, "CHANGED-ADDRESS", "changed_address", Layout::Address, "RFC 3489 §11.2.3", C),
     attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3; [MS-TURN] §2.2.2.2", A),
     attr!(0x0007, "PASSWORD", "password", Layout::Opaque(opaque("Password")), "RFC 3489 §11.2.7", C),
-    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3", A),
+    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3 (32-byte HMAC-SHA256 from MS-Version 3, §2.2.2.17)", A),
     attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A),
     attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A),
     attr!(0x000B, "REFLECTED-FROM", "reflected_from", Layout::Address, "RFC 3489 §11.2.11", C),
@@ -1079,6 +1079,59 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every attribute Teams sends in MS-TURN over an RFC 5389 header (issue 14) is
+    /// typed from [MS-TURN] §2.2.2 in that dialect, as in legacy MS-TURN; 0x8006 is in
+    /// no [MS-TURN] list and stays raw.
+    #[test]
+    fn teams_attributes_are_typed_from_ms_turn() {
+        let d = Dialect::MsTurn5389;
+        for (code, key, section) in [
+            (0x0001, "mapped_address", "§2.2.2.1"),
+            (0x0006, "username", "§2.2.2.2"),
+            (0x0008, "message_integrity", "§2.2.2.3"),
+            (0x0009, "error_code", "§2.2.2.4"),
+            (0x000D, "lifetime", "§2.2.2.6"),
+            (0x000E, "alternate_server", "§2.2.2.7"),
+            (0x000F, "magic_cookie", "§2.2.2.8"),
+            (0x0010, "bandwidth", "§2.2.2.9"),
+            (0x0011, "destination_address", "§2.2.2.10"),
+            (0x0012, "remote_address", "§2.2.2.11"),
+            (0x0013, "data", "§2.2.2.12"),
+            (0x0014, "nonce", "§2.2.2.13"),
+            (0x0015, "realm", "§2.2.2.14"),
+            (0x8008, "ms_version", "§2.2.2.17"),
+            (0x8020, "xor_mapped_address", "§2.2.2.16"),
+            (0x8037, "ms_app_id", "§2.2.2.19"),
+            (0x8050, "ms_sequence_number", "§2.2.2.21"),
+            (0x8055, "ms_service_quality", "§2.2.2.22"),
+            (0x8095, "ms_multiplexed_turn_session_id", "§2.2.2.24"),
+        ] {
+            let a = attribute(d, code).unwrap_or_else(|| panic!("{code:#06x}"));
+            assert_eq!(a.key, key);
+            assert!(
+                a.spec.contains("[MS-TURN]") && a.spec.contains(section),
+                "{key}: {}",
+                a.spec
+            );
+            assert_eq!(attribute(Dialect::MsTurn, code), Some(a));
+        }
+        assert_eq!(attribute(d, 0x8022).unwrap().key, "software");
+        assert_eq!(attribute(d, 0x8006), None);
+        // MS-SEQUENCE-NUMBER is 24 bytes: 20-byte connection id, 32-bit number.
+        let Layout::Struct(parts) = attribute(d, 0x8050).unwrap().layout else {
+            panic!()
+        };
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.offset, p.len))
+                .collect::<std::vec::Vec<_>>(),
+            [(0, 20), (20, 4)]
+        );
+        assert_eq!(method_for_type(d, 0x0004).0.name, "Send");
+        assert_eq!(method_for_type(d, 0x0115).0.name, "Data");
+    }
 
     fn valid_component(s: &str) -> bool {
         !s.is_empty()
