@@ -1,6 +1,7 @@
 //! Parity with Wireshark's own dissectors (issue 14, item 4): over every capture the
-//! project keeps (every generated scenario, the real-client-shaped ones included, and
-//! the bundled example), every frame that the built-in `stun` or `classicstun` decodes
+//! project keeps (every generated scenario, the real-client-shaped ones included, the
+//! bundled example and the real-client captures under `tests/captures/`, e.g. a WebRTC
+//! stack's ICE and TURN from `scripts/capture-webrtc-ice.sh`), every frame that the built-in `stun` or `classicstun` decodes
 //! (tshark run without the plugin) is decoded by msstun (run with it, default
 //! settings); the Teams messages additionally decode without a Malformed item, in
 //! dialect 4, with their 32-byte MESSAGE-INTEGRITY verified from the credentials UAT.
@@ -77,9 +78,14 @@ fn msstun_decodes_every_frame_stun_or_classicstun_decodes() {
     for d in ["examples", "tests"] {
         captures_under(&root.join(d), &mut kept);
     }
-    assert!(kept
-        .iter()
-        .any(|p| p.ends_with("examples/seed-tcp-turn.pcapng")));
+    for want in [
+        "examples/seed-tcp-turn.pcapng",
+        // A WebRTC stack's ICE + TURN (aioice against coturn on 3478, ChannelData):
+        // scripts/capture-webrtc-ice.sh.
+        "tests/captures/webrtc-aioice.pcapng",
+    ] {
+        assert!(kept.iter().any(|p| p.ends_with(want)), "{want} missing");
+    }
     for p in kept {
         let name = p.strip_prefix(root).unwrap_or(&p).display().to_string();
         files.push((name, p));
