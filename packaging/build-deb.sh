@@ -40,6 +40,7 @@ install -D -m 0644 "$plugin" "$stage$dest/epan/msstun.so"
 strip --strip-unneeded "$stage$dest/epan/msstun.so" 2>/dev/null || true
 install -D -m 0644 "$root/README.md" "$stage/usr/share/doc/$name/README.md"
 [ -f "$root/docs/FIELDS.md" ] && install -m 0644 "$root/docs/FIELDS.md" "$stage/usr/share/doc/$name/FIELDS.md"
+[ -f "$root/docs/DIALECTS.md" ] && install -m 0644 "$root/docs/DIALECTS.md" "$stage/usr/share/doc/$name/DIALECTS.md"
 mkdir -p "$stage/DEBIAN"
 size=$(du -sk "$stage" | cut -f1)
 cat > "$stage/DEBIAN/control" <<CTRL

@@ -25,7 +25,7 @@ strip --strip-unneeded "$d/msstun.so" 2>/dev/null || true
 install -m 0755 "$here/install.sh" "$here/uninstall.sh" "$d/"
 install -m 0644 "$here/common.sh" "$d/"
 install -m 0644 "$root/README.md" "$d/"
-for f in FIELDS.md STUN-TO-MSSTUN.md; do [ -f "$root/docs/$f" ] && install -m 0644 "$root/docs/$f" "$d/docs/"; done
+for f in FIELDS.md STUN-TO-MSSTUN.md DIALECTS.md; do [ -f "$root/docs/$f" ] && install -m 0644 "$root/docs/$f" "$d/docs/"; done
 install -m 0644 "$root/examples/seed-tcp-turn.pcapng" "$d/examples/"
 echo "$target" > "$d/WIRESHARK_VERSION"
 mkdir -p "$out"

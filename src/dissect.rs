@@ -17,7 +17,7 @@ use msstun::detect::{detect_framing, detect_verdict, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 use msstun::registry::FieldKind;
 use msstun::summary::{fitting_len, write_summary};
-use msstun::{Class, Dialect, FieldValue, Message, HEADER_LEN};
+use msstun::{Class, FieldValue, Message, HEADER_LEN};
 
 use crate::conv::{self, Addr, Attempt, DataConn};
 use crate::expert;
@@ -803,6 +803,19 @@ fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
                     .is_some()
                 // The OC2007 keepalive: on a port or flow that is msstun's.
                 || msstun::detect::is_classic_keepalive(bytes)
+                // An RFC 3489 header of a known method whose length fills the datagram
+                // (Zoom's Binding with its own first attribute): STUN, perhaps malformed.
+                || (bytes.len() >= HEADER_LEN
+                    && usize::from(u16::from_be_bytes([bytes[2], bytes[3]])) + HEADER_LEN
+                        == bytes.len()
+                    && !std::ptr::eq(
+                        msstun::registry::method_for_type(
+                            msstun::Dialect::Rfc3489,
+                            u16::from_be_bytes([bytes[0], bytes[1]]),
+                        )
+                        .0,
+                        &msstun::registry::UNKNOWN_METHOD,
+                    ))
         }
         PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
         _ => false,
@@ -925,7 +938,7 @@ fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
             Some("connection_id") => l.connection_id = l.connection_id.or(a.as_u32()),
             Some("xor_peer_address") => l.peer = l.peer.or(addr_of(&a)),
             Some("xor_relayed_address") => l.relayed = l.relayed.or(addr_of(&a)),
-            Some("mapped_address") if msg.dialect() == Dialect::MsTurn => {
+            Some("mapped_address") if msg.dialect().is_ms_turn() => {
                 l.relayed = l.relayed.or(addr_of(&a))
             }
             Some("username") if names => {
@@ -1093,7 +1106,7 @@ fn record_in<T: AsRef<[u8]>>(
             c.allocation = Some((ctx.num, l.relayed));
         }
     }
-    if msg.dialect() == Dialect::MsTurn {
+    if msg.dialect().is_ms_turn() {
         return txn;
     }
     if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
@@ -1290,7 +1303,7 @@ unsafe fn dissect_stun(
     }
     add_uint(ctx, st, f.class, m, 2, class.bits() as u32);
     add_uint(ctx, st, f.length, m + 2, 2, msg.length() as u32);
-    let tid_at = if dialect == Dialect::Rfc5389 {
+    let tid_at = if dialect.has_cookie() {
         add_uint(ctx, st, f.cookie, m + 4, 4, msg.cookie());
         8
     } else {
@@ -1305,6 +1318,14 @@ unsafe fn dissect_stun(
         ffi::ENC_NA_,
     );
     add_generated(ctx, st, f.dialect, m, 0, dialect.code() as u32);
+    let deviations = msg.deviations();
+    if !deviations.is_empty() {
+        let text = pstr(
+            ctx.pinfo,
+            &format!("Tolerated deviation: {}", deviations.describe()),
+        );
+        ffi::msstun_expert(ctx.pinfo, ti, expert::DEVIATION, text);
+    }
 
     // Attributes. In a tree nobody sees, only the referenced items are added, straight
     // under the message; expert items then go to the message item.
@@ -1810,7 +1831,7 @@ unsafe fn show_links<T: AsRef<[u8]>>(
     // Only messages from the Allocate success on belong to the allocation (and so one
     // pass and two passes show the same tree).
     show_allocation(ctx, st, alloc.filter(|(frame, _)| ctx.num >= *frame));
-    if msg.dialect() == Dialect::MsTurn {
+    if msg.dialect().is_ms_turn() {
         return;
     }
     const NO_ORIGIN: &std::ffi::CStr =

@@ -32,6 +32,9 @@ pub const NOT_STUN: c_int = 12;
 pub const FINGERPRINT_WLM2009: c_int = 13;
 /// [MS-TURN] TCP framing header without its length (type and reserved byte only).
 pub const MS_TCP_NO_LENGTH: c_int = 14;
+/// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
+/// unpadded attributes in a padded dialect): decoded anyway.
+pub const DEVIATION: c_int = 15;
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {

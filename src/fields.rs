@@ -86,6 +86,7 @@ pub const DIALECT_VALUES: &[(u32, &str)] = &[
     (1, "RFC 5389/8489"),
     (2, "RFC 3489 (classic)"),
     (3, "MS-TURN (legacy)"),
+    (4, "MS-TURN in an RFC 5389 header"),
 ];
 
 /// Values of `msstun.ms_tcp.type`.
@@ -725,4 +726,17 @@ impl Fields {
 /// Index of `desc` in `ATTRIBUTES`.
 pub fn attr_index(desc: &'static registry::AttrDesc) -> Option<usize> {
     registry::attribute_index(desc)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `msstun.dialect`'s value names are the parser's dialects, code for code.
+    #[test]
+    fn dialect_values_are_the_parsers_dialects() {
+        let want: Vec<(u32, &str)> = msstun::Dialect::ALL
+            .iter()
+            .map(|d| (d.code() as u32, d.name()))
+            .collect();
+        assert_eq!(super::DIALECT_VALUES, &want[..]);
+    }
 }

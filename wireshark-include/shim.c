@@ -48,6 +48,8 @@ void msstun_register_expert(int proto)
             "FINGERPRINT computed with the WLM2009 / OCS 2007 R2 CRC-32 table variant", EXPFILL } },
         { &msstun_ei_fields[MSSTUN_EI_MS_TCP_NO_LENGTH], { "msstun.expert.ms_tcp_no_length", PI_PROTOCOL, PI_NOTE,
             "MS-TURN TCP framing without its length field", EXPFILL } },
+        { &msstun_ei_fields[MSSTUN_EI_DEVIATION], { "msstun.expert.deviation", PI_PROTOCOL, PI_WARN,
+            "Tolerated deviation from the dialect", EXPFILL } },
     };
     expert_module_t *m = expert_register_protocol(proto);
     expert_register_field_array(m, ei, array_length(ei));

@@ -124,6 +124,32 @@ impl Capture {
         self.push(out);
     }
 
+    /// An ICMP destination-unreachable (port) from `router` to `quoted_src`'s host,
+    /// quoting the whole IPv4/UDP datagram `quoted_src` → `quoted_dst` carrying
+    /// `payload` (RFC 1812 §4.3.2.3 lets a router quote as much as fits).
+    pub fn icmp_port_unreachable(
+        &mut self,
+        router: Ipv4Addr,
+        quoted_src: SocketAddr,
+        quoted_dst: SocketAddr,
+        payload: &[u8],
+    ) {
+        use etherparse::icmpv4::DestUnreachableHeader;
+        use etherparse::Icmpv4Type;
+        let (s, d) = (v4(quoted_src), v4(quoted_dst));
+        let q = PacketBuilder::ipv4(s.ip().octets(), d.ip().octets(), 64).udp(s.port(), d.port());
+        let mut quote = Vec::with_capacity(q.size(payload.len()));
+        q.write(&mut quote, payload).expect("write quoted udp");
+        let b = PacketBuilder::ethernet2(mac(router), mac(*s.ip()))
+            .ipv4(router.octets(), s.ip().octets(), 64)
+            .icmpv4(Icmpv4Type::DestinationUnreachable(
+                DestUnreachableHeader::Port,
+            ));
+        let mut out = Vec::with_capacity(b.size(quote.len()));
+        b.write(&mut out, &quote).expect("write icmp");
+        self.push(out);
+    }
+
     /// Opens a TCP connection (SYN, SYN-ACK, ACK) and returns its state.
     pub fn tcp_open(&mut self, client: SocketAddr, server: SocketAddr) -> Tcp {
         let (c, s) = (v4(client), v4(server));

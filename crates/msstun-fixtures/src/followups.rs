@@ -21,7 +21,7 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
         "reuse" => reuse(),
         "bench-tcp" => bench_tcp(n, 1),
         "bench-tcp-coalesced" => bench_tcp(n, 8),
-        _ => return crate::ports::build(name),
+        _ => return crate::ports::build(name).or_else(|| crate::clients::build(name, n)),
     })
 }
 

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod clients;
 pub mod followups;
 pub mod ports;
 pub mod scenarios;

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
                 .iter()
                 .chain(msstun_fixtures::followups::SCENARIOS)
                 .chain(msstun_fixtures::ports::SCENARIOS)
+                .chain(msstun_fixtures::clients::SCENARIOS)
             {
                 println!("{name:12} {what}");
             }

@@ -35,7 +35,7 @@ pub fn method(dialect: Dialect, name: &str) -> u16 {
     let ms = registry::MS_TURN_TYPES
         .iter()
         .map(|(_, m, _)| m)
-        .filter(|_| dialect == Dialect::MsTurn);
+        .filter(|_| dialect.is_ms_turn());
     ms.chain(registry::METHODS)
         .find(|m| m.name == name)
         .map(|m| m.code)

@@ -12,6 +12,7 @@ fn every_scenario_builds_with_labels() {
     for (name, _) in msstun_fixtures::SCENARIOS
         .iter()
         .chain(msstun_fixtures::followups::SCENARIOS)
+        .chain(msstun_fixtures::clients::SCENARIOS)
     {
         let fx = msstun_fixtures::build(name, 10).unwrap();
         assert!(fx.frames > 0, "{name}");

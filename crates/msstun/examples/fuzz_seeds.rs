@@ -19,7 +19,7 @@ use msstun::registry::{self, FieldKind, Layout};
 use msstun::{Class, Dialect};
 
 fn tid(d: Dialect, n: u8) -> Vec<u8> {
-    let len = if d == Dialect::Rfc5389 { 12 } else { 16 };
+    let len = if d.has_cookie() { 12 } else { 16 };
     (0..len)
         .map(|i| 0x40 ^ n.wrapping_mul(13).wrapping_add(i as u8))
         .collect()
@@ -112,7 +112,9 @@ fn main() -> std::io::Result<()> {
         parse.push((format!("{}-allocate-auth", d.key()), req.finish()));
         // Every method/class of the dialect's table, empty.
         let types: Vec<u16> = match d {
-            Dialect::MsTurn => registry::MS_TURN_TYPES.iter().map(|(t, _, _)| *t).collect(),
+            Dialect::MsTurn | Dialect::MsTurn5389 => {
+                registry::MS_TURN_TYPES.iter().map(|(t, _, _)| *t).collect()
+            }
             _ => registry::METHODS
                 .iter()
                 .flat_map(|m| {

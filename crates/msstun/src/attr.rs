@@ -24,6 +24,9 @@ pub struct Attribute<'a> {
     pub desc: Option<&'static AttrDesc>,
     /// Dialect of the enclosing message.
     pub dialect: Dialect,
+    /// Whether values are followed by padding in this message (the dialect's rule,
+    /// unless the message tolerably deviates from it, see [`crate::Deviations`]).
+    padded: bool,
 }
 
 impl<'a> Attribute<'a> {
@@ -41,7 +44,7 @@ impl<'a> Attribute<'a> {
     }
     /// Bytes of padding after the value in this dialect.
     pub fn padding(&self) -> usize {
-        if self.dialect.pads_attributes() {
+        if self.padded {
             (4 - (self.length as usize % 4)) % 4
         } else {
             0
@@ -717,7 +720,11 @@ impl<'a> Attributes<'a> {
             msg,
             header,
             pos: HEADER_LEN,
-            pad: if dialect.pads_attributes() { 3 } else { 0 },
+            pad: if crate::message::walk_padded(msg, dialect) {
+                3
+            } else {
+                0
+            },
             dialect,
         }
     }
@@ -769,6 +776,7 @@ impl<'a> Iterator for Attributes<'a> {
             header: self.header,
             desc: registry::attribute(self.dialect, code),
             dialect: self.dialect,
+            padded: self.pad != 0,
         }))
     }
 }
@@ -802,6 +810,13 @@ pub(crate) mod tests {
         v.extend_from_slice(&txid);
         v.extend_from_slice(&body);
         v
+    }
+
+    /// MS-TURN in an RFC 5389 header (Teams): cookie, 96-bit id, MAGIC-COOKIE first.
+    pub(crate) fn ms5389(msg_type: u16, txid: [u8; 12], attrs: &[Vec<u8>]) -> Vec<u8> {
+        let mut all = std::vec![tlv(0x000F, &MS_TURN_MAGIC_COOKIE.to_be_bytes(), false)];
+        all.extend_from_slice(attrs);
+        rfc5389(msg_type, txid, &all)
     }
 
     /// A message with a 128-bit transaction id; `ms` puts MAGIC-COOKIE first.
@@ -1489,6 +1504,8 @@ pub(crate) mod tests {
                         .collect();
                     let b = if d == Dialect::Rfc5389 {
                         rfc5389(0x0001, [3; 12], &[tlv(desc.code, &value, true)])
+                    } else if d == Dialect::MsTurn5389 {
+                        ms5389(0x0001, [3; 12], &[tlv(desc.code, &value, false)])
                     } else {
                         legacy(
                             0x0001,

@@ -49,7 +49,7 @@ pub fn code(dialect: Dialect, key: &str) -> Option<u16> {
 /// The message type for a method and class in a dialect: [MS-TURN]'s own table for
 /// legacy MS-TURN (falling back to the RFC 5389 bit layout), RFC 5389's otherwise.
 pub fn message_type(dialect: Dialect, method: u16, class: Class) -> u16 {
-    if dialect == Dialect::MsTurn {
+    if dialect.is_ms_turn() {
         if let Some((t, _, _)) = registry::MS_TURN_TYPES
             .iter()
             .find(|(_, m, c)| m.code == method && *c == class)
@@ -71,10 +71,11 @@ pub struct MessageBuilder {
 impl MessageBuilder {
     /// Start a message of `dialect` for `method` and `class` (see [`message_type`]).
     ///
-    /// `tid` is 12 bytes for RFC 5389 (the cookie is written before it) and 16 bytes
-    /// for RFC 3489 and [MS-TURN] (the whole 128-bit transaction id; its first four
-    /// bytes should not be the magic cookie, or the message reads as RFC 5389).
-    /// For [MS-TURN] the MAGIC-COOKIE attribute is written first.
+    /// `tid` is 12 bytes for RFC 5389 and MS-TURN in an RFC 5389 header (the cookie is
+    /// written before it) and 16 bytes for RFC 3489 and legacy [MS-TURN] (the whole
+    /// 128-bit transaction id; its first four bytes should not be the magic cookie, or
+    /// the message reads as RFC 5389). For both [MS-TURN] dialects the MAGIC-COOKIE
+    /// attribute is written first.
     ///
     /// # Panics
     /// If `tid` has the wrong length for the dialect.
@@ -91,7 +92,7 @@ impl MessageBuilder {
         buf.extend_from_slice(&msg_type.to_be_bytes());
         buf.extend_from_slice(&[0, 0]);
         match dialect {
-            Dialect::Rfc5389 => {
+            Dialect::Rfc5389 | Dialect::MsTurn5389 => {
                 assert_eq!(tid.len(), 12, "RFC 5389 transaction ids are 12 bytes");
                 buf.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
             }
@@ -109,7 +110,7 @@ impl MessageBuilder {
             dialect,
             pad_byte: 0,
         };
-        if dialect == Dialect::MsTurn {
+        if dialect.is_ms_turn() {
             b = b.attr_u32(ATTR_MS_MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE);
         }
         b
@@ -252,7 +253,7 @@ impl MessageBuilder {
     /// credentials, [`check::long_term_key`] for long-term ones. RFC 3489 and
     /// [MS-TURN] messages get the legacy zero-padded form (see [`crate::check`]).
     pub fn message_integrity(self, key: &[u8]) -> Self {
-        let legacy = self.dialect != Dialect::Rfc5389;
+        let legacy = !self.dialect.has_cookie();
         self.message_integrity_form(key, legacy)
     }
 
@@ -272,6 +273,19 @@ impl MessageBuilder {
         }
         .expect("offset inside the message");
         self.buf[off + 4..off + 24].copy_from_slice(&mac);
+        self
+    }
+
+    /// [MS-TURN] MS-Version 3+ MESSAGE-INTEGRITY: attribute 0x0008 holding a 32-byte
+    /// HMAC-SHA256 (see [`check::integrity_ms_sha256`]); RFC 5389-style input for
+    /// [`Dialect::MsTurn5389`] (and RFC 5389), the zero-padded legacy input otherwise.
+    pub fn message_integrity_ms_sha256(mut self, key: &[u8]) -> Self {
+        let pad64 = !self.dialect.has_cookie();
+        let off = self.buf.len();
+        self = self.attr(codes::MESSAGE_INTEGRITY, &[0; 32]);
+        let mac = check::integrity_ms_sha256(&self.buf, off, key, pad64)
+            .expect("offset inside the message");
+        self.buf[off + 4..off + 36].copy_from_slice(&mac);
         self
     }
 

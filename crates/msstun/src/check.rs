@@ -39,6 +39,12 @@
 //! (RFC 5389 style first, then the zero-padded one); the builder writes the
 //! zero-padded form for them. Which one a given Microsoft implementation sends is
 //! not stated in a way we could verify against a capture, hence both.
+//!
+//! [MS-TURN] §2.2.2.17 (MS-Version 3 and later, e.g. Teams' MS-Version 6) moves the
+//! MESSAGE-INTEGRITY attribute (still 0x0008) to HMAC-SHA256: a 32-byte value there is
+//! checked with SHA-256, same key, both input forms ([`integrity_ms_sha256`]). MS-TURN
+//! in an RFC 5389 header ([`Dialect::MsTurn5389`]) gets both forms as well; the builder
+//! writes the RFC 5389 form for it (its header is an RFC 5389 one).
 
 use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
@@ -480,10 +486,44 @@ fn mac_sha1(key: &[u8], header: &[u8; HEADER_LEN], body: &[u8], pad64: bool) -> 
 }
 
 fn mac_sha256(key: &[u8], header: &[u8; HEADER_LEN], body: &[u8]) -> Hmac<Sha256> {
+    mac_sha256_form(key, header, body, false)
+}
+
+fn mac_sha256_form(
+    key: &[u8],
+    header: &[u8; HEADER_LEN],
+    body: &[u8],
+    pad64: bool,
+) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(header);
     mac.update(body);
+    if pad64 {
+        let n = HEADER_LEN + body.len();
+        mac.update(&ZEROES[..(64 - n % 64) % 64]);
+    }
     mac
+}
+
+/// The HMAC-SHA256 an [MS-TURN] MESSAGE-INTEGRITY attribute (0x0008, 32 bytes) at
+/// `attr_offset` carries: [MS-TURN] §2.2.2.17 has MS-Version 3 and later use "the HMAC
+/// SHA-256 algorithm in the Message Integrity attribute" — the same attribute, the same
+/// key and input as the HMAC-SHA1 of §2.2.2.3, with SHA-256 and its 32-byte digest.
+/// `pad64` selects the draft-STUN-02 input (zero-padded to 64 bytes) over the RFC 5389
+/// one (header Length ending at the attribute); the specification does not say which
+/// applies to SHA-256, so [`check_integrity`] accepts either (see the module docs).
+pub fn integrity_ms_sha256(
+    msg: &[u8],
+    attr_offset: usize,
+    key: &[u8],
+    pad64: bool,
+) -> Option<[u8; 32]> {
+    if attr_offset < HEADER_LEN || attr_offset > msg.len() {
+        return None;
+    }
+    let header = patched_header(msg, attr_offset + 36)?;
+    let mac = mac_sha256_form(key, &header, &msg[HEADER_LEN..attr_offset], pad64);
+    Some(mac.finalize().into_bytes().into())
 }
 
 /// The HMAC-SHA1 a MESSAGE-INTEGRITY attribute at `attr_offset` must carry
@@ -536,7 +576,9 @@ pub fn integrity_sha256(
 /// `Bad` for a wrong value or a malformed attribute (MESSAGE-INTEGRITY not 20 bytes;
 /// MESSAGE-INTEGRITY-SHA256 not 16..=32 bytes in steps of 4); `Unverified` if the
 /// offset does not hold an integrity attribute. For RFC 3489 and [MS-TURN] messages
-/// the legacy zero-padded form is accepted too (see the module docs).
+/// the legacy zero-padded form is accepted too (see the module docs). In both
+/// [MS-TURN] dialects a 32-byte MESSAGE-INTEGRITY is HMAC-SHA256
+/// ([`integrity_ms_sha256`]).
 pub fn check_integrity(msg: &[u8], attr_offset: usize, key: &[u8]) -> Status {
     let Some((code, len)) = attr_at(msg, attr_offset) else {
         return Status::Unverified;
@@ -547,6 +589,15 @@ pub fn check_integrity(msg: &[u8], attr_offset: usize, key: &[u8]) -> Status {
     };
     let body = &msg[HEADER_LEN..attr_offset];
     match IntegrityAlgorithm::from_code(code) {
+        Some(IntegrityAlgorithm::Sha1) if len == 32 && detect_dialect(msg).is_ms_turn() => {
+            // [MS-TURN] MS-Version 3+: HMAC-SHA256 in MESSAGE-INTEGRITY (0x0008).
+            let ok = |pad64| {
+                mac_sha256_form(key, &header, body, pad64)
+                    .verify_slice(value)
+                    .is_ok()
+            };
+            Status::from_bool(ok(false) || ok(true))
+        }
         Some(IntegrityAlgorithm::Sha1) => {
             if len != 20 {
                 return Status::Bad;
@@ -558,6 +609,7 @@ pub fn check_integrity(msg: &[u8], attr_offset: usize, key: &[u8]) -> Status {
                 return Status::Good;
             }
             let legacy = detect_dialect(msg) != Dialect::Rfc5389;
+            // (MS-TURN in an RFC 5389 header is "legacy" here too: both forms.)
             Status::from_bool(
                 legacy
                     && mac_sha1(key, &header, body, true)
@@ -846,17 +898,17 @@ pub fn auth_info(msg: &[u8], dialect: Dialect) -> AuthInfo<'_> {
             (_, Some("username")) => info.username = info.username.or(Some(a.value)),
             (_, Some("realm")) => info.realm = info.realm.or(Some(a.value)),
             (_, Some("nonce")) => info.nonce = info.nonce.or(Some(a.value)),
-            (codes::USERHASH, _) if dialect != Dialect::MsTurn => {
+            (codes::USERHASH, _) if !dialect.is_ms_turn() => {
                 info.userhash = info.userhash.or(Some(a.value))
             }
-            (codes::PASSWORD_ALGORITHM, _) if dialect != Dialect::MsTurn => {
+            (codes::PASSWORD_ALGORITHM, _) if !dialect.is_ms_turn() => {
                 info.password_algorithm = a
                     .value
                     .get(..2)
                     .and_then(|b| PasswordAlgorithm::from_code(u16::from_be_bytes([b[0], b[1]])));
             }
             (codes::MESSAGE_INTEGRITY, _) => info.integrity = info.integrity.or(Some(a.offset)),
-            (codes::MESSAGE_INTEGRITY_SHA256, _) if dialect != Dialect::MsTurn => {
+            (codes::MESSAGE_INTEGRITY_SHA256, _) if !dialect.is_ms_turn() => {
                 info.integrity_sha256 = info.integrity_sha256.or(Some(a.offset))
             }
             (codes::FINGERPRINT, _) => info.fingerprint = info.fingerprint.or(Some(a.offset)),

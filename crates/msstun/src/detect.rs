@@ -10,11 +10,18 @@
 //! * the first two bits are `00` and the type is a known method/class of its dialect
 //!   ([`registry::method_for_type`], or the [MS-TURN] §2.2.1 table);
 //! * the declared length fits the bytes (exactly, where the framing or the datagram
-//!   gives a length) and is a multiple of 4, except in legacy MS-TURN, which does not pad;
+//!   gives a length);
 //! * the dialect is proven: the RFC 5389 magic cookie, or the [MS-TURN] MAGIC-COOKIE
-//!   attribute (0x000F = 0x72C64BC6) first, or — for RFC 3489 — a Binding/SharedSecret
-//!   type whose first attribute is a known classic attribute;
-//! * the attribute TLVs (padded to 4 except in MS-TURN) walk exactly to the end.
+//!   attribute (0x000F = 0x72C64BC6) first (with the cookie in the header too: MS-TURN
+//!   in an RFC 5389 header, as Teams sends it), or — for RFC 3489 — a Binding/SharedSecret
+//!   type whose first attribute is a known classic attribute and a length that is a
+//!   multiple of 4;
+//! * the attribute TLVs (padded to 4 except in the MS-TURN dialects) walk exactly to
+//!   the end; an RFC 5389 message whose length is not a multiple of 4 is accepted when
+//!   its TLVs walk exactly to the end unpadded (a tolerated deviation, see
+//!   [`crate::Deviations`]); where the bytes are exactly one message (a datagram, a
+//!   length-delimited frame) with the RFC 5389 cookie, a walk that fails does not
+//!   decline it (its attribute errors are reported by the parser instead).
 //!
 //! ```
 //! use msstun::detect::detect;
@@ -338,11 +345,31 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
     if exact && b.len() != total {
         return Check::No;
     }
-    let dialect = if be32(b, 4) == MAGIC_COOKIE {
-        if !known_standard(t) || !len.is_multiple_of(4) {
-            return Check::No;
+    let ms_first = |b: &[u8]| -> Option<bool> {
+        // The [MS-TURN] MAGIC-COOKIE attribute first (None: not enough bytes yet).
+        if len < 8 {
+            return Some(false);
         }
-        Dialect::Rfc5389
+        let a = b.get(20..28)?;
+        Some(
+            be16(a, 0) == ATTR_MS_MAGIC_COOKIE
+                && be16(a, 2) == 4
+                && be32(a, 4) == MS_TURN_MAGIC_COOKIE,
+        )
+    };
+    let dialect = if be32(b, 4) == MAGIC_COOKIE {
+        let Some(ms) = ms_first(b) else {
+            return more;
+        };
+        if ms {
+            // MS-TURN in an RFC 5389 header (Teams): [MS-TURN]'s types, no padding.
+            Dialect::MsTurn5389
+        } else {
+            if !known_standard(t) {
+                return Check::No;
+            }
+            Dialect::Rfc5389
+        }
     } else {
         // Both remaining dialects need a first attribute (MS-TURN: its MAGIC-COOKIE).
         if len < 4 {
@@ -373,11 +400,25 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         }
     };
     // Walk the TLVs: each must end inside the message, the last exactly at its end.
-    let pad = dialect.pads_attributes();
+    // A padded dialect whose Length is not a multiple of 4 (WhatsApp's Allocate) is
+    // walked unpadded: accepted only if that walk ends exactly (see `Deviations`).
+    // Where the bytes are exactly one message (a datagram, a length-delimited frame)
+    // and the header proves itself (the RFC 5389 cookie, a known type, the Length
+    // filling the bytes), broken attributes do not make it "not STUN": the message is
+    // decoded as far as it goes and its errors become expert items, as Wireshark's
+    // `stun` does. (Over a TCP stream the walk stays a requirement: it is what keeps
+    // the framing in step.)
+    let proven = exact && dialect.has_cookie();
+    let broken = if proven {
+        Check::Ok(dialect, total)
+    } else {
+        Check::No
+    };
+    let pad = dialect.pads_attributes() && len.is_multiple_of(4);
     let mut pos = HEADER_LEN;
     while pos < total {
         if pos + 4 > total {
-            return Check::No;
+            return broken;
         }
         if pos + 4 > b.len() {
             return more;
@@ -386,7 +427,7 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         let step = if pad { (alen + 3) & !3 } else { alen };
         pos += 4 + step;
         if pos > total {
-            return Check::No;
+            return broken;
         }
     }
     if b.len() < total {
@@ -837,6 +878,47 @@ mod tests {
         assert_eq!(n_stun, msgs.len());
     }
 
+    /// MS-TURN in an RFC 5389 header (Teams): MAGIC-COOKIE first behind the cookie,
+    /// found whatever the length's alignment, in every framing; without the MS
+    /// MAGIC-COOKIE value it is RFC 5389 and must be padded.
+    #[test]
+    fn teams_dialect_detected() {
+        let mut v = rfc5389(0x0003);
+        v.truncate(20);
+        attr(&mut v, 0x000F, &MS_TURN_MAGIC_COOKIE.to_be_bytes(), false);
+        attr(&mut v, 0x8008, &[0, 0, 0, 6], false);
+        attr(&mut v, 0x0015, b"rtcmedia", false);
+        attr(&mut v, 0x0014, b"odd-nonce", false);
+        attr(&mut v, 0x8022, b"Teams", false);
+        let v = finish(v);
+        assert!(!(v.len() - 20).is_multiple_of(4));
+        for m in [
+            v.clone(),
+            prefixed(&[0, 0], &v),
+            prefixed(&[2, 0, 0, 0], &v),
+        ] {
+            assert_eq!(
+                detect(Transport::Tcp, &m).unwrap().dialect,
+                Some(Dialect::MsTurn5389)
+            );
+        }
+        assert_eq!(
+            detect(Transport::Udp, &v).unwrap().dialect,
+            Some(Dialect::MsTurn5389)
+        );
+        for cut in 0..v.len() {
+            assert_eq!(detect_verdict(Transport::Tcp, &v[..cut]), Verdict::NeedMore);
+        }
+        let mut bad = v.clone();
+        bad[27] ^= 1; // not the MS MAGIC-COOKIE value: RFC 5389, tolerated unpadded
+        assert_eq!(
+            detect(Transport::Udp, &bad).unwrap().dialect,
+            Some(Dialect::Rfc5389)
+        );
+        bad[23] = 9; // ... and no longer walking exactly: declined on a TCP stream
+        assert_eq!(detect(Transport::Tcp, &bad), None);
+    }
+
     #[test]
     fn rejects_broken_messages() {
         let m = rfc5389(0x0001);
@@ -851,6 +933,14 @@ mod tests {
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
         bad[23] += 4; // first attribute overruns its slot
+                      // A datagram with a proven header is STUN whose attributes are broken (the
+                      // parser reports them); a TCP stream needs the walk to stay framed.
+        assert_eq!(
+            detect(Transport::Udp, &bad).unwrap().dialect,
+            Some(Dialect::Rfc5389)
+        );
+        assert_eq!(detect(Transport::Tcp, &bad), None);
+        bad[4] ^= 1; // without the cookie: not STUN
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = rfc5389(0x0003);
         bad[4] ^= 1; // Allocate without cookie: not a classic message
@@ -1037,12 +1127,63 @@ mod tests {
         assert!(!is_classic_keepalive(&req));
     }
 
+    /// Media of the real clients' own ports that is not STUN: Teams' relay flows start
+    /// with 0x03, 0x06, 0x07 … (first bytes of a capture of Teams on 3478), Zoom's and
+    /// WhatsApp's RTP/SRTP and their own headers, DTLS, the [MS-TURN] multiplexed-TURN
+    /// frames and bare ChannelData; every one also RFC 4571-framed.
+    fn client_media_corpus(rng: &mut Rng) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        for i in 0..6000usize {
+            let n = 4 + rng.below(1200) as usize;
+            let mut p = rng.bytes(n);
+            // Teams-style first bytes: 0x03/0x06/0x07/0x01/0x02/0x05 then random.
+            p[0] = [0x03, 0x06, 0x07, 0x01, 0x02, 0x05, 0x00, 0x04][i % 8];
+            if i % 3 == 0 && n >= 20 {
+                // ... sometimes with a length field that fits the datagram.
+                let l = (n - 20) as u16;
+                p[2..4].copy_from_slice(&l.to_be_bytes());
+            }
+            if i % 7 == 0 && n >= 8 {
+                // ... or even the RFC 5389 cookie at bytes 4..8 (a 1-in-2^32 accident
+                // made common), with an unknown type.
+                p[1] |= 0xf0;
+                p[4..8].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
+            }
+            out.push(prefixed(&[0, 0], &p));
+            out.push(p);
+            // RTP with a one-byte header extension (0xBEDE), as WebRTC stacks send it.
+            let mut r = vec![0x90, 0x60 | (i % 32) as u8];
+            r.extend(rng.bytes(10));
+            r.extend_from_slice(&[0xBE, 0xDE, 0x00, 0x01]);
+            let rn = 4 + rng.below(900) as usize;
+            r.extend(rng.bytes(rn));
+            out.push(r);
+            // DTLS 1.2 records (content types 20..=23, version 0xFEFD).
+            let mut d = vec![20 + (i % 4) as u8, 0xFE, 0xFD];
+            d.extend(rng.bytes(8));
+            let dl = rng.below(600) as usize;
+            d.extend_from_slice(&(dl as u16).to_be_bytes());
+            d.extend(rng.bytes(dl));
+            out.push(d);
+            // Multiplexed TURN (0xFF10) and ChannelData.
+            let (a, b) = (rng.below(200) as usize, rng.below(200) as usize);
+            out.push(crate::build::multiplexed_turn(i as u64, &rng.bytes(a)));
+            out.push(crate::build::channel_data(
+                0x4000 | (i as u16 & 0x3fff),
+                &rng.bytes(b),
+                i % 2 == 0,
+            ));
+        }
+        out
+    }
+
     #[test]
     fn zero_false_positives_on_non_stun_corpus() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let mut corpus = http_corpus(&mut rng);
         corpus.extend(tls_corpus(&mut rng));
         corpus.extend(rtp_corpus(&mut rng));
+        corpus.extend(client_media_corpus(&mut rng));
         let structured = corpus.len();
         let mut fp = 0usize;
         let mut tested = 0usize;

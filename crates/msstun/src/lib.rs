@@ -35,7 +35,7 @@ pub mod stream;
 pub mod summary;
 
 pub use attr::{Address, Attribute, Attributes, Field, FieldValue, Fields};
-pub use message::{Class, Dialect, Message, HEADER_LEN, MAGIC_COOKIE};
+pub use message::{Class, Deviations, Dialect, Message, HEADER_LEN, MAGIC_COOKIE};
 pub use registry::{AttrDesc, FieldDesc, FieldKind, Layout, MethodDesc};
 
 /// Everything that can be wrong with bytes handed to the parser.

@@ -53,6 +53,12 @@ pub enum Dialect {
     /// Legacy [MS-TURN] (draft-STUN-02 based): 128-bit transaction id, MAGIC-COOKIE
     /// attribute 0x000F first, unpadded attributes, its own method table.
     MsTurn,
+    /// [MS-TURN] inside an RFC 5389 header, as Microsoft Teams' relays and clients
+    /// send it (MS-VERSION 6): magic cookie 0x2112A442 and a 96-bit transaction id in
+    /// the header, then [MS-TURN]'s rules — MAGIC-COOKIE attribute 0x000F first,
+    /// unpadded attributes, [MS-TURN] §2.2.2 numbering (NONCE 0x0014, REALM 0x0015)
+    /// and the §2.2.1 method table.
+    MsTurn5389,
 }
 
 impl Dialect {
@@ -62,6 +68,7 @@ impl Dialect {
             Dialect::Rfc5389 => "rfc5389",
             Dialect::Rfc3489 => "rfc3489",
             Dialect::MsTurn => "ms-turn",
+            Dialect::MsTurn5389 => "ms-turn-5389",
         }
     }
     /// Human-readable name.
@@ -70,6 +77,7 @@ impl Dialect {
             Dialect::Rfc5389 => "RFC 5389/8489",
             Dialect::Rfc3489 => "RFC 3489 (classic)",
             Dialect::MsTurn => "MS-TURN (legacy)",
+            Dialect::MsTurn5389 => "MS-TURN in an RFC 5389 header",
         }
     }
     /// Numeric code used by the plugin's `msstun.dialect` field.
@@ -78,13 +86,28 @@ impl Dialect {
             Dialect::Rfc5389 => 1,
             Dialect::Rfc3489 => 2,
             Dialect::MsTurn => 3,
+            Dialect::MsTurn5389 => 4,
         }
     }
     /// All dialects, in code order.
-    pub const ALL: [Dialect; 3] = [Dialect::Rfc5389, Dialect::Rfc3489, Dialect::MsTurn];
+    pub const ALL: [Dialect; 4] = [
+        Dialect::Rfc5389,
+        Dialect::Rfc3489,
+        Dialect::MsTurn,
+        Dialect::MsTurn5389,
+    ];
     /// Whether attribute values are padded to a multiple of 4 bytes.
     pub const fn pads_attributes(self) -> bool {
-        !matches!(self, Dialect::MsTurn)
+        !self.is_ms_turn()
+    }
+    /// Whether [MS-TURN]'s rules apply (either MS-TURN dialect): MAGIC-COOKIE first,
+    /// no padding, [MS-TURN] attribute numbering and method table.
+    pub const fn is_ms_turn(self) -> bool {
+        matches!(self, Dialect::MsTurn | Dialect::MsTurn5389)
+    }
+    /// Whether the header holds the magic cookie and a 96-bit transaction id.
+    pub const fn has_cookie(self) -> bool {
+        matches!(self, Dialect::Rfc5389 | Dialect::MsTurn5389)
     }
 }
 
@@ -239,9 +262,10 @@ impl<T: AsRef<[u8]>> Message<T> {
     /// The transaction id: 12 bytes (RFC 5389) or 16 bytes (RFC 3489, MS-TURN).
     pub fn transaction_id(&self) -> &[u8] {
         let b = self.buffer.as_ref();
-        match self.dialect {
-            Dialect::Rfc5389 => &b[field::TRANSACTION_ID],
-            _ => &b[field::TRANSACTION_ID_128],
+        if self.dialect.has_cookie() {
+            &b[field::TRANSACTION_ID]
+        } else {
+            &b[field::TRANSACTION_ID_128]
         }
     }
 
@@ -271,6 +295,21 @@ impl<T: AsRef<[u8]>> Message<T> {
         Attributes::new(self.bytes(), self.dialect)
     }
 
+    /// The deviations from the dialect's rules this message has and the parser
+    /// tolerates (empty for well-formed messages; a length test, then a walk over the
+    /// attribute headers only when the Length is not a multiple of 4).
+    pub fn deviations(&self) -> Deviations {
+        let b = self.bytes();
+        if !self.dialect.pads_attributes() || (b.len() - HEADER_LEN).is_multiple_of(4) {
+            return Deviations::NONE;
+        }
+        if walk_padded(b, self.dialect) {
+            Deviations::LENGTH_NOT_MULTIPLE_OF_4
+        } else {
+            Deviations::LENGTH_NOT_MULTIPLE_OF_4.union(Deviations::UNPADDED_ATTRIBUTES)
+        }
+    }
+
     /// The same view over a borrowed slice (cheap: no re-check).
     pub fn as_slice(&self) -> Message<&[u8]> {
         Message {
@@ -292,18 +331,86 @@ impl<T: AsRef<[u8]>> Message<T> {
 }
 
 /// Guess the dialect from a buffer that starts with a STUN header.
+///
+/// The [MS-TURN] MAGIC-COOKIE attribute (0x000F, length 4, value 0x72C64BC6) as the
+/// first attribute means [MS-TURN]'s rules, whatever the header says: with the RFC 5389
+/// cookie in the header [`Dialect::MsTurn5389`] (Teams), else [`Dialect::MsTurn`].
 pub fn detect_dialect(b: &[u8]) -> Dialect {
-    if b.len() >= 8 && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) == MAGIC_COOKIE {
-        return Dialect::Rfc5389;
-    }
-    if b.len() >= 28
+    let cookie = b.len() >= 8 && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) == MAGIC_COOKIE;
+    let ms = b.len() >= 28
         && u16::from_be_bytes([b[20], b[21]]) == ATTR_MS_MAGIC_COOKIE
         && u16::from_be_bytes([b[22], b[23]]) == 4
-        && u32::from_be_bytes([b[24], b[25], b[26], b[27]]) == MS_TURN_MAGIC_COOKIE
-    {
-        return Dialect::MsTurn;
+        && u32::from_be_bytes([b[24], b[25], b[26], b[27]]) == MS_TURN_MAGIC_COOKIE;
+    match (cookie, ms) {
+        (true, true) => Dialect::MsTurn5389,
+        (true, false) => Dialect::Rfc5389,
+        (false, true) => Dialect::MsTurn,
+        (false, false) => Dialect::Rfc3489,
     }
-    Dialect::Rfc3489
+}
+
+/// Deviations from a dialect's rules that the parser tolerates (real clients send
+/// them): a set of flags, see [`Message::deviations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Deviations(u8);
+
+impl Deviations {
+    /// No deviation.
+    pub const NONE: Deviations = Deviations(0);
+    /// The header's Length is not a multiple of 4 in a dialect that pads
+    /// (RFC 8489 §5: "the message length MUST contain the size of the message in
+    /// bytes, not including the 20-byte STUN header ... always a multiple of 4").
+    pub const LENGTH_NOT_MULTIPLE_OF_4: Deviations = Deviations(1);
+    /// The attributes are not padded to 4 bytes in a dialect that pads them
+    /// (RFC 8489 §14); they are decoded back to back, as [MS-TURN] writes them.
+    pub const UNPADDED_ATTRIBUTES: Deviations = Deviations(2);
+    /// Whether no deviation is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Whether every flag of `other` is set.
+    pub const fn contains(self, other: Deviations) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// Both sets of flags.
+    pub const fn union(self, other: Deviations) -> Deviations {
+        Deviations(self.0 | other.0)
+    }
+    /// What the flags say, for an expert item or a log line (`""` when empty).
+    pub const fn describe(self) -> &'static str {
+        match self.0 & 3 {
+            0 => "",
+            1 => "message length is not a multiple of 4 (RFC 8489 §5)",
+            2 => "attributes are not padded to 4 bytes (RFC 8489 §14)",
+            _ => "message length is not a multiple of 4 and its attributes are not padded (RFC 8489 §5, §14); decoded unpadded",
+        }
+    }
+}
+
+/// How a message's attributes are walked: padded as its dialect says, or — for a
+/// padded dialect whose Length is not a multiple of 4 — back to back when that walk
+/// ends exactly at the Length (the only consistent reading). `msg` is the whole
+/// message, header included. Costs nothing for well-formed messages (one length test).
+#[inline]
+pub(crate) fn walk_padded(msg: &[u8], dialect: Dialect) -> bool {
+    if !dialect.pads_attributes() {
+        return false;
+    }
+    let body = msg.len().saturating_sub(HEADER_LEN);
+    body.is_multiple_of(4) || !unpadded_walk_fits(msg)
+}
+
+/// Whether the TLVs after the header, read without padding, end exactly at the end.
+#[cold]
+pub(crate) fn unpadded_walk_fits(msg: &[u8]) -> bool {
+    let mut pos = HEADER_LEN;
+    while pos < msg.len() {
+        let Some(h) = msg.get(pos + 2..pos + 4) else {
+            return false;
+        };
+        pos += 4 + u16::from_be_bytes([h[0], h[1]]) as usize;
+    }
+    pos == msg.len()
 }
 
 #[cfg(test)]

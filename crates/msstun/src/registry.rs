@@ -250,16 +250,17 @@ pub struct AttrDesc {
 pub struct Dialects(u8);
 
 impl Dialects {
-    /// Every dialect: RFC 5389/8489, RFC 3489 and legacy MS-TURN.
-    pub const ALL: Dialects = Dialects(0b111);
+    /// Every dialect: RFC 5389/8489, RFC 3489 and both MS-TURN dialects.
+    pub const ALL: Dialects = Dialects(0b1111);
     /// The standard dialects only (RFC 5389/8489 and RFC 3489).
     pub const STANDARD: Dialects = Dialects(0b011);
     /// Only RFC 5389/8489.
     pub const RFC5389: Dialects = Dialects(0b001);
     /// Only RFC 3489 "classic".
     pub const RFC3489: Dialects = Dialects(0b010);
-    /// Only legacy MS-TURN.
-    pub const MS_TURN: Dialects = Dialects(0b100);
+    /// The [MS-TURN] dialects: legacy MS-TURN and MS-TURN in an RFC 5389 header
+    /// (Teams), which share [MS-TURN] §2.2.2's numbering.
+    pub const MS_TURN: Dialects = Dialects(0b1100);
     /// Whether `d` is in the set.
     pub const fn contains(self, d: Dialect) -> bool {
         self.0 & (1 << (d.code() - 1)) != 0
@@ -435,10 +436,11 @@ pub const UNKNOWN_METHOD: MethodDesc = MethodDesc {
 
 /// Method and class of a message type in a dialect.
 ///
-/// Legacy MS-TURN types not in [`MS_TURN_TYPES`] fall back to the RFC 5389 split.
+/// Both MS-TURN dialects use [`MS_TURN_TYPES`]; types not in it fall back to the
+/// RFC 5389 split.
 #[inline]
 pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc, Class) {
-    if dialect == Dialect::MsTurn {
+    if dialect.is_ms_turn() {
         if let Some((_, m, c)) = MS_TURN_TYPES.iter().find(|(t, _, _)| *t == msg_type) {
             return (m, *c);
         }
@@ -503,12 +505,15 @@ pub fn attribute(dialect: Dialect, code: u16) -> Option<&'static AttrDesc> {
 }
 
 /// [`ATTRIBUTE_INDEX`]'s slots resolved to descriptors.
-type AttributePointers = [[[Option<&'static AttrDesc>; 256]; INDEX_PAGES]; 3];
+type AttributePointers = [[[Option<&'static AttrDesc>; 256]; INDEX_PAGES]; DIALECTS];
+
+/// Number of dialects (rows of the attribute index).
+const DIALECTS: usize = Dialect::ALL.len();
 
 static ATTRIBUTE_POINTERS: AttributePointers = {
-    let mut out: AttributePointers = [[[None; 256]; INDEX_PAGES]; 3];
+    let mut out: AttributePointers = [[[None; 256]; INDEX_PAGES]; DIALECTS];
     let mut d = 0;
-    while d < 3 {
+    while d < DIALECTS {
         let mut p = 0;
         while p < INDEX_PAGES {
             let mut lo = 0;
@@ -540,7 +545,7 @@ struct AttributeIndex {
     pages: [u8; 256],
     /// Per dialect (in `Dialect` declaration order), page, low byte -> position in
     /// ATTRIBUTES, or NO_ATTRIBUTE.
-    slots: [[[u8; 256]; INDEX_PAGES]; 3],
+    slots: [[[u8; 256]; INDEX_PAGES]; DIALECTS],
 }
 
 const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
@@ -552,10 +557,11 @@ const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
         Dialect::Rfc5389 as usize == Dialect::Rfc5389.code() as usize - 1
             && Dialect::Rfc3489 as usize == Dialect::Rfc3489.code() as usize - 1
             && Dialect::MsTurn as usize == Dialect::MsTurn.code() as usize - 1
+            && Dialect::MsTurn5389 as usize == Dialect::MsTurn5389.code() as usize - 1
     );
     let mut ix = AttributeIndex {
         pages: [0; 256],
-        slots: [[[NO_ATTRIBUTE; 256]; INDEX_PAGES]; 3],
+        slots: [[[NO_ATTRIBUTE; 256]; INDEX_PAGES]; DIALECTS],
     };
     let mut used = 0;
     let mut i = 0;
@@ -570,7 +576,7 @@ const fn build_attribute_index(table: &[AttrDesc]) -> AttributeIndex {
         let page = ix.pages[hi] as usize;
         let lo = (a.code & 0xff) as usize;
         let mut d = 0;
-        while d < 3 {
+        while d < DIALECTS {
             // `Dialects` bit d is the dialect with code d + 1.
             // First descriptor wins, as with a linear search (the tests also check
             // that a code is described once per dialect).
@@ -991,7 +997,7 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x0005, "CHANGED-ADDRESS", "changed_address", Layout::Address, "RFC 3489 §11.2.3", C),
     attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3; [MS-TURN] §2.2.2.2", A),
     attr!(0x0007, "PASSWORD", "password", Layout::Opaque(opaque("Password")), "RFC 3489 §11.2.7", C),
-    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3", A),
+    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3 (32-byte HMAC-SHA256 from MS-Version 3, §2.2.2.17)", A),
     attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A),
     attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A),
     attr!(0x000B, "REFLECTED-FROM", "reflected_from", Layout::Address, "RFC 3489 §11.2.11", C),
@@ -1083,6 +1089,59 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every attribute Teams sends in MS-TURN over an RFC 5389 header (issue 14) is
+    /// typed from [MS-TURN] §2.2.2 in that dialect, as in legacy MS-TURN; 0x8006 is in
+    /// no [MS-TURN] list and stays raw.
+    #[test]
+    fn teams_attributes_are_typed_from_ms_turn() {
+        let d = Dialect::MsTurn5389;
+        for (code, key, section) in [
+            (0x0001, "mapped_address", "§2.2.2.1"),
+            (0x0006, "username", "§2.2.2.2"),
+            (0x0008, "message_integrity", "§2.2.2.3"),
+            (0x0009, "error_code", "§2.2.2.4"),
+            (0x000D, "lifetime", "§2.2.2.6"),
+            (0x000E, "alternate_server", "§2.2.2.7"),
+            (0x000F, "magic_cookie", "§2.2.2.8"),
+            (0x0010, "bandwidth", "§2.2.2.9"),
+            (0x0011, "destination_address", "§2.2.2.10"),
+            (0x0012, "remote_address", "§2.2.2.11"),
+            (0x0013, "data", "§2.2.2.12"),
+            (0x0014, "nonce", "§2.2.2.13"),
+            (0x0015, "realm", "§2.2.2.14"),
+            (0x8008, "ms_version", "§2.2.2.17"),
+            (0x8020, "xor_mapped_address", "§2.2.2.16"),
+            (0x8037, "ms_app_id", "§2.2.2.19"),
+            (0x8050, "ms_sequence_number", "§2.2.2.21"),
+            (0x8055, "ms_service_quality", "§2.2.2.22"),
+            (0x8095, "ms_multiplexed_turn_session_id", "§2.2.2.24"),
+        ] {
+            let a = attribute(d, code).unwrap_or_else(|| panic!("{code:#06x}"));
+            assert_eq!(a.key, key);
+            assert!(
+                a.spec.contains("[MS-TURN]") && a.spec.contains(section),
+                "{key}: {}",
+                a.spec
+            );
+            assert_eq!(attribute(Dialect::MsTurn, code), Some(a));
+        }
+        assert_eq!(attribute(d, 0x8022).unwrap().key, "software");
+        assert_eq!(attribute(d, 0x8006), None);
+        // MS-SEQUENCE-NUMBER is 24 bytes: 20-byte connection id, 32-bit number.
+        let Layout::Struct(parts) = attribute(d, 0x8050).unwrap().layout else {
+            panic!()
+        };
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.offset, p.len))
+                .collect::<std::vec::Vec<_>>(),
+            [(0, 20), (20, 4)]
+        );
+        assert_eq!(method_for_type(d, 0x0004).0.name, "Send");
+        assert_eq!(method_for_type(d, 0x0115).0.name, "Data");
+    }
 
     fn valid_component(s: &str) -> bool {
         !s.is_empty()

@@ -56,6 +56,7 @@ pub fn write_summary<T: AsRef<[u8]>, W: Write + ?Sized>(
     w.write_str(class.name())?;
     match msg.dialect() {
         Dialect::MsTurn => w.write_str(" [MS-TURN]")?,
+        Dialect::MsTurn5389 => w.write_str(" [MS-TURN/5389]")?,
         Dialect::Rfc3489 => w.write_str(" [RFC3489]")?,
         Dialect::Rfc5389 => {}
     }

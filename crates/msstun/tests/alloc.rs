@@ -86,7 +86,10 @@ impl Write for StackBuf {
 fn parse_everything(bytes: &[u8]) -> (Dialect, usize, usize) {
     let msg = Message::new_checked(bytes).expect("valid header");
     let (method, class) = msg.method_class();
-    let mut sum = method.name.len() + class.name().len() + msg.transaction_id().len();
+    let mut sum = method.name.len()
+        + class.name().len()
+        + msg.transaction_id().len()
+        + msg.deviations().describe().len();
     let mut fields = 0;
     for attr in msg.attributes() {
         let attr = match attr {
@@ -304,6 +307,22 @@ fn corpus() -> Vec<Vec<u8>> {
     let mut b = Vec::new();
     tlv(&mut b, 0x0006, b"ab:cd\0\0\0", true);
     out.push(finish(0x0001, &id, b));
+    // MS-TURN in an RFC 5389 header (Teams): unpadded, 32-byte MESSAGE-INTEGRITY.
+    let mut id = vec![0x21, 0x12, 0xA4, 0x42];
+    id.extend_from_slice(&[7; 12]);
+    let mut b = Vec::new();
+    tlv(&mut b, 0x000F, &0x72C6_4BC6u32.to_be_bytes(), false);
+    tlv(&mut b, 0x8008, &6u32.to_be_bytes(), false);
+    tlv(&mut b, 0x0015, b"rtcmedia", false);
+    tlv(&mut b, 0x0014, b"odd-nonce", false);
+    tlv(&mut b, 0x8050, &[3; 24], false);
+    tlv(&mut b, 0x8006, &[0, 0, 0, 2], false);
+    tlv(&mut b, 0x0008, &[0xab; 32], false);
+    out.push(finish(0x0003, &id, b));
+    // WhatsApp: length 106, one unpadded attribute (a tolerated deviation).
+    let mut b = Vec::new();
+    tlv(&mut b, 0x4000, &[0x5a; 102], false);
+    out.push(finish(0x0003, &id, b));
     out
 }
 
@@ -314,7 +333,7 @@ fn parse_path_allocates_nothing() {
     for m in &corpus {
         parse_everything(m);
     }
-    let mut seen = [false; 3];
+    let mut seen = [false; 4];
     let mut total_fields = 0;
     let before = allocations();
     let mut checksum = 0usize;
@@ -326,7 +345,7 @@ fn parse_path_allocates_nothing() {
     }
     let after = allocations();
     assert_eq!(after - before, 0, "heap allocations on the parse path");
-    assert_eq!(seen, [true; 3], "every dialect covered");
+    assert_eq!(seen, [true; 4], "every dialect covered");
     assert!(total_fields > 60, "fields decoded: {total_fields}");
     assert!(checksum > 0);
 }
@@ -373,6 +392,14 @@ fn checks_do_not_allocate() {
                 .message_integrity(&md5)
                 .finish(),
         ),
+        (
+            Dialect::MsTurn5389,
+            MessageBuilder::new(Dialect::MsTurn5389, 3, Class::Request, &[4; 12])
+                .string(0x0006, "user")
+                .string(0x0015, "example.org")
+                .message_integrity_ms_sha256(&md5)
+                .finish(),
+        ),
     ];
     // The WLM2009 FINGERPRINT variant (checked after the standard value fails): the
     // first message where the two differ.
@@ -415,7 +442,7 @@ fn checks_do_not_allocate() {
     });
     assert_eq!(n, 0, "checks allocated {n} times");
     assert_eq!(n2, 0, "WLM2009 check / MS-TCP framing allocated {n2} times");
-    assert_eq!(goods, 13);
+    assert_eq!(goods, 16);
 }
 
 #[test]
