@@ -11,6 +11,13 @@
 #include <epan/show_exception.h>
 #include "shim.h"
 
+/* Boolean preferences are `bool` since Wireshark 4.4, `gboolean` before. */
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 4)
+typedef bool msstun_pref_bool;
+#else
+typedef gboolean msstun_pref_bool;
+#endif
+
 /* ---- expert items ---------------------------------------------------- */
 
 static expert_field msstun_ei_fields[MSSTUN_EI_COUNT];
@@ -125,7 +132,7 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
  * Preferences are applied after command-line Decode As (-d), so a port changed by Decode As
  * is left as the user set it. */
 static range_t *msstun_tcp_ports = NULL, *msstun_udp_ports = NULL, *msstun_shared_ports = NULL;
-static gboolean msstun_take_ports = TRUE;
+static msstun_pref_bool msstun_take_ports = TRUE;
 static range_t *applied_tcp = NULL, *applied_udp = NULL, *applied_shared = NULL;
 static GHashTable *prev_tcp = NULL, *prev_udp = NULL; /* port -> handle before msstun took it */
 static dissector_handle_t msstun_handle = NULL, msstun_port_handle = NULL;
@@ -231,7 +238,7 @@ void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn ve
 }
 
 /* Preferences of relayed payloads. */
-static gboolean msstun_decode_payloads = TRUE;
+static msstun_pref_bool msstun_decode_payloads = TRUE;
 static const char *msstun_payload_dissector = "";
 
 void msstun_register_prefs(int proto)
