@@ -160,7 +160,11 @@ fn main() {
     let mut build = cc::Build::new();
     build
         .file("wireshark-include/shim.c")
-        .flag_if_supported("-Wno-unused-parameter");
+        .flag_if_supported("-Wno-unused-parameter")
+        // What newer compilers (GCC 14, in the 4.4/4.6 chroots) reject anyway fails here too.
+        .flag_if_supported("-Werror=incompatible-pointer-types")
+        .flag_if_supported("-Werror=implicit-function-declaration")
+        .flag_if_supported("-Werror=int-conversion");
     for p in &includes {
         build.include(p);
     }

@@ -276,7 +276,7 @@ impl Run {
                     if c.is_empty() {
                         vec![]
                     } else {
-                        c.split('\u{1f}').map(String::from).collect()
+                        c.split('\u{1f}').map(unescape).collect()
                     }
                 })
                 .collect();
@@ -302,6 +302,19 @@ impl Run {
     pub fn get(&self, frame: u32, field: &str) -> Vec<String> {
         let rows = self.fields(Some(&format!("frame.number == {frame}")), &[field]);
         rows.get(&frame).map(|r| r[0].clone()).unwrap_or_default()
+    }
+}
+
+/// A `-T fields` value as the tree has it: Wireshark 4.6 escapes backslashes (`\\`).
+fn unescape(cell: &str) -> String {
+    let (major, minor) = ws_version()
+        .split_once('.')
+        .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
+        .unwrap_or((0, 0));
+    if (major, minor) >= (4u32, 6u32) {
+        cell.replace("\\\\", "\\")
+    } else {
+        cell.to_string()
     }
 }
 
