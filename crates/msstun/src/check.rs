@@ -427,11 +427,19 @@ pub fn check_fingerprint(msg: &[u8], attr_offset: usize) -> Status {
     let v = &msg[attr_offset + 4..attr_offset + 8];
     match fingerprint_value(msg, attr_offset) {
         Some(crc) if crc.to_be_bytes() == v => Status::Good,
-        Some(_) => match fingerprint_value_wlm2009(msg, attr_offset) {
-            Some(crc) if crc.to_be_bytes() == v => Status::GoodWlm2009,
-            _ => Status::Bad,
-        },
+        Some(_) => wlm2009_status(msg, attr_offset, v),
         None => Status::Unverified,
+    }
+}
+
+/// A FINGERPRINT that is not the standard value: the WLM2009 one, or bad. Out of line
+/// and cold, so the common good case stays small.
+#[cold]
+#[inline(never)]
+fn wlm2009_status(msg: &[u8], attr_offset: usize, v: &[u8]) -> Status {
+    match fingerprint_value_wlm2009(msg, attr_offset) {
+        Some(crc) if crc.to_be_bytes() == v => Status::GoodWlm2009,
+        _ => Status::Bad,
     }
 }
 

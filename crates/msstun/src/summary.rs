@@ -133,10 +133,11 @@ fn write_u32<W: Write + ?Sized>(w: &mut W, label: &str, v: Option<u32>) -> fmt::
     }
 }
 
-/// Bytes this module wrote itself, all ASCII (digits, '.', ':').
+/// ASCII bytes as text: digits and separators this module wrote, or checked bytes.
 fn ascii(b: &[u8]) -> &str {
     debug_assert!(b.is_ascii());
-    // SAFETY: callers pass only ASCII digits and separators they wrote.
+    // SAFETY: callers pass only ASCII: digits and separators they wrote, or bytes
+    // checked to be printable ASCII.
     unsafe { core::str::from_utf8_unchecked(b) }
 }
 
@@ -206,10 +207,16 @@ pub fn trim_nul(mut b: &[u8]) -> &[u8] {
     b
 }
 
+/// Whether every byte is printable ASCII (0x20..=0x7E): the common case, written as is.
+#[inline]
+fn printable_ascii(b: &[u8]) -> bool {
+    b.iter().all(|&c| c.wrapping_sub(0x20) < 0x5f)
+}
+
 /// Whether [`write_escaped`] would change `b`: it is not UTF-8, or holds a control
 /// character.
 pub fn needs_escape(b: &[u8]) -> bool {
-    if b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+    if printable_ascii(b) {
         return false;
     }
     match crate::attr::utf8(b) {
@@ -227,9 +234,8 @@ pub fn needs_escape(b: &[u8]) -> bool {
 /// written `\xNN` (a random pair that happens to be UTF-8 is no character either).
 /// No allocation; ASCII fast path.
 pub fn write_escaped<W: Write + ?Sized>(w: &mut W, b: &[u8]) -> fmt::Result {
-    if !needs_escape(b) {
-        // needs_escape said UTF-8 (printable ASCII, or text without controls).
-        return w.write_str(crate::attr::utf8(b).unwrap_or(""));
+    if printable_ascii(b) {
+        return w.write_str(ascii(b));
     }
     match crate::attr::utf8(b) {
         Ok(text) => {
