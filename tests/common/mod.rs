@@ -305,13 +305,13 @@ impl Run {
     }
 }
 
-/// A `-T fields` value as the tree has it: Wireshark 4.6 escapes backslashes (`\\`).
+/// A `-T fields` value as the tree has it: Wireshark 4.4 and 4.6 escape backslashes (`\\`).
 fn unescape(cell: &str) -> String {
     let (major, minor) = ws_version()
         .split_once('.')
         .map(|(a, b)| (a.parse().unwrap_or(0), b.parse().unwrap_or(0)))
         .unwrap_or((0, 0));
-    if (major, minor) >= (4u32, 6u32) {
+    if (major, minor) >= (4u32, 4u32) {
         cell.replace("\\\\", "\\")
     } else {
         cell.to_string()
