@@ -10,6 +10,7 @@
 
 pub mod capture;
 pub mod followups;
+pub mod mutate;
 pub mod scenarios;
 pub mod stun;
 
