@@ -11,6 +11,7 @@
 pub mod capture;
 pub mod followups;
 pub mod mutate;
+pub mod scale;
 pub mod scenarios;
 pub mod stun;
 
