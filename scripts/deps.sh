@@ -5,10 +5,13 @@
 #
 # Debian packages: tshark (+ wireshark-common: dumpcap), libwireshark-dev, libglib2.0-dev,
 # libclang-dev (bindgen), pkg-config, gcc/libc6-dev (cc), coturn (live tests),
-# util-linux (setpriv), dpkg-dev/fakeroot (packaging), curl + ca-certificates (rustup).
+# util-linux (setpriv), dpkg-dev/fakeroot (packaging), curl + ca-certificates (rustup),
+# g++ (libfuzzer-sys builds libFuzzer), valgrind (scripts/fuzz-tshark.sh's memcheck sample),
+# time (/usr/bin/time -v: packaging/memory-tshark.sh).
 
 MSSTUN_PACKAGES=(tshark wireshark-common libwireshark-dev libglib2.0-dev libclang-dev pkg-config
-    gcc libc6-dev make coturn util-linux dpkg-dev fakeroot xz-utils curl ca-certificates procps)
+    gcc libc6-dev make coturn util-linux dpkg-dev fakeroot xz-utils curl ca-certificates procps
+    g++ valgrind time)
 
 msstun_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
