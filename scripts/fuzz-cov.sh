@@ -6,7 +6,7 @@
 # The targets are built with SanitizerCoverage (inline 8-bit counters, PC table, compare
 # tracing: what `cargo fuzz` passes, minus the sanitizer, which needs nightly), so libFuzzer
 # gets coverage feedback and grows its corpus. Each target runs for N seconds (default
-# FUZZ_SECONDS or 60) — or N executions with --runs — from the encoder seeds
+# FUZZ_SECONDS or 60) — or until N executions with --runs, whichever comes first — from the encoder seeds
 # (`cargo run -p msstun --example fuzz_seeds`) plus the corpus kept from earlier runs
 # (target/fuzz-cov/corpus/<target>, outside git). Every target aborts on a panic, on an
 # out-of-memory input (-rss_limit_mb / -malloc_limit_mb) and on a leak (the targets count
@@ -20,7 +20,8 @@
 # INVERT the verdict: exit 0 only if every target that reaches the attribute code (parse,
 # session) finds the defect within its budget.
 #
-# Long run (the figures in crates/msstun/README.md): scripts/fuzz-cov.sh --runs 10000000
+# Long run (the figures in crates/msstun/README.md):
+#   scripts/fuzz-cov.sh --runs 10000000 --seconds 3600   (or one target per core: --targets parse)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${FUZZ_SECONDS:-60}
@@ -66,7 +67,7 @@ for t in $TARGETS; do
     mkdir -p "$corpus" "$art"
     log=$out/$t.log
     limit=(-max_total_time="$SECONDS_PER")
-    [ -n "$RUNS" ] && limit=(-runs="$RUNS")
+    [ -n "$RUNS" ] && limit+=(-runs="$RUNS")   # whichever comes first
     bin=$tdir/$triple/release/$t
     "$bin" "${limit[@]}" -print_final_stats=1 -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=512 \
         -artifact_prefix="$art/" "$corpus" "$seeds/$t" > "$log" 2>&1

@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz-tshark.sh [--seconds N] [--valgrind N] [--timeout S] [--seeded-defect]
 #
-# Inputs: every msstun-fixtures scenario (except the bench/nostun/mutants generators), the
+# Inputs: every msstun-fixtures scenario (except the bench/nostun/scale/mutants generators), the
 # captures kept in the repository (examples/*.pcapng), and — when run as root with coturn
 # and dumpcap installed — a real coturn capture made on loopback at start (UDP with
 # channels, a TCP control connection and the RFC 6062 TCP relay, turnutils_uclient).
@@ -77,7 +77,7 @@ cp "$plugin" "$home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
 
 # 1. Inputs.
 while read -r name _; do
-    case $name in bench*|nostun|mutants) continue ;; esac
+    case $name in bench*|nostun|mutants|scale) continue ;; esac
     "$fixtures" "$name" "$work/in/fixture-$name.pcapng" 2>/dev/null || { log "fixture $name failed"; exit 1; }
 done < <("$fixtures" list)
 for f in examples/*.pcapng; do cp "$f" "$work/in/kept-$(basename "$f")"; done
@@ -182,6 +182,7 @@ while ! deadline; do
     rm -f "$m"
     for f in "${inputs[@]}"; do
         deadline && break
+        [ -n "$SEEDED" ] && [ $panics -gt 0 ] && break
         e=$work/editcap-$round-$(basename "$f")
         rate=$(awk -v r=$round 'BEGIN { printf "%.3f", 0.005 * (1 + r % 8) }')
         editcap -E "$rate" --seed "$((round * 7919 + ${#f}))" "$f" "$e" 2>/dev/null || continue

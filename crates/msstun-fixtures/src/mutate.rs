@@ -27,7 +27,7 @@ impl Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
     /// Next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -35,7 +35,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        (self.next_u64() % n as u64) as usize
     }
     /// One element of `v`.
     pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
@@ -158,17 +158,12 @@ fn mutants_of(rng: &mut Rng, m: &[u8], padded: bool) -> Vec<Vec<u8>> {
     // Attribute Length off by one and by a lot (header Length kept consistent).
     for &(s, _) in &spans {
         let len = u16::from_be_bytes([m[s + 2], m[s + 3]]);
-        let bad = *rng.pick(&[
-            len.wrapping_sub(1),
-            len.wrapping_add(1),
-            len.wrapping_add(4),
-            0,
-            0xFFFF,
-            len.wrapping_add(0x1000),
-        ]);
-        let mut v = m.to_vec();
-        v[s + 2..s + 4].copy_from_slice(&bad.to_be_bytes());
-        out.push(v);
+        let by_a_lot = *rng.pick(&[len.wrapping_add(4), 0, 0xFFFF, len.wrapping_add(0x1000)]);
+        for bad in [len.wrapping_sub(1), len.wrapping_add(1), by_a_lot] {
+            let mut v = m.to_vec();
+            v[s + 2..s + 4].copy_from_slice(&bad.to_be_bytes());
+            out.push(v);
+        }
     }
     // Cut at every offset: header Length kept (the message overruns) and following the
     // cut (the last attribute is cut inside).
@@ -207,7 +202,7 @@ fn mutants_of(rng: &mut Rng, m: &[u8], padded: bool) -> Vec<Vec<u8>> {
 
 /// Payloads that look like something and are not.
 fn lookalikes(rng: &mut Rng) -> Vec<Vec<u8>> {
-    let r = rng.next().to_be_bytes();
+    let r = rng.next_u64().to_be_bytes();
     vec![
         vec![0x80, 0x60, r[0], r[1]],                 // RTP header cut short
         [&[0x80, 0xc8, 0x00, 0x40][..], &r].concat(), // RTCP SR with a long length
@@ -288,7 +283,7 @@ pub fn mutants(seed: u64) -> Fixture {
         ms_tcp(MsTcpType::Control, ms),
         ms_tcp(MsTcpType::Data, b"end-to-end"),
         channel_data(0x4001, b"media", true),
-        build::pseudo_tls_client_hello(&[rng.next() as u8; 32]),
+        build::pseudo_tls_client_hello(&[rng.next_u64() as u8; 32]),
         rfc4571(b"\x80\x60not stun"),
     ];
     for _ in 0..4 {
@@ -305,7 +300,7 @@ pub fn mutants(seed: u64) -> Fixture {
     let tid = |n: u8| [0xb1, n, 9, 8, 7, 6, 5, 4, 3, 2, 1, n];
     let binds = [
         msg("ConnectionBind", Class::Request, tid(1))
-            .attr_u32(attr("connection_id"), rng.next() as u32)
+            .attr_u32(attr("connection_id"), rng.next_u64() as u32)
             .finish(),
         msg("ConnectionBind", Class::Request, tid(2)).finish(),
         msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish(),
