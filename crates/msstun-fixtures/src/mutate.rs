@@ -259,6 +259,9 @@ pub fn mutants(seed: u64) -> Fixture {
         for v in &list {
             cap.udp(client, server, v);
         }
+        if cap.labels().is_empty() {
+            cap.label("first-mutants-udp");
+        }
         for chunk in list.chunks(8) {
             let mut t = conns.open(&mut cap, server);
             for v in chunk {
@@ -333,6 +336,7 @@ pub fn mutants(seed: u64) -> Fixture {
         .attr_u32(attr("connection_id"), 0x2b7f_0001)
         .finish();
     cap.tcp_send(&mut data, Dir::C2S, &bind);
+    cap.label("data-bind");
     cap.tcp_send(
         &mut data,
         Dir::S2C,

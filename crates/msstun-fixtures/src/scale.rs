@@ -193,11 +193,17 @@ pub fn scale(n: usize) -> Fixture {
                     let dir = if i % 2 == 0 { Dir::C2S } else { Dir::S2C };
                     cap.tcp_send(&mut data, dir, &rfc4571(&m));
                 }
+                if on_data == 0 {
+                    cap.label("first-data-connection-end");
+                }
                 sent += checks;
                 on_data += checks + 3;
                 cap.tcp_close(&mut data);
                 cap.tcp_close(&mut ctrl);
             }
+        }
+        if k == 1 {
+            cap.label("first-unit-end");
         }
     }
     Fixture::from_capture("scale", cap)
