@@ -209,8 +209,18 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
 
     // 1. The flood: thousands of idle TCP connections and UDP bindings from 127.0.0.2.
     let t0 = Instant::now();
-    let settled_rss = || {
-        std::thread::sleep(Duration::from_millis(400));
+    // RSS once the relay holds the whole cap of `proto` sockets towards upstream (it may
+    // lag behind the flood on a loaded machine) and has settled.
+    let settled_rss = |proto: &str| {
+        let full = wait_for(Duration::from_secs(30), || {
+            sockets_of(relay.pid())
+                .iter()
+                .filter(|(p, _, r, _)| *p == proto && *r == upstream)
+                .count()
+                >= 256
+        });
+        assert!(full, "the relay never reached 256 {proto} upstream sockets");
+        std::thread::sleep(Duration::from_millis(500));
         rss_kib(relay.pid())
     };
     let mut flood = Vec::with_capacity(FLOOD_TCP);
@@ -218,10 +228,10 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
     for i in 0..FLOOD_TCP {
         flood.push(connect_from(FLOODER, dst).expect("connect from 127.0.0.2"));
         if i == 999 {
-            rss_tcp[0] = settled_rss();
+            rss_tcp[0] = settled_rss("tcp");
         }
     }
-    rss_tcp[1] = settled_rss();
+    rss_tcp[1] = settled_rss("tcp");
     let mut udp_flood = Vec::with_capacity(FLOOD_UDP);
     let mut rss_udp = [0; 2];
     for i in 0..FLOOD_UDP {
@@ -233,10 +243,10 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
             std::thread::sleep(Duration::from_millis(2)); // spare the receive buffer
         }
         if i == 999 {
-            rss_udp[0] = settled_rss();
+            rss_udp[0] = settled_rss("udp");
         }
     }
-    rss_udp[1] = settled_rss();
+    rss_udp[1] = settled_rss("udp");
     let rss_flood = rss_udp[1];
     let flood_secs = t0.elapsed().as_secs_f64();
     let refused_tcp = closed(&mut flood);
