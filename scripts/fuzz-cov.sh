@@ -65,7 +65,7 @@ for t in $TARGETS; do
     corpus=$out/corpus/$t art=$out/artifacts/$t
     [ -n "$SEEDED" ] && rm -rf "$corpus" "$art"   # the self-test starts from the seeds only
     mkdir -p "$corpus" "$art"
-    log=$out/$t.log
+    log=$out/$t.$$.log   # one log per invocation: runs may overlap
     limit=(-max_total_time="$SECONDS_PER")
     [ -n "$RUNS" ] && limit+=(-runs="$RUNS")   # whichever comes first
     bin=$tdir/$triple/release/$t
@@ -77,6 +77,14 @@ for t in $TARGETS; do
     covl=$(grep -E '^#[0-9]+' "$log" | grep ' cov: ' | tail -1)
     cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$covl")
     ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$covl")
+    # libFuzzer also writes slow-unit-* for inputs that took over 10 s: replay them, as a
+    # stalled (shared) machine makes any input look slow; only a slow replay counts.
+    for su in "$art"/slow-unit-*; do
+        [ -f "$su" ] || continue
+        if timeout 10 "$bin" "$su" >/dev/null 2>&1; then
+            echo "    $t: $(basename "$su") replays at once (machine stall, not counted)"; rm -f "$su"
+        fi
+    done
     found=$(find "$art" -type f | wc -l)
     what=""
     [ "$found" -gt 0 ] && what=$(grep -m1 -E "panicked at|leak:|out-of-memory|timeout|deadly signal" "$log" | cut -c1-120)
