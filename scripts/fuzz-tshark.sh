@@ -16,7 +16,7 @@
 # (-d udp.port==3478,msstun -d tcp.port==3478,msstun, and the coturn port) and credentials
 # set, as `nobody` with a private HOME. Counted per run:
 #   crash    tshark killed by a signal (exit ≥ 128) or any exit other than 0
-#   timeout  no result within --timeout seconds (default 60)
+#   timeout  no result within --timeout seconds (default 60; ten times that under valgrind)
 #   panic    "msstun internal error" expert items (a panic the plugin caught)
 #   memcheck the first N runs (--valgrind, default 2) also run under valgrind memcheck:
 #            errors with a frame in msstun.so; one-time leaks of the plugin's field
@@ -142,12 +142,13 @@ run_one() { # file
     local f=$1 r=$work/run rc n
     rm -rf "$r"; mkdir -p "$r"; chown 65534:65534 "$r" 2>/dev/null || chmod 777 "$r"
     runs=$((runs + 1))
-    local pre=()
+    local pre=() limit=$TIMEOUT
     if [ $vg_runs -lt "$VALGRIND_RUNS" ] && command -v valgrind >/dev/null; then
         vg_runs=$((vg_runs + 1))
         pre=(valgrind --keep-debuginfo=yes --xml=yes --xml-file="$r/vg.xml")
+        limit=$((TIMEOUT * 10))   # memcheck runs 30–50 times slower
     fi
-    as_nobody timeout "$TIMEOUT" "${pre[@]}" "$TSHARK" -r "$f" "${ARGS[@]}" "${extra_ports[@]}" > "$r/out" 2> "$r/err"
+    as_nobody timeout "$limit" "${pre[@]}" "$TSHARK" -r "$f" "${ARGS[@]}" "${extra_ports[@]}" > "$r/out" 2> "$r/err"
     rc=$?
     if [ $rc = 124 ]; then
         timeouts=$((timeouts + 1)); keep "$f" timeout "$r"
