@@ -11,7 +11,9 @@
 #   MSSTUN_TEST_ARGS="..."  replaces "--workspace" as the package selection (e.g. "-p msstun-plugin")
 #   MSSTUN_SKIP_COTURN=1    skip the live coturn capture test
 #   MSSTUN_RUNNER=cargo     force `cargo test` even when cargo-nextest is installed
-#   MSSTUN_SKIP_FUZZ=1      do not build the cargo-fuzz targets / replay their seeds
+#   MSSTUN_SKIP_FUZZ=1      do not build the cargo-fuzz targets / replay their seeds / fuzz
+#   MSSTUN_FUZZ_SECONDS=60  coverage-guided fuzzing time per target (scripts/fuzz-cov.sh)
+#   MSSTUN_FUZZ_TSHARK_SECONDS=180  budget of scripts/fuzz-tshark.sh (mutated captures)
 #   MSSTUN_REQUIRE_ALL=0    let tests skip (with a message) when coturn/tshark/plugin are missing
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,14 +62,20 @@ if [ -z "${MSSTUN_SKIP_FUZZ:-}" ]; then
     step fuzz-build cargo build --manifest-path fuzz/Cargo.toml
     step fuzz-seeds bash -c 'cargo run -q -p msstun --example fuzz_seeds >/dev/null &&
         fuzz/target/debug/parse -runs=0 fuzz/corpus/parse >/dev/null 2>&1 &&
-        fuzz/target/debug/stream -runs=0 fuzz/corpus/stream >/dev/null 2>&1'
+        fuzz/target/debug/stream -runs=0 fuzz/corpus/stream >/dev/null 2>&1 &&
+        fuzz/target/debug/session -runs=0 fuzz/corpus/session >/dev/null 2>&1'
+    # Coverage-guided fuzzing (stable, SanitizerCoverage) of every target for a fixed time,
+    # then tshark with msstun on mutated captures; both print their counts and fail on a
+    # crash, leak, time-out, caught panic or memcheck error in msstun.
+    step fuzz-cov scripts/fuzz-cov.sh --seconds "${MSSTUN_FUZZ_SECONDS:-60}"
+    step fuzz-tshark scripts/fuzz-tshark.sh --seconds "${MSSTUN_FUZZ_TSHARK_SECONDS:-180}"
 fi
 
 echo
 echo "==> msstun test suite summary"
 rc=0
 for i in "${!STEPS[@]}"; do
-    printf '    %-9s %s\n' "${STEPS[$i]}" "${RESULTS[$i]}"
+    printf '    %-11s %s\n' "${STEPS[$i]}" "${RESULTS[$i]}"
     case "${RESULTS[$i]}" in PASS*) ;; *) rc=1 ;; esac
 done
 [ $rc = 0 ] && echo "==> ALL PASSED" || echo "==> FAILURES (see above)"

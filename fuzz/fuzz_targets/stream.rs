@@ -1,20 +1,30 @@
 //! The sans-IO stream decoder fed one connection in chunks: the first byte picks
 //! the transport and the chunk sizes, the rest is the byte stream (both directions
-//! interleaved). Every byte pushed must come out exactly once.
+//! interleaved). Every byte pushed must come out exactly once; nothing may leak.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use msstun::framing::Transport;
 use msstun::stream::{ConnectionDecoder, Direction};
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&ctl, rest)) = data.split_first() else { return };
-    let transport = if ctl & 1 == 0 { Transport::Tcp } else { Transport::Udp };
+fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let transport = if ctl & 1 == 0 {
+        Transport::Tcp
+    } else {
+        Transport::Udp
+    };
     let chunk = 1 + (ctl as usize >> 1) % 61;
     let mut dec = ConnectionDecoder::new(transport);
     let (mut pushed, mut popped) = ([0usize; 2], [0usize; 2]);
     for (i, piece) in rest.chunks(chunk).enumerate() {
-        let dir = if (i / 3) % 2 == 0 { Direction::ClientToServer } else { Direction::ServerToClient };
+        let dir = if (i / 3) % 2 == 0 {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
         let d = dir as usize;
         let mut at = 0;
         while at < piece.len() {
@@ -38,4 +48,4 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(pushed, popped, "bytes lost or duplicated");
-});
+}));

@@ -12,6 +12,8 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("reuse", "two TCP connections on the same 5-tuple (new ISN): an RFC 6062 data connection, then plain STUN (port 3478)"),
     ("bench-tcp", "N STUN messages over TCP port 3478, one per segment (count, default 200000)"),
     ("bench-tcp-coalesced", "N STUN messages over TCP port 3478, 8 per segment (count, default 200000)"),
+    ("scale", "N messages like a busy TURN server: allocations, ICE pairs, RFC 6062 data connections, port 3478 (count)"),
+    ("mutants", "structure-aware mutants for scripts/fuzz-tshark.sh, UDP+TCP port 3478 (count = seed)"),
 ];
 
 /// Builds a follow-up scenario by name.
@@ -21,6 +23,8 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
         "reuse" => reuse(),
         "bench-tcp" => bench_tcp(n, 1),
         "bench-tcp-coalesced" => bench_tcp(n, 8),
+        "mutants" => crate::mutate::mutants(n as u64),
+        "scale" => crate::scale::scale(n),
         _ => return crate::ports::build(name).or_else(|| crate::clients::build(name, n)),
     })
 }

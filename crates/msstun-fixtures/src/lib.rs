@@ -11,7 +11,9 @@
 pub mod capture;
 pub mod clients;
 pub mod followups;
+pub mod mutate;
 pub mod ports;
+pub mod scale;
 pub mod scenarios;
 pub mod stun;
 

@@ -26,6 +26,11 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// A fixture from a finished capture.
+    pub(crate) fn from_capture(name: &'static str, cap: Capture) -> Fixture {
+        Self::from(name, cap)
+    }
+
     fn from(name: &'static str, cap: Capture) -> Fixture {
         Fixture {
             name,

@@ -3,6 +3,7 @@
 
 mod creds;
 mod inspect;
+mod limits;
 mod output;
 mod pcap;
 mod relay;
@@ -86,6 +87,17 @@ struct Args {
     /// Most simultaneous TCP connections plus UDP bindings; more are refused (TCP closed, UDP dropped).
     #[arg(long, value_name = "N", default_value_t = 4096)]
     max_connections: usize,
+    /// Most simultaneous TCP connections from one client address; more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = relay::DEFAULT_PER_SOURCE)]
+    max_tcp_per_source: usize,
+    /// Most simultaneous UDP bindings (client ports) of one client address; datagrams from
+    /// further ports of that address are dropped.
+    #[arg(long, value_name = "N", default_value_t = relay::DEFAULT_PER_SOURCE)]
+    max_udp_per_source: usize,
+    /// Close a TCP connection that has not sent one complete message (STUN, ChannelData,
+    /// framed PDU, pseudo-TLS hello) this many seconds after it opened; 0 = no deadline.
+    #[arg(long, value_name = "SECS", default_value_t = relay::DEFAULT_FIRST_MESSAGE_SECS)]
+    first_message_timeout: u64,
     /// Close a UDP binding (or TCP connection) after this many seconds without traffic.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     idle_timeout: u64,
@@ -173,17 +185,24 @@ async fn run(args: Args) -> u8 {
         }
     };
     let (out, out_writer) = output::spawn_writer(std::io::stdout(), 64 * 1024);
-    let ctx = Arc::new(Ctx::new(
-        args.format,
-        args.show_data,
-        args.no_decode,
-        creds,
-        upstream,
-        Duration::from_secs(args.idle_timeout.max(1)),
-        out,
-        pcap,
-        !args.quiet,
-    ));
+    let ctx = Arc::new(
+        Ctx::new(
+            args.format,
+            args.show_data,
+            args.no_decode,
+            creds,
+            upstream,
+            Duration::from_secs(args.idle_timeout.max(1)),
+            out,
+            pcap,
+            !args.quiet,
+        )
+        .with_limits(relay::Limits::new(
+            args.max_tcp_per_source,
+            args.max_udp_per_source,
+            Duration::from_secs(args.first_message_timeout),
+        )),
+    );
     let limit = Arc::new(Semaphore::new(args.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut what = Vec::new();

@@ -11,6 +11,7 @@ use msstun::framing::Transport;
 use msstun::stream::{ConnectionDecoder, Decoded, DecodedKind, Direction};
 
 use crate::inspect::{inspect, TxKeys};
+use crate::limits::{PerSource, RateLog};
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
 
@@ -23,6 +24,10 @@ pub struct Stats {
     pub udp_bindings: AtomicU64,
     /// Connections/bindings refused by `--max-connections`.
     pub refused: AtomicU64,
+    /// TCP connections and UDP bindings refused by the per-source caps.
+    pub refused_per_source: AtomicU64,
+    /// TCP connections closed for sending no complete message in time.
+    pub first_message_timeouts: AtomicU64,
     /// Upstream connect failures.
     pub upstream_failures: AtomicU64,
     /// Bytes client → upstream.
@@ -75,8 +80,57 @@ pub struct Ctx {
     pub stats: Stats,
     /// Log connection open/close on stderr.
     pub log_conns: bool,
+    /// Per-source caps and deadlines.
+    pub limits: Limits,
     next_id: AtomicU64,
 }
+
+/// What one client may hold ([`crate::limits`]).
+#[derive(Debug)]
+pub struct Limits {
+    /// Live TCP connections per client address.
+    pub tcp_per_source: Arc<PerSource>,
+    /// Live UDP bindings per client address.
+    pub udp_per_source: Arc<PerSource>,
+    /// Time a TCP connection has to send its first complete message (None: no deadline).
+    pub first_message: Option<Duration>,
+    /// Rate limit of the "per-source cap reached" lines (TCP).
+    pub tcp_log: RateLog,
+    /// Rate limit of the "per-source cap reached" lines (UDP).
+    pub udp_log: RateLog,
+    /// Rate limit of the "no complete message in time" lines.
+    pub first_message_log: RateLog,
+}
+
+impl Limits {
+    /// Caps per source address and the first-message deadline (zero: none).
+    pub fn new(tcp_per_source: usize, udp_per_source: usize, first_message: Duration) -> Self {
+        Limits {
+            tcp_per_source: PerSource::new(tcp_per_source),
+            udp_per_source: PerSource::new(udp_per_source),
+            first_message: (!first_message.is_zero()).then_some(first_message),
+            tcp_log: RateLog::new(Duration::from_secs(1)),
+            udp_log: RateLog::new(Duration::from_secs(1)),
+            first_message_log: RateLog::new(Duration::from_secs(1)),
+        }
+    }
+}
+
+impl Default for Limits {
+    /// The command line's defaults.
+    fn default() -> Self {
+        Limits::new(
+            DEFAULT_PER_SOURCE,
+            DEFAULT_PER_SOURCE,
+            Duration::from_secs(DEFAULT_FIRST_MESSAGE_SECS),
+        )
+    }
+}
+
+/// Default of `--max-tcp-per-source` and `--max-udp-per-source`.
+pub const DEFAULT_PER_SOURCE: usize = 256;
+/// Default of `--first-message-timeout` (seconds).
+pub const DEFAULT_FIRST_MESSAGE_SECS: u64 = 10;
 
 impl Ctx {
     /// Build a context.
@@ -104,8 +158,15 @@ impl Ctx {
             pcap,
             stats: Stats::default(),
             log_conns,
+            limits: Limits::default(),
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// The same context with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// A fresh connection id.
@@ -264,6 +325,7 @@ impl Ctx {
             data_connection,
             lost,
             gave_up,
+            first_message,
         } = &mut *guard;
         let i = dir.idx();
         if gave_up[i] {
@@ -292,7 +354,10 @@ impl Ctx {
             while let Some(item) = dec.pop(direction) {
                 popped = true;
                 match self.handle_item(keys, reported, conn, dir, ts, item) {
-                    0 => lost[i] = 0,
+                    0 => {
+                        lost[i] = 0;
+                        *first_message |= dir == Dir::C2S;
+                    }
                     n => lost[i] += n,
                 }
             }
@@ -343,13 +408,15 @@ impl Ctx {
         let s = &self.stats;
         let g = |a: &AtomicU64| a.load(Relaxed);
         let mut t = format!(
-            "summary after {:.1} s\n  connections: tcp {}, udp bindings {}, refused {}, upstream failures {}\n  \
+            "summary after {:.1} s\n  connections: tcp {}, udp bindings {}, refused {}, refused per source {}, no first message {}, upstream failures {}\n  \
              bytes: client→upstream {}, upstream→client {}\n  \
              messages: {} STUN, {} ChannelData, {} data frames\n",
             elapsed.as_secs_f64(),
             g(&s.tcp_conns),
             g(&s.udp_bindings),
             g(&s.refused),
+            g(&s.refused_per_source),
+            g(&s.first_message_timeouts),
             g(&s.upstream_failures),
             g(&s.bytes_c2s),
             g(&s.bytes_s2c),
@@ -389,6 +456,15 @@ pub struct DecodeState {
     lost: [usize; 2],
     /// Direction no longer decoded.
     gave_up: [bool; 2],
+    /// The client has sent a complete message (anything the decoder delimited).
+    first_message: bool,
+}
+
+impl DecodeState {
+    /// Whether the client has sent a complete message yet.
+    pub fn first_message(&self) -> bool {
+        self.first_message
+    }
 }
 
 /// Consecutive undecodable bytes after which a direction is no longer decoded.

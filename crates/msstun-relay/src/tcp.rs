@@ -10,6 +10,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
+use crate::limits::{more, SourcePermit};
 use crate::output::{Conn, Dir};
 use crate::pcap::PcapEvent;
 use crate::relay::{Ctx, SharedDecode};
@@ -37,6 +38,19 @@ pub async fn serve(
                         continue;
                     }
                 };
+                let Some(source) = ctx.limits.tcp_per_source.try_acquire(peer.ip()) else {
+                    ctx.stats.refused_per_source.fetch_add(1, Relaxed);
+                    if let Some(n) = ctx.limits.tcp_log.allow() {
+                        ctx.log(format_args!(
+                            "refusing tcp connection from {peer}: {} already holds {} connections (--max-tcp-per-source){}",
+                            peer.ip(),
+                            ctx.limits.tcp_per_source.max(),
+                            more(n)
+                        ));
+                    }
+                    drop(sock);
+                    continue;
+                };
                 let Ok(permit) = limit.clone().try_acquire_owned() else {
                     ctx.stats.refused.fetch_add(1, Relaxed);
                     if refused_logged.elapsed().as_secs() >= 1 {
@@ -48,7 +62,7 @@ pub async fn serve(
                 };
                 let ctx = ctx.clone();
                 let stop = stop.clone();
-                tokio::spawn(async move { handle(ctx, sock, peer, permit, stop).await });
+                tokio::spawn(async move { handle(ctx, sock, peer, (permit, source), stop).await });
             }
             _ = stop.changed() => return,
         }
@@ -59,7 +73,7 @@ async fn handle(
     ctx: Arc<Ctx>,
     client: TcpStream,
     peer: SocketAddr,
-    _permit: OwnedSemaphorePermit,
+    _permits: (OwnedSemaphorePermit, SourcePermit),
     mut stop: watch::Receiver<bool>,
 ) {
     let id = ctx.next_id();
@@ -134,6 +148,8 @@ async fn handle(
     tokio::pin!(a, b);
     let (mut ra, mut rb) = (None, None);
     let idle = ctx.idle_timeout;
+    // Until the client has sent one complete message, it has `first_message` to do so.
+    let mut first_deadline = ctx.limits.first_message.map(|d| start + d);
     let reason = loop {
         let idle_at = start + std::time::Duration::from_millis(last.load(Relaxed)) + idle;
         tokio::select! {
@@ -150,6 +166,25 @@ async fn handle(
             _ = tokio::time::sleep_until(idle_at.into()) => {
                 if start.elapsed() >= std::time::Duration::from_millis(last.load(Relaxed)) + idle {
                     break "idle timeout";
+                }
+            }
+            _ = tokio::time::sleep_until(first_deadline.unwrap_or(start).into()), if first_deadline.is_some() => {
+                first_deadline = None;
+                let sent = if ctx.no_decode {
+                    counts[0].load(Relaxed) > 0
+                } else {
+                    decode.lock().map(|d| d.first_message()).unwrap_or(true)
+                };
+                if !sent {
+                    ctx.stats.first_message_timeouts.fetch_add(1, Relaxed);
+                    if let Some(n) = ctx.limits.first_message_log.allow() {
+                        ctx.log(format_args!(
+                            "conn #{id} tcp {peer}: no complete message within {:?} (--first-message-timeout); closing{}",
+                            ctx.limits.first_message.unwrap_or_default(),
+                            more(n)
+                        ));
+                    }
+                    break "no complete message in time";
                 }
             }
             _ = stop.changed() => break "relay stopping",

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
+use crate::limits::{more, SourcePermit};
 use crate::output::{Conn, Dir};
 use crate::pcap::PcapEvent;
 use crate::relay::{Ctx, SharedDecode};
@@ -22,7 +23,7 @@ struct Binding {
     last: AtomicU64,
     start: Instant,
     closed: AtomicBool,
-    _permit: OwnedSemaphorePermit,
+    _permits: (OwnedSemaphorePermit, SourcePermit),
 }
 
 impl Binding {
@@ -59,6 +60,18 @@ pub async fn serve(
                 let b = match bindings.get(&from) {
                     Some(b) if !b.closed.load(Relaxed) => b.clone(),
                     _ => {
+                        let Some(source) = ctx.limits.udp_per_source.try_acquire(from.ip()) else {
+                            ctx.stats.refused_per_source.fetch_add(1, Relaxed);
+                            if let Some(n) = ctx.limits.udp_log.allow() {
+                                ctx.log(format_args!(
+                                    "dropping udp datagram from new client {from}: {} already holds {} bindings (--max-udp-per-source){}",
+                                    from.ip(),
+                                    ctx.limits.udp_per_source.max(),
+                                    more(n)
+                                ));
+                            }
+                            continue;
+                        };
                         let Ok(permit) = limit.clone().try_acquire_owned() else {
                             ctx.stats.refused.fetch_add(1, Relaxed);
                             if refused_logged.elapsed().as_secs() >= 1 {
@@ -67,7 +80,7 @@ pub async fn serve(
                             }
                             continue;
                         };
-                        match new_binding(&ctx, from, permit).await {
+                        match new_binding(&ctx, from, (permit, source)).await {
                             Ok(b) => {
                                 let b = Arc::new(b);
                                 bindings.insert(from, b.clone());
@@ -108,7 +121,7 @@ pub async fn serve(
 async fn new_binding(
     ctx: &Ctx,
     client: SocketAddr,
-    permit: OwnedSemaphorePermit,
+    permits: (OwnedSemaphorePermit, SourcePermit),
 ) -> std::io::Result<Binding> {
     let local: SocketAddr = match ctx.upstream.ip() {
         IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
@@ -136,7 +149,7 @@ async fn new_binding(
         last: AtomicU64::new(0),
         start,
         closed: AtomicBool::new(false),
-        _permit: permit,
+        _permits: permits,
     })
 }
 

@@ -7,7 +7,9 @@
 //! `OUT_DIR/parse/` gets one message (or framed PDU) per file, covering every
 //! dialect, method table, attribute the registry knows, integrity/fingerprint
 //! variants and the framings; `OUT_DIR/stream/` gets whole connections for the
-//! `stream` target (first byte: transport and chunk size, then the bytes).
+//! `stream` target (first byte: transport and chunk size, then the bytes);
+//! `OUT_DIR/session/` gets the same connections, and an RFC 6062 control + data
+//! connection pair, as records for the `session` target (`op len bytes…`).
 //! Output is deterministic, so re-running leaves the corpus unchanged.
 
 use std::path::PathBuf;
@@ -69,6 +71,8 @@ fn main() -> std::io::Result<()> {
     let stream_dir = out.join("stream");
     std::fs::create_dir_all(&parse_dir)?;
     std::fs::create_dir_all(&stream_dir)?;
+    let session_dir = out.join("session");
+    std::fs::create_dir_all(&session_dir)?;
     let mut parse: Vec<(String, Vec<u8>)> = Vec::new();
 
     let lt_key = check::long_term_key("user", "example.org", "secret");
@@ -271,12 +275,84 @@ fn main() -> std::io::Result<()> {
         v.extend_from_slice(bytes);
         std::fs::write(stream_dir.join(name), v)?;
     }
+
+    // Sessions for the `session` target: 2 header bytes (connections + transports,
+    // capacity + framing), then `op len bytes…` records (op: connection, direction,
+    // mark-data, finish).
+    let record = |v: &mut Vec<u8>, op: u8, bytes: &[u8]| {
+        for chunk in bytes.chunks(200) {
+            v.extend_from_slice(&[op, chunk.len() as u8]);
+            v.extend_from_slice(chunk);
+        }
+    };
+    let mut sessions: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, ctl, bytes) in &streams {
+        let udp = ctl & 1;
+        let mut v = vec![udp << 2, 0];
+        for (i, chunk) in bytes.chunks(97).enumerate() {
+            record(&mut v, if i % 2 == 0 { 0 } else { 4 }, chunk);
+        }
+        sessions.push((name.clone(), v));
+    }
+    // Control connection 0 announces CONNECTION-ID 0x2b7f0001; data connection 1 binds it,
+    // then carries RFC 4571 ICE checks and relayed bytes that look like RTP, DTLS and STUN.
+    let attempt = MessageBuilder::new(
+        Dialect::Rfc5389,
+        0x00c,
+        Class::Indication,
+        &tid(Dialect::Rfc5389, 211),
+    )
+    .attr_u32(0x002a, 0x2b7f_0001)
+    .finish();
+    let bind = MessageBuilder::new(
+        Dialect::Rfc5389,
+        0x00b,
+        Class::Request,
+        &tid(Dialect::Rfc5389, 212),
+    )
+    .attr_u32(0x002a, 0x2b7f_0001)
+    .message_integrity(&lt_key)
+    .finish();
+    let bind_ok = MessageBuilder::new(
+        Dialect::Rfc5389,
+        0x00b,
+        Class::SuccessResponse,
+        &tid(Dialect::Rfc5389, 212),
+    )
+    .finish();
+    let mut v = vec![1, 0];
+    record(&mut v, 4, &attempt);
+    record(&mut v, 1, &bind);
+    record(&mut v, 5, &bind_ok);
+    record(&mut v, 1, &build::rfc4571(&ice));
+    record(
+        &mut v,
+        5,
+        &[0x80, 0x60, 0, 1, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef],
+    );
+    record(
+        &mut v,
+        1,
+        &[0x16, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+    );
+    record(
+        &mut v,
+        5,
+        &[0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3],
+    );
+    record(&mut v, 0x11, &ice);
+    sessions.push(("rfc6062-control-and-data".into(), v));
+    for (name, bytes) in &sessions {
+        std::fs::write(session_dir.join(name), bytes)?;
+    }
     eprintln!(
-        "wrote {} seeds to {} and {} to {}",
+        "wrote {} seeds to {}, {} to {} and {} to {}",
         parse.len(),
         parse_dir.display(),
         streams.len(),
-        stream_dir.display()
+        stream_dir.display(),
+        sessions.len(),
+        session_dir.display()
     );
     Ok(())
 }

@@ -110,6 +110,15 @@ impl<'a> Attribute<'a> {
     }
     /// The value as a big-endian u32, if exactly 4 bytes long.
     pub fn as_u32(&self) -> Option<u32> {
+        // A deliberately wrong bound, compiled only with `--cfg msstun_seeded_defect`
+        // (never in a normal build): proves that scripts/fuzz-cov.sh and
+        // scripts/fuzz-tshark.sh find a panic on a 3-byte u32 value within their CI budget.
+        #[cfg(msstun_seeded_defect)]
+        if self.value.len() == 3 {
+            return Some(u32::from_be_bytes(
+                self.value[..4].try_into().unwrap_or([0; 4]),
+            ));
+        }
         self.value.try_into().ok().map(u32::from_be_bytes)
     }
     /// The value as text, if it is valid UTF-8.

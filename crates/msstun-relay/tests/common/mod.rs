@@ -124,6 +124,11 @@ impl Relay {
         r
     }
 
+    /// The relay's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.id())
+    }
+
     /// The relay's address.
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
