@@ -100,9 +100,14 @@ in_fresh() {
         msstun_chroot_mounts "$d"
         exec chroot "$d" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
             PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            MSSTUN_FUZZ_SECONDS="$fz" MSSTUN_FUZZ_TSHARK_SECONDS="$ft" \
             bash -c "cd /root/msstun && exec \"\$@\"" _ "$@"
     ' _ "$SRC/scripts/chroot-lib.sh" "$RUN" "$@"
 }
+# The fuzzing steps of test.sh get short budgets here (they must run, not find much: the
+# host's own test.sh fuzzes at full length); MSSTUN_FRESH_FUZZ_SECONDS and
+# MSSTUN_FRESH_FUZZ_TSHARK_SECONDS change them.
+export fz=${MSSTUN_FRESH_FUZZ_SECONDS:-10} ft=${MSSTUN_FRESH_FUZZ_TSHARK_SECONDS:-30}
 declare -A RC TIME
 for cmd in setup test; do
     note "./scripts/$cmd.sh (log: ${OUT#"$SRC"/}/$cmd.log)"
