@@ -31,15 +31,6 @@ pub fn build(name: &str, _n: usize) -> Option<Fixture> {
     })
 }
 
-fn fixture(name: &'static str, cap: Capture) -> Fixture {
-    Fixture {
-        name,
-        pcapng: cap.to_pcapng(),
-        labels: cap.labels().clone(),
-        frames: cap.len(),
-    }
-}
-
 fn tid(n: u32) -> [u8; 12] {
     let mut t = [0u8; 12];
     t[..4].copy_from_slice(&0x7ea0_0000u32.wrapping_add(n).to_be_bytes());
@@ -172,7 +163,7 @@ fn teams() -> Fixture {
         .finish();
     cap.udp(relay, client, &m);
     cap.label("data-ind");
-    fixture("teams", cap)
+    Fixture::from_capture("teams", cap)
 }
 
 /// WhatsApp's Allocate request: the RFC 5389 header (cookie), Length 106, one 0x4000
@@ -202,7 +193,7 @@ fn whatsapp() -> Fixture {
         .finish();
     cap.udp(server, client, &m);
     cap.label("wa-ok");
-    fixture("whatsapp", cap)
+    Fixture::from_capture("whatsapp", cap)
 }
 
 /// Zoom over UDP 3478: labels `zoom-req`, `zoom-resp`, `zoom-icmp` (an ICMP port
@@ -228,5 +219,5 @@ fn zoom() -> Fixture {
         .finish();
     cap.icmp_port_unreachable(Ipv4Addr::new(10, 50, 0, 254), client, server, &req2);
     cap.label("zoom-icmp");
-    fixture("zoom", cap)
+    Fixture::from_capture("zoom", cap)
 }

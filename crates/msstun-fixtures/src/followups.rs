@@ -29,21 +29,8 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
     })
 }
 
-fn fixture(name: &'static str, cap: Capture) -> Fixture {
-    Fixture {
-        name,
-        pcapng: cap.to_pcapng(),
-        labels: cap.labels().clone(),
-        frames: cap.len(),
-    }
-}
-
 fn tid(n: u32) -> [u8; 12] {
-    let mut t = [0u8; 12];
-    t[..4].copy_from_slice(&0xf011_0000u32.wrapping_add(n).to_be_bytes());
-    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
-    t[8..].copy_from_slice(&(!n).to_be_bytes());
-    t
+    crate::stun::tid_with(0xf011_0000, n)
 }
 
 /// Constants of the `connect` scenario.
@@ -150,7 +137,7 @@ fn connect() -> Fixture {
     cap.tcp_close(&mut e);
     cap.tcp_close(&mut d);
     cap.tcp_close(&mut c);
-    fixture("connect", cap)
+    Fixture::from_capture("connect", cap)
 }
 
 /// One client port used twice: first an RFC 6062 data connection (ConnectionBind, then
@@ -186,7 +173,7 @@ fn reuse() -> Fixture {
     cap.tcp_send(&mut b, Dir::S2C, &m);
     cap.label("second-resp");
     cap.tcp_close(&mut b);
-    fixture("reuse", cap)
+    Fixture::from_capture("reuse", cap)
 }
 
 /// `n` STUN messages over TCP port 3478 (so the built-in `stun` decodes them by port) on
@@ -242,7 +229,7 @@ fn bench_tcp(n: usize, per_seg: usize) -> Fixture {
         }
         cap.tcp_close(&mut t);
     }
-    fixture(
+    Fixture::from_capture(
         if per_seg == 1 {
             "bench-tcp"
         } else {

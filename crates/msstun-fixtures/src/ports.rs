@@ -29,28 +29,12 @@ pub fn build(name: &str) -> Option<Fixture> {
     })
 }
 
-fn fixture(name: &'static str, cap: Capture) -> Fixture {
-    Fixture {
-        name,
-        pcapng: cap.to_pcapng(),
-        labels: cap.labels().clone(),
-        frames: cap.len(),
-    }
-}
-
 fn tid(n: u32) -> [u8; 12] {
-    let mut t = [0u8; 12];
-    t[..4].copy_from_slice(&0x0b0b_0000u32.wrapping_add(n).to_be_bytes());
-    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
-    t[8..].copy_from_slice(&(!n).to_be_bytes());
-    t
+    crate::stun::tid_with(0x0b0b_0000, n)
 }
 
 fn tid16(n: u32) -> [u8; 16] {
-    let mut t = [0u8; 16];
-    t[..4].copy_from_slice(&0x0c0c_0000u32.wrapping_add(n).to_be_bytes());
-    t[4..].copy_from_slice(&tid(n + 500));
-    t
+    crate::stun::tid16_with(0x0c0c_0000, 0x0b0b_0000, 500, n)
 }
 
 fn binding_pair(cap: &mut Capture, c: SocketAddr, s: SocketAddr, n: u32, label: &str) {
@@ -121,7 +105,7 @@ fn ports() -> Fixture {
     cap.tcp_send(&mut t, Dir::S2C, &resp);
     cap.label("tcp3478-resp");
     cap.tcp_close(&mut t);
-    fixture("ports", cap)
+    Fixture::from_capture("ports", cap)
 }
 
 fn ms_allocate(n: u32) -> (Vec<u8>, Vec<u8>) {
@@ -178,7 +162,7 @@ fn tls_port() -> Fixture {
     cap.tcp_send(&mut p, Dir::C2S, &req);
     cap.label("plain-alloc-req");
     cap.tcp_close(&mut p);
-    fixture("tls-port", cap)
+    Fixture::from_capture("tls-port", cap)
 }
 
 fn relayed_check() -> Fixture {
@@ -231,5 +215,5 @@ fn relayed_check() -> Fixture {
         .finish();
     cap.udp(server, client, &ok);
     cap.label("refresh-ok");
-    fixture("relayed-check", cap)
+    Fixture::from_capture("relayed-check", cap)
 }

@@ -81,18 +81,11 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
 }
 
 fn tid(n: u32) -> [u8; 12] {
-    let mut t = [0u8; 12];
-    t[..4].copy_from_slice(&0x5eed_0000u32.wrapping_add(n).to_be_bytes());
-    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
-    t[8..].copy_from_slice(&(!n).to_be_bytes());
-    t
+    crate::stun::tid_with(0x5eed_0000, n)
 }
 
 fn tid16(n: u32) -> [u8; 16] {
-    let mut t = [0u8; 16];
-    t[..4].copy_from_slice(&0x4d53_0000u32.wrapping_add(n).to_be_bytes());
-    t[4..].copy_from_slice(&tid(n + 1000));
-    t
+    crate::stun::tid16_with(0x4d53_0000, 0x5eed_0000, 1000, n)
 }
 
 /// Seed scenario constants (the long-term password is ours; the seed does not show it).
