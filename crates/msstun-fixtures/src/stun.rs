@@ -86,6 +86,25 @@ pub fn append_raw(mut m: Vec<u8>, extra: &[u8]) -> Vec<u8> {
     set_length(m, len)
 }
 
+/// A deterministic 96-bit transaction id: `prefix + n`, `n × φ`, `!n` (each scenario file
+/// has its own prefix, so ids never collide across scenarios).
+pub fn tid_with(prefix: u32, n: u32) -> [u8; 12] {
+    let mut t = [0u8; 12];
+    t[..4].copy_from_slice(&prefix.wrapping_add(n).to_be_bytes());
+    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
+    t[8..].copy_from_slice(&(!n).to_be_bytes());
+    t
+}
+
+/// A deterministic 128-bit transaction id (RFC 3489 / legacy MS-TURN): `prefix + n`, then
+/// [`tid_with`]`(prefix12, n + offset)`.
+pub fn tid16_with(prefix: u32, prefix12: u32, offset: u32, n: u32) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    t[..4].copy_from_slice(&prefix.wrapping_add(n).to_be_bytes());
+    t[4..].copy_from_slice(&tid_with(prefix12, n + offset));
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,23 +188,4 @@ mod tests {
         );
         assert_eq!(r.integrity, Some(Status::Bad));
     }
-}
-
-/// A deterministic 96-bit transaction id: `prefix + n`, `n × φ`, `!n` (each scenario file
-/// has its own prefix, so ids never collide across scenarios).
-pub fn tid_with(prefix: u32, n: u32) -> [u8; 12] {
-    let mut t = [0u8; 12];
-    t[..4].copy_from_slice(&prefix.wrapping_add(n).to_be_bytes());
-    t[4..8].copy_from_slice(&n.wrapping_mul(0x9E37_79B9).to_be_bytes());
-    t[8..].copy_from_slice(&(!n).to_be_bytes());
-    t
-}
-
-/// A deterministic 128-bit transaction id (RFC 3489 / legacy MS-TURN): `prefix + n`, then
-/// [`tid_with`]`(prefix12, n + offset)`.
-pub fn tid16_with(prefix: u32, prefix12: u32, offset: u32, n: u32) -> [u8; 16] {
-    let mut t = [0u8; 16];
-    t[..4].copy_from_slice(&prefix.wrapping_add(n).to_be_bytes());
-    t[4..].copy_from_slice(&tid_with(prefix12, n + offset));
-    t
 }
