@@ -431,15 +431,18 @@ int msstun_pref_decode_payloads(void)
  * the preference's current value). */
 static dissector_handle_t payload_handle(const char *name)
 {
-    static const char *names[8];
+    /* No heap: a one-time cache must not look like a leak to memcheck (fuzz-tshark). */
+    static char names[8][32];
     static dissector_handle_t handles[8];
     if (!name || !*name)
         return NULL;
+    if (strlen(name) >= sizeof names[0])
+        return find_dissector(name);
     for (int i = 0; i < 8; i++) {
-        if (names[i] && (names[i] == name || strcmp(names[i], name) == 0))
+        if (names[i][0] && strcmp(names[i], name) == 0)
             return handles[i];
-        if (!names[i]) {
-            names[i] = g_strdup(name);
+        if (!names[i][0]) {
+            g_strlcpy(names[i], name, sizeof names[i]);
             handles[i] = find_dissector(name);
             return handles[i];
         }
