@@ -789,34 +789,11 @@ unsafe fn hand_over(ctx: &Ctx, st: *mut proto_tree, off: usize, len: usize, carr
 const MAX_DEPTH: u8 = 2;
 
 /// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
-/// (possibly malformed) rather than handed on: a valid STUN message, ChannelData whose length
-/// fits, or a STUN-like header (first byte 0–3) that carries the magic cookie or was cut by
-/// the capture's snapshot length.
+/// (possibly malformed) rather than handed on: ChannelData whose length fits, or what
+/// [`msstun::detect::stun_on_known_flow`] takes for STUN.
 fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
     match classify(bytes) {
-        // The cookie first: the common case costs a compare, not a second parse.
-        PayloadKind::Stun => {
-            bytes.get(4..8) == Some(&msstun::MAGIC_COOKIE.to_be_bytes()[..])
-                || !whole
-                || detect_framing(Framing::Plain, Transport::Udp, bytes)
-                    .found()
-                    .is_some()
-                // The OC2007 keepalive: on a port or flow that is msstun's.
-                || msstun::detect::is_classic_keepalive(bytes)
-                // An RFC 3489 header of a known method whose length fills the datagram
-                // (Zoom's Binding with its own first attribute): STUN, perhaps malformed.
-                || (bytes.len() >= HEADER_LEN
-                    && usize::from(u16::from_be_bytes([bytes[2], bytes[3]])) + HEADER_LEN
-                        == bytes.len()
-                    && !std::ptr::eq(
-                        msstun::registry::method_for_type(
-                            msstun::Dialect::Rfc3489,
-                            u16::from_be_bytes([bytes[0], bytes[1]]),
-                        )
-                        .0,
-                        &msstun::registry::UNKNOWN_METHOD,
-                    ))
-        }
+        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
         PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
         _ => false,
     }

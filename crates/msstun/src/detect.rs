@@ -111,6 +111,30 @@ pub fn detect_verdict(transport: Transport, payload: &[u8]) -> Verdict {
     }
 }
 
+/// Whether a datagram whose first byte is in STUN's RFC 7983 range (0–3), arriving on a port
+/// or flow already known to carry STUN, is to be read as a STUN message (perhaps malformed)
+/// rather than handed on as something else: it carries the RFC 5389 magic cookie, was cut by
+/// the capture's snapshot length (`whole` false), is a valid STUN message, is the OC2007
+/// keepalive ([`is_classic_keepalive`]), or has an RFC 3489 header of a known method whose
+/// length fills the datagram exactly (Zoom's Binding with its own first attribute). A Teams
+/// relay packet that merely starts with 0x03 has none of these.
+pub fn stun_on_known_flow(datagram: &[u8], whole: bool) -> bool {
+    let b = datagram;
+    // The cookie first: the common case costs a compare, not a second parse.
+    b.get(4..8) == Some(&MAGIC_COOKIE.to_be_bytes()[..])
+        || (!b.is_empty() && !whole)
+        || detect_framing(Framing::Plain, Transport::Udp, b)
+            .found()
+            .is_some()
+        || is_classic_keepalive(b)
+        || (b.len() >= HEADER_LEN
+            && be16(b, 2) as usize + HEADER_LEN == b.len()
+            && !core::ptr::eq(
+                registry::method_for_type(Dialect::Rfc3489, be16(b, 0)).0,
+                &registry::UNKNOWN_METHOD,
+            ))
+}
+
 /// Length of the [MS-TURN] §2.1.1 pseudo-TLS ClientHello record: the section's diagram
 /// fixes every field — record header (type, version, 2-byte length), handshake header (type,
 /// 3-byte length), version 3.1, a 4-byte time stamp and 28 random bytes, a Session ID Length
@@ -529,6 +553,35 @@ fn pseudo_tls_hello(b: &[u8]) -> Check {
 mod tests {
     use super::*;
     use alloc::vec::Vec;
+
+    #[test]
+    fn stun_on_a_known_flow() {
+        use crate::build::MessageBuilder;
+        use crate::Class;
+        // RFC 5389 with the cookie, even with broken attributes.
+        let mut m = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[1; 12])
+            .attr(0x0006, b"user")
+            .finish();
+        assert!(stun_on_known_flow(&m, true));
+        m.truncate(22);
+        assert!(stun_on_known_flow(&m, true));
+        // Zoom: RFC 3489 Binding whose length fills the datagram, unknown first attribute.
+        let mut z = std::vec![0x00, 0x01, 0x00, 0x08];
+        z.extend_from_slice(&[0x5a; 16]);
+        z.extend_from_slice(&[0x01, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
+        assert!(stun_on_known_flow(&z, true));
+        // The OC2007 keepalive.
+        let k =
+            MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Indication, &[0x54; 16]).finish();
+        assert!(stun_on_known_flow(&k, true));
+        // Teams' relay packets starting 0x03: no STUN header fits.
+        let mut t = std::vec![0x03, 0x00, 0xfe, 0xcb, 0x12, 0x34, 0x56, 0x78];
+        t.extend_from_slice(&[0x5c; 60]);
+        assert!(!stun_on_known_flow(&t, true));
+        // Cut by the snapshot length: read as (truncated) STUN.
+        assert!(stun_on_known_flow(&t, false));
+        assert!(!stun_on_known_flow(&[], false));
+    }
 
     #[test]
     fn shared_port_takes_ms_turn_and_leaves_tls() {
