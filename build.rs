@@ -59,7 +59,7 @@ fn include_dirs() -> Vec<PathBuf> {
         Some(dir) => vec![PathBuf::from(dir)],
         None => match pkg_config::Config::new()
             .cargo_metadata(false)
-            .atleast_version("3.6")
+            .atleast_version("4.0")
             .probe("wireshark")
         {
             Ok(lib) => lib.include_paths,
@@ -156,7 +156,7 @@ fn main() {
     println!("cargo:rustc-env=MSSTUN_WS_MICRO={micro}");
     println!("cargo:rustc-env=MSSTUN_WS_VERSION={major}.{minor}.{micro}");
 
-    // The shim: macros, inline functions, UAT and expert arrays.
+    // The shim: macros, inline functions, preferences and the UAT.
     let mut build = cc::Build::new();
     build
         .file("wireshark-include/shim.c")
@@ -192,14 +192,18 @@ fn main() {
              |find_or_create_conversation|tvb_captured_length|tvb_reported_length|tvb_get_ptr|tvb_new_subset_length\
              |tvb_new_subset_remaining|tvb_new_subset_length_caplen|col_set_str|col_add_str|col_append_str|col_clear\
              |col_set_fence|col_append_sep_str|wmem_strndup|wmem_alloc|wmem_packet_scope|wmem_file_scope|register_init_routine\
-             |register_cleanup_routine|proto_registrar_get_nth|col_get_text|msstun_.*",
+             |register_cleanup_routine|proto_registrar_get_nth|col_get_text|wmem_alloc0\
+             |expert_register_protocol|expert_register_field_array|expert_add_info_format|msstun_.*",
         )
         .allowlist_type(
             "packet_info|proto_tree|proto_item|tvbuff_t|hf_register_info|header_field_info|value_string\
              |proto_plugin|ftenum|field_display_e|hf_ref_type|ft_framenum_type|conversation_t|nstime_t|dissector_handle_t\
-             |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string",
+             |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string\
+             |expert_field|expert_field_info|ei_register_info",
         )
-        .allowlist_var("ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*")
+        .allowlist_var(
+            "ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*|PI_.*|DESEGMENT_.*|WS_PLUGIN_DESC_.*",
+        )
         // bindgen 0.70 panics ("Unable to get layout information?") generating this union of
         // wiretap pseudo-headers from Wireshark 4.4/4.6 headers; the plugin never looks inside.
         .opaque_type("wtap_pseudo_header")

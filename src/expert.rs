@@ -1,40 +1,139 @@
-//! Expert items (registered by the shim, in `enum msstun_ei`).
+//! Expert items: the one list of them ([`TABLE`]), registered by [`crate::epan::expert`].
 
-use std::ffi::c_int;
+/// Expert group (Wireshark's `PI_*` groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// `PI_CHECKSUM`.
+    Checksum,
+    /// `PI_SEQUENCE`.
+    Sequence,
+    /// `PI_RESPONSE_CODE`.
+    ResponseCode,
+    /// `PI_UNDECODED`.
+    Undecoded,
+    /// `PI_MALFORMED`.
+    Malformed,
+    /// `PI_PROTOCOL`.
+    Protocol,
+}
 
-/// Truncated, overrunning or badly padded attribute.
-pub const MALFORMED: c_int = 0;
-/// Attribute value does not fit its layout.
-pub const BAD_VALUE: c_int = 1;
-/// Bad FINGERPRINT.
-pub const FINGERPRINT_BAD: c_int = 2;
-/// Bad MESSAGE-INTEGRITY.
-pub const INTEGRITY_BAD: c_int = 3;
-/// MESSAGE-INTEGRITY not verified.
-pub const INTEGRITY_UNVERIFIED: c_int = 4;
-/// Unknown comprehension-required attribute.
-pub const UNKNOWN_REQUIRED: c_int = 5;
-/// Request never answered.
-pub const UNANSWERED: c_int = 6;
-/// Error response explained.
-pub const ERROR_RESPONSE: c_int = 7;
-/// ConnectionBind with no matching ConnectionAttempt or Connect success response.
-pub const BIND_NO_ATTEMPT: c_int = 8;
-/// A panic in the plugin.
-pub const PANIC: c_int = 9;
-/// Retransmitted request.
-pub const RETRANSMISSION: c_int = 10;
-/// RFC 6062 data connection.
-pub const DATA_CONNECTION: c_int = 11;
-/// A payload on an msstun port or flow that is not STUN (handed on).
-pub const NOT_STUN: c_int = 12;
-/// FINGERPRINT good with the WLM2009 CRC-32 table variant.
-pub const FINGERPRINT_WLM2009: c_int = 13;
-/// [MS-TURN] TCP framing header without its length (type and reserved byte only).
-pub const MS_TCP_NO_LENGTH: c_int = 14;
-/// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
-/// unpadded attributes in a padded dialect): decoded anyway.
-pub const DEVIATION: c_int = 15;
+/// Expert severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// `PI_CHAT`.
+    Chat,
+    /// `PI_NOTE`.
+    Note,
+    /// `PI_WARN`.
+    Warn,
+    /// `PI_ERROR`.
+    Error,
+}
+
+/// One expert item: filter name, group, severity, summary.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpertDesc {
+    /// Which one (its index in [`TABLE`]).
+    pub which: Expert,
+    /// Filter name (`msstun.expert.malformed`).
+    pub abbrev: &'static str,
+    /// Group.
+    pub group: Group,
+    /// Severity.
+    pub severity: Severity,
+    /// Summary shown in the Expert Information dialog.
+    pub summary: &'static str,
+}
+
+/// The expert items msstun raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Expert {
+    /// Truncated, overrunning or badly padded attribute.
+    Malformed,
+    /// Attribute value does not fit its layout.
+    BadValue,
+    /// Bad FINGERPRINT.
+    FingerprintBad,
+    /// Bad MESSAGE-INTEGRITY.
+    IntegrityBad,
+    /// MESSAGE-INTEGRITY not verified.
+    IntegrityUnverified,
+    /// Unknown comprehension-required attribute.
+    UnknownRequired,
+    /// Request never answered.
+    Unanswered,
+    /// Error response explained.
+    ErrorResponse,
+    /// ConnectionBind with no matching ConnectionAttempt or Connect success response.
+    BindNoAttempt,
+    /// A panic in the plugin.
+    Panic,
+    /// Retransmitted request.
+    Retransmission,
+    /// RFC 6062 data connection.
+    DataConnection,
+    /// A payload on an msstun port or flow that is not STUN (handed on).
+    NotStun,
+    /// FINGERPRINT good with the WLM2009 CRC-32 table variant.
+    FingerprintWlm2009,
+    /// [MS-TURN] TCP framing header without its length (type and reserved byte only).
+    MsTcpNoLength,
+    /// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
+    /// unpadded attributes in a padded dialect): decoded anyway.
+    Deviation,
+}
+
+const fn e(
+    which: Expert,
+    abbrev: &'static str,
+    group: Group,
+    severity: Severity,
+    summary: &'static str,
+) -> ExpertDesc {
+    ExpertDesc {
+        which,
+        abbrev,
+        group,
+        severity,
+        summary,
+    }
+}
+
+/// Every expert item, in [`Expert`] order.
+pub const TABLE: &[ExpertDesc] = {
+    use Expert::*;
+    use Group::*;
+    use Severity::*;
+    &[
+        e(Expert::Malformed, "msstun.expert.malformed", Group::Malformed, Error,
+            "Malformed message: truncated, overrunning or badly padded attribute"),
+        e(BadValue, "msstun.expert.bad_value", Group::Malformed, Warn,
+            "Attribute value does not fit its layout"),
+        e(FingerprintBad, "msstun.expert.fingerprint_bad", Checksum, Error, "Bad FINGERPRINT"),
+        e(IntegrityBad, "msstun.expert.integrity_bad", Checksum, Warn, "Bad MESSAGE-INTEGRITY"),
+        e(IntegrityUnverified, "msstun.expert.integrity_unverified", Checksum, Chat,
+            "MESSAGE-INTEGRITY not verified (no matching credentials in msstun_credentials)"),
+        e(UnknownRequired, "msstun.expert.unknown_required", Undecoded, Warn,
+            "Unknown comprehension-required attribute"),
+        e(Unanswered, "msstun.expert.unanswered", Sequence, Warn, "Request never answered"),
+        e(Expert::ErrorResponse, "msstun.expert.error_response", Group::ResponseCode, Note, "Error response"),
+        e(BindNoAttempt, "msstun.expert.bind_no_attempt", Sequence, Warn,
+            "ConnectionBind with no matching ConnectionAttempt or Connect response"),
+        e(Expert::Panic, "msstun.expert.internal_error", Group::Malformed, Error,
+            "msstun internal error (please report)"),
+        e(Retransmission, "msstun.expert.retransmission", Sequence, Note, "Retransmitted request"),
+        e(DataConnection, "msstun.expert.data_connection", Sequence, Chat, "RFC 6062 data connection"),
+        e(NotStun, "msstun.expert.not_stun", Undecoded, Note,
+            "Payload on a STUN/TURN port or flow that is not STUN, ChannelData or a known framing: handed on"),
+        e(FingerprintWlm2009, "msstun.expert.fingerprint_wlm2009", Checksum, Note,
+            "FINGERPRINT computed with the WLM2009 / OCS 2007 R2 CRC-32 table variant"),
+        e(MsTcpNoLength, "msstun.expert.ms_tcp_no_length", Protocol, Note,
+            "MS-TURN TCP framing without its length field"),
+        e(Deviation, "msstun.expert.deviation", Protocol, Warn,
+            "Tolerated deviation from the dialect"),
+    ]
+};
 
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {
@@ -57,5 +156,20 @@ pub fn explain_error(code: u16) -> &'static str {
         500 => "Server Error: temporary, the client may retry",
         508 => "Insufficient Capacity: the server has no more relayed transport addresses",
         _ => "error response",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_in_enum_order_with_unique_names() {
+        for (i, d) in TABLE.iter().enumerate() {
+            assert_eq!(d.which as usize, i, "{}", d.abbrev);
+            assert!(d.abbrev.starts_with("msstun.expert."));
+            assert_eq!(TABLE.iter().filter(|x| x.abbrev == d.abbrev).count(), 1);
+        }
+        assert_eq!(TABLE.len(), Expert::Deviation as usize + 1);
     }
 }

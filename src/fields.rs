@@ -1,68 +1,13 @@
-//! Header fields (`hf`) and subtrees (`ett`), generated from the parser's registry.
-//!
-//! Wireshark keeps pointers to everything registered here, so all of it lives in
-//! statics or leaked allocations made once, at registration.
-
-use std::collections::HashMap;
-use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
-use std::sync::OnceLock;
+//! Header fields (`hf`) and subtrees (`ett`), described from the parser's registry and
+//! registered through [`crate::epan::fields::Registrar`].
 
 use msstun::classify::{Carrier, PayloadKind};
 use msstun::registry::{self, Base, FieldDesc, FieldKind, ATTRIBUTES};
+use std::sync::OnceLock;
 
-use crate::ffi;
-
-/// Maximum number of header fields the plugin registers.
-const MAX_HF: usize = 512;
-/// Maximum number of subtrees.
-const MAX_ETT: usize = 32;
-
-static HF_IDS: [AtomicI32; MAX_HF] = [const { AtomicI32::new(-1) }; MAX_HF];
-static ETT_IDS: [AtomicI32; MAX_ETT] = [const { AtomicI32::new(-1) }; MAX_ETT];
-/// Wireshark's `header_field_info` of each registered field (its `ref_type` says whether a
-/// filter, column, tap or `-e` option references the field in this dissection).
-static HF_INFO: [AtomicPtr<ffi::header_field_info>; MAX_HF] =
-    [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_HF];
-
-/// A registered header field: an index into the id table Wireshark writes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hf(u16);
-
-impl Hf {
-    /// The Wireshark field id (-1 before registration).
-    pub fn id(self) -> c_int {
-        HF_IDS[self.0 as usize].load(Ordering::Relaxed)
-    }
-
-    /// Whether an item of this field survives in a tree that is not shown to anyone:
-    /// something (display filter, column, tap, `-e`) references it directly. This is the
-    /// test `proto_tree_add_*` make before faking an item (`ref_type` DIRECT, or PRINT
-    /// since 4.2); making it here spares the call and the work to compute the value.
-    /// Unknown (before registration): true.
-    #[inline]
-    pub fn referenced(self) -> bool {
-        let p = HF_INFO[self.0 as usize].load(Ordering::Relaxed);
-        if p.is_null() {
-            return true;
-        }
-        // SAFETY: p is Wireshark's header_field_info for this field, which lives as long
-        // as the process; ref_type is a C enum (an int) Wireshark writes between dissections.
-        let r = unsafe { std::ptr::addr_of!((*p).ref_type).cast::<c_int>().read() };
-        r >= ffi::hf_ref_type::HF_REF_TYPE_DIRECT as c_int
-    }
-}
-
-/// A registered subtree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ett(u16);
-
-impl Ett {
-    /// The Wireshark subtree id.
-    pub fn id(self) -> c_int {
-        ETT_IDS[self.0 as usize].load(Ordering::Relaxed)
-    }
-}
+use crate::epan::fields::{CName, Display, FieldType, FrameLink, Registrar};
+use crate::epan::PStr;
+pub use crate::epan::{Ett, Hf};
 
 /// Values of `msstun.framing`.
 pub const FRAMING_VALUES: &[(u32, &str)] = &[
@@ -120,14 +65,6 @@ impl AttrFields {
         self.fields.iter().any(|&(_, _, hf)| hf.referenced())
     }
 }
-
-/// A C string that lives forever and is never written (so it may be shared).
-#[derive(Debug, Clone, Copy)]
-pub struct CName(pub *const c_char);
-// SAFETY: the pointee is a leaked, immutable, NUL-terminated string.
-unsafe impl Sync for CName {}
-// SAFETY: as above.
-unsafe impl Send for CName {}
 
 /// Every registered field and subtree.
 #[derive(Debug)]
@@ -198,7 +135,7 @@ pub struct Fields {
     pub relayed_ipv6: Hf,
     /// `msstun.allocation.relayed.port`.
     pub relayed_port: Hf,
-    /// `msstun.tcp_data` (FT_NONE, the RFC 6062 link).
+    /// `msstun.tcp_data` (FieldType::None, the RFC 6062 link).
     pub tcp_data: Hf,
     /// `msstun.tcp_data.connection_id`.
     pub td_connection_id: Hf,
@@ -247,195 +184,77 @@ pub fn fields() -> &'static Fields {
         .expect("msstun fields used before registration")
 }
 
-/// A C string that lives forever.
-pub fn leak_c(s: &str) -> *const c_char {
-    CString::new(s.replace('\0', " "))
-        .expect("no NUL")
-        .into_raw()
+/// Field type of a registry field kind.
+fn field_type(k: FieldKind) -> FieldType {
+    match k {
+        FieldKind::U8 => FieldType::U8,
+        FieldKind::U16 => FieldType::U16,
+        FieldKind::U32 => FieldType::U32,
+        FieldKind::U64 => FieldType::U64,
+        FieldKind::Bool => FieldType::Bool,
+        FieldKind::Ipv4 => FieldType::Ipv4,
+        FieldKind::Ipv6 => FieldType::Ipv6,
+        FieldKind::Str => FieldType::Str,
+        FieldKind::Bytes => FieldType::Bytes,
+    }
 }
 
-fn leak_vals(values: &[(u32, &str)]) -> *const c_void {
-    let mut v: Vec<ffi::value_string> = values
-        .iter()
-        .map(|(n, s)| ffi::value_string {
-            value: *n,
-            strptr: leak_c(s),
-        })
-        .collect();
-    v.push(ffi::value_string {
-        value: 0,
-        strptr: std::ptr::null(),
-    });
-    Box::leak(v.into_boxed_slice()).as_ptr() as *const c_void
+/// A field generated from a registry description (`attr_name` labels a value without key).
+fn desc_field(b: &mut Registrar, abbrev: &str, d: &FieldDesc, attr_name: &str) -> (Hf, FieldKind) {
+    let hex = d.base == Base::Hex;
+    let display = if !d.values.is_empty() && d.kind != FieldKind::U64 {
+        Display::Names(hex, d.values)
+    } else if !d.unit.is_empty() {
+        Display::Unit(hex, d.unit)
+    } else if hex {
+        Display::Hex
+    } else {
+        Display::Dec
+    };
+    let label = if d.key.is_empty() { attr_name } else { d.label };
+    let ty = field_type(d.kind);
+    // A field shared by several attributes keeps the kind it was first registered with.
+    let kind = b.type_of(abbrev).and_then(kind_of).unwrap_or(d.kind);
+    (b.field(label, abbrev, ty, display), kind)
 }
 
-fn leak_unit(unit: &str) -> *const c_void {
-    let u = Box::new(ffi::unit_name_string {
-        // `as _`: the pointer's constness differs between Wireshark versions.
-        singular: leak_c(&format!(" {unit}")) as _,
-        plural: std::ptr::null::<c_char>() as _,
-    });
-    Box::leak(u) as *const ffi::unit_name_string as *const c_void
+fn kind_of(t: FieldType) -> Option<FieldKind> {
+    Some(match t {
+        FieldType::U8 => FieldKind::U8,
+        FieldType::U16 => FieldKind::U16,
+        FieldType::U32 => FieldKind::U32,
+        FieldType::U64 => FieldKind::U64,
+        FieldType::Bool => FieldKind::Bool,
+        FieldType::Ipv4 => FieldKind::Ipv4,
+        FieldType::Ipv6 => FieldKind::Ipv6,
+        FieldType::Str => FieldKind::Str,
+        FieldType::Bytes => FieldKind::Bytes,
+        _ => return None,
+    })
 }
 
-const BASE_NONE: c_int = 0;
-const BASE_DEC: c_int = 1;
-const BASE_HEX: c_int = 2;
-const BASE_UNIT_STRING: c_int = 0x1000;
-
-/// Collects field registrations.
-struct Builder {
-    hf: Vec<ffi::hf_register_info>,
-    by_name: HashMap<String, (Hf, ffi::ftenum)>,
-    kinds: HashMap<String, FieldKind>,
-    ett: u16,
+fn uint(
+    b: &mut Registrar,
+    name: &str,
+    abbrev: &str,
+    ty: FieldType,
+    hex: bool,
+    vals: &[(u32, &str)],
+) -> Hf {
+    b.field(name, abbrev, ty, Display::Names(hex, vals))
 }
 
-impl Builder {
-    fn add(
-        &mut self,
-        name: &str,
-        abbrev: &str,
-        ty: ffi::ftenum,
-        display: c_int,
-        strings: *const c_void,
-        blurb: &str,
-    ) -> Hf {
-        if let Some((hf, t)) = self.by_name.get(abbrev) {
-            if *t != ty {
-                eprintln!("msstun: field {abbrev} registered twice with different types; keeping the first");
-            }
-            return *hf;
-        }
-        let idx = self.hf.len();
-        assert!(idx < MAX_HF, "msstun: too many fields");
-        // Start from zeroes (HFILL's NULLs and HF_REF_TYPE_NONE) so that fields added to
-        // header_field_info by other Wireshark versions need no change here.
-        // SAFETY: header_field_info is plain C data; all-zero is a valid bit pattern for it.
-        let mut info: ffi::header_field_info = unsafe { std::mem::zeroed() };
-        info.name = leak_c(name);
-        info.abbrev = leak_c(abbrev);
-        info.type_ = ty;
-        info.display = display as _;
-        info.strings = strings;
-        info.blurb = if blurb.is_empty() {
-            std::ptr::null()
-        } else {
-            leak_c(blurb)
-        };
-        info.id = -1;
-        info.same_name_prev_id = -1;
-        self.hf.push(ffi::hf_register_info {
-            p_id: HF_IDS[idx].as_ptr(),
-            hfinfo: info,
-        });
-        let hf = Hf(idx as u16);
-        self.by_name.insert(abbrev.to_string(), (hf, ty));
-        hf
-    }
+fn simple(b: &mut Registrar, name: &str, abbrev: &str, ty: FieldType) -> Hf {
+    b.field(name, abbrev, ty, Display::Dec)
+}
 
-    fn uint(
-        &mut self,
-        name: &str,
-        abbrev: &str,
-        ty: ffi::ftenum,
-        hex: bool,
-        vals: &[(u32, &str)],
-    ) -> Hf {
-        let strings = if vals.is_empty() {
-            std::ptr::null()
-        } else {
-            leak_vals(vals)
-        };
-        self.add(
-            name,
-            abbrev,
-            ty,
-            if hex { BASE_HEX } else { BASE_DEC },
-            strings,
-            "",
-        )
-    }
-
-    fn simple(&mut self, name: &str, abbrev: &str, ty: ffi::ftenum) -> Hf {
-        self.add(name, abbrev, ty, BASE_NONE, std::ptr::null(), "")
-    }
-
-    fn framenum(&mut self, name: &str, abbrev: &str, kind: ffi::ft_framenum_type) -> Hf {
-        self.add(
-            name,
-            abbrev,
-            ffi::ftenum::FT_FRAMENUM,
-            BASE_NONE,
-            kind as usize as *const c_void,
-            "",
-        )
-    }
-
-    /// A field generated from a registry description.
-    fn desc(&mut self, abbrev: &str, d: &FieldDesc, attr_name: &str) -> (Hf, FieldKind) {
-        use ffi::ftenum::*;
-        if let Some(k) = self.kinds.get(abbrev) {
-            return (self.by_name[abbrev].0, *k);
-        }
-        self.kinds.insert(abbrev.to_string(), d.kind);
-        let ty = match d.kind {
-            FieldKind::U8 => FT_UINT8,
-            FieldKind::U16 => FT_UINT16,
-            FieldKind::U32 => FT_UINT32,
-            FieldKind::U64 => FT_UINT64,
-            FieldKind::Bool => FT_BOOLEAN,
-            FieldKind::Ipv4 => FT_IPv4,
-            FieldKind::Ipv6 => FT_IPv6,
-            FieldKind::Str => FT_STRING,
-            FieldKind::Bytes => FT_BYTES,
-        };
-        let numeric = matches!(
-            d.kind,
-            FieldKind::U8 | FieldKind::U16 | FieldKind::U32 | FieldKind::U64
-        );
-        let (display, strings) = if numeric {
-            let base = if d.base == Base::Hex {
-                BASE_HEX
-            } else {
-                BASE_DEC
-            };
-            if !d.values.is_empty() && d.kind != FieldKind::U64 {
-                (base, leak_vals(d.values))
-            } else if !d.unit.is_empty() {
-                (base | BASE_UNIT_STRING, leak_unit(d.unit))
-            } else {
-                (base, std::ptr::null())
-            }
-        } else {
-            (BASE_NONE, std::ptr::null())
-        };
-        let label = if d.key.is_empty() {
-            attr_name.to_string()
-        } else {
-            d.label.to_string()
-        };
-        (self.add(&label, abbrev, ty, display, strings, ""), d.kind)
-    }
-
-    fn ett(&mut self) -> Ett {
-        let e = Ett(self.ett);
-        self.ett += 1;
-        assert!((self.ett as usize) <= MAX_ETT);
-        e
-    }
+fn framenum(b: &mut Registrar, name: &str, abbrev: &str, link: FrameLink) -> Hf {
+    b.field(name, abbrev, FieldType::Frame(link), Display::Dec)
 }
 
 /// Build and register every field and subtree of protocol `proto`. Called once.
-pub fn register(proto: c_int) {
-    use ffi::ft_framenum_type::*;
-    use ffi::ftenum::*;
-    let mut b = Builder {
-        hf: Vec::new(),
-        by_name: HashMap::new(),
-        kinds: HashMap::new(),
-        ett: 0,
-    };
+pub fn register(proto: std::ffi::c_int) {
+    let mut b = Registrar::default();
 
     // Names of the attribute types for msstun.att.type (standard dialect wins on clashes).
     let mut type_names: Vec<(u32, &str)> = Vec::new();
@@ -449,141 +268,277 @@ pub fn register(proto: c_int) {
         .map(|m| (m.code as u32, m.name))
         .collect();
 
-    let msg_type = b.uint("Message Type", "msstun.type", FT_UINT16, true, &[]);
-    let method = b.uint(
+    let msg_type = uint(
+        &mut b,
+        "Message Type",
+        "msstun.type",
+        FieldType::U16,
+        true,
+        &[],
+    );
+    let method = uint(
+        &mut b,
         "Message Method",
         "msstun.method",
-        FT_UINT16,
+        FieldType::U16,
         true,
         &method_names,
     );
-    let class = b.uint(
+    let class = uint(
+        &mut b,
         "Message Class",
         "msstun.class",
-        FT_UINT8,
+        FieldType::U8,
         true,
         CLASS_VALUES,
     );
-    let length = b.uint("Message Length", "msstun.length", FT_UINT16, false, &[]);
-    let cookie = b.uint("Message Cookie", "msstun.cookie", FT_UINT32, true, &[]);
-    let transaction_id = b.simple("Message Transaction ID", "msstun.transaction_id", FT_BYTES);
-    let dialect = b.uint("Dialect", "msstun.dialect", FT_UINT8, false, DIALECT_VALUES);
-    let framing = b.uint("Framing", "msstun.framing", FT_UINT8, false, FRAMING_VALUES);
-    let framing_length = b.uint(
-        "Frame Length",
-        "msstun.framing.length",
-        FT_UINT16,
+    let length = uint(
+        &mut b,
+        "Message Length",
+        "msstun.length",
+        FieldType::U16,
         false,
         &[],
     );
-    let ms_tcp_type = b.uint(
+    let cookie = uint(
+        &mut b,
+        "Message Cookie",
+        "msstun.cookie",
+        FieldType::U32,
+        true,
+        &[],
+    );
+    let transaction_id = simple(
+        &mut b,
+        "Message Transaction ID",
+        "msstun.transaction_id",
+        FieldType::Bytes,
+    );
+    let dialect = uint(
+        &mut b,
+        "Dialect",
+        "msstun.dialect",
+        FieldType::U8,
+        false,
+        DIALECT_VALUES,
+    );
+    let framing = uint(
+        &mut b,
+        "Framing",
+        "msstun.framing",
+        FieldType::U8,
+        false,
+        FRAMING_VALUES,
+    );
+    let framing_length = uint(
+        &mut b,
+        "Frame Length",
+        "msstun.framing.length",
+        FieldType::U16,
+        false,
+        &[],
+    );
+    let ms_tcp_type = uint(
+        &mut b,
         "MS-TURN Frame Type",
         "msstun.ms_tcp.type",
-        FT_UINT8,
+        FieldType::U8,
         true,
         MS_TCP_TYPE_VALUES,
     );
-    let ms_tcp_reserved = b.uint(
+    let ms_tcp_reserved = uint(
+        &mut b,
         "MS-TURN Frame Reserved",
         "msstun.ms_tcp.reserved",
-        FT_UINT8,
+        FieldType::U8,
         true,
         &[],
     );
-    let pseudo_tls = b.simple("Pseudo-TLS Record", "msstun.pseudo_tls", FT_BYTES);
-    let channel = b.uint("Channel Number", "msstun.channel", FT_UINT16, true, &[]);
-    let channel_length = b.uint(
+    let pseudo_tls = simple(
+        &mut b,
+        "Pseudo-TLS Record",
+        "msstun.pseudo_tls",
+        FieldType::Bytes,
+    );
+    let channel = uint(
+        &mut b,
+        "Channel Number",
+        "msstun.channel",
+        FieldType::U16,
+        true,
+        &[],
+    );
+    let channel_length = uint(
+        &mut b,
         "Channel Data Length",
         "msstun.channel.length",
-        FT_UINT16,
+        FieldType::U16,
         false,
         &[],
     );
-    let channel_data = b.simple("Channel Data", "msstun.channel.data", FT_BYTES);
-    let mturn_session = b.simple("MTURN Session ID", "msstun.mturn.session_id", FT_BYTES);
-    let data = b.simple("Data", "msstun.data", FT_BYTES);
-    let att = b.simple("Attribute", "msstun.att", FT_NONE);
-    let att_type = b.uint(
+    let channel_data = simple(
+        &mut b,
+        "Channel Data",
+        "msstun.channel.data",
+        FieldType::Bytes,
+    );
+    let mturn_session = simple(
+        &mut b,
+        "MTURN Session ID",
+        "msstun.mturn.session_id",
+        FieldType::Bytes,
+    );
+    let data = simple(&mut b, "Data", "msstun.data", FieldType::Bytes);
+    let att = simple(&mut b, "Attribute", "msstun.att", FieldType::None);
+    let att_type = uint(
+        &mut b,
         "Attribute Type",
         "msstun.att.type",
-        FT_UINT16,
+        FieldType::U16,
         true,
         &type_names,
     );
-    let att_length = b.uint(
+    let att_length = uint(
+        &mut b,
         "Attribute Length",
         "msstun.att.length",
-        FT_UINT16,
+        FieldType::U16,
         false,
         &[],
     );
-    let att_padding = b.uint("Padding", "msstun.att.pad", FT_UINT16, false, &[]);
-    let att_value = b.simple("Value", "msstun.att.value", FT_BYTES);
-    let response_in = b.framenum("Response In", "msstun.response_in", FT_FRAMENUM_RESPONSE);
-    let response_to = b.framenum("Request In", "msstun.response_to", FT_FRAMENUM_REQUEST);
-    let time = b.simple("Time", "msstun.time", FT_RELATIVE_TIME);
-    let retransmission = b.simple("Retransmission", "msstun.retransmission", FT_NONE);
-    let retransmission_of = b.framenum(
+    let att_padding = uint(
+        &mut b,
+        "Padding",
+        "msstun.att.pad",
+        FieldType::U16,
+        false,
+        &[],
+    );
+    let att_value = simple(&mut b, "Value", "msstun.att.value", FieldType::Bytes);
+    let response_in = framenum(
+        &mut b,
+        "Response In",
+        "msstun.response_in",
+        FrameLink::Response,
+    );
+    let response_to = framenum(
+        &mut b,
+        "Request In",
+        "msstun.response_to",
+        FrameLink::Request,
+    );
+    let time = simple(&mut b, "Time", "msstun.time", FieldType::RelTime);
+    let retransmission = simple(
+        &mut b,
+        "Retransmission",
+        "msstun.retransmission",
+        FieldType::None,
+    );
+    let retransmission_of = framenum(
+        &mut b,
         "Retransmission Of",
         "msstun.retransmission_of",
-        FT_FRAMENUM_DUP_ACK,
+        FrameLink::Duplicate,
     );
-    let allocation = b.framenum("Allocation", "msstun.allocation", FT_FRAMENUM_RESPONSE);
-    let relayed_ipv4 = b.simple("Relayed Address", "msstun.allocation.relayed.ipv4", FT_IPv4);
-    let relayed_ipv6 = b.simple("Relayed Address", "msstun.allocation.relayed.ipv6", FT_IPv6);
-    let relayed_port = b.uint(
+    let allocation = framenum(
+        &mut b,
+        "Allocation",
+        "msstun.allocation",
+        FrameLink::Response,
+    );
+    let relayed_ipv4 = simple(
+        &mut b,
+        "Relayed Address",
+        "msstun.allocation.relayed.ipv4",
+        FieldType::Ipv4,
+    );
+    let relayed_ipv6 = simple(
+        &mut b,
+        "Relayed Address",
+        "msstun.allocation.relayed.ipv6",
+        FieldType::Ipv6,
+    );
+    let relayed_port = uint(
+        &mut b,
         "Relayed Port",
         "msstun.allocation.relayed.port",
-        FT_UINT16,
+        FieldType::U16,
         false,
         &[],
     );
-    let tcp_data = b.simple("RFC 6062 Data Connection", "msstun.tcp_data", FT_NONE);
-    let td_connection_id = b.uint(
+    let tcp_data = simple(
+        &mut b,
+        "RFC 6062 Data Connection",
+        "msstun.tcp_data",
+        FieldType::None,
+    );
+    let td_connection_id = uint(
+        &mut b,
         "Connection ID",
         "msstun.tcp_data.connection_id",
-        FT_UINT32,
+        FieldType::U32,
         true,
         &[],
     );
-    let td_peer_ipv4 = b.simple("Peer Address", "msstun.tcp_data.peer.ipv4", FT_IPv4);
-    let td_peer_ipv6 = b.simple("Peer Address", "msstun.tcp_data.peer.ipv6", FT_IPv6);
-    let td_peer_port = b.uint(
+    let td_peer_ipv4 = simple(
+        &mut b,
+        "Peer Address",
+        "msstun.tcp_data.peer.ipv4",
+        FieldType::Ipv4,
+    );
+    let td_peer_ipv6 = simple(
+        &mut b,
+        "Peer Address",
+        "msstun.tcp_data.peer.ipv6",
+        FieldType::Ipv6,
+    );
+    let td_peer_port = uint(
+        &mut b,
         "Peer Port",
         "msstun.tcp_data.peer.port",
-        FT_UINT16,
+        FieldType::U16,
         false,
         &[],
     );
-    let td_attempt_in = b.framenum(
+    let td_attempt_in = framenum(
+        &mut b,
         "ConnectionAttempt In",
         "msstun.tcp_data.attempt_in",
-        FT_FRAMENUM_NONE,
+        FrameLink::None,
     );
-    let td_connect_in = b.framenum(
+    let td_connect_in = framenum(
+        &mut b,
         "Connect Response In",
         "msstun.tcp_data.connect_in",
-        FT_FRAMENUM_RESPONSE,
+        FrameLink::Response,
     );
-    let td_bind_in = b.framenum(
+    let td_bind_in = framenum(
+        &mut b,
         "ConnectionBind In",
         "msstun.tcp_data.bind_in",
-        FT_FRAMENUM_REQUEST,
+        FrameLink::Request,
     );
-    let td_bound_in = b.framenum(
+    let td_bound_in = framenum(
+        &mut b,
         "Data Connection Bound In",
         "msstun.tcp_data.bound_in",
-        FT_FRAMENUM_RESPONSE,
+        FrameLink::Response,
     );
-    let td_relayed = b.simple("Relayed Data", "msstun.tcp_data.relayed", FT_BYTES);
+    let td_relayed = simple(
+        &mut b,
+        "Relayed Data",
+        "msstun.tcp_data.relayed",
+        FieldType::Bytes,
+    );
     let kinds: Vec<(u32, &str)> = PayloadKind::ALL
         .iter()
         .map(|k| (u32::from(k.code()), k.name()))
         .collect();
-    let payload_kind = b.uint(
+    let payload_kind = uint(
+        &mut b,
         "Payload Kind (RFC 7983)",
         "msstun.payload.kind",
-        FT_UINT8,
+        FieldType::U8,
         false,
         &kinds,
     );
@@ -591,10 +546,11 @@ pub fn register(proto: c_int) {
         .iter()
         .map(|c| (u32::from(c.code()), c.name()))
         .collect();
-    let payload_carrier = b.uint(
+    let payload_carrier = uint(
+        &mut b,
         "Payload Carrier",
         "msstun.payload.carrier",
-        FT_UINT8,
+        FieldType::U8,
         false,
         &carriers,
     );
@@ -609,7 +565,7 @@ pub fn register(proto: c_int) {
             } else {
                 format!("msstun.att.{}.{}", a.key, d.key)
             };
-            let (hf, kind) = b.desc(&abbrev, d, a.name);
+            let (hf, kind) = desc_field(&mut b, &abbrev, d, a.name);
             af.fields.push((d.key, kind, hf));
         }
         af.status = af.get("status").map(|(_, hf)| hf);
@@ -624,23 +580,9 @@ pub fn register(proto: c_int) {
     let ett_tcp_data = b.ett();
     let ett_allocation = b.ett();
 
-    let n_hf = b.hf.len();
-    let hf: &'static mut [ffi::hf_register_info] = Box::leak(b.hf.into_boxed_slice());
-    let ett_ptrs: Vec<*mut c_int> = (0..b.ett as usize).map(|i| ETT_IDS[i].as_ptr()).collect();
-    let ett_ptrs: &'static mut [*mut c_int] = Box::leak(ett_ptrs.into_boxed_slice());
-    // SAFETY: the arrays are leaked and live forever, as Wireshark requires.
-    unsafe {
-        ffi::proto_register_field_array(proto, hf.as_mut_ptr(), n_hf as c_int);
-        ffi::proto_register_subtree_array(ett_ptrs.as_ptr(), ett_ptrs.len() as c_int);
-        for (i, info) in HF_INFO.iter().enumerate().take(n_hf) {
-            let id = HF_IDS[i].load(Ordering::Relaxed);
-            if id >= 0 {
-                info.store(ffi::proto_registrar_get_nth(id as _), Ordering::Relaxed);
-            }
-        }
-    }
+    b.register(proto);
 
-    let attr_names = ATTRIBUTES.iter().map(|a| CName(leak_c(a.name))).collect();
+    let attr_names = ATTRIBUTES.iter().map(|a| CName::leak(a.name)).collect();
     let mut method_names: Vec<(&'static str, CName)> = Vec::new();
     let all = registry::METHODS
         .iter()
@@ -648,7 +590,7 @@ pub fn register(proto: c_int) {
         .chain(std::iter::once(&registry::UNKNOWN_METHOD));
     for m in all {
         if !method_names.iter().any(|(n, _)| *n == m.name) {
-            method_names.push((m.name, CName(leak_c(m.name))));
+            method_names.push((m.name, CName::leak(m.name)));
         }
     }
     let _ = FIELDS.set(Fields {
@@ -709,17 +651,17 @@ pub fn register(proto: c_int) {
 
 impl Fields {
     /// The C string of a method name (`None` if not from the registry tables).
-    pub fn method_cname(&self, name: &str) -> Option<*const c_char> {
+    pub fn method_cname(&self, name: &str) -> Option<PStr<'static>> {
         self.method_names
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, c)| c.0)
+            .map(|(_, c)| c.pstr())
     }
     /// The C string of an attribute's name.
-    pub fn attr_cname(&self, desc: Option<&'static registry::AttrDesc>) -> *const c_char {
+    pub fn attr_cname(&self, desc: Option<&'static registry::AttrDesc>) -> PStr<'static> {
         desc.and_then(attr_index)
             .and_then(|i| self.attr_names.get(i))
-            .map_or(c"Unknown".as_ptr(), |c| c.0)
+            .map_or(PStr::of(c"Unknown"), |c| c.pstr())
     }
 }
 

@@ -53,8 +53,9 @@ fn malformed_messages_raise_expert_items() {
     }
     for (f, r) in &sev {
         for m in &r[1] {
+            // The text the plugin's panic guard (src/epan/plugin.rs) writes.
             assert!(
-                !m.to_lowercase().contains("panic"),
+                !m.contains("msstun internal error"),
                 "frame {f}: plugin panicked: {m}"
             );
             assert!(!m.contains("Dissector bug"), "frame {f}: {m}");

@@ -2,7 +2,6 @@
 #include <string.h>
 #include <ws_version.h>
 #include <epan/packet.h>
-#include <epan/expert.h>
 #include <epan/prefs.h>
 #include <epan/uat.h>
 #include <epan/conversation.h>
@@ -17,57 +16,6 @@ typedef bool msstun_pref_bool;
 #else
 typedef gboolean msstun_pref_bool;
 #endif
-
-/* ---- expert items ---------------------------------------------------- */
-
-static expert_field msstun_ei_fields[MSSTUN_EI_COUNT];
-
-void msstun_register_expert(int proto)
-{
-    static ei_register_info ei[] = {
-        { &msstun_ei_fields[MSSTUN_EI_MALFORMED], { "msstun.expert.malformed", PI_MALFORMED, PI_ERROR,
-            "Malformed message: truncated, overrunning or badly padded attribute", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_BAD_VALUE], { "msstun.expert.bad_value", PI_MALFORMED, PI_WARN,
-            "Attribute value does not fit its layout", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_FINGERPRINT_BAD], { "msstun.expert.fingerprint_bad", PI_CHECKSUM, PI_ERROR,
-            "Bad FINGERPRINT", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_INTEGRITY_BAD], { "msstun.expert.integrity_bad", PI_CHECKSUM, PI_WARN,
-            "Bad MESSAGE-INTEGRITY", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_INTEGRITY_UNVERIFIED], { "msstun.expert.integrity_unverified", PI_CHECKSUM, PI_CHAT,
-            "MESSAGE-INTEGRITY not verified (no matching credentials in msstun_credentials)", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_UNKNOWN_REQUIRED], { "msstun.expert.unknown_required", PI_UNDECODED, PI_WARN,
-            "Unknown comprehension-required attribute", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_UNANSWERED], { "msstun.expert.unanswered", PI_SEQUENCE, PI_WARN,
-            "Request never answered", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_ERROR_RESPONSE], { "msstun.expert.error_response", PI_RESPONSE_CODE, PI_NOTE,
-            "Error response", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_BIND_NO_ATTEMPT], { "msstun.expert.bind_no_attempt", PI_SEQUENCE, PI_WARN,
-            "ConnectionBind with no matching ConnectionAttempt or Connect response", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_PANIC], { "msstun.expert.internal_error", PI_MALFORMED, PI_ERROR,
-            "msstun internal error (please report)", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_RETRANSMISSION], { "msstun.expert.retransmission", PI_SEQUENCE, PI_NOTE,
-            "Retransmitted request", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_DATA_CONNECTION], { "msstun.expert.data_connection", PI_SEQUENCE, PI_CHAT,
-            "RFC 6062 data connection", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_NOT_STUN], { "msstun.expert.not_stun", PI_UNDECODED, PI_NOTE,
-            "Payload on a STUN/TURN port or flow that is not STUN, ChannelData or a known framing: handed on", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_FINGERPRINT_WLM2009], { "msstun.expert.fingerprint_wlm2009", PI_CHECKSUM, PI_NOTE,
-            "FINGERPRINT computed with the WLM2009 / OCS 2007 R2 CRC-32 table variant", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_MS_TCP_NO_LENGTH], { "msstun.expert.ms_tcp_no_length", PI_PROTOCOL, PI_NOTE,
-            "MS-TURN TCP framing without its length field", EXPFILL } },
-        { &msstun_ei_fields[MSSTUN_EI_DEVIATION], { "msstun.expert.deviation", PI_PROTOCOL, PI_WARN,
-            "Tolerated deviation from the dialect", EXPFILL } },
-    };
-    expert_module_t *m = expert_register_protocol(proto);
-    expert_register_field_array(m, ei, array_length(ei));
-}
-
-void msstun_expert(packet_info *pinfo, proto_item *item, int which, const char *text)
-{
-    if (which < 0 || which >= MSSTUN_EI_COUNT)
-        which = MSSTUN_EI_PANIC;
-    expert_add_info_format(pinfo, item, &msstun_ei_fields[which], "%s", text);
-}
 
 /* ---- credentials UAT ------------------------------------------------- */
 
@@ -358,8 +306,11 @@ guint32 msstun_conv_id(packet_info *pinfo)
     guint32 num = pinfo->num;
     size_t slot = (size_t)(k % MSSTUN_CONV_CACHE);
     conversation_t *c = msstun_conv_cache[slot].conv;
-    if (c && msstun_conv_cache[slot].key == k && c->setup_frame <= num
-        && (c->next == NULL || c->next->setup_frame > num))
+    /* Still the right conversation for `num` when it was set up at or before `num` and has
+     * been seen at `num` or later: TCP looked it up for this very frame just before (which
+     * sets its last_frame), and a conversation superseded by a newer one on the same 5-tuple
+     * has seen no frame since. Only the conversation's documented public fields are read. */
+    if (c && msstun_conv_cache[slot].key == k && c->setup_frame <= num && c->last_frame >= num)
         return c->conv_index;
     c = find_or_create_conversation(pinfo);
     msstun_conv_cache[slot].key = k;

@@ -1,36 +1,11 @@
-/* msstun.so C shim: the few Wireshark macros, inline helpers, arrays and
- * version differences the Rust plugin cannot express directly.
+/* msstun.so C shim: the few Wireshark macros (preferences, the UAT, TRY/CATCH), inline
+ * helpers and version differences the Rust plugin cannot express directly. Everything else
+ * (fields, expert items, the dissector) is registered from Rust (src/epan/).
  * Written for this project; no Wireshark code is copied here. */
 #ifndef MSSTUN_SHIM_H
 #define MSSTUN_SHIM_H
 
 #include <epan/packet.h>
-
-/* Expert items, in the order of MSSTUN_EI_* (see src/expert.rs). */
-enum msstun_ei {
-    MSSTUN_EI_MALFORMED = 0,
-    MSSTUN_EI_BAD_VALUE,
-    MSSTUN_EI_FINGERPRINT_BAD,
-    MSSTUN_EI_INTEGRITY_BAD,
-    MSSTUN_EI_INTEGRITY_UNVERIFIED,
-    MSSTUN_EI_UNKNOWN_REQUIRED,
-    MSSTUN_EI_UNANSWERED,
-    MSSTUN_EI_ERROR_RESPONSE,
-    MSSTUN_EI_BIND_NO_ATTEMPT,
-    MSSTUN_EI_PANIC,
-    MSSTUN_EI_RETRANSMISSION,
-    MSSTUN_EI_DATA_CONNECTION,
-    MSSTUN_EI_NOT_STUN,
-    MSSTUN_EI_FINGERPRINT_WLM2009,
-    MSSTUN_EI_MS_TCP_NO_LENGTH,
-    MSSTUN_EI_DEVIATION,
-    MSSTUN_EI_COUNT
-};
-
-/** Register the expert items for protocol `proto`. */
-void msstun_register_expert(int proto);
-/** Add expert item `which` (enum msstun_ei) with `text` to `item`. */
-void msstun_expert(packet_info *pinfo, proto_item *item, int which, const char *text);
 
 /** Register the preferences module and the `msstun_credentials` UAT. */
 void msstun_register_prefs(int proto);

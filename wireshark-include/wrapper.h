@@ -4,6 +4,7 @@
 #include <epan/proto.h>
 #include <epan/column-utils.h>
 #include <epan/conversation.h>
+#include <epan/expert.h>
 #include <epan/wmem_scopes.h>
 /* unit_name_string: packet.h pulls this in on 4.0 only. */
 #include <epan/unit_strings.h>
@@ -12,4 +13,8 @@
 #include <epan/ipv6.h>
 #endif
 #include <wsutil/inet_addr.h>
+/* plugin_describe()'s WS_PLUGIN_DESC_* (4.2+). */
+#if __has_include(<wsutil/plugins.h>)
+#include <wsutil/plugins.h>
+#endif
 #include "shim.h"

@@ -27,6 +27,7 @@ pub mod attr;
 pub mod build;
 pub mod check;
 pub mod classify;
+pub mod data_conn;
 pub mod detect;
 pub mod framing;
 pub mod message;

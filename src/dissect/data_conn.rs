@@ -1,0 +1,74 @@
+//! An RFC 6062 data connection after its ConnectionBind success: RFC 4571-framed STUN (the
+//! ICE checks) is dissected as messages, everything else is relayed data, handed on frame
+//! by frame when it is a whole number of RFC 4571 frames. The scan of a segment is the
+//! parser's (`msstun::data_conn`).
+
+use msstun::classify::Carrier;
+use msstun::data_conn::{frames, scan, Segment};
+use msstun::framing::Framing;
+
+use super::links::{show_tcp_data, TcpDataAt};
+use super::{info, pdu, relayed, Ctx};
+use crate::epan::Encoding;
+use crate::fields::fields;
+use crate::session::{self, DataConn, Origins};
+
+/// A segment of data connection `dc`.
+pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: DataConn) {
+    for part in scan(bytes) {
+        match part {
+            Segment::Stun { offset, len, kind } => {
+                pdu::dissect_pdu(
+                    ctx,
+                    offset,
+                    &bytes[offset..offset + len],
+                    kind,
+                    Framing::Rfc4571,
+                );
+            }
+            Segment::NeedMore { offset, more } if whole && ctx.pinfo.can_desegment() => {
+                ctx.pinfo.desegment(offset, Some(more));
+            }
+            Segment::NeedMore { offset, .. } | Segment::Data { offset } => {
+                relayed_data(ctx, bytes, offset, dc);
+            }
+        }
+    }
+}
+
+/// Relayed data from `off` to the end of the segment.
+fn relayed_data(ctx: &Ctx<'_>, bytes: &[u8], off: usize, dc: DataConn) {
+    let f = fields();
+    let len = bytes.len();
+    let origins = session::with(|s| Origins::of(s, Some(dc.connection_id)));
+    let (st, ti) = ctx.add_layer(off, Some(len - off));
+    let text = ctx.text(&format!("RFC 6062 relayed data, {} bytes", len - off));
+    ti.append_text(text);
+    info::set_columns(ctx, text);
+    show_tcp_data(
+        ctx,
+        st,
+        dc.connection_id,
+        origins,
+        (Some(dc.bind_frame), None),
+        TcpDataAt::Data,
+    );
+    // Relayed data that is a whole number of RFC 4571 frames (RTP over ICE-TCP, as Skype for
+    // Business sends it): each frame's length, then its content handed on.
+    match frames(bytes, off) {
+        Some(frames) => {
+            for (s, l) in frames {
+                st.add_item(f.framing_length, ctx.tvb, s, 2, Encoding::BigEndian);
+                relayed::relayed(ctx, st, f.td_relayed, s + 2, l - 2, Carrier::DataConnection);
+            }
+        }
+        None => relayed::relayed(
+            ctx,
+            st,
+            f.td_relayed,
+            off,
+            len - off,
+            Carrier::DataConnection,
+        ),
+    }
+}

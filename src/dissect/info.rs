@@ -1,0 +1,135 @@
+//! The Info column (a message's summary, written in place into packet-scoped memory) and
+//! the short texts of attribute values in the tree.
+
+use std::fmt::Write;
+
+use msstun::summary::fitting_len;
+use msstun::FieldValue;
+
+use super::Ctx;
+use crate::epan::PStr;
+
+/// Longest Info text of one message (Wireshark's Info column holds 4096 bytes in all).
+const INFO_MAX: usize = 320;
+
+/// A message's Info text, written straight into packet-scoped memory (Wireshark keeps
+/// the pointer until the columns are written): at most [`INFO_MAX`] bytes, cut at a
+/// character boundary, NUL-terminated; one line, so control characters (a USERNAME or a
+/// reason phrase may carry them) become spaces.
+pub(super) struct InfoText<'p> {
+    buf: &'p mut [u8],
+    len: usize,
+}
+
+impl<'p> InfoText<'p> {
+    /// An empty text in the packet's memory.
+    pub(super) fn new(ctx: &Ctx<'p>) -> InfoText<'p> {
+        InfoText {
+            buf: ctx.pinfo.buffer(INFO_MAX + 1),
+            len: 0,
+        }
+    }
+
+    /// The NUL-terminated text.
+    pub(super) fn finish(self, ctx: &Ctx<'p>) -> PStr<'p> {
+        let text = &mut self.buf[..self.len];
+        // Branch-free test first: control characters are rare.
+        if text
+            .iter()
+            .fold(false, |c, &b| c | (b < 0x20) | (b == 0x7f))
+        {
+            for b in text.iter_mut().filter(|b| **b < 0x20 || **b == 0x7f) {
+                *b = b' ';
+            }
+        }
+        self.buf[self.len] = 0;
+        ctx.pinfo.text_in(self.buf)
+    }
+}
+
+impl std::fmt::Write for InfoText<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let n = fitting_len(s, INFO_MAX - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            Err(std::fmt::Error)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Set the Protocol column and add `text` (packet-scoped: the first one is kept by
+/// pointer, not copied) to the Info column.
+pub(super) fn set_columns<'p>(ctx: &Ctx<'p>, text: PStr<'p>) {
+    // The first PDU of the first msstun call in this frame replaces the columns; later
+    // ones (same call, or a later call: the rest of a TCP segment after a reassembled
+    // message, which Wireshark counts in curr_proto_layer_num) append.
+    let first = ctx.pdus.replace(ctx.pdus.get() + 1) == 0 && ctx.pinfo.first_layer();
+    if first {
+        ctx.pinfo.set_protocol_column();
+        // Replaces what lower layers wrote (after any fence, as col_clear would).
+        ctx.pinfo.set_info(text);
+    } else {
+        ctx.pinfo.append_info(text);
+    }
+}
+
+/// Short text of one attribute value for its tree item.
+pub(super) fn attr_value_text(a: &msstun::Attribute<'_>) -> String {
+    if let Some(Ok(addr)) = a.address() {
+        return addr.to_string();
+    }
+    if let Some((code, reason)) = a.error_code() {
+        return format!("{code} {reason}");
+    }
+    let mut out = String::new();
+    for f in a.fields().map_while(Result::ok) {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        match f.value {
+            FieldValue::Uint(n) => match f.desc.value_name(n as u32) {
+                Some(name) => {
+                    let _ = write!(out, "{name}");
+                }
+                None if f.desc.base == msstun::registry::Base::Hex => {
+                    let _ = write!(out, "0x{n:x}");
+                }
+                None => {
+                    let _ = write!(out, "{n}");
+                    if !f.desc.unit.is_empty() {
+                        let _ = write!(out, " {}", f.desc.unit);
+                    }
+                }
+            },
+            FieldValue::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+            FieldValue::Ipv4(ip) => {
+                let _ = write!(out, "{}", std::net::Ipv4Addr::from(ip));
+            }
+            FieldValue::Ipv6(ip) => {
+                let _ = write!(out, "{}", std::net::Ipv6Addr::from(ip));
+            }
+            // Text as Wireshark's format_text shows it (one line, no control characters);
+            // binary text (MS-ICE credentials) the same way, `\xNN` for its bytes.
+            FieldValue::Str(t) => {
+                let _ = msstun::summary::write_escaped(&mut out, t.as_bytes());
+            }
+            FieldValue::Bytes(b) if f.desc.kind == msstun::FieldKind::Str => {
+                let _ = msstun::summary::write_escaped(&mut out, msstun::summary::trim_nul(b));
+            }
+            FieldValue::Bytes(b) => {
+                for x in b.iter().take(16) {
+                    let _ = write!(out, "{x:02x}");
+                }
+                if b.len() > 16 {
+                    out.push('…');
+                }
+            }
+        }
+    }
+    out
+}

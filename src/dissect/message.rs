@@ -1,0 +1,219 @@
+//! One STUN message: its header, the Info column, the FINGERPRINT and MESSAGE-INTEGRITY
+//! checks, its attributes ([`super::attribute`]) and what the session state knows of it
+//! ([`super::links`]).
+
+use std::fmt::Write as _;
+
+use msstun::check::{self, Status};
+use msstun::summary::write_summary;
+use msstun::{Message, HEADER_LEN};
+
+use super::{attribute, info, links, Ctx};
+use crate::epan::{Encoding, Item, Tree};
+use crate::expert::Expert;
+use crate::fields::fields;
+use crate::session;
+use crate::uat::{self, UatCredentials};
+
+/// Computed statuses of the checks of one message, by attribute offset.
+#[derive(Clone, Copy)]
+pub(super) struct Checks {
+    list: [(usize, Status); 4],
+    n: usize,
+    /// No credentials: FINGERPRINT is checked per attribute, integrity is Unverified.
+    pub(super) inline: bool,
+}
+
+impl Checks {
+    fn push(&mut self, off: usize, s: Status) {
+        if self.n < self.list.len() {
+            self.list[self.n] = (off, s);
+            self.n += 1;
+        }
+    }
+    /// The status of the checked attribute at `off`.
+    pub(super) fn get(&self, off: usize) -> Option<Status> {
+        self.list[..self.n]
+            .iter()
+            .find(|(o, _)| *o == off)
+            .map(|(_, s)| *s)
+    }
+}
+
+/// FINGERPRINT and MESSAGE-INTEGRITY(-SHA256) statuses, computed before any tree item is
+/// added. Without credentials nothing is computed here (FINGERPRINT is then checked when
+/// its attribute is shown, integrity is unverified).
+fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
+    let b = msg.bytes();
+    let mut checks = Checks {
+        list: [(0, Status::Unverified); 4],
+        n: 0,
+        inline: uat::count() == 0,
+    };
+    if checks.inline {
+        return checks;
+    }
+    let mut auth = check::auth_info(b, msg.dialect());
+    if let Some(o) = auth.fingerprint {
+        checks.push(o, check::check_fingerprint(b, o));
+    }
+    if auth.integrity.is_none() && auth.integrity_sha256.is_none() {
+        return checks;
+    }
+    // Responses carry no USERNAME: use the request's.
+    let (user, realm) = if msg.class().is_response() {
+        let key = (ctx.conv, session::txid_key(msg.header()));
+        session::with(|s| {
+            s.transactions.get(&key).map(|t| {
+                (
+                    t.username().map(str::to_owned),
+                    t.realm().map(str::to_owned),
+                )
+            })
+        })
+        .unwrap_or_default()
+    } else {
+        (None, None)
+    };
+    if let Some(u) = user.as_deref() {
+        auth.username = Some(u.as_bytes());
+        if auth.realm.is_none() {
+            auth.realm = realm.as_deref().map(str::as_bytes);
+        }
+    }
+    for o in [auth.integrity, auth.integrity_sha256]
+        .into_iter()
+        .flatten()
+    {
+        checks.push(o, check::integrity_status_for(b, o, &auth, &UatCredentials));
+    }
+    checks
+}
+
+/// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
+pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usize, bytes: &[u8]) {
+    let msg = match Message::new_checked(bytes) {
+        Ok(msg) => msg,
+        Err(e) => return malformed(ctx, st, ti, m, bytes, e),
+    };
+    let class = msg.class();
+    let now = ctx.pinfo.abs_time();
+    let names = uat::count() > 0;
+    let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
+    let checks = compute_checks(ctx, &msg);
+
+    // Columns and the protocol item's text.
+    if ctx.visible || ctx.pinfo.has_columns() {
+        let mut text = info::InfoText::new(ctx);
+        let _ = write_summary(&msg, &mut text);
+        let text = text.finish(ctx);
+        info::set_columns(ctx, text);
+        if ctx.visible {
+            ti.append_text(text);
+        }
+    }
+    header(ctx, st, ti, m, &msg);
+
+    // Attributes. In a tree nobody sees, only the referenced items are added, straight
+    // under the message; expert items then go to the message item.
+    if msg.length() > 0 {
+        let f = fields();
+        let (at, at_item) = if ctx.visible {
+            let (at, item) = st.add_subtree(
+                f.ett_attrs,
+                ctx.tvb,
+                m + HEADER_LEN,
+                msg.length() as usize,
+                c"Attributes",
+            );
+            (at, item.or(ti))
+        } else {
+            (st, ti)
+        };
+        for a in msg.attributes() {
+            match a {
+                Ok(a) => {
+                    attribute::dissect_attribute(ctx, (at, at_item), m, &a, &checks, class, bytes)
+                }
+                Err(e) => ctx.expert(at_item, Expert::Malformed, ctx.text(&e.to_string())),
+            }
+        }
+    }
+    links::show_transaction(ctx, st, ti, class, &seen);
+    links::show_links(ctx, st, ti, &msg, &seen);
+}
+
+/// A message the parser rejects: its type and length, and why.
+fn malformed<'p>(
+    ctx: &Ctx<'p>,
+    st: Tree<'p>,
+    ti: Item<'p>,
+    m: usize,
+    bytes: &[u8],
+    e: impl std::fmt::Display,
+) {
+    let f = fields();
+    let text = ctx.text(&format!("Malformed STUN message: {e}"));
+    info::set_columns(ctx, text);
+    ti.append_text(text);
+    if bytes.len() >= 4 {
+        st.add_uint(
+            f.msg_type,
+            ctx.tvb,
+            m,
+            2,
+            u16::from_be_bytes([bytes[0], bytes[1]]) as u32,
+        );
+        st.add_uint(
+            f.length,
+            ctx.tvb,
+            m + 2,
+            2,
+            u16::from_be_bytes([bytes[2], bytes[3]]) as u32,
+        );
+    }
+    ctx.expert(ti, Expert::Malformed, text);
+}
+
+/// The header's items: type, method, class, length, cookie, transaction id, dialect, and
+/// the deviations the dialect tolerates.
+fn header<'p, T: AsRef<[u8]>>(
+    ctx: &Ctx<'p>,
+    st: Tree<'p>,
+    ti: Item<'p>,
+    m: usize,
+    msg: &Message<T>,
+) {
+    let f = fields();
+    let (method, class) = msg.method_class();
+    let dialect = msg.dialect();
+    ctx.add_uint(st, f.msg_type, m, 2, msg.message_type() as u32);
+    if ctx.want(f.method) {
+        let name = f
+            .method_cname(method.name)
+            .unwrap_or_else(|| ctx.text(method.name));
+        st.add_uint_named(f.method, ctx.tvb, (m, 2), method.code as u32, name, 3);
+    }
+    ctx.add_uint(st, f.class, m, 2, class.bits() as u32);
+    ctx.add_uint(st, f.length, m + 2, 2, msg.length() as u32);
+    let tid_at = if dialect.has_cookie() {
+        ctx.add_uint(st, f.cookie, m + 4, 4, msg.cookie());
+        8
+    } else {
+        4
+    };
+    ctx.add_item(
+        st,
+        f.transaction_id,
+        m + tid_at,
+        HEADER_LEN - tid_at,
+        Encoding::Na,
+    );
+    ctx.add_generated(st, f.dialect, m, 0, dialect.code() as u32);
+    let deviations = msg.deviations();
+    if !deviations.is_empty() {
+        let mut t = String::from("Tolerated deviation: ");
+        let _ = write!(t, "{}", deviations.describe());
+        ctx.expert(ti, Expert::Deviation, ctx.text(&t));
+    }
+}

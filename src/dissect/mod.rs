@@ -1,0 +1,290 @@
+//! The dissector, in safe Rust over [`crate::epan`]: `msstun` (ports, Decode As, claimed
+//! conversations) and the `msstun_tcp`/`msstun_udp` heuristics, on top of the parser's
+//! `framing`, `detect`, `check`, `classify` and `summary`.
+//!
+//! A payload flows through the rooms of this module in this order:
+//! * here, [`dissect`]: is it ours (heuristics), which flow and framing, a data connection?
+//! * [`segment`]: the PDUs of a TCP segment or UDP datagram, and TCP desegmentation;
+//! * [`pdu`]: one PDU's framing header and what it carries (STUN, ChannelData, MS-TURN data,
+//!   pseudo-TLS, opaque data);
+//! * [`message`]: one STUN message (header, Info column, checks), then [`attribute`] for each
+//!   attribute and [`links`] for what the capture-wide [`crate::session`] state knows;
+//! * [`relayed`]: relayed payloads, classified (RFC 7983) and handed on;
+//! * [`data_conn`]: the byte stream of an RFC 6062 data connection.
+
+mod attribute;
+mod data_conn;
+mod info;
+mod links;
+mod message;
+mod pdu;
+mod relayed;
+mod segment;
+
+use std::cell::Cell;
+
+use msstun::detect::{detect_framing, detect_verdict, Verdict};
+use msstun::framing::{Framing, Transport};
+
+use crate::epan::{Encoding, Hf, Item, PStr, Packet, Tree, Tvb};
+use crate::expert::Expert;
+use crate::session::{self, At};
+
+/// One dissection call (or one layer of STUN found inside relayed data).
+struct Ctx<'p> {
+    tvb: Tvb<'p>,
+    pinfo: Packet<'p>,
+    tree: Tree<'p>,
+    transport: Transport,
+    /// Flow key (see [`Packet::flow_id`]).
+    conv: u64,
+    num: u32,
+    visited: bool,
+    /// The tree is shown (texts are worth formatting).
+    visible: bool,
+    /// PDUs of this call that wrote the columns so far.
+    pdus: Cell<u32>,
+    /// 0 for the packet's own payload; 1 and more for STUN found in what it relays.
+    depth: u8,
+}
+
+impl<'p> Ctx<'p> {
+    /// Whether an item of `hf` is worth adding: the tree is shown, or something references
+    /// the field (see [`Hf::referenced`]). Otherwise Wireshark would fake the item anyway.
+    #[inline]
+    fn want(&self, hf: Hf) -> bool {
+        self.visible || hf.referenced()
+    }
+
+    /// Where the session state records this message.
+    fn at(&self) -> At {
+        At {
+            flow: self.conv,
+            frame: self.num,
+            visited: self.visited,
+        }
+    }
+
+    /// `s` as packet-scoped text.
+    fn text(&self, s: &str) -> PStr<'p> {
+        self.pinfo.text(s)
+    }
+
+    /// Expert item `which` with `text` on `item`.
+    fn expert(&self, item: Item<'p>, which: Expert, text: PStr<'p>) {
+        self.pinfo.expert(item, which, text);
+    }
+
+    /// Unsigned field `hf` = `v` over `len` bytes at `off`, when wanted.
+    fn add_uint(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
+        if !self.want(hf) {
+            return Item::NONE;
+        }
+        tree.add_uint(hf, self.tvb, off, len, v)
+    }
+
+    /// As [`Ctx::add_uint`], marked generated.
+    fn add_generated(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
+        self.add_uint(tree, hf, off, len, v).set_generated()
+    }
+
+    /// `hf` over `len` bytes at `off` read with `enc`, when wanted.
+    fn add_item(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, enc: Encoding) -> Item<'p> {
+        if !self.want(hf) {
+            return Item::NONE;
+        }
+        tree.add_item(hf, self.tvb, off, len, enc)
+    }
+
+    /// A generated frame-number item.
+    fn add_frame(&self, tree: Tree<'p>, hf: Hf, frame: u32) -> Item<'p> {
+        self.add_generated(tree, hf, 0, 0, frame)
+    }
+
+    /// The msstun protocol item over `len` bytes at `off` (`None`: to the end) and its subtree.
+    fn add_layer(&self, off: usize, len: Option<usize>) -> (Tree<'p>, Item<'p>) {
+        let ti = self
+            .tree
+            .add_protocol(crate::epan::plugin::proto(), self.tvb, off, len);
+        (ti.subtree(crate::fields::fields().ett_msstun), ti)
+    }
+}
+
+/// Dissect a TCP segment or UDP datagram. `None`: not ours (heuristics only).
+pub fn dissect(
+    tvb: Tvb<'_>,
+    pinfo: Packet<'_>,
+    tree: Tree<'_>,
+    transport: Transport,
+    heuristic: bool,
+) -> Option<usize> {
+    let bytes = tvb.bytes();
+    let len = bytes.len();
+    if len == 0 {
+        return if heuristic { None } else { Some(0) };
+    }
+    // Heuristics: reject what cannot be ours before any conversation lookup, and never
+    // re-enter through the heuristics we hand relayed data to.
+    if heuristic && (Packet::relaying() || !plausible(transport, bytes)) {
+        return None;
+    }
+    let ctx = Ctx {
+        tvb,
+        pinfo,
+        tree,
+        transport,
+        conv: pinfo.flow_id(transport),
+        num: pinfo.num(),
+        visited: pinfo.visited(),
+        visible: tree.visible(),
+        pdus: Cell::new(0),
+        depth: 0,
+    };
+    // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
+    // flow's state is only needed to accept ChannelData heuristically (looked up then).
+    let udp = transport == Transport::Udp;
+    if udp && !heuristic && !udp_stun_like(bytes, tvb.whole()) {
+        // A port or flow msstun owns also carries other things (media beside ICE checks,
+        // Teams' relay protocols): classified and handed on, not "malformed STUN".
+        relayed::not_stun(&ctx, bytes);
+        return Some(len);
+    }
+    let (known, data) = if udp {
+        (Some(Framing::Plain), None)
+    } else {
+        session::with(|s| {
+            let c = s.convs.get(&ctx.conv);
+            (c.and_then(|c| c.framing), c.and_then(|c| c.data))
+        })
+    };
+    if let Some(dc) = data {
+        if dc.bound_frame.is_some_and(|b| ctx.num > b) {
+            data_conn::dissect_data_conn(&ctx, bytes, tvb.whole(), dc);
+            return Some(len);
+        }
+    }
+    let framing = match known {
+        Some(f) => f,
+        None => match segment::first_framing(&ctx, bytes, heuristic)? {
+            segment::First::Framing(f) => f,
+            segment::First::Done => return Some(len),
+        },
+    };
+    segment::pdus(&ctx, bytes, framing, heuristic)?;
+    Some(len)
+}
+
+/// The verdict on a connection of a TCP port shared with TLS (443).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// msstun's: [MS-TURN] §2.1.1 pseudo-TLS hellos, [MS-TURN] TCP framing, STUN in a
+    /// framing msstun knows.
+    Msstun,
+    /// The port's own dissector's (TLS).
+    Other,
+    /// Not yet known: TCP was asked for more bytes.
+    NeedMore,
+}
+
+/// Decide a connection of a TCP port shared with TLS on its first payload.
+pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
+    if tvb.is_empty() {
+        return Shared::Other;
+    }
+    match msstun::detect::shared_port_verdict(tvb.bytes()) {
+        Verdict::Found(_) => Shared::Msstun,
+        Verdict::NeedMore if pinfo.can_desegment() && tvb.whole() => {
+            pinfo.desegment(0, None);
+            Shared::NeedMore
+        }
+        _ => Shared::Other,
+    }
+}
+
+/// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
+/// known framing, a consistent start of one (TCP), or ChannelData whose length fits the
+/// datagram (UDP; accepted later only on a flow already known to carry STUN).
+fn plausible(transport: Transport, bytes: &[u8]) -> bool {
+    match transport {
+        Transport::Tcp => detect_verdict(transport, bytes) != Verdict::No,
+        Transport::Udp => {
+            if bytes.len() >= 4 && bytes[0] >> 6 == 1 {
+                let l = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
+                return bytes.len() >= 4 + l && bytes.len() <= 4 + ((l + 3) & !3);
+            }
+            detect_framing(Framing::Plain, transport, bytes) != Verdict::No
+                || msstun::detect::is_classic_keepalive(bytes)
+        }
+    }
+}
+
+/// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
+/// (possibly malformed) rather than handed on: ChannelData whose length fits, or what
+/// [`msstun::detect::stun_on_known_flow`] takes for STUN.
+fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
+    use msstun::classify::{classify, PayloadKind};
+    match classify(bytes) {
+        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
+        PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding_request() -> Vec<u8> {
+        let mut b = vec![0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xA4, 0x42];
+        b.extend_from_slice(&[7; 12]);
+        b.extend_from_slice(&[0x80, 0x22, 0x00, 0x04, b'a', b'b', b'c', b'd']);
+        b
+    }
+
+    #[test]
+    fn heuristic_precheck() {
+        let m = binding_request();
+        assert!(plausible(Transport::Udp, &m));
+        assert!(plausible(Transport::Tcp, &m));
+        // A consistent start of a message over TCP is worth waiting for.
+        assert!(plausible(Transport::Tcp, &m[..10]));
+        assert!(!plausible(Transport::Udp, &m[..10]));
+        assert!(!plausible(
+            Transport::Udp,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        ));
+        assert!(!plausible(
+            Transport::Tcp,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        ));
+        // RTP (version 2) is never ours.
+        assert!(!plausible(
+            Transport::Udp,
+            &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]
+        ));
+        // ChannelData whose length fits the datagram is a candidate (with or without padding).
+        assert!(plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]
+        ));
+        assert!(plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]
+        ));
+        assert!(!plausible(
+            Transport::Udp,
+            &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]
+        ));
+    }
+
+    #[test]
+    fn owned_udp_flows_decode_stun_and_channel_data_only() {
+        assert!(udp_stun_like(&binding_request(), true));
+        assert!(udp_stun_like(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
+        assert!(!udp_stun_like(
+            &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
+            true
+        ));
+    }
+}

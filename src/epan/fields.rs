@@ -1,0 +1,291 @@
+//! Header fields (`hf`) and subtrees (`ett`): ids Wireshark writes at registration, and the
+//! registrar that builds `hf_register_info` from a plain description.
+//!
+//! Wireshark keeps pointers to everything registered, so all of it lives in statics or in
+//! allocations leaked once, at registration.
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+
+use super::ffi;
+
+/// Maximum number of header fields the plugin registers.
+const MAX_HF: usize = 512;
+/// Maximum number of subtrees.
+const MAX_ETT: usize = 32;
+
+static HF_IDS: [AtomicI32; MAX_HF] = [const { AtomicI32::new(-1) }; MAX_HF];
+static ETT_IDS: [AtomicI32; MAX_ETT] = [const { AtomicI32::new(-1) }; MAX_ETT];
+/// Wireshark's `header_field_info` of each registered field (its `ref_type` says whether a
+/// filter, column, tap or `-e` option references the field in this dissection).
+static HF_INFO: [AtomicPtr<ffi::header_field_info>; MAX_HF] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_HF];
+
+/// A registered header field: an index into the id table Wireshark writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hf(u16);
+
+impl Hf {
+    /// The Wireshark field id (-1 before registration).
+    #[inline]
+    pub fn id(self) -> c_int {
+        HF_IDS[self.0 as usize].load(Ordering::Relaxed)
+    }
+
+    /// Whether an item of this field survives in a tree that is not shown to anyone:
+    /// something (display filter, column, tap, `-e`) references it directly. This is the
+    /// test `proto_tree_add_*` make before faking an item (`ref_type` DIRECT, or PRINT
+    /// since 4.2); making it here spares the call and the work to compute the value.
+    /// Unknown (before registration): true.
+    #[inline]
+    pub fn referenced(self) -> bool {
+        let p = HF_INFO[self.0 as usize].load(Ordering::Relaxed);
+        if p.is_null() {
+            return true;
+        }
+        // SAFETY: p is Wireshark's header_field_info for this field, which lives as long
+        // as the process; ref_type is a C enum (an int) Wireshark writes between dissections.
+        let r = unsafe { std::ptr::addr_of!((*p).ref_type).cast::<c_int>().read() };
+        r >= ffi::hf_ref_type::HF_REF_TYPE_DIRECT as c_int
+    }
+}
+
+/// A registered subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ett(u16);
+
+impl Ett {
+    /// The Wireshark subtree id.
+    #[inline]
+    pub fn id(self) -> c_int {
+        ETT_IDS[self.0 as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// The type of a field, as Wireshark knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// No value (a label, a subtree).
+    None,
+    /// Unsigned integers.
+    U8,
+    /// 16 bits.
+    U16,
+    /// 32 bits.
+    U32,
+    /// 64 bits.
+    U64,
+    /// Boolean.
+    Bool,
+    /// IPv4 address.
+    Ipv4,
+    /// IPv6 address.
+    Ipv6,
+    /// Text.
+    Str,
+    /// Bytes.
+    Bytes,
+    /// A time span.
+    RelTime,
+    /// A frame number, related to this one as a request, a response, a duplicate or none.
+    Frame(FrameLink),
+}
+
+/// How a frame-number field relates to its frame (the GUI's link icon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameLink {
+    /// Plain.
+    None,
+    /// The request.
+    Request,
+    /// The response.
+    Response,
+    /// A duplicate (retransmission).
+    Duplicate,
+}
+
+/// How a numeric field is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display<'a> {
+    /// Decimal.
+    Dec,
+    /// Hexadecimal.
+    Hex,
+    /// Decimal or hex, with value names.
+    Names(bool, &'a [(u32, &'a str)]),
+    /// Decimal or hex, with a unit after the number.
+    Unit(bool, &'a str),
+}
+
+/// Builds the field and subtree arrays, then registers them once.
+#[derive(Default)]
+pub struct Registrar {
+    hf: Vec<ffi::hf_register_info>,
+    by_name: HashMap<String, (Hf, FieldType)>,
+    ett: u16,
+}
+
+/// A C string that lives forever.
+fn leak_c(s: &str) -> *const c_char {
+    CString::new(s.replace('\0', " "))
+        .expect("no NUL")
+        .into_raw()
+}
+
+fn leak_vals(values: &[(u32, &str)]) -> *const c_void {
+    let mut v: Vec<ffi::value_string> = values
+        .iter()
+        .map(|(n, s)| ffi::value_string {
+            value: *n,
+            strptr: leak_c(s),
+        })
+        .collect();
+    v.push(ffi::value_string {
+        value: 0,
+        strptr: std::ptr::null(),
+    });
+    Box::leak(v.into_boxed_slice()).as_ptr() as *const c_void
+}
+
+fn leak_unit(unit: &str) -> *const c_void {
+    let u = Box::new(ffi::unit_name_string {
+        // `as _`: the pointer's constness differs between Wireshark versions.
+        singular: leak_c(&format!(" {unit}")) as _,
+        plural: std::ptr::null::<c_char>() as _,
+    });
+    Box::leak(u) as *const ffi::unit_name_string as *const c_void
+}
+
+impl Registrar {
+    /// Field `abbrev` (`msstun.att.type`) labelled `name`. A second registration of the
+    /// same abbreviation returns the first field (and warns when the types differ).
+    pub fn field(&mut self, name: &str, abbrev: &str, ty: FieldType, display: Display<'_>) -> Hf {
+        use ffi::ft_framenum_type::*;
+        use ffi::ftenum::*;
+        if let Some((hf, t)) = self.by_name.get(abbrev) {
+            if *t != ty {
+                eprintln!("msstun: field {abbrev} registered twice with different types; keeping the first");
+            }
+            return *hf;
+        }
+        let idx = self.hf.len();
+        assert!(idx < MAX_HF, "msstun: too many fields");
+        let (raw_ty, frame) = match ty {
+            FieldType::None => (FT_NONE, None),
+            FieldType::U8 => (FT_UINT8, None),
+            FieldType::U16 => (FT_UINT16, None),
+            FieldType::U32 => (FT_UINT32, None),
+            FieldType::U64 => (FT_UINT64, None),
+            FieldType::Bool => (FT_BOOLEAN, None),
+            FieldType::Ipv4 => (FT_IPv4, None),
+            FieldType::Ipv6 => (FT_IPv6, None),
+            FieldType::Str => (FT_STRING, None),
+            FieldType::Bytes => (FT_BYTES, None),
+            FieldType::RelTime => (FT_RELATIVE_TIME, None),
+            FieldType::Frame(l) => (
+                FT_FRAMENUM,
+                Some(match l {
+                    FrameLink::None => FT_FRAMENUM_NONE,
+                    FrameLink::Request => FT_FRAMENUM_REQUEST,
+                    FrameLink::Response => FT_FRAMENUM_RESPONSE,
+                    FrameLink::Duplicate => FT_FRAMENUM_DUP_ACK,
+                }),
+            ),
+        };
+        let numeric = matches!(
+            ty,
+            FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::U64
+        );
+        let base = |hex: bool| if hex { ffi::BASE_HEX } else { ffi::BASE_DEC } as c_int;
+        let (disp, strings) = match (numeric, display) {
+            (false, _) => (ffi::BASE_NONE as c_int, std::ptr::null()),
+            (true, Display::Dec) => (base(false), std::ptr::null()),
+            (true, Display::Hex) => (base(true), std::ptr::null()),
+            (true, Display::Names(hex, v)) if !v.is_empty() => (base(hex), leak_vals(v)),
+            (true, Display::Names(hex, _)) => (base(hex), std::ptr::null()),
+            (true, Display::Unit(hex, u)) => {
+                (base(hex) | ffi::BASE_UNIT_STRING as c_int, leak_unit(u))
+            }
+        };
+        let strings = match frame {
+            Some(k) => k as usize as *const c_void,
+            None => strings,
+        };
+        // Start from zeroes (HFILL's NULLs and HF_REF_TYPE_NONE) so that fields added to
+        // header_field_info by other Wireshark versions need no change here.
+        // SAFETY: header_field_info is plain C data; all-zero is a valid bit pattern for it.
+        let mut info: ffi::header_field_info = unsafe { std::mem::zeroed() };
+        info.name = leak_c(name);
+        info.abbrev = leak_c(abbrev);
+        info.type_ = raw_ty;
+        info.display = disp as _;
+        info.strings = strings;
+        info.blurb = std::ptr::null();
+        info.id = -1;
+        info.same_name_prev_id = -1;
+        self.hf.push(ffi::hf_register_info {
+            p_id: HF_IDS[idx].as_ptr(),
+            hfinfo: info,
+        });
+        let hf = Hf(idx as u16);
+        self.by_name.insert(abbrev.to_string(), (hf, ty));
+        hf
+    }
+
+    /// The type a field was registered with.
+    pub fn type_of(&self, abbrev: &str) -> Option<FieldType> {
+        self.by_name.get(abbrev).map(|(_, t)| *t)
+    }
+
+    /// A new subtree.
+    pub fn ett(&mut self) -> Ett {
+        let e = Ett(self.ett);
+        self.ett += 1;
+        assert!((self.ett as usize) <= MAX_ETT, "msstun: too many subtrees");
+        e
+    }
+
+    /// Register every field and subtree with protocol `proto` (once, at registration).
+    pub fn register(self, proto: c_int) {
+        let n_hf = self.hf.len();
+        let hf: &'static mut [ffi::hf_register_info] = Box::leak(self.hf.into_boxed_slice());
+        let ett: Vec<*mut c_int> = (0..self.ett as usize)
+            .map(|i| ETT_IDS[i].as_ptr())
+            .collect();
+        let ett: &'static mut [*mut c_int] = Box::leak(ett.into_boxed_slice());
+        // SAFETY: the arrays are leaked and live forever, as Wireshark requires; called
+        // during protocol registration, on Wireshark's main thread.
+        unsafe {
+            ffi::proto_register_field_array(proto, hf.as_mut_ptr(), n_hf as c_int);
+            ffi::proto_register_subtree_array(ett.as_ptr(), ett.len() as c_int);
+            for (i, info) in HF_INFO.iter().enumerate().take(n_hf) {
+                let id = HF_IDS[i].load(Ordering::Relaxed);
+                if id >= 0 {
+                    info.store(ffi::proto_registrar_get_nth(id as _), Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// A C string that lives forever and is never written (method and attribute names for
+/// tree labels, made once at registration).
+#[derive(Debug, Clone, Copy)]
+pub struct CName(*const c_char);
+// SAFETY: the pointee is a leaked, immutable, NUL-terminated string.
+unsafe impl Sync for CName {}
+// SAFETY: as above.
+unsafe impl Send for CName {}
+
+impl CName {
+    /// Leak `s` as a C string.
+    pub fn leak(s: &str) -> CName {
+        CName(leak_c(s))
+    }
+
+    /// As a string argument of a tree call.
+    pub fn pstr(self) -> super::PStr<'static> {
+        super::packet::pstr_from_static_ptr(self.0)
+    }
+}

@@ -1,0 +1,637 @@
+//! Safe views of one dissection: the tvb, the packet, the tree and its items.
+
+use std::ffi::{c_char, c_int, CStr};
+use std::marker::PhantomData;
+use std::net::IpAddr;
+
+use msstun::framing::Transport;
+
+use super::ffi;
+use super::fields::{Ett, Hf};
+use crate::expert::Expert;
+
+fn cint(v: usize) -> c_int {
+    c_int::try_from(v).unwrap_or(c_int::MAX)
+}
+
+/// The bytes of a packet (or of a part of one) being dissected.
+#[derive(Clone, Copy)]
+pub struct Tvb<'p> {
+    raw: *mut ffi::tvbuff_t,
+    bytes: &'p [u8],
+    reported: usize,
+}
+
+impl<'p> Tvb<'p> {
+    /// # Safety
+    /// `raw` is a tvb Wireshark handed to the dissector, valid for `'p`.
+    pub(super) unsafe fn from_raw(raw: *mut ffi::tvbuff_t) -> Tvb<'p> {
+        // SAFETY: (caller) raw is valid; the captured length bounds tvb_get_ptr, which
+        // then cannot throw; the bytes live as long as the tvb.
+        unsafe {
+            let len = ffi::tvb_captured_length(raw) as usize;
+            let reported = ffi::tvb_reported_length(raw) as usize;
+            let bytes = if len == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(ffi::tvb_get_ptr(raw, 0, cint(len)), len)
+            };
+            Tvb {
+                raw,
+                bytes,
+                reported,
+            }
+        }
+    }
+
+    /// The captured bytes.
+    #[inline]
+    pub fn bytes(&self) -> &'p [u8] {
+        self.bytes
+    }
+
+    /// Captured length.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether nothing was captured.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Whether all of the packet's bytes were captured (no snapshot length cut).
+    #[inline]
+    pub fn whole(&self) -> bool {
+        self.bytes.len() == self.reported
+    }
+
+    /// Whether `off..off + len` lies in the captured bytes.
+    #[inline]
+    fn fits(&self, off: usize, len: usize) -> bool {
+        off.checked_add(len)
+            .is_some_and(|end| end <= self.bytes.len())
+    }
+
+    /// The `len` bytes at `off` as a tvb of their own (for another dissector); `None` when
+    /// they are not all captured.
+    pub fn subset(&self, off: usize, len: usize) -> Option<Tvb<'p>> {
+        if !self.fits(off, len) {
+            return None;
+        }
+        // SAFETY: the range is inside the captured bytes, so this cannot throw; the subset
+        // is freed with the parent tvb.
+        let raw = unsafe { ffi::tvb_new_subset_length(self.raw, cint(off), cint(len)) };
+        Some(Tvb {
+            raw,
+            bytes: &self.bytes[off..off + len],
+            reported: len,
+        })
+    }
+}
+
+/// A NUL-terminated string that lives until the packet is done (packet-scoped memory), or
+/// forever.
+#[derive(Clone, Copy)]
+pub struct PStr<'p>(*const c_char, PhantomData<&'p ()>);
+
+impl PStr<'static> {
+    /// A static string.
+    pub const fn of(s: &'static CStr) -> PStr<'static> {
+        PStr(s.as_ptr(), PhantomData)
+    }
+}
+
+/// How `proto_tree_add_item` reads a field's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// Not applicable (bytes, protocol items).
+    Na,
+    /// Big-endian numbers.
+    BigEndian,
+    /// UTF-8 text.
+    Utf8,
+}
+
+impl Encoding {
+    fn raw(self) -> u32 {
+        match self {
+            Encoding::Na => ffi::ENC_NA,
+            Encoding::BigEndian => ffi::ENC_BIG_ENDIAN,
+            Encoding::Utf8 => ffi::ENC_UTF_8,
+        }
+    }
+}
+
+/// The packet being dissected.
+#[derive(Clone, Copy)]
+pub struct Packet<'p> {
+    raw: *mut ffi::packet_info,
+    _p: PhantomData<&'p ()>,
+}
+
+impl<'p> Packet<'p> {
+    /// # Safety
+    /// `raw` is the `packet_info` Wireshark handed to the dissector, valid for `'p`.
+    pub(super) unsafe fn from_raw(raw: *mut ffi::packet_info) -> Packet<'p> {
+        Packet {
+            raw,
+            _p: PhantomData,
+        }
+    }
+
+    /// Frame number.
+    #[inline]
+    pub fn num(&self) -> u32 {
+        // SAFETY: raw is valid for 'p (constructor); plain field read.
+        unsafe { (*self.raw).num }
+    }
+
+    /// Whether the frame was dissected before (a later pass, or the GUI revisiting it).
+    #[inline]
+    pub fn visited(&self) -> bool {
+        // SAFETY: PINFO_FD_VISITED through the shim; raw is valid.
+        unsafe { ffi::msstun_visited(self.raw) != 0 }
+    }
+
+    /// The transport: UDP for UDP datagrams, TCP otherwise.
+    #[inline]
+    pub fn transport(&self) -> Transport {
+        // SAFETY: plain field read.
+        if unsafe { (*self.raw).ptype } == ffi::PT_UDP {
+            Transport::Udp
+        } else {
+            Transport::Tcp
+        }
+    }
+
+    /// Absolute time of the frame (seconds, nanoseconds).
+    pub fn abs_time(&self) -> (i64, i32) {
+        let mut t = (0i64, 0i32);
+        // SAFETY: the shim writes both out-parameters.
+        unsafe { ffi::msstun_abs_ts(self.raw, &mut t.0, &mut t.1) };
+        t
+    }
+
+    /// Whether TCP may be asked to desegment (more bytes for a PDU).
+    #[inline]
+    pub fn can_desegment(&self) -> bool {
+        // SAFETY: plain field read.
+        unsafe { (*self.raw).can_desegment > 0 }
+    }
+
+    /// Ask TCP for `more` bytes after what starts at `off` (`None`: one more segment).
+    pub fn desegment(&self, off: usize, more: Option<usize>) {
+        let n = more.map_or(ffi::DESEGMENT_ONE_MORE_SEGMENT, |n| {
+            u32::try_from(n).unwrap_or(ffi::DESEGMENT_ONE_MORE_SEGMENT)
+        });
+        // SAFETY: plain field writes, which TCP reads after the call.
+        unsafe {
+            (*self.raw).desegment_offset = cint(off);
+            (*self.raw).desegment_len = n;
+        }
+    }
+
+    /// Whether this is the first protocol layer in the frame after the transport
+    /// (`curr_proto_layer_num` ≤ 1): its columns replace the lower layers'.
+    #[inline]
+    pub fn first_layer(&self) -> bool {
+        // SAFETY: plain field read.
+        unsafe { (*self.raw).curr_proto_layer_num <= 1 }
+    }
+
+    /// Whether the columns are being built.
+    #[inline]
+    pub fn has_columns(&self) -> bool {
+        // SAFETY: plain field read.
+        unsafe { !(*self.raw).cinfo.is_null() }
+    }
+
+    /// `s` copied into packet-scoped memory.
+    pub fn text(&self, s: &str) -> PStr<'p> {
+        // SAFETY: wmem_strndup copies s.len() bytes (it stops at a NUL) into the packet pool.
+        let p =
+            unsafe { ffi::wmem_strndup((*self.raw).pool, s.as_ptr() as *const c_char, s.len()) };
+        PStr(p, PhantomData)
+    }
+
+    /// A packet-scoped buffer of `cap` bytes (initially zero), for text written in place.
+    pub fn buffer(&self, cap: usize) -> &'p mut [u8] {
+        // SAFETY: wmem_alloc0 returns cap writable bytes that live until the packet is done
+        // and are not shared with anything else.
+        unsafe {
+            let p = ffi::wmem_alloc0((*self.raw).pool, cap.max(1)) as *mut u8;
+            std::slice::from_raw_parts_mut(p, cap.max(1))
+        }
+    }
+
+    /// A NUL-terminated string in a buffer from [`Packet::buffer`].
+    ///
+    /// # Panics
+    /// When `buf` holds no NUL (it would not be a C string).
+    pub fn text_in(&self, buf: &'p [u8]) -> PStr<'p> {
+        assert!(buf.contains(&0), "text buffer without NUL");
+        PStr(buf.as_ptr() as *const c_char, PhantomData)
+    }
+
+    /// Set the Protocol column to `MSSTUN`.
+    pub fn set_protocol_column(&self) {
+        // SAFETY: cinfo may be NULL (col_set_str checks); the string is static.
+        unsafe {
+            ffi::col_set_str(
+                (*self.raw).cinfo,
+                ffi::COL_PROTOCOL as c_int,
+                c"MSSTUN".as_ptr(),
+            )
+        };
+    }
+
+    /// Replace the Info column with `text` (kept by pointer: packet-scoped or static).
+    pub fn set_info(&self, text: PStr<'p>) {
+        // SAFETY: as above; text lives until the packet is done.
+        unsafe { ffi::col_set_str((*self.raw).cinfo, ffi::COL_INFO as c_int, text.0) };
+    }
+
+    /// Append `, text` to the Info column.
+    pub fn append_info(&self, text: PStr<'p>) {
+        // SAFETY: as above.
+        unsafe {
+            ffi::col_append_sep_str(
+                (*self.raw).cinfo,
+                ffi::COL_INFO as c_int,
+                c", ".as_ptr(),
+                text.0,
+            )
+        };
+    }
+
+    /// Add expert item `which` with `text` to `item` (or to the packet when `item` is none).
+    pub fn expert(&self, item: Item<'p>, which: Expert, text: PStr<'p>) {
+        super::expert::add(self.raw, item.0, which, text.0);
+    }
+
+    /// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation
+    /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
+    /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of
+    /// key never meet), which spares a conversation-table lookup per datagram flow.
+    pub fn flow_id(&self, transport: Transport) -> u64 {
+        // SAFETY: the shim reads addresses and ports, and finds or creates the conversation.
+        unsafe {
+            match transport {
+                Transport::Tcp => u64::from(ffi::msstun_conv_id(self.raw)),
+                Transport::Udp => ffi::msstun_flow_key(self.raw) | (1 << 63),
+            }
+        }
+    }
+
+    /// Make msstun the dissector of this packet's conversation (the flow is msstun's from
+    /// now on, whoever else would take it).
+    pub fn claim_conversation(&self) {
+        // SAFETY: the handle was registered at start-up (or is NULL, which the shim ignores).
+        unsafe { ffi::msstun_claim_conversation(self.raw, super::plugin::handle()) };
+    }
+
+    /// Hand `tvb` on to another dissector (see the shim's `msstun_call_relayed`: by name,
+    /// else the `msstun.data` and `udp` heuristics, else `data`). Exceptions the callee
+    /// throws are caught in C and shown on the packet.
+    pub fn call_relayed(&self, tvb: Tvb<'p>, tree: Tree<'p>, dissector: Option<&'static CStr>) {
+        let name = dissector.map_or(std::ptr::null(), CStr::as_ptr);
+        // SAFETY: all pointers are valid for the call; the shim catches the callee's
+        // exceptions, so no longjmp crosses this frame.
+        unsafe { ffi::msstun_call_relayed(tvb.raw, self.raw, tree.0, name) };
+    }
+
+    /// Whether [`Packet::call_relayed`] is running (our heuristics then decline, so relayed
+    /// data never re-enters msstun through them).
+    pub fn relaying() -> bool {
+        // SAFETY: reads a counter of the shim.
+        unsafe { ffi::msstun_relaying() != 0 }
+    }
+}
+
+/// A protocol tree (or none: Wireshark passes NULL when it builds no tree).
+#[derive(Clone, Copy)]
+pub struct Tree<'p>(*mut ffi::proto_tree, PhantomData<&'p ()>);
+
+/// An item of the tree (or none: nothing was added).
+#[derive(Clone, Copy)]
+pub struct Item<'p>(*mut ffi::proto_item, PhantomData<&'p ()>);
+
+impl<'p> Item<'p> {
+    /// No item.
+    pub const NONE: Item<'static> = Item(std::ptr::null_mut(), PhantomData);
+
+    /// Whether nothing was added.
+    #[inline]
+    pub fn is_none(&self) -> bool {
+        self.0.is_null()
+    }
+
+    /// This item, or `fallback` when none was added (the nearest enclosing item, which then
+    /// carries expert items, as it does when Wireshark fakes an item).
+    #[inline]
+    pub fn or(self, fallback: Item<'p>) -> Item<'p> {
+        if self.is_none() {
+            fallback
+        } else {
+            self
+        }
+    }
+
+    /// The item's subtree (none for no item).
+    pub fn subtree(self, ett: Ett) -> Tree<'p> {
+        if self.is_none() {
+            return Tree(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: the item is in the tree of this packet.
+        Tree(
+            unsafe { ffi::proto_item_add_subtree(self.0, ett.id()) },
+            PhantomData,
+        )
+    }
+
+    /// Append `text` to the item's label.
+    pub fn append_text(self, text: PStr<'p>) {
+        if !self.is_none() {
+            // SAFETY: "%s" with one string argument.
+            unsafe { ffi::proto_item_append_text(self.0, c", %s".as_ptr(), text.0) };
+        }
+    }
+
+    /// Mark the item generated (a value msstun worked out, not a wire field).
+    pub fn set_generated(self) -> Item<'p> {
+        if !self.is_none() {
+            // SAFETY: item is valid.
+            unsafe { ffi::msstun_set_generated(self.0) };
+        }
+        self
+    }
+}
+
+impl<'p> Tree<'p> {
+    /// # Safety
+    /// `raw` is NULL or the tree Wireshark handed to the dissector.
+    pub(super) unsafe fn from_raw(raw: *mut ffi::proto_tree) -> Tree<'p> {
+        Tree(raw, PhantomData)
+    }
+
+    /// Whether the tree is shown to a user (not only built for filters).
+    pub fn visible(&self) -> bool {
+        // SAFETY: the shim checks for NULL.
+        unsafe { ffi::msstun_tree_visible(self.0) != 0 }
+    }
+
+    /// The protocol item of `proto` over `len` bytes at `off` (`None`: to the end).
+    pub fn add_protocol(
+        self,
+        proto: c_int,
+        tvb: Tvb<'p>,
+        off: usize,
+        len: Option<usize>,
+    ) -> Item<'p> {
+        let n = len.unwrap_or(tvb.len().saturating_sub(off));
+        if !tvb.fits(off, n) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        let l = len.map_or(-1, cint);
+        // SAFETY: range checked against the captured bytes.
+        Item(
+            unsafe { ffi::proto_tree_add_item(self.0, proto, tvb.raw, cint(off), l, ffi::ENC_NA) },
+            PhantomData,
+        )
+    }
+
+    /// `hf` over `len` bytes at `off`, read with `enc`.
+    pub fn add_item(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, enc: Encoding) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_item(self.0, hf.id(), tvb.raw, cint(off), cint(len), enc.raw())
+            },
+            PhantomData,
+        )
+    }
+
+    /// Unsigned field `hf` = `v` over `len` bytes at `off`.
+    pub fn add_uint(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u32) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked.
+        Item(
+            unsafe { ffi::proto_tree_add_uint(self.0, hf.id(), tvb.raw, cint(off), cint(len), v) },
+            PhantomData,
+        )
+    }
+
+    /// As [`Tree::add_uint`] with the value shown as `name (0x…)`, `digits` hex digits.
+    pub fn add_uint_named(
+        self,
+        hf: Hf,
+        tvb: Tvb<'p>,
+        (off, len): (usize, usize),
+        v: u32,
+        name: PStr<'p>,
+        digits: u8,
+    ) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        let fmt = if digits == 3 {
+            c"%s (0x%03x)"
+        } else {
+            c"%s (0x%04x)"
+        };
+        // SAFETY: range checked; the format takes one string and one unsigned int.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_uint_format_value(
+                    self.0,
+                    hf.id(),
+                    tvb.raw,
+                    cint(off),
+                    cint(len),
+                    v,
+                    fmt.as_ptr(),
+                    name.0,
+                    v,
+                )
+            },
+            PhantomData,
+        )
+    }
+
+    /// 64-bit unsigned field.
+    pub fn add_uint64(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u64) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_uint64(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
+            },
+            PhantomData,
+        )
+    }
+
+    /// Boolean field.
+    pub fn add_bool(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: bool) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_boolean(
+                    self.0,
+                    hf.id(),
+                    tvb.raw,
+                    cint(off),
+                    cint(len),
+                    v.into(),
+                )
+            },
+            PhantomData,
+        )
+    }
+
+    /// IPv4 or IPv6 address field (`v4` or `v6` by the address's family).
+    pub fn add_ip(
+        self,
+        v4: Hf,
+        v6: Hf,
+        tvb: Tvb<'p>,
+        off: usize,
+        len: usize,
+        ip: IpAddr,
+    ) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked; the IPv4 value is in network order as Wireshark wants it.
+        let it = unsafe {
+            match ip {
+                IpAddr::V4(a) => ffi::proto_tree_add_ipv4(
+                    self.0,
+                    v4.id(),
+                    tvb.raw,
+                    cint(off),
+                    cint(len),
+                    u32::from_ne_bytes(a.octets()),
+                ),
+                IpAddr::V6(a) => {
+                    let x = ffi::ws_in6_addr { bytes: a.octets() };
+                    ffi::proto_tree_add_ipv6(self.0, v6.id(), tvb.raw, cint(off), cint(len), &x)
+                }
+            }
+        };
+        Item(it, PhantomData)
+    }
+
+    /// String field with the value `text` (over the bytes at `off`).
+    pub fn add_string(
+        self,
+        hf: Hf,
+        tvb: Tvb<'p>,
+        off: usize,
+        len: usize,
+        text: PStr<'p>,
+    ) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked; text is NUL-terminated.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_string(self.0, hf.id(), tvb.raw, cint(off), cint(len), text.0)
+            },
+            PhantomData,
+        )
+    }
+
+    /// An `FT_NONE` item `hf` labelled `text`.
+    pub fn add_text(
+        self,
+        hf: Hf,
+        tvb: Tvb<'p>,
+        off: usize,
+        len: usize,
+        text: PStr<'p>,
+    ) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        // SAFETY: range checked; "%s" with one string.
+        Item(
+            unsafe {
+                ffi::proto_tree_add_none_format(
+                    self.0,
+                    hf.id(),
+                    tvb.raw,
+                    cint(off),
+                    cint(len),
+                    c"%s".as_ptr(),
+                    text.0,
+                )
+            },
+            PhantomData,
+        )
+    }
+
+    /// A text-only subtree `label` over `len` bytes at `off`; its item comes back too.
+    pub fn add_subtree(
+        self,
+        ett: Ett,
+        tvb: Tvb<'p>,
+        off: usize,
+        len: usize,
+        label: &'static CStr,
+    ) -> (Tree<'p>, Item<'p>) {
+        if !tvb.fits(off, len) {
+            return (self, Item(std::ptr::null_mut(), PhantomData));
+        }
+        let mut item: *mut ffi::proto_item = std::ptr::null_mut();
+        // SAFETY: range checked; the label is static and has no format directives.
+        let t = unsafe {
+            ffi::proto_tree_add_subtree_format(
+                self.0,
+                tvb.raw,
+                cint(off),
+                cint(len),
+                ett.id(),
+                &mut item,
+                c"%s".as_ptr(),
+                label.as_ptr(),
+            )
+        };
+        (Tree(t, PhantomData), Item(item, PhantomData))
+    }
+
+    /// A generated `FT_RELATIVE_TIME` item of `ns` nanoseconds.
+    pub fn add_reltime(self, hf: Hf, tvb: Tvb<'p>, ns: i64) -> Item<'p> {
+        // SAFETY: zero-length item at offset 0, always in range.
+        Item(
+            unsafe {
+                ffi::msstun_add_reltime(
+                    self.0,
+                    hf.id(),
+                    tvb.raw,
+                    ns / 1_000_000_000,
+                    (ns % 1_000_000_000) as c_int,
+                )
+            },
+            PhantomData,
+        )
+    }
+}
+
+/// A [`PStr`] of a string that lives forever (see [`super::fields::CName`]).
+pub(super) fn pstr_from_static_ptr(p: *const c_char) -> PStr<'static> {
+    PStr(p, PhantomData)
+}

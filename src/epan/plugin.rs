@@ -1,0 +1,288 @@
+//! What Wireshark calls: the plugin symbols, registration and hand-off, the dissectors'
+//! entry points and the init routine. Each entry point turns the raw pointers into the safe
+//! types of [`crate::epan`] and runs the safe code under a panic guard.
+
+use std::ffi::{c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+
+use msstun::framing::Transport;
+
+use super::ffi;
+use super::{Packet, Tree, Tvb};
+use crate::dissect::{self, Shared};
+use crate::expert::Expert;
+
+const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < b.len() {
+        out[i] = b[i];
+        i += 1;
+    }
+    out
+}
+
+const fn parse_int(s: &str) -> c_int {
+    let b = s.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        n = n * 10 + (b[i] - b'0') as c_int;
+        i += 1;
+    }
+    n
+}
+
+/// Plugin version (NUL-terminated string, as Wireshark reads it).
+#[no_mangle]
+#[used]
+pub static plugin_version: [u8; crate::VERSION.len() + 1] = nul_terminated(crate::VERSION);
+
+/// Wireshark major version this plugin was built against.
+#[no_mangle]
+#[used]
+pub static plugin_want_major: c_int = parse_int(env!("MSSTUN_WS_MAJOR"));
+
+/// Wireshark minor version this plugin was built against.
+#[no_mangle]
+#[used]
+pub static plugin_want_minor: c_int = parse_int(env!("MSSTUN_WS_MINOR"));
+
+static PLUGIN: ffi::proto_plugin = ffi::proto_plugin {
+    register_protoinfo: Some(register_protoinfo),
+    register_handoff: Some(register_handoff),
+};
+
+/// Called by Wireshark when it loads the plugin.
+#[no_mangle]
+pub extern "C" fn plugin_register() {
+    // SAFETY: PLUGIN is a static; Wireshark keeps the pointer.
+    let _ = catch_unwind(|| unsafe { ffi::proto_register_plugin(&PLUGIN) });
+}
+
+/// What kind of plugin this is (Wireshark 4.2+): a dissector.
+#[cfg(ws_ge_4_2)]
+#[no_mangle]
+pub extern "C" fn plugin_describe() -> u32 {
+    ffi::WS_PLUGIN_DESC_DISSECTOR as u32
+}
+
+static PROTO: AtomicI32 = AtomicI32::new(-1);
+static HANDLE: AtomicPtr<ffi::dissector_handle> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The protocol id of `msstun`.
+pub fn proto() -> c_int {
+    PROTO.load(Ordering::Relaxed)
+}
+
+/// The `msstun` dissector handle.
+pub(super) fn handle() -> ffi::dissector_handle_t {
+    HANDLE.load(Ordering::Relaxed)
+}
+
+/// `register_protoinfo`: protocol, fields, subtrees, expert items, preferences.
+unsafe extern "C" fn register_protoinfo() {
+    let r = catch_unwind(|| {
+        // SAFETY: called once by Wireshark during registration, on its main thread; the
+        // strings are static.
+        let proto = unsafe {
+            ffi::proto_register_protocol(
+                c"MS-STUN".as_ptr(),
+                c"MSSTUN".as_ptr(),
+                c"msstun".as_ptr(),
+            )
+        };
+        PROTO.store(proto, Ordering::Relaxed);
+        crate::fields::register(proto);
+        super::expert::register(proto);
+        // SAFETY: as above; the dissector and routines are 'static functions.
+        unsafe {
+            ffi::msstun_register_prefs(proto);
+            ffi::msstun_register_data_heur(proto);
+            let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
+            HANDLE.store(h, Ordering::Relaxed);
+            ffi::register_init_routine(Some(init_routine));
+            ffi::register_cleanup_routine(Some(init_routine));
+        }
+    });
+    if r.is_err() {
+        eprintln!("msstun: registration failed");
+    }
+}
+
+/// `register_handoff`: Decode As, the port preferences, the heuristics.
+unsafe extern "C" fn register_handoff() {
+    let r = catch_unwind(|| {
+        // SAFETY: called once by Wireshark after every protocol registered; the callbacks
+        // are 'static functions with the C signatures the shim declares.
+        unsafe {
+            ffi::msstun_handoff_ports(handle(), Some(shared_verdict));
+            ffi::msstun_add_heuristics(
+                proto(),
+                heur_tcp as *const () as *mut c_void,
+                heur_udp as *const () as *mut c_void,
+            );
+        }
+    });
+    if r.is_err() {
+        eprintln!("msstun: handoff failed");
+    }
+}
+
+/// Wireshark init/cleanup routine: forget the capture file's state.
+unsafe extern "C" fn init_routine() {
+    // SAFETY: plain C, no preconditions; called on Wireshark's dissection thread.
+    unsafe { ffi::msstun_conv_cache_reset() };
+    let _ = catch_unwind(crate::session::reset);
+}
+
+/// Run `f` on the safe views of one dissection call; a panic becomes an expert item.
+///
+/// # Safety
+/// The pointers are those Wireshark passed to the dissector.
+unsafe fn guard<R>(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    fallback: R,
+    f: impl FnOnce(Tvb<'_>, Packet<'_>, Tree<'_>) -> R,
+) -> R {
+    // SAFETY: (caller) valid for this call.
+    let (tvb, pinfo, tree) = unsafe {
+        (
+            Tvb::from_raw(tvb),
+            Packet::from_raw(pinfo),
+            Tree::from_raw(tree),
+        )
+    };
+    match catch_unwind(AssertUnwindSafe(|| f(tvb, pinfo, tree))) {
+        Ok(r) => r,
+        Err(payload) => {
+            let text = {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                drop(payload);
+                pinfo.text(&format!("msstun internal error: {msg}"))
+            };
+            pinfo.set_protocol_column();
+            let item = tree.add_protocol(proto(), tvb, 0, None);
+            pinfo.expert(item, Expert::Panic, text);
+            fallback
+        }
+    }
+}
+
+/// Return type of a heuristic dissector (gboolean before 4.4, bool since).
+#[cfg(not(ws_ge_4_4))]
+type HeurRet = ffi::gboolean;
+/// Return type of a heuristic dissector (gboolean before 4.4, bool since).
+#[cfg(ws_ge_4_4)]
+type HeurRet = bool;
+
+#[cfg(not(ws_ge_4_4))]
+fn heur_ret(b: bool) -> HeurRet {
+    b as HeurRet
+}
+#[cfg(ws_ge_4_4)]
+fn heur_ret(b: bool) -> HeurRet {
+    b
+}
+
+fn consumed(n: usize) -> c_int {
+    c_int::try_from(n).unwrap_or(c_int::MAX)
+}
+
+/// `msstun`: registered by name, for Decode As, the ports and claimed conversations.
+unsafe extern "C" fn dissect_msstun(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> c_int {
+    // SAFETY: Wireshark's arguments.
+    unsafe {
+        let all = consumed(ffi::tvb_captured_length(tvb) as usize);
+        guard(tvb, pinfo, tree, all, |tvb, pinfo, tree| {
+            let t = pinfo.transport();
+            consumed(dissect::dissect(tvb, pinfo, tree, t, false).unwrap_or(0))
+        })
+    }
+}
+
+/// `msstun_tcp` heuristic.
+unsafe extern "C" fn heur_tcp(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    // SAFETY: Wireshark's arguments.
+    heur_ret(unsafe {
+        guard(tvb, pinfo, tree, false, |tvb, pinfo, tree| {
+            dissect::dissect(tvb, pinfo, tree, Transport::Tcp, true).is_some()
+        })
+    })
+}
+
+/// `msstun_udp` heuristic.
+unsafe extern "C" fn heur_udp(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    // SAFETY: Wireshark's arguments.
+    heur_ret(unsafe {
+        guard(tvb, pinfo, tree, false, |tvb, pinfo, tree| {
+            dissect::dissect(tvb, pinfo, tree, Transport::Udp, true).is_some()
+        })
+    })
+}
+
+/// The verdict of a TCP port shared with TLS (443), for the shim's port handle:
+/// 1 msstun, 0 the port's own dissector (TLS), -1 asked TCP for more bytes.
+unsafe extern "C" fn shared_verdict(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+) -> c_int {
+    // SAFETY: Wireshark's arguments (through the shim's port handle). No tree here: a
+    // panic only answers "not msstun".
+    let (tvb, pinfo) = unsafe { (Tvb::from_raw(tvb), Packet::from_raw(pinfo)) };
+    match catch_unwind(AssertUnwindSafe(|| dissect::shared_verdict(tvb, pinfo))) {
+        Ok(Shared::Msstun) => 1,
+        Ok(Shared::NeedMore) => -1,
+        Ok(Shared::Other) | Err(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_string_is_nul_terminated_and_names_wireshark() {
+        assert_eq!(*plugin_version.last().unwrap(), 0);
+        let s = std::str::from_utf8(&plugin_version[..plugin_version.len() - 1]).unwrap();
+        assert!(s.contains("Wireshark"), "{s}");
+        assert!(!s.contains('\0'));
+        assert!(s.contains(env!("MSSTUN_WS_VERSION")));
+    }
+
+    #[test]
+    fn want_version_matches_headers() {
+        assert_eq!(plugin_want_major.to_string(), env!("MSSTUN_WS_MAJOR"));
+        assert_eq!(plugin_want_minor.to_string(), env!("MSSTUN_WS_MINOR"));
+        assert_eq!(parse_int("17"), 17);
+    }
+
+    #[cfg(ws_ge_4_2)]
+    #[test]
+    fn describes_itself_as_a_dissector() {
+        assert_eq!(plugin_describe(), ffi::WS_PLUGIN_DESC_DISSECTOR as u32);
+    }
+}

@@ -1,0 +1,690 @@
+//! Capture-file state, without Wireshark: per-flow framing, transactions, allocations and
+//! the RFC 6062 links between control and data connections.
+//!
+//! The dissector reports each decoded message with where it was seen ([`At`]);
+//! [`State::record_and_read`] records what the message teaches (first pass only: frames not
+//! yet visited) and answers what the tree shows ([`Seen`]), so a frame re-dissected in any
+//! order shows the same tree. The state is cleared when Wireshark opens a new file
+//! ([`reset`], from the plugin's init routine). Unit-tested here, with messages made by the
+//! parser's encoder.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard};
+
+use msstun::framing::Framing;
+use msstun::registry::method::{
+    ALLOCATE as M_ALLOCATE, CONNECT as M_CONNECT, CONNECTION_ATTEMPT as M_CONNECTION_ATTEMPT,
+    CONNECTION_BIND as M_CONNECTION_BIND,
+};
+use msstun::{Class, Message};
+
+/// A small, fast multiplicative hasher for the plugin's own integer/byte keys
+/// (the keys come from one capture file; no HashDoS concern).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n as u64);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Hash maps keyed by frame numbers, conversation ids and transaction ids.
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A transport address from an address attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addr {
+    /// IP address.
+    pub ip: IpAddr,
+    /// Port.
+    pub port: u16,
+}
+
+/// One STUN transaction (keyed by conversation and transaction id).
+#[derive(Debug, Clone, Default)]
+pub struct Transaction {
+    /// First frame carrying the request.
+    pub request_frame: u32,
+    /// Absolute time of the request (seconds, nanoseconds).
+    pub request_time: (i64, i32),
+    /// First frame carrying a response.
+    pub response_frame: Option<u32>,
+    /// What only some requests carry (boxed, so that the common entry stays small).
+    pub extra: Option<Box<Extra>>,
+}
+
+impl Transaction {
+    /// USERNAME of the request.
+    pub fn username(&self) -> Option<&str> {
+        self.extra.as_ref()?.username.as_deref()
+    }
+    /// REALM of the request.
+    pub fn realm(&self) -> Option<&str> {
+        self.extra.as_ref()?.realm.as_deref()
+    }
+    /// XOR-PEER-ADDRESS of a Connect request.
+    pub fn peer(&self) -> Option<Addr> {
+        self.extra.as_ref()?.peer
+    }
+}
+
+/// The parts of a request only some requests have.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// USERNAME, to check the response's integrity (kept only with credentials configured).
+    pub username: Option<String>,
+    /// REALM, likewise.
+    pub realm: Option<String>,
+    /// XOR-PEER-ADDRESS of a Connect request (RFC 6062 §4.3), for its success response.
+    pub peer: Option<Addr>,
+}
+
+/// The control-connection message that announces an RFC 6062 connection: a
+/// ConnectionAttempt indication (peer-initiated, RFC 6062 §4.4) or a Connect success
+/// response (client-initiated, §4.3).
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt {
+    /// Frame of the ConnectionAttempt indication or Connect success response.
+    pub frame: u32,
+    /// Its conversation.
+    pub conv: u64,
+    /// XOR-PEER-ADDRESS (of the indication, or of the Connect request).
+    pub peer: Option<Addr>,
+    /// Frame of the ConnectionBind request naming it.
+    pub bind_frame: Option<u32>,
+    /// Frame of the ConnectionBind success response.
+    pub bound_frame: Option<u32>,
+}
+
+/// State of an RFC 6062 data connection.
+#[derive(Debug, Clone, Copy)]
+pub struct DataConn {
+    /// CONNECTION-ID.
+    pub connection_id: u32,
+    /// Frame of the ConnectionBind request.
+    pub bind_frame: u32,
+    /// Frame of the success response: later frames are data.
+    pub bound_frame: Option<u32>,
+}
+
+/// What is known about one conversation.
+#[derive(Debug, Clone, Default)]
+pub struct Conv {
+    /// Framing detected on the first STUN PDU.
+    pub framing: Option<Framing>,
+    /// Allocate success response frame and relayed address.
+    pub allocation: Option<(u32, Option<Addr>)>,
+    /// RFC 6062 data connection state.
+    pub data: Option<DataConn>,
+    /// The frame that got this flow's one "not STUN" note (the first payload that was not).
+    pub not_stun_note: Option<u32>,
+}
+
+/// The whole state.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Per flow: TCP conversation index or UDP 5-tuple hash (see `epan::Packet::flow_id`).
+    pub convs: FastMap<u64, Conv>,
+    /// Per (conversation, transaction id).
+    pub transactions: FastMap<(u64, [u8; 16]), Transaction>,
+    /// Frames that retransmit a request: frame → original frame.
+    pub retransmissions: FastMap<u32, u32>,
+    /// ConnectionAttempts by CONNECTION-ID.
+    pub attempts: FastMap<u32, Attempt>,
+    /// Connect success responses by CONNECTION-ID.
+    pub connects: FastMap<u32, Attempt>,
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+/// Lock the state (recovering from a poisoned lock: the state is plain data).
+pub fn state() -> MutexGuard<'static, Option<State>> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Run `f` on the state.
+pub fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    let mut g = state();
+    f(g.get_or_insert_with(State::default))
+}
+
+/// Forget everything (new capture file).
+pub fn reset() {
+    *state() = Some(State::default());
+}
+
+/// Key of a transaction: the 16 bytes after the length field.
+pub fn txid_key(header: &[u8]) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    if header.len() >= 20 {
+        k.copy_from_slice(&header[4..20]);
+    }
+    k
+}
+
+/// Where a message was seen: its flow, its frame, whether the frame was seen before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// Flow key (see [`State::convs`]).
+    pub flow: u64,
+    /// Frame number.
+    pub frame: u32,
+    /// The frame was dissected before (nothing is recorded then).
+    pub visited: bool,
+}
+
+pub(crate) fn addr_of(a: &msstun::Attribute<'_>) -> Option<Addr> {
+    match a.address() {
+        Some(Ok(x)) => Some(Addr {
+            ip: x.ip,
+            port: x.port,
+        }),
+        _ => None,
+    }
+}
+
+/// What the first pass learns from one message.
+#[derive(Default)]
+struct Learned {
+    connection_id: Option<u32>,
+    peer: Option<Addr>,
+    relayed: Option<Addr>,
+    username: Option<String>,
+    realm: Option<String>,
+}
+
+fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
+    let mut l = Learned::default();
+    for a in msg.attributes().map_while(Result::ok) {
+        match a.desc.map(|d| d.key) {
+            Some("connection_id") => l.connection_id = l.connection_id.or(a.as_u32()),
+            Some("xor_peer_address") => l.peer = l.peer.or(addr_of(&a)),
+            Some("xor_relayed_address") => l.relayed = l.relayed.or(addr_of(&a)),
+            Some("mapped_address") if msg.dialect().is_ms_turn() => {
+                l.relayed = l.relayed.or(addr_of(&a))
+            }
+            Some("username") if names => {
+                l.username = l.username.take().or(a.as_str().map(str::to_owned))
+            }
+            Some("realm") if names => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
+            _ => {}
+        }
+    }
+    l
+}
+
+/// What the tree shows of the capture-wide state for one message, read under the lock
+/// that records what the message teaches (first pass).
+pub struct Seen {
+    /// Request frame, request time and first response frame of its transaction.
+    pub txn: Option<Txn>,
+    /// The request this one retransmits.
+    pub retrans: Option<u32>,
+    /// RFC 6062 data-connection state of this connection.
+    pub data: Option<DataConn>,
+    /// Allocation of this connection (for a data connection: of its control connection).
+    pub alloc: Option<(u32, Option<Addr>)>,
+    /// Control-connection messages announcing the CONNECTION-ID.
+    pub origins: Origins,
+    /// CONNECTION-ID of a ConnectionAttempt, Connect or ConnectionBind message.
+    pub cid: Option<u32>,
+    /// The message announces an RFC 6062 connection: a ConnectionAttempt indication or a
+    /// Connect success response.
+    pub announces: bool,
+}
+
+impl State {
+    /// Record what `msg`, seen `at` time `now`, teaches (first pass only) and read what the
+    /// tree shows, in one visit of the state. `names`: keep the request's USERNAME and REALM
+    /// (for the integrity check of its response; only worth it with credentials configured).
+    pub fn record_and_read<T: AsRef<[u8]>>(
+        &mut self,
+        at: At,
+        msg: &Message<T>,
+        now: (i64, i32),
+        names: bool,
+    ) -> Seen {
+        let (method, class) = msg.method_class();
+        let key = (at.flow, txid_key(msg.header()));
+        // Only walk the attributes when this message can teach something.
+        let names = names && !at.visited && class == Class::Request;
+        let linked = matches!(
+            (method.code, class),
+            (M_ALLOCATE, Class::SuccessResponse)
+                | (M_CONNECTION_ATTEMPT, Class::Indication)
+                | (M_CONNECT, Class::Request | Class::SuccessResponse)
+                | (M_CONNECTION_BIND, _)
+        );
+        let l = if linked || names {
+            learn(msg, names)
+        } else {
+            Learned::default()
+        };
+        let announces = (method.code == M_CONNECTION_ATTEMPT && class == Class::Indication)
+            || (method.code == M_CONNECT && class == Class::SuccessResponse);
+        let cid = if announces || method.code == M_CONNECTION_BIND {
+            l.connection_id
+        } else {
+            None
+        };
+        {
+            let s = self;
+            let recorded = if at.visited {
+                None
+            } else {
+                record_in(s, at, key, msg, l, now)
+            };
+            let txn = recorded.unwrap_or_else(|| s.transactions.get(&key).map(txn_of));
+            let retrans = if class == Class::Request && !s.retransmissions.is_empty() {
+                s.retransmissions.get(&at.frame).copied()
+            } else {
+                None
+            };
+            let c = s.convs.get(&at.flow);
+            let data = c.and_then(|c| c.data);
+            let own_alloc = c.and_then(|c| c.allocation);
+            let origins = Origins::of(s, data.map(|d| d.connection_id).or(cid));
+            // A data connection's allocation is its control connection's.
+            let alloc = own_alloc.or_else(|| {
+                data.and(origins.any())
+                    .and_then(|a| s.convs.get(&a.conv).and_then(|c| c.allocation))
+            });
+            Seen {
+                txn,
+                retrans,
+                data,
+                alloc,
+                origins,
+                cid,
+                announces,
+            }
+        }
+    }
+}
+
+/// Request frame, request time and first response frame of a transaction.
+pub type Txn = (u32, (i64, i32), Option<u32>);
+
+fn txn_of(t: &Transaction) -> Txn {
+    (t.request_frame, t.request_time, t.response_frame)
+}
+
+/// Record what one message teaches. Returns the transaction as it now stands when the
+/// message is a request or response (`Some(None)`: a response to no known request).
+fn record_in<T: AsRef<[u8]>>(
+    s: &mut State,
+    at: At,
+    key: (u64, [u8; 16]),
+    msg: &Message<T>,
+    l: Learned,
+    now: (i64, i32),
+) -> Option<Option<Txn>> {
+    let (method, class) = msg.method_class();
+    let mut txn = None;
+    match class {
+        Class::Request => {
+            let peer = if method.code == M_CONNECT {
+                l.peer
+            } else {
+                None
+            };
+            let t = s.transactions.entry(key).or_insert_with(|| Transaction {
+                request_frame: at.frame,
+                request_time: now,
+                response_frame: None,
+                extra: (l.username.is_some() || l.realm.is_some() || peer.is_some()).then(|| {
+                    Box::new(Extra {
+                        username: l.username,
+                        realm: l.realm,
+                        peer,
+                    })
+                }),
+            });
+            txn = Some(Some(txn_of(t)));
+            if t.request_frame != at.frame {
+                let orig = t.request_frame;
+                s.retransmissions.insert(at.frame, orig);
+            }
+        }
+        Class::SuccessResponse | Class::ErrorResponse => {
+            txn = Some(None);
+            if let Some(t) = s.transactions.get_mut(&key) {
+                if t.response_frame.is_none() {
+                    t.response_frame = Some(at.frame);
+                }
+                txn = Some(Some(txn_of(t)));
+            }
+        }
+        Class::Indication => {}
+    }
+    let code = method.code;
+    if code == M_ALLOCATE && class == Class::SuccessResponse {
+        let c = s.convs.entry(at.flow).or_default();
+        if c.allocation.is_none() {
+            c.allocation = Some((at.frame, l.relayed));
+        }
+    }
+    if msg.dialect().is_ms_turn() {
+        return txn;
+    }
+    if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
+        if let Some(cid) = l.connection_id {
+            s.attempts.entry(cid).or_insert(Attempt {
+                frame: at.frame,
+                conv: at.flow,
+                peer: l.peer,
+                bind_frame: None,
+                bound_frame: None,
+            });
+        }
+    }
+    if code == M_CONNECT && class == Class::SuccessResponse {
+        if let Some(cid) = l.connection_id {
+            // The peer is the Connect request's XOR-PEER-ADDRESS.
+            let peer = s.transactions.get(&key).and_then(|t| t.peer());
+            s.connects.entry(cid).or_insert(Attempt {
+                frame: at.frame,
+                conv: at.flow,
+                peer,
+                bind_frame: None,
+                bound_frame: None,
+            });
+        }
+    }
+    if code == M_CONNECTION_BIND && class == Class::Request {
+        if let Some(cid) = l.connection_id {
+            let c = s.convs.entry(at.flow).or_default();
+            if c.data.is_none() {
+                c.data = Some(DataConn {
+                    connection_id: cid,
+                    bind_frame: at.frame,
+                    bound_frame: None,
+                });
+            }
+            if let Some(a) = s.attempts.get_mut(&cid) {
+                a.bind_frame.get_or_insert(at.frame);
+            }
+            if let Some(a) = s.connects.get_mut(&cid) {
+                a.bind_frame.get_or_insert(at.frame);
+            }
+        }
+    }
+    if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
+        let c = s.convs.entry(at.flow).or_default();
+        if let Some(d) = c.data.as_mut() {
+            if d.bound_frame.is_none() {
+                d.bound_frame = Some(at.frame);
+            }
+            let cid = d.connection_id;
+            if let Some(a) = s.attempts.get_mut(&cid) {
+                a.bound_frame.get_or_insert(at.frame);
+            }
+            if let Some(a) = s.connects.get_mut(&cid) {
+                a.bound_frame.get_or_insert(at.frame);
+            }
+        }
+    }
+    txn
+}
+
+/// The control-connection messages announcing CONNECTION-ID `cid`.
+#[derive(Clone, Copy, Default)]
+pub struct Origins {
+    /// ConnectionAttempt indication (peer-initiated).
+    pub attempt: Option<Attempt>,
+    /// Connect success response (client-initiated).
+    pub connect: Option<Attempt>,
+}
+
+impl Origins {
+    pub fn of(s: &State, cid: Option<u32>) -> Origins {
+        match cid {
+            Some(id) => Origins {
+                attempt: s.attempts.get(&id).copied(),
+                connect: s.connects.get(&id).copied(),
+            },
+            None => Origins::default(),
+        }
+    }
+    pub fn any(&self) -> Option<Attempt> {
+        self.attempt.or(self.connect)
+    }
+    pub fn peer(&self) -> Option<Addr> {
+        self.attempt
+            .and_then(|a| a.peer)
+            .or(self.connect.and_then(|c| c.peer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn txid_key_is_bytes_4_to_20() {
+        let h: Vec<u8> = (0u8..20).collect();
+        assert_eq!(txid_key(&h), <[u8; 16]>::try_from(&h[4..20]).unwrap());
+        assert_eq!(txid_key(&h[..10]), [0u8; 16]);
+    }
+
+    #[test]
+    fn fast_map_works_with_tuple_keys() {
+        let mut m: FastMap<(u64, [u8; 16]), u32> = FastMap::default();
+        for i in 0..1000u64 {
+            let mut t = [0u8; 16];
+            t[..8].copy_from_slice(&i.to_be_bytes());
+            m.insert((i % 7, t), i as u32);
+        }
+        assert_eq!(m.len(), 1000);
+        let mut t = [0u8; 16];
+        t[..8].copy_from_slice(&500u64.to_be_bytes());
+        assert_eq!(m.get(&(500 % 7, t)), Some(&500));
+    }
+
+    #[test]
+    fn reset_clears_state() {
+        with(|s| {
+            s.retransmissions.insert(1, 2);
+        });
+        reset();
+        assert!(with(|s| s.retransmissions.is_empty()));
+    }
+    use msstun::build::MessageBuilder;
+    use msstun::Dialect;
+
+    const CONNECTION_ID: u16 = 0x002A;
+    const XOR_PEER: u16 = 0x0012;
+    const XOR_RELAYED: u16 = 0x0016;
+    const USERNAME: u16 = 0x0006;
+
+    fn msg(
+        method: u16,
+        class: Class,
+        tid: u8,
+        f: impl FnOnce(MessageBuilder) -> MessageBuilder,
+    ) -> Vec<u8> {
+        f(MessageBuilder::new(
+            Dialect::Rfc5389,
+            method,
+            class,
+            &[tid; 12],
+        ))
+        .finish()
+    }
+
+    fn at(flow: u64, frame: u32) -> At {
+        At {
+            flow,
+            frame,
+            visited: false,
+        }
+    }
+
+    fn see(s: &mut State, at: At, bytes: &[u8]) -> Seen {
+        let m = Message::new_checked(bytes).unwrap();
+        s.record_and_read(at, &m, (1000, at.frame as i32), true)
+    }
+
+    #[test]
+    fn learn_reads_links_and_names() {
+        let peer: std::net::SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        let b = msg(M_CONNECTION_ATTEMPT, Class::Indication, 1, |m| {
+            m.attr_u32(CONNECTION_ID, 0xabcd)
+                .xor_address(XOR_PEER, peer)
+                .string(USERNAME, "u")
+        });
+        let m = Message::new_checked(&b[..]).unwrap();
+        let l = learn(&m, true);
+        assert_eq!(l.connection_id, Some(0xabcd));
+        assert_eq!(
+            l.peer,
+            Some(Addr {
+                ip: peer.ip(),
+                port: 5000
+            })
+        );
+        assert_eq!(l.username.as_deref(), Some("u"));
+        // Names only when asked for.
+        assert!(learn(&m, false).username.is_none());
+        let b = msg(M_ALLOCATE, Class::SuccessResponse, 2, |m| {
+            m.xor_address(XOR_RELAYED, peer)
+        });
+        assert_eq!(
+            learn(&Message::new_checked(&b[..]).unwrap(), false)
+                .relayed
+                .map(|a| a.port),
+            Some(5000)
+        );
+    }
+
+    #[test]
+    fn transactions_link_requests_responses_and_retransmissions() {
+        let mut s = State::default();
+        let req = msg(0x001, Class::Request, 3, |m| m);
+        let resp = msg(0x001, Class::SuccessResponse, 3, |m| m);
+        assert_eq!(
+            see(&mut s, at(1, 10), &req).txn,
+            Some((10, (1000, 10), None))
+        );
+        let again = see(&mut s, at(1, 11), &req);
+        assert_eq!(again.retrans, Some(10));
+        assert_eq!(
+            see(&mut s, at(1, 12), &resp).txn,
+            Some((10, (1000, 10), Some(12)))
+        );
+        // A later pass reads the same answers and records nothing.
+        let later = see(
+            &mut s,
+            At {
+                visited: true,
+                ..at(1, 11)
+            },
+            &req,
+        );
+        assert_eq!(later.retrans, Some(10));
+        assert_eq!(later.txn, Some((10, (1000, 10), Some(12))));
+        // Another flow with the same transaction id is another transaction.
+        assert_eq!(see(&mut s, at(2, 13), &resp).txn, None);
+    }
+
+    #[test]
+    fn rfc6062_data_connection_is_linked_to_its_attempt_and_allocation() {
+        let mut s = State::default();
+        let relayed: std::net::SocketAddr = "198.51.100.1:49152".parse().unwrap();
+        let peer: std::net::SocketAddr = "192.168.1.252:53577".parse().unwrap();
+        see(&mut s, at(1, 1), &msg(M_ALLOCATE, Class::Request, 1, |m| m));
+        see(
+            &mut s,
+            at(1, 2),
+            &msg(M_ALLOCATE, Class::SuccessResponse, 1, |m| {
+                m.xor_address(XOR_RELAYED, relayed)
+            }),
+        );
+        let ind = msg(M_CONNECTION_ATTEMPT, Class::Indication, 2, |m| {
+            m.attr_u32(CONNECTION_ID, 7).xor_address(XOR_PEER, peer)
+        });
+        let seen = see(&mut s, at(1, 3), &ind);
+        assert!(seen.announces);
+        assert_eq!(seen.origins.attempt.map(|a| a.frame), Some(3));
+        let bind = msg(M_CONNECTION_BIND, Class::Request, 3, |m| {
+            m.attr_u32(CONNECTION_ID, 7)
+        });
+        let seen = see(&mut s, at(2, 4), &bind);
+        assert_eq!(seen.data.map(|d| d.bind_frame), Some(4));
+        // The data connection's allocation is its control connection's.
+        assert_eq!(
+            seen.alloc.map(|(f, a)| (f, a.map(|a| a.port))),
+            Some((2, Some(49152)))
+        );
+        let ok = msg(M_CONNECTION_BIND, Class::SuccessResponse, 3, |m| m);
+        let seen = see(&mut s, at(2, 5), &ok);
+        assert_eq!(seen.data.and_then(|d| d.bound_frame), Some(5));
+        assert_eq!(seen.origins.peer().map(|p| p.port), Some(53577));
+        assert_eq!(s.attempts[&7].bound_frame, Some(5));
+    }
+    #[test]
+    fn origins_prefer_the_attempt_peer_and_find_connects() {
+        let addr = |last: u8| Addr {
+            ip: std::net::IpAddr::from([192, 0, 2, last]),
+            port: 1000 + last as u16,
+        };
+        let a = |frame: u32, peer: Option<Addr>| Attempt {
+            frame,
+            conv: 1,
+            peer,
+            bind_frame: None,
+            bound_frame: None,
+        };
+        let mut s = State::default();
+        s.connects.insert(7, a(10, Some(addr(1))));
+        let o = Origins::of(&s, Some(7));
+        assert!(o.attempt.is_none());
+        assert_eq!(o.any().map(|x| x.frame), Some(10));
+        assert_eq!(o.peer(), Some(addr(1)));
+        // Both announced (same CONNECTION-ID): the ConnectionAttempt's peer wins.
+        s.attempts.insert(7, a(20, Some(addr(2))));
+        let o = Origins::of(&s, Some(7));
+        assert_eq!(o.any().map(|x| x.frame), Some(20));
+        assert_eq!(o.peer(), Some(addr(2)));
+        // A Connect request without XOR-PEER-ADDRESS still links.
+        s.connects.insert(8, a(30, None));
+        assert_eq!(Origins::of(&s, Some(8)).peer(), None);
+        assert_eq!(Origins::of(&s, Some(8)).any().map(|x| x.frame), Some(30));
+        assert!(Origins::of(&s, Some(9)).any().is_none());
+        assert!(Origins::of(&s, None).any().is_none());
+    }
+}
