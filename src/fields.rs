@@ -66,124 +66,6 @@ impl AttrFields {
     }
 }
 
-/// Every registered field and subtree.
-#[derive(Debug)]
-pub struct Fields {
-    /// Attribute names as C strings, by `ATTRIBUTES` index.
-    pub attr_names: Vec<CName>,
-    /// Method names as C strings.
-    pub method_names: Vec<(&'static str, CName)>,
-    /// `msstun.type`.
-    pub msg_type: Hf,
-    /// `msstun.method`.
-    pub method: Hf,
-    /// `msstun.class`.
-    pub class: Hf,
-    /// `msstun.length`.
-    pub length: Hf,
-    /// `msstun.cookie`.
-    pub cookie: Hf,
-    /// `msstun.transaction_id`.
-    pub transaction_id: Hf,
-    /// `msstun.dialect`.
-    pub dialect: Hf,
-    /// `msstun.framing`.
-    pub framing: Hf,
-    /// `msstun.framing.length` (RFC 4571 / MS-TURN TCP length).
-    pub framing_length: Hf,
-    /// `msstun.ms_tcp.type`.
-    pub ms_tcp_type: Hf,
-    /// `msstun.ms_tcp.reserved`.
-    pub ms_tcp_reserved: Hf,
-    /// `msstun.pseudo_tls` (a pseudo-TLS record).
-    pub pseudo_tls: Hf,
-    /// `msstun.channel`.
-    pub channel: Hf,
-    /// `msstun.channel.length`.
-    pub channel_length: Hf,
-    /// `msstun.channel.data`.
-    pub channel_data: Hf,
-    /// `msstun.mturn.session_id`.
-    pub mturn_session: Hf,
-    /// `msstun.data` (end-to-end / opaque data).
-    pub data: Hf,
-    /// `msstun.att` (one attribute).
-    pub att: Hf,
-    /// `msstun.att.type`.
-    pub att_type: Hf,
-    /// `msstun.att.length`.
-    pub att_length: Hf,
-    /// `msstun.att.padding`.
-    pub att_padding: Hf,
-    /// `msstun.att.value` (value of an unknown attribute).
-    pub att_value: Hf,
-    /// `msstun.response_in`.
-    pub response_in: Hf,
-    /// `msstun.response_to`.
-    pub response_to: Hf,
-    /// `msstun.time`.
-    pub time: Hf,
-    /// `msstun.retransmission`.
-    pub retransmission: Hf,
-    /// `msstun.retransmission_of`.
-    pub retransmission_of: Hf,
-    /// `msstun.allocation`.
-    pub allocation: Hf,
-    /// `msstun.allocation.relayed.ipv4`.
-    pub relayed_ipv4: Hf,
-    /// `msstun.allocation.relayed.ipv6`.
-    pub relayed_ipv6: Hf,
-    /// `msstun.allocation.relayed.port`.
-    pub relayed_port: Hf,
-    /// `msstun.tcp_data` (FieldType::None, the RFC 6062 link).
-    pub tcp_data: Hf,
-    /// `msstun.tcp_data.connection_id`.
-    pub td_connection_id: Hf,
-    /// `msstun.tcp_data.peer.ipv4`.
-    pub td_peer_ipv4: Hf,
-    /// `msstun.tcp_data.peer.ipv6`.
-    pub td_peer_ipv6: Hf,
-    /// `msstun.tcp_data.peer.port`.
-    pub td_peer_port: Hf,
-    /// `msstun.tcp_data.attempt_in`.
-    pub td_attempt_in: Hf,
-    /// `msstun.tcp_data.connect_in` (the Connect success response).
-    pub td_connect_in: Hf,
-    /// `msstun.tcp_data.bind_in`.
-    pub td_bind_in: Hf,
-    /// `msstun.tcp_data.bound_in`.
-    pub td_bound_in: Hf,
-    /// `msstun.tcp_data.relayed` (relayed application data).
-    pub td_relayed: Hf,
-    /// `msstun.payload.kind` (RFC 7983 class of a relayed or multiplexed payload).
-    pub payload_kind: Hf,
-    /// `msstun.payload.carrier` (what carried it).
-    pub payload_carrier: Hf,
-    /// Per attribute of `ATTRIBUTES` (same index).
-    pub attrs: Vec<AttrFields>,
-    /// `msstun` subtree.
-    pub ett_msstun: Ett,
-    /// Attributes subtree.
-    pub ett_attrs: Ett,
-    /// One attribute.
-    pub ett_attr: Ett,
-    /// Framing header.
-    pub ett_framing: Ett,
-    /// RFC 6062 link.
-    pub ett_tcp_data: Ett,
-    /// Allocation.
-    pub ett_allocation: Ett,
-}
-
-static FIELDS: OnceLock<Fields> = OnceLock::new();
-
-/// The registered fields (panics if called before registration).
-pub fn fields() -> &'static Fields {
-    FIELDS
-        .get()
-        .expect("msstun fields used before registration")
-}
-
 /// Field type of a registry field kind.
 fn field_type(k: FieldKind) -> FieldType {
     match k {
@@ -233,329 +115,218 @@ fn kind_of(t: FieldType) -> Option<FieldKind> {
     })
 }
 
-fn uint(
-    b: &mut Registrar,
-    name: &str,
-    abbrev: &str,
-    ty: FieldType,
-    hex: bool,
-    vals: &[(u32, &str)],
-) -> Hf {
-    b.field(name, abbrev, ty, Display::Names(hex, vals))
+/// The fixed fields of msstun: `name: "Label", "abbrev", type, display;` each, in
+/// registration order (the order of `tshark -G fields` and docs/FIELDS.md). Generates
+/// [`Fields`] and its registration; the attribute fields come from the registry.
+macro_rules! fixed_fields {
+    ($($(#[$doc:meta])* $name:ident: $label:literal, $abbrev:literal, $ty:expr, $disp:expr;)*) => {
+        /// Every registered field and subtree.
+        #[derive(Debug)]
+        pub struct Fields {
+            /// Attribute names as C strings, by `ATTRIBUTES` index.
+            pub attr_names: Vec<CName>,
+            /// Method names as C strings.
+            pub method_names: Vec<(&'static str, CName)>,
+            $($(#[$doc])* pub $name: Hf,)*
+            /// Per attribute of `ATTRIBUTES` (same index).
+            pub attrs: Vec<AttrFields>,
+            /// `msstun` subtree.
+            pub ett_msstun: Ett,
+            /// Attributes subtree.
+            pub ett_attrs: Ett,
+            /// One attribute.
+            pub ett_attr: Ett,
+            /// Framing header.
+            pub ett_framing: Ett,
+            /// RFC 6062 link.
+            pub ett_tcp_data: Ett,
+            /// Allocation.
+            pub ett_allocation: Ett,
+        }
+
+        /// The fixed fields' abbreviations, in registration order.
+        pub const FIXED_ABBREVS: &[&str] = &[$($abbrev),*];
+
+        /// Register the fixed fields, then the registry's, then the subtrees.
+        fn build(b: &mut Registrar, names: &Names) -> Fields {
+            #[allow(unused_imports)]
+            use {Display::*, FieldType::*, FrameLink as F};
+            $(let $name = b.field($label, $abbrev, $ty, $disp(names));)*
+            let attrs = attribute_fields(b);
+            Fields {
+                attr_names: ATTRIBUTES.iter().map(|a| CName::leak(a.name)).collect(),
+                method_names: method_cnames(),
+                $($name,)*
+                attrs,
+                ett_msstun: b.ett(),
+                ett_attrs: b.ett(),
+                ett_attr: b.ett(),
+                ett_framing: b.ett(),
+                ett_tcp_data: b.ett(),
+                ett_allocation: b.ett(),
+            }
+        }
+    };
 }
 
-fn simple(b: &mut Registrar, name: &str, abbrev: &str, ty: FieldType) -> Hf {
-    b.field(name, abbrev, ty, Display::Dec)
+/// Value-name lists computed at registration (from the registry and the parser's enums).
+struct Names {
+    methods: Vec<(u32, &'static str)>,
+    attr_types: Vec<(u32, &'static str)>,
+    kinds: Vec<(u32, &'static str)>,
+    carriers: Vec<(u32, &'static str)>,
 }
 
-fn framenum(b: &mut Registrar, name: &str, abbrev: &str, link: FrameLink) -> Hf {
-    b.field(name, abbrev, FieldType::Frame(link), Display::Dec)
-}
-
-/// Build and register every field and subtree of protocol `proto`. Called once.
-pub fn register(proto: std::ffi::c_int) {
-    let mut b = Registrar::default();
-
-    // Names of the attribute types for msstun.att.type (standard dialect wins on clashes).
-    let mut type_names: Vec<(u32, &str)> = Vec::new();
-    for a in ATTRIBUTES {
-        if !type_names.iter().any(|(c, _)| *c == a.code as u32) {
-            type_names.push((a.code as u32, a.name));
+impl Names {
+    fn new() -> Names {
+        // Names of the attribute types (standard dialect wins on clashes).
+        let mut attr_types: Vec<(u32, &str)> = Vec::new();
+        for a in ATTRIBUTES {
+            if !attr_types.iter().any(|(c, _)| *c == a.code as u32) {
+                attr_types.push((a.code as u32, a.name));
+            }
+        }
+        Names {
+            methods: registry::METHODS
+                .iter()
+                .map(|m| (m.code as u32, m.name))
+                .collect(),
+            attr_types,
+            kinds: PayloadKind::ALL
+                .iter()
+                .map(|k| (u32::from(k.code()), k.name()))
+                .collect(),
+            carriers: Carrier::ALL
+                .iter()
+                .map(|c| (u32::from(c.code()), c.name()))
+                .collect(),
         }
     }
-    let method_names: Vec<(u32, &str)> = registry::METHODS
-        .iter()
-        .map(|m| (m.code as u32, m.name))
-        .collect();
+}
 
-    let msg_type = uint(
-        &mut b,
-        "Message Type",
-        "msstun.type",
-        FieldType::U16,
-        true,
-        &[],
-    );
-    let method = uint(
-        &mut b,
-        "Message Method",
-        "msstun.method",
-        FieldType::U16,
-        true,
-        &method_names,
-    );
-    let class = uint(
-        &mut b,
-        "Message Class",
-        "msstun.class",
-        FieldType::U8,
-        true,
-        CLASS_VALUES,
-    );
-    let length = uint(
-        &mut b,
-        "Message Length",
-        "msstun.length",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let cookie = uint(
-        &mut b,
-        "Message Cookie",
-        "msstun.cookie",
-        FieldType::U32,
-        true,
-        &[],
-    );
-    let transaction_id = simple(
-        &mut b,
-        "Message Transaction ID",
-        "msstun.transaction_id",
-        FieldType::Bytes,
-    );
-    let dialect = uint(
-        &mut b,
-        "Dialect",
-        "msstun.dialect",
-        FieldType::U8,
-        false,
-        DIALECT_VALUES,
-    );
-    let framing = uint(
-        &mut b,
-        "Framing",
-        "msstun.framing",
-        FieldType::U8,
-        false,
-        FRAMING_VALUES,
-    );
-    let framing_length = uint(
-        &mut b,
-        "Frame Length",
-        "msstun.framing.length",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let ms_tcp_type = uint(
-        &mut b,
-        "MS-TURN Frame Type",
-        "msstun.ms_tcp.type",
-        FieldType::U8,
-        true,
-        MS_TCP_TYPE_VALUES,
-    );
-    let ms_tcp_reserved = uint(
-        &mut b,
-        "MS-TURN Frame Reserved",
-        "msstun.ms_tcp.reserved",
-        FieldType::U8,
-        true,
-        &[],
-    );
-    let pseudo_tls = simple(
-        &mut b,
-        "Pseudo-TLS Record",
-        "msstun.pseudo_tls",
-        FieldType::Bytes,
-    );
-    let channel = uint(
-        &mut b,
-        "Channel Number",
-        "msstun.channel",
-        FieldType::U16,
-        true,
-        &[],
-    );
-    let channel_length = uint(
-        &mut b,
-        "Channel Data Length",
-        "msstun.channel.length",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let channel_data = simple(
-        &mut b,
-        "Channel Data",
-        "msstun.channel.data",
-        FieldType::Bytes,
-    );
-    let mturn_session = simple(
-        &mut b,
-        "MTURN Session ID",
-        "msstun.mturn.session_id",
-        FieldType::Bytes,
-    );
-    let data = simple(&mut b, "Data", "msstun.data", FieldType::Bytes);
-    let att = simple(&mut b, "Attribute", "msstun.att", FieldType::None);
-    let att_type = uint(
-        &mut b,
-        "Attribute Type",
-        "msstun.att.type",
-        FieldType::U16,
-        true,
-        &type_names,
-    );
-    let att_length = uint(
-        &mut b,
-        "Attribute Length",
-        "msstun.att.length",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let att_padding = uint(
-        &mut b,
-        "Padding",
-        "msstun.att.pad",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let att_value = simple(&mut b, "Value", "msstun.att.value", FieldType::Bytes);
-    let response_in = framenum(
-        &mut b,
-        "Response In",
-        "msstun.response_in",
-        FrameLink::Response,
-    );
-    let response_to = framenum(
-        &mut b,
-        "Request In",
-        "msstun.response_to",
-        FrameLink::Request,
-    );
-    let time = simple(&mut b, "Time", "msstun.time", FieldType::RelTime);
-    let retransmission = simple(
-        &mut b,
-        "Retransmission",
-        "msstun.retransmission",
-        FieldType::None,
-    );
-    let retransmission_of = framenum(
-        &mut b,
-        "Retransmission Of",
-        "msstun.retransmission_of",
-        FrameLink::Duplicate,
-    );
-    let allocation = framenum(
-        &mut b,
-        "Allocation",
-        "msstun.allocation",
-        FrameLink::Response,
-    );
-    let relayed_ipv4 = simple(
-        &mut b,
-        "Relayed Address",
-        "msstun.allocation.relayed.ipv4",
-        FieldType::Ipv4,
-    );
-    let relayed_ipv6 = simple(
-        &mut b,
-        "Relayed Address",
-        "msstun.allocation.relayed.ipv6",
-        FieldType::Ipv6,
-    );
-    let relayed_port = uint(
-        &mut b,
-        "Relayed Port",
-        "msstun.allocation.relayed.port",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let tcp_data = simple(
-        &mut b,
-        "RFC 6062 Data Connection",
-        "msstun.tcp_data",
-        FieldType::None,
-    );
-    let td_connection_id = uint(
-        &mut b,
-        "Connection ID",
-        "msstun.tcp_data.connection_id",
-        FieldType::U32,
-        true,
-        &[],
-    );
-    let td_peer_ipv4 = simple(
-        &mut b,
-        "Peer Address",
-        "msstun.tcp_data.peer.ipv4",
-        FieldType::Ipv4,
-    );
-    let td_peer_ipv6 = simple(
-        &mut b,
-        "Peer Address",
-        "msstun.tcp_data.peer.ipv6",
-        FieldType::Ipv6,
-    );
-    let td_peer_port = uint(
-        &mut b,
-        "Peer Port",
-        "msstun.tcp_data.peer.port",
-        FieldType::U16,
-        false,
-        &[],
-    );
-    let td_attempt_in = framenum(
-        &mut b,
-        "ConnectionAttempt In",
-        "msstun.tcp_data.attempt_in",
-        FrameLink::None,
-    );
-    let td_connect_in = framenum(
-        &mut b,
-        "Connect Response In",
-        "msstun.tcp_data.connect_in",
-        FrameLink::Response,
-    );
-    let td_bind_in = framenum(
-        &mut b,
-        "ConnectionBind In",
-        "msstun.tcp_data.bind_in",
-        FrameLink::Request,
-    );
-    let td_bound_in = framenum(
-        &mut b,
-        "Data Connection Bound In",
-        "msstun.tcp_data.bound_in",
-        FrameLink::Response,
-    );
-    let td_relayed = simple(
-        &mut b,
-        "Relayed Data",
-        "msstun.tcp_data.relayed",
-        FieldType::Bytes,
-    );
-    let kinds: Vec<(u32, &str)> = PayloadKind::ALL
-        .iter()
-        .map(|k| (u32::from(k.code()), k.name()))
-        .collect();
-    let payload_kind = uint(
-        &mut b,
-        "Payload Kind (RFC 7983)",
-        "msstun.payload.kind",
-        FieldType::U8,
-        false,
-        &kinds,
-    );
-    let carriers: Vec<(u32, &str)> = Carrier::ALL
-        .iter()
-        .map(|c| (u32::from(c.code()), c.name()))
-        .collect();
-    let payload_carrier = uint(
-        &mut b,
-        "Payload Carrier",
-        "msstun.payload.carrier",
-        FieldType::U8,
-        false,
-        &carriers,
-    );
+// Display choices, as functions of the registration-time names.
+fn dec(_: &Names) -> Display<'static> {
+    Display::Dec
+}
+fn hex(_: &Names) -> Display<'static> {
+    Display::Hex
+}
+fn vals(v: &'static [(u32, &'static str)], hex: bool) -> impl Fn(&Names) -> Display<'static> {
+    move |_| Display::Names(hex, v)
+}
+fn methods(n: &Names) -> Display<'_> {
+    Display::Names(true, &n.methods)
+}
+fn attr_types(n: &Names) -> Display<'_> {
+    Display::Names(true, &n.attr_types)
+}
+fn kinds(n: &Names) -> Display<'_> {
+    Display::Names(false, &n.kinds)
+}
+fn carriers(n: &Names) -> Display<'_> {
+    Display::Names(false, &n.carriers)
+}
 
-    // One hf per unique msstun.att.<key>[.<sub>], from the registry.
+fixed_fields! {
+    /// `msstun.type`.
+    msg_type: "Message Type", "msstun.type", U16, hex;
+    /// `msstun.method`.
+    method: "Message Method", "msstun.method", U16, methods;
+    /// `msstun.class`.
+    class: "Message Class", "msstun.class", U8, vals(CLASS_VALUES, true);
+    /// `msstun.length`.
+    length: "Message Length", "msstun.length", U16, dec;
+    /// `msstun.cookie`.
+    cookie: "Message Cookie", "msstun.cookie", U32, hex;
+    /// `msstun.transaction_id`.
+    transaction_id: "Message Transaction ID", "msstun.transaction_id", Bytes, dec;
+    /// `msstun.dialect`.
+    dialect: "Dialect", "msstun.dialect", U8, vals(DIALECT_VALUES, false);
+    /// `msstun.framing`.
+    framing: "Framing", "msstun.framing", U8, vals(FRAMING_VALUES, false);
+    /// `msstun.framing.length` (RFC 4571 / MS-TURN TCP length).
+    framing_length: "Frame Length", "msstun.framing.length", U16, dec;
+    /// `msstun.ms_tcp.type`.
+    ms_tcp_type: "MS-TURN Frame Type", "msstun.ms_tcp.type", U8, vals(MS_TCP_TYPE_VALUES, true);
+    /// `msstun.ms_tcp.reserved`.
+    ms_tcp_reserved: "MS-TURN Frame Reserved", "msstun.ms_tcp.reserved", U8, hex;
+    /// `msstun.pseudo_tls` (a pseudo-TLS record).
+    pseudo_tls: "Pseudo-TLS Record", "msstun.pseudo_tls", Bytes, dec;
+    /// `msstun.channel`.
+    channel: "Channel Number", "msstun.channel", U16, hex;
+    /// `msstun.channel.length`.
+    channel_length: "Channel Data Length", "msstun.channel.length", U16, dec;
+    /// `msstun.channel.data`.
+    channel_data: "Channel Data", "msstun.channel.data", Bytes, dec;
+    /// `msstun.mturn.session_id`.
+    mturn_session: "MTURN Session ID", "msstun.mturn.session_id", Bytes, dec;
+    /// `msstun.data` (end-to-end / opaque data).
+    data: "Data", "msstun.data", Bytes, dec;
+    /// `msstun.att` (one attribute).
+    att: "Attribute", "msstun.att", None, dec;
+    /// `msstun.att.type`.
+    att_type: "Attribute Type", "msstun.att.type", U16, attr_types;
+    /// `msstun.att.length`.
+    att_length: "Attribute Length", "msstun.att.length", U16, dec;
+    /// `msstun.att.pad`.
+    att_padding: "Padding", "msstun.att.pad", U16, dec;
+    /// `msstun.att.value` (value of an unknown attribute).
+    att_value: "Value", "msstun.att.value", Bytes, dec;
+    /// `msstun.response_in`.
+    response_in: "Response In", "msstun.response_in", Frame(F::Response), dec;
+    /// `msstun.response_to`.
+    response_to: "Request In", "msstun.response_to", Frame(F::Request), dec;
+    /// `msstun.time`.
+    time: "Time", "msstun.time", RelTime, dec;
+    /// `msstun.retransmission`.
+    retransmission: "Retransmission", "msstun.retransmission", None, dec;
+    /// `msstun.retransmission_of`.
+    retransmission_of: "Retransmission Of", "msstun.retransmission_of", Frame(F::Duplicate), dec;
+    /// `msstun.allocation`.
+    allocation: "Allocation", "msstun.allocation", Frame(F::Response), dec;
+    /// `msstun.allocation.relayed.ipv4`.
+    relayed_ipv4: "Relayed Address", "msstun.allocation.relayed.ipv4", Ipv4, dec;
+    /// `msstun.allocation.relayed.ipv6`.
+    relayed_ipv6: "Relayed Address", "msstun.allocation.relayed.ipv6", Ipv6, dec;
+    /// `msstun.allocation.relayed.port`.
+    relayed_port: "Relayed Port", "msstun.allocation.relayed.port", U16, dec;
+    /// `msstun.tcp_data` (the RFC 6062 link).
+    tcp_data: "RFC 6062 Data Connection", "msstun.tcp_data", None, dec;
+    /// `msstun.tcp_data.connection_id`.
+    td_connection_id: "Connection ID", "msstun.tcp_data.connection_id", U32, hex;
+    /// `msstun.tcp_data.peer.ipv4`.
+    td_peer_ipv4: "Peer Address", "msstun.tcp_data.peer.ipv4", Ipv4, dec;
+    /// `msstun.tcp_data.peer.ipv6`.
+    td_peer_ipv6: "Peer Address", "msstun.tcp_data.peer.ipv6", Ipv6, dec;
+    /// `msstun.tcp_data.peer.port`.
+    td_peer_port: "Peer Port", "msstun.tcp_data.peer.port", U16, dec;
+    /// `msstun.tcp_data.attempt_in`.
+    td_attempt_in: "ConnectionAttempt In", "msstun.tcp_data.attempt_in", Frame(F::None), dec;
+    /// `msstun.tcp_data.connect_in` (the Connect success response).
+    td_connect_in: "Connect Response In", "msstun.tcp_data.connect_in", Frame(F::Response), dec;
+    /// `msstun.tcp_data.bind_in`.
+    td_bind_in: "ConnectionBind In", "msstun.tcp_data.bind_in", Frame(F::Request), dec;
+    /// `msstun.tcp_data.bound_in`.
+    td_bound_in: "Data Connection Bound In", "msstun.tcp_data.bound_in", Frame(F::Response), dec;
+    /// `msstun.tcp_data.relayed` (relayed application data).
+    td_relayed: "Relayed Data", "msstun.tcp_data.relayed", Bytes, dec;
+    /// `msstun.payload.kind` (RFC 7983 class of a relayed or multiplexed payload).
+    payload_kind: "Payload Kind (RFC 7983)", "msstun.payload.kind", U8, kinds;
+    /// `msstun.payload.carrier` (what carried it).
+    payload_carrier: "Payload Carrier", "msstun.payload.carrier", U8, carriers;
+}
+
+static FIELDS: OnceLock<Fields> = OnceLock::new();
+
+/// The registered fields (panics if called before registration).
+pub fn fields() -> &'static Fields {
+    FIELDS
+        .get()
+        .expect("msstun fields used before registration")
+}
+
+/// One hf per unique `msstun.att.<key>[.<sub>]`, from the registry.
+fn attribute_fields(b: &mut Registrar) -> Vec<AttrFields> {
     let mut attrs = Vec::with_capacity(ATTRIBUTES.len());
     for a in ATTRIBUTES {
         let mut af = AttrFields::default();
@@ -565,88 +336,37 @@ pub fn register(proto: std::ffi::c_int) {
             } else {
                 format!("msstun.att.{}.{}", a.key, d.key)
             };
-            let (hf, kind) = desc_field(&mut b, &abbrev, d, a.name);
+            let (hf, kind) = desc_field(b, &abbrev, d, a.name);
             af.fields.push((d.key, kind, hf));
         }
         af.status = af.get("status").map(|(_, hf)| hf);
         af.relays = a.key == "data";
         attrs.push(af);
     }
+    attrs
+}
 
-    let ett_msstun = b.ett();
-    let ett_attrs = b.ett();
-    let ett_attr = b.ett();
-    let ett_framing = b.ett();
-    let ett_tcp_data = b.ett();
-    let ett_allocation = b.ett();
-
-    b.register(proto);
-
-    let attr_names = ATTRIBUTES.iter().map(|a| CName::leak(a.name)).collect();
-    let mut method_names: Vec<(&'static str, CName)> = Vec::new();
+/// Every method name (standard, [MS-TURN], unknown) as a C string, once each.
+fn method_cnames() -> Vec<(&'static str, CName)> {
+    let mut out: Vec<(&'static str, CName)> = Vec::new();
     let all = registry::METHODS
         .iter()
         .chain(registry::MS_TURN_TYPES.iter().map(|(_, m, _)| m))
         .chain(std::iter::once(&registry::UNKNOWN_METHOD));
     for m in all {
-        if !method_names.iter().any(|(n, _)| *n == m.name) {
-            method_names.push((m.name, CName::leak(m.name)));
+        if !out.iter().any(|(n, _)| *n == m.name) {
+            out.push((m.name, CName::leak(m.name)));
         }
     }
-    let _ = FIELDS.set(Fields {
-        attr_names,
-        method_names,
-        msg_type,
-        method,
-        class,
-        length,
-        cookie,
-        transaction_id,
-        dialect,
-        framing,
-        framing_length,
-        ms_tcp_type,
-        ms_tcp_reserved,
-        pseudo_tls,
-        channel,
-        channel_length,
-        channel_data,
-        mturn_session,
-        data,
-        att,
-        att_type,
-        att_length,
-        att_padding,
-        att_value,
-        response_in,
-        response_to,
-        time,
-        retransmission,
-        retransmission_of,
-        allocation,
-        relayed_ipv4,
-        relayed_ipv6,
-        relayed_port,
-        tcp_data,
-        td_connection_id,
-        td_peer_ipv4,
-        td_peer_ipv6,
-        td_peer_port,
-        td_attempt_in,
-        td_connect_in,
-        td_bind_in,
-        td_bound_in,
-        td_relayed,
-        payload_kind,
-        payload_carrier,
-        attrs,
-        ett_msstun,
-        ett_attrs,
-        ett_attr,
-        ett_framing,
-        ett_tcp_data,
-        ett_allocation,
-    });
+    out
+}
+
+/// Build and register every field and subtree of protocol `proto`. Called once.
+pub fn register(proto: std::ffi::c_int) {
+    let mut b = Registrar::default();
+    let f = build(&mut b, &Names::new());
+    b.register(proto);
+    let _ = FIELDS.set(f);
 }
 
 impl Fields {

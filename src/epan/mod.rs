@@ -39,7 +39,9 @@ mod ffi;
 pub mod fields;
 mod packet;
 pub mod plugin;
+mod tree;
 pub mod uat;
 
 pub use fields::{Ett, Hf};
-pub use packet::{Encoding, Item, PStr, Packet, Tree, Tvb};
+pub use packet::{Encoding, PStr, Packet, Tvb};
+pub use tree::{Item, Tree};
