@@ -85,6 +85,8 @@ static range_t *applied_tcp = NULL, *applied_udp = NULL, *applied_shared = NULL;
 static GHashTable *prev_tcp = NULL, *prev_udp = NULL; /* port -> handle before msstun took it */
 static dissector_handle_t msstun_handle = NULL, msstun_port_handle = NULL;
 static msstun_shared_verdict_fn shared_verdict = NULL;
+/* msstun's protocol_t, found once (a lookup per packet cost ~500 instructions). */
+static protocol_t *msstun_protocol = NULL;
 
 static void take_port(const char *table, GHashTable *prev, guint32 port)
 {
@@ -150,8 +152,7 @@ static int dissect_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     gboolean tcp = pinfo->ptype == PT_TCP;
     guint32 port = pinfo->match_uint;
     gboolean shared = tcp && in_range(applied_shared, port) && !in_range(applied_tcp, port);
-    int verdict = msstun_take_ports
-        && proto_is_protocol_enabled(find_protocol_by_id(dissector_handle_get_protocol_index(msstun_handle)));
+    int verdict = msstun_take_ports && proto_is_protocol_enabled(msstun_protocol);
     if (verdict && shared)
         verdict = shared_verdict ? shared_verdict(tvb, pinfo) : 0;
     if (verdict < 0)
@@ -176,6 +177,7 @@ void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn ve
 {
     msstun_handle = handle;
     shared_verdict = verdict;
+    msstun_protocol = find_protocol_by_id(dissector_handle_get_protocol_index(handle));
     msstun_port_handle = create_dissector_handle_with_name_and_description(dissect_port, -1,
         "msstun_port", "MS-STUN (port taken from STUN/TLS)");
     prev_tcp = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -48,4 +48,39 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
         }
     }
     assert_eq!(pushed, popped, "bytes lost or duplicated");
+    data_connection_segment(rest);
 }));
+
+/// The plugin's scan of one data-connection segment: the parts tile the segment in order,
+/// and relayed frames tile the data.
+fn data_connection_segment(seg: &[u8]) {
+    use msstun::data_conn::{frames, scan, Segment};
+    let mut at = 0;
+    for part in scan(seg) {
+        match part {
+            Segment::Stun { offset, len, .. } => {
+                assert_eq!(offset, at);
+                assert!(len > 0 && offset + len <= seg.len());
+                at = offset + len;
+            }
+            Segment::NeedMore { offset, more } => {
+                assert_eq!(offset, at);
+                assert!(more > 0);
+                at = seg.len();
+            }
+            Segment::Data { offset } => {
+                assert_eq!(offset, at);
+                if let Some(fr) = frames(seg, offset) {
+                    let mut p = offset;
+                    for (s, l) in fr {
+                        assert_eq!(s, p);
+                        p += l;
+                    }
+                    assert_eq!(p, seg.len());
+                }
+                at = seg.len();
+            }
+        }
+    }
+    assert!(at == seg.len());
+}

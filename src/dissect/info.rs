@@ -7,7 +7,7 @@ use msstun::summary::fitting_len;
 use msstun::FieldValue;
 
 use super::Ctx;
-use crate::epan::PStr;
+use crate::epan::{PStr, TextBuf};
 
 /// Longest Info text of one message (Wireshark's Info column holds 4096 bytes in all).
 const INFO_MAX: usize = 320;
@@ -16,23 +16,18 @@ const INFO_MAX: usize = 320;
 /// the pointer until the columns are written): at most [`INFO_MAX`] bytes, cut at a
 /// character boundary, NUL-terminated; one line, so control characters (a USERNAME or a
 /// reason phrase may carry them) become spaces.
-pub(super) struct InfoText<'p> {
-    buf: &'p mut [u8],
-    len: usize,
-}
+pub(super) struct InfoText<'p>(TextBuf<'p>);
 
 impl<'p> InfoText<'p> {
     /// An empty text in the packet's memory.
+    #[inline]
     pub(super) fn new(ctx: &Ctx<'p>) -> InfoText<'p> {
-        InfoText {
-            buf: ctx.pinfo.buffer(INFO_MAX + 1),
-            len: 0,
-        }
+        InfoText(ctx.pinfo.text_buf(INFO_MAX))
     }
 
     /// The NUL-terminated text.
-    pub(super) fn finish(self, ctx: &Ctx<'p>) -> PStr<'p> {
-        let text = &mut self.buf[..self.len];
+    pub(super) fn finish(mut self) -> PStr<'p> {
+        let text = self.0.written();
         // Branch-free test first: control characters are rare.
         if text
             .iter()
@@ -42,16 +37,15 @@ impl<'p> InfoText<'p> {
                 *b = b' ';
             }
         }
-        self.buf[self.len] = 0;
-        ctx.pinfo.text_in(self.buf)
+        self.0.finish()
     }
 }
 
 impl std::fmt::Write for InfoText<'_> {
+    #[inline]
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let n = fitting_len(s, INFO_MAX - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
+        let n = fitting_len(s, self.0.room());
+        self.0.push(&s.as_bytes()[..n]);
         if n < s.len() {
             Err(std::fmt::Error)
         } else {

@@ -106,7 +106,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     if ctx.visible || ctx.pinfo.has_columns() {
         let mut text = info::InfoText::new(ctx);
         let _ = write_summary(&msg, &mut text);
-        let text = text.finish(ctx);
+        let text = text.finish();
         info::set_columns(ctx, text);
         if ctx.visible {
             ti.append_text(text);

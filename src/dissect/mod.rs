@@ -57,6 +57,7 @@ impl<'p> Ctx<'p> {
     }
 
     /// Where the session state records this message.
+    #[inline]
     fn at(&self) -> At {
         At {
             flow: self.conv,
@@ -66,16 +67,19 @@ impl<'p> Ctx<'p> {
     }
 
     /// `s` as packet-scoped text.
+    #[inline]
     fn text(&self, s: &str) -> PStr<'p> {
         self.pinfo.text(s)
     }
 
     /// Expert item `which` with `text` on `item`.
+    #[inline]
     fn expert(&self, item: Item<'p>, which: Expert, text: PStr<'p>) {
         self.pinfo.expert(item, which, text);
     }
 
     /// Unsigned field `hf` = `v` over `len` bytes at `off`, when wanted.
+    #[inline]
     fn add_uint(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
         if !self.want(hf) {
             return Item::NONE;
@@ -84,11 +88,13 @@ impl<'p> Ctx<'p> {
     }
 
     /// As [`Ctx::add_uint`], marked generated.
+    #[inline]
     fn add_generated(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
         self.add_uint(tree, hf, off, len, v).set_generated()
     }
 
     /// `hf` over `len` bytes at `off` read with `enc`, when wanted.
+    #[inline]
     fn add_item(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, enc: Encoding) -> Item<'p> {
         if !self.want(hf) {
             return Item::NONE;
@@ -97,11 +103,13 @@ impl<'p> Ctx<'p> {
     }
 
     /// A generated frame-number item.
+    #[inline]
     fn add_frame(&self, tree: Tree<'p>, hf: Hf, frame: u32) -> Item<'p> {
         self.add_generated(tree, hf, 0, 0, frame)
     }
 
     /// The msstun protocol item over `len` bytes at `off` (`None`: to the end) and its subtree.
+    #[inline]
     fn add_layer(&self, off: usize, len: Option<usize>) -> (Tree<'p>, Item<'p>) {
         let ti = self
             .tree

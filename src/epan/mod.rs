@@ -43,5 +43,5 @@ mod tree;
 pub mod uat;
 
 pub use fields::{Ett, Hf};
-pub use packet::{Encoding, PStr, Packet, Tvb};
+pub use packet::{Encoding, PStr, Packet, TextBuf, Tvb};
 pub use tree::{Item, Tree};

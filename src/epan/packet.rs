@@ -76,6 +76,7 @@ impl<'p> Tvb<'p> {
 
     /// The `len` bytes at `off` as a tvb of their own (for another dissector); `None` when
     /// they are not all captured.
+    #[inline]
     pub fn subset(&self, off: usize, len: usize) -> Option<Tvb<'p>> {
         if !self.fits(off, len) {
             return None;
@@ -98,6 +99,7 @@ pub struct PStr<'p>(pub(super) *const c_char, PhantomData<&'p ()>);
 
 impl PStr<'static> {
     /// A static string.
+    #[inline]
     pub const fn of(s: &'static CStr) -> PStr<'static> {
         PStr(s.as_ptr(), PhantomData)
     }
@@ -115,6 +117,7 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    #[inline]
     pub(super) fn raw(self) -> u32 {
         match self {
             Encoding::Na => ffi::ENC_NA,
@@ -167,6 +170,7 @@ impl<'p> Packet<'p> {
     }
 
     /// Absolute time of the frame (seconds, nanoseconds).
+    #[inline]
     pub fn abs_time(&self) -> (i64, i32) {
         let mut t = (0i64, 0i32);
         // SAFETY: the shim writes both out-parameters.
@@ -182,6 +186,7 @@ impl<'p> Packet<'p> {
     }
 
     /// Ask TCP for `more` bytes after what starts at `off` (`None`: one more segment).
+    #[inline]
     pub fn desegment(&self, off: usize, more: Option<usize>) {
         let n = more.map_or(ffi::DESEGMENT_ONE_MORE_SEGMENT, |n| {
             u32::try_from(n).unwrap_or(ffi::DESEGMENT_ONE_MORE_SEGMENT)
@@ -209,6 +214,7 @@ impl<'p> Packet<'p> {
     }
 
     /// `s` copied into packet-scoped memory.
+    #[inline]
     pub fn text(&self, s: &str) -> PStr<'p> {
         // SAFETY: wmem_strndup copies s.len() bytes (it stops at a NUL) into the packet pool.
         let p =
@@ -216,26 +222,23 @@ impl<'p> Packet<'p> {
         PStr(p, PhantomData)
     }
 
-    /// A packet-scoped buffer of `cap` bytes (initially zero), for text written in place.
-    pub fn buffer(&self, cap: usize) -> &'p mut [u8] {
-        // SAFETY: wmem_alloc0 returns cap writable bytes that live until the packet is done
-        // and are not shared with anything else.
-        unsafe {
-            let p = ffi::wmem_alloc0((*self.raw).pool, cap.max(1)) as *mut u8;
-            std::slice::from_raw_parts_mut(p, cap.max(1))
+    /// A packet-scoped text of at most `cap` bytes, written in place (no copy when it
+    /// becomes a column or label).
+    #[inline]
+    pub fn text_buf(&self, cap: usize) -> TextBuf<'p> {
+        // SAFETY: wmem_alloc returns cap + 1 bytes that live until the packet is done and
+        // are not shared; TextBuf only ever exposes the part it has written.
+        let buf = unsafe { ffi::wmem_alloc((*self.raw).pool, cap + 1) as *mut u8 };
+        TextBuf {
+            buf,
+            cap,
+            len: 0,
+            _p: PhantomData,
         }
     }
 
-    /// A NUL-terminated string in a buffer from [`Packet::buffer`].
-    ///
-    /// # Panics
-    /// When `buf` holds no NUL (it would not be a C string).
-    pub fn text_in(&self, buf: &'p [u8]) -> PStr<'p> {
-        assert!(buf.contains(&0), "text buffer without NUL");
-        PStr(buf.as_ptr() as *const c_char, PhantomData)
-    }
-
     /// Set the Protocol column to `MSSTUN`.
+    #[inline]
     pub fn set_protocol_column(&self) {
         // SAFETY: cinfo may be NULL (col_set_str checks); the string is static.
         unsafe {
@@ -248,12 +251,14 @@ impl<'p> Packet<'p> {
     }
 
     /// Replace the Info column with `text` (kept by pointer: packet-scoped or static).
+    #[inline]
     pub fn set_info(&self, text: PStr<'p>) {
         // SAFETY: as above; text lives until the packet is done.
         unsafe { ffi::col_set_str((*self.raw).cinfo, ffi::COL_INFO as c_int, text.0) };
     }
 
     /// Append `, text` to the Info column.
+    #[inline]
     pub fn append_info(&self, text: PStr<'p>) {
         // SAFETY: as above.
         unsafe {
@@ -267,6 +272,7 @@ impl<'p> Packet<'p> {
     }
 
     /// Add expert item `which` with `text` to `item` (or to the packet when `item` is none).
+    #[inline]
     pub fn expert(&self, item: Item<'p>, which: Expert, text: PStr<'p>) {
         super::expert::add(self.raw, item.0, which, text.0);
     }
@@ -275,6 +281,7 @@ impl<'p> Packet<'p> {
     /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
     /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of
     /// key never meet), which spares a conversation-table lookup per datagram flow.
+    #[inline]
     pub fn flow_id(&self, transport: Transport) -> u64 {
         // SAFETY: the shim reads addresses and ports, and finds or creates the conversation.
         unsafe {
@@ -287,6 +294,7 @@ impl<'p> Packet<'p> {
 
     /// Make msstun the dissector of this packet's conversation (the flow is msstun's from
     /// now on, whoever else would take it).
+    #[inline]
     pub fn claim_conversation(&self) {
         // SAFETY: the handle was registered at start-up (or is NULL, which the shim ignores).
         unsafe { ffi::msstun_claim_conversation(self.raw, super::plugin::handle()) };
@@ -295,6 +303,7 @@ impl<'p> Packet<'p> {
     /// Hand `tvb` on to another dissector (see the shim's `msstun_call_relayed`: by name,
     /// else the `msstun.data` and `udp` heuristics, else `data`). Exceptions the callee
     /// throws are caught in C and shown on the packet.
+    #[inline]
     pub fn call_relayed(&self, tvb: Tvb<'p>, tree: Tree<'p>, dissector: Option<&'static CStr>) {
         let name = dissector.map_or(std::ptr::null(), CStr::as_ptr);
         // SAFETY: all pointers are valid for the call; the shim catches the callee's
@@ -304,6 +313,7 @@ impl<'p> Packet<'p> {
 
     /// Whether [`Packet::call_relayed`] is running (our heuristics then decline, so relayed
     /// data never re-enters msstun through them).
+    #[inline]
     pub fn relaying() -> bool {
         // SAFETY: reads a counter of the shim.
         unsafe { ffi::msstun_relaying() != 0 }
@@ -313,4 +323,45 @@ impl<'p> Packet<'p> {
 /// A [`PStr`] of a string that lives forever (see [`super::fields::CName`]).
 pub(super) fn pstr_from_static_ptr(p: *const c_char) -> PStr<'static> {
     PStr(p, PhantomData)
+}
+
+/// A text being written into packet-scoped memory (see [`Packet::text_buf`]).
+pub struct TextBuf<'p> {
+    buf: *mut u8,
+    cap: usize,
+    len: usize,
+    _p: PhantomData<&'p ()>,
+}
+
+impl<'p> TextBuf<'p> {
+    /// Append as much of `bytes` as fits; returns how much that was.
+    #[inline]
+    pub fn push(&mut self, bytes: &[u8]) -> usize {
+        let n = bytes.len().min(self.cap - self.len);
+        // SAFETY: buf holds cap + 1 bytes and len + n <= cap.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.add(self.len), n) };
+        self.len += n;
+        n
+    }
+
+    /// Room left.
+    #[inline]
+    pub fn room(&self) -> usize {
+        self.cap - self.len
+    }
+
+    /// What was written so far.
+    #[inline]
+    pub fn written(&mut self) -> &mut [u8] {
+        // SAFETY: the first len bytes were written by push.
+        unsafe { std::slice::from_raw_parts_mut(self.buf, self.len) }
+    }
+
+    /// The NUL-terminated text.
+    #[inline]
+    pub fn finish(self) -> PStr<'p> {
+        // SAFETY: len <= cap, and buf holds cap + 1 bytes.
+        unsafe { *self.buf.add(self.len) = 0 };
+        PStr(self.buf as *const c_char, PhantomData)
+    }
 }

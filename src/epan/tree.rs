@@ -39,6 +39,7 @@ impl<'p> Item<'p> {
     }
 
     /// The item's subtree (none for no item).
+    #[inline]
     pub fn subtree(self, ett: Ett) -> Tree<'p> {
         if self.is_none() {
             return Tree(std::ptr::null_mut(), PhantomData);
@@ -51,6 +52,7 @@ impl<'p> Item<'p> {
     }
 
     /// Append `text` to the item's label.
+    #[inline]
     pub fn append_text(self, text: PStr<'p>) {
         if !self.is_none() {
             // SAFETY: "%s" with one string argument.
@@ -59,6 +61,7 @@ impl<'p> Item<'p> {
     }
 
     /// Mark the item generated (a value msstun worked out, not a wire field).
+    #[inline]
     pub fn set_generated(self) -> Item<'p> {
         if !self.is_none() {
             // SAFETY: item is valid.
@@ -76,12 +79,14 @@ impl<'p> Tree<'p> {
     }
 
     /// Whether the tree is shown to a user (not only built for filters).
+    #[inline]
     pub fn visible(&self) -> bool {
         // SAFETY: the shim checks for NULL.
         unsafe { ffi::msstun_tree_visible(self.0) != 0 }
     }
 
     /// The protocol item of `proto` over `len` bytes at `off` (`None`: to the end).
+    #[inline]
     pub fn add_protocol(
         self,
         proto: c_int,
@@ -102,6 +107,7 @@ impl<'p> Tree<'p> {
     }
 
     /// `hf` over `len` bytes at `off`, read with `enc`.
+    #[inline]
     pub fn add_item(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, enc: Encoding) -> Item<'p> {
         if !tvb.fits(off, len) {
             return Item(std::ptr::null_mut(), PhantomData);
@@ -116,6 +122,7 @@ impl<'p> Tree<'p> {
     }
 
     /// Unsigned field `hf` = `v` over `len` bytes at `off`.
+    #[inline]
     pub fn add_uint(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u32) -> Item<'p> {
         if !tvb.fits(off, len) {
             return Item(std::ptr::null_mut(), PhantomData);
@@ -128,6 +135,7 @@ impl<'p> Tree<'p> {
     }
 
     /// As [`Tree::add_uint`] with the value shown as `name (0x…)`, `digits` hex digits.
+    #[inline]
     pub fn add_uint_named(
         self,
         hf: Hf,
@@ -165,6 +173,7 @@ impl<'p> Tree<'p> {
     }
 
     /// 64-bit unsigned field.
+    #[inline]
     pub fn add_uint64(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u64) -> Item<'p> {
         if !tvb.fits(off, len) {
             return Item(std::ptr::null_mut(), PhantomData);
@@ -179,6 +188,7 @@ impl<'p> Tree<'p> {
     }
 
     /// Boolean field.
+    #[inline]
     pub fn add_bool(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: bool) -> Item<'p> {
         if !tvb.fits(off, len) {
             return Item(std::ptr::null_mut(), PhantomData);
@@ -200,6 +210,7 @@ impl<'p> Tree<'p> {
     }
 
     /// IPv4 or IPv6 address field (`v4` or `v6` by the address's family).
+    #[inline]
     pub fn add_ip(
         self,
         v4: Hf,
@@ -233,6 +244,7 @@ impl<'p> Tree<'p> {
     }
 
     /// String field with the value `text` (over the bytes at `off`).
+    #[inline]
     pub fn add_string(
         self,
         hf: Hf,
@@ -254,6 +266,7 @@ impl<'p> Tree<'p> {
     }
 
     /// An `FT_NONE` item `hf` labelled `text`.
+    #[inline]
     pub fn add_text(
         self,
         hf: Hf,
@@ -283,6 +296,7 @@ impl<'p> Tree<'p> {
     }
 
     /// A text-only subtree `label` over `len` bytes at `off`; its item comes back too.
+    #[inline]
     pub fn add_subtree(
         self,
         ett: Ett,
@@ -312,6 +326,7 @@ impl<'p> Tree<'p> {
     }
 
     /// A generated `FT_RELATIVE_TIME` item of `ns` nanoseconds.
+    #[inline]
     pub fn add_reltime(self, hf: Hf, tvb: Tvb<'p>, ns: i64) -> Item<'p> {
         // SAFETY: zero-length item at offset 0, always in range.
         Item(
