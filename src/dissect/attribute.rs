@@ -10,7 +10,7 @@ use super::message::Checks;
 use super::{info, relayed, Ctx};
 use crate::epan::{Encoding, Hf, Item, PStr, Tree};
 use crate::expert::{self, Expert};
-use crate::fields::{attr_index, fields, AttrFields, Fields};
+use crate::fields::{attr_index, AttrFields, Fields};
 
 /// One attribute of the message at tvb offset `m`, under `at` (whose item is `at_item`).
 pub(super) fn dissect_attribute<'p>(
@@ -22,7 +22,7 @@ pub(super) fn dissect_attribute<'p>(
     class: Class,
     msg_bytes: &[u8],
 ) {
-    let f = fields();
+    let f = ctx.f;
     let start = m + a.offset;
     let status = checks
         .get(a.offset)
@@ -89,7 +89,7 @@ fn own_item<'p>(
     a: &msstun::Attribute<'_>,
     status: Option<Status>,
 ) -> (Item<'p>, Tree<'p>) {
-    let f = fields();
+    let f = ctx.f;
     if !ctx.want(f.att) {
         return (at_item, at);
     }

@@ -10,7 +10,6 @@ use msstun::framing::Framing;
 use super::links::{show_tcp_data, TcpDataAt};
 use super::{info, pdu, relayed, Ctx};
 use crate::epan::Encoding;
-use crate::fields::fields;
 use crate::session::{self, DataConn, Origins};
 
 /// A segment of data connection `dc`.
@@ -38,7 +37,7 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
 
 /// Relayed data from `off` to the end of the segment.
 fn relayed_data(ctx: &Ctx<'_>, bytes: &[u8], off: usize, dc: DataConn) {
-    let f = fields();
+    let f = ctx.f;
     let len = bytes.len();
     let origins = session::with(|s| Origins::of(s, Some(dc.connection_id)));
     let (st, ti) = ctx.add_layer(off, Some(len - off));

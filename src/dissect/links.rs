@@ -7,7 +7,6 @@ use msstun::{Class, Message};
 use super::Ctx;
 use crate::epan::{Hf, Item, PStr, Tree};
 use crate::expert::Expert;
-use crate::fields::fields;
 use crate::session::{Addr, Origins, Seen};
 
 /// A generated address (IPv4 or IPv6 field by family) and port.
@@ -28,7 +27,7 @@ pub(super) fn show_transaction<'p>(
     class: Class,
     seen: &Seen,
 ) {
-    let f = fields();
+    let f = ctx.f;
     let Some((req, req_time, resp)) = seen.txn else {
         return;
     };
@@ -167,7 +166,7 @@ fn announced<'p>(ctx: &Ctx<'p>, st: Tree<'p>, connect: bool, seen: &Seen) {
 }
 
 fn show_allocation<'p>(ctx: &Ctx<'p>, st: Tree<'p>, alloc: Option<(u32, Option<Addr>)>) {
-    let f = fields();
+    let f = ctx.f;
     let Some((frame, relayed)) = alloc else {
         return;
     };
@@ -197,7 +196,7 @@ pub(super) fn show_tcp_data<'p>(
     (bind, bound): (Option<u32>, Option<u32>),
     at: TcpDataAt,
 ) {
-    let f = fields();
+    let f = ctx.f;
     let sub = if ctx.want(f.tcp_data) {
         let label = match at {
             TcpDataAt::Attempt => c"RFC 6062 connection attempt (peer-initiated)",

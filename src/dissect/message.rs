@@ -11,7 +11,6 @@ use msstun::{Message, HEADER_LEN};
 use super::{attribute, info, links, Ctx};
 use crate::epan::{Encoding, Item, Tree};
 use crate::expert::Expert;
-use crate::fields::fields;
 use crate::session;
 use crate::uat::{self, UatCredentials};
 
@@ -117,7 +116,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     // Attributes. In a tree nobody sees, only the referenced items are added, straight
     // under the message; expert items then go to the message item.
     if msg.length() > 0 {
-        let f = fields();
+        let f = ctx.f;
         let (at, at_item) = if ctx.visible {
             let (at, item) = st.add_subtree(
                 f.ett_attrs,
@@ -152,7 +151,7 @@ fn malformed<'p>(
     bytes: &[u8],
     e: impl std::fmt::Display,
 ) {
-    let f = fields();
+    let f = ctx.f;
     let text = ctx.text(&format!("Malformed STUN message: {e}"));
     info::set_columns(ctx, text);
     ti.append_text(text);
@@ -184,7 +183,7 @@ fn header<'p, T: AsRef<[u8]>>(
     m: usize,
     msg: &Message<T>,
 ) {
-    let f = fields();
+    let f = ctx.f;
     let (method, class) = msg.method_class();
     let dialect = msg.dialect();
     ctx.add_uint(st, f.msg_type, m, 2, msg.message_type() as u32);

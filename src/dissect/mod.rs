@@ -32,6 +32,8 @@ use crate::session::{self, At};
 
 /// One dissection call (or one layer of STUN found inside relayed data).
 struct Ctx<'p> {
+    /// The registered fields.
+    f: &'static crate::fields::Fields,
     tvb: Tvb<'p>,
     pinfo: Packet<'p>,
     tree: Tree<'p>,
@@ -114,7 +116,7 @@ impl<'p> Ctx<'p> {
         let ti = self
             .tree
             .add_protocol(crate::epan::plugin::proto(), self.tvb, off, len);
-        (ti.subtree(crate::fields::fields().ett_msstun), ti)
+        (ti.subtree(self.f.ett_msstun), ti)
     }
 }
 
@@ -137,6 +139,7 @@ pub fn dissect(
         return None;
     }
     let ctx = Ctx {
+        f: crate::fields::fields(),
         tvb,
         pinfo,
         tree,

@@ -7,7 +7,6 @@ use msstun::framing::{Framing, PduKind, Transport};
 use super::{info, message, relayed, Ctx};
 use crate::epan::{Encoding, Item, PStr, Tree};
 use crate::expert::Expert;
-use crate::fields::fields;
 
 /// Code of `msstun.framing` (its value names: [`crate::fields::FRAMING_VALUES`]).
 pub(super) fn framing_code(framing: Framing, transport: Transport) -> u32 {
@@ -22,7 +21,7 @@ pub(super) fn framing_code(framing: Framing, transport: Transport) -> u32 {
 
 /// One PDU at `off`: its framing header, then what it carries.
 pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, framing: Framing) {
-    let f = fields();
+    let f = ctx.f;
     let (st, ti) = ctx.add_layer(off, Some(pdu.len()));
     ctx.add_generated(st, f.framing, off, 0, framing_code(framing, ctx.transport));
     framing_header(ctx, st, ti, off, pdu, kind, framing);
@@ -103,7 +102,7 @@ fn framing_header<'p>(
     kind: PduKind,
     framing: Framing,
 ) {
-    let f = fields();
+    let f = ctx.f;
     let tvb = ctx.tvb;
     let tls = matches!(kind, PduKind::TlsHello(_));
     let items =

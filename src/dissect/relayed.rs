@@ -65,11 +65,12 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     } else {
         classify(bytes)
     };
-    let f = fields();
+    let f = ctx.f;
     ctx.add_generated(st, f.payload_kind, off, len, u32::from(kind.code()));
     ctx.add_generated(st, f.payload_carrier, off, len, u32::from(carrier.code()));
     if stun {
         let inner = Ctx {
+            f: ctx.f,
             tvb: sub,
             pinfo: ctx.pinfo,
             tree: ctx.tree,

@@ -180,7 +180,7 @@ fn truncated(ctx: &Ctx<'_>, off: usize, rest: &[u8], framing: Framing) {
 
 /// Show bytes we cannot frame.
 fn leftover(ctx: &Ctx<'_>, off: usize, len: usize, why: &'static std::ffi::CStr) {
-    let f = crate::fields::fields();
+    let f = ctx.f;
     let item = ctx
         .tree
         .add_item(f.data, ctx.tvb, off, len - off, Encoding::Na);
