@@ -10,7 +10,6 @@ use msstun::framing::{Framing, PduKind, Transport};
 use super::{info, pdu, Ctx};
 use crate::epan::{Encoding, Hf, Tree};
 use crate::expert::Expert;
-use crate::fields::fields;
 use crate::session;
 
 /// How deep STUN inside relayed data is decoded (a check in a Send indication: 1).
