@@ -85,14 +85,10 @@ impl Status {
             Status::GoodWlm2009 => 3,
         }
     }
-    /// "Bad", "Good", "Unverified" or "Good (WLM2009 CRC variant)".
+    /// "Bad", "Good", "Unverified" or "Good (WLM2009 CRC variant)", from
+    /// [`registry::FINGERPRINT_STATUS`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Status::Bad => "Bad",
-            Status::Good => "Good",
-            Status::Unverified => "Unverified",
-            Status::GoodWlm2009 => "Good (WLM2009 CRC variant)",
-        }
+        registry::FINGERPRINT_STATUS[self.code() as usize].1
     }
     /// Good in either form (standard, or the WLM2009 FINGERPRINT variant).
     pub const fn is_good(self) -> bool {

@@ -43,6 +43,24 @@ pub const MS_TURN_MAGIC_COOKIE: u32 = 0x72C6_4BC6;
 /// Attribute type of the [MS-TURN] MAGIC-COOKIE attribute.
 pub const ATTR_MS_MAGIC_COOKIE: u16 = 0x000F;
 
+/// Dialect names by [`Dialect::code`] (the value names of the plugin's
+/// `msstun.dialect`); [`Dialect::name`] reads this table.
+pub const DIALECT_NAMES: &[(u32, &str)] = &[
+    (1, "RFC 5389/8489"),
+    (2, "RFC 3489 (classic)"),
+    (3, "MS-TURN (legacy)"),
+    (4, "MS-TURN in an RFC 5389 header"),
+];
+
+/// Class names by their 2-bit value [`Class::bits`] (the value names of the plugin's
+/// `msstun.class`); [`Class::name`] reads this table.
+pub const CLASS_NAMES: &[(u32, &str)] = &[
+    (0, "Request"),
+    (1, "Indication"),
+    (2, "Success Response"),
+    (3, "Error Response"),
+];
+
 /// Which flavour of STUN a message is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -71,14 +89,9 @@ impl Dialect {
             Dialect::MsTurn5389 => "ms-turn-5389",
         }
     }
-    /// Human-readable name.
+    /// Human-readable name, from [`DIALECT_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Dialect::Rfc5389 => "RFC 5389/8489",
-            Dialect::Rfc3489 => "RFC 3489 (classic)",
-            Dialect::MsTurn => "MS-TURN (legacy)",
-            Dialect::MsTurn5389 => "MS-TURN in an RFC 5389 header",
-        }
+        DIALECT_NAMES[self.code() as usize - 1].1
     }
     /// Numeric code used by the plugin's `msstun.dialect` field.
     pub const fn code(self) -> u8 {
@@ -143,14 +156,10 @@ impl Class {
             _ => Class::ErrorResponse,
         }
     }
-    /// Name as in tshark's Info column ("Request", "Success Response", ...).
+    /// Name as in tshark's Info column ("Request", "Success Response", ...), from
+    /// [`CLASS_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Class::Request => "Request",
-            Class::Indication => "Indication",
-            Class::SuccessResponse => "Success Response",
-            Class::ErrorResponse => "Error Response",
-        }
+        CLASS_NAMES[self.bits() as usize].1
     }
     /// Stable lower-case key for JSON output.
     pub const fn key(self) -> &'static str {
@@ -416,6 +425,23 @@ pub(crate) fn unpadded_walk_fits(msg: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each name table holds every variant once, under its code, in code order (the
+    /// `name()` methods index it).
+    #[test]
+    fn name_tables_cover_every_variant() {
+        assert_eq!(DIALECT_NAMES.len(), Dialect::ALL.len());
+        for d in Dialect::ALL {
+            assert_eq!(DIALECT_NAMES[d.code() as usize - 1].0, u32::from(d.code()));
+        }
+        assert_eq!(DIALECT_NAMES[3].1, Dialect::MsTurn5389.name());
+        assert_eq!(CLASS_NAMES.len(), 4);
+        for b in 0..4u8 {
+            let c = Class::from_bits(b);
+            assert_eq!(CLASS_NAMES[b as usize], (u32::from(c.bits()), c.name()));
+        }
+        assert_eq!(Class::SuccessResponse.name(), "Success Response");
+    }
 
     #[test]
     fn type_split_join() {
