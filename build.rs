@@ -59,7 +59,7 @@ fn include_dirs() -> Vec<PathBuf> {
         Some(dir) => vec![PathBuf::from(dir)],
         None => match pkg_config::Config::new()
             .cargo_metadata(false)
-            .atleast_version("3.6")
+            .atleast_version("4.0")
             .probe("wireshark")
         {
             Ok(lib) => lib.include_paths,

@@ -168,7 +168,7 @@ fn utf8_lossless(b: &[u8]) -> &str {
 }
 
 /// USERNAME (RFC 8489 §14.3; the same code in RFC 3489 and [MS-TURN]).
-const USERNAME_CODE: u16 = 0x0006;
+const USERNAME_CODE: u16 = registry::const_code(Dialect::Rfc3489, Role::Username);
 
 /// [`Attribute::binary_text_ok`] from what [`Fields`] keeps (the header tells the legacy
 /// dialects by the missing magic cookie, the layout tells USERNAME). Only asked for a

@@ -218,23 +218,15 @@ pub enum PduResult {
     Invalid,
 }
 
-/// Bytes needed before [`pdu_len`] can tell the length of a PDU in `framing`.
-pub const fn header_len(framing: Framing) -> usize {
-    match framing {
-        Framing::Plain | Framing::MsTurnTcp => 4,
-        Framing::Rfc4571 => 2,
-        Framing::PseudoTls => 5,
-    }
-}
-
 #[inline]
 fn be16(b: &[u8], at: usize) -> usize {
     u16::from_be_bytes([b[at], b[at + 1]]) as usize
 }
 
-/// Length of the PDU starting `first` (framing and padding included), given at least
-/// [`header_len`] bytes of it; `None` when the bytes cannot start a PDU of this framing
-/// or are too few. This is what a `tcp_dissect_pdus`-style reassembler needs.
+/// Length of the PDU starting `first` (framing and padding included), given enough of
+/// its first bytes (2 for RFC 4571, 4 for STUN/ChannelData and [MS-TURN] frames, 5 for
+/// a pseudo-TLS record; [`next_pdu`] says how many it needs); `None` when the bytes
+/// cannot start a PDU of this framing or are too few. This is what a `tcp_dissect_pdus`-style reassembler needs.
 pub fn pdu_len(framing: Framing, transport: Transport, first: &[u8]) -> Option<usize> {
     match framing {
         Framing::Plain => plain_len(transport, first),

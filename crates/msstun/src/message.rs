@@ -17,23 +17,6 @@
 use crate::registry::{self, MethodDesc};
 use crate::{Attributes, Error};
 
-/// Byte offsets of the header fields, in one place.
-pub mod field {
-    use core::ops::Range;
-    /// Message type (2 bits zero, 14 bits method+class).
-    pub const TYPE: Range<usize> = 0..2;
-    /// Message length, excluding the 20-byte header.
-    pub const LENGTH: Range<usize> = 2..4;
-    /// Magic cookie (RFC 5389+).
-    pub const COOKIE: Range<usize> = 4..8;
-    /// 96-bit transaction id (RFC 5389+).
-    pub const TRANSACTION_ID: Range<usize> = 8..20;
-    /// 128-bit transaction id (RFC 3489 / legacy MS-TURN).
-    pub const TRANSACTION_ID_128: Range<usize> = 4..20;
-    /// First attribute.
-    pub const PAYLOAD: usize = 20;
-}
-
 /// Length of the fixed STUN header.
 pub const HEADER_LEN: usize = 20;
 /// RFC 5389 magic cookie.
@@ -41,7 +24,9 @@ pub const MAGIC_COOKIE: u32 = 0x2112_A442;
 /// Value of the [MS-TURN] MAGIC-COOKIE attribute (0x000F), [MS-TURN] §2.2.2.7.
 pub const MS_TURN_MAGIC_COOKIE: u32 = 0x72C6_4BC6;
 /// Attribute type of the [MS-TURN] MAGIC-COOKIE attribute.
-pub const ATTR_MS_MAGIC_COOKIE: u16 = 0x000F;
+/// (0x000F, from the registry.)
+pub const ATTR_MS_MAGIC_COOKIE: u16 =
+    registry::const_code(Dialect::MsTurn, registry::Role::MagicCookie);
 
 /// Dialect names by [`Dialect::code`] (the value names of the plugin's
 /// `msstun.dialect`); [`Dialect::name`] reads this table.
@@ -271,10 +256,11 @@ impl<T: AsRef<[u8]>> Message<T> {
     /// The transaction id: 12 bytes (RFC 5389) or 16 bytes (RFC 3489, MS-TURN).
     pub fn transaction_id(&self) -> &[u8] {
         let b = self.buffer.as_ref();
+        // After the cookie (bytes 4..8) in RFC 5389+; bytes 4..20 without one.
         if self.dialect.has_cookie() {
-            &b[field::TRANSACTION_ID]
+            &b[8..HEADER_LEN]
         } else {
-            &b[field::TRANSACTION_ID_128]
+            &b[4..HEADER_LEN]
         }
     }
 

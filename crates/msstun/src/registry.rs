@@ -850,6 +850,21 @@ pub fn code(dialect: Dialect, role: Role) -> Option<u16> {
     attribute_by_role(dialect, role).map(|a| a.code)
 }
 
+/// As [`code`], at compile time, for constants the hot paths compare against
+/// ([`crate::message::ATTR_MS_MAGIC_COOKIE`]); fails the build if `dialect` has no
+/// attribute with `role`.
+pub const fn const_code(dialect: Dialect, role: Role) -> u16 {
+    let mut i = 0;
+    while i < ATTRIBUTE_LIST.len() {
+        let a = &ATTRIBUTE_LIST[i];
+        if a.role as u8 == role as u8 && a.dialects.contains(dialect) {
+            return a.code;
+        }
+        i += 1;
+    }
+    panic!("no attribute with this role in the dialect")
+}
+
 /// The role of `code` in `dialect` ([`Role::None`] for a code no table knows).
 #[inline]
 pub fn role(dialect: Dialect, code: u16) -> Role {
@@ -1693,6 +1708,13 @@ mod tests {
         assert_eq!(code(Dialect::MsTurn, PeerAddress), Option::None);
         assert_eq!(code(Dialect::MsTurn, RemoteAddress), Some(0x0012));
         assert_eq!(role(Dialect::Rfc5389, 0xC001), Role::None);
+        for d in Dialect::ALL {
+            for a in ATTRIBUTES.iter().filter(|a| a.dialects.contains(d)) {
+                if a.role != Role::None {
+                    assert_eq!(Some(const_code(d, a.role)), code(d, a.role));
+                }
+            }
+        }
     }
 
     /// The field roles the plugin and the summary ask for are where they expect them.
