@@ -4,6 +4,8 @@
 //! * FINGERPRINT's CRC-32: [`msstun::check::fingerprint_value`] (the crate's path)
 //!   against one `crc32fast::hash` call and against a fresh `crc32fast::Hasher` per
 //!   message, on STUN-sized messages.
+//! * Text values: `core::str::from_utf8` against an ASCII check then
+//!   `from_utf8_unchecked` (what `msstun`'s one `unsafe` block does), on STUN texts.
 //! * The summary's numbers: `core::fmt` (`write!(w, "{n}")`, `Ipv4Addr`'s `Display`)
 //!   against hand-written decimal digits, and the whole [`SummaryBuf::summarize`].
 //!
@@ -89,6 +91,38 @@ fn main() {
     println!("  msstun::check::fingerprint_value  {crate_path:7.1}");
     println!("  crc32fast::hash                   {one_call:7.1}");
     println!("  crc32fast::Hasher::new per call   {fresh_hasher:7.1}");
+
+    let texts: Vec<Vec<u8>> = (0..300u32)
+        .map(|i| match i % 4 {
+            0 => format!("user{i}:frag{}", i * 7).into_bytes(),
+            1 => b"example.org".to_vec(),
+            2 => format!("{:032x}", i.wrapping_mul(0x9e37_79b9)).into_bytes(),
+            _ => b"msstun bench client 2.3".to_vec(),
+        })
+        .collect();
+    let safe = ns_per_item(texts.len(), || {
+        texts
+            .iter()
+            .map(|t| std::str::from_utf8(black_box(t)).map_or(0, str::len) as u64)
+            .sum()
+    });
+    let unchecked = ns_per_item(texts.len(), || {
+        texts
+            .iter()
+            .map(|t| {
+                let t = black_box(t);
+                if t.is_ascii() {
+                    // SAFETY: ASCII is UTF-8 (the bench's copy of msstun's fast path).
+                    unsafe { std::str::from_utf8_unchecked(t) }.len() as u64
+                } else {
+                    std::str::from_utf8(t).map_or(0, str::len) as u64
+                }
+            })
+            .sum()
+    });
+    println!("STUN text values (9..32 bytes), ns per value:");
+    println!("  core::str::from_utf8               {safe:6.1}");
+    println!("  is_ascii + from_utf8_unchecked     {unchecked:6.1}");
 
     let numbers: Vec<u32> = (0..1000u32).map(|i| i * 7919 % 70_000).collect();
     let ips: Vec<(Ipv4Addr, u16)> = (0..1000u32)

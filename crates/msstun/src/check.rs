@@ -180,7 +180,7 @@ fn crc_hasher() -> crc32fast::Hasher {
 /// CRC-32 (ISO-HDLC, as zlib) for FINGERPRINT: crc32fast (PCLMULQDQ where the CPU has
 /// it), plus the WLM2009 variant's bytewise table. A hand-written PCLMULQDQ fold
 /// measured no faster than `crc32fast::hash` on STUN-sized messages in the same run
-/// (`cargo bench -p msstun --bench micro`; README), so the crate carries no `unsafe`.
+/// (`cargo bench -p msstun --bench micro`; README), so no `unsafe` block is kept for it.
 mod crc {
     /// CRC-32 of `data`.
     #[inline]
