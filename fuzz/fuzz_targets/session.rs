@@ -14,7 +14,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use msstun::framing::{Framing, Transport};
+use msstun::framing::Transport;
 use msstun::registry::method;
 use msstun::stream::{ConnectionDecoder, DecodedKind, Direction, StreamDecoder};
 use msstun::{Class, Message};
@@ -97,10 +97,6 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
         2 => 1500,
         _ => 70_000,
     };
-    let forced = match (b >> 2) & 7 {
-        i @ 0..=3 => Some(Framing::ALL[i as usize]),
-        _ => None,
-    };
     let mut conns: Vec<Conn> = (0..n)
         .map(|i| {
             let t = if (a >> (2 + i)) & 1 == 0 {
@@ -108,10 +104,7 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
             } else {
                 Transport::Udp
             };
-            let one = || match forced {
-                Some(f) if b & 0x80 != 0 => StreamDecoder::with_framing(t, f),
-                _ => StreamDecoder::with_capacity(t, cap),
-            };
+            let one = || StreamDecoder::with_capacity(t, cap);
             Conn {
                 dec: ConnectionDecoder {
                     client_to_server: one(),

@@ -11,6 +11,7 @@ use crate::capture::{sa, Capture};
 use crate::scenarios::Fixture;
 use crate::stun::attr_in;
 use msstun::build::MessageBuilder;
+use msstun::Role;
 use msstun::{check, Class, Dialect, MAGIC_COOKIE};
 use std::net::Ipv4Addr;
 
@@ -64,8 +65,8 @@ fn teams_msg(method: &str, class: Class, t: [u8; 12]) -> MessageBuilder {
     )
 }
 
-fn ms(key: &str) -> u16 {
-    attr_in(Dialect::MsTurn5389, key)
+fn ms(role: Role) -> u16 {
+    attr_in(Dialect::MsTurn5389, role)
 }
 
 /// MS-SEQUENCE-NUMBER: a 20-byte connection id then a 32-bit sequence number.
@@ -90,51 +91,51 @@ fn teams() -> Fixture {
     let peer = sa([10, 30, 0, 5], 50020);
 
     let m = teams_msg("Allocate", Class::Request, tid(1))
-        .attr_u32(ms("ms_version"), 6)
-        .attr(ms("ms_service_quality"), &[0, 1, 0, 0])
-        .string(ms("software"), SOFTWARE)
+        .attr_u32(ms(Role::MsVersion), 6)
+        .attr(ms(Role::MsServiceQuality), &[0, 1, 0, 0])
+        .string(ms(Role::Software), SOFTWARE)
         .finish();
     cap.udp(client, relay, &m);
     cap.label("alloc-req");
     let m = teams_msg("Allocate", Class::ErrorResponse, tid(1))
         .error_code(401, "Unauthorized")
-        .string(ms("realm"), REALM)
-        .string(ms("nonce"), NONCE)
-        .attr_u32(ms("ms_version"), 6)
+        .string(ms(Role::Realm), REALM)
+        .string(ms(Role::Nonce), NONCE)
+        .attr_u32(ms(Role::MsVersion), 6)
         .finish();
     cap.udp(relay, client, &m);
     cap.label("alloc-401");
     let m = teams_msg("Allocate", Class::Request, tid(2))
-        .attr_u32(ms("ms_version"), 6)
-        .string(ms("username"), USER)
-        .string(ms("realm"), REALM)
-        .string(ms("nonce"), NONCE)
-        .attr(ms("ms_sequence_number"), &sequence(1))
-        .attr(ms("ms_app_id"), &[0x00, 0x01, 0x02])
-        .attr(ms("ms_service_quality"), &[0, 1, 0, 0])
+        .attr_u32(ms(Role::MsVersion), 6)
+        .string(ms(Role::Username), USER)
+        .string(ms(Role::Realm), REALM)
+        .string(ms(Role::Nonce), NONCE)
+        .attr(ms(Role::MsSequenceNumber), &sequence(1))
+        .attr(ms(Role::MsAppId), &[0x00, 0x01, 0x02])
+        .attr(ms(Role::MsServiceQuality), &[0, 1, 0, 0])
         // 0x8006: sent by Teams, in no [MS-TURN] list; shown raw.
         .attr(0x8006, &[0, 0, 0, 2])
-        .string(ms("software"), SOFTWARE)
+        .string(ms(Role::Software), SOFTWARE)
         .message_integrity_ms_sha256(&key)
         .finish();
     cap.udp(client, relay, &m);
     cap.label("alloc-auth");
     let m = teams_msg("Allocate", Class::SuccessResponse, tid(2))
-        .address(ms("mapped_address"), relayed)
-        .xor_address(ms("xor_mapped_address"), client)
-        .attr_u32(ms("lifetime"), 480)
-        .attr_u32(ms("bandwidth"), 750)
-        .attr_u32(ms("ms_version"), 6)
-        .attr_u64(ms("ms_multiplexed_turn_session_id"), SESSION_ID)
-        .attr(ms("ms_sequence_number"), &sequence(1))
+        .address(ms(Role::MappedAddress), relayed)
+        .xor_address(ms(Role::XorMappedAddress), client)
+        .attr_u32(ms(Role::Lifetime), 480)
+        .attr_u32(ms(Role::Bandwidth), 750)
+        .attr_u32(ms(Role::MsVersion), 6)
+        .attr_u64(ms(Role::MsMultiplexedSessionId), SESSION_ID)
+        .attr(ms(Role::MsSequenceNumber), &sequence(1))
         .message_integrity_ms_sha256(&key)
         .finish();
     cap.udp(relay, client, &m);
     cap.label("alloc-ok");
     let m = teams_msg("Allocate", Class::ErrorResponse, tid(3))
         .error_code(300, "Try Alternate")
-        .address(ms("alternate_server"), sa([10, 20, 0, 9], 3478))
-        .attr_u32(ms("ms_version"), 6)
+        .address(ms(Role::AlternateServer), sa([10, 20, 0, 9], 3478))
+        .attr_u32(ms(Role::MsVersion), 6)
         .finish();
     cap.udp(relay, client, &m);
     cap.label("alloc-300");
@@ -147,19 +148,19 @@ fn teams() -> Fixture {
         .fingerprint()
         .finish();
     let m = teams_msg("Send", Class::Request, tid(4))
-        .address(ms("destination_address"), peer)
-        .attr(ms("data"), &check)
-        .attr(ms("ms_sequence_number"), &sequence(2))
-        .string(ms("username"), USER)
-        .string(ms("realm"), REALM)
-        .string(ms("nonce"), NONCE)
+        .address(ms(Role::DestinationAddress), peer)
+        .attr(ms(Role::Data), &check)
+        .attr(ms(Role::MsSequenceNumber), &sequence(2))
+        .string(ms(Role::Username), USER)
+        .string(ms(Role::Realm), REALM)
+        .string(ms(Role::Nonce), NONCE)
         .message_integrity_ms_sha256(&key)
         .finish();
     cap.udp(client, relay, &m);
     cap.label("send");
     let m = teams_msg("Data", Class::Indication, tid(5))
-        .address(ms("remote_address"), peer)
-        .attr(ms("data"), &check)
+        .address(ms(Role::RemoteAddress), peer)
+        .attr(ms(Role::Data), &check)
         .finish();
     cap.udp(relay, client, &m);
     cap.label("data-ind");

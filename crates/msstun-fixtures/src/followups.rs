@@ -5,6 +5,7 @@ use crate::capture::{sa, Capture, Dir};
 use crate::scenarios::Fixture;
 use crate::stun::{attr, msg};
 use msstun::Class;
+use msstun::Role;
 
 /// Follow-up scenarios with a one-line description (`bench-tcp*` take a message count).
 pub const SCENARIOS: &[(&str, &str)] = &[
@@ -65,24 +66,24 @@ fn connect() -> Fixture {
 
     let mut c = cap.tcp_open(client, server);
     let m = msg("Allocate", Class::Request, tid(1))
-        .attr_u8_padded(attr("requested_transport"), 6)
+        .attr_u8_padded(attr(Role::RequestedTransport), 6)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
     let m = msg("Allocate", Class::SuccessResponse, tid(1))
-        .xor_address(attr("xor_relayed_address"), relay)
-        .xor_address(attr("xor_mapped_address"), client)
-        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr(Role::RelayedAddress), relay)
+        .xor_address(attr(Role::XorMappedAddress), client)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
     let m = msg("Connect", Class::Request, tid(2))
-        .xor_address(attr("xor_peer_address"), connect_peer)
+        .xor_address(attr(Role::PeerAddress), connect_peer)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("connect-req");
     let m = msg("Connect", Class::SuccessResponse, tid(2))
-        .attr_u32(attr("connection_id"), CONNECT_CID)
+        .attr_u32(attr(Role::ConnectionId), CONNECT_CID)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("connect-ok");
@@ -90,7 +91,7 @@ fn connect() -> Fixture {
     // Client-initiated data connection.
     let mut d = cap.tcp_open(sa([10, 7, 0, 2], 41001), server);
     let m = msg("ConnectionBind", Class::Request, tid(3))
-        .attr_u32(attr("connection_id"), CONNECT_CID)
+        .attr_u32(attr(Role::ConnectionId), CONNECT_CID)
         .finish();
     cap.tcp_send(&mut d, Dir::C2S, &m);
     cap.label("connect-bind");
@@ -104,14 +105,14 @@ fn connect() -> Fixture {
 
     // Peer-initiated.
     let m = msg("ConnectionAttempt", Class::Indication, tid(4))
-        .xor_address(attr("xor_peer_address"), attempt_peer)
-        .attr_u32(attr("connection_id"), ATTEMPT_CID)
+        .xor_address(attr(Role::PeerAddress), attempt_peer)
+        .attr_u32(attr(Role::ConnectionId), ATTEMPT_CID)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("attempt");
     let mut e = cap.tcp_open(sa([10, 7, 0, 2], 41002), server);
     let m = msg("ConnectionBind", Class::Request, tid(5))
-        .attr_u32(attr("connection_id"), ATTEMPT_CID)
+        .attr_u32(attr(Role::ConnectionId), ATTEMPT_CID)
         .finish();
     cap.tcp_send(&mut e, Dir::C2S, &m);
     cap.label("attempt-bind");
@@ -124,7 +125,7 @@ fn connect() -> Fixture {
     // A ConnectionBind nobody announced.
     let mut x = cap.tcp_open(sa([10, 7, 0, 2], 41003), server);
     let m = msg("ConnectionBind", Class::Request, tid(6))
-        .attr_u32(attr("connection_id"), STRAY_CID)
+        .attr_u32(attr(Role::ConnectionId), STRAY_CID)
         .finish();
     cap.tcp_send(&mut x, Dir::C2S, &m);
     cap.label("stray-bind");
@@ -148,7 +149,7 @@ fn reuse() -> Fixture {
     let client = sa([10, 8, 0, 2], 42000);
     let mut a = cap.tcp_open_isn(client, server, 0x0100_0000, 0x0a00_0000);
     let m = msg("ConnectionBind", Class::Request, tid(10))
-        .attr_u32(attr("connection_id"), 0x4444_0004)
+        .attr_u32(attr(Role::ConnectionId), 0x4444_0004)
         .finish();
     cap.tcp_send(&mut a, Dir::C2S, &m);
     cap.label("first-bind");
@@ -161,13 +162,13 @@ fn reuse() -> Fixture {
 
     let mut b = cap.tcp_open_isn(client, server, 0x5500_0000, 0x6600_0000);
     let m = msg("Binding", Class::Request, tid(11))
-        .string(attr("software"), "second connection")
+        .string(attr(Role::Software), "second connection")
         .fingerprint()
         .finish();
     cap.tcp_send(&mut b, Dir::C2S, &m);
     cap.label("second-req");
     let m = msg("Binding", Class::SuccessResponse, tid(11))
-        .xor_address(attr("xor_mapped_address"), client)
+        .xor_address(attr(Role::XorMappedAddress), client)
         .fingerprint()
         .finish();
     cap.tcp_send(&mut b, Dir::S2C, &m);
@@ -202,8 +203,8 @@ fn bench_tcp(n: usize, per_seg: usize) -> Fixture {
             for _ in 0..reqs {
                 seg.extend(
                     msg("Binding", Class::Request, tid(k))
-                        .string(attr("software"), "bench")
-                        .attr_u32(attr("priority"), k)
+                        .string(attr(Role::Software), "bench")
+                        .attr_u32(attr(Role::Priority), k)
                         .fingerprint()
                         .finish(),
                 );
@@ -217,7 +218,7 @@ fn bench_tcp(n: usize, per_seg: usize) -> Fixture {
                 for i in 0..resps as u32 {
                     seg.extend(
                         msg("Binding", Class::SuccessResponse, tid(first + i))
-                            .xor_address(attr("xor_mapped_address"), client)
+                            .xor_address(attr(Role::XorMappedAddress), client)
                             .fingerprint()
                             .finish(),
                     );

@@ -15,6 +15,7 @@ use crate::stun::{attr, ms_attr, ms_msg, msg};
 use msstun::build::{self, channel_data, ms_tcp, rfc4571, MsTcpType};
 use msstun::check::long_term_key;
 use msstun::Class;
+use msstun::Role;
 use std::net::SocketAddr;
 
 /// A small deterministic generator (xorshift64*).
@@ -85,11 +86,11 @@ fn bases() -> Vec<(Vec<u8>, bool)> {
     vec![
         (
             msg("Allocate", Class::Request, tid(1))
-                .attr_u8_padded(attr("requested_transport"), 6)
-                .attr_u32(attr("lifetime"), 600)
-                .string(attr("username"), "alice")
-                .string(attr("realm"), "example.org")
-                .string(attr("nonce"), "0123456789abcdef")
+                .attr_u8_padded(attr(Role::RequestedTransport), 6)
+                .attr_u32(attr(Role::Lifetime), 600)
+                .string(attr(Role::Username), "alice")
+                .string(attr(Role::Realm), "example.org")
+                .string(attr(Role::Nonce), "0123456789abcdef")
                 .message_integrity(&key)
                 .fingerprint()
                 .finish(),
@@ -97,10 +98,10 @@ fn bases() -> Vec<(Vec<u8>, bool)> {
         ),
         (
             msg("Allocate", Class::SuccessResponse, tid(1))
-                .xor_address(attr("xor_relayed_address"), relayed)
-                .xor_address(attr("xor_mapped_address"), peer)
-                .attr_u32(attr("lifetime"), 600)
-                .string(attr("software"), "mutant")
+                .xor_address(attr(Role::RelayedAddress), relayed)
+                .xor_address(attr(Role::XorMappedAddress), peer)
+                .attr_u32(attr(Role::Lifetime), 600)
+                .string(attr(Role::Software), "mutant")
                 .message_integrity(&key)
                 .fingerprint()
                 .finish(),
@@ -109,15 +110,15 @@ fn bases() -> Vec<(Vec<u8>, bool)> {
         (
             msg("Allocate", Class::ErrorResponse, tid(2))
                 .error_code(401, "Unauthorized")
-                .string(attr("realm"), "example.org")
-                .string(attr("nonce"), "0123456789abcdef")
+                .string(attr(Role::Realm), "example.org")
+                .string(attr(Role::Nonce), "0123456789abcdef")
                 .finish(),
             true,
         ),
         (
             msg("Binding", Class::Request, tid(3))
-                .string(attr("username"), "MRAv:a9Xy")
-                .attr_u32(attr("priority"), 0x6eff_ffff)
+                .string(attr(Role::Username), "MRAv:a9Xy")
+                .attr_u32(attr(Role::Priority), 0x6eff_ffff)
                 .attr(0x802a, &[1, 2, 3, 4, 5, 6, 7, 8])
                 .message_integrity(&ice_key)
                 .fingerprint()
@@ -126,16 +127,16 @@ fn bases() -> Vec<(Vec<u8>, bool)> {
         ),
         (
             msg("ConnectionAttempt", Class::Indication, tid(4))
-                .xor_address(attr("xor_peer_address"), peer)
-                .attr_u32(attr("connection_id"), 0x2b7f_0001)
+                .xor_address(attr(Role::PeerAddress), peer)
+                .attr_u32(attr(Role::ConnectionId), 0x2b7f_0001)
                 .finish(),
             true,
         ),
         (
             ms_msg("Allocate", Class::SuccessResponse, [7; 16])
-                .address(ms_attr("mapped_address"), relayed)
-                .attr_u32(ms_attr("lifetime"), 600)
-                .string(ms_attr("realm"), "SIP Communications Service")
+                .address(ms_attr(Role::MappedAddress), relayed)
+                .attr_u32(ms_attr(Role::Lifetime), 600)
+                .string(ms_attr(Role::Realm), "SIP Communications Service")
                 .finish(),
             false,
         ),
@@ -303,7 +304,7 @@ pub fn mutants(seed: u64) -> Fixture {
     let tid = |n: u8| [0xb1, n, 9, 8, 7, 6, 5, 4, 3, 2, 1, n];
     let binds = [
         msg("ConnectionBind", Class::Request, tid(1))
-            .attr_u32(attr("connection_id"), rng.next_u64() as u32)
+            .attr_u32(attr(Role::ConnectionId), rng.next_u64() as u32)
             .finish(),
         msg("ConnectionBind", Class::Request, tid(2)).finish(),
         msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish(),
@@ -333,7 +334,7 @@ pub fn mutants(seed: u64) -> Fixture {
     cap.tcp_send(&mut ctrl, Dir::S2C, &bases[4].0);
     let mut data = conns.open(&mut cap, server);
     let bind = msg("ConnectionBind", Class::Request, tid(9))
-        .attr_u32(attr("connection_id"), 0x2b7f_0001)
+        .attr_u32(attr(Role::ConnectionId), 0x2b7f_0001)
         .finish();
     cap.tcp_send(&mut data, Dir::C2S, &bind);
     cap.label("data-bind");

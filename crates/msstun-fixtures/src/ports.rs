@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use msstun::build::{self, MsTcpType};
 use msstun::framing::Framing;
 use msstun::Class;
+use msstun::Role;
 
 use crate::capture::{sa, Capture, Dir};
 use crate::scenarios::Fixture;
@@ -44,7 +45,7 @@ fn binding_pair(cap: &mut Capture, c: SocketAddr, s: SocketAddr, n: u32, label: 
     cap.udp(c, s, &req);
     cap.label(&format!("{label}-req"));
     let resp = msg("Binding", Class::SuccessResponse, tid(n))
-        .xor_address(attr("xor_mapped_address"), c)
+        .xor_address(attr(Role::XorMappedAddress), c)
         .fingerprint()
         .finish();
     cap.udp(s, c, &resp);
@@ -93,14 +94,14 @@ fn ports() -> Fixture {
     let client = sa([10, 9, 0, 1], 40020);
     let mut t = cap.tcp_open(client, sa(server, 3478));
     let req = msg("Allocate", Class::Request, tid(20))
-        .attr_u32(attr("requested_transport"), 6 << 24)
+        .attr_u32(attr(Role::RequestedTransport), 6 << 24)
         .finish();
     cap.tcp_send(&mut t, Dir::C2S, &req);
     cap.label("tcp3478-req");
     let resp = msg("Allocate", Class::ErrorResponse, tid(20))
         .error_code(401, "Unauthorized")
-        .string(attr("realm"), "example.org")
-        .string(attr("nonce"), "abcdef0123456789")
+        .string(attr(Role::Realm), "example.org")
+        .string(attr(Role::Nonce), "abcdef0123456789")
         .finish();
     cap.tcp_send(&mut t, Dir::S2C, &resp);
     cap.label("tcp3478-resp");
@@ -110,13 +111,13 @@ fn ports() -> Fixture {
 
 fn ms_allocate(n: u32) -> (Vec<u8>, Vec<u8>) {
     let req = ms_msg("Allocate", Class::Request, tid16(n))
-        .attr_u32(ms_attr("ms_version"), 1)
-        .attr_u32(ms_attr("lifetime"), 480)
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .attr_u32(ms_attr(Role::Lifetime), 480)
         .finish();
     let resp = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
-        .attr_u32(ms_attr("ms_version"), 1)
-        .address(ms_attr("mapped_address"), sa([10, 8, 0, 2], 50000))
-        .attr_u32(ms_attr("lifetime"), 480)
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .address(ms_attr(Role::MappedAddress), sa([10, 8, 0, 2], 50000))
+        .attr_u32(ms_attr(Role::Lifetime), 480)
         .finish();
     (req, resp)
 }
@@ -157,7 +158,7 @@ fn tls_port() -> Fixture {
     // RFC 5389 TURN over TCP 443, unframed.
     let mut p = cap.tcp_open(sa([10, 8, 0, 1], 50402), sa(server, 443));
     let req = msg("Allocate", Class::Request, tid(3))
-        .attr_u32(attr("requested_transport"), 17 << 24)
+        .attr_u32(attr(Role::RequestedTransport), 17 << 24)
         .finish();
     cap.tcp_send(&mut p, Dir::C2S, &req);
     cap.label("plain-alloc-req");
@@ -170,48 +171,48 @@ fn relayed_check() -> Fixture {
     let (client, server) = (sa([10, 7, 0, 1], 45000), sa([10, 7, 0, 2], 34567));
     let peer = sa([192, 0, 2, 77], 50000);
     let req = msg("Allocate", Class::Request, tid(1))
-        .attr_u32(attr("requested_transport"), 17 << 24)
+        .attr_u32(attr(Role::RequestedTransport), 17 << 24)
         .finish();
     cap.udp(client, server, &req);
     cap.label("alloc-req");
     let ok = msg("Allocate", Class::SuccessResponse, tid(1))
-        .xor_address(attr("xor_relayed_address"), sa([10, 7, 0, 2], 60000))
-        .xor_address(attr("xor_mapped_address"), client)
-        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr(Role::RelayedAddress), sa([10, 7, 0, 2], 60000))
+        .xor_address(attr(Role::XorMappedAddress), client)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.udp(server, client, &ok);
     cap.label("alloc-ok");
     for i in 0..4u32 {
         // The client's ICE check to the peer, inside a Send indication…
         let check = msg("Binding", Class::Request, tid(100 + i))
-            .string(attr("username"), "peerfrag:ourfrag")
+            .string(attr(Role::Username), "peerfrag:ourfrag")
             .fingerprint()
             .finish();
         let send = msg("Send", Class::Indication, tid(200 + i))
-            .xor_address(attr("xor_peer_address"), peer)
-            .attr(attr("data"), &check)
+            .xor_address(attr(Role::PeerAddress), peer)
+            .attr(attr(Role::Data), &check)
             .finish();
         cap.udp(client, server, &send);
         cap.label(&format!("send{i}"));
         // …and the peer's answer, inside a Data indication.
         let answer = msg("Binding", Class::SuccessResponse, tid(100 + i))
-            .xor_address(attr("xor_mapped_address"), sa([10, 7, 0, 2], 60000))
+            .xor_address(attr(Role::XorMappedAddress), sa([10, 7, 0, 2], 60000))
             .fingerprint()
             .finish();
         let data = msg("Data", Class::Indication, tid(300 + i))
-            .xor_address(attr("xor_peer_address"), peer)
-            .attr(attr("data"), &answer)
+            .xor_address(attr(Role::PeerAddress), peer)
+            .attr(attr(Role::Data), &answer)
             .finish();
         cap.udp(server, client, &data);
         cap.label(&format!("data{i}"));
     }
     let refresh = msg("Refresh", Class::Request, tid(2))
-        .attr_u32(attr("lifetime"), 600)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.udp(client, server, &refresh);
     cap.label("refresh-req");
     let ok = msg("Refresh", Class::SuccessResponse, tid(2))
-        .attr_u32(attr("lifetime"), 600)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.udp(server, client, &ok);
     cap.label("refresh-ok");

@@ -15,6 +15,7 @@ use crate::stun::{attr, msg};
 use msstun::build::rfc4571;
 use msstun::check::long_term_key;
 use msstun::Class;
+use msstun::Role;
 use std::net::SocketAddr;
 
 fn tid(n: u64) -> [u8; 12] {
@@ -58,7 +59,7 @@ pub fn scale(n: usize) -> Fixture {
                     c,
                     server,
                     &msg("Allocate", Class::Request, tid(a))
-                        .attr_u8_padded(attr("requested_transport"), 17)
+                        .attr_u8_padded(attr(Role::RequestedTransport), 17)
                         .finish(),
                 );
                 cap.udp(
@@ -66,14 +67,14 @@ pub fn scale(n: usize) -> Fixture {
                     c,
                     &msg("Allocate", Class::ErrorResponse, tid(a))
                         .error_code(401, "Unauthorized")
-                        .string(attr("realm"), "example.org")
-                        .string(attr("nonce"), "0123456789abcdef")
+                        .string(attr(Role::Realm), "example.org")
+                        .string(attr(Role::Nonce), "0123456789abcdef")
                         .finish(),
                 );
                 let auth = |m: msstun::build::MessageBuilder| {
-                    m.string(attr("username"), "alice")
-                        .string(attr("realm"), "example.org")
-                        .string(attr("nonce"), "0123456789abcdef")
+                    m.string(attr(Role::Username), "alice")
+                        .string(attr(Role::Realm), "example.org")
+                        .string(attr(Role::Nonce), "0123456789abcdef")
                         .message_integrity(&key)
                         .finish()
                 };
@@ -83,8 +84,8 @@ pub fn scale(n: usize) -> Fixture {
                     server,
                     &auth(
                         msg("Allocate", Class::Request, tid(a))
-                            .attr_u8_padded(attr("requested_transport"), 17)
-                            .attr_u32(attr("lifetime"), 600),
+                            .attr_u8_padded(attr(Role::RequestedTransport), 17)
+                            .attr_u32(attr(Role::Lifetime), 600),
                     ),
                 );
                 cap.udp(
@@ -92,11 +93,11 @@ pub fn scale(n: usize) -> Fixture {
                     c,
                     &msg("Allocate", Class::SuccessResponse, tid(a))
                         .xor_address(
-                            attr("xor_relayed_address"),
+                            attr(Role::RelayedAddress),
                             sa([10, 1, 0, 1], 49152 + (k % 16000) as u16),
                         )
-                        .xor_address(attr("xor_mapped_address"), c)
-                        .attr_u32(attr("lifetime"), 600)
+                        .xor_address(attr(Role::XorMappedAddress), c)
+                        .attr_u32(attr(Role::Lifetime), 600)
                         .message_integrity(&key)
                         .finish(),
                 );
@@ -109,11 +110,11 @@ pub fn scale(n: usize) -> Fixture {
                     let a = next();
                     let m = msg(method, Class::Request, tid(a));
                     let m = match extra {
-                        0 => m.xor_address(attr("xor_peer_address"), peer),
+                        0 => m.xor_address(attr(Role::PeerAddress), peer),
                         1 => m
-                            .attr_u32(attr("channel_number"), 0x4000_0000)
-                            .xor_address(attr("xor_peer_address"), peer),
-                        _ => m.attr_u32(attr("lifetime"), 600),
+                            .attr_u32(attr(Role::ChannelNumber), 0x4000_0000)
+                            .xor_address(attr(Role::PeerAddress), peer),
+                        _ => m.attr_u32(attr(Role::Lifetime), 600),
                     };
                     cap.udp(c, server, &auth(m));
                     cap.udp(
@@ -135,8 +136,8 @@ pub fn scale(n: usize) -> Fixture {
                         c,
                         server,
                         &msg("Binding", Class::Request, tid(a))
-                            .string(attr("username"), "MRAv:a9Xy")
-                            .attr_u32(attr("priority"), 0x6eff_ffff)
+                            .string(attr(Role::Username), "MRAv:a9Xy")
+                            .attr_u32(attr(Role::Priority), 0x6eff_ffff)
                             .message_integrity(b"the-ice-password")
                             .fingerprint()
                             .finish(),
@@ -145,7 +146,7 @@ pub fn scale(n: usize) -> Fixture {
                         server,
                         c,
                         &msg("Binding", Class::SuccessResponse, tid(a))
-                            .xor_address(attr("xor_mapped_address"), c)
+                            .xor_address(attr(Role::XorMappedAddress), c)
                             .message_integrity(b"the-ice-password")
                             .fingerprint()
                             .finish(),
@@ -162,8 +163,8 @@ pub fn scale(n: usize) -> Fixture {
                     &mut ctrl,
                     Dir::S2C,
                     &msg("ConnectionAttempt", Class::Indication, tid(next()))
-                        .xor_address(attr("xor_peer_address"), client(k + 4_000_000))
-                        .attr_u32(attr("connection_id"), id)
+                        .xor_address(attr(Role::PeerAddress), client(k + 4_000_000))
+                        .attr_u32(attr(Role::ConnectionId), id)
                         .finish(),
                 );
                 let dc = client(k + 5_000_000);
@@ -173,7 +174,7 @@ pub fn scale(n: usize) -> Fixture {
                     &mut data,
                     Dir::C2S,
                     &msg("ConnectionBind", Class::Request, tid(a))
-                        .attr_u32(attr("connection_id"), id)
+                        .attr_u32(attr(Role::ConnectionId), id)
                         .finish(),
                 );
                 cap.tcp_send(
@@ -186,8 +187,8 @@ pub fn scale(n: usize) -> Fixture {
                 for i in 0..checks {
                     let a = next();
                     let m = msg("Binding", Class::Request, tid(a))
-                        .string(attr("username"), "MRAv:a9Xy")
-                        .attr_u32(attr("priority"), i as u32)
+                        .string(attr(Role::Username), "MRAv:a9Xy")
+                        .attr_u32(attr(Role::Priority), i as u32)
                         .fingerprint()
                         .finish();
                     let dir = if i % 2 == 0 { Dir::C2S } else { Dir::S2C };

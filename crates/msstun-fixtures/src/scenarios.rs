@@ -8,6 +8,7 @@ use crate::stun::{
 use msstun::build::{self, channel_data, ms_tcp, rfc4571, MessageBuilder, MsTcpType};
 use msstun::check::long_term_key;
 use msstun::Class;
+use msstun::Role;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -137,59 +138,59 @@ fn seed() -> Fixture {
 
     let mut c = cap.tcp_open(cms_ctrl, server);
     let m = msg("Allocate", Class::Request, tid(1))
-        .attr_u8_padded(attr("requested_transport"), 6)
-        .attr_u32(attr("lifetime"), 600)
+        .attr_u8_padded(attr(Role::RequestedTransport), 6)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
     cap.tcp_ack(&c, Dir::S2C);
     let m = msg("Allocate", Class::ErrorResponse, tid(1))
         .error_code(401, "Unauthorized")
-        .string(attr("nonce"), NONCE)
-        .string(attr("realm"), REALM)
-        .attr_u32(attr("lifetime"), 600)
+        .string(attr(Role::Nonce), NONCE)
+        .string(attr(Role::Realm), REALM)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-401");
     let m = msg("Allocate", Class::Request, tid(2))
-        .attr_u8_padded(attr("requested_transport"), 6)
-        .attr_u32(attr("lifetime"), 600)
-        .string(attr("username"), USER)
-        .string(attr("realm"), REALM)
-        .string(attr("nonce"), NONCE)
+        .attr_u8_padded(attr(Role::RequestedTransport), 6)
+        .attr_u32(attr(Role::Lifetime), 600)
+        .string(attr(Role::Username), USER)
+        .string(attr(Role::Realm), REALM)
+        .string(attr(Role::Nonce), NONCE)
         .message_integrity(&key)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-auth");
     cap.wait(Duration::from_millis(115));
     let m = msg("Allocate", Class::SuccessResponse, tid(2))
-        .attr_u32(attr("lifetime"), 600)
-        .xor_address(attr("xor_relayed_address"), relay)
-        .xor_address(attr("xor_mapped_address"), cms_ctrl)
+        .attr_u32(attr(Role::Lifetime), 600)
+        .xor_address(attr(Role::RelayedAddress), relay)
+        .xor_address(attr(Role::XorMappedAddress), cms_ctrl)
         .message_integrity(&key)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
     let m = msg("Refresh", Class::Request, tid(3))
-        .string(attr("username"), USER)
-        .string(attr("realm"), REALM)
-        .string(attr("nonce"), NONCE)
-        .attr_u32(attr("lifetime"), 600)
+        .string(attr(Role::Username), USER)
+        .string(attr(Role::Realm), REALM)
+        .string(attr(Role::Nonce), NONCE)
+        .attr_u32(attr(Role::Lifetime), 600)
         .message_integrity(&key)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("refresh");
     cap.wait(Duration::from_millis(87));
     let m = msg("Refresh", Class::SuccessResponse, tid(3))
-        .attr_u32(attr("lifetime"), 600)
+        .attr_u32(attr(Role::Lifetime), 600)
         .message_integrity(&key)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("refresh-ok");
     cap.wait(Duration::from_millis(395));
     let m = msg("ConnectionAttempt", Class::Indication, tid(4))
-        .xor_address(attr("xor_peer_address"), peer)
-        .attr_u32(attr("connection_id"), CONNECTION_ID)
+        .xor_address(attr(Role::PeerAddress), peer)
+        .attr_u32(attr(Role::ConnectionId), CONNECTION_ID)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("connection-attempt");
@@ -199,10 +200,10 @@ fn seed() -> Fixture {
     cap.wait(Duration::from_millis(48));
     let mut d = cap.tcp_open(sa(CMS, DATA_PORT), server);
     let m = msg("ConnectionBind", Class::Request, tid(5))
-        .attr_u32(attr("connection_id"), CONNECTION_ID)
-        .string(attr("username"), USER)
-        .string(attr("realm"), REALM)
-        .string(attr("nonce"), NONCE)
+        .attr_u32(attr(Role::ConnectionId), CONNECTION_ID)
+        .string(attr(Role::Username), USER)
+        .string(attr(Role::Realm), REALM)
+        .string(attr(Role::Nonce), NONCE)
         .message_integrity(&key)
         .finish();
     cap.tcp_send(&mut d, Dir::C2S, &m);
@@ -218,15 +219,15 @@ fn seed() -> Fixture {
     cap.wait(Duration::from_millis(150));
     let check = |t: [u8; 12], user: &str, controlling: bool, pwd: &str| {
         let m = msg("Binding", Class::Request, t)
-            .string(attr("username"), user)
-            .attr_u32(attr("priority"), PRIORITY);
+            .string(attr(Role::Username), user)
+            .attr_u32(attr(Role::Priority), PRIORITY);
         let m = if controlling {
-            m.attr_u64(attr("ice_controlling"), 0x1c3d_5e7f_9a0b_2c4d)
+            m.attr_u64(attr(Role::IceControlling), 0x1c3d_5e7f_9a0b_2c4d)
         } else {
-            m.attr_u64(attr("ice_controlled"), 0x7a6b_5c4d_3e2f_1a0b)
+            m.attr_u64(attr(Role::IceControlled), 0x7a6b_5c4d_3e2f_1a0b)
         };
-        m.string(attr("ms_candidate_identifier"), "2a7f")
-            .attr_u32(attr("ms_implementation_version"), 2)
+        m.string(attr(Role::MsCandidateIdentifier), "2a7f")
+            .attr_u32(attr(Role::MsImplementationVersion), 2)
             .message_integrity(pwd.as_bytes())
             .fingerprint()
             .finish()
@@ -235,8 +236,8 @@ fn seed() -> Fixture {
     cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
     cap.label("ice-req-in");
     let m = msg("Binding", Class::SuccessResponse, tid(6))
-        .xor_address(attr("xor_mapped_address"), peer)
-        .attr_u32(attr("ms_implementation_version"), 2)
+        .xor_address(attr(Role::XorMappedAddress), peer)
+        .attr_u32(attr(Role::MsImplementationVersion), 2)
         .message_integrity(ICE_PWD_CMS.as_bytes())
         .fingerprint()
         .finish();
@@ -246,8 +247,8 @@ fn seed() -> Fixture {
     cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
     cap.label("ice-req-out");
     let m = msg("Binding", Class::SuccessResponse, tid(7))
-        .xor_address(attr("xor_mapped_address"), relay)
-        .attr_u32(attr("ms_implementation_version"), 2)
+        .xor_address(attr(Role::XorMappedAddress), relay)
+        .attr_u32(attr(Role::MsImplementationVersion), 2)
         .message_integrity(ICE_PWD_PEER.as_bytes())
         .fingerprint()
         .finish();
@@ -288,21 +289,21 @@ fn plain_tcp() -> Fixture {
     let peer = sa([10, 0, 0, 3], 6000);
     let mut c = cap.tcp_open(client, server);
     let m = msg("Allocate", Class::Request, tid(100))
-        .attr_u8_padded(attr("requested_transport"), 17)
-        .string(attr("software"), "fixture client")
+        .attr_u8_padded(attr(Role::RequestedTransport), 17)
+        .string(attr(Role::Software), "fixture client")
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("alloc-req");
     let m = msg("Allocate", Class::SuccessResponse, tid(100))
-        .xor_address(attr("xor_relayed_address"), sa([10, 0, 0, 2], 49152))
-        .xor_address(attr("xor_mapped_address"), client)
-        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr(Role::RelayedAddress), sa([10, 0, 0, 2], 49152))
+        .xor_address(attr(Role::XorMappedAddress), client)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("alloc-ok");
     let m = msg("ChannelBind", Class::Request, tid(101))
-        .attr(attr("channel_number"), &[0x40, 0x00, 0, 0])
-        .xor_address(attr("xor_peer_address"), peer)
+        .attr(attr(Role::ChannelNumber), &[0x40, 0x00, 0, 0])
+        .xor_address(attr(Role::PeerAddress), peer)
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("chbind-req");
@@ -317,13 +318,13 @@ fn plain_tcp() -> Fixture {
     let mut seg = channel_data(0x4000, b"abc", true);
     seg.extend(
         msg("Refresh", Class::Request, tid(102))
-            .attr_u32(attr("lifetime"), 0)
+            .attr_u32(attr(Role::Lifetime), 0)
             .finish(),
     );
     cap.tcp_send(&mut c, Dir::C2S, &seg);
     cap.label("chdata-refresh");
     let m = msg("Refresh", Class::SuccessResponse, tid(102))
-        .attr_u32(attr("lifetime"), 0)
+        .attr_u32(attr(Role::Lifetime), 0)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("refresh-ok");
@@ -337,16 +338,16 @@ fn ice_tcp() -> Fixture {
     let b = sa([10, 0, 2, 2], 15000);
     let mut c = cap.tcp_open(a, b);
     let m = msg("Binding", Class::Request, tid(200))
-        .string(attr("username"), "bbbb:aaaa")
-        .attr_u32(attr("priority"), 1_845_501_695)
-        .attr_u64(attr("ice_controlling"), 42)
-        .flag(attr("use_candidate"))
+        .string(attr(Role::Username), "bbbb:aaaa")
+        .attr_u32(attr(Role::Priority), 1_845_501_695)
+        .attr_u64(attr(Role::IceControlling), 42)
+        .flag(attr(Role::UseCandidate))
         .fingerprint()
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &rfc4571(&m));
     cap.label("req");
     let m = msg("Binding", Class::SuccessResponse, tid(200))
-        .xor_address(attr("xor_mapped_address"), a)
+        .xor_address(attr(Role::XorMappedAddress), a)
         .fingerprint()
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &rfc4571(&m));
@@ -357,14 +358,14 @@ fn ice_tcp() -> Fixture {
 
 fn ms_allocate_pair(n: u32, client: SocketAddr) -> (Vec<u8>, Vec<u8>) {
     let req = ms_msg("Allocate", Class::Request, tid16(n))
-        .attr_u32(ms_attr("ms_version"), 1)
-        .attr_u32(ms_attr("lifetime"), 480)
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .attr_u32(ms_attr(Role::Lifetime), 480)
         .finish();
     let resp = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
-        .attr_u32(ms_attr("ms_version"), 1)
-        .address(ms_attr("mapped_address"), sa([10, 0, 3, 2], 50000))
-        .attr_u32(ms_attr("lifetime"), 480)
-        .address(ms_attr("xor_mapped_address"), client) // value not XORed: only the header fields are asserted
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .address(ms_attr(Role::MappedAddress), sa([10, 0, 3, 2], 50000))
+        .attr_u32(ms_attr(Role::Lifetime), 480)
+        .address(ms_attr(Role::XorMappedAddress), client) // value not XORed: only the header fields are asserted
         .finish();
     (req, resp)
 }
@@ -379,8 +380,8 @@ fn ms_turn_tcp() -> Fixture {
     cap.tcp_send(&mut c, Dir::S2C, &ms_tcp(MsTcpType::Control, &resp));
     cap.label("alloc-ok");
     let send = ms_msg("Send", Class::Request, tid16(301))
-        .address(ms_attr("destination_address"), sa([10, 0, 3, 9], 7000))
-        .attr(ms_attr("data"), b"payload")
+        .address(ms_attr(Role::DestinationAddress), sa([10, 0, 3, 9], 7000))
+        .attr(ms_attr(Role::Data), b"payload")
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &ms_tcp(MsTcpType::Control, &send));
     cap.label("send");
@@ -436,7 +437,7 @@ fn udp() -> Fixture {
     // Plain STUN Binding.
     let (c, s) = (sa([10, 0, 1, 1], 40000), sa([10, 0, 1, 2], 19302));
     let m = msg("Binding", Class::Request, tid(500))
-        .string(attr("software"), "fixture")
+        .string(attr(Role::Software), "fixture")
         .fingerprint()
         .finish();
     cap.udp(c, s, &m);
@@ -445,7 +446,7 @@ fn udp() -> Fixture {
     cap.udp(c, s, &m);
     cap.label("binding-retx");
     let m = msg("Binding", Class::SuccessResponse, tid(500))
-        .xor_address(attr("xor_mapped_address"), sa([203, 0, 113, 7], 61000))
+        .xor_address(attr(Role::XorMappedAddress), sa([203, 0, 113, 7], 61000))
         .fingerprint()
         .finish();
     cap.udp(s, c, &m);
@@ -461,20 +462,20 @@ fn udp() -> Fixture {
     let (c, s) = (sa([10, 0, 1, 1], 40002), sa([10, 0, 1, 2], 13481));
     let peer = sa([10, 0, 1, 9], 9000);
     let m = msg("Allocate", Class::Request, tid(502))
-        .attr_u8_padded(attr("requested_transport"), 17)
+        .attr_u8_padded(attr(Role::RequestedTransport), 17)
         .finish();
     cap.udp(c, s, &m);
     cap.label("alloc-req");
     let m = msg("Allocate", Class::SuccessResponse, tid(502))
-        .xor_address(attr("xor_relayed_address"), sa([10, 0, 1, 2], 50000))
-        .xor_address(attr("xor_mapped_address"), c)
-        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr(Role::RelayedAddress), sa([10, 0, 1, 2], 50000))
+        .xor_address(attr(Role::XorMappedAddress), c)
+        .attr_u32(attr(Role::Lifetime), 600)
         .finish();
     cap.udp(s, c, &m);
     cap.label("alloc-ok");
     let m = msg("ChannelBind", Class::Request, tid(503))
-        .attr(attr("channel_number"), &[0x40, 0x01, 0, 0])
-        .xor_address(attr("xor_peer_address"), peer)
+        .attr(attr(Role::ChannelNumber), &[0x40, 0x01, 0, 0])
+        .xor_address(attr(Role::PeerAddress), peer)
         .finish();
     cap.udp(c, s, &m);
     cap.label("chbind-req");
@@ -495,27 +496,27 @@ fn split() -> Fixture {
     let mut c = cap.tcp_open(client, sa([10, 0, 5, 2], 13482));
     // One message over three segments.
     let m1 = msg("Allocate", Class::Request, tid(600))
-        .attr_u8_padded(attr("requested_transport"), 17)
-        .string(attr("software"), "a client with a long software name")
-        .attr_u32(attr("lifetime"), 300)
+        .attr_u8_padded(attr(Role::RequestedTransport), 17)
+        .string(attr(Role::Software), "a client with a long software name")
+        .attr_u32(attr(Role::Lifetime), 300)
         .fingerprint()
         .finish();
     cap.tcp_send_split(&mut c, Dir::C2S, &m1, &[1, 30]);
     cap.label("three-segments");
     let r1 = msg("Allocate", Class::SuccessResponse, tid(600))
-        .xor_address(attr("xor_relayed_address"), sa([10, 0, 5, 2], 49999))
-        .xor_address(attr("xor_mapped_address"), client)
-        .attr_u32(attr("lifetime"), 300)
+        .xor_address(attr(Role::RelayedAddress), sa([10, 0, 5, 2], 49999))
+        .xor_address(attr(Role::XorMappedAddress), client)
+        .attr_u32(attr(Role::Lifetime), 300)
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &r1);
     cap.label("alloc-ok");
     // Three messages in one segment.
     let a = msg("Binding", Class::Request, tid(601)).finish();
     let b = msg("Binding", Class::Request, tid(602))
-        .string(attr("software"), "x")
+        .string(attr(Role::Software), "x")
         .finish();
     let d = msg("Refresh", Class::Request, tid(603))
-        .attr_u32(attr("lifetime"), 300)
+        .attr_u32(attr(Role::Lifetime), 300)
         .finish();
     cap.tcp_send(
         &mut c,
@@ -525,13 +526,13 @@ fn split() -> Fixture {
     cap.label("three-in-one");
     // A segment that ends one message and begins the next: cut in the middle of the second.
     let e = msg("Binding", Class::SuccessResponse, tid(601))
-        .xor_address(attr("xor_mapped_address"), client)
+        .xor_address(attr(Role::XorMappedAddress), client)
         .finish();
     let f = msg("Binding", Class::SuccessResponse, tid(602))
-        .xor_address(attr("xor_mapped_address"), client)
+        .xor_address(attr(Role::XorMappedAddress), client)
         .finish();
     let g = msg("Refresh", Class::SuccessResponse, tid(603))
-        .attr_u32(attr("lifetime"), 300)
+        .attr_u32(attr(Role::Lifetime), 300)
         .finish();
     let all = [e.clone(), f.clone(), g.clone()].concat();
     let cut1 = e.len() - 10; // first segment: most of e
@@ -544,7 +545,7 @@ fn split() -> Fixture {
     let mut d2 = cap.tcp_open(sa([10, 0, 5, 1], 50401), sa([10, 0, 5, 2], 15001));
     let m = rfc4571(
         &msg("Binding", Class::Request, tid(604))
-            .attr_u32(attr("priority"), 7)
+            .attr_u32(attr(Role::Priority), 7)
             .fingerprint()
             .finish(),
     );
@@ -577,12 +578,13 @@ fn integrity() -> Fixture {
     let client = sa([10, 0, 6, 1], 50500);
     let mut c = cap.tcp_open(client, sa([10, 0, 6, 2], 13483));
     let auth = |m: MessageBuilder| {
-        m.string(attr("username"), USER)
-            .string(attr("realm"), REALM)
-            .string(attr("nonce"), NONCE)
+        m.string(attr(Role::Username), USER)
+            .string(attr(Role::Realm), REALM)
+            .string(attr(Role::Nonce), NONCE)
     };
     let m = auth(
-        msg("Allocate", Class::Request, tid(700)).attr_u8_padded(attr("requested_transport"), 17),
+        msg("Allocate", Class::Request, tid(700))
+            .attr_u8_padded(attr(Role::RequestedTransport), 17),
     )
     .message_integrity(&key)
     .fingerprint()
@@ -590,22 +592,22 @@ fn integrity() -> Fixture {
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("lt-good-req");
     let m = msg("Allocate", Class::SuccessResponse, tid(700))
-        .xor_address(attr("xor_relayed_address"), sa([10, 0, 6, 2], 50001))
-        .xor_address(attr("xor_mapped_address"), client)
-        .attr_u32(attr("lifetime"), 600)
+        .xor_address(attr(Role::RelayedAddress), sa([10, 0, 6, 2], 50001))
+        .xor_address(attr(Role::XorMappedAddress), client)
+        .attr_u32(attr(Role::Lifetime), 600)
         .message_integrity(&key)
         .fingerprint()
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
     cap.label("lt-good-resp");
-    let m = auth(msg("Refresh", Class::Request, tid(701)).attr_u32(attr("lifetime"), 600))
+    let m = auth(msg("Refresh", Class::Request, tid(701)).attr_u32(attr(Role::Lifetime), 600))
         .message_integrity(&wrong_key(&key))
         .fingerprint()
         .finish();
     cap.tcp_send(&mut c, Dir::C2S, &m);
     cap.label("lt-bad-req");
     let m = msg("Refresh", Class::SuccessResponse, tid(701))
-        .attr_u32(attr("lifetime"), 600)
+        .attr_u32(attr(Role::Lifetime), 600)
         .message_integrity(&wrong_key(&key))
         .finish();
     cap.tcp_send(&mut c, Dir::S2C, &m);
@@ -614,32 +616,32 @@ fn integrity() -> Fixture {
     // ICE short-term credentials over UDP.
     let (a, b) = (sa([10, 0, 6, 1], 40600), sa([10, 0, 6, 2], 40601));
     let m = msg("Binding", Class::Request, tid(702))
-        .string(attr("username"), ICE_USER)
-        .attr_u32(attr("priority"), 0x6e0001ff)
-        .attr_u64(attr("ice_controlled"), 0x932f_f9b1_5126_3b36)
+        .string(attr(Role::Username), ICE_USER)
+        .attr_u32(attr(Role::Priority), 0x6e0001ff)
+        .attr_u64(attr(Role::IceControlled), 0x932f_f9b1_5126_3b36)
         .message_integrity(ICE_PWD.as_bytes())
         .fingerprint()
         .finish();
     cap.udp(a, b, &m);
     cap.label("st-good-req");
     let m = msg("Binding", Class::SuccessResponse, tid(702))
-        .xor_address(attr("xor_mapped_address"), a)
+        .xor_address(attr(Role::XorMappedAddress), a)
         .message_integrity(ICE_PWD.as_bytes())
         .fingerprint()
         .finish();
     cap.udp(b, a, &m);
     cap.label("st-good-resp");
     let m = msg("Binding", Class::Request, tid(703))
-        .string(attr("username"), ICE_USER)
-        .attr_u32(attr("priority"), 0x6e0001ff)
+        .string(attr(Role::Username), ICE_USER)
+        .attr_u32(attr(Role::Priority), 0x6e0001ff)
         .message_integrity(&wrong_key(ICE_PWD.as_bytes()))
         .fingerprint()
         .finish();
     cap.udp(a, b, &m);
     cap.label("st-bad-req");
     let m = msg("Binding", Class::Request, tid(704))
-        .string(attr("username"), ICE_USER)
-        .attr_u32(attr("priority"), 1)
+        .string(attr(Role::Username), ICE_USER)
+        .attr_u32(attr(Role::Priority), 1)
         .fingerprint()
         .finish();
     let m = corrupt_last_byte(m);
@@ -656,33 +658,33 @@ fn malformed() -> Fixture {
     let (c, s) = (sa([10, 0, 7, 1], 40700), sa([10, 0, 7, 2], 13490));
     // Attribute value overruns the message: declares 40 bytes, 8 present.
     let m = msg("Binding", Class::Request, tid(800))
-        .attr_raw(attr("software"), 40, b"8 bytes!")
+        .attr_raw(attr(Role::Software), 40, b"8 bytes!")
         .finish();
     cap.udp(c, s, &m);
     cap.label("overrun");
     // Two bytes after the last attribute: attribute header truncated.
     let m = msg("Binding", Class::Request, tid(801))
-        .attr_u32(attr("priority"), 5)
+        .attr_u32(attr(Role::Priority), 5)
         .finish();
     let m = append_raw(m, &[0x80, 0x22]);
     cap.udp(c, s, &m);
     cap.label("attr-truncated");
     // USERNAME of 5 bytes without padding in an RFC 5389 message.
     let m = msg("Binding", Class::Request, tid(802))
-        .attr_raw(attr("username"), 5, b"abcde")
+        .attr_raw(attr(Role::Username), 5, b"abcde")
         .finish();
     cap.udp(c, s, &m);
     cap.label("bad-padding");
     // Header declares more than the datagram holds.
     let m = msg("Binding", Class::Request, tid(803))
-        .attr_u32(attr("priority"), 5)
+        .attr_u32(attr(Role::Priority), 5)
         .finish();
     let m = set_length(m, 100);
     cap.udp(c, s, &m);
     cap.label("truncated");
     // Wrong FINGERPRINT.
     let m = msg("Binding", Class::Request, tid(804))
-        .string(attr("software"), "fp")
+        .string(attr(Role::Software), "fp")
         .fingerprint()
         .finish();
     let m = corrupt_last_byte(m);
@@ -697,7 +699,7 @@ fn malformed() -> Fixture {
     cap.label("unknown-required");
     // A request that is never answered.
     let m = msg("Allocate", Class::Request, tid(806))
-        .attr_u8_padded(attr("requested_transport"), 17)
+        .attr_u8_padded(attr(Role::RequestedTransport), 17)
         .fingerprint()
         .finish();
     cap.udp(c, s, &m);
@@ -712,14 +714,14 @@ fn malformed() -> Fixture {
     // TCP: a ConnectionBind with no ConnectionAttempt, then a message cut off by FIN.
     let mut t = cap.tcp_open(sa([10, 0, 7, 1], 50700), sa([10, 0, 7, 2], 13491));
     let m = msg("ConnectionBind", Class::Request, tid(808))
-        .attr_u32(attr("connection_id"), 0xdead)
+        .attr_u32(attr(Role::ConnectionId), 0xdead)
         .fingerprint()
         .finish();
     cap.tcp_send(&mut t, Dir::C2S, &m);
     cap.label("orphan-bind");
     let m = msg("Refresh", Class::Request, tid(809))
-        .attr_u32(attr("lifetime"), 1)
-        .string(attr("software"), "never finished")
+        .attr_u32(attr(Role::Lifetime), 1)
+        .string(attr(Role::Software), "never finished")
         .finish();
     cap.tcp_send(&mut t, Dir::C2S, &m[..30]);
     cap.label("tcp-cut");
@@ -739,14 +741,14 @@ fn bench(n: usize) -> Fixture {
         let t = tid(10_000 + (i / 2) as u32);
         if i % 2 == 0 {
             let m = msg("Binding", Class::Request, t)
-                .string(attr("software"), "bench")
-                .attr_u32(attr("priority"), i as u32)
+                .string(attr(Role::Software), "bench")
+                .attr_u32(attr(Role::Priority), i as u32)
                 .fingerprint()
                 .finish();
             cap.udp(c, s, &m);
         } else {
             let m = msg("Binding", Class::SuccessResponse, t)
-                .xor_address(attr("xor_mapped_address"), c)
+                .xor_address(attr(Role::XorMappedAddress), c)
                 .fingerprint()
                 .finish();
             cap.udp(s, c, &m);

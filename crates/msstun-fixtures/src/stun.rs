@@ -2,31 +2,31 @@
 //! turn its output into deliberately broken messages.
 //!
 //! Every message is written by [`msstun::build::MessageBuilder`]; attribute codes and
-//! method codes come from [`msstun::registry`] by key and name, so the fixtures hold no
+//! method codes come from [`msstun::registry`] by role and name, so the fixtures hold no
 //! table of their own. What an encoder should not offer — a header Length that lies,
 //! bytes after the last attribute, a corrupted FINGERPRINT, a MESSAGE-INTEGRITY under
 //! the wrong key — is made here from correct builder output.
 
 use msstun::build::{self, MessageBuilder};
-use msstun::registry;
+use msstun::registry::{self, Role};
 use msstun::{Class, Dialect};
 
-/// Code of the attribute with registry key `key` in `dialect` (panics when the registry
-/// has none: a fixture naming an attribute the parser does not know is a bug).
-pub fn attr_in(dialect: Dialect, key: &str) -> u16 {
-    build::code(dialect, key)
-        .unwrap_or_else(|| panic!("no attribute {key:?} in the {dialect:?} registry"))
+/// Code of the attribute with `role` in `dialect` (panics when the dialect has none: a
+/// fixture asking for an attribute the dialect does not know is a bug).
+pub fn attr_in(dialect: Dialect, role: Role) -> u16 {
+    build::code(dialect, role)
+        .unwrap_or_else(|| panic!("no attribute {role:?} in the {dialect:?} registry"))
 }
 
-/// Code of an RFC 5389 attribute by registry key (`attr("xor_mapped_address") == 0x0020`).
-pub fn attr(key: &str) -> u16 {
-    attr_in(Dialect::Rfc5389, key)
+/// Code of an RFC 5389 attribute by role (`attr(Role::XorMappedAddress) == 0x0020`).
+pub fn attr(role: Role) -> u16 {
+    attr_in(Dialect::Rfc5389, role)
 }
 
-/// Code of a legacy [MS-TURN] attribute by registry key
-/// (`ms_attr("xor_mapped_address") == 0x8020`).
-pub fn ms_attr(key: &str) -> u16 {
-    attr_in(Dialect::MsTurn, key)
+/// Code of a legacy [MS-TURN] attribute by role
+/// (`ms_attr(Role::XorMappedAddress) == 0x8020`).
+pub fn ms_attr(role: Role) -> u16 {
+    attr_in(Dialect::MsTurn, role)
 }
 
 /// Method code by name as the registry spells it (`"ConnectionBind"`): [MS-TURN]'s own
@@ -113,10 +113,10 @@ mod tests {
 
     #[test]
     fn names_resolve_through_the_registry() {
-        assert_eq!(attr("xor_mapped_address"), 0x0020);
-        assert_eq!(ms_attr("xor_mapped_address"), 0x8020);
-        assert_eq!(attr("realm"), 0x0014);
-        assert_eq!(ms_attr("realm"), 0x0015);
+        assert_eq!(attr(Role::XorMappedAddress), 0x0020);
+        assert_eq!(ms_attr(Role::XorMappedAddress), 0x8020);
+        assert_eq!(attr(Role::Realm), 0x0014);
+        assert_eq!(ms_attr(Role::Realm), 0x0015);
         assert_eq!(method(Dialect::Rfc5389, "ConnectionBind"), 0x00B);
         assert_eq!(method(Dialect::MsTurn, "Send"), 0x004);
         let m = ms_msg("Data", Class::Indication, [1; 16]).finish();
@@ -125,8 +125,9 @@ mod tests {
 
     #[test]
     #[should_panic(expected = "no attribute")]
-    fn unknown_attribute_key_panics() {
-        attr("no_such_attribute");
+    fn attribute_the_dialect_lacks_panics() {
+        // Legacy MS-TURN has REMOTE-ADDRESS at 0x0012, no XOR-PEER-ADDRESS.
+        ms_attr(Role::PeerAddress);
     }
 
     #[test]
@@ -138,10 +139,10 @@ mod tests {
         ];
         let m = msg("Binding", Class::Request, tid)
             .padding_byte(0x20)
-            .string(attr("software"), "STUN test client")
-            .attr_u32(attr("priority"), 0x6e0001ff)
-            .attr_u64(attr("ice_controlled"), 0x932ff9b151263b36)
-            .string(attr("username"), "evtj:h6vY")
+            .string(attr(Role::Software), "STUN test client")
+            .attr_u32(attr(Role::Priority), 0x6e0001ff)
+            .attr_u64(attr(Role::IceControlled), 0x932ff9b151263b36)
+            .string(attr(Role::Username), "evtj:h6vY")
             .message_integrity(b"VOkJxbRl1RmTxUk/WvJxBt")
             .fingerprint()
             .finish();
@@ -155,7 +156,7 @@ mod tests {
     #[test]
     fn post_edits_break_what_they_say() {
         let good = msg("Binding", Class::Request, [5; 12])
-            .string(attr("software"), "fp")
+            .string(attr(Role::Software), "fp")
             .fingerprint()
             .finish();
         let bad = corrupt_last_byte(good.clone());
@@ -178,8 +179,8 @@ mod tests {
 
         let key = check::long_term_key("u", "r", "p");
         let m = msg("Refresh", Class::Request, [6; 12])
-            .string(attr("username"), "u")
-            .string(attr("realm"), "r")
+            .string(attr(Role::Username), "u")
+            .string(attr(Role::Realm), "r")
             .message_integrity(&wrong_key(&key))
             .finish();
         let r = check::verify(

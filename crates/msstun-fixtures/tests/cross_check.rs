@@ -3,6 +3,7 @@
 
 use msstun::check::{self, Status};
 use msstun::registry;
+use msstun::Role;
 use msstun::{Class, Dialect, Message};
 use msstun_fixtures::scenarios::{integrity_consts, UNKNOWN_REQUIRED_ATTR};
 use msstun_fixtures::stun::{attr, ms_attr, ms_msg, msg};
@@ -27,10 +28,10 @@ fn long_term_integrity_verifies_with_the_scenario_credentials() {
     use integrity_consts::*;
     let key = check::long_term_key(USER, REALM, PASSWORD);
     let m = msg("Allocate", Class::Request, [9; 12])
-        .attr_u8_padded(attr("requested_transport"), 17)
-        .string(attr("username"), USER)
-        .string(attr("realm"), REALM)
-        .string(attr("nonce"), NONCE)
+        .attr_u8_padded(attr(Role::RequestedTransport), 17)
+        .string(attr(Role::Username), USER)
+        .string(attr(Role::Realm), REALM)
+        .string(attr(Role::Nonce), NONCE)
         .message_integrity(&key)
         .fingerprint()
         .finish();
@@ -44,7 +45,7 @@ fn long_term_integrity_verifies_with_the_scenario_credentials() {
 #[test]
 fn ms_turn_messages_parse_as_ms_turn() {
     let m = ms_msg("Allocate", Class::Request, [3; 16])
-        .attr_u32(ms_attr("ms_version"), 1)
+        .attr_u32(ms_attr(Role::MsVersion), 1)
         .finish();
     let msg = Message::new_checked(&m[..]).unwrap();
     assert_eq!(msg.dialect(), Dialect::MsTurn);

@@ -119,8 +119,10 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 fn render_value(a: &msstun::Attribute<'_>) -> String {
-    if let Some(Ok(addr)) = a.address() {
-        return addr.to_string();
+    if matches!(a.layout(), Layout::Address | Layout::XorAddress) {
+        if let Some(Ok(addr)) = a.address() {
+            return addr.to_string();
+        }
     }
     if let Some((code, reason)) = a.error_code() {
         return format!("{code} {reason}");

@@ -77,8 +77,8 @@ fn main() -> std::io::Result<()> {
 
     let lt_key = check::long_term_key("user", "example.org", "secret");
     for d in Dialect::ALL {
-        let realm = build::code(d, "realm").unwrap_or(0x0014);
-        let nonce = build::code(d, "nonce").unwrap_or(0x0015);
+        let realm = build::code(d, msstun::Role::Realm).unwrap_or(0x0014);
+        let nonce = build::code(d, msstun::Role::Nonce).unwrap_or(0x0015);
         // Every registered attribute of the dialect, a few per message.
         let attrs: Vec<_> = registry::ATTRIBUTES
             .iter()

@@ -30,20 +30,17 @@
 use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 
-use crate::check::{self, codes};
+use crate::check;
 use crate::framing::Framing;
 use crate::message::{
     join_type, Class, Dialect, ATTR_MS_MAGIC_COOKIE, HEADER_LEN, MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE,
 };
-use crate::registry;
+use crate::registry::{self, Role};
 
-/// The code of the attribute with registry key `key` in `dialect` (e.g.
-/// `code(Dialect::MsTurn, "realm") == Some(0x0015)`).
-pub fn code(dialect: Dialect, key: &str) -> Option<u16> {
-    registry::ATTRIBUTES
-        .iter()
-        .find(|a| a.key == key && a.dialects.contains(dialect))
-        .map(|a| a.code)
+/// The code of the attribute with `role` in `dialect` (e.g.
+/// `code(Dialect::MsTurn, Role::Realm) == Some(0x0015)`); [`registry::code`].
+pub fn code(dialect: Dialect, role: Role) -> Option<u16> {
+    registry::code(dialect, role)
 }
 
 /// The message type for a method and class in a dialect: [MS-TURN]'s own table for
@@ -114,6 +111,19 @@ impl MessageBuilder {
             b = b.attr_u32(ATTR_MS_MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE);
         }
         b
+    }
+
+    /// The attribute with `role`, under the code this dialect gives it (the RFC 5389
+    /// code where the dialect has none, e.g. MESSAGE-INTEGRITY-SHA256 written into an
+    /// [MS-TURN] message for a malformed-input test).
+    ///
+    /// # Panics
+    /// If no dialect has the role ([`Role::None`]).
+    pub fn role(self, role: Role, value: &[u8]) -> Self {
+        let code = registry::code(self.dialect, role)
+            .or_else(|| registry::code(Dialect::Rfc5389, role))
+            .unwrap_or_else(|| panic!("no attribute has {role:?}"));
+        self.attr(code, value)
     }
 
     /// The dialect being written.
@@ -233,20 +243,20 @@ impl MessageBuilder {
         let mut v = Vec::with_capacity(4 + reason.len());
         v.extend_from_slice(&[0, 0, ((code / 100) & 0x07) as u8, (code % 100) as u8]);
         v.extend_from_slice(reason.as_bytes());
-        self.attr(codes::ERROR_CODE, &v)
+        self.role(Role::ErrorCode, &v)
     }
 
     /// PASSWORD-ALGORITHM (RFC 8489 §14.12) with no parameters.
     pub fn password_algorithm(self, alg: check::PasswordAlgorithm) -> Self {
         let mut v = [0u8; 4];
         v[..2].copy_from_slice(&alg.code().to_be_bytes());
-        self.attr(codes::PASSWORD_ALGORITHM, &v)
+        self.role(Role::PasswordAlgorithm, &v)
     }
 
     /// USERHASH (RFC 8489 §14.4) of `username` and `realm`.
     pub fn userhash(self, username: &str, realm: &str) -> Self {
         let h = check::userhash(username, realm);
-        self.attr(codes::USERHASH, &h)
+        self.role(Role::Userhash, &h)
     }
 
     /// MESSAGE-INTEGRITY (HMAC-SHA1) with `key` — the password for short-term
@@ -265,7 +275,7 @@ impl MessageBuilder {
     fn message_integrity_form(mut self, key: &[u8], legacy: bool) -> Self {
         let off = self.buf.len();
         // Write the attribute with a dummy value first so the Length is final.
-        self = self.attr(codes::MESSAGE_INTEGRITY, &[0; 20]);
+        self = self.role(Role::Integrity, &[0; 20]);
         let mac = if legacy {
             check::integrity_sha1_legacy(&self.buf, off, key)
         } else {
@@ -282,7 +292,7 @@ impl MessageBuilder {
     pub fn message_integrity_ms_sha256(mut self, key: &[u8]) -> Self {
         let pad64 = !self.dialect.has_cookie();
         let off = self.buf.len();
-        self = self.attr(codes::MESSAGE_INTEGRITY, &[0; 32]);
+        self = self.role(Role::Integrity, &[0; 32]);
         let mac = check::integrity_ms_sha256(&self.buf, off, key, pad64)
             .expect("offset inside the message");
         self.buf[off + 4..off + 36].copy_from_slice(&mac);
@@ -299,7 +309,7 @@ impl MessageBuilder {
     pub fn message_integrity_sha256_truncated(mut self, key: &[u8], len: usize) -> Self {
         let len = len.min(32);
         let off = self.buf.len();
-        self = self.attr(codes::MESSAGE_INTEGRITY_SHA256, &[0; 32][..len]);
+        self = self.role(Role::IntegritySha256, &[0; 32][..len]);
         let mac =
             check::integrity_sha256(&self.buf, off, len, key).expect("offset inside the message");
         self.buf[off + 4..off + 4 + len].copy_from_slice(&mac[..len]);
@@ -309,7 +319,7 @@ impl MessageBuilder {
     /// FINGERPRINT (RFC 8489 §14.7) over everything written so far.
     pub fn fingerprint(mut self) -> Self {
         let off = self.buf.len();
-        self = self.attr(codes::FINGERPRINT, &[0; 4]);
+        self = self.role(Role::Fingerprint, &[0; 4]);
         let crc = check::fingerprint_value(&self.buf, off).expect("offset inside the message");
         self.buf[off + 4..off + 8].copy_from_slice(&crc.to_be_bytes());
         self
@@ -319,7 +329,7 @@ impl MessageBuilder {
     /// ([`check::fingerprint_value_wlm2009`]), as legacy [MS-ICE2] peers send it.
     pub fn fingerprint_wlm2009(mut self) -> Self {
         let off = self.buf.len();
-        self = self.attr(codes::FINGERPRINT, &[0; 4]);
+        self = self.role(Role::Fingerprint, &[0; 4]);
         let crc =
             check::fingerprint_value_wlm2009(&self.buf, off).expect("offset inside the message");
         self.buf[off + 4..off + 8].copy_from_slice(&crc.to_be_bytes());

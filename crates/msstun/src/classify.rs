@@ -16,6 +16,29 @@
 //! classification looks at one or two bytes; it says what a payload would be, not that it
 //! is valid (the STUN detector, [`crate::detect`], decides that for STUN).
 
+/// Payload kinds by [`PayloadKind::code`] (the value names of the plugin's
+/// `msstun.payload.kind`); [`PayloadKind::name`] reads this table.
+pub const PAYLOAD_KIND_NAMES: &[(u32, &str)] = &[
+    (0, "STUN"),
+    (1, "ZRTP"),
+    (2, "DTLS"),
+    (3, "TURN ChannelData"),
+    (4, "RTP"),
+    (5, "RTCP"),
+    (6, "Other"),
+];
+
+/// Carriers by [`Carrier::code`] (the value names of the plugin's
+/// `msstun.payload.carrier`); [`Carrier::name`] reads this table.
+pub const CARRIER_NAMES: &[(u32, &str)] = &[
+    (1, "ChannelData"),
+    (2, "DATA attribute"),
+    (3, "RFC 6062 data connection"),
+    (4, "MS-TURN end-to-end data"),
+    (5, "MS-TURN multiplexed TURN"),
+    (6, "beside STUN on the flow"),
+];
+
 /// What a payload multiplexed beside STUN is, by RFC 7983's rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -53,17 +76,9 @@ impl PayloadKind {
         self as u8
     }
 
-    /// Display name (also the value name of `msstun.payload.kind`).
+    /// Display name, from [`PAYLOAD_KIND_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            PayloadKind::Stun => "STUN",
-            PayloadKind::Zrtp => "ZRTP",
-            PayloadKind::Dtls => "DTLS",
-            PayloadKind::TurnChannel => "TURN ChannelData",
-            PayloadKind::Rtp => "RTP",
-            PayloadKind::Rtcp => "RTCP",
-            PayloadKind::Other => "Other",
-        }
+        PAYLOAD_KIND_NAMES[self.code() as usize].1
     }
 }
 
@@ -103,16 +118,9 @@ impl Carrier {
         self as u8
     }
 
-    /// Display name.
+    /// Display name, from [`CARRIER_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Carrier::ChannelData => "ChannelData",
-            Carrier::DataAttribute => "DATA attribute",
-            Carrier::DataConnection => "RFC 6062 data connection",
-            Carrier::MsTurnData => "MS-TURN end-to-end data",
-            Carrier::MultiplexedTurn => "MS-TURN multiplexed TURN",
-            Carrier::Flow => "beside STUN on the flow",
-        }
+        CARRIER_NAMES[self.code() as usize - 1].1
     }
 }
 
@@ -139,6 +147,22 @@ pub fn classify(payload: &[u8]) -> PayloadKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The name tables hold every variant under its code (the `name()` methods index
+    /// them).
+    #[test]
+    fn name_tables_follow_the_codes() {
+        assert_eq!(PAYLOAD_KIND_NAMES.len(), PayloadKind::ALL.len());
+        for k in PayloadKind::ALL {
+            assert_eq!(PAYLOAD_KIND_NAMES[k.code() as usize].0, u32::from(k.code()));
+        }
+        assert_eq!(CARRIER_NAMES.len(), Carrier::ALL.len());
+        for c in Carrier::ALL {
+            assert_eq!(CARRIER_NAMES[c.code() as usize - 1].0, u32::from(c.code()));
+        }
+        assert_eq!(PayloadKind::TurnChannel.name(), "TURN ChannelData");
+        assert_eq!(Carrier::Flow.name(), "beside STUN on the flow");
+    }
 
     #[test]
     fn first_byte_ranges() {

@@ -74,14 +74,9 @@ impl Framing {
             Framing::PseudoTls => "pseudo-tls",
         }
     }
-    /// Human-readable name.
+    /// Human-readable name of the framing on a stream, from [`FRAMING_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Framing::Plain => "STUN/ChannelData (RFC 8656 §12.5)",
-            Framing::Rfc4571 => "RFC 4571 length-prefixed",
-            Framing::MsTurnTcp => "MS-TURN TCP framing",
-            Framing::PseudoTls => "MS-TURN pseudo-TLS",
-        }
+        FRAMING_NAMES[framing_code(self, Transport::Tcp) as usize].1
     }
     /// All framings.
     pub const ALL: [Framing; 4] = [
@@ -91,6 +86,35 @@ impl Framing {
         Framing::PseudoTls,
     ];
 }
+
+/// How a message was carried, by [`framing_code`] (the value names of the plugin's
+/// `msstun.framing`): a UDP datagram, or the framing of a stream.
+pub const FRAMING_NAMES: &[(u32, &str)] = &[
+    (0, "UDP datagram"),
+    (1, "STUN/ChannelData over TCP (RFC 8656 §12.5)"),
+    (2, "RFC 4571 length-prefixed"),
+    (3, "MS-TURN TCP framing"),
+    (4, "MS-TURN pseudo-TLS, then MS-TURN TCP framing"),
+];
+
+/// The code of [`FRAMING_NAMES`] for `framing` over `transport`: 0 for any UDP
+/// datagram, 1–4 for the stream framings in [`Framing::ALL`] order.
+pub const fn framing_code(framing: Framing, transport: Transport) -> u32 {
+    match (transport, framing) {
+        (Transport::Udp, _) => 0,
+        (_, Framing::Plain) => 1,
+        (_, Framing::Rfc4571) => 2,
+        (_, Framing::MsTurnTcp) => 3,
+        (_, Framing::PseudoTls) => 4,
+    }
+}
+
+/// [MS-TURN] §2.1.4 frame types by value (the value names of the plugin's
+/// `msstun.ms_tcp.type`).
+pub const MS_TCP_TYPE_NAMES: &[(u32, &str)] = &[
+    (MS_TCP_CONTROL as u32, "TURN control message"),
+    (MS_TCP_DATA as u32, "End-to-end data"),
+];
 
 /// [MS-TURN] §2.1.4 frame type of a TURN control message.
 pub const MS_TCP_CONTROL: u8 = 0x02;
@@ -194,23 +218,15 @@ pub enum PduResult {
     Invalid,
 }
 
-/// Bytes needed before [`pdu_len`] can tell the length of a PDU in `framing`.
-pub const fn header_len(framing: Framing) -> usize {
-    match framing {
-        Framing::Plain | Framing::MsTurnTcp => 4,
-        Framing::Rfc4571 => 2,
-        Framing::PseudoTls => 5,
-    }
-}
-
 #[inline]
 fn be16(b: &[u8], at: usize) -> usize {
     u16::from_be_bytes([b[at], b[at + 1]]) as usize
 }
 
-/// Length of the PDU starting `first` (framing and padding included), given at least
-/// [`header_len`] bytes of it; `None` when the bytes cannot start a PDU of this framing
-/// or are too few. This is what a `tcp_dissect_pdus`-style reassembler needs.
+/// Length of the PDU starting `first` (framing and padding included), given enough of
+/// its first bytes (2 for RFC 4571, 4 for STUN/ChannelData and [MS-TURN] frames, 5 for
+/// a pseudo-TLS record; [`next_pdu`] says how many it needs); `None` when the bytes
+/// cannot start a PDU of this framing or are too few. This is what a `tcp_dissect_pdus`-style reassembler needs.
 pub fn pdu_len(framing: Framing, transport: Transport, first: &[u8]) -> Option<usize> {
     match framing {
         Framing::Plain => plain_len(transport, first),
@@ -498,6 +514,27 @@ fn next_tls(buf: &[u8]) -> PduResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// FRAMING_NAMES has one entry per code [`framing_code`] gives, in code order.
+    #[test]
+    fn framing_names_follow_the_codes() {
+        assert_eq!(FRAMING_NAMES.len(), Framing::ALL.len() + 1);
+        for (i, (code, _)) in FRAMING_NAMES.iter().enumerate() {
+            assert_eq!(*code as usize, i);
+        }
+        assert_eq!(framing_code(Framing::Plain, Transport::Udp), 0);
+        for (i, f) in Framing::ALL.into_iter().enumerate() {
+            assert_eq!(framing_code(f, Transport::Tcp) as usize, i + 1);
+            assert_eq!(f.name(), FRAMING_NAMES[i + 1].1);
+        }
+        assert_eq!(
+            MS_TCP_TYPE_NAMES
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<std::vec::Vec<_>>(),
+            [2, 3]
+        );
+    }
     use alloc::vec::Vec;
 
     fn stun(ty: u16, attrs: &[u8]) -> Vec<u8> {

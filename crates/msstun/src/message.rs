@@ -17,23 +17,6 @@
 use crate::registry::{self, MethodDesc};
 use crate::{Attributes, Error};
 
-/// Byte offsets of the header fields, in one place.
-pub mod field {
-    use core::ops::Range;
-    /// Message type (2 bits zero, 14 bits method+class).
-    pub const TYPE: Range<usize> = 0..2;
-    /// Message length, excluding the 20-byte header.
-    pub const LENGTH: Range<usize> = 2..4;
-    /// Magic cookie (RFC 5389+).
-    pub const COOKIE: Range<usize> = 4..8;
-    /// 96-bit transaction id (RFC 5389+).
-    pub const TRANSACTION_ID: Range<usize> = 8..20;
-    /// 128-bit transaction id (RFC 3489 / legacy MS-TURN).
-    pub const TRANSACTION_ID_128: Range<usize> = 4..20;
-    /// First attribute.
-    pub const PAYLOAD: usize = 20;
-}
-
 /// Length of the fixed STUN header.
 pub const HEADER_LEN: usize = 20;
 /// RFC 5389 magic cookie.
@@ -41,7 +24,27 @@ pub const MAGIC_COOKIE: u32 = 0x2112_A442;
 /// Value of the [MS-TURN] MAGIC-COOKIE attribute (0x000F), [MS-TURN] §2.2.2.7.
 pub const MS_TURN_MAGIC_COOKIE: u32 = 0x72C6_4BC6;
 /// Attribute type of the [MS-TURN] MAGIC-COOKIE attribute.
-pub const ATTR_MS_MAGIC_COOKIE: u16 = 0x000F;
+/// (0x000F, from the registry.)
+pub const ATTR_MS_MAGIC_COOKIE: u16 =
+    registry::const_code(Dialect::MsTurn, registry::Role::MagicCookie);
+
+/// Dialect names by [`Dialect::code`] (the value names of the plugin's
+/// `msstun.dialect`); [`Dialect::name`] reads this table.
+pub const DIALECT_NAMES: &[(u32, &str)] = &[
+    (1, "RFC 5389/8489"),
+    (2, "RFC 3489 (classic)"),
+    (3, "MS-TURN (legacy)"),
+    (4, "MS-TURN in an RFC 5389 header"),
+];
+
+/// Class names by their 2-bit value [`Class::bits`] (the value names of the plugin's
+/// `msstun.class`); [`Class::name`] reads this table.
+pub const CLASS_NAMES: &[(u32, &str)] = &[
+    (0, "Request"),
+    (1, "Indication"),
+    (2, "Success Response"),
+    (3, "Error Response"),
+];
 
 /// Which flavour of STUN a message is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,14 +74,9 @@ impl Dialect {
             Dialect::MsTurn5389 => "ms-turn-5389",
         }
     }
-    /// Human-readable name.
+    /// Human-readable name, from [`DIALECT_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Dialect::Rfc5389 => "RFC 5389/8489",
-            Dialect::Rfc3489 => "RFC 3489 (classic)",
-            Dialect::MsTurn => "MS-TURN (legacy)",
-            Dialect::MsTurn5389 => "MS-TURN in an RFC 5389 header",
-        }
+        DIALECT_NAMES[self.code() as usize - 1].1
     }
     /// Numeric code used by the plugin's `msstun.dialect` field.
     pub const fn code(self) -> u8 {
@@ -143,14 +141,10 @@ impl Class {
             _ => Class::ErrorResponse,
         }
     }
-    /// Name as in tshark's Info column ("Request", "Success Response", ...).
+    /// Name as in tshark's Info column ("Request", "Success Response", ...), from
+    /// [`CLASS_NAMES`].
     pub const fn name(self) -> &'static str {
-        match self {
-            Class::Request => "Request",
-            Class::Indication => "Indication",
-            Class::SuccessResponse => "Success Response",
-            Class::ErrorResponse => "Error Response",
-        }
+        CLASS_NAMES[self.bits() as usize].1
     }
     /// Stable lower-case key for JSON output.
     pub const fn key(self) -> &'static str {
@@ -262,10 +256,11 @@ impl<T: AsRef<[u8]>> Message<T> {
     /// The transaction id: 12 bytes (RFC 5389) or 16 bytes (RFC 3489, MS-TURN).
     pub fn transaction_id(&self) -> &[u8] {
         let b = self.buffer.as_ref();
+        // After the cookie (bytes 4..8) in RFC 5389+; bytes 4..20 without one.
         if self.dialect.has_cookie() {
-            &b[field::TRANSACTION_ID]
+            &b[8..HEADER_LEN]
         } else {
-            &b[field::TRANSACTION_ID_128]
+            &b[4..HEADER_LEN]
         }
     }
 
@@ -416,6 +411,23 @@ pub(crate) fn unpadded_walk_fits(msg: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each name table holds every variant once, under its code, in code order (the
+    /// `name()` methods index it).
+    #[test]
+    fn name_tables_cover_every_variant() {
+        assert_eq!(DIALECT_NAMES.len(), Dialect::ALL.len());
+        for d in Dialect::ALL {
+            assert_eq!(DIALECT_NAMES[d.code() as usize - 1].0, u32::from(d.code()));
+        }
+        assert_eq!(DIALECT_NAMES[3].1, Dialect::MsTurn5389.name());
+        assert_eq!(CLASS_NAMES.len(), 4);
+        for b in 0..4u8 {
+            let c = Class::from_bits(b);
+            assert_eq!(CLASS_NAMES[b as usize], (u32::from(c.bits()), c.name()));
+        }
+        assert_eq!(Class::SuccessResponse.name(), "Success Response");
+    }
 
     #[test]
     fn type_split_join() {

@@ -43,6 +43,125 @@ pub enum Base {
     None,
 }
 
+/// What an attribute means to the code that acts on it (the summary, the checks, the
+/// encoder, the plugin's session state, the relay): code asks for a role, never for a
+/// key string or a type code, so a mistyped role does not compile and the dialects'
+/// different numberings (legacy MS-TURN's REALM 0x0015 / NONCE 0x0014) are the
+/// registry's business alone. [`attribute_by_role`] finds a dialect's descriptor.
+///
+/// A role is held by at most one descriptor per dialect (a test checks it); an
+/// attribute nobody acts on by meaning has [`Role::None`] and is shown from its layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Shown from its layout only.
+    None,
+    /// MAPPED-ADDRESS (RFC 8489 §14.1; in [MS-TURN] Allocate responses the relayed
+    /// address).
+    MappedAddress,
+    /// XOR-MAPPED-ADDRESS (RFC 8489 §14.2, [MS-TURN] §2.2.2.16).
+    XorMappedAddress,
+    /// XOR-PEER-ADDRESS (RFC 8656 §18.3).
+    PeerAddress,
+    /// XOR-RELAYED-ADDRESS (RFC 8656 §18.5).
+    RelayedAddress,
+    /// [MS-TURN] REMOTE-ADDRESS (§2.2.2.11): the peer of a Data indication.
+    RemoteAddress,
+    /// [MS-TURN] DESTINATION-ADDRESS (§2.2.2.10): the peer of a Send request.
+    DestinationAddress,
+    /// ALTERNATE-SERVER (RFC 8489 §14.15, [MS-TURN] §2.2.2.7).
+    AlternateServer,
+    /// USERNAME (RFC 8489 §14.3).
+    Username,
+    /// USERHASH (RFC 8489 §14.4).
+    Userhash,
+    /// REALM (RFC 8489 §14.9).
+    Realm,
+    /// NONCE (RFC 8489 §14.10).
+    Nonce,
+    /// PASSWORD-ALGORITHM (RFC 8489 §14.12).
+    PasswordAlgorithm,
+    /// MESSAGE-INTEGRITY (HMAC-SHA1; HMAC-SHA256 at 32 bytes in [MS-TURN]).
+    Integrity,
+    /// MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6).
+    IntegritySha256,
+    /// FINGERPRINT (RFC 8489 §14.7).
+    Fingerprint,
+    /// ERROR-CODE (RFC 8489 §14.8).
+    ErrorCode,
+    /// UNKNOWN-ATTRIBUTES (RFC 8489 §14.13).
+    UnknownAttributes,
+    /// SOFTWARE (RFC 8489 §14.14).
+    Software,
+    /// LIFETIME (RFC 8656 §18.2).
+    Lifetime,
+    /// CHANNEL-NUMBER (RFC 8656 §18.1).
+    ChannelNumber,
+    /// DATA (RFC 8656 §18.4): a relayed packet.
+    Data,
+    /// REQUESTED-TRANSPORT (RFC 8656 §18.7).
+    RequestedTransport,
+    /// CONNECTION-ID (RFC 6062 §6.2.1).
+    ConnectionId,
+    /// PRIORITY (RFC 8445 §16.1).
+    Priority,
+    /// USE-CANDIDATE (RFC 8445 §16.1).
+    UseCandidate,
+    /// ICE-CONTROLLED (RFC 8445 §16.1).
+    IceControlled,
+    /// ICE-CONTROLLING (RFC 8445 §16.1).
+    IceControlling,
+    /// [MS-TURN] MAGIC-COOKIE (§2.2.2.8).
+    MagicCookie,
+    /// [MS-TURN] BANDWIDTH (§2.2.2.9).
+    Bandwidth,
+    /// [MS-TURN] MS-VERSION (§2.2.2.17).
+    MsVersion,
+    /// [MS-TURN] MS-APP-ID (§2.2.2.19).
+    MsAppId,
+    /// [MS-TURN] MS-SEQUENCE-NUMBER (§2.2.2.21).
+    MsSequenceNumber,
+    /// [MS-TURN] MS-SERVICE-QUALITY (§2.2.2.22).
+    MsServiceQuality,
+    /// [MS-ICE2] CANDIDATE-IDENTIFIER (§2.2.2.3).
+    MsCandidateIdentifier,
+    /// [MS-ICE2] IMPLEMENTATION-VERSION (§2.2.2.4).
+    MsImplementationVersion,
+    /// [MS-TURN] MULTIPLEXED-TURN-SESSION-ID (§2.2.2.24).
+    MsMultiplexedSessionId,
+}
+
+/// What a sub-field means to the code that acts on it: "the field with role X of this
+/// attribute" ([`AttrDesc::field`], [`crate::Attribute::field`]) instead of a field key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldRole {
+    /// Shown only.
+    None,
+    /// Address family byte (1 IPv4, 2 IPv6).
+    Family,
+    /// Port of an address (XOR undone).
+    Port,
+    /// IPv4 address (XOR undone).
+    Ipv4,
+    /// IPv6 address (XOR undone).
+    Ipv6,
+    /// ERROR-CODE class (hundreds digit).
+    ErrorClass,
+    /// ERROR-CODE number (0..99).
+    ErrorNumber,
+    /// The whole error code, class × 100 + number.
+    ErrorCode,
+    /// A reason phrase.
+    Reason,
+    /// The value a check compares (FINGERPRINT's CRC-32, an HMAC).
+    CheckValue,
+    /// The computed status of a check (values [`CHECKSUM_STATUS`] / [`FINGERPRINT_STATUS`]).
+    CheckStatus,
+    /// A connection identifier inside a structure (MS-SEQUENCE-NUMBER).
+    ConnectionId,
+    /// A sequence number inside a structure (MS-SEQUENCE-NUMBER).
+    Sequence,
+}
+
 /// One displayable, filterable piece of an attribute (or of the header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldDesc {
@@ -58,6 +177,8 @@ pub struct FieldDesc {
     pub unit: &'static str,
     /// Names for numeric values, or empty.
     pub values: &'static [(u32, &'static str)],
+    /// What the field means to code that acts on it ([`FieldRole::None`] for most).
+    pub role: FieldRole,
 }
 
 impl FieldDesc {
@@ -70,7 +191,13 @@ impl FieldDesc {
             base,
             unit: "",
             values: &[],
+            role: FieldRole::None,
         }
+    }
+    /// Same field with a role.
+    pub const fn role(mut self, role: FieldRole) -> Self {
+        self.role = role;
+        self
     }
     /// Same field with a unit.
     pub const fn unit(mut self, unit: &'static str) -> Self {
@@ -100,9 +227,96 @@ pub struct Part {
     /// Bit mask applied to the big-endian number read from `len` bytes (0 = all bits);
     /// the masked value is shifted right so that the mask's lowest bit becomes bit 0.
     pub mask: u32,
+    /// `Some` when the part is a transport address (family, port, IPv4/IPv6 — plain or
+    /// XORed like RFC 8489 §14.2) rather than one value: it then yields the four fields
+    /// of [`AddressPart::fields`] and `field` only names the part. Made by
+    /// [`address_part`] / [`xor_address_part`] and [`address_part_fields!`].
+    pub address: Option<AddressPart>,
+}
+
+/// A transport address inside a structured value (see [`Part::address`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressPart {
+    /// XORed with header bytes 4..20 (as XOR-MAPPED-ADDRESS), or plain.
+    pub xor: bool,
+    /// Family, port, IPv4 and IPv6 fields, in that order, with those [`FieldRole`]s
+    /// (build them with [`address_part_fields!`]).
+    pub fields: &'static [FieldDesc; 4],
+}
+
+/// The four sub-fields of an address inside a structured value, their keys prefixed
+/// with `$prefix` and a dot (`address_part_fields!("peer")` gives `peer.family`,
+/// `peer.port`, `peer.ipv4`, `peer.ipv6`, hence the filters
+/// `msstun.att.<attribute>.peer.port` …).
+#[macro_export]
+macro_rules! address_part_fields {
+    ($prefix:literal, $label:literal) => {
+        [
+            $crate::registry::FieldDesc::new(
+                concat!($prefix, ".family"),
+                concat!($label, " Protocol Family"),
+                $crate::registry::FieldKind::U8,
+                $crate::registry::Base::Hex,
+            )
+            .values($crate::registry::FAMILY_VALUES)
+            .role($crate::registry::FieldRole::Family),
+            $crate::registry::FieldDesc::new(
+                concat!($prefix, ".port"),
+                concat!($label, " Port"),
+                $crate::registry::FieldKind::U16,
+                $crate::registry::Base::Dec,
+            )
+            .role($crate::registry::FieldRole::Port),
+            $crate::registry::FieldDesc::new(
+                concat!($prefix, ".ipv4"),
+                concat!($label, " IP"),
+                $crate::registry::FieldKind::Ipv4,
+                $crate::registry::Base::None,
+            )
+            .role($crate::registry::FieldRole::Ipv4),
+            $crate::registry::FieldDesc::new(
+                concat!($prefix, ".ipv6"),
+                concat!($label, " IP"),
+                $crate::registry::FieldKind::Ipv6,
+                $crate::registry::Base::None,
+            )
+            .role($crate::registry::FieldRole::Ipv6),
+        ]
+    };
+}
+
+/// A plain address part at `offset` (`len` 8 for IPv4 only, 20 for IPv6 only, 0 for
+/// "to the end of the value", which takes either); `fields` from
+/// [`address_part_fields!`].
+pub const fn address_part(fields: &'static [FieldDesc; 4], offset: u16, len: u16) -> Part {
+    Part {
+        field: FieldDesc::new("", "Address", FieldKind::Bytes, Base::None),
+        offset,
+        len,
+        mask: 0,
+        address: Some(AddressPart { xor: false, fields }),
+    }
+}
+
+/// As [`address_part`], XORed with header bytes 4..20 (RFC 8489 §14.2).
+pub const fn xor_address_part(fields: &'static [FieldDesc; 4], offset: u16, len: u16) -> Part {
+    Part {
+        field: FieldDesc::new("", "XOR Address", FieldKind::Bytes, Base::None),
+        offset,
+        len,
+        mask: 0,
+        address: Some(AddressPart { xor: true, fields }),
+    }
 }
 
 impl Part {
+    /// The fields this part yields: its one field, or an address's four.
+    pub fn fields(&'static self) -> &'static [FieldDesc] {
+        match &self.address {
+            Some(a) => a.fields,
+            None => core::slice::from_ref(&self.field),
+        }
+    }
     /// Apply [`Part::mask`] to a number read from this part's bytes.
     pub const fn apply_mask(&self, raw: u64) -> u64 {
         if self.mask == 0 {
@@ -169,10 +383,12 @@ pub static ADDRESS_FIELDS: &[FieldDesc] = &ADDRESS_FIELD_ARRAY;
 /// The storage behind [`ADDRESS_FIELDS`] (an array: the parser indexes it without a
 /// length check).
 pub(crate) static ADDRESS_FIELD_ARRAY: [FieldDesc; 4] = [
-    FieldDesc::new("family", "Protocol Family", FieldKind::U8, Base::Hex).values(FAMILY_VALUES),
-    FieldDesc::new("port", "Port", FieldKind::U16, Base::Dec),
-    FieldDesc::new("ipv4", "IP", FieldKind::Ipv4, Base::None),
-    FieldDesc::new("ipv6", "IP", FieldKind::Ipv6, Base::None),
+    FieldDesc::new("family", "Protocol Family", FieldKind::U8, Base::Hex)
+        .values(FAMILY_VALUES)
+        .role(FieldRole::Family),
+    FieldDesc::new("port", "Port", FieldKind::U16, Base::Dec).role(FieldRole::Port),
+    FieldDesc::new("ipv4", "IP", FieldKind::Ipv4, Base::None).role(FieldRole::Ipv4),
+    FieldDesc::new("ipv6", "IP", FieldKind::Ipv6, Base::None).role(FieldRole::Ipv6),
 ];
 
 /// The sub-fields of `Layout::ErrorCode`.
@@ -181,10 +397,13 @@ pub static ERROR_CODE_FIELDS: &[FieldDesc] = &ERROR_CODE_FIELD_ARRAY;
 /// The storage behind [`ERROR_CODE_FIELDS`] (an array: the parser indexes it without a
 /// length check).
 pub(crate) static ERROR_CODE_FIELD_ARRAY: [FieldDesc; 4] = [
-    FieldDesc::new("class", "Error Class", FieldKind::U8, Base::Dec),
-    FieldDesc::new("number", "Error Number", FieldKind::U8, Base::Dec),
-    FieldDesc::new("code", "Error Code", FieldKind::U16, Base::Dec).values(ERROR_CODES),
-    FieldDesc::new("reason", "Error Reason Phrase", FieldKind::Str, Base::None),
+    FieldDesc::new("class", "Error Class", FieldKind::U8, Base::Dec).role(FieldRole::ErrorClass),
+    FieldDesc::new("number", "Error Number", FieldKind::U8, Base::Dec).role(FieldRole::ErrorNumber),
+    FieldDesc::new("code", "Error Code", FieldKind::U16, Base::Dec)
+        .values(ERROR_CODES)
+        .role(FieldRole::ErrorCode),
+    FieldDesc::new("reason", "Error Reason Phrase", FieldKind::Str, Base::None)
+        .role(FieldRole::Reason),
 ];
 
 /// The sub-fields of `Layout::Fingerprint`.
@@ -193,8 +412,10 @@ pub static FINGERPRINT_FIELDS: &[FieldDesc] = &FINGERPRINT_FIELD_ARRAY;
 /// The storage behind [`FINGERPRINT_FIELDS`] (an array: the parser indexes it without a
 /// length check).
 pub(crate) static FINGERPRINT_FIELD_ARRAY: [FieldDesc; 2] = [
-    FieldDesc::new("value", "CRC-32", FieldKind::U32, Base::Hex),
-    FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None).values(FINGERPRINT_STATUS),
+    FieldDesc::new("value", "CRC-32", FieldKind::U32, Base::Hex).role(FieldRole::CheckValue),
+    FieldDesc::new("status", "CRC-32 Status", FieldKind::U8, Base::None)
+        .values(FINGERPRINT_STATUS)
+        .role(FieldRole::CheckStatus),
 ];
 
 /// The sub-fields of `Layout::Integrity`.
@@ -203,8 +424,10 @@ pub static INTEGRITY_FIELDS: &[FieldDesc] = &INTEGRITY_FIELD_ARRAY;
 /// The storage behind [`INTEGRITY_FIELDS`] (an array: the parser indexes it without a
 /// length check).
 pub(crate) static INTEGRITY_FIELD_ARRAY: [FieldDesc; 2] = [
-    FieldDesc::new("value", "HMAC", FieldKind::Bytes, Base::None),
-    FieldDesc::new("status", "HMAC Status", FieldKind::U8, Base::None).values(CHECKSUM_STATUS),
+    FieldDesc::new("value", "HMAC", FieldKind::Bytes, Base::None).role(FieldRole::CheckValue),
+    FieldDesc::new("status", "HMAC Status", FieldKind::U8, Base::None)
+        .values(CHECKSUM_STATUS)
+        .role(FieldRole::CheckStatus),
 ];
 
 impl Layout {
@@ -221,7 +444,11 @@ impl Layout {
             Layout::Fingerprint => (FINGERPRINT_FIELDS, &[]),
             Layout::Integrity => (INTEGRITY_FIELDS, &[]),
         };
-        fields.iter().chain(parts.iter().map(|p| &p.field))
+        fields.iter().chain(parts.iter().flat_map(|p| p.fields()))
+    }
+    /// The first sub-field with `role`, if this layout has one.
+    pub fn field(&'static self, role: FieldRole) -> Option<&'static FieldDesc> {
+        self.fields().find(|f| f.role == role)
     }
 }
 
@@ -243,6 +470,16 @@ pub struct AttrDesc {
     pub spec: &'static str,
     /// Which dialects use this code for this attribute.
     pub dialects: Dialects,
+    /// What the attribute means to code that acts on it.
+    pub role: Role,
+}
+
+impl AttrDesc {
+    /// The first sub-field with `role` (e.g. ERROR-CODE's [`FieldRole::ErrorCode`],
+    /// FINGERPRINT's [`FieldRole::CheckStatus`]).
+    pub fn field(&'static self, role: FieldRole) -> Option<&'static FieldDesc> {
+        self.layout.field(role)
+    }
 }
 
 /// A set of dialects.
@@ -598,6 +835,42 @@ pub fn attribute_by_key(key: &str) -> Option<&'static AttrDesc> {
     ATTRIBUTES.iter().find(|a| a.key == key)
 }
 
+/// The descriptor `dialect` uses for `role`: the first in [`ATTRIBUTES`] (where a
+/// dialect knows two codes for one attribute — XOR-MAPPED-ADDRESS 0x0020 and its
+/// pre-RFC 5389 0x8020 — the standard one comes first).
+pub fn attribute_by_role(dialect: Dialect, role: Role) -> Option<&'static AttrDesc> {
+    ATTRIBUTES
+        .iter()
+        .find(|a| a.role == role && a.dialects.contains(dialect))
+}
+
+/// The type code `dialect` uses for `role` (e.g. `code(Dialect::MsTurn, Role::Realm)
+/// == Some(0x0015)`, `code(Dialect::Rfc5389, Role::Realm) == Some(0x0014)`).
+pub fn code(dialect: Dialect, role: Role) -> Option<u16> {
+    attribute_by_role(dialect, role).map(|a| a.code)
+}
+
+/// As [`code`], at compile time, for constants the hot paths compare against
+/// ([`crate::message::ATTR_MS_MAGIC_COOKIE`]); fails the build if `dialect` has no
+/// attribute with `role`.
+pub const fn const_code(dialect: Dialect, role: Role) -> u16 {
+    let mut i = 0;
+    while i < ATTRIBUTE_LIST.len() {
+        let a = &ATTRIBUTE_LIST[i];
+        if a.role as u8 == role as u8 && a.dialects.contains(dialect) {
+            return a.code;
+        }
+        i += 1;
+    }
+    panic!("no attribute with this role in the dialect")
+}
+
+/// The role of `code` in `dialect` ([`Role::None`] for a code no table knows).
+#[inline]
+pub fn role(dialect: Dialect, code: u16) -> Role {
+    attribute(dialect, code).map_or(Role::None, |a| a.role)
+}
+
 /// Name of an error code (class×100+number).
 pub fn error_name(code: u16) -> Option<&'static str> {
     ERROR_CODES
@@ -664,6 +937,7 @@ const fn part(field: FieldDesc, offset: u16, len: u16) -> Part {
         offset,
         len,
         mask: 0,
+        address: None,
     }
 }
 const fn bits(field: FieldDesc, offset: u16, len: u16, mask: u32) -> Part {
@@ -672,6 +946,7 @@ const fn bits(field: FieldDesc, offset: u16, len: u16, mask: u32) -> Part {
         offset,
         len,
         mask,
+        address: None,
     }
 }
 
@@ -682,6 +957,9 @@ const C: Dialects = Dialects::RFC3489;
 
 macro_rules! attr {
     ($code:expr, $name:expr, $key:expr, $layout:expr, $spec:expr, $d:expr) => {
+        attr!($code, $name, $key, $layout, $spec, $d, Role::None)
+    };
+    ($code:expr, $name:expr, $key:expr, $layout:expr, $spec:expr, $d:expr, $role:expr) => {
         AttrDesc {
             code: $code,
             name: $name,
@@ -689,6 +967,7 @@ macro_rules! attr {
             layout: $layout,
             spec: $spec,
             dialects: $d,
+            role: $role,
         }
     };
 }
@@ -786,7 +1065,8 @@ const ADDRESS_ERROR_CODE: &[Part] = &[
     bits(num("class", "Error Class", FieldKind::U8), 2, 1, 0x07),
     part(num("number", "Error Number", FieldKind::U8), 3, 1),
     part(
-        FieldDesc::new("reason", "Reason Phrase", FieldKind::Str, Base::None),
+        FieldDesc::new("reason", "Reason Phrase", FieldKind::Str, Base::None)
+            .role(FieldRole::Reason),
         4,
         0,
     ),
@@ -823,8 +1103,16 @@ const ECN_CHECK: &[Part] = &[
     bits(flag("valid", "Valid (V)"), 0, 4, 0x1),
 ];
 const MS_SEQUENCE_NUMBER: &[Part] = &[
-    part(bytes("connection_id", "Connection ID"), 0, 20),
-    part(num("sequence", "Sequence Number", FieldKind::U32), 20, 4),
+    part(
+        bytes("connection_id", "Connection ID").role(FieldRole::ConnectionId),
+        0,
+        20,
+    ),
+    part(
+        num("sequence", "Sequence Number", FieldKind::U32).role(FieldRole::Sequence),
+        20,
+        4,
+    ),
 ];
 const MS_SERVICE_QUALITY: &[Part] = &[
     part(
@@ -990,49 +1278,49 @@ const fn to_array<const N: usize>(list: &[AttrDesc]) -> [AttrDesc; N] {
 #[rustfmt::skip]
 const ATTRIBUTE_LIST: &[AttrDesc] = &[
     // --- RFC 8489 / RFC 5389 (and RFC 3489, draft-STUN-02 for MS-TURN) ---
-    attr!(0x0001, "MAPPED-ADDRESS", "mapped_address", Layout::Address, "RFC 8489 §14.1; [MS-TURN] §2.2.2.1", A),
+    attr!(0x0001, "MAPPED-ADDRESS", "mapped_address", Layout::Address, "RFC 8489 §14.1; [MS-TURN] §2.2.2.1", A, Role::MappedAddress),
     attr!(0x0002, "RESPONSE-ADDRESS", "response_address", Layout::Address, "RFC 3489 §11.2.2", C),
     attr!(0x0003, "CHANGE-REQUEST", "change_request", Layout::Struct(CHANGE_REQUEST), "RFC 5780 §7.2; RFC 3489 §11.2.4", S),
     attr!(0x0004, "SOURCE-ADDRESS", "source_address", Layout::Address, "RFC 3489 §11.2.5", C),
     attr!(0x0005, "CHANGED-ADDRESS", "changed_address", Layout::Address, "RFC 3489 §11.2.3", C),
-    attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3; [MS-TURN] §2.2.2.2", A),
+    attr!(0x0006, "USERNAME", "username", Layout::Text(text("Username")), "RFC 8489 §14.3; [MS-TURN] §2.2.2.2", A, Role::Username),
     attr!(0x0007, "PASSWORD", "password", Layout::Opaque(opaque("Password")), "RFC 3489 §11.2.7", C),
-    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3 (32-byte HMAC-SHA256 from MS-Version 3, §2.2.2.17)", A),
-    attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A),
-    attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A),
+    attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3 (32-byte HMAC-SHA256 from MS-Version 3, §2.2.2.17)", A, Role::Integrity),
+    attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A, Role::ErrorCode),
+    attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A, Role::UnknownAttributes),
     attr!(0x000B, "REFLECTED-FROM", "reflected_from", Layout::Address, "RFC 3489 §11.2.11", C),
-    attr!(0x0014, "REALM", "realm", Layout::Text(text("Realm")), "RFC 8489 §14.9", S),
-    attr!(0x0015, "NONCE", "nonce", Layout::Text(text("Nonce")), "RFC 8489 §14.10", S),
-    attr!(0x001C, "MESSAGE-INTEGRITY-SHA256", "message_integrity_sha256", Layout::Integrity, "RFC 8489 §14.6", S),
-    attr!(0x001D, "PASSWORD-ALGORITHM", "password_algorithm", Layout::Struct(PASSWORD_ALGORITHM), "RFC 8489 §14.12", S),
-    attr!(0x001E, "USERHASH", "userhash", Layout::Opaque(opaque("Userhash")), "RFC 8489 §14.4", S),
-    attr!(0x0020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "RFC 8489 §14.2", S),
+    attr!(0x0014, "REALM", "realm", Layout::Text(text("Realm")), "RFC 8489 §14.9", S, Role::Realm),
+    attr!(0x0015, "NONCE", "nonce", Layout::Text(text("Nonce")), "RFC 8489 §14.10", S, Role::Nonce),
+    attr!(0x001C, "MESSAGE-INTEGRITY-SHA256", "message_integrity_sha256", Layout::Integrity, "RFC 8489 §14.6", S, Role::IntegritySha256),
+    attr!(0x001D, "PASSWORD-ALGORITHM", "password_algorithm", Layout::Struct(PASSWORD_ALGORITHM), "RFC 8489 §14.12", S, Role::PasswordAlgorithm),
+    attr!(0x001E, "USERHASH", "userhash", Layout::Opaque(opaque("Userhash")), "RFC 8489 §14.4", S, Role::Userhash),
+    attr!(0x0020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "RFC 8489 §14.2", S, Role::XorMappedAddress),
     attr!(0x8002, "PASSWORD-ALGORITHMS", "password_algorithms", Layout::Opaque(opaque("Password Algorithms")), "RFC 8489 §14.11", S),
     attr!(0x8003, "ALTERNATE-DOMAIN", "alternate_domain", Layout::Text(text("Alternate Domain")), "RFC 8489 §14.16", S),
-    attr!(0x8022, "SOFTWARE", "software", Layout::Text(text("Software")), "RFC 8489 §14.14", A),
-    attr!(0x8023, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "RFC 8489 §14.15", S),
-    attr!(0x8028, "FINGERPRINT", "fingerprint", Layout::Fingerprint, "RFC 8489 §14.7", A),
+    attr!(0x8022, "SOFTWARE", "software", Layout::Text(text("Software")), "RFC 8489 §14.14", A, Role::Software),
+    attr!(0x8023, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "RFC 8489 §14.15", S, Role::AlternateServer),
+    attr!(0x8028, "FINGERPRINT", "fingerprint", Layout::Fingerprint, "RFC 8489 §14.7", A, Role::Fingerprint),
     // --- TURN: RFC 8656 (RFC 5766, RFC 6156) ---
-    attr!(0x000C, "CHANNEL-NUMBER", "channel_number", Layout::Struct(CHANNEL_NUMBER), "RFC 8656 §18.1", S),
-    attr!(0x000D, "LIFETIME", "lifetime", Layout::Number(num("", "Lifetime", FieldKind::U32).unit("s")), "RFC 8656 §18.2; [MS-TURN] §2.2.2.6", A),
-    attr!(0x0012, "XOR-PEER-ADDRESS", "xor_peer_address", Layout::XorAddress, "RFC 8656 §18.3", S),
-    attr!(0x0013, "DATA", "data", Layout::Opaque(opaque("Data")), "RFC 8656 §18.4; [MS-TURN] §2.2.2.12", A),
-    attr!(0x0016, "XOR-RELAYED-ADDRESS", "xor_relayed_address", Layout::XorAddress, "RFC 8656 §18.5", S),
+    attr!(0x000C, "CHANNEL-NUMBER", "channel_number", Layout::Struct(CHANNEL_NUMBER), "RFC 8656 §18.1", S, Role::ChannelNumber),
+    attr!(0x000D, "LIFETIME", "lifetime", Layout::Number(num("", "Lifetime", FieldKind::U32).unit("s")), "RFC 8656 §18.2; [MS-TURN] §2.2.2.6", A, Role::Lifetime),
+    attr!(0x0012, "XOR-PEER-ADDRESS", "xor_peer_address", Layout::XorAddress, "RFC 8656 §18.3", S, Role::PeerAddress),
+    attr!(0x0013, "DATA", "data", Layout::Opaque(opaque("Data")), "RFC 8656 §18.4; [MS-TURN] §2.2.2.12", A, Role::Data),
+    attr!(0x0016, "XOR-RELAYED-ADDRESS", "xor_relayed_address", Layout::XorAddress, "RFC 8656 §18.5", S, Role::RelayedAddress),
     attr!(0x0017, "REQUESTED-ADDRESS-FAMILY", "requested_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.8 (RFC 6156 §4.1.1); [MS-TURN] §2.2.2.15", A),
     attr!(0x0018, "EVEN-PORT", "even_port", Layout::Struct(EVEN_PORT), "RFC 8656 §18.6", S),
-    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.7", S),
+    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.7", S, Role::RequestedTransport),
     attr!(0x001A, "DONT-FRAGMENT", "dont_fragment", Layout::Flag, "RFC 8656 §18.9", S),
     attr!(0x0022, "RESERVATION-TOKEN", "reservation_token", Layout::Opaque(opaque("Reservation Token")), "RFC 8656 §18.10", S),
     attr!(0x8000, "ADDITIONAL-ADDRESS-FAMILY", "additional_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.11", S),
     attr!(0x8001, "ADDRESS-ERROR-CODE", "address_error_code", Layout::Struct(ADDRESS_ERROR_CODE), "RFC 8656 §18.12", S),
     attr!(0x8004, "ICMP", "icmp", Layout::Struct(ICMP), "RFC 8656 §18.13", S),
     // --- RFC 6062 TCP allocations ---
-    attr!(0x002A, "CONNECTION-ID", "connection_id", Layout::Number(hex("", "Connection ID", FieldKind::U32)), "RFC 6062 §6.2.1", S),
+    attr!(0x002A, "CONNECTION-ID", "connection_id", Layout::Number(hex("", "Connection ID", FieldKind::U32)), "RFC 6062 §6.2.1", S, Role::ConnectionId),
     // --- ICE: RFC 8445 ---
-    attr!(0x0024, "PRIORITY", "priority", Layout::Number(num("", "Priority", FieldKind::U32)), "RFC 8445 §16.1", S),
-    attr!(0x0025, "USE-CANDIDATE", "use_candidate", Layout::Flag, "RFC 8445 §16.1", S),
-    attr!(0x8029, "ICE-CONTROLLED", "ice_controlled", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S),
-    attr!(0x802A, "ICE-CONTROLLING", "ice_controlling", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S),
+    attr!(0x0024, "PRIORITY", "priority", Layout::Number(num("", "Priority", FieldKind::U32)), "RFC 8445 §16.1", S, Role::Priority),
+    attr!(0x0025, "USE-CANDIDATE", "use_candidate", Layout::Flag, "RFC 8445 §16.1", S, Role::UseCandidate),
+    attr!(0x8029, "ICE-CONTROLLED", "ice_controlled", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S, Role::IceControlled),
+    attr!(0x802A, "ICE-CONTROLLING", "ice_controlling", Layout::Number(hex("", "Tie Breaker", FieldKind::U64)), "RFC 8445 §16.1", S, Role::IceControlling),
     // --- NAT behaviour discovery: RFC 5780 ---
     attr!(0x0026, "PADDING", "padding", Layout::Opaque(opaque("Padding")), "RFC 5780 §7.6", S),
     attr!(0x0027, "RESPONSE-PORT", "response_port", Layout::Struct(RESPONSE_PORT), "RFC 5780 §7.5", S),
@@ -1046,22 +1334,22 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x8025, "TRANSACTION-TRANSMIT-COUNTER", "transaction_transmit_counter", Layout::Struct(TRANSACTION_TRANSMIT_COUNTER), "RFC 7982 §3", S),
     attr!(0x802D, "ECN-CHECK-STUN", "ecn_check_stun", Layout::Struct(ECN_CHECK), "RFC 6679 §7.2.2", S),
     // --- Legacy [MS-TURN] only (draft-STUN-02 / draft-TURN-08 numbering) ---
-    attr!(0x000E, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "[MS-TURN] §2.2.2.7", M),
-    attr!(0x000F, "MAGIC-COOKIE", "magic_cookie", Layout::Number(hex("", "Magic Cookie", FieldKind::U32)), "[MS-TURN] §2.2.2.8", M),
-    attr!(0x0010, "BANDWIDTH", "bandwidth", Layout::Number(num("", "Bandwidth", FieldKind::U32).unit("kbps")), "[MS-TURN] §2.2.2.9", M),
-    attr!(0x0011, "DESTINATION-ADDRESS", "destination_address", Layout::Address, "[MS-TURN] §2.2.2.10", M),
-    attr!(0x0012, "REMOTE-ADDRESS", "remote_address", Layout::Address, "[MS-TURN] §2.2.2.11", M),
-    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.13", M),
-    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.14", M),
+    attr!(0x000E, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "[MS-TURN] §2.2.2.7", M, Role::AlternateServer),
+    attr!(0x000F, "MAGIC-COOKIE", "magic_cookie", Layout::Number(hex("", "Magic Cookie", FieldKind::U32)), "[MS-TURN] §2.2.2.8", M, Role::MagicCookie),
+    attr!(0x0010, "BANDWIDTH", "bandwidth", Layout::Number(num("", "Bandwidth", FieldKind::U32).unit("kbps")), "[MS-TURN] §2.2.2.9", M, Role::Bandwidth),
+    attr!(0x0011, "DESTINATION-ADDRESS", "destination_address", Layout::Address, "[MS-TURN] §2.2.2.10", M, Role::DestinationAddress),
+    attr!(0x0012, "REMOTE-ADDRESS", "remote_address", Layout::Address, "[MS-TURN] §2.2.2.11", M, Role::RemoteAddress),
+    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.13", M, Role::Nonce),
+    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.14", M, Role::Realm),
     // --- Microsoft, comprehension-optional ([MS-TURN] §2.2.2, [MS-ICE2], [MS-TURNBWM]) ---
-    attr!(0x8008, "MS-VERSION", "ms_version", Layout::Number(num("", "MS Version", FieldKind::U32).values(MS_VERSION_VALUES)), "[MS-TURN] §2.2.2.17", A),
-    attr!(0x8020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "[MS-TURN] §2.2.2.16", A),
+    attr!(0x8008, "MS-VERSION", "ms_version", Layout::Number(num("", "MS Version", FieldKind::U32).values(MS_VERSION_VALUES)), "[MS-TURN] §2.2.2.17", A, Role::MsVersion),
+    attr!(0x8020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "[MS-TURN] §2.2.2.16", A, Role::XorMappedAddress),
     attr!(0x8032, "MS-ALTERNATE-HOST-NAME", "ms_alternate_host_name", Layout::Text(text("Alternate Host Name")), "[MS-TURN] §2.2.2.18", A),
-    attr!(0x8037, "MS-APP-ID", "ms_app_id", Layout::Opaque(opaque("App ID")), "[MS-TURN] §2.2.2.19", A),
+    attr!(0x8037, "MS-APP-ID", "ms_app_id", Layout::Opaque(opaque("App ID")), "[MS-TURN] §2.2.2.19", A, Role::MsAppId),
     attr!(0x8039, "MS-SECURE-TAG", "ms_secure_tag", Layout::Opaque(opaque("Secure Tag")), "[MS-TURN] §2.2.2.20", A),
-    attr!(0x8050, "MS-SEQUENCE-NUMBER", "ms_sequence_number", Layout::Struct(MS_SEQUENCE_NUMBER), "[MS-TURN] §2.2.2.21", A),
-    attr!(0x8054, "CANDIDATE-IDENTIFIER", "ms_candidate_identifier", Layout::Text(text("Candidate Identifier (foundation)")), "[MS-ICE2] §2.2.2.3", A),
-    attr!(0x8055, "MS-SERVICE-QUALITY", "ms_service_quality", Layout::Struct(MS_SERVICE_QUALITY), "[MS-TURN] §2.2.2.22", A),
+    attr!(0x8050, "MS-SEQUENCE-NUMBER", "ms_sequence_number", Layout::Struct(MS_SEQUENCE_NUMBER), "[MS-TURN] §2.2.2.21", A, Role::MsSequenceNumber),
+    attr!(0x8054, "CANDIDATE-IDENTIFIER", "ms_candidate_identifier", Layout::Text(text("Candidate Identifier (foundation)")), "[MS-ICE2] §2.2.2.3", A, Role::MsCandidateIdentifier),
+    attr!(0x8055, "MS-SERVICE-QUALITY", "ms_service_quality", Layout::Struct(MS_SERVICE_QUALITY), "[MS-TURN] §2.2.2.22", A, Role::MsServiceQuality),
     attr!(0x8056, "BANDWIDTH-ADMISSION-CONTROL-MESSAGE", "ms_bandwidth_admission_control", Layout::Struct(MS_BWM_ADMISSION), "[MS-TURNBWM] §2.2.1", A),
     attr!(0x8057, "BANDWIDTH-RESERVATION-IDENTIFIER", "ms_bandwidth_reservation_id", Layout::Opaque(opaque("Reservation ID")), "[MS-TURNBWM] §2.2.2", A),
     attr!(0x8058, "BANDWIDTH-RESERVATION-AMOUNT", "ms_bandwidth_reservation_amount", Layout::Struct(MS_BWM_AMOUNT), "[MS-TURNBWM] §2.2.3", A),
@@ -1076,9 +1364,9 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x8061, "SIP-DIALOG-IDENTIFIER", "ms_sip_dialog_id", Layout::Opaque(opaque("SIP Dialog ID")), "[MS-TURNBWM] §2.2.12", A),
     attr!(0x8062, "SIP-CALL-IDENTIFIER", "ms_sip_call_id", Layout::Opaque(opaque("SIP Call ID")), "[MS-TURNBWM] §2.2.13", A),
     attr!(0x8068, "LOCATION-PROFILE", "ms_location_profile", Layout::Struct(MS_LOCATION_PROFILE), "[MS-TURNBWM] §2.2.14", A),
-    attr!(0x8070, "IMPLEMENTATION-VERSION", "ms_implementation_version", Layout::Number(num("", "Implementation Version", FieldKind::U32)), "[MS-ICE2] §2.2.2.4", A),
+    attr!(0x8070, "IMPLEMENTATION-VERSION", "ms_implementation_version", Layout::Number(num("", "Implementation Version", FieldKind::U32)), "[MS-ICE2] §2.2.2.4", A, Role::MsImplementationVersion),
     attr!(0x8090, "MS-ALTERNATE-MAPPED-ADDRESS", "ms_alternate_mapped_address", Layout::Address, "[MS-TURN] §2.2.2.23", A),
-    attr!(0x8095, "MULTIPLEXED-TURN-SESSION-ID", "ms_multiplexed_turn_session_id", Layout::Number(hex("", "Multiplexed TURN Session ID", FieldKind::U64)), "[MS-TURN] §2.2.2.24", A),
+    attr!(0x8095, "MULTIPLEXED-TURN-SESSION-ID", "ms_multiplexed_turn_session_id", Layout::Number(hex("", "Multiplexed TURN Session ID", FieldKind::U64)), "[MS-TURN] §2.2.2.24", A, Role::MsMultiplexedSessionId),
     // --- Google (WebRTC api/transport/stun.h; no RFC) ---
     attr!(0xC057, "GOOG-NETWORK-INFO", "goog_network_info", Layout::Struct(GOOG_NETWORK_INFO), "WebRTC stun.h STUN_ATTR_GOOG_NETWORK_INFO", S),
     attr!(0xC058, "GOOG-LAST-ICE-CHECK-RECEIVED", "goog_last_ice_check_received", Layout::Opaque(opaque("Last ICE Check Received")), "WebRTC stun.h STUN_ATTR_GOOG_LAST_ICE_CHECK_RECEIVED", S),
@@ -1145,9 +1433,12 @@ mod tests {
 
     fn valid_component(s: &str) -> bool {
         !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            && s.as_bytes()[0].is_ascii_lowercase()
+            && s.split('.').all(|c| {
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    && c.as_bytes()[0].is_ascii_lowercase()
+            })
     }
 
     #[test]
@@ -1346,6 +1637,122 @@ mod tests {
         assert_eq!(method_for_type(Rfc5389, 0x0005).0.name, "Unknown");
         assert_eq!(error_name(401), Some("Unauthorized"));
         assert_eq!(error_name(499), None);
+    }
+
+    /// Every role names one attribute: descriptors sharing a role in a dialect are the
+    /// same attribute under two codes (same key), and each role is held somewhere.
+    #[test]
+    fn roles_are_one_attribute_each() {
+        for d in Dialect::ALL {
+            for a in ATTRIBUTES.iter().filter(|a| a.dialects.contains(d)) {
+                if a.role == Role::None {
+                    continue;
+                }
+                let first = attribute_by_role(d, a.role).unwrap();
+                assert_eq!(
+                    first.key, a.key,
+                    "{d:?}: {:?} held by two attributes",
+                    a.role
+                );
+                assert_eq!(role(d, a.code), a.role);
+            }
+        }
+        use Role::*;
+        for r in [
+            MappedAddress,
+            XorMappedAddress,
+            PeerAddress,
+            RelayedAddress,
+            RemoteAddress,
+            DestinationAddress,
+            AlternateServer,
+            Username,
+            Userhash,
+            Realm,
+            Nonce,
+            PasswordAlgorithm,
+            Integrity,
+            IntegritySha256,
+            Fingerprint,
+            ErrorCode,
+            UnknownAttributes,
+            Software,
+            Lifetime,
+            ChannelNumber,
+            Data,
+            RequestedTransport,
+            ConnectionId,
+            Priority,
+            UseCandidate,
+            IceControlled,
+            IceControlling,
+            MagicCookie,
+            Bandwidth,
+            MsVersion,
+            MsAppId,
+            MsSequenceNumber,
+            MsServiceQuality,
+            MsCandidateIdentifier,
+            MsImplementationVersion,
+            MsMultiplexedSessionId,
+        ] {
+            assert!(ATTRIBUTES.iter().any(|a| a.role == r), "{r:?} unused");
+        }
+        // The swapped legacy numbering is the registry's business.
+        assert_eq!(code(Dialect::MsTurn, Realm), Some(0x0015));
+        assert_eq!(code(Dialect::MsTurn5389, Nonce), Some(0x0014));
+        assert_eq!(code(Dialect::Rfc5389, Realm), Some(0x0014));
+        assert_eq!(code(Dialect::Rfc3489, Nonce), Some(0x0015));
+        assert_eq!(code(Dialect::Rfc5389, XorMappedAddress), Some(0x0020));
+        assert_eq!(code(Dialect::MsTurn, XorMappedAddress), Some(0x8020));
+        assert_eq!(code(Dialect::MsTurn, PeerAddress), Option::None);
+        assert_eq!(code(Dialect::MsTurn, RemoteAddress), Some(0x0012));
+        assert_eq!(role(Dialect::Rfc5389, 0xC001), Role::None);
+        for d in Dialect::ALL {
+            for a in ATTRIBUTES.iter().filter(|a| a.dialects.contains(d)) {
+                if a.role != Role::None {
+                    assert_eq!(Some(const_code(d, a.role)), code(d, a.role));
+                }
+            }
+        }
+    }
+
+    /// The field roles the plugin and the summary ask for are where they expect them.
+    #[test]
+    fn field_roles() {
+        let d = Dialect::Rfc5389;
+        let by = |r| attribute_by_role(d, r).unwrap();
+        assert_eq!(
+            by(Role::ErrorCode).field(FieldRole::ErrorCode).unwrap().key,
+            "code"
+        );
+        assert_eq!(
+            by(Role::ErrorCode).field(FieldRole::Reason).unwrap().key,
+            "reason"
+        );
+        for r in [Role::Fingerprint, Role::Integrity, Role::IntegritySha256] {
+            assert_eq!(by(r).field(FieldRole::CheckStatus).unwrap().key, "status");
+            assert_eq!(by(r).field(FieldRole::CheckValue).unwrap().key, "value");
+        }
+        let seq = by(Role::MsSequenceNumber);
+        assert_eq!(
+            seq.field(FieldRole::ConnectionId).unwrap().key,
+            "connection_id"
+        );
+        assert_eq!(seq.field(FieldRole::Sequence).unwrap().key, "sequence");
+        for a in ATTRIBUTES {
+            if matches!(a.layout, Layout::Address | Layout::XorAddress) {
+                let keys = [
+                    FieldRole::Family,
+                    FieldRole::Port,
+                    FieldRole::Ipv4,
+                    FieldRole::Ipv6,
+                ]
+                .map(|r| a.field(r).unwrap().key);
+                assert_eq!(keys, ["family", "port", "ipv4", "ipv6"], "{}", a.key);
+            }
+        }
+        assert_eq!(by(Role::Lifetime).field(FieldRole::Port), None);
     }
 
     #[test]

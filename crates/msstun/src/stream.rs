@@ -189,19 +189,12 @@ impl StreamDecoder {
         }
     }
 
-    /// A decoder that does not detect but uses `framing` from the start.
-    pub fn with_framing(transport: Transport, framing: Framing) -> Self {
-        let mut d = Self::new(transport);
-        d.framing = Some(framing);
-        d
-    }
-
     /// The transport.
     pub fn transport(&self) -> Transport {
         self.transport
     }
 
-    /// The framing detected (or given), if any yet.
+    /// The framing detected, if any yet.
     pub fn framing(&self) -> Option<Framing> {
         self.framing
     }

@@ -36,9 +36,9 @@
 
 use core::fmt::{self, Write};
 
-use crate::attr::Attribute;
+use crate::attr::{Attribute, Field, FieldValue};
 use crate::message::{split_type, Dialect, Message};
-use crate::registry::{self, Layout, TRANSPORT_VALUES};
+use crate::registry::{self, FieldRole, Layout, Role, TRANSPORT_VALUES};
 use crate::Error;
 
 /// Write the summary of `msg` into `w`.
@@ -76,18 +76,17 @@ fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
         w.write_str(desc.name)?;
         w.write_str(": ")?;
         return match a.address() {
-            Some(Ok(addr)) => write_address(w, &addr),
+            Some(Ok(addr)) => write!(w, "{addr}"),
             _ => w.write_str("[malformed]"),
         };
     }
-    match desc.key {
-        "username" => write_text(w, " user: ", a.value),
-        "realm" => write_text(w, " realm: ", a.value),
-        "nonce" => w.write_str(" with nonce"),
-        "error_code" => match a.error_code() {
+    match desc.role {
+        Role::Username => write_text(w, " user: ", a.value),
+        Role::Realm => write_text(w, " realm: ", a.value),
+        Role::Nonce => w.write_str(" with nonce"),
+        Role::ErrorCode => match a.error_code() {
             Some((code, reason)) => {
-                w.write_str(" error-code: ")?;
-                write_dec(w, u32::from(code))?;
+                write!(w, " error-code: {code}")?;
                 match registry::error_name(code) {
                     Some(name) => write!(w, " ({name})"),
                     None if !reason.is_empty() => write!(w, " ({reason})"),
@@ -96,26 +95,29 @@ fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
             }
             None => w.write_str(" error-code: [malformed]"),
         },
-        "requested_transport" => match a.value.first() {
+        Role::RequestedTransport => match a.value.first() {
             Some(&p) => match TRANSPORT_VALUES.iter().find(|(v, _)| *v == p as u32) {
                 Some((_, name)) => write!(w, " {name}"),
                 None => write!(w, " transport {p}"),
             },
             None => w.write_str(" transport [malformed]"),
         },
-        "channel_number" => match a.value.get(..2) {
+        Role::ChannelNumber => match a.value.get(..2) {
             Some(b) => write!(w, " ChannelNumber=0x{:x}", u16::from_be_bytes([b[0], b[1]])),
             None => w.write_str(" ChannelNumber=[malformed]"),
         },
-        "lifetime" => write_u32(w, " lifetime: ", a.as_u32()),
-        "bandwidth" => write_u32(w, " bandwidth: ", a.as_u32()),
-        "ms_version" => write_u32(w, " MS-Version: ", a.as_u32()),
-        "ms_sequence_number" => {
-            let seq = a
-                .value
-                .get(20..24)
-                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-            write_u32(w, " MS-Seq: ", if a.value.len() == 24 { seq } else { None })
+        Role::Lifetime => write_u32(w, " lifetime: ", a.as_u32()),
+        Role::Bandwidth => write_u32(w, " bandwidth: ", a.as_u32()),
+        Role::MsVersion => write_u32(w, " MS-Version: ", a.as_u32()),
+        Role::MsSequenceNumber => {
+            let seq = match a.field(FieldRole::Sequence) {
+                Some(Field {
+                    value: FieldValue::Uint(n),
+                    ..
+                }) if a.value.len() == 24 => Some(n as u32),
+                _ => None,
+            };
+            write_u32(w, " MS-Seq: ", seq)
         }
         _ => Ok(()),
     }
@@ -128,69 +130,16 @@ fn write_error<W: Write + ?Sized>(w: &mut W, e: &Error) -> fmt::Result {
 fn write_u32<W: Write + ?Sized>(w: &mut W, label: &str, v: Option<u32>) -> fmt::Result {
     w.write_str(label)?;
     match v {
-        Some(n) => write_dec(w, n),
+        Some(n) => write!(w, "{n}"),
         None => w.write_str("[malformed]"),
     }
 }
 
-/// ASCII bytes as text: digits and separators this module wrote, or checked bytes.
+/// ASCII bytes as text: bytes this module wrote, or checked to be printable ASCII
+/// (never empty for those).
 fn ascii(b: &[u8]) -> &str {
     debug_assert!(b.is_ascii());
-    // SAFETY: callers pass only ASCII: digits and separators they wrote, or bytes
-    // checked to be printable ASCII.
-    unsafe { core::str::from_utf8_unchecked(b) }
-}
-
-/// Decimal digits of `n` at the end of `buf`; returns where they start.
-fn dec_digits(buf: &mut [u8; 10], mut n: u32) -> usize {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return i;
-        }
-    }
-}
-
-/// `n` in decimal, without the formatting machinery (the Info column is written for
-/// every message tshark reads).
-fn write_dec<W: Write + ?Sized>(w: &mut W, n: u32) -> fmt::Result {
-    let mut buf = [0u8; 10];
-    let i = dec_digits(&mut buf, n);
-    w.write_str(ascii(&buf[i..]))
-}
-
-/// `10.0.0.1:3478`, or `[2001:db8::1]:3478` (as `Address`'s `Display`), IPv4 written
-/// digit by digit.
-fn write_address<W: Write + ?Sized>(w: &mut W, a: &crate::attr::Address) -> fmt::Result {
-    match a.ip {
-        core::net::IpAddr::V4(ip) => {
-            // "255.255.255.255:65535"
-            let mut out = [0u8; 21];
-            let mut n = 0;
-            let mut digits = [0u8; 10];
-            for (k, part) in ip
-                .octets()
-                .iter()
-                .map(|&o| u32::from(o))
-                .chain(core::iter::once(u32::from(a.port)))
-                .enumerate()
-            {
-                if k > 0 {
-                    out[n] = if k == 4 { b':' } else { b'.' };
-                    n += 1;
-                }
-                let i = dec_digits(&mut digits, part);
-                let d = &digits[i..];
-                out[n..n + d.len()].copy_from_slice(d);
-                n += d.len();
-            }
-            w.write_str(ascii(&out[..n]))
-        }
-        core::net::IpAddr::V6(_) => write!(w, "{a}"),
-    }
+    core::str::from_utf8(b).unwrap_or("")
 }
 
 fn write_text<W: Write + ?Sized>(w: &mut W, label: &str, b: &[u8]) -> fmt::Result {
@@ -350,11 +299,9 @@ impl<const N: usize> SummaryBuf<N> {
     }
     /// The text written so far.
     pub fn as_str(&self) -> &str {
-        let b = &self.buf[..self.len];
-        debug_assert!(core::str::from_utf8(b).is_ok());
-        // SAFETY: `write_str` is the only writer; it copies whole `&str`s, or a prefix of
-        // one cut at a char boundary, so the first `len` bytes are always UTF-8.
-        unsafe { core::str::from_utf8_unchecked(b) }
+        // `write_str` is the only writer; it copies whole `&str`s, or a prefix of one cut
+        // at a char boundary, so the first `len` bytes are always UTF-8.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
     /// Whether a write did not fit.
     pub fn is_truncated(&self) -> bool {
@@ -425,28 +372,23 @@ mod tests {
     const TX: [u8; 12] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
     const MI: [u8; 20] = [0x5a; 20];
 
+    /// `Address`'s digit-by-digit IPv4 `Display` writes what `Ipv4Addr`'s does.
     #[test]
-    fn fast_address_and_numbers_match_display() {
+    fn address_display_matches_std() {
         let octets = [0u8, 1, 9, 10, 99, 100, 199, 255];
-        let ports = [0u16, 1, 9, 10, 443, 3478, 9999, 10000, 65535];
+        let ports = [0u16, 1, 9, 10, 99, 100, 443, 3478, 9999, 10000, 65535];
         for &a in &octets {
             for &b in &octets {
                 for &port in &ports {
+                    let ip = core::net::Ipv4Addr::new(a, b, 255 - a, b);
                     let addr = crate::attr::Address {
                         family: 1,
                         port,
-                        ip: core::net::IpAddr::V4(core::net::Ipv4Addr::new(a, b, 255 - a, b)),
+                        ip: core::net::IpAddr::V4(ip),
                     };
-                    let mut fast = String::new();
-                    write_address(&mut fast, &addr).unwrap();
-                    assert_eq!(fast, addr.to_string());
+                    assert_eq!(addr.to_string(), std::format!("{ip}:{port}"));
                 }
             }
-        }
-        for n in [0u32, 7, 10, 65535, 4_000_000_000, u32::MAX] {
-            let mut s = String::new();
-            write_dec(&mut s, n).unwrap();
-            assert_eq!(s, n.to_string());
         }
     }
 

@@ -4,7 +4,8 @@
 //! credentials; then rebuilt byte for byte with the encoder.
 
 use msstun::build::MessageBuilder;
-use msstun::check::{self, codes, Key, PasswordAlgorithm, Status};
+use msstun::check::{self, Key, PasswordAlgorithm, Status};
+use msstun::Role;
 use msstun::{Class, Dialect, Message};
 
 /// Hex as the RFCs print it (spaces, newlines) to bytes.
@@ -78,11 +79,11 @@ const LT_PASSWORD: &str = "TheMatrIX";
 const LT_NONCE: &str = "f//499k954d6OL34oL9FSTvy64sA";
 
 /// Offset of the first attribute with `code`.
-fn offset_of(bytes: &[u8], code: u16) -> usize {
+fn offset_of(bytes: &[u8], role: Role) -> usize {
     let msg = Message::new_checked(bytes).unwrap();
     msg.attributes()
         .map(Result::unwrap)
-        .find(|a| a.code == code)
+        .find(|a| a.role() == role)
         .map(|a| a.offset)
         .expect("attribute present")
 }
@@ -128,8 +129,8 @@ fn rfc5769_2_1_sample_request() {
         }
     }
 
-    let mi = offset_of(&b, codes::MESSAGE_INTEGRITY);
-    let fp = offset_of(&b, codes::FINGERPRINT);
+    let mi = offset_of(&b, Role::Integrity);
+    let fp = offset_of(&b, Role::Fingerprint);
     assert_eq!(
         check::check_integrity(&b, mi, SHORT_TERM_PASSWORD.as_bytes()),
         Status::Good
@@ -204,7 +205,7 @@ fn rfc5769_2_2_ipv4_response() {
     let addr = xma.address().unwrap().unwrap();
     assert_eq!(addr.to_string(), "192.0.2.1:32853");
     assert_eq!(attr_value(&b, 0x8022), b"test vector");
-    let mi = offset_of(&b, codes::MESSAGE_INTEGRITY);
+    let mi = offset_of(&b, Role::Integrity);
     assert_eq!(
         check::check_integrity(&b, mi, SHORT_TERM_PASSWORD.as_bytes()),
         Status::Good
@@ -247,7 +248,7 @@ fn rfc5769_2_3_ipv6_response() {
         xma.address().unwrap().unwrap().to_string(),
         "[2001:db8:1234:5678:11:2233:4455:6677]:32853"
     );
-    let mi = offset_of(&b, codes::MESSAGE_INTEGRITY);
+    let mi = offset_of(&b, Role::Integrity);
     assert_eq!(
         check::check_integrity(&b, mi, SHORT_TERM_PASSWORD.as_bytes()),
         Status::Good
@@ -283,7 +284,7 @@ fn rfc5769_2_4_long_term_request() {
     assert_eq!(check::fingerprint_status(&msg), None);
 
     let key = check::long_term_key(LT_USER, LT_REALM, LT_PASSWORD);
-    let mi = offset_of(&b, codes::MESSAGE_INTEGRITY);
+    let mi = offset_of(&b, Role::Integrity);
     assert_eq!(check::check_integrity(&b, mi, &key), Status::Good);
     assert_eq!(
         check::check_integrity_with(&b, mi, &Key::long_term(LT_USER, LT_REALM, LT_PASSWORD)),
@@ -445,8 +446,8 @@ fn truncated_sha256_and_both_integrities() {
 fn legacy_dialects_integrity() {
     let key = check::long_term_key("user", "realm", "pw");
     for dialect in [Dialect::Rfc3489, Dialect::MsTurn] {
-        let realm_code = msstun::build::code(dialect, "realm").unwrap();
-        let nonce_code = msstun::build::code(dialect, "nonce").unwrap();
+        let realm_code = msstun::build::code(dialect, Role::Realm).unwrap();
+        let nonce_code = msstun::build::code(dialect, Role::Nonce).unwrap();
         if dialect == Dialect::MsTurn {
             assert_eq!((realm_code, nonce_code), (0x0015, 0x0014));
         }
