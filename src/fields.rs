@@ -1,42 +1,21 @@
 //! Header fields (`hf`) and subtrees (`ett`), described from the parser's registry and
 //! registered through [`crate::epan::fields::Registrar`].
 
-use msstun::classify::{Carrier, PayloadKind};
-use msstun::registry::{self, Base, FieldDesc, FieldKind, ATTRIBUTES};
+use msstun::registry::{self, Base, FieldDesc, FieldKind, FieldRole, Role, ATTRIBUTES};
 use std::sync::OnceLock;
 
 use crate::epan::fields::{CName, Display, FieldType, FrameLink, Registrar};
 use crate::epan::PStr;
 pub use crate::epan::{Ett, Hf};
 
-/// Values of `msstun.framing`.
-pub const FRAMING_VALUES: &[(u32, &str)] = &[
-    (0, "UDP datagram"),
-    (1, "STUN/ChannelData over TCP (RFC 8656 §12.5)"),
-    (2, "RFC 4571 length-prefixed"),
-    (3, "MS-TURN TCP framing"),
-    (4, "MS-TURN pseudo-TLS, then MS-TURN TCP framing"),
-];
-
-/// Values of `msstun.class`.
-pub const CLASS_VALUES: &[(u32, &str)] = &[
-    (0, "Request"),
-    (1, "Indication"),
-    (2, "Success Response"),
-    (3, "Error Response"),
-];
-
-/// Values of `msstun.dialect`.
-pub const DIALECT_VALUES: &[(u32, &str)] = &[
-    (1, "RFC 5389/8489"),
-    (2, "RFC 3489 (classic)"),
-    (3, "MS-TURN (legacy)"),
-    (4, "MS-TURN in an RFC 5389 header"),
-];
-
+/// Values of `msstun.framing` (the parser's list; codes from `msstun::framing::framing_code`).
+pub use msstun::framing::FRAMING_NAMES as FRAMING_VALUES;
 /// Values of `msstun.ms_tcp.type`.
-pub const MS_TCP_TYPE_VALUES: &[(u32, &str)] =
-    &[(2, "TURN control message"), (3, "End-to-end data")];
+pub use msstun::framing::MS_TCP_TYPE_NAMES as MS_TCP_TYPE_VALUES;
+/// Values of `msstun.class`.
+pub use msstun::message::CLASS_NAMES as CLASS_VALUES;
+/// Values of `msstun.dialect`.
+pub use msstun::message::DIALECT_NAMES as DIALECT_VALUES;
 
 /// Sub-fields of one attribute, by field key.
 #[derive(Debug, Default)]
@@ -192,14 +171,8 @@ impl Names {
                 .map(|m| (m.code as u32, m.name))
                 .collect(),
             attr_types,
-            kinds: PayloadKind::ALL
-                .iter()
-                .map(|k| (u32::from(k.code()), k.name()))
-                .collect(),
-            carriers: Carrier::ALL
-                .iter()
-                .map(|c| (u32::from(c.code()), c.name()))
-                .collect(),
+            kinds: msstun::classify::PAYLOAD_KIND_NAMES.to_vec(),
+            carriers: msstun::classify::CARRIER_NAMES.to_vec(),
         }
     }
 }
@@ -339,8 +312,12 @@ fn attribute_fields(b: &mut Registrar) -> Vec<AttrFields> {
             let (hf, kind) = desc_field(b, &abbrev, d, a.name);
             af.fields.push((d.key, kind, hf));
         }
-        af.status = af.get("status").map(|(_, hf)| hf);
-        af.relays = a.key == "data";
+        af.status = a
+            .layout
+            .field(FieldRole::CheckStatus)
+            .and_then(|d| af.get(d.key))
+            .map(|(_, hf)| hf);
+        af.relays = a.role == Role::Data;
         attrs.push(af);
     }
     attrs

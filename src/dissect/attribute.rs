@@ -3,7 +3,7 @@
 
 use msstun::check::{self, Status};
 use msstun::classify::Carrier;
-use msstun::registry::FieldKind;
+use msstun::registry::{FieldKind, FieldRole, Role};
 use msstun::{Class, FieldValue};
 
 use super::message::Checks;
@@ -135,7 +135,7 @@ fn value_fields<'p>(
     for fld in a.fields() {
         match fld {
             Ok(fld) => {
-                let error = error_response && fld.desc.key == "code";
+                let error = error_response && fld.desc.role == FieldRole::ErrorCode;
                 if let Some((kind, hf)) = af.get(fld.desc.key) {
                     let it = if ctx.want(hf) {
                         add_field(ctx, sub, hf, kind, &fld, m).or(item)
@@ -194,7 +194,7 @@ fn experts_only<'p>(
         if let Some(code) = a
             .fields()
             .map_while(Result::ok)
-            .find(|fld| fld.desc.key == "code")
+            .find(|fld| fld.desc.role == FieldRole::ErrorCode)
         {
             error_response_expert(ctx, item, &code);
         }
@@ -235,7 +235,7 @@ fn error_response_expert<'p>(ctx: &Ctx<'p>, item: Item<'p>, code: &msstun::Field
 
 /// A bad FINGERPRINT, a bad or unverified MESSAGE-INTEGRITY(-SHA256).
 fn status_expert<'p>(ctx: &Ctx<'p>, item: Item<'p>, s: Status, a: &msstun::Attribute<'_>) {
-    let fp = a.desc.is_some_and(|d| d.key == "fingerprint");
+    let fp = a.role() == Role::Fingerprint;
     let (which, text) = match (s, fp) {
         (Status::Bad, true) => (Expert::FingerprintBad, c"Bad FINGERPRINT (CRC-32 mismatch)"),
         (Status::Bad, false) => (

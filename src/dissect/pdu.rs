@@ -2,22 +2,11 @@
 //! what it carries.
 
 use msstun::classify::Carrier;
-use msstun::framing::{Framing, PduKind, Transport};
+use msstun::framing::{framing_code, Framing, PduKind};
 
 use super::{info, message, relayed, Ctx};
 use crate::epan::{Encoding, Item, PStr, Tree};
 use crate::expert::Expert;
-
-/// Code of `msstun.framing` (its value names: [`crate::fields::FRAMING_VALUES`]).
-pub(super) fn framing_code(framing: Framing, transport: Transport) -> u32 {
-    match (transport, framing) {
-        (Transport::Udp, _) => 0,
-        (_, Framing::Plain) => 1,
-        (_, Framing::Rfc4571) => 2,
-        (_, Framing::MsTurnTcp) => 3,
-        (_, Framing::PseudoTls) => 4,
-    }
-}
 
 /// One PDU at `off`: its framing header, then what it carries.
 pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, framing: Framing) {
@@ -140,6 +129,7 @@ fn framing_header<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use msstun::framing::Transport;
 
     /// Every framing's code has its value name, and the name says which framing it is.
     #[test]

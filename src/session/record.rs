@@ -6,7 +6,7 @@ use msstun::registry::method::{
     ALLOCATE as M_ALLOCATE, CONNECT as M_CONNECT, CONNECTION_ATTEMPT as M_CONNECTION_ATTEMPT,
     CONNECTION_BIND as M_CONNECTION_BIND,
 };
-use msstun::{Class, Message};
+use msstun::{Class, Message, Role};
 
 use super::{txid_key, Addr, Attempt, DataConn, Extra, State, Transaction};
 
@@ -44,17 +44,18 @@ struct Learned {
 fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
     let mut l = Learned::default();
     for a in msg.attributes().map_while(Result::ok) {
-        match a.desc.map(|d| d.key) {
-            Some("connection_id") => l.connection_id = l.connection_id.or(a.as_u32()),
-            Some("xor_peer_address") => l.peer = l.peer.or(addr_of(&a)),
-            Some("xor_relayed_address") => l.relayed = l.relayed.or(addr_of(&a)),
-            Some("mapped_address") if msg.dialect().is_ms_turn() => {
+        match a.role() {
+            Role::ConnectionId => l.connection_id = l.connection_id.or(a.as_u32()),
+            Role::PeerAddress => l.peer = l.peer.or(addr_of(&a)),
+            Role::RelayedAddress => l.relayed = l.relayed.or(addr_of(&a)),
+            // [MS-TURN] Allocate responses carry the relayed address in MAPPED-ADDRESS.
+            Role::MappedAddress if msg.dialect().is_ms_turn() => {
                 l.relayed = l.relayed.or(addr_of(&a))
             }
-            Some("username") if names => {
+            Role::Username if names => {
                 l.username = l.username.take().or(a.as_str().map(str::to_owned))
             }
-            Some("realm") if names => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
+            Role::Realm if names => l.realm = l.realm.take().or(a.as_str().map(str::to_owned)),
             _ => {}
         }
     }
