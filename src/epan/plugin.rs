@@ -146,7 +146,7 @@ unsafe fn guard<R>(
     tvb: *mut ffi::tvbuff_t,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
-    fallback: R,
+    fallback: impl FnOnce(Tvb<'_>) -> R,
     f: impl FnOnce(Tvb<'_>, Packet<'_>, Tree<'_>) -> R,
 ) -> R {
     // SAFETY: (caller) valid for this call.
@@ -172,7 +172,7 @@ unsafe fn guard<R>(
             pinfo.set_protocol_column();
             let item = tree.add_protocol(proto(), tvb, 0, None);
             pinfo.expert(item, Expert::Panic, text);
-            fallback
+            fallback(tvb)
         }
     }
 }
@@ -206,7 +206,7 @@ unsafe extern "C" fn dissect_msstun(
 ) -> c_int {
     // SAFETY: Wireshark's arguments.
     unsafe {
-        let all = consumed(ffi::tvb_captured_length(tvb) as usize);
+        let all = |tvb: Tvb<'_>| consumed(tvb.len());
         guard(tvb, pinfo, tree, all, |tvb, pinfo, tree| {
             let t = pinfo.transport();
             consumed(dissect::dissect(tvb, pinfo, tree, t, false).unwrap_or(0))
@@ -223,9 +223,13 @@ unsafe extern "C" fn heur_tcp(
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
     heur_ret(unsafe {
-        guard(tvb, pinfo, tree, false, |tvb, pinfo, tree| {
-            dissect::dissect(tvb, pinfo, tree, Transport::Tcp, true).is_some()
-        })
+        guard(
+            tvb,
+            pinfo,
+            tree,
+            |_| false,
+            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, Transport::Tcp, true).is_some(),
+        )
     })
 }
 
@@ -238,9 +242,13 @@ unsafe extern "C" fn heur_udp(
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
     heur_ret(unsafe {
-        guard(tvb, pinfo, tree, false, |tvb, pinfo, tree| {
-            dissect::dissect(tvb, pinfo, tree, Transport::Udp, true).is_some()
-        })
+        guard(
+            tvb,
+            pinfo,
+            tree,
+            |_| false,
+            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, Transport::Udp, true).is_some(),
+        )
     })
 }
 

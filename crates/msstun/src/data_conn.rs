@@ -204,7 +204,8 @@ mod tests {
 
     #[test]
     fn unframed_data_is_one_piece() {
-        let seg = [0x80u8, 0x00, 0x00, 0x01, 1, 2, 3];
+        // An RFC 4571 length of 9 over 3 bytes that are not STUN.
+        let seg = [0x00u8, 0x09, 0x80, 0x00, 0x01];
         assert_eq!(
             scan(&seg).collect::<Vec<_>>(),
             vec![Segment::Data { offset: 0 }]

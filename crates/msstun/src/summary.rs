@@ -76,7 +76,7 @@ fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
         w.write_str(desc.name)?;
         w.write_str(": ")?;
         return match a.address() {
-            Some(Ok(addr)) => write!(w, "{addr}"),
+            Some(Ok(addr)) => addr.write_to(w),
             _ => w.write_str("[malformed]"),
         };
     }
