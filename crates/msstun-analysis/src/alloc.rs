@@ -330,7 +330,11 @@ impl Analysis {
             if let Some(&(a, _)) = self.dc_by_flow.get(&key) {
                 return Some(a);
             }
-            let server = if class == Class::Request { obs.dst } else { obs.src };
+            let server = if class == Class::Request {
+                obs.dst
+            } else {
+                obs.src
+            };
             return f
                 .connection_id
                 .and_then(|id| self.dc_by_id.get(&(server.ip(), id)))
@@ -450,6 +454,7 @@ impl Analysis {
                 tid,
                 Pending {
                     frame: obs.frame,
+                    first: obs.time,
                     time: obs.time,
                     flow: (obs.src, obs.dst),
                     kind: PendingKind::Turn {
@@ -625,6 +630,7 @@ impl Analysis {
                 tid,
                 Pending {
                     frame: obs.frame,
+                    first: obs.time,
                     time: obs.time,
                     flow: (obs.src, obs.dst),
                     kind: PendingKind::Turn {
@@ -692,7 +698,10 @@ impl Analysis {
     }
 
     /// Where a relayed payload belongs: (allocation index, peer, whether it travels to the peer).
-    pub(crate) fn relay_target(&self, obs: &Observation) -> Option<(u32, Option<SocketAddr>, bool)> {
+    pub(crate) fn relay_target(
+        &self,
+        obs: &Observation,
+    ) -> Option<(u32, Option<SocketAddr>, bool)> {
         match obs.carrier {
             Carrier::Direct => None,
             Carrier::TcpData => {

@@ -8,9 +8,7 @@ use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
 
 use crate::facts::Facts;
-use crate::{
-    tid16, tkey, Analysis, Answer, Event, Observation, PairState, Pending, PendingKind,
-};
+use crate::{tid16, tkey, Analysis, Answer, Event, Observation, PairState, Pending, PendingKind};
 
 /// (transport, lower address, higher address).
 pub(crate) type PairKey = (u8, SocketAddr, SocketAddr);
@@ -154,14 +152,10 @@ impl Analysis {
         let (x, y, colon) = split_in(user, opaque);
         let h = session_hash(x, y);
         let (lo, hi) = if x <= y || !colon { (x, y) } else { (y, x) };
-        self.session_by_key
-            .get(&h)?
-            .iter()
-            .copied()
-            .find(|&s| {
-                let f = &self.sessions[s as usize].frags;
-                &*f.0 == lo && &*f.1 == hi
-            })
+        self.session_by_key.get(&h)?.iter().copied().find(|&s| {
+            let f = &self.sessions[s as usize].frags;
+            &*f.0 == lo && &*f.1 == hi
+        })
     }
 
     fn session_for(&mut self, user: &[u8], obs: &Observation, d: Dialect) -> u32 {
@@ -294,6 +288,7 @@ impl Analysis {
                     tid,
                     Pending {
                         frame: obs.frame,
+                        first: obs.time,
                         time: obs.time,
                         flow: (obs.src, obs.dst),
                         kind: PendingKind::Check {

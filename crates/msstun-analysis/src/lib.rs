@@ -60,8 +60,8 @@ use msstun::registry::method;
 use msstun::{Class, Message};
 
 pub use report::{
-    AllocationReport, AuthReport, ChannelReport, DataConnectionReport, DirectionReport,
-    EndReport, EventReport, PairReport, PeerTrafficReport, PermissionReport, RefreshReport, Report,
+    AllocationReport, AuthReport, ChannelReport, DataConnectionReport, DirectionReport, EndReport,
+    EventReport, PairReport, PeerTrafficReport, PermissionReport, RefreshReport, Report,
     SessionReport,
 };
 
@@ -333,9 +333,7 @@ impl Event {
             }
             Event::ChannelExpired => "Data on an expired channel binding (600 s, RFC 8656 §12)",
             Event::StaleNonceLoop => "Stale-nonce loop: repeated 438 Stale Nonce without success",
-            Event::PairValid => {
-                "ICE candidate pair valid: checks answered in both directions"
-            }
+            Event::PairValid => "ICE candidate pair valid: checks answered in both directions",
             Event::CheckUnanswered => "ICE connectivity check never answered",
             Event::NominationWithoutSuccess => {
                 "Nomination (USE-CANDIDATE) of a candidate pair that never succeeded"
@@ -423,7 +421,7 @@ pub struct Answer {
 /// A Send/Data indication whose DATA attribute holds a STUN message: the peer
 /// (XOR-PEER-ADDRESS; [MS-TURN] DESTINATION-/REMOTE-ADDRESS) and the DATA bytes — what a
 /// feeder observes again with [`Carrier::DataAttribute`].
-pub fn inner_stun<'a, T: AsRef<[u8]>>(msg: &'a Message<T>) -> Option<(SocketAddr, &'a [u8])> {
+pub fn inner_stun<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<(SocketAddr, &[u8])> {
     let f = Facts::of(msg);
     let data = f.data?;
     let peer = f.peer()?;
@@ -454,6 +452,9 @@ fn tkey(t: Transport) -> u8 {
 #[derive(Debug, Clone)]
 struct Pending {
     frame: u32,
+    /// Time of the first transmission (the timeout counts from it).
+    first: f64,
+    /// Time of the latest transmission (round-trip times count from it).
     time: f64,
     /// The flow of the first sighting.
     flow: (SocketAddr, SocketAddr),
@@ -552,7 +553,7 @@ impl Analysis {
                 break;
             }
             self.pending_order.pop_front();
-            if self.pending.get(&tid).is_some_and(|p| p.time == t) {
+            if self.pending.get(&tid).is_some_and(|p| p.first == t) {
                 let p = self.pending.remove(&tid).expect("present");
                 self.timed_out(p, obs.frame);
             }
@@ -570,7 +571,7 @@ impl Analysis {
     }
 
     fn open(&mut self, tid: Tid, p: Pending) {
-        self.pending_order.push_back((p.time, tid));
+        self.pending_order.push_back((p.first, tid));
         self.pending.insert(tid, p);
     }
 
@@ -619,8 +620,10 @@ impl Analysis {
 
     /// Any later pass: the answer for a relayed payload observed before.
     pub fn answer_relayed(&self, obs: &Observation) -> Answer {
-        let mut ans = Answer::default();
-        ans.allocation = self.relay_target(obs).map(|(a, _, _)| a + 1);
+        let mut ans = Answer {
+            allocation: self.relay_target(obs).map(|(a, _, _)| a + 1),
+            ..Answer::default()
+        };
         self.fill(obs.frame, &mut ans);
         ans
     }
@@ -648,8 +651,8 @@ impl Analysis {
         let mut open: Vec<(Tid, f64)> = self
             .pending
             .iter()
-            .filter(|(_, p)| now.is_none() || p.time + TRANSACTION_TIMEOUT <= end)
-            .map(|(t, p)| (*t, p.time))
+            .filter(|(_, p)| now.is_none() || p.first + TRANSACTION_TIMEOUT <= end)
+            .map(|(t, p)| (*t, p.first))
             .collect();
         open.sort_by(|a, b| a.1.total_cmp(&b.1));
         for (tid, _) in open {
@@ -677,7 +680,12 @@ impl Analysis {
         (self.first_time.unwrap_or(0.0), self.last_time)
     }
 
-    fn flow_alloc(&self, transport: Transport, client: SocketAddr, server: SocketAddr) -> Option<u32> {
+    fn flow_alloc(
+        &self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+    ) -> Option<u32> {
         self.alloc_by_flow
             .get(&(tkey(transport), client, server))
             .and_then(|v| v.last().copied())

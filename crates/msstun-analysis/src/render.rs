@@ -25,7 +25,9 @@ fn alloc_block(r: &Report, a: &AllocationReport, out: &mut String) {
         a.username
             .as_ref()
             .map_or(String::new(), |u| format!("  user {u}")),
-        a.realm.as_ref().map_or(String::new(), |u| format!("  realm {u}")),
+        a.realm
+            .as_ref()
+            .map_or(String::new(), |u| format!("  realm {u}")),
         a.first_frame,
         rel(r, a.start_time),
     );
@@ -203,8 +205,8 @@ fn session_block(s: &SessionReport, out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "  {:<5} {:<22} {:<22} {:<4} {:<9} {:<18} {:<28} {}",
-        "pair", "A", "B", "tr", "via", "state", "A->B req/rtx/ok/err/lost rtt", "B->A …"
+        "  {:<5} {:<22} {:<22} {:<4} {:<9} {:<18} {:<28} B->A …",
+        "pair", "A", "B", "tr", "via", "state", "A->B req/rtx/ok/err/lost rtt"
     );
     for p in &s.pairs {
         pair_line(p, out);

@@ -156,7 +156,18 @@ impl<'f> Replayer<'f> {
                     next_seq: [None; 2],
                 });
                 let dir = if src == flow.client { 0 } else { 1 };
-                feed(flow, dir, src, dst, ts, self.frame, u.payload(), an, &mut self.stats, &mut self.on_item);
+                feed(
+                    flow,
+                    dir,
+                    src,
+                    dst,
+                    ts,
+                    self.frame,
+                    u.payload(),
+                    an,
+                    &mut self.stats,
+                    &mut self.on_item,
+                );
             }
             Some(TransportSlice::Tcp(t)) => {
                 let src = SocketAddr::new(sip, t.source_port());
@@ -167,7 +178,10 @@ impl<'f> Replayer<'f> {
                 if syn || !self.flows.contains_key(&key) {
                     let known = self.flows.get(&key);
                     // A retransmitted SYN keeps its connection.
-                    let same = known.is_some_and(|f| f.client == src && f.next_seq[0] == Some(t.sequence_number().wrapping_add(1)));
+                    let same = known.is_some_and(|f| {
+                        f.client == src
+                            && f.next_seq[0] == Some(t.sequence_number().wrapping_add(1))
+                    });
                     if !same {
                         let stream = self.next_stream;
                         self.next_stream += 1;
@@ -183,7 +197,9 @@ impl<'f> Replayer<'f> {
                         );
                     }
                 }
-                let Some(flow) = self.flows.get_mut(&key) else { return };
+                let Some(flow) = self.flows.get_mut(&key) else {
+                    return;
+                };
                 let dir = if src == flow.client { 0 } else { 1 };
                 let seq = t.sequence_number();
                 let mut payload = t.payload();
@@ -210,7 +226,18 @@ impl<'f> Replayer<'f> {
                 if payload.is_empty() {
                     return;
                 }
-                feed(flow, dir, src, dst, ts, self.frame, payload, an, &mut self.stats, &mut self.on_item);
+                feed(
+                    flow,
+                    dir,
+                    src,
+                    dst,
+                    ts,
+                    self.frame,
+                    payload,
+                    an,
+                    &mut self.stats,
+                    &mut self.on_item,
+                );
             }
             _ => {}
         }
@@ -246,7 +273,9 @@ fn feed(
             let Some(item) = flow.dec.pop(d) else { break };
             match item.kind {
                 DecodedKind::Stun { message, .. } => {
-                    let Ok(m) = Message::new_checked(message) else { continue };
+                    let Ok(m) = Message::new_checked(message) else {
+                        continue;
+                    };
                     if dc {
                         let o = obs.with_carrier(Carrier::TcpData);
                         relayed(an, &o, message.len(), stats, on_item);

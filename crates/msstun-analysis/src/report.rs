@@ -4,9 +4,7 @@
 use serde::Serialize;
 
 use crate::alloc::DcVia;
-use crate::{
-    AllocState, Analysis, Event, PairState, CHANNEL_LIFETIME, PERMISSION_LIFETIME,
-};
+use crate::{AllocState, Analysis, Event, PairState, CHANNEL_LIFETIME, PERMISSION_LIFETIME};
 
 /// Everything the tables show.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -352,8 +350,7 @@ impl Analysis {
                             bound_frame: c.bound_frame,
                             bound_time: c.bound_time,
                             refreshes: c.refreshed,
-                            expired: c.expired_seen
-                                || alive_until > c.last_time + CHANNEL_LIFETIME,
+                            expired: c.expired_seen || alive_until > c.last_time + CHANNEL_LIFETIME,
                         })
                         .collect(),
                     data_connections: a
