@@ -46,6 +46,7 @@
 
 mod alloc;
 mod facts;
+pub mod feed;
 mod ice;
 pub mod render;
 #[cfg(feature = "replay")]

@@ -13,13 +13,14 @@ use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use msstun::framing::Transport;
-use msstun::stream::{ConnectionDecoder, DecodedKind, Direction};
+use msstun::stream::{ConnectionDecoder, Direction};
 use msstun::Message;
 use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use pcap_file::DataLink;
 
-use crate::{inner_stun, Analysis, Answer, Carrier, Observation};
+use crate::feed::{feed_decoded, Fed};
+use crate::{Analysis, Answer, Observation};
 
 /// What one replayed item was.
 #[derive(Debug, Clone, Copy)]
@@ -271,91 +272,23 @@ fn feed(
         loop {
             let dc = flow.dec.is_data_connection();
             let Some(item) = flow.dec.pop(d) else { break };
-            match item.kind {
-                DecodedKind::Stun { message, .. } => {
-                    let Ok(m) = Message::new_checked(message) else {
-                        continue;
-                    };
-                    if dc {
-                        let o = obs.with_carrier(Carrier::TcpData);
-                        relayed(an, &o, message.len(), stats, on_item);
-                        stun(an, &o, &m, stats, on_item);
-                    } else {
-                        stun(an, &obs, &m, stats, on_item);
-                        if let Some((peer, data)) = inner_stun(&m) {
-                            if let Ok(inner) = Message::new_checked(data) {
-                                let o = obs.with_carrier(Carrier::DataAttribute { peer });
-                                stun(an, &o, &inner, stats, on_item);
-                            }
-                        }
+            feed_decoded(an, &obs, &item, dc, |fed| match fed {
+                Fed::Stun(o, m, a) => {
+                    stats.messages += 1;
+                    if let Some(f) = on_item {
+                        f(&o, Item::Stun(&m), &a);
                     }
                 }
-                DecodedKind::ChannelData { channel, data } => {
-                    let o = obs.with_carrier(Carrier::ChannelData { channel });
-                    relayed(an, &o, data.len(), stats, on_item);
-                    inner(an, &o, data, stats, on_item);
+                Fed::Relayed(o, len, a) => {
+                    stats.relayed += 1;
+                    if let Some(f) = on_item {
+                        f(&o, Item::Relayed(len), &a);
+                    }
                 }
-                DecodedKind::Data { data, .. } if dc => {
-                    let o = obs.with_carrier(Carrier::TcpData);
-                    relayed(an, &o, data.len(), stats, on_item);
-                }
-                DecodedKind::MsTurnData { data } | DecodedKind::MultiplexedTurn { data, .. } => {
-                    let o = obs.with_carrier(Carrier::MsTurnData { peer: None });
-                    relayed(an, &o, data.len(), stats, on_item);
-                    inner(an, &o, data, stats, on_item);
-                }
-                _ => {}
-            }
+            });
         }
         if rest.is_empty() || n == 0 {
             break;
-        }
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn stun(
-    an: &mut Analysis,
-    o: &Observation,
-    m: &Message<&[u8]>,
-    stats: &mut Stats,
-    on_item: &mut Option<Box<dyn FnMut(&Observation, Item<'_>, &Answer) + '_>>,
-) {
-    stats.messages += 1;
-    let a = an.observe(o, m);
-    if let Some(f) = on_item {
-        f(o, Item::Stun(m), &a);
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn relayed(
-    an: &mut Analysis,
-    o: &Observation,
-    len: usize,
-    stats: &mut Stats,
-    on_item: &mut Option<Box<dyn FnMut(&Observation, Item<'_>, &Answer) + '_>>,
-) {
-    stats.relayed += 1;
-    let a = an.observe_relayed(o, len);
-    if let Some(f) = on_item {
-        f(o, Item::Relayed(len), &a);
-    }
-}
-
-#[allow(clippy::type_complexity)]
-fn inner(
-    an: &mut Analysis,
-    o: &Observation,
-    data: &[u8],
-    stats: &mut Stats,
-    on_item: &mut Option<Box<dyn FnMut(&Observation, Item<'_>, &Answer) + '_>>,
-) {
-    if data.first().is_some_and(|&b| b < 4) {
-        if let Ok(m) = Message::new_checked(data) {
-            if m.total_len() == data.len() {
-                stun(an, o, &m, stats, on_item);
-            }
         }
     }
 }
