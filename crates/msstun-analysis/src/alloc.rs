@@ -73,6 +73,7 @@ pub(crate) struct DataConn {
     /// None: no answer; Some(0): success; Some(code): error.
     pub bind_result: Option<u16>,
     pub bind_result_frame: Option<u32>,
+    pub closed_frame: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,6 +106,7 @@ pub(crate) struct Allocation {
     pub mapped: Option<SocketAddr>,
     pub requested_lifetime: Option<u32>,
     pub granted_lifetime: Option<u32>,
+    pub first_granted: Option<u32>,
     pub granted_frame: Option<u32>,
     pub expires_at: Option<f64>,
     pub refreshes: Vec<Refresh>,
@@ -139,6 +141,7 @@ impl Allocation {
             mapped: None,
             requested_lifetime: None,
             granted_lifetime: None,
+            first_granted: None,
             granted_frame: None,
             expires_at: None,
             refreshes: Vec::new(),
@@ -187,6 +190,14 @@ impl Allocation {
         self.set_state(frame, AllocState::Expired);
         self.end_time = Some(at);
         self.granted_frame
+    }
+
+    /// The control connection closed.
+    pub fn close(&mut self, frame: u32, time: f64) {
+        self.set_state(frame, AllocState::Closed);
+        self.end_frame = Some(frame);
+        self.end_time = Some(time);
+        self.expires_at = None;
     }
 
     /// The relayed address's transport.
@@ -539,6 +550,7 @@ impl Analysis {
                     a.relayed = if ms { f.mapped } else { f.relayed };
                     a.mapped = f.xor_mapped.or(if ms { None } else { f.mapped });
                     a.granted_lifetime = Some(lt);
+                    a.first_granted = Some(lt);
                     a.granted_frame = Some(obs.frame);
                     a.expires_at = Some(obs.time + lt as f64);
                     a.set_state(obs.frame, AllocState::Active);
@@ -598,6 +610,7 @@ impl Analysis {
             bind_frame: None,
             bind_result: None,
             bind_result_frame: None,
+            closed_frame: None,
         });
         let d = (a.data_conns.len() - 1) as u32;
         self.dc_by_id.insert((server_ip, id), (i, d));

@@ -185,6 +185,9 @@ pub enum AllocState {
     Expired,
     /// The Allocate failed with an error other than 401/438.
     Failed,
+    /// Its TCP control connection closed (which deletes a TCP allocation, RFC 6062 §5.5 /
+    /// RFC 8656 §3.1).
+    Closed,
 }
 
 impl AllocState {
@@ -196,20 +199,22 @@ impl AllocState {
             AllocState::Deleted => "deleted",
             AllocState::Expired => "expired",
             AllocState::Failed => "failed",
+            AllocState::Closed => "closed",
         }
     }
     /// All states.
-    pub const ALL: [AllocState; 5] = [
+    pub const ALL: [AllocState; 6] = [
         AllocState::Pending,
         AllocState::Active,
         AllocState::Deleted,
         AllocState::Expired,
         AllocState::Failed,
+        AllocState::Closed,
     ];
     fn ended(self) -> bool {
         matches!(
             self,
-            AllocState::Deleted | AllocState::Expired | AllocState::Failed
+            AllocState::Deleted | AllocState::Expired | AllocState::Failed | AllocState::Closed
         )
     }
 }
@@ -601,6 +606,24 @@ impl Analysis {
         self.relayed_observe(obs, len, &mut ans);
         self.fill(obs.frame, &mut ans);
         ans
+    }
+
+    /// First pass: the TCP connection between `a` and `b` closed (its first FIN or RST) at
+    /// `frame`/`time`. A TCP allocation whose control connection this is ends (`closed`);
+    /// an RFC 6062 data connection records its close.
+    pub fn tcp_closed(&mut self, frame: u32, time: f64, a: SocketAddr, b: SocketAddr) {
+        for (c, s) in [(a, b), (b, a)] {
+            if let Some(i) = self.flow_alloc(Transport::Tcp, c, s) {
+                let al = &mut self.allocs[i as usize];
+                if !al.state().ended() {
+                    al.close(frame, time);
+                }
+            }
+            if let Some(&(i, d)) = self.dc_by_flow.get(&(c, s)) {
+                let dc = &mut self.allocs[i as usize].data_conns[d as usize];
+                dc.closed_frame.get_or_insert(frame);
+            }
+        }
     }
 
     /// Any later pass, any order: the answer for a message observed before, as of its frame.

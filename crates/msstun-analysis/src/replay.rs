@@ -48,6 +48,7 @@ struct Flow {
     stream: Option<u32>,
     dec: ConnectionDecoder,
     next_seq: [Option<u32>; 2],
+    closed: bool,
 }
 
 /// Replays packets into an [`Analysis`].
@@ -55,6 +56,8 @@ pub struct Replayer<'f> {
     flows: HashMap<(u8, SocketAddr, SocketAddr), Flow>,
     next_stream: u32,
     frame: u32,
+    /// A FIN that carried payload: closed after feeding it.
+    pending_close: Option<(u32, f64, SocketAddr, SocketAddr)>,
     /// Counters so far.
     pub stats: Stats,
     #[allow(clippy::type_complexity)]
@@ -82,6 +85,7 @@ impl<'f> Replayer<'f> {
             flows: HashMap::new(),
             next_stream: 0,
             frame: 0,
+            pending_close: None,
             stats: Stats::default(),
             on_item: None,
         }
@@ -155,6 +159,7 @@ impl<'f> Replayer<'f> {
                     stream: None,
                     dec: ConnectionDecoder::new(Transport::Udp),
                     next_seq: [None; 2],
+                    closed: false,
                 });
                 let dir = if src == flow.client { 0 } else { 1 };
                 feed(
@@ -194,6 +199,7 @@ impl<'f> Replayer<'f> {
                                 stream: Some(stream),
                                 dec: ConnectionDecoder::new(Transport::Tcp),
                                 next_seq: [None; 2],
+                                closed: false,
                             },
                         );
                     }
@@ -201,6 +207,16 @@ impl<'f> Replayer<'f> {
                 let Some(flow) = self.flows.get_mut(&key) else {
                     return;
                 };
+                if (t.fin() || t.rst()) && !flow.closed {
+                    flow.closed = true;
+                    // After this packet's payload (a FIN can carry the last bytes).
+                    let (frame, payload) = (self.frame, t.payload().is_empty());
+                    if payload {
+                        an.tcp_closed(frame, ts, src, dst);
+                        return;
+                    }
+                    self.pending_close = Some((frame, ts, src, dst));
+                }
                 let dir = if src == flow.client { 0 } else { 1 };
                 let seq = t.sequence_number();
                 let mut payload = t.payload();
@@ -224,7 +240,31 @@ impl<'f> Replayer<'f> {
                         }
                     }
                 }
-                if payload.is_empty() {
+                if t.rst() {
+                    // Both directions end: what the decoders held back is complete.
+                    flow.dec.finish();
+                    let (c, v) = if src == flow.client {
+                        (src, dst)
+                    } else {
+                        (dst, src)
+                    };
+                    let (st, oi) = (&mut self.stats, &mut self.on_item);
+                    feed(flow, 0, c, v, ts, self.frame, &[], an, st, oi);
+                    feed(flow, 1, v, c, ts, self.frame, &[], an, st, oi);
+                    if let Some((frame, ts, a, b)) = self.pending_close.take() {
+                        an.tcp_closed(frame, ts, a, b);
+                    }
+                    return;
+                }
+                if t.fin() {
+                    // End of this direction: what the decoder held back is complete.
+                    let d = if dir == 0 {
+                        &mut flow.dec.client_to_server
+                    } else {
+                        &mut flow.dec.server_to_client
+                    };
+                    d.finish();
+                } else if payload.is_empty() {
                     return;
                 }
                 feed(
@@ -239,6 +279,9 @@ impl<'f> Replayer<'f> {
                     &mut self.stats,
                     &mut self.on_item,
                 );
+                if let Some((frame, ts, a, b)) = self.pending_close.take() {
+                    an.tcp_closed(frame, ts, a, b);
+                }
             }
             _ => {}
         }

@@ -57,7 +57,9 @@ pub struct AllocationReport {
     pub mapped: Option<String>,
     /// LIFETIME of the first Allocate request.
     pub requested_lifetime: Option<u32>,
-    /// The last granted lifetime (seconds).
+    /// The lifetime the Allocate success response granted (seconds).
+    pub first_granted_lifetime: Option<u32>,
+    /// The last granted lifetime (Allocate or Refresh success).
     pub granted_lifetime: Option<u32>,
     /// Frame of the first Allocate request.
     pub first_frame: u32,
@@ -100,7 +102,7 @@ pub struct RefreshReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EndReport {
     /// `pending` (never granted, no final error), `active` (alive at the end of the
-    /// capture), `deleted`, `expired`, `failed`.
+    /// capture), `deleted`, `expired`, `failed`, `closed` (TCP control connection closed).
     pub state: &'static str,
     /// Frame that ended it (deleting Refresh response, failing error response).
     pub frame: Option<u32>,
@@ -162,6 +164,8 @@ pub struct DataConnectionReport {
     pub bind_frame: Option<u32>,
     /// `ok`, `error <code>`, or `none` (no answer / no ConnectionBind).
     pub bind_result: String,
+    /// Frame of its first FIN or RST, if it closed.
+    pub closed_frame: Option<u32>,
 }
 
 /// Relayed traffic with one peer.
@@ -304,6 +308,7 @@ impl Analysis {
                     relayed: a.relayed.map(|x| x.to_string()),
                     mapped: a.mapped.map(|x| x.to_string()),
                     requested_lifetime: a.requested_lifetime,
+                    first_granted_lifetime: a.first_granted,
                     granted_lifetime: a.granted_lifetime,
                     first_frame: a.first_frame,
                     start_time: a.first_time,
@@ -372,6 +377,7 @@ impl Analysis {
                                 Some(c) => format!("error {c}"),
                                 None => "none".into(),
                             },
+                            closed_frame: d.closed_frame,
                         })
                         .collect(),
                     traffic: a

@@ -818,3 +818,31 @@ fn inner_stun_helper() {
         .finish();
     assert!(inner_stun(&Message::new_checked(&rtp[..]).unwrap()).is_none());
 }
+
+#[test]
+fn tcp_allocation_ends_with_its_connection() {
+    let mut f = Feed::new();
+    f.transport = Transport::Tcp;
+    f.allocate(0.0, 600);
+    // Another TCP connection closing changes nothing.
+    f.an.tcp_closed(5, 1.0, sa("10.0.0.1:40001"), f.server);
+    assert_eq!(f.an.report().allocations[0].end.state, "active");
+    let (c, s) = (f.client, f.server);
+    f.an.tcp_closed(6, 2.0, s, c);
+    let r = f.an.report();
+    assert_eq!(
+        (r.allocations[0].end.state, r.allocations[0].end.frame),
+        ("closed", Some(6))
+    );
+    f.an.finish(Some(10_000.0));
+    assert!(
+        !f.has(Event::AllocationExpired),
+        "a closed allocation does not expire"
+    );
+    // UDP allocations have no connection.
+    let mut u = Feed::new();
+    u.allocate(0.0, 600);
+    let (c, s) = (u.client, u.server);
+    u.an.tcp_closed(5, 1.0, c, s);
+    assert_eq!(u.an.report().allocations[0].end.state, "active");
+}
