@@ -132,3 +132,53 @@ fn libnice_ms_modes() {
         assert_eq!(r.allocations[0].dialect, "ms-turn");
     }
 }
+
+/// aioice through coturn again, with aioice's own list of its candidate pairs written
+/// beside the capture (scripts/capture-webrtc-ice.sh → `webrtc-aioice-pairs.log`: "agent N
+/// pair LOCAL REMOTE STATE[ nominated]"): the table holds exactly those pairs, a check
+/// from LOCAL succeeded where aioice says SUCCEEDED (and none where it says FAILED), and
+/// the nominated pair is aioice's.
+#[test]
+fn webrtc_aioice_pairs_match_its_log() {
+    let an = analyze_file(&repo("tests/captures/webrtc-aioice-pairs.pcapng")).unwrap();
+    let log = std::fs::read_to_string(repo("tests/captures/webrtc-aioice-pairs.log")).unwrap();
+    let r = an.report();
+    let t = render::text(&r);
+    assert_eq!(r.ice_sessions.len(), 1, "{t}");
+    let s = &r.ice_sessions[0];
+    let mut logged = Vec::new();
+    for l in log.lines() {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        assert!(w.len() >= 6 && w[0] == "agent" && w[2] == "pair", "{l}");
+        let (local, remote, state) = (w[3], w[4], w[5]);
+        let nominated = w.get(6) == Some(&"nominated");
+        let p = s
+            .pairs
+            .iter()
+            .find(|p| (p.a == local && p.b == remote) || (p.a == remote && p.b == local))
+            .unwrap_or_else(|| panic!("aioice's pair {local} {remote} not in the table\n{t}"));
+        let from_local = if p.a == local { &p.a_to_b } else { &p.b_to_a };
+        match state {
+            "SUCCEEDED" => assert!(from_local.successes > 0, "{l}\n{t}"),
+            "FAILED" => assert_eq!(from_local.successes, 0, "{l}\n{t}"),
+            _ => {}
+        }
+        if nominated {
+            assert_eq!(s.nominated_pair, Some(p.id), "{l}\n{t}");
+            assert_eq!(p.state, "nominated", "{l}\n{t}");
+        }
+        let key = if local < remote {
+            (local, remote)
+        } else {
+            (remote, local)
+        };
+        if !logged.contains(&key) {
+            logged.push(key);
+        }
+    }
+    assert_eq!(
+        logged.len(),
+        s.pairs.len(),
+        "pairs aioice does not list\n{log}\n{t}"
+    );
+}
