@@ -121,7 +121,12 @@ pub(crate) struct Allocation {
     pub stale_in_row: u32,
     pub stale_loops: u32,
     pub active_destination: Option<SocketAddr>,
-    pub events: u32,
+    /// Packets to peers without (valid) permission or on unbound/expired channels.
+    pub denied: u64,
+    /// Peers already reported as never permitted.
+    pub unpermitted: Vec<IpAddr>,
+    /// Channels already reported as unbound.
+    pub unbound_channels: Vec<u16>,
 }
 
 impl Allocation {
@@ -156,7 +161,9 @@ impl Allocation {
             stale_in_row: 0,
             stale_loops: 0,
             active_destination: None,
-            events: 0,
+            denied: 0,
+            unpermitted: Vec::new(),
+            unbound_channels: Vec::new(),
         }
     }
 
@@ -261,15 +268,28 @@ impl Allocation {
     }
 
     /// Permission check for data to `peer` at `time`.
+    ///
+    /// Every such packet is counted (`denied`); the event is raised once per episode —
+    /// the first packet to a peer never permitted, the first after a permission ran out
+    /// (again after a refresh) — so a flood of refused data costs no state per packet.
     fn check_permission(&mut self, peer: SocketAddr, time: f64) -> Option<Event> {
         if self.dialect.is_ms_turn() || self.transport_is_tcp_relay() {
             return None;
         }
         match self.permissions.iter_mut().find(|p| p.ip == peer.ip()) {
-            None => Some(Event::NoPermission),
+            None => {
+                self.denied += 1;
+                if self.unpermitted.contains(&peer.ip()) {
+                    return None;
+                }
+                self.unpermitted.push(peer.ip());
+                Some(Event::NoPermission)
+            }
             Some(p) if time > p.last_time + PERMISSION_LIFETIME => {
+                self.denied += 1;
+                let first = !p.expired_seen;
                 p.expired_seen = true;
-                Some(Event::PermissionExpired)
+                first.then_some(Event::PermissionExpired)
             }
             Some(_) => None,
         }
@@ -754,16 +774,29 @@ impl Analysis {
         if let Carrier::ChannelData { channel } = obs.carrier {
             let a = &mut self.allocs[i as usize];
             if to_peer {
+                // Raised once per episode, like check_permission; every packet counted.
                 let ev = match a.channels.iter_mut().rev().find(|c| c.number == channel) {
-                    None => Some(Event::NoPermission),
+                    None => {
+                        a.denied += 1;
+                        if a.unbound_channels.contains(&channel) {
+                            Some(None)
+                        } else {
+                            a.unbound_channels.push(channel);
+                            Some(Some(Event::NoPermission))
+                        }
+                    }
                     Some(c) if obs.time > c.last_time + CHANNEL_LIFETIME => {
+                        let first = !c.expired_seen;
                         c.expired_seen = true;
-                        Some(Event::ChannelExpired)
+                        a.denied += 1;
+                        Some(first.then_some(Event::ChannelExpired))
                     }
                     Some(_) => None,
                 };
                 if let Some(e) = ev {
-                    self.raise(obs.frame, e);
+                    if let Some(e) = e {
+                        self.raise(obs.frame, e);
+                    }
                 } else if let Some(p) = peer {
                     if let Some(e) = self.allocs[i as usize].check_permission(p, obs.time) {
                         self.raise(obs.frame, e);

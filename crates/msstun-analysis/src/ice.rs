@@ -43,6 +43,8 @@ pub(crate) struct Dir {
     pub rtt_max: f64,
     pub first_success_frame: Option<u32>,
     pub last_error: Option<u16>,
+    /// In a run of unanswered checks (one `check_unanswered` event per run).
+    pub unanswered_run: bool,
 }
 
 /// One candidate pair.
@@ -323,6 +325,7 @@ impl Analysis {
                 let d = &mut pr.dirs[dir as usize];
                 if class == Class::SuccessResponse {
                     d.successes += 1;
+                    d.unanswered_run = false;
                     let rtt = (obs.time - time).max(0.0);
                     if d.rtt_n == 0 {
                         d.rtt_min = rtt;

@@ -287,7 +287,8 @@ pub enum Event {
     StaleNonceLoop = 5,
     /// The response that made a candidate pair valid (both directions answered).
     PairValid = 6,
-    /// A connectivity check never answered (on the request).
+    /// A connectivity check never answered (on the request; the first of a run of
+    /// unanswered checks in one direction of a pair — a success ends the run).
     CheckUnanswered = 7,
     /// A USE-CANDIDATE check on a pair that never succeeded (on the first such request).
     NominationWithoutSuccess = 8,
@@ -568,11 +569,18 @@ impl Analysis {
 
     fn timed_out(&mut self, p: Pending, now_frame: u32) {
         if let PendingKind::Check { pair, dir, .. } = p.kind {
-            self.raise(p.frame, Event::CheckUnanswered);
             let pr = &mut self.pairs[pair as usize];
-            pr.dirs[dir as usize].unanswered += 1;
+            let d = &mut pr.dirs[dir as usize];
+            d.unanswered += 1;
+            // Once per run of unanswered checks in a direction (a success ends the run):
+            // a flood of unanswered checks costs no state per check; the table counts all.
+            let first = !d.unanswered_run;
+            d.unanswered_run = true;
             pr.open = pr.open.saturating_sub(1);
             pr.update_state(now_frame);
+            if first {
+                self.raise(p.frame, Event::CheckUnanswered);
+            }
         }
     }
 

@@ -115,6 +115,13 @@ fn alloc_block(r: &Report, a: &AllocationReport, out: &mut String) {
             t.peer, t.to_peer_packets, t.to_peer_bytes, t.from_peer_packets, t.from_peer_bytes
         );
     }
+    if a.auth.denied_packets > 0 {
+        let _ = writeln!(
+            out,
+            "   data without permission / on unbound or expired channels: {} packets",
+            a.auth.denied_packets
+        );
+    }
     if !a.auth.errors.is_empty() {
         let list: Vec<String> = a
             .auth

@@ -190,6 +190,10 @@ pub struct AuthReport {
     pub errors: Vec<(u16, u32)>,
     /// Stale-nonce loops.
     pub stale_nonce_loops: u32,
+    /// Packets sent to peers without a valid permission or on unbound or expired channels
+    /// (the `no_permission` / `permission_expired` / `channel_expired` events mark the
+    /// first of each episode).
+    pub denied_packets: u64,
 }
 
 /// One ICE session.
@@ -394,6 +398,7 @@ impl Analysis {
                     auth: AuthReport {
                         errors,
                         stale_nonce_loops: a.stale_loops,
+                        denied_packets: a.denied,
                     },
                 }
             })

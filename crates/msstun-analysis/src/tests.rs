@@ -312,11 +312,22 @@ fn permissions_and_data_events() {
     );
     assert!(late.events.contains(Event::PermissionExpired));
     assert!(!late.events.contains(Event::NoPermission));
+    // Once per episode: the stranger again, the lapsed peer again.
+    for (n, who) in [(8, stranger), (9, peer)] {
+        let again = f.up(
+            303.0,
+            b(m::SEND, Class::Indication, n)
+                .xor_address(XOR_PEER, who)
+                .attr(DATA, &[0x80; 1]),
+        );
+        assert!(again.events.is_empty(), "{who}");
+    }
     let rep = f.an.report();
     let t = &rep.allocations[0].traffic;
-    assert_eq!((t[0].to_peer_packets, t[0].to_peer_bytes), (2, 101));
+    assert_eq!((t[0].to_peer_packets, t[0].to_peer_bytes), (3, 102));
     assert_eq!((t[0].from_peer_packets, t[0].from_peer_bytes), (1, 50));
-    assert_eq!((t[1].to_peer_packets, t[1].to_peer_bytes), (1, 10));
+    assert_eq!((t[1].to_peer_packets, t[1].to_peer_bytes), (2, 11));
+    assert_eq!(rep.allocations[0].auth.denied_packets, 4);
     assert!(rep.allocations[0].permissions[0].expired);
 }
 
@@ -349,14 +360,33 @@ fn channels_and_channel_expiry() {
     assert!(late.events.contains(Event::ChannelExpired));
     let unbound = f.relayed(602.0, true, Carrier::ChannelData { channel: 0x4001 }, 10);
     assert!(unbound.events.contains(Event::NoPermission));
+    // The rest of the episode is counted, not raised again (no state per packet).
+    for k in 0..1000 {
+        let more = f.relayed(
+            603.0 + k as f64,
+            true,
+            Carrier::ChannelData { channel: 0x4001 },
+            10,
+        );
+        assert!(more.events.is_empty());
+        let late = f.relayed(
+            603.0 + k as f64,
+            true,
+            Carrier::ChannelData { channel: 0x4000 },
+            10,
+        );
+        assert!(late.events.is_empty());
+    }
+    assert_eq!(f.an.report().allocations[0].auth.denied_packets, 2002);
     let rep = f.an.report();
     let a = &rep.allocations[0];
     assert_eq!(a.channels[0].number, 0x4000);
     assert_eq!(a.channels[0].peer, "192.0.2.7:5000");
     assert!(a.channels[0].expired);
     assert_eq!(a.permissions[0].refreshes, 1);
-    assert_eq!(a.traffic[0].to_peer_packets, 3);
-    assert_eq!(a.traffic[0].to_peer_bytes, 180);
+    // 2 before expiry, the late one, 1000 more late ones; the unbound channel has no peer.
+    assert_eq!(a.traffic[0].to_peer_packets, 1003);
+    assert_eq!(a.traffic[0].to_peer_bytes, 10_180);
     assert_eq!(a.traffic[0].from_peer_bytes, 172);
 }
 
@@ -765,12 +795,21 @@ fn state_grows_with_pairs_not_messages() {
     );
     assert_eq!(an.all_events().len(), 1);
     assert_eq!(an.pairs[0].history.len(), 3);
-    // Unanswered checks are pruned after the timeout.
+    // Unanswered checks are pruned after the timeout, and raise one event per run.
     let mut i = Ice::new();
     for n in 0..10_000u32 {
         i.lr(n as f64, check(n, "R:L"));
     }
     assert!(i.f.an.open_transactions() <= 41);
+    i.f.an.finish(None);
+    assert_eq!(
+        i.f.an.all_events(),
+        vec![(1, Events::from_iter([Event::CheckUnanswered]))]
+    );
+    assert_eq!(
+        i.f.an.report().ice_sessions[0].pairs[0].a_to_b.unanswered,
+        10_000
+    );
 }
 
 #[test]
