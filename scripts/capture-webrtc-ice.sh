@@ -2,7 +2,9 @@
 # Capture a WebRTC stack's ICE and TURN traffic for the parity test (tests/parity.rs):
 # two aioice agents (the ICE of aiortc) allocate relays on a coturn and connect to each
 # other, all inside a private network namespace holding only `lo` (nothing leaves it),
-# captured there with dumpcap. Writes tests/captures/webrtc-aioice.pcapng (or $1).
+# captured there with dumpcap. Writes tests/captures/webrtc-aioice.pcapng (or $1) and, beside
+# it, aioice's own list of its candidate pairs (states, nominated pair) as $1 with .log for
+# .pcapng.
 #
 # Needs root (unshare, dumpcap), turnserver (coturn), python3 with venv; installs
 # aioice from PyPI into a throw-away venv.
@@ -28,11 +30,12 @@ ts=$!
 dumpcap -q -i lo -f udp -w "$work/cap.pcapng" 2>"$work/dumpcap.log" &
 dc=$!
 sleep 2
-"$work/venv/bin/python" "$script" "$port" alice wonderland
+"$work/venv/bin/python" "$script" "$port" alice wonderland "$work/pairs.log"
 sleep 1
 kill "$dc"; wait "$dc" || true
 kill "$ts"; wait "$ts" || true
 cp "$work/cap.pcapng" "$out"
+cp "$work/pairs.log" "${out%.pcapng}.log"
 NS
-chmod a+r "$out"
+chmod a+r "$out" "${out%.pcapng}.log"
 echo "$out: $(capinfos -c -M "$out" | awk '/Number of packets/ {print $NF}') packets"

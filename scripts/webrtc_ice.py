@@ -4,7 +4,11 @@ allocates a TURN relay on the coturn at 127.0.0.1:PORT (long-term credentials), 
 exchange candidates, run their connectivity checks and send a few datagrams through
 the nominated pair. Used by scripts/capture-webrtc-ice.sh; talks to loopback only.
 
-usage: webrtc_ice.py PORT USER PASSWORD
+usage: webrtc_ice.py PORT USER PASSWORD [PAIR_LOG]
+
+With PAIR_LOG, each agent's own view of its candidate pairs after ICE is written there,
+one line per pair: "agent N pair LOCAL REMOTE STATE[ nominated]" (aioice's check list and
+nominated pair), for crates/msstun-analysis/tests/captures.rs to compare with the capture.
 """
 import asyncio
 import sys
@@ -30,6 +34,17 @@ async def main(port: int, user: str, password: str) -> None:
         dst.remote_username = src.local_username
         dst.remote_password = src.local_password
     await asyncio.gather(a.connect(), b.connect())
+    if len(sys.argv) > 4:
+        with open(sys.argv[4], "w") as log:
+            for n, conn in enumerate((a, b)):
+                nominated = set(id(p) for p in conn._nominated.values())
+                for p in conn._check_list:
+                    lc, rc = p.local_candidate, p.remote_candidate
+                    log.write(
+                        "agent %d pair %s:%d %s:%d %s%s\n"
+                        % (n, lc.host, lc.port, rc.host, rc.port, p.state.name,
+                           " nominated" if id(p) in nominated else "")
+                    )
     for i in range(3):
         await a.send(b"ping %d" % i)
         await b.recv()

@@ -11,6 +11,7 @@
  * with a TURN server agent 0 also asks it for a relayed candidate. Once both agents are
  * READY each sends one datagram to the other; the agents then stay up for SECONDS
  * (keepalives) and the program exits 0 — or 1 if ICE fails or nothing arrives in 30 s.
+ * Each agent logs the pair it selects ("agent N selected pair LOCAL REMOTE").
  */
 #include <agent.h>
 #include <stdio.h>
@@ -67,6 +68,18 @@ static void on_state(NiceAgent *agent, guint sid, guint cid, guint state, gpoint
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         failed = 1;
     }
+}
+
+/* The pair libnice selected, as the test of msstun-analysis compares it with the capture. */
+static void on_selected(NiceAgent *agent, guint sid, guint cid, NiceCandidate *local,
+                        NiceCandidate *remote, gpointer data)
+{
+    char l[NICE_ADDRESS_STRING_LEN], r[NICE_ADDRESS_STRING_LEN];
+    (void)agent; (void)sid; (void)cid;
+    nice_address_to_string(&local->addr, l);
+    nice_address_to_string(&remote->addr, r);
+    fprintf(stderr, "msmode-ice: agent %d selected pair %s:%u %s:%u\n", GPOINTER_TO_INT(data), l,
+            nice_address_get_port(&local->addr), r, nice_address_get_port(&remote->addr));
 }
 
 static void exchange(void)
@@ -140,6 +153,7 @@ int main(int argc, char **argv)
         nice_agent_attach_recv(agent, sid, 1, ctx, on_recv, GINT_TO_POINTER(i));
         g_signal_connect(agent, "component-state-changed", G_CALLBACK(on_state), GINT_TO_POINTER(i));
         g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(on_gathered), GINT_TO_POINTER(i));
+        g_signal_connect(agent, "new-selected-pair-full", G_CALLBACK(on_selected), GINT_TO_POINTER(i));
         agents[i] = agent;
         streams[i] = sid;
     }

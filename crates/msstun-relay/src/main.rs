@@ -101,6 +101,11 @@ struct Args {
     /// Close a UDP binding (or TCP connection) after this many seconds without traffic.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     idle_timeout: u64,
+    /// Print the allocation and ICE tables (msstun-analysis) on stdout at shutdown and on
+    /// SIGUSR1: `text`, `json` (one JSON line `{"tables": WHY, "report": {...}}`) or `off`.
+    /// Default: the --format.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    tables: Option<Tables>,
     /// Also print one line per ChannelData message and RFC 6062 data chunk.
     #[arg(long)]
     show_data: bool,
@@ -110,6 +115,17 @@ struct Args {
     /// Forward only, decode nothing (benchmark baseline).
     #[arg(long, hide = true)]
     no_decode: bool,
+}
+
+/// `--tables`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Tables {
+    /// Text tables.
+    Text,
+    /// One JSON line.
+    Json,
+    /// No tables (and no analysis).
+    Off,
 }
 
 fn main() -> ExitCode {
@@ -201,7 +217,14 @@ async fn run(args: Args) -> u8 {
             args.max_tcp_per_source,
             args.max_udp_per_source,
             Duration::from_secs(args.first_message_timeout),
-        )),
+        ))
+        .with_tables(match args.tables {
+            _ if args.no_decode => None,
+            None => Some(args.format),
+            Some(Tables::Text) => Some(Format::Text),
+            Some(Tables::Json) => Some(Format::Json),
+            Some(Tables::Off) => None,
+        }),
     );
     let limit = Arc::new(Semaphore::new(args.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -236,7 +259,7 @@ async fn run(args: Args) -> u8 {
         what.join(", ")
     ));
     let started = Instant::now();
-    let sig = wait_for_signal().await;
+    let sig = wait_for_signal(&ctx).await;
     ctx.log(format_args!("{sig}: stopping"));
     let _ = stop_tx.send(true);
     for t in tasks {
@@ -248,6 +271,7 @@ async fn run(args: Args) -> u8 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let summary = ctx.summary(started.elapsed());
+    ctx.emit_tables("shutdown");
     out_writer.finish();
     if Arc::strong_count(&ctx) == 1 {
         // Last owner: dropping the capture sender ends its thread after it flushes.
@@ -306,7 +330,8 @@ async fn bind(
     Err(last_err.unwrap_or_else(|| std::io::Error::other("no common free port")))
 }
 
-async fn wait_for_signal() -> &'static str {
+/// Wait for SIGINT or SIGTERM; on SIGUSR1 print the tables and keep going.
+async fn wait_for_signal(ctx: &Ctx) -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,
@@ -315,8 +340,17 @@ async fn wait_for_signal() -> &'static str {
             return "SIGINT";
         }
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
+    let mut usr1 = signal(SignalKind::user_defined1()).ok();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return "SIGINT",
+            _ = term.recv() => return "SIGTERM",
+            Some(()) = async {
+                match usr1.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => ctx.emit_tables("SIGUSR1"),
+        }
     }
 }

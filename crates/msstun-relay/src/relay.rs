@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::creds::Credentials;
 use msstun::framing::Transport;
 use msstun::stream::{ConnectionDecoder, Decoded, DecodedKind, Direction};
+use msstun_analysis::{feed::feed_decoded, render, Analysis, Observation};
 
 use crate::inspect::{inspect, TxKeys};
 use crate::limits::{PerSource, RateLog};
@@ -82,6 +83,12 @@ pub struct Ctx {
     pub log_conns: bool,
     /// Per-source caps and deadlines.
     pub limits: Limits,
+    /// Allocation and ICE analysis of everything decoded (None: `--tables off`).
+    pub analysis: Option<Mutex<Analysis>>,
+    /// Format of the tables.
+    pub tables: Format,
+    /// "Frame" numbers for the analysis: one per decoded item, in decoding order.
+    frames: AtomicU32,
     next_id: AtomicU64,
 }
 
@@ -159,7 +166,85 @@ impl Ctx {
             stats: Stats::default(),
             log_conns,
             limits: Limits::default(),
+            analysis: Some(Mutex::new(Analysis::new())),
+            tables: format,
+            frames: AtomicU32::new(0),
             next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// The same context with other table settings (`None`: no analysis).
+    pub fn with_tables(mut self, tables: Option<Format>) -> Self {
+        match tables {
+            Some(f) => self.tables = f,
+            None => self.analysis = None,
+        }
+        self
+    }
+
+    /// Feed one decoded item to the analysis (`data_connection`: before the item).
+    fn analyse(
+        &self,
+        conn: &Conn,
+        dir: Dir,
+        ts: SystemTime,
+        item: &Decoded<'_>,
+        data_connection: bool,
+    ) {
+        let Some(an) = &self.analysis else { return };
+        let (src, dst) = match dir {
+            Dir::C2S => (conn.client, conn.upstream),
+            Dir::S2C => (conn.upstream, conn.client),
+        };
+        let transport = if conn.transport == "udp" {
+            Transport::Udp
+        } else {
+            Transport::Tcp
+        };
+        let time = ts
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
+        let mut obs = Observation::direct(frame, time, transport, src, dst);
+        if transport == Transport::Tcp {
+            obs.tcp_stream = u32::try_from(conn.id).ok();
+        }
+        let mut an = an.lock().expect("analysis lock");
+        feed_decoded(&mut an, &obs, item, data_connection, |_| {});
+    }
+
+    /// A TCP connection ended: a TCP allocation on it ends (`closed`).
+    pub fn analyse_closed(&self, conn: &Conn) {
+        let Some(an) = &self.analysis else { return };
+        let time = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
+        an.lock()
+            .expect("analysis lock")
+            .tcp_closed(frame, time, conn.client, conn.upstream);
+    }
+
+    /// The allocation and ICE tables as of now (text, or one JSON line), or None with
+    /// `--tables off`. `why`: `shutdown` or `SIGUSR1`.
+    pub fn tables(&self, why: &str) -> Option<String> {
+        let an = self.analysis.as_ref()?;
+        let mut an = an.lock().expect("analysis lock");
+        let now = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        an.finish(Some(now));
+        let r = an.report();
+        Some(match self.tables {
+            Format::Text => format!("=== msstun-relay tables ({why}) ===\n{}", render::text(&r)),
+            Format::Json => format!("{{\"tables\":\"{why}\",\"report\":{}}}", render::json(&r)),
+        })
+    }
+
+    /// Queue the tables on stdout (SIGUSR1, shutdown).
+    pub fn emit_tables(&self, why: &str) {
+        if let Some(t) = self.tables(why) {
+            self.emit(t.trim_end().to_string());
         }
     }
 
@@ -305,7 +390,8 @@ impl Ctx {
         undecodable
     }
 
-    /// Decode bytes already forwarded (a TCP chunk or one UDP datagram).
+    /// Decode bytes already forwarded (a TCP chunk or one UDP datagram); empty `data`: the
+    /// direction ended (TCP FIN).
     pub fn decode(
         &self,
         state: &Mutex<DecodeState>,
@@ -346,13 +432,25 @@ impl Ctx {
             Dir::S2C => Direction::ServerToClient,
         };
         let reported = &mut reported_undecodable[dir.idx()];
+        if data.is_empty() && transport == Transport::Tcp {
+            // End of this direction (TCP FIN): what the decoder held back is complete now.
+            match direction {
+                Direction::ClientToServer => dec.client_to_server.finish(),
+                Direction::ServerToClient => dec.server_to_client.finish(),
+            }
+        }
         let mut rest = data;
         loop {
             let n = dec.push(direction, rest);
             rest = &rest[n..];
             let mut popped = false;
-            while let Some(item) = dec.pop(direction) {
+            loop {
+                let was_data_connection = dec.is_data_connection();
+                let Some(item) = dec.pop(direction) else {
+                    break;
+                };
                 popped = true;
+                self.analyse(conn, dir, ts, &item, was_data_connection);
                 match self.handle_item(keys, reported, conn, dir, ts, item) {
                     0 => {
                         lost[i] = 0;

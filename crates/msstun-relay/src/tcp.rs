@@ -216,6 +216,11 @@ async fn handle(
         id,
         ts: SystemTime::now(),
     });
+    // A reset (or the relay stopping) ends both directions without a FIN: the decoder's
+    // held-back bytes are complete now (a repeated end is harmless).
+    ctx.decode(&decode, &conn, Dir::C2S, SystemTime::now(), &[]);
+    ctx.decode(&decode, &conn, Dir::S2C, SystemTime::now(), &[]);
+    ctx.analyse_closed(&conn);
     ctx.log_conn(format_args!(
         "conn #{id} tcp {peer} → {} {reason}: bytes client→upstream {up}, upstream→client {down}",
         ctx.upstream
@@ -245,6 +250,7 @@ async fn pump(
         if n == 0 {
             // Half-close: pass the FIN on, keep the other direction running.
             let _ = w.shutdown().await;
+            ctx.decode(decode, conn, dir, ts, &[]);
             ctx.capture(PcapEvent::TcpFin {
                 id: conn.id,
                 dir,

@@ -84,13 +84,22 @@ pub struct Stopped {
 }
 
 impl Relay {
-    /// Start `msstun-relay --listen 127.0.0.1:0 --upstream UPSTREAM EXTRA...` and wait until it listens.
+    /// Start `msstun-relay --listen 127.0.0.1:0 --upstream UPSTREAM EXTRA...` and wait until it
+    /// listens. Without `--tables` in EXTRA the relay runs with `--tables off`, so stdout
+    /// holds message lines only (the tests that read the tables ask for them).
     pub fn start(upstream: &str, extra: &[&str]) -> Relay {
+        let no_tables = ["--tables", "off"];
+        let tables: &[&str] = if extra.contains(&"--tables") {
+            &[]
+        } else {
+            &no_tables
+        };
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("stdout");
         let err = dir.path().join("stderr");
         let child = Command::new(env!("CARGO_BIN_EXE_msstun-relay"))
             .args(["--listen", "127.0.0.1:0", "--upstream", upstream])
+            .args(tables)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(fs::File::create(&out).unwrap())
@@ -142,6 +151,13 @@ impl Relay {
     /// Diagnostics so far.
     pub fn stderr(&self) -> String {
         fs::read_to_string(&self.err).unwrap_or_default()
+    }
+
+    /// Send SIGUSR1 (the relay prints its tables).
+    pub fn sigusr1(&self) {
+        let _ = Command::new("kill")
+            .args(["-USR1", &self.pid().to_string()])
+            .status();
     }
 
     /// SIGTERM, wait, collect output.
@@ -208,6 +224,7 @@ impl Coturn {
         let server = Command::new("turnserver")
             .args([
                 "-n",
+                "-v",
                 "--no-tls",
                 "--no-dtls",
                 "--no-cli",
@@ -264,6 +281,21 @@ impl Coturn {
     /// The server's address.
     pub fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Coturn {
+    /// Stop the server with SIGTERM (coturn buffers its log and writes it out on exit)
+    /// and return its log (`-v`: session lifecycles, refreshes, peers, usage).
+    pub fn stop_for_log(self) -> String {
+        let Coturn {
+            mut _server, dir, ..
+        } = self;
+        sigterm(&_server.0);
+        if wait_timeout(&mut _server.0, Duration::from_secs(10)).is_none() {
+            let _ = _server.0.kill();
+        }
+        fs::read_to_string(dir.path().join("turn.log")).unwrap_or_default()
     }
 }
 
