@@ -199,7 +199,7 @@ fn main() {
             "packet_info|proto_tree|proto_item|tvbuff_t|hf_register_info|header_field_info|value_string\
              |proto_plugin|ftenum|field_display_e|hf_ref_type|ft_framenum_type|conversation_t|nstime_t|dissector_handle_t\
              |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string\
-             |expert_field|expert_field_info|ei_register_info",
+             |expert_field|expert_field_info|ei_register_info|address_type",
         )
         .allowlist_var(
             "ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*|PI_.*|DESEGMENT_.*|WS_PLUGIN_DESC_.*",

@@ -135,6 +135,23 @@ pub const TABLE: &[ExpertDesc] = {
     ]
 };
 
+/// The expert item of a session-analysis event (registered after [`TABLE`], in
+/// `Event::ALL` order): `msstun.expert.<key>`, the event's own summary and severity.
+pub fn event_desc(e: msstun_analysis::Event) -> (String, Group, Severity, &'static str) {
+    use msstun_analysis::Severity as S;
+    let severity = match e.severity() {
+        S::Chat => Severity::Chat,
+        S::Note => Severity::Note,
+        S::Warn => Severity::Warn,
+    };
+    (
+        format!("msstun.expert.{}", e.key()),
+        Group::Sequence,
+        severity,
+        e.summary(),
+    )
+}
+
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {
     match code {

@@ -283,6 +283,18 @@ fixed_fields! {
     td_bound_in: "Data Connection Bound In", "msstun.tcp_data.bound_in", Frame(F::Response), dec;
     /// `msstun.tcp_data.relayed` (relayed application data).
     td_relayed: "Relayed Data", "msstun.tcp_data.relayed", Bytes, dec;
+    /// `msstun.allocation.id` (the session analysis' allocation number).
+    allocation_id: "Allocation ID", "msstun.allocation.id", U32, dec;
+    /// `msstun.allocation.state` (as of this frame).
+    allocation_state: "Allocation State", "msstun.allocation.state", Str, dec;
+    /// `msstun.ice.session` (ICE session: a pair of USERNAME fragments).
+    ice_session: "ICE Session", "msstun.ice.session", U32, dec;
+    /// `msstun.ice.pair` (candidate pair number).
+    ice_pair: "Candidate Pair", "msstun.ice.pair", U32, dec;
+    /// `msstun.ice.pair.state` (as of this frame).
+    ice_pair_state: "Candidate Pair State", "msstun.ice.pair.state", Str, dec;
+    /// `msstun.ice.pair.final_state` (at the end of what was analysed).
+    ice_pair_final: "Candidate Pair Final State", "msstun.ice.pair.final_state", Str, dec;
     /// `msstun.payload.kind` (RFC 7983 class of a relayed or multiplexed payload).
     payload_kind: "Payload Kind (RFC 7983)", "msstun.payload.kind", U8, kinds;
     /// `msstun.payload.carrier` (what carried it).

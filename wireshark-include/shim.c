@@ -187,8 +187,14 @@ void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn ve
     msstun_ports_apply();
 }
 
-/* Preferences of relayed payloads. */
+/* Preferences of relayed payloads and of the session analysis. */
 static msstun_pref_bool msstun_decode_payloads = TRUE;
+static msstun_pref_bool msstun_analyze_sessions = TRUE;
+
+int msstun_pref_analyze_sessions(void)
+{
+    return msstun_analyze_sessions ? 1 : 0;
+}
 static const char *msstun_payload_dissector = "";
 
 void msstun_register_prefs(int proto)
@@ -232,6 +238,12 @@ void msstun_register_prefs(int proto)
         "Name of a dissector that takes every relayed payload that is not STUN (e.g. rtp), instead of "
         "the classification. Empty: by RFC 7983.",
         &msstun_payload_dissector);
+    prefs_register_bool_preference(module, "analyze_sessions", "Analyze allocations and ICE candidate pairs",
+        "Follow TURN allocations (lifetimes, permissions, channels, RFC 6062 data connections) and ICE "
+        "candidate pairs (checks each way, valid, nominated) across the capture: msstun.allocation.* and "
+        "msstun.ice.* fields and their expert items. Some conclusions (a check never answered, an "
+        "allocation that expired) are known only at the end of the capture: use two passes (tshark -2).",
+        &msstun_analyze_sessions);
     uat_t *uat = uat_new("MS-STUN credentials",
                          sizeof(msstun_cred_t),
                          "msstun_credentials",

@@ -44,6 +44,8 @@ void msstun_register_data_heur(int proto);
  *  msstun.decode_payloads is on; when that declines, to the "msstun.data" heuristics, then the
  *  "udp" heuristics, else `data`. Exceptions thrown by the callee are caught and shown. */
 void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const char *dissector);
+/** Preference msstun.analyze_sessions. */
+int msstun_pref_analyze_sessions(void);
 /** Preference msstun.decode_payloads. */
 int msstun_pref_decode_payloads(void);
 

@@ -8,7 +8,7 @@ use msstun::check::{self, Status};
 use msstun::summary::write_summary;
 use msstun::{Message, HEADER_LEN};
 
-use super::{attribute, info, links, Ctx};
+use super::{analysis, attribute, info, links, Ctx};
 use crate::epan::{Encoding, Item, Tree};
 use crate::expert::Expert;
 use crate::session;
@@ -100,6 +100,13 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     let names = uat::count() > 0;
     let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
     let checks = compute_checks(ctx, &msg);
+    let answer = analysis::message(ctx, &msg);
+    let method = msg.method().code;
+    if ctx.carrier.is_some()
+        && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
+    {
+        ctx.data_peer.set(peer_of(&msg));
+    }
 
     // Columns and the protocol item's text.
     if ctx.visible || ctx.pinfo.has_columns() {
@@ -140,6 +147,18 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     }
     links::show_transaction(ctx, st, ti, class, &seen);
     links::show_links(ctx, st, ti, &msg, &seen);
+    if let Some(a) = answer {
+        analysis::show(ctx, st, ti, &a);
+    }
+}
+
+/// The XOR-PEER-ADDRESS of a message.
+fn peer_of<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<std::net::SocketAddr> {
+    msg.attributes()
+        .map_while(Result::ok)
+        .find(|a| a.role() == msstun::Role::PeerAddress)
+        .and_then(|a| a.address()?.ok())
+        .map(|a| std::net::SocketAddr::new(a.ip, a.port))
 }
 
 /// A message the parser rejects: its type and length, and why.

@@ -12,6 +12,7 @@
 //! * [`relayed`]: relayed payloads, classified (RFC 7983) and handed on;
 //! * [`data_conn`]: the byte stream of an RFC 6062 data connection.
 
+mod analysis;
 mod attribute;
 mod data_conn;
 mod info;
@@ -48,6 +49,10 @@ struct Ctx<'p> {
     pdus: Cell<u32>,
     /// 0 for the packet's own payload; 1 and more for STUN found in what it relays.
     depth: u8,
+    /// How the session analysis sees what this context dissects (`None`: not fed).
+    carrier: Option<msstun_analysis::Carrier>,
+    /// XOR-PEER-ADDRESS of the Send/Data indication being dissected (the peer of its DATA).
+    data_peer: Cell<Option<std::net::SocketAddr>>,
 }
 
 impl<'p> Ctx<'p> {
@@ -150,6 +155,8 @@ pub fn dissect(
         visible: tree.visible(),
         pdus: Cell::new(0),
         depth: 0,
+        carrier: Some(msstun_analysis::Carrier::Direct),
+        data_peer: Cell::new(None),
     };
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
     // flow's state is only needed to accept ChannelData heuristically (looked up then).

@@ -7,10 +7,11 @@ use msstun::classify::{classify, Carrier, PayloadKind};
 use msstun::detect::detect_framing;
 use msstun::framing::{Framing, PduKind, Transport};
 
-use super::{info, pdu, Ctx};
+use super::{analysis, info, pdu, Ctx};
 use crate::epan::{Encoding, Hf, Tree};
 use crate::expert::Expert;
 use crate::session;
+use msstun_analysis::Carrier as AnCarrier;
 
 /// How deep STUN inside relayed data is decoded (a check in a Send indication: 1).
 const MAX_DEPTH: u8 = 2;
@@ -64,6 +65,12 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     } else {
         classify(bytes)
     };
+    let inner_carrier = analysis_carrier(ctx, off, carrier);
+    if let Some(c) = inner_carrier.filter(|_| carrier != Carrier::DataAttribute) {
+        if !matches!(c, AnCarrier::Direct) {
+            analysis::relayed(ctx, c, len);
+        }
+    }
     let f = ctx.f;
     ctx.add_generated(st, f.payload_kind, off, len, u32::from(kind.code()));
     ctx.add_generated(st, f.payload_carrier, off, len, u32::from(carrier.code()));
@@ -80,6 +87,8 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
             visible: ctx.visible,
             pdus: Cell::new(ctx.pdus.get()),
             depth: ctx.depth + 1,
+            carrier: inner_carrier,
+            data_peer: Cell::new(None),
         };
         let kind = PduKind::Stun { offset: 0, len };
         pdu::dissect_pdu(&inner, 0, bytes, kind, Framing::Plain);
@@ -90,6 +99,27 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     if !ctx.visited {
         ctx.pinfo.claim_conversation();
     }
+}
+
+/// How the session analysis sees a payload at `off` carried by `carrier` (`None`: it does
+/// not follow it).
+fn analysis_carrier(ctx: &Ctx<'_>, off: usize, carrier: Carrier) -> Option<AnCarrier> {
+    ctx.carrier?;
+    Some(match carrier {
+        Carrier::ChannelData => {
+            // The ChannelData header (channel number, length) precedes its payload.
+            let h = ctx.tvb.bytes().get(off.checked_sub(4)?..off - 2)?;
+            AnCarrier::ChannelData {
+                channel: u16::from_be_bytes([h[0], h[1]]),
+            }
+        }
+        Carrier::DataAttribute => AnCarrier::DataAttribute {
+            peer: ctx.data_peer.get()?,
+        },
+        Carrier::DataConnection => AnCarrier::TcpData,
+        Carrier::MsTurnData | Carrier::MultiplexedTurn => AnCarrier::MsTurnData { peer: None },
+        Carrier::Flow => AnCarrier::Direct,
+    })
 }
 
 /// A payload that is not STUN, ChannelData or a framing msstun knows, on a port or flow

@@ -40,26 +40,36 @@ fn leak(s: &str) -> *const c_char {
     CString::new(s).expect("no NUL").into_raw()
 }
 
-/// Register every expert item of [`TABLE`] for protocol `proto` (once).
+/// Register every expert item of [`TABLE`], then one per session-analysis event, for
+/// protocol `proto` (once).
 pub fn register(proto: c_int) {
+    let rows: Vec<(String, Group, Severity, &'static str)> = TABLE
+        .iter()
+        .map(|e| (e.abbrev.to_string(), e.group, e.severity, e.summary))
+        .chain(
+            msstun_analysis::Event::ALL
+                .iter()
+                .map(|&e| crate::expert::event_desc(e)),
+        )
+        .collect();
     // SAFETY: expert_field is two ints; all-zero is what a C static holds before
     // registration (and what Wireshark accepts there).
     let ids: &'static mut [ffi::expert_field] = Box::leak(
-        (0..TABLE.len())
+        (0..rows.len())
             .map(|_| unsafe { std::mem::zeroed() })
             .collect(),
     );
-    let infos: Vec<ffi::ei_register_info> = TABLE
+    let infos: Vec<ffi::ei_register_info> = rows
         .iter()
         .zip(ids.iter_mut())
         .map(|(e, id)| {
             // SAFETY: plain C data, zeroed as EXPFILL leaves it; then the four fields a
             // dissector sets, and HFILL's -1 ids.
             let mut info: ffi::expert_field_info = unsafe { std::mem::zeroed() };
-            info.name = leak(e.abbrev);
-            info.group = group(e.group);
-            info.severity = severity(e.severity);
-            info.summary = leak(e.summary);
+            info.name = leak(&e.0);
+            info.group = group(e.1);
+            info.severity = severity(e.2);
+            info.summary = leak(e.3);
             info.hf_info.hfinfo.id = -1;
             info.hf_info.hfinfo.same_name_prev_id = -1;
             ffi::ei_register_info {
@@ -85,8 +95,27 @@ pub(super) fn add(
     which: Expert,
     text: *const c_char,
 ) {
+    add_nth(pinfo, item, which as usize, text);
+}
+
+/// Add the expert item of analysis event `e` (its summary as text) to `item`.
+pub(super) fn add_event(
+    pinfo: *mut ffi::packet_info,
+    item: *mut ffi::proto_item,
+    e: msstun_analysis::Event,
+    text: *const c_char,
+) {
+    add_nth(pinfo, item, TABLE.len() + e as usize, text);
+}
+
+fn add_nth(
+    pinfo: *mut ffi::packet_info,
+    item: *mut ffi::proto_item,
+    n: usize,
+    text: *const c_char,
+) {
     let Some(f) = FIELDS.get() else { return };
-    let Some(field) = f.0.get(which as usize) else {
+    let Some(field) = f.0.get(n) else {
         return;
     };
     // SAFETY: pinfo and item belong to the packet being dissected (item may be NULL);

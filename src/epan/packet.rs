@@ -178,6 +178,40 @@ impl<'p> Packet<'p> {
         t
     }
 
+    /// Source and destination transport addresses (IPv4 or IPv6 and ports), if the packet
+    /// has them.
+    pub fn endpoints(&self) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {
+        // SAFETY: plain field reads; `data` points to `len` bytes owned by the packet.
+        unsafe {
+            let p = &*self.raw;
+            let ip = |a: &ffi::address| -> Option<std::net::IpAddr> {
+                let bytes = std::slice::from_raw_parts(a.data as *const u8, a.len.max(0) as usize);
+                match (a.type_ as u32, bytes.len()) {
+                    (t, 4) if t == ffi::AT_IPv4 as u32 => {
+                        Some(<[u8; 4]>::try_from(bytes).ok()?.into())
+                    }
+                    (t, 16) if t == ffi::AT_IPv6 as u32 => {
+                        Some(<[u8; 16]>::try_from(bytes).ok()?.into())
+                    }
+                    _ => None,
+                }
+            };
+            if p.src.data.is_null() || p.dst.data.is_null() {
+                return None;
+            }
+            Some((
+                std::net::SocketAddr::new(ip(&p.src)?, p.srcport as u16),
+                std::net::SocketAddr::new(ip(&p.dst)?, p.destport as u16),
+            ))
+        }
+    }
+
+    /// Preference `msstun.analyze_sessions`.
+    pub fn analyze_sessions() -> bool {
+        // SAFETY: reads a preference of the shim.
+        unsafe { ffi::msstun_pref_analyze_sessions() != 0 }
+    }
+
     /// Whether TCP may be asked to desegment (more bytes for a PDU).
     #[inline]
     pub fn can_desegment(&self) -> bool {
@@ -275,6 +309,11 @@ impl<'p> Packet<'p> {
     #[inline]
     pub fn expert(&self, item: Item<'p>, which: Expert, text: PStr<'p>) {
         super::expert::add(self.raw, item.0, which, text.0);
+    }
+
+    /// Add the expert item of session-analysis event `e` with `text` to `item`.
+    pub fn event(&self, item: Item<'p>, e: msstun_analysis::Event, text: PStr<'p>) {
+        super::expert::add_event(self.raw, item.0, e, text.0);
     }
 
     /// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation

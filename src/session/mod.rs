@@ -165,6 +165,10 @@ pub struct State {
     pub attempts: FastMap<u32, Attempt>,
     /// Connect success responses by CONNECTION-ID.
     pub connects: FastMap<u32, Attempt>,
+    /// Allocations and ICE candidate pairs across the capture (`msstun_analysis`).
+    pub analysis: msstun_analysis::Analysis,
+    /// `analysis.finish` was called (at the first frame of a later pass).
+    pub analysis_finished: bool,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);

@@ -1,0 +1,104 @@
+//! The capture-wide session analysis (`msstun_analysis`: allocations, ICE sessions and
+//! candidate pairs) fed from the dissector and shown on each message: `msstun.allocation.id`
+//! and `.state`, `msstun.ice.session`, `.pair`, `.pair.state`, `.pair.final_state`, and an
+//! expert item per event. First pass: observed in frame order; later passes: answered from
+//! the analysis (any order). Conclusions only the end of the capture gives (a check never
+//! answered, an allocation that expired) appear from the second pass on (`tshark -2`).
+
+use std::fmt::Write as _;
+
+use msstun::Message;
+use msstun_analysis::{Answer, Carrier, Observation};
+
+use super::Ctx;
+use crate::epan::{Item, Packet, Tree};
+use crate::session;
+
+/// The observation of this message or payload, when the session analysis applies to it.
+fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
+    let carrier = ctx.carrier?;
+    if !Packet::analyze_sessions() {
+        return None;
+    }
+    let (src, dst) = ctx.pinfo.endpoints()?;
+    let (s, ns) = ctx.pinfo.abs_time();
+    Some(Observation {
+        frame: ctx.num,
+        time: s as f64 + ns as f64 * 1e-9,
+        transport: ctx.pinfo.transport(),
+        src,
+        dst,
+        tcp_stream: None,
+        carrier,
+    })
+}
+
+/// Feed (first pass) or ask (later passes) the analysis about `msg`.
+pub(super) fn message<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Option<Answer> {
+    let obs = observation(ctx)?;
+    Some(session::with(|s| {
+        if ctx.visited {
+            if !s.analysis_finished {
+                s.analysis.finish(None);
+                s.analysis_finished = true;
+            }
+            s.analysis.answer(&obs, msg)
+        } else {
+            s.analysis.observe(&obs, msg)
+        }
+    }))
+}
+
+/// Count a relayed payload of `len` bytes (ChannelData, data connections, MS-TURN data).
+pub(super) fn relayed(ctx: &Ctx<'_>, carrier: Carrier, len: usize) {
+    if ctx.visited {
+        return;
+    }
+    let Some(mut obs) = observation(ctx) else {
+        return;
+    };
+    obs.carrier = carrier;
+    session::with(|s| {
+        s.analysis.observe_relayed(&obs, len);
+    });
+}
+
+/// Show what the analysis answered for a message.
+pub(super) fn show<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, a: &Answer) {
+    let f = ctx.f;
+    if let Some(id) = a.allocation {
+        ctx.add_generated(st, f.allocation_id, 0, 0, id);
+    }
+    if let Some(state) = a.alloc_state {
+        if ctx.want(f.allocation_state) {
+            st.add_string(f.allocation_state, ctx.tvb, 0, 0, ctx.text(state.key()))
+                .set_generated();
+        }
+    }
+    if let Some(id) = a.ice_session {
+        ctx.add_generated(st, f.ice_session, 0, 0, id);
+    }
+    if let Some(id) = a.pair {
+        ctx.add_generated(st, f.ice_pair, 0, 0, id);
+    }
+    for (hf, state) in [
+        (f.ice_pair_state, a.pair_state),
+        (f.ice_pair_final, a.pair_final),
+    ] {
+        if let Some(state) = state {
+            if ctx.want(hf) {
+                st.add_string(hf, ctx.tvb, 0, 0, ctx.text(state.key()))
+                    .set_generated();
+            }
+        }
+    }
+    for e in a.events.iter() {
+        let mut text = String::from(e.summary());
+        if let Some(p) = a.pair {
+            let _ = write!(text, " (candidate pair {p})");
+        } else if let Some(id) = a.allocation {
+            let _ = write!(text, " (allocation {id})");
+        }
+        ctx.pinfo.event(ti, e, ctx.text(&text));
+    }
+}
