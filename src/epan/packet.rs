@@ -186,11 +186,11 @@ impl<'p> Packet<'p> {
             let p = &*self.raw;
             let ip = |a: &ffi::address| -> Option<std::net::IpAddr> {
                 let bytes = std::slice::from_raw_parts(a.data as *const u8, a.len.max(0) as usize);
-                match (a.type_ as u32, bytes.len()) {
-                    (t, 4) if t == ffi::AT_IPv4 as u32 => {
+                match (i64::from(a.type_), bytes.len()) {
+                    (t, 4) if t == ffi::AT_IPv4 as i64 => {
                         Some(<[u8; 4]>::try_from(bytes).ok()?.into())
                     }
-                    (t, 16) if t == ffi::AT_IPv6 as u32 => {
+                    (t, 16) if t == ffi::AT_IPv6 as i64 => {
                         Some(<[u8; 16]>::try_from(bytes).ok()?.into())
                     }
                     _ => None,
