@@ -1246,6 +1246,15 @@ unsafe fn dissect_stun(
     ffi::msstun_abs_ts(ctx.pinfo, &mut now.0, &mut now.1);
 
     let seen = record_and_read(ctx, &msg, now);
+    crate::tap::queue(
+        ctx.pinfo,
+        ctx.tvb,
+        ctx.conv,
+        ctx.depth,
+        &msg,
+        seen.txn,
+        seen.data.is_some(),
+    );
     let checks = compute_checks(ctx, &msg);
 
     // Columns and the protocol item's text.

@@ -12,6 +12,8 @@ pub mod ffi;
 pub mod fields;
 pub mod info;
 pub mod register;
+pub mod tables;
+pub mod tap;
 pub mod uat;
 
 use std::ffi::c_int;

@@ -33,6 +33,7 @@ pub unsafe extern "C" fn register_protoinfo() {
             ffi::msstun_register_expert(proto);
             ffi::msstun_register_prefs(proto);
             ffi::msstun_register_data_heur(proto);
+            crate::tap::register(proto);
             let h =
                 ffi::register_dissector(c"msstun".as_ptr(), Some(dissect::dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);

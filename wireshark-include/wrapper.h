@@ -13,3 +13,4 @@
 #endif
 #include <wsutil/inet_addr.h>
 #include "shim.h"
+#include "stats.h"
