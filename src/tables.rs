@@ -11,6 +11,7 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
 
 use msstun::registry::method::{
     ALLOCATE, BINDING, CHANNEL_BIND, CONNECT, CONNECTION_ATTEMPT, CREATE_PERMISSION, REFRESH,
@@ -83,6 +84,24 @@ struct Allocation {
     data_connections: u32,
 }
 
+impl Allocation {
+    /// Where the allocation stands.
+    fn end(&self) -> String {
+        match (self.deleted_in, self.relayed) {
+            (Some(_), _) => "deleted".to_string(),
+            (None, Some(r)) => format!(
+                "granted: relayed {r}, lifetime {} s",
+                self.lifetime
+                    .map_or_else(|| "?".to_string(), |l| l.to_string())
+            ),
+            (None, None) => "requested".to_string(),
+        }
+    }
+}
+
+/// Client, server and transport of an allocation.
+type AllocKey = (bool, SocketAddr, SocketAddr);
+
 /// Per direction of a candidate pair.
 #[derive(Debug, Default, Clone, Copy)]
 struct Dir {
@@ -124,7 +143,7 @@ pub struct Table {
     /// The listener's display filter.
     filter: Option<String>,
     /// (transport TCP, client, server) → allocation.
-    allocs: BTreeMap<(bool, SocketAddr, SocketAddr), Allocation>,
+    allocs: BTreeMap<AllocKey, Allocation>,
     /// session → (lower, higher, tcp) → pair.
     sessions: BTreeMap<String, BTreeMap<PairKey, Pair>>,
     /// Open Binding transactions: transaction id → (session, pair key, direction).
@@ -158,29 +177,59 @@ impl Table {
         }
     }
 
-    /// Feed one record (frame order).
-    pub fn add(&mut self, r: &Rec<'_>) {
+    /// Feed one record (frame order). Returns the stats-tree node paths the record ticks
+    /// (GUI; see [`Table::tree_paths`]).
+    pub fn add(&mut self, r: &Rec<'_>) -> Vec<String> {
+        let mut paths = Vec::new();
         let Ok(msg) = Message::new_checked(r.bytes) else {
-            return;
+            return paths;
         };
         match self.kind {
-            KIND_ALLOC => self.add_alloc(r, &msg),
-            KIND_ICE => self.add_ice(r, &msg),
+            KIND_ALLOC => self.add_alloc(r, &msg, &mut paths),
+            KIND_ICE => self.add_ice(r, &msg, &mut paths),
             _ => {}
         }
+        paths
     }
 
-    fn add_alloc(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>) {
+    fn add_alloc(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, paths: &mut Vec<String>) {
         if r.carrier != 0 {
             return;
         }
         let (method, class) = msg.method_class();
+        if method.code == BINDING {
+            return;
+        }
         let (client, server) = if class == Class::Request {
             (r.src, r.dst)
         } else {
             (r.dst, r.src)
         };
         let key = (r.tcp, client, server);
+        let t = if r.tcp { "TCP" } else { "UDP" };
+        let name = format!("{t} {client} -> {server}");
+        if method.code == ALLOCATE || self.allocs.contains_key(&key) {
+            paths.push(format!(
+                "Allocations/{name}/{} {}",
+                method.name,
+                class.name()
+            ));
+        }
+        let before = self.allocs.get(&key).map(Allocation::end);
+        self.alloc_update(r, msg, key);
+        if let Some(a) = self.allocs.get(&key) {
+            let after = a.end();
+            if before.as_ref() != Some(&after) {
+                paths.push(format!(
+                    "Allocation events/{name}/{after} (frame {})",
+                    r.frame
+                ));
+            }
+        }
+    }
+
+    fn alloc_update(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, key: AllocKey) {
+        let (method, class) = msg.method_class();
         if method.code == ALLOCATE {
             let a = self.allocs.entry(key).or_insert_with(|| Allocation {
                 first_frame: r.frame,
@@ -229,7 +278,7 @@ impl Table {
         }
     }
 
-    fn add_ice(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>) {
+    fn add_ice(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, paths: &mut Vec<String>) {
         let (method, class) = msg.method_class();
         if method.code != BINDING {
             return;
@@ -255,9 +304,24 @@ impl Table {
                     .or_default()
                     .entry(key)
                     .or_default();
+                let before = pair.state();
                 let d = &mut pair.dirs[dir];
                 d.requests += 1;
                 d.use_candidate |= use_candidate;
+                let t = if r.tcp { "TCP" } else { "UDP" };
+                let base = format!("{session}/{t} {lo} <-> {hi}");
+                paths.push(format!(
+                    "ICE checks/{base}/{} -> {}/Binding Request",
+                    r.src, r.dst
+                ));
+                if pair.state() != before || pair.dirs.iter().map(|d| d.requests).sum::<u32>() == 1
+                {
+                    paths.push(format!(
+                        "ICE pair states/{base}/{} (frame {})",
+                        pair.state(),
+                        r.frame
+                    ));
+                }
                 self.open.insert(tid, (session, key, dir, use_candidate));
             }
             Class::SuccessResponse | Class::ErrorResponse => {
@@ -271,6 +335,15 @@ impl Table {
                 else {
                     return;
                 };
+                let before = pair.state();
+                let (lo, hi, tcp) = key;
+                let (from, to) = if dir == 0 { (lo, hi) } else { (hi, lo) };
+                let t = if tcp { "TCP" } else { "UDP" };
+                let base = format!("{session}/{t} {lo} <-> {hi}");
+                paths.push(format!(
+                    "ICE checks/{base}/{from} -> {to}/Binding {}",
+                    class.name()
+                ));
                 if class == Class::SuccessResponse {
                     pair.dirs[dir].success += 1;
                     if uc && pair.nominated_in.is_none() {
@@ -278,6 +351,13 @@ impl Table {
                     }
                 } else {
                     pair.dirs[dir].errors += 1;
+                }
+                if pair.state() != before {
+                    paths.push(format!(
+                        "ICE pair states/{base}/{} (frame {})",
+                        pair.state(),
+                        r.frame
+                    ));
                 }
             }
             Class::Indication => {}
@@ -388,37 +468,6 @@ impl Table {
         let _ = writeln!(s, "{rule}");
         s
     }
-
-    /// The stats-tree node paths one record ticks (GUI).
-    pub fn tree_paths(r: &Rec<'_>, kind: c_int) -> Option<String> {
-        let msg = Message::new_checked(r.bytes).ok()?;
-        let (method, class) = msg.method_class();
-        let t = if r.tcp { "TCP" } else { "UDP" };
-        match kind {
-            KIND_ALLOC if r.carrier == 0 && method.code != BINDING => {
-                let (client, server) = if class == Class::Request {
-                    (r.src, r.dst)
-                } else {
-                    (r.dst, r.src)
-                };
-                Some(format!(
-                    "Allocations/{t} {client} -> {server}/{} {}",
-                    method.name,
-                    class.name()
-                ))
-            }
-            KIND_ICE if method.code == BINDING && class == Class::Request => {
-                let user = attr_key(&msg, "username").and_then(|a| a.as_str())?;
-                Some(format!(
-                    "ICE sessions/{}/{t} {} -> {}/Binding Request",
-                    session_of(user),
-                    r.src,
-                    r.dst
-                ))
-            }
-            _ => None,
-        }
-    }
 }
 
 /// `msstun_table_new_fn`.
@@ -467,14 +516,33 @@ pub unsafe extern "C" fn table_free(t: *mut c_void) {
     }
 }
 
-/// `msstun_table_tree_fn`: tick the nodes of one record in a stats tree.
+/// The tables behind the GUI's stats trees, one per open tree (keyed by its address).
+static TREES: Mutex<BTreeMap<usize, Table>> = Mutex::new(BTreeMap::new());
+
+/// `msstun_table_tree_fn`: feed one record to the table of stats tree `st` and tick the
+/// nodes it yields. `rec` NULL: a new tree (`kind` > 0) or its end (`kind` 0).
 pub unsafe extern "C" fn table_tree(st: *mut c_void, kind: c_int, rec: *const msstun_tap_record) {
-    if st.is_null() || rec.is_null() {
+    if st.is_null() {
         return;
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
+        let mut trees = TREES.lock().unwrap_or_else(|e| e.into_inner());
+        let key = st as usize;
+        if rec.is_null() {
+            if kind == 0 {
+                trees.remove(&key);
+            } else {
+                trees.insert(key, Table::new(kind, None));
+            }
+            return;
+        }
         let Some(r) = Rec::from_c(&*rec) else { return };
-        if let Some(path) = Table::tree_paths(&r, kind) {
+        let paths = trees
+            .entry(key)
+            .or_insert_with(|| Table::new(kind, None))
+            .add(&r);
+        drop(trees);
+        for path in paths {
             if let Ok(c) = CString::new(path) {
                 ffi::msstun_st_tick(st, c.as_ptr());
             }
@@ -551,10 +619,23 @@ mod tests {
         let text = t.text();
         assert!(text.contains("in progress"), "{text}");
         assert!(text.contains("valid: none  nominated: none"), "{text}");
-        let path = Table::tree_paths(&rec(1, "10.0.0.1:1", "10.0.0.2:2", &req), KIND_ICE);
+        let mut gui = Table::new(KIND_ICE, None);
+        let paths = gui.add(&rec(7, "10.0.0.2:2", "10.0.0.1:1", &req));
         assert_eq!(
-            path.as_deref(),
-            Some("ICE sessions/a:b/UDP 10.0.0.1:1 -> 10.0.0.2:2/Binding Request")
+            paths,
+            [
+                "ICE checks/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/10.0.0.2:2 -> 10.0.0.1:1/Binding Request",
+                "ICE pair states/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/in progress (frame 7)",
+            ]
+        );
+        let ok = binding(0x0100, 1, None, false);
+        let paths = gui.add(&rec(8, "10.0.0.1:1", "10.0.0.2:2", &ok));
+        assert_eq!(
+            paths,
+            [
+                "ICE checks/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/10.0.0.2:2 -> 10.0.0.1:1/Binding Success Response",
+                "ICE pair states/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/succeeded one way (frame 8)",
+            ]
         );
     }
 }

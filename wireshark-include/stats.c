@@ -188,8 +188,22 @@ static tap_packet_status st_ice_packet(stats_tree *st, packet_info *pinfo _U_, e
     return TAP_PACKET_REDRAW;
 }
 
-static void st_noop_init(stats_tree *st _U_)
+static void st_alloc_init(stats_tree *st)
 {
+    if (msstun_ttree)
+        msstun_ttree(st, MSSTUN_TABLE_ALLOC, NULL);
+}
+
+static void st_ice_init(stats_tree *st)
+{
+    if (msstun_ttree)
+        msstun_ttree(st, MSSTUN_TABLE_ICE, NULL);
+}
+
+static void st_table_cleanup(stats_tree *st)
+{
+    if (msstun_ttree)
+        msstun_ttree(st, 0, NULL);
 }
 
 /* ---- tshark -z msstun,stat[,filter]: the Messages tree, printed as tshark prints trees */
@@ -358,9 +372,9 @@ void msstun_register_stats(int proto, const char *const *methods, int n,
     stats_tree_register_plugin("msstun", ABBR_STAT, "MS-STUN/Messages", 0, st_stat_packet,
         st_stat_init, NULL);
     stats_tree_register_plugin("msstun", ABBR_ALLOC, "MS-STUN/Allocations", 0, st_alloc_packet,
-        st_noop_init, NULL);
+        st_alloc_init, st_table_cleanup);
     stats_tree_register_plugin("msstun", ABBR_ICE, "MS-STUN/ICE", 0, st_ice_packet,
-        st_noop_init, NULL);
+        st_ice_init, st_table_cleanup);
     register_stat_tap_ui(&ui_stat, NULL);
     register_stat_tap_ui(&ui_alloc, NULL);
     register_stat_tap_ui(&ui_ice, NULL);

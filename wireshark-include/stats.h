@@ -49,7 +49,8 @@ typedef void (*msstun_table_packet_fn)(void *table, const msstun_tap_record *rec
 typedef const char *(*msstun_table_text_fn)(void *table);
 typedef void (*msstun_table_free_fn)(void *table);
 /** Stats tree of a table kind for the GUI: called per packet with the tree and the record,
- *  it ticks nodes through msstun_st_tick. */
+ *  it ticks nodes through msstun_st_tick. `rec` NULL: the tree starts (kind > 0) or ends
+ *  (kind 0). */
 typedef void (*msstun_table_tree_fn)(void *st, int kind, const msstun_tap_record *rec);
 
 /** Register the "msstun" tap, the stats trees (Statistics → MS-STUN), the SRT table and the
