@@ -1,0 +1,808 @@
+//! TURN allocations: Allocate, Refresh, permissions, channels, RFC 6062 data connections,
+//! relayed traffic and authentication trouble.
+
+use std::net::{IpAddr, SocketAddr};
+
+use msstun::framing::Transport;
+use msstun::registry::method;
+use msstun::{Class, Dialect, Message};
+
+use crate::facts::Facts;
+use crate::{
+    from_client, tid16, tkey, AllocState, Analysis, Answer, Carrier, Event, Observation, Pending,
+    PendingKind, CHANNEL_LIFETIME, DEFAULT_LIFETIME, PERMISSION_LIFETIME, STALE_NONCE_LOOP,
+};
+
+/// [MS-TURN] method codes (their own table, [MS-TURN] §2.2.1).
+const MS_SEND: u16 = 0x004;
+const MS_DATA: u16 = 0x005;
+const MS_SET_ACTIVE_DESTINATION: u16 = 0x006;
+
+/// One Refresh (or [MS-TURN] re-Allocate) and its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Refresh {
+    pub frame: u32,
+    pub time: f64,
+    pub requested: Option<u32>,
+    pub granted: Option<u32>,
+    pub error: Option<u16>,
+    pub response_frame: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Permission {
+    pub ip: IpAddr,
+    pub installed_frame: u32,
+    pub installed_time: f64,
+    pub refreshed: u32,
+    pub last_time: f64,
+    /// Set when data found it expired.
+    pub expired_seen: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Channel {
+    pub number: u16,
+    pub peer: SocketAddr,
+    pub bound_frame: u32,
+    pub bound_time: f64,
+    pub refreshed: u32,
+    pub last_time: f64,
+    pub expired_seen: bool,
+}
+
+/// How an RFC 6062 data connection came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DcVia {
+    /// ConnectionAttempt from the server (a peer connected to the relayed address).
+    Attempt,
+    /// Connect request from the client.
+    Connect,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DataConn {
+    pub connection_id: u32,
+    pub peer: SocketAddr,
+    pub via: DcVia,
+    pub announce_frame: u32,
+    pub client: Option<SocketAddr>,
+    pub server: Option<SocketAddr>,
+    pub tcp_stream: Option<u32>,
+    pub bind_frame: Option<u32>,
+    /// None: no answer; Some(0): success; Some(code): error.
+    pub bind_result: Option<u16>,
+    pub bind_result_frame: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counter {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Traffic {
+    pub peer: SocketAddr,
+    pub to_peer: Counter,
+    pub from_peer: Counter,
+}
+
+/// One allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Allocation {
+    pub transport: Transport,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub tcp_stream: Option<u32>,
+    pub dialect: Dialect,
+    pub username: Option<Box<str>>,
+    pub realm: Option<Box<str>>,
+    pub requested_transport: Option<u8>,
+    pub first_frame: u32,
+    pub first_time: f64,
+    pub relayed: Option<SocketAddr>,
+    pub mapped: Option<SocketAddr>,
+    pub requested_lifetime: Option<u32>,
+    pub granted_lifetime: Option<u32>,
+    pub granted_frame: Option<u32>,
+    pub expires_at: Option<f64>,
+    pub refreshes: Vec<Refresh>,
+    pub end_frame: Option<u32>,
+    pub end_time: Option<f64>,
+    pub history: Vec<(u32, AllocState)>,
+    pub permissions: Vec<Permission>,
+    pub channels: Vec<Channel>,
+    pub data_conns: Vec<DataConn>,
+    pub traffic: Vec<Traffic>,
+    pub errors: Vec<(u16, u32)>,
+    pub stale_in_row: u32,
+    pub stale_loops: u32,
+    pub active_destination: Option<SocketAddr>,
+    pub events: u32,
+}
+
+impl Allocation {
+    fn new(obs: &Observation, client: SocketAddr, server: SocketAddr, dialect: Dialect) -> Self {
+        Allocation {
+            transport: obs.transport,
+            client,
+            server,
+            tcp_stream: obs.tcp_stream,
+            dialect,
+            username: None,
+            realm: None,
+            requested_transport: None,
+            first_frame: obs.frame,
+            first_time: obs.time,
+            relayed: None,
+            mapped: None,
+            requested_lifetime: None,
+            granted_lifetime: None,
+            granted_frame: None,
+            expires_at: None,
+            refreshes: Vec::new(),
+            end_frame: None,
+            end_time: None,
+            history: vec![(obs.frame, AllocState::Pending)],
+            permissions: Vec::new(),
+            channels: Vec::new(),
+            data_conns: Vec::new(),
+            traffic: Vec::new(),
+            errors: Vec::new(),
+            stale_in_row: 0,
+            stale_loops: 0,
+            active_destination: None,
+            events: 0,
+        }
+    }
+
+    /// Current state.
+    pub fn state(&self) -> AllocState {
+        self.history.last().map_or(AllocState::Pending, |h| h.1)
+    }
+
+    /// State as of `frame`.
+    pub fn state_at(&self, frame: u32) -> AllocState {
+        let i = self.history.partition_point(|h| h.0 <= frame);
+        self.history[i.saturating_sub(1)].1
+    }
+
+    fn set_state(&mut self, frame: u32, s: AllocState) {
+        if self.state() != s {
+            self.history.push((frame, s));
+        }
+    }
+
+    /// If active and past its lifetime at `now`: expired (history at `frame`); returns the
+    /// frame that granted the lifetime that ran out.
+    pub fn expire_if_due(&mut self, now: f64, frame: u32) -> Option<u32> {
+        if self.state() != AllocState::Active {
+            return None;
+        }
+        let at = self.expires_at?;
+        if now <= at {
+            return None;
+        }
+        self.set_state(frame, AllocState::Expired);
+        self.end_time = Some(at);
+        self.granted_frame
+    }
+
+    /// The relayed address's transport.
+    pub fn relayed_transport(&self) -> Transport {
+        if self.requested_transport == Some(6) {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        }
+    }
+
+    fn error(&mut self, code: u16) {
+        match self.errors.iter_mut().find(|e| e.0 == code) {
+            Some(e) => e.1 += 1,
+            None => self.errors.push((code, 1)),
+        }
+    }
+
+    fn traffic(&mut self, peer: SocketAddr) -> &mut Traffic {
+        let i = match self.traffic.iter().position(|t| t.peer == peer) {
+            Some(i) => i,
+            None => {
+                self.traffic.push(Traffic {
+                    peer,
+                    to_peer: Counter::default(),
+                    from_peer: Counter::default(),
+                });
+                self.traffic.len() - 1
+            }
+        };
+        &mut self.traffic[i]
+    }
+
+    fn count(&mut self, peer: SocketAddr, to_peer: bool, len: usize) {
+        let t = self.traffic(peer);
+        let c = if to_peer {
+            &mut t.to_peer
+        } else {
+            &mut t.from_peer
+        };
+        c.packets += 1;
+        c.bytes += len as u64;
+    }
+
+    fn permit(&mut self, ip: IpAddr, obs: &Observation) {
+        match self.permissions.iter_mut().find(|p| p.ip == ip) {
+            Some(p) => {
+                p.refreshed += 1;
+                p.last_time = obs.time;
+                p.expired_seen = false;
+            }
+            None => self.permissions.push(Permission {
+                ip,
+                installed_frame: obs.frame,
+                installed_time: obs.time,
+                refreshed: 0,
+                last_time: obs.time,
+                expired_seen: false,
+            }),
+        }
+    }
+
+    /// Permission check for data to `peer` at `time`.
+    fn check_permission(&mut self, peer: SocketAddr, time: f64) -> Option<Event> {
+        if self.dialect.is_ms_turn() || self.transport_is_tcp_relay() {
+            return None;
+        }
+        match self.permissions.iter_mut().find(|p| p.ip == peer.ip()) {
+            None => Some(Event::NoPermission),
+            Some(p) if time > p.last_time + PERMISSION_LIFETIME => {
+                p.expired_seen = true;
+                Some(Event::PermissionExpired)
+            }
+            Some(_) => None,
+        }
+    }
+
+    fn transport_is_tcp_relay(&self) -> bool {
+        self.requested_transport == Some(6)
+    }
+
+    pub fn channel(&self, number: u16) -> Option<&Channel> {
+        self.channels.iter().rev().find(|c| c.number == number)
+    }
+
+    fn bind_channel(&mut self, number: u16, peer: SocketAddr, obs: &Observation) {
+        match self
+            .channels
+            .iter_mut()
+            .rev()
+            .find(|c| c.number == number && c.peer == peer)
+        {
+            Some(c) => {
+                c.refreshed += 1;
+                c.last_time = obs.time;
+                c.expired_seen = false;
+            }
+            None => self.channels.push(Channel {
+                number,
+                peer,
+                bound_frame: obs.frame,
+                bound_time: obs.time,
+                refreshed: 0,
+                last_time: obs.time,
+                expired_seen: false,
+            }),
+        }
+        self.permit(peer.ip(), obs);
+    }
+
+    fn ensure_ident(&mut self, f: &Facts<'_>) {
+        if self.username.is_none() {
+            if let Some(u) = f.username {
+                self.username = Some(String::from_utf8_lossy(u).into());
+            }
+        }
+        if self.realm.is_none() {
+            if let Some(r) = f.realm {
+                self.realm = Some(String::from_utf8_lossy(r).into());
+            }
+        }
+    }
+}
+
+impl Analysis {
+    /// Which allocation a direct TURN message belongs to (read-only; for `answer`).
+    pub(crate) fn turn_alloc_for(
+        &self,
+        obs: &Observation,
+        f: &Facts<'_>,
+        m: u16,
+        class: Class,
+        ms: bool,
+    ) -> Option<u32> {
+        if !ms && m == method::CONNECTION_BIND {
+            let key = if class == Class::Request {
+                (obs.src, obs.dst)
+            } else {
+                (obs.dst, obs.src)
+            };
+            if let Some(&(a, _)) = self.dc_by_flow.get(&key) {
+                return Some(a);
+            }
+            let server = if class == Class::Request {
+                obs.dst
+            } else {
+                obs.src
+            };
+            return f
+                .connection_id
+                .and_then(|id| self.dc_by_id.get(&(server.ip(), id)))
+                .map(|x| x.0);
+        }
+        let (c, s) = if from_client(m, class, ms) {
+            (obs.src, obs.dst)
+        } else {
+            (obs.dst, obs.src)
+        };
+        self.flow_alloc_at(obs.transport, c, s, obs.frame)
+    }
+
+    fn new_alloc(&mut self, obs: &Observation, c: SocketAddr, s: SocketAddr, d: Dialect) -> u32 {
+        let i = self.allocs.len() as u32;
+        self.allocs.push(Allocation::new(obs, c, s, d));
+        self.alloc_by_flow
+            .entry((tkey(obs.transport), c, s))
+            .or_default()
+            .push(i);
+        i
+    }
+
+    pub(crate) fn turn_observe<T: AsRef<[u8]>>(
+        &mut self,
+        obs: &Observation,
+        msg: &Message<T>,
+        f: &Facts<'_>,
+        m: u16,
+        class: Class,
+        ans: &mut Answer,
+    ) {
+        let ms = msg.dialect().is_ms_turn();
+        let tid = tid16(msg.transaction_id());
+        if !ms && m == method::CONNECTION_BIND {
+            self.connection_bind(obs, f, class, tid, ans);
+            return;
+        }
+        let up = from_client(m, class, ms);
+        let (c, s) = if up {
+            (obs.src, obs.dst)
+        } else {
+            (obs.dst, obs.src)
+        };
+        let allocate = m == method::ALLOCATE;
+        let mut cur = self.flow_alloc(obs.transport, c, s);
+        // Expiry seen from a later message of the same allocation.
+        if let Some(i) = cur {
+            let a = &mut self.allocs[i as usize];
+            if let Some(g) = a.expire_if_due(obs.time, obs.frame) {
+                self.raise(g, Event::AllocationExpired);
+            }
+        }
+        if class == Class::Request {
+            if let Some(p) = self.pending.get(&tid) {
+                // Retransmission: nothing new.
+                if let PendingKind::Turn { alloc, .. } = p.kind {
+                    ans.allocation = Some(alloc + 1);
+                }
+                return;
+            }
+            if allocate {
+                // A new allocation unless the flow's current one is pending or alive
+                // (then this is a retry after 401/438, or an [MS-TURN] refresh).
+                let reuse = cur.filter(|&i| !self.allocs[i as usize].state().ended());
+                let i = match reuse {
+                    Some(i) => i,
+                    None => self.new_alloc(obs, c, s, msg.dialect()),
+                };
+                cur = Some(i);
+                let a = &mut self.allocs[i as usize];
+                a.ensure_ident(f);
+                if a.requested_transport.is_none() {
+                    a.requested_transport = f.requested_transport;
+                }
+                if a.state() == AllocState::Pending {
+                    if f.lifetime.is_some() {
+                        a.requested_lifetime = f.lifetime;
+                    }
+                } else if ms {
+                    // [MS-TURN]: an Allocate on a live allocation refreshes it (lifetime 0 deletes).
+                    a.refreshes.push(Refresh {
+                        frame: obs.frame,
+                        time: obs.time,
+                        requested: f.lifetime,
+                        granted: None,
+                        error: None,
+                        response_frame: None,
+                    });
+                }
+            }
+            let Some(i) = cur else { return };
+            if m == method::REFRESH && !ms {
+                let a = &mut self.allocs[i as usize];
+                a.ensure_ident(f);
+                if a.state() == AllocState::Expired {
+                    self.raise(obs.frame, Event::RefreshAfterExpiry);
+                }
+                let a = &mut self.allocs[i as usize];
+                a.refreshes.push(Refresh {
+                    frame: obs.frame,
+                    time: obs.time,
+                    requested: f.lifetime,
+                    granted: None,
+                    error: None,
+                    response_frame: None,
+                });
+            }
+            if ms && m == MS_SEND {
+                self.data_to_peer(i, obs, f.peer(), f.data.map_or(0, <[u8]>::len), true);
+            }
+            let mut peers: Vec<SocketAddr> = f.peer_list().collect();
+            if ms && m == MS_SEND {
+                peers.clear();
+            }
+            self.open(
+                tid,
+                Pending {
+                    frame: obs.frame,
+                    first: obs.time,
+                    time: obs.time,
+                    flow: (obs.src, obs.dst),
+                    kind: PendingKind::Turn {
+                        alloc: i,
+                        method: m,
+                        lifetime: f.lifetime,
+                        peers,
+                        channel: f.channel,
+                        dc: None,
+                    },
+                },
+            );
+            ans.allocation = Some(i + 1);
+            return;
+        }
+        if class == Class::Indication {
+            let Some(i) = cur else { return };
+            ans.allocation = Some(i + 1);
+            let len = f.data.map_or(0, <[u8]>::len);
+            if !ms && m == method::SEND {
+                self.data_to_peer(i, obs, f.peer(), len, true);
+            } else if (!ms && m == method::DATA) || (ms && m == MS_DATA) {
+                self.data_to_peer(i, obs, f.peer(), len, false);
+            } else if !ms && m == method::CONNECTION_ATTEMPT {
+                if let (Some(id), Some(peer)) = (f.connection_id, f.peer()) {
+                    self.new_dc(i, id, peer, DcVia::Attempt, obs.frame);
+                }
+            }
+            return;
+        }
+        // Responses.
+        let Some(p) = self.pending.remove(&tid) else {
+            ans.allocation = cur.map(|i| i + 1);
+            return;
+        };
+        let PendingKind::Turn {
+            alloc: i,
+            method: pm,
+            lifetime: req_lifetime,
+            peers,
+            channel,
+            ..
+        } = p.kind
+        else {
+            return;
+        };
+        ans.allocation = Some(i + 1);
+        let a = &mut self.allocs[i as usize];
+        if class == Class::ErrorResponse {
+            let code = f.error.unwrap_or(0);
+            a.error(code);
+            if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
+                r.error = Some(code);
+                r.response_frame = Some(obs.frame);
+            }
+            if code == 438 {
+                a.stale_in_row += 1;
+                if a.stale_in_row == STALE_NONCE_LOOP {
+                    a.stale_loops += 1;
+                    self.raise(obs.frame, Event::StaleNonceLoop);
+                }
+            } else if pm == method::ALLOCATE
+                && code != 401
+                && a.state() == AllocState::Pending
+                && !(ms && code == 0)
+            {
+                a.set_state(obs.frame, AllocState::Failed);
+                a.end_frame = Some(obs.frame);
+                a.end_time = Some(obs.time);
+            }
+            if !ms && pm == method::CONNECT {
+                // No data connection comes of a failed Connect; nothing to record but the code.
+            }
+            return;
+        }
+        a.stale_in_row = 0;
+        let granted_or = |req: Option<u32>| f.lifetime.or(req).unwrap_or(DEFAULT_LIFETIME);
+        match (pm, ms) {
+            (method::ALLOCATE, _) => {
+                if a.state() == AllocState::Pending {
+                    let lt = granted_or(req_lifetime);
+                    a.relayed = if ms { f.mapped } else { f.relayed };
+                    a.mapped = f.xor_mapped.or(if ms { None } else { f.mapped });
+                    a.granted_lifetime = Some(lt);
+                    a.granted_frame = Some(obs.frame);
+                    a.expires_at = Some(obs.time + lt as f64);
+                    a.set_state(obs.frame, AllocState::Active);
+                } else if ms {
+                    let lt = f.lifetime.or(req_lifetime).unwrap_or(DEFAULT_LIFETIME);
+                    if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
+                        r.granted = Some(lt);
+                        r.response_frame = Some(obs.frame);
+                    }
+                    refresh_granted(a, obs, lt, req_lifetime);
+                }
+            }
+            (method::REFRESH, false) => {
+                let lt = f.lifetime.or(req_lifetime).unwrap_or(DEFAULT_LIFETIME);
+                if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
+                    r.granted = Some(lt);
+                    r.response_frame = Some(obs.frame);
+                }
+                refresh_granted(a, obs, lt, req_lifetime);
+            }
+            (method::CREATE_PERMISSION, false) => {
+                for peer in peers {
+                    a.permit(peer.ip(), obs);
+                }
+            }
+            (method::CHANNEL_BIND, false) => {
+                if let (Some(ch), Some(peer)) = (channel, peers.first()) {
+                    a.bind_channel(ch, *peer, obs);
+                }
+            }
+            (method::CONNECT, false) => {
+                if let (Some(id), Some(peer)) = (f.connection_id, peers.first().copied()) {
+                    self.new_dc(i, id, peer, DcVia::Connect, obs.frame);
+                }
+            }
+            (MS_SET_ACTIVE_DESTINATION, true) => {
+                a.active_destination = peers.first().copied();
+            }
+            _ => {}
+        }
+    }
+
+    fn new_dc(&mut self, i: u32, id: u32, peer: SocketAddr, via: DcVia, frame: u32) {
+        let a = &mut self.allocs[i as usize];
+        let server_ip = a.server.ip();
+        if a.data_conns.iter().any(|d| d.connection_id == id) {
+            return;
+        }
+        a.data_conns.push(DataConn {
+            connection_id: id,
+            peer,
+            via,
+            announce_frame: frame,
+            client: None,
+            server: None,
+            tcp_stream: None,
+            bind_frame: None,
+            bind_result: None,
+            bind_result_frame: None,
+        });
+        let d = (a.data_conns.len() - 1) as u32;
+        self.dc_by_id.insert((server_ip, id), (i, d));
+    }
+
+    fn connection_bind(
+        &mut self,
+        obs: &Observation,
+        f: &Facts<'_>,
+        class: Class,
+        tid: crate::Tid,
+        ans: &mut Answer,
+    ) {
+        if class == Class::Request {
+            let Some(id) = f.connection_id else { return };
+            let Some(&(i, d)) = self.dc_by_id.get(&(obs.dst.ip(), id)) else {
+                return;
+            };
+            ans.allocation = Some(i + 1);
+            if self.pending.contains_key(&tid) {
+                return;
+            }
+            let dc = &mut self.allocs[i as usize].data_conns[d as usize];
+            dc.client = Some(obs.src);
+            dc.server = Some(obs.dst);
+            dc.tcp_stream = obs.tcp_stream;
+            dc.bind_frame = Some(obs.frame);
+            self.dc_by_flow.insert((obs.src, obs.dst), (i, d));
+            self.open(
+                tid,
+                Pending {
+                    frame: obs.frame,
+                    first: obs.time,
+                    time: obs.time,
+                    flow: (obs.src, obs.dst),
+                    kind: PendingKind::Turn {
+                        alloc: i,
+                        method: method::CONNECTION_BIND,
+                        lifetime: None,
+                        peers: Vec::new(),
+                        channel: None,
+                        dc: Some(d),
+                    },
+                },
+            );
+            return;
+        }
+        if class.is_response() {
+            if let Some(Pending {
+                kind:
+                    PendingKind::Turn {
+                        alloc: i,
+                        dc: Some(d),
+                        ..
+                    },
+                ..
+            }) = self.pending.remove(&tid)
+            {
+                ans.allocation = Some(i + 1);
+                let a = &mut self.allocs[i as usize];
+                let code = if class == Class::SuccessResponse {
+                    0
+                } else {
+                    f.error.unwrap_or(0)
+                };
+                if code != 0 {
+                    a.error(code);
+                }
+                let dc = &mut a.data_conns[d as usize];
+                dc.bind_result = Some(code);
+                dc.bind_result_frame = Some(obs.frame);
+            } else if let Some(&(i, _)) = self.dc_by_flow.get(&(obs.dst, obs.src)) {
+                ans.allocation = Some(i + 1);
+            }
+        }
+    }
+
+    /// Count `len` bytes to or from `peer` on allocation `i`; the permission check for data
+    /// sent to a peer.
+    fn data_to_peer(
+        &mut self,
+        i: u32,
+        obs: &Observation,
+        peer: Option<SocketAddr>,
+        len: usize,
+        to_peer: bool,
+    ) {
+        let a = &mut self.allocs[i as usize];
+        let Some(peer) = peer.or(a.active_destination) else {
+            return;
+        };
+        a.count(peer, to_peer, len);
+        if to_peer {
+            if let Some(e) = a.check_permission(peer, obs.time) {
+                self.raise(obs.frame, e);
+            }
+        }
+    }
+
+    /// Where a relayed payload belongs: (allocation index, peer, whether it travels to the peer).
+    pub(crate) fn relay_target(
+        &self,
+        obs: &Observation,
+    ) -> Option<(u32, Option<SocketAddr>, bool)> {
+        match obs.carrier {
+            Carrier::Direct => None,
+            Carrier::TcpData => {
+                if let Some(&(i, d)) = self.dc_by_flow.get(&(obs.src, obs.dst)) {
+                    let dc = &self.allocs[i as usize].data_conns[d as usize];
+                    return Some((i, Some(dc.peer), true));
+                }
+                let &(i, d) = self.dc_by_flow.get(&(obs.dst, obs.src))?;
+                let dc = &self.allocs[i as usize].data_conns[d as usize];
+                Some((i, Some(dc.peer), false))
+            }
+            Carrier::ChannelData { channel } => {
+                let (i, up) = self.either_alloc(obs)?;
+                let peer = self.allocs[i as usize].channel(channel).map(|c| c.peer);
+                Some((i, peer, up))
+            }
+            Carrier::DataAttribute { peer } => {
+                let (i, up) = self.either_alloc(obs)?;
+                Some((i, Some(peer), up))
+            }
+            Carrier::MsTurnData { peer } => {
+                let (i, up) = self.either_alloc(obs)?;
+                Some((i, peer.or(self.allocs[i as usize].active_destination), up))
+            }
+        }
+    }
+
+    pub(crate) fn relayed_observe(&mut self, obs: &Observation, len: usize, ans: &mut Answer) {
+        let Some((i, peer, to_peer)) = self.relay_target(obs) else {
+            return;
+        };
+        ans.allocation = Some(i + 1);
+        if matches!(obs.carrier, Carrier::DataAttribute { .. }) {
+            // Counted with its indication.
+            return;
+        }
+        if let Carrier::ChannelData { channel } = obs.carrier {
+            let a = &mut self.allocs[i as usize];
+            if to_peer {
+                let ev = match a.channels.iter_mut().rev().find(|c| c.number == channel) {
+                    None => Some(Event::NoPermission),
+                    Some(c) if obs.time > c.last_time + CHANNEL_LIFETIME => {
+                        c.expired_seen = true;
+                        Some(Event::ChannelExpired)
+                    }
+                    Some(_) => None,
+                };
+                if let Some(e) = ev {
+                    self.raise(obs.frame, e);
+                } else if let Some(p) = peer {
+                    if let Some(e) = self.allocs[i as usize].check_permission(p, obs.time) {
+                        self.raise(obs.frame, e);
+                    }
+                }
+            }
+            if let Some(p) = peer {
+                self.allocs[i as usize].count(p, to_peer, len);
+            }
+            return;
+        }
+        if let Some(p) = peer {
+            self.allocs[i as usize].count(p, to_peer, len);
+        }
+    }
+
+    /// The agent-view addresses of a message carried by `obs.carrier`: (src, dst, transport,
+    /// allocation index). Direct: the flow's own.
+    pub(crate) fn agent_view(
+        &self,
+        obs: &Observation,
+    ) -> (SocketAddr, SocketAddr, Transport, Option<u32>) {
+        if let Some((i, Some(peer), up)) = self.relay_target(obs) {
+            let a = &self.allocs[i as usize];
+            if let Some(r) = a.relayed {
+                let t = a.relayed_transport();
+                return if up {
+                    (r, peer, t, Some(i))
+                } else {
+                    (peer, r, t, Some(i))
+                };
+            }
+            return (obs.src, obs.dst, obs.transport, Some(i));
+        }
+        (obs.src, obs.dst, obs.transport, None)
+    }
+}
+
+fn refresh_granted(a: &mut Allocation, obs: &Observation, lt: u32, req: Option<u32>) {
+    if lt == 0 || req == Some(0) {
+        a.set_state(obs.frame, AllocState::Deleted);
+        a.end_frame = Some(obs.frame);
+        a.end_time = Some(obs.time);
+        a.expires_at = None;
+    } else {
+        a.granted_lifetime = Some(lt);
+        a.granted_frame = Some(obs.frame);
+        a.expires_at = Some(obs.time + lt as f64);
+        if a.state() == AllocState::Expired {
+            // A server that still answered: the allocation lived on.
+            a.set_state(obs.frame, AllocState::Active);
+            a.end_time = None;
+        }
+    }
+}

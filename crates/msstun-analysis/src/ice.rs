@@ -1,0 +1,393 @@
+//! ICE: connectivity checks grouped into sessions (USERNAME fragments) and candidate pairs
+//! (the transport addresses as the agents see them).
+
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+
+use msstun::framing::Transport;
+use msstun::{Class, Dialect, Message};
+
+use crate::facts::Facts;
+use crate::{tid16, tkey, Analysis, Answer, Event, Observation, PairState, Pending, PendingKind};
+
+/// (transport, lower address, higher address).
+pub(crate) type PairKey = (u8, SocketAddr, SocketAddr);
+
+/// One ICE session: the two USERNAME fragments (sorted), or a whole USERNAME without a colon
+/// (legacy [MS-ICE] agents send opaque usernames).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Session {
+    pub frags: (Box<[u8]>, Box<[u8]>),
+    pub colon: bool,
+    pub dialect: Dialect,
+    pub first_frame: u32,
+    pub first_time: f64,
+    pub pairs: Vec<u32>,
+}
+
+/// Per-direction counters of a pair (direction 0: from `a` to `b`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Dir {
+    pub requests: u32,
+    pub retransmissions: u32,
+    pub successes: u32,
+    pub errors: u32,
+    pub role_conflicts: u32,
+    pub unanswered: u32,
+    pub use_candidate: u32,
+    pub controlling: bool,
+    pub controlled: bool,
+    pub rtt_n: u32,
+    pub rtt_sum: f64,
+    pub rtt_min: f64,
+    pub rtt_max: f64,
+    pub first_success_frame: Option<u32>,
+    pub last_error: Option<u16>,
+}
+
+/// One candidate pair.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Pair {
+    pub session: u32,
+    pub a: SocketAddr,
+    pub b: SocketAddr,
+    pub transport: Transport,
+    pub carrier: &'static str,
+    pub allocation: Option<u32>,
+    pub first_frame: u32,
+    pub first_time: f64,
+    pub dirs: [Dir; 2],
+    pub history: Vec<(u32, PairState)>,
+    pub nominated_frame: Option<u32>,
+    pub first_use_candidate_frame: Option<u32>,
+    pub valid_frame: Option<u32>,
+    /// Open checks (for the Failed decision).
+    pub open: u32,
+}
+
+impl Pair {
+    pub fn state(&self) -> PairState {
+        self.history.last().map_or(PairState::InProgress, |h| h.1)
+    }
+    pub fn state_at(&self, frame: u32) -> PairState {
+        let i = self.history.partition_point(|h| h.0 <= frame);
+        self.history[i.saturating_sub(1)].1
+    }
+    fn computed(&self) -> PairState {
+        let ok = [self.dirs[0].successes > 0, self.dirs[1].successes > 0];
+        match ok {
+            [true, true] if self.nominated_frame.is_some() => PairState::Nominated,
+            [true, true] => PairState::Valid,
+            [true, false] | [false, true] => PairState::SucceededOneWay,
+            [false, false] if self.open == 0 => PairState::Failed,
+            [false, false] => PairState::InProgress,
+        }
+    }
+    /// Recompute the state; record a change at `frame`. Returns whether it changed.
+    pub fn update_state(&mut self, frame: u32) -> bool {
+        let s = self.computed();
+        if s != self.state() {
+            self.history.push((frame, s));
+            true
+        } else {
+            false
+        }
+    }
+    /// The first USE-CANDIDATE request, if the pair never succeeded in any direction.
+    pub fn nomination_without_success(&self) -> Option<u32> {
+        if self.dirs.iter().all(|d| d.successes == 0) {
+            self.first_use_candidate_frame
+        } else {
+            None
+        }
+    }
+    pub fn dir_of(&self, src: SocketAddr) -> u8 {
+        u8::from(src != self.a)
+    }
+}
+
+/// The two fragments of a USERNAME (`RFRAG:LFRAG`), trailing NULs dropped (libnice's
+/// [MS-ICE2] modes pad the USERNAME value with NULs), and whether it had a colon.
+///
+/// `opaque`: a legacy [MS-ICE] (RFC 3489 header) USERNAME, random bytes that
+/// are never split (a 0x3A byte in them is no separator).
+fn split_in(u: &[u8], opaque: bool) -> (&[u8], &[u8], bool) {
+    if opaque {
+        return (u, &[][..], false);
+    }
+    let end = u.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let u = &u[..end];
+    match u.iter().position(|&b| b == b':') {
+        Some(i) => (&u[..i], &u[i + 1..], true),
+        None => (u, &[][..], false),
+    }
+}
+
+fn session_hash(x: &[u8], y: &[u8]) -> u64 {
+    let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    lo.hash(&mut h);
+    hi.hash(&mut h);
+    h.finish()
+}
+
+fn sorted(x: &[u8], y: &[u8]) -> (Box<[u8]>, Box<[u8]>) {
+    if x <= y {
+        (x.into(), y.into())
+    } else {
+        (y.into(), x.into())
+    }
+}
+
+fn pair_key(t: Transport, x: SocketAddr, y: SocketAddr) -> PairKey {
+    if x <= y {
+        (tkey(t), x, y)
+    } else {
+        (tkey(t), y, x)
+    }
+}
+
+impl Analysis {
+    fn find_session(&self, user: &[u8], opaque: bool) -> Option<u32> {
+        let (x, y, colon) = split_in(user, opaque);
+        let h = session_hash(x, y);
+        let (lo, hi) = if x <= y || !colon { (x, y) } else { (y, x) };
+        self.session_by_key.get(&h)?.iter().copied().find(|&s| {
+            let f = &self.sessions[s as usize].frags;
+            &*f.0 == lo && &*f.1 == hi
+        })
+    }
+
+    fn session_for(&mut self, user: &[u8], obs: &Observation, d: Dialect) -> u32 {
+        let opaque = d == Dialect::Rfc3489;
+        if let Some(s) = self.find_session(user, opaque) {
+            return s;
+        }
+        let (x, y, colon) = split_in(user, opaque);
+        let s = self.sessions.len() as u32;
+        self.sessions.push(Session {
+            frags: if colon {
+                sorted(x, y)
+            } else {
+                (x.into(), Box::default())
+            },
+            colon,
+            dialect: d,
+            first_frame: obs.frame,
+            first_time: obs.time,
+            pairs: Vec::new(),
+        });
+        self.session_by_key
+            .entry(session_hash(x, y))
+            .or_default()
+            .push(s);
+        s
+    }
+
+    /// The pair of `key` in session `s` (a colon-less session: any pair of `key` whose
+    /// session has no colon either — the two directions of a legacy [MS-ICE] session
+    /// carry different opaque usernames).
+    fn find_pair(&self, key: &PairKey, s: Option<u32>, colon: bool) -> Option<u32> {
+        let v = self.pair_by_addr.get(key)?;
+        v.iter().rev().copied().find(|&p| {
+            let ps = self.pairs[p as usize].session;
+            Some(ps) == s || (!colon && !self.sessions[ps as usize].colon)
+        })
+    }
+
+    /// The latest pair of `key` first seen at or before `frame`.
+    fn pair_at(&self, key: &PairKey, frame: u32) -> Option<u32> {
+        let v = self.pair_by_addr.get(key)?;
+        v.iter()
+            .rev()
+            .copied()
+            .find(|&p| self.pairs[p as usize].first_frame <= frame)
+    }
+
+    pub(crate) fn ice_observe<T: AsRef<[u8]>>(
+        &mut self,
+        obs: &Observation,
+        msg: &Message<T>,
+        f: &Facts<'_>,
+        class: Class,
+        ans: &mut Answer,
+    ) {
+        let (src, dst, transport, alloc) = self.agent_view(obs);
+        ans.allocation = alloc.map(|i| i + 1);
+        let tid = tid16(msg.transaction_id());
+        let key = pair_key(transport, src, dst);
+        match class {
+            Class::Request => {
+                let Some(user) = f.username else { return };
+                if let Some(Pending {
+                    kind: PendingKind::Check { pair, dir, .. },
+                    flow,
+                    ..
+                }) = self.pending.get(&tid)
+                {
+                    let (pair, dir) = (*pair, *dir);
+                    // The same id on the same flow is a retransmission; on another flow it
+                    // is the same check seen again further along (the relay's other side).
+                    if *flow == (obs.src, obs.dst) {
+                        self.pairs[pair as usize].dirs[dir as usize].retransmissions += 1;
+                        if let Some(p) = self.pending.get_mut(&tid) {
+                            p.time = obs.time;
+                        }
+                    }
+                    ans.pair = Some(pair + 1);
+                    return;
+                }
+                let opaque = msg.dialect() == Dialect::Rfc3489;
+                let colon = split_in(user, opaque).2;
+                // Opaque usernames differ per direction: the other direction's session is
+                // the one whose pair has these addresses.
+                let s = match (colon, self.find_pair(&key, None, false)) {
+                    (false, Some(p)) => self.pairs[p as usize].session,
+                    _ => self.session_for(user, obs, msg.dialect()),
+                };
+                let p = match self.find_pair(&key, Some(s), colon) {
+                    Some(p) => p,
+                    None => {
+                        let p = self.pairs.len() as u32;
+                        self.pairs.push(Pair {
+                            session: s,
+                            a: key.1,
+                            b: key.2,
+                            transport,
+                            carrier: obs.carrier.key(),
+                            allocation: alloc,
+                            first_frame: obs.frame,
+                            first_time: obs.time,
+                            dirs: [Dir::default(); 2],
+                            history: vec![(obs.frame, PairState::InProgress)],
+                            nominated_frame: None,
+                            first_use_candidate_frame: None,
+                            valid_frame: None,
+                            open: 0,
+                        });
+                        self.pair_by_addr.entry(key).or_default().push(p);
+                        self.sessions[s as usize].pairs.push(p);
+                        p
+                    }
+                };
+                let pr = &mut self.pairs[p as usize];
+                let dir = pr.dir_of(src);
+                let d = &mut pr.dirs[dir as usize];
+                d.requests += 1;
+                d.controlling |= f.controlling;
+                d.controlled |= f.controlled;
+                if f.use_candidate {
+                    d.use_candidate += 1;
+                    pr.first_use_candidate_frame.get_or_insert(obs.frame);
+                }
+                pr.open += 1;
+                pr.update_state(obs.frame);
+                // A stale Pending of another kind under this id is replaced.
+                self.pending.remove(&tid);
+                self.open(
+                    tid,
+                    Pending {
+                        frame: obs.frame,
+                        first: obs.time,
+                        time: obs.time,
+                        flow: (obs.src, obs.dst),
+                        kind: PendingKind::Check {
+                            pair: p,
+                            dir,
+                            use_candidate: f.use_candidate,
+                        },
+                    },
+                );
+                ans.pair = Some(p + 1);
+            }
+            Class::SuccessResponse | Class::ErrorResponse => {
+                let Some(Pending {
+                    kind:
+                        PendingKind::Check {
+                            pair,
+                            dir,
+                            use_candidate,
+                        },
+                    time,
+                    ..
+                }) = self.pending.get(&tid).cloned()
+                else {
+                    // A response to a request before the capture, or a second response.
+                    ans.pair = self.pair_at(&key, obs.frame).map(|p| p + 1);
+                    return;
+                };
+                self.pending.remove(&tid);
+                ans.pair = Some(pair + 1);
+                let pr = &mut self.pairs[pair as usize];
+                pr.open = pr.open.saturating_sub(1);
+                let d = &mut pr.dirs[dir as usize];
+                if class == Class::SuccessResponse {
+                    d.successes += 1;
+                    let rtt = (obs.time - time).max(0.0);
+                    if d.rtt_n == 0 {
+                        d.rtt_min = rtt;
+                        d.rtt_max = rtt;
+                    } else {
+                        d.rtt_min = d.rtt_min.min(rtt);
+                        d.rtt_max = d.rtt_max.max(rtt);
+                    }
+                    d.rtt_n += 1;
+                    d.rtt_sum += rtt;
+                    d.first_success_frame.get_or_insert(obs.frame);
+                    if use_candidate && pr.nominated_frame.is_none() {
+                        pr.nominated_frame = Some(obs.frame);
+                    }
+                } else {
+                    d.errors += 1;
+                    d.last_error = f.error;
+                    if f.error == Some(487) {
+                        d.role_conflicts += 1;
+                    }
+                }
+                let was = pr.state();
+                pr.update_state(obs.frame);
+                let now = pr.state();
+                if now >= PairState::Valid
+                    && now != PairState::Failed
+                    && was < PairState::Valid
+                    && pr.valid_frame.is_none()
+                {
+                    pr.valid_frame = Some(obs.frame);
+                    self.raise(obs.frame, Event::PairValid);
+                }
+                if f.error == Some(487) && class == Class::ErrorResponse {
+                    self.raise(obs.frame, Event::RoleConflict);
+                }
+            }
+            Class::Indication => {
+                // Binding indications are keep-alives; they belong to the pair if one exists.
+                ans.pair = self.pair_at(&key, obs.frame).map(|p| p + 1);
+            }
+        }
+    }
+
+    pub(crate) fn ice_answer<T: AsRef<[u8]>>(
+        &self,
+        obs: &Observation,
+        msg: &Message<T>,
+        f: &Facts<'_>,
+        class: Class,
+        ans: &mut Answer,
+    ) {
+        let (src, dst, transport, alloc) = self.agent_view(obs);
+        ans.allocation = alloc.map(|i| i + 1);
+        let key = pair_key(transport, src, dst);
+        ans.pair = match (class, f.username) {
+            (Class::Request, Some(u)) => {
+                let opaque = msg.dialect() == Dialect::Rfc3489;
+                let colon = split_in(u, opaque).2;
+                let s = self.find_session(u, opaque);
+                self.find_pair(&key, s, colon)
+                    .or_else(|| self.pair_at(&key, obs.frame))
+            }
+            (Class::Request, None) => None,
+            _ => self.pair_at(&key, obs.frame),
+        }
+        .map(|p| p + 1);
+    }
+}

@@ -1,0 +1,730 @@
+//! # msstun-analysis — TURN allocations and ICE candidate pairs from decoded messages
+//!
+//! Plain Rust, no Wireshark, no I/O: an [`Analysis`] is fed messages decoded by the
+//! [`msstun`] parser in frame order, each with an [`Observation`] (frame number, time,
+//! transport, 5-tuple, TCP stream and how the message was carried), and answers per
+//! message with an [`Answer`] (allocation, ICE session, candidate pair, the pair's state as
+//! of that frame, and the [`Event`]s the frame raises). [`Analysis::report`] makes the
+//! allocation table and the ICE table, rendered by [`render`] as text or JSON.
+//!
+//! Re-dissection: after the first pass ([`Analysis::observe`], mutating, frame order) any
+//! frame can be asked again with [`Analysis::answer`] (`&self`, any order). The allocation
+//! or pair is found from keys recomputed from the message (the client 5-tuple, the USERNAME
+//! fragments, the candidate pair's addresses, the channel number or the data connection),
+//! and its state as of that frame is a lookup in its (frame, state) history. State grows
+//! with allocations, permissions, channels, data connections, sessions and pairs — not with
+//! messages: the only per-message tables are the open transactions (pruned after
+//! [`TRANSACTION_TIMEOUT`] seconds) and the frame → events map (events are rare).
+//!
+//! ```
+//! use msstun::build::MessageBuilder;
+//! use msstun::framing::Transport;
+//! use msstun::{Class, Dialect, Message};
+//! use msstun_analysis::{Analysis, Observation, PairState};
+//!
+//! let (a, b) = ("10.0.0.1:5000".parse().unwrap(), "10.0.0.2:6000".parse().unwrap());
+//! let check = |tid: [u8; 12], user: &str| {
+//!     MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &tid)
+//!         .string(0x0006, user)
+//!         .attr_u32(0x0024, 1)
+//!         .finish()
+//! };
+//! let ok = |tid: [u8; 12]| MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::SuccessResponse, &tid).finish();
+//! let mut an = Analysis::new();
+//! let mut feed = |frame, src, dst, bytes: Vec<u8>| {
+//!     let obs = Observation::direct(frame, frame as f64 * 0.01, Transport::Udp, src, dst);
+//!     an.observe(&obs, &Message::new_checked(&bytes[..]).unwrap())
+//! };
+//! feed(1, a, b, check([1; 12], "B:A"));
+//! assert_eq!(feed(2, b, a, ok([1; 12])).pair_state, Some(PairState::SucceededOneWay));
+//! feed(3, b, a, check([2; 12], "A:B"));
+//! let ans = feed(4, a, b, ok([2; 12]));
+//! assert_eq!(ans.pair_state, Some(PairState::Valid));
+//! assert!(ans.events.contains(msstun_analysis::Event::PairValid));
+//! ```
+#![warn(missing_docs)]
+
+mod alloc;
+mod facts;
+pub mod feed;
+mod ice;
+pub mod render;
+#[cfg(feature = "replay")]
+pub mod replay;
+mod report;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+use msstun::framing::Transport;
+use msstun::registry::method;
+use msstun::{Class, Message};
+
+pub use report::{
+    AllocationReport, AuthReport, ChannelReport, DataConnectionReport, DirectionReport, EndReport,
+    EventReport, PairReport, PeerTrafficReport, PermissionReport, RefreshReport, Report,
+    SessionReport,
+};
+
+use alloc::Allocation;
+use facts::Facts;
+use ice::{Pair, Session};
+
+/// Seconds after which an unanswered request counts as never answered (RFC 8489 §6.2.1:
+/// Rc = 7 transmissions, Rm = 16, RTO 500 ms → 39.5 s).
+pub const TRANSACTION_TIMEOUT: f64 = 40.0;
+/// Permission lifetime (RFC 8656 §9).
+pub const PERMISSION_LIFETIME: f64 = 300.0;
+/// Channel binding lifetime (RFC 8656 §12).
+pub const CHANNEL_LIFETIME: f64 = 600.0;
+/// Default allocation lifetime when a success response carries no LIFETIME (RFC 8656 §2.2).
+pub const DEFAULT_LIFETIME: u32 = 600;
+/// 438 Stale Nonce responses in a row on one allocation (no success between) that make a
+/// stale-nonce loop.
+pub const STALE_NONCE_LOOP: u32 = 3;
+
+/// How a STUN message (or a relayed payload) reached the capture point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Carrier {
+    /// The flow's own payload (a message between client and TURN server, or a direct ICE check).
+    #[default]
+    Direct,
+    /// Inside ChannelData `channel` on the client ↔ server flow.
+    ChannelData {
+        /// Channel number.
+        channel: u16,
+    },
+    /// Inside the DATA attribute of a Send or Data indication; `peer` is its XOR-PEER-ADDRESS.
+    DataAttribute {
+        /// The peer the indication names.
+        peer: SocketAddr,
+    },
+    /// On an RFC 6062 data connection after ConnectionBind (the flow is that connection).
+    TcpData,
+    /// [MS-TURN] end-to-end data (Send request, Data Indication, TCP data framing or the
+    /// multiplexed-TURN channel); `None`: the allocation's active destination.
+    MsTurnData {
+        /// The peer, if the carrier names it.
+        peer: Option<SocketAddr>,
+    },
+}
+
+impl Carrier {
+    /// Stable key for JSON (`direct`, `channel`, `data`, `tcp-data`, `ms-turn-data`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Carrier::Direct => "direct",
+            Carrier::ChannelData { .. } => "channel",
+            Carrier::DataAttribute { .. } => "data",
+            Carrier::TcpData => "tcp-data",
+            Carrier::MsTurnData { .. } => "ms-turn-data",
+        }
+    }
+}
+
+/// Where and when a message was seen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    /// Frame number (grows on the first pass).
+    pub frame: u32,
+    /// Seconds (absolute or relative; only differences matter).
+    pub time: f64,
+    /// Transport of the flow that carried it.
+    pub transport: Transport,
+    /// Source of the flow's packet.
+    pub src: SocketAddr,
+    /// Destination of the flow's packet.
+    pub dst: SocketAddr,
+    /// Wireshark's `tcp.stream`, for TCP.
+    pub tcp_stream: Option<u32>,
+    /// How the message was carried.
+    pub carrier: Carrier,
+}
+
+impl Observation {
+    /// A message carried directly by the flow `src` → `dst`.
+    pub fn direct(
+        frame: u32,
+        time: f64,
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Self {
+        Observation {
+            frame,
+            time,
+            transport,
+            src,
+            dst,
+            tcp_stream: None,
+            carrier: Carrier::Direct,
+        }
+    }
+    /// The same observation with another carrier.
+    pub fn with_carrier(mut self, carrier: Carrier) -> Self {
+        self.carrier = carrier;
+        self
+    }
+    /// The same observation with a TCP stream index.
+    pub fn with_tcp_stream(mut self, stream: u32) -> Self {
+        self.tcp_stream = Some(stream);
+        self
+    }
+}
+
+/// State of an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AllocState {
+    /// Allocate sent, not (yet) granted.
+    Pending,
+    /// Granted and not expired.
+    Active,
+    /// Deleted by a Refresh (or [MS-TURN] Allocate) with lifetime 0.
+    Deleted,
+    /// Lifetime ran out without a Refresh.
+    Expired,
+    /// The Allocate failed with an error other than 401/438.
+    Failed,
+}
+
+impl AllocState {
+    /// Stable key (field value, JSON).
+    pub const fn key(self) -> &'static str {
+        match self {
+            AllocState::Pending => "pending",
+            AllocState::Active => "active",
+            AllocState::Deleted => "deleted",
+            AllocState::Expired => "expired",
+            AllocState::Failed => "failed",
+        }
+    }
+    /// All states.
+    pub const ALL: [AllocState; 5] = [
+        AllocState::Pending,
+        AllocState::Active,
+        AllocState::Deleted,
+        AllocState::Expired,
+        AllocState::Failed,
+    ];
+    fn ended(self) -> bool {
+        matches!(
+            self,
+            AllocState::Deleted | AllocState::Expired | AllocState::Failed
+        )
+    }
+}
+
+/// State of an ICE candidate pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PairState {
+    /// Checks sent, none answered with success yet.
+    InProgress,
+    /// A check succeeded in one direction only.
+    SucceededOneWay,
+    /// Checks succeeded in both directions (the seed's "bidirectional Binding Requests and
+    /// Binding Success Responses").
+    Valid,
+    /// Valid, and a check with USE-CANDIDATE succeeded.
+    Nominated,
+    /// No check succeeded and none is outstanding (all unanswered or answered with errors).
+    Failed,
+}
+
+impl PairState {
+    /// Stable key (`msstun.ice.pair.state` value, JSON).
+    pub const fn key(self) -> &'static str {
+        match self {
+            PairState::InProgress => "in-progress",
+            PairState::SucceededOneWay => "succeeded-one-way",
+            PairState::Valid => "valid",
+            PairState::Nominated => "nominated",
+            PairState::Failed => "failed",
+        }
+    }
+    /// All states.
+    pub const ALL: [PairState; 5] = [
+        PairState::InProgress,
+        PairState::SucceededOneWay,
+        PairState::Valid,
+        PairState::Nominated,
+        PairState::Failed,
+    ];
+}
+
+/// Severity of an event, as Wireshark's expert items grade them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Chat: a normal step worth seeing.
+    Chat,
+    /// Note: unusual.
+    Note,
+    /// Warn: likely a problem.
+    Warn,
+}
+
+/// Something the analysis reports on a frame (an expert item in the plugin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Event {
+    /// On the success response that granted an allocation's last lifetime: it ran out
+    /// within the capture without a Refresh.
+    AllocationExpired = 0,
+    /// A Refresh request for an allocation whose lifetime had already run out.
+    RefreshAfterExpiry = 1,
+    /// Data (Send indication, ChannelData) to a peer that has no permission (or on an
+    /// unbound channel).
+    NoPermission = 2,
+    /// Data to a peer whose permission ran out (300 s without refresh).
+    PermissionExpired = 3,
+    /// ChannelData on a channel whose binding ran out (600 s without refresh).
+    ChannelExpired = 4,
+    /// The third 438 Stale Nonce in a row on one allocation without a success between.
+    StaleNonceLoop = 5,
+    /// The response that made a candidate pair valid (both directions answered).
+    PairValid = 6,
+    /// A connectivity check never answered (on the request).
+    CheckUnanswered = 7,
+    /// A USE-CANDIDATE check on a pair that never succeeded (on the first such request).
+    NominationWithoutSuccess = 8,
+    /// 487 Role Conflict.
+    RoleConflict = 9,
+}
+
+impl Event {
+    /// Every event, in bit order.
+    pub const ALL: [Event; 10] = [
+        Event::AllocationExpired,
+        Event::RefreshAfterExpiry,
+        Event::NoPermission,
+        Event::PermissionExpired,
+        Event::ChannelExpired,
+        Event::StaleNonceLoop,
+        Event::PairValid,
+        Event::CheckUnanswered,
+        Event::NominationWithoutSuccess,
+        Event::RoleConflict,
+    ];
+    /// Stable key (expert item name suffix, JSON).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Event::AllocationExpired => "allocation_expired",
+            Event::RefreshAfterExpiry => "refresh_after_expiry",
+            Event::NoPermission => "no_permission",
+            Event::PermissionExpired => "permission_expired",
+            Event::ChannelExpired => "channel_expired",
+            Event::StaleNonceLoop => "stale_nonce_loop",
+            Event::PairValid => "pair_valid",
+            Event::CheckUnanswered => "check_unanswered",
+            Event::NominationWithoutSuccess => "nomination_without_success",
+            Event::RoleConflict => "role_conflict",
+        }
+    }
+    /// Expert item text.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Event::AllocationExpired => {
+                "Allocation expired: its lifetime ran out without a Refresh (RFC 8656 §7)"
+            }
+            Event::RefreshAfterExpiry => "Refresh after the allocation had expired",
+            Event::NoPermission => {
+                "Data to a peer without permission or on an unbound channel (RFC 8656 §9)"
+            }
+            Event::PermissionExpired => {
+                "Data to a peer whose permission expired (300 s, RFC 8656 §9)"
+            }
+            Event::ChannelExpired => "Data on an expired channel binding (600 s, RFC 8656 §12)",
+            Event::StaleNonceLoop => "Stale-nonce loop: repeated 438 Stale Nonce without success",
+            Event::PairValid => "ICE candidate pair valid: checks answered in both directions",
+            Event::CheckUnanswered => "ICE connectivity check never answered",
+            Event::NominationWithoutSuccess => {
+                "Nomination (USE-CANDIDATE) of a candidate pair that never succeeded"
+            }
+            Event::RoleConflict => "ICE role conflict (487)",
+        }
+    }
+    /// Expert severity.
+    pub const fn severity(self) -> Severity {
+        match self {
+            Event::PairValid => Severity::Chat,
+            Event::RoleConflict | Event::RefreshAfterExpiry => Severity::Note,
+            Event::AllocationExpired | Event::CheckUnanswered => Severity::Note,
+            _ => Severity::Warn,
+        }
+    }
+    const fn bit(self) -> u16 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of [`Event`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Events(u16);
+
+impl Events {
+    /// No event.
+    pub const NONE: Events = Events(0);
+    /// Whether empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Whether `e` is in the set.
+    pub const fn contains(self, e: Event) -> bool {
+        self.0 & e.bit() != 0
+    }
+    /// Add `e`.
+    pub fn insert(&mut self, e: Event) {
+        self.0 |= e.bit();
+    }
+    /// Both sets.
+    pub const fn union(self, o: Events) -> Events {
+        Events(self.0 | o.0)
+    }
+    /// The events, in bit order.
+    pub fn iter(self) -> impl Iterator<Item = Event> {
+        Event::ALL.into_iter().filter(move |e| self.contains(*e))
+    }
+    /// The raw bits (bit n = [`Event`] n).
+    pub const fn bits(self) -> u16 {
+        self.0
+    }
+}
+
+impl FromIterator<Event> for Events {
+    fn from_iter<I: IntoIterator<Item = Event>>(it: I) -> Self {
+        let mut s = Events::NONE;
+        for e in it {
+            s.insert(e);
+        }
+        s
+    }
+}
+
+/// What the analysis says about one message (cheap, `Copy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Answer {
+    /// Allocation id (1-based, in order of first Allocate request), for TURN messages and
+    /// for relayed payloads and messages.
+    pub allocation: Option<u32>,
+    /// The allocation's state as of this frame.
+    pub alloc_state: Option<AllocState>,
+    /// ICE session id (1-based).
+    pub ice_session: Option<u32>,
+    /// Candidate pair id (1-based, over all sessions).
+    pub pair: Option<u32>,
+    /// The pair's state as of this frame.
+    pub pair_state: Option<PairState>,
+    /// The pair's state at the end of the analysis so far (what the table shows).
+    pub pair_final: Option<PairState>,
+    /// Events raised by (or attached to) this frame.
+    pub events: Events,
+}
+
+/// A Send/Data indication whose DATA attribute holds a STUN message: the peer
+/// (XOR-PEER-ADDRESS; [MS-TURN] DESTINATION-/REMOTE-ADDRESS) and the DATA bytes — what a
+/// feeder observes again with [`Carrier::DataAttribute`].
+pub fn inner_stun<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<(SocketAddr, &[u8])> {
+    let f = Facts::of(msg);
+    let data = f.data?;
+    let peer = f.peer()?;
+    let first = *data.first()?;
+    (first < 4 && Message::new_checked(data).is_ok()).then_some((peer, data))
+}
+
+type Tid = [u8; 16];
+
+fn tid16(t: &[u8]) -> Tid {
+    let mut o = [0u8; 16];
+    let n = t.len().min(16);
+    o[..n].copy_from_slice(&t[..n]);
+    o
+}
+
+/// A flow key: transport, client, server.
+type FlowKey = (u8, SocketAddr, SocketAddr);
+
+fn tkey(t: Transport) -> u8 {
+    match t {
+        Transport::Udp => 0,
+        Transport::Tcp => 1,
+    }
+}
+
+/// An open transaction.
+#[derive(Debug, Clone)]
+struct Pending {
+    frame: u32,
+    /// Time of the first transmission (the timeout counts from it).
+    first: f64,
+    /// Time of the latest transmission (round-trip times count from it).
+    time: f64,
+    /// The flow of the first sighting.
+    flow: (SocketAddr, SocketAddr),
+    kind: PendingKind,
+}
+
+#[derive(Debug, Clone)]
+enum PendingKind {
+    /// A TURN request on allocation `alloc` (index).
+    Turn {
+        alloc: u32,
+        method: u16,
+        lifetime: Option<u32>,
+        peers: Vec<SocketAddr>,
+        channel: Option<u16>,
+        dc: Option<u32>,
+    },
+    /// A connectivity check on pair `pair` (index), direction `dir`.
+    Check {
+        pair: u32,
+        dir: u8,
+        use_candidate: bool,
+    },
+}
+
+/// The session analysis. See the crate documentation.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    allocs: Vec<Allocation>,
+    alloc_by_flow: HashMap<FlowKey, Vec<u32>>,
+    dc_by_flow: HashMap<(SocketAddr, SocketAddr), (u32, u32)>,
+    dc_by_id: HashMap<(std::net::IpAddr, u32), (u32, u32)>,
+    sessions: Vec<Session>,
+    session_by_key: HashMap<u64, Vec<u32>>,
+    pairs: Vec<Pair>,
+    pair_by_addr: HashMap<ice::PairKey, Vec<u32>>,
+    pending: HashMap<Tid, Pending>,
+    pending_order: VecDeque<(f64, Tid)>,
+    events: HashMap<u32, Events>,
+    first_time: Option<f64>,
+    last_time: f64,
+    last_frame: u32,
+    finished: bool,
+}
+
+impl Analysis {
+    /// An empty analysis.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of allocations seen.
+    pub fn allocation_count(&self) -> usize {
+        self.allocs.len()
+    }
+    /// Number of candidate pairs seen.
+    pub fn pair_count(&self) -> usize {
+        self.pairs.len()
+    }
+    /// Number of ICE sessions seen.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+    /// Open transactions (requests not answered yet and younger than the timeout).
+    pub fn open_transactions(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn raise(&mut self, frame: u32, e: Event) {
+        self.events.entry(frame).or_default().insert(e);
+    }
+
+    /// Events attached to `frame`.
+    pub fn events_at(&self, frame: u32) -> Events {
+        self.events.get(&frame).copied().unwrap_or_default()
+    }
+
+    /// Every frame with events, in frame order.
+    pub fn all_events(&self) -> Vec<(u32, Events)> {
+        let mut v: Vec<_> = self.events.iter().map(|(f, e)| (*f, *e)).collect();
+        v.sort_unstable_by_key(|x| x.0);
+        v
+    }
+
+    fn tick(&mut self, obs: &Observation) {
+        if self.first_time.is_none() {
+            self.first_time = Some(obs.time);
+        }
+        if obs.time > self.last_time {
+            self.last_time = obs.time;
+        }
+        self.last_frame = self.last_frame.max(obs.frame);
+        self.finished = false;
+        while let Some(&(t, tid)) = self.pending_order.front() {
+            if t + TRANSACTION_TIMEOUT > obs.time {
+                break;
+            }
+            self.pending_order.pop_front();
+            if self.pending.get(&tid).is_some_and(|p| p.first == t) {
+                let p = self.pending.remove(&tid).expect("present");
+                self.timed_out(p, obs.frame);
+            }
+        }
+    }
+
+    fn timed_out(&mut self, p: Pending, now_frame: u32) {
+        if let PendingKind::Check { pair, dir, .. } = p.kind {
+            self.raise(p.frame, Event::CheckUnanswered);
+            let pr = &mut self.pairs[pair as usize];
+            pr.dirs[dir as usize].unanswered += 1;
+            pr.open = pr.open.saturating_sub(1);
+            pr.update_state(now_frame);
+        }
+    }
+
+    fn open(&mut self, tid: Tid, p: Pending) {
+        self.pending_order.push_back((p.first, tid));
+        self.pending.insert(tid, p);
+    }
+
+    /// First pass: observe one STUN message (frame order). See the crate README for the
+    /// feeding rules.
+    pub fn observe<T: AsRef<[u8]>>(&mut self, obs: &Observation, msg: &Message<T>) -> Answer {
+        self.tick(obs);
+        let f = Facts::of(msg);
+        let (m, class) = msg.method_class();
+        let mut ans = Answer::default();
+        if m.code == method::BINDING {
+            self.ice_observe(obs, msg, &f, class, &mut ans);
+        } else if obs.carrier == Carrier::Direct {
+            self.turn_observe(obs, msg, &f, m.code, class, &mut ans);
+        }
+        self.fill(obs.frame, &mut ans);
+        ans
+    }
+
+    /// First pass: a relayed payload (ChannelData payload, RFC 6062 data-connection bytes,
+    /// [MS-TURN] data), `len` bytes, carried as `obs.carrier` says. Counts packets and bytes
+    /// per allocation and peer each way and raises the permission/channel events.
+    pub fn observe_relayed(&mut self, obs: &Observation, len: usize) -> Answer {
+        self.tick(obs);
+        let mut ans = Answer::default();
+        self.relayed_observe(obs, len, &mut ans);
+        self.fill(obs.frame, &mut ans);
+        ans
+    }
+
+    /// Any later pass, any order: the answer for a message observed before, as of its frame.
+    pub fn answer<T: AsRef<[u8]>>(&self, obs: &Observation, msg: &Message<T>) -> Answer {
+        let f = Facts::of(msg);
+        let (m, class) = msg.method_class();
+        let mut ans = Answer::default();
+        if m.code == method::BINDING {
+            self.ice_answer(obs, msg, &f, class, &mut ans);
+        } else if obs.carrier == Carrier::Direct {
+            ans.allocation = self
+                .turn_alloc_for(obs, &f, m.code, class, msg.dialect().is_ms_turn())
+                .map(|i| i + 1);
+        }
+        self.fill(obs.frame, &mut ans);
+        ans
+    }
+
+    /// Any later pass: the answer for a relayed payload observed before.
+    pub fn answer_relayed(&self, obs: &Observation) -> Answer {
+        let mut ans = Answer {
+            allocation: self.relay_target(obs).map(|(a, _, _)| a + 1),
+            ..Answer::default()
+        };
+        self.fill(obs.frame, &mut ans);
+        ans
+    }
+
+    fn fill(&self, frame: u32, ans: &mut Answer) {
+        if let Some(a) = ans.allocation {
+            ans.alloc_state = Some(self.allocs[(a - 1) as usize].state_at(frame));
+        }
+        if let Some(p) = ans.pair {
+            let pr = &self.pairs[(p - 1) as usize];
+            ans.pair_state = Some(pr.state_at(frame));
+            ans.pair_final = Some(pr.state());
+            ans.ice_session = Some(pr.session + 1);
+        }
+        ans.events = self.events_at(frame);
+    }
+
+    /// End of the capture (`None`: every open check is then never answered, every
+    /// allocation past its lifetime expired, at the last observed time) or a snapshot at
+    /// time `Some(now)` (live: only checks older than [`TRANSACTION_TIMEOUT`] count as
+    /// unanswered). Raises the end-of-capture events; calling it again is harmless.
+    pub fn finish(&mut self, now: Option<f64>) {
+        let end = now.unwrap_or(self.last_time).max(self.last_time);
+        let frame = self.last_frame.saturating_add(1);
+        let mut open: Vec<(Tid, f64)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| now.is_none() || p.first + TRANSACTION_TIMEOUT <= end)
+            .map(|(t, p)| (*t, p.first))
+            .collect();
+        open.sort_by(|a, b| a.1.total_cmp(&b.1));
+        for (tid, _) in open {
+            if let Some(p) = self.pending.remove(&tid) {
+                self.timed_out(p, frame);
+            }
+        }
+        for i in 0..self.allocs.len() {
+            if let Some(f) = self.allocs[i].expire_if_due(end, frame) {
+                self.raise(f, Event::AllocationExpired);
+            }
+        }
+        for i in 0..self.pairs.len() {
+            let p = &mut self.pairs[i];
+            p.update_state(frame);
+            if let Some(f) = p.nomination_without_success() {
+                self.raise(f, Event::NominationWithoutSuccess);
+            }
+        }
+        self.finished = true;
+    }
+
+    /// Time of the first and last observation.
+    pub fn time_span(&self) -> (f64, f64) {
+        (self.first_time.unwrap_or(0.0), self.last_time)
+    }
+
+    fn flow_alloc(
+        &self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+    ) -> Option<u32> {
+        self.alloc_by_flow
+            .get(&(tkey(transport), client, server))
+            .and_then(|v| v.last().copied())
+    }
+
+    fn flow_alloc_at(
+        &self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+        frame: u32,
+    ) -> Option<u32> {
+        let v = self.alloc_by_flow.get(&(tkey(transport), client, server))?;
+        v.iter()
+            .rev()
+            .find(|&&i| self.allocs[i as usize].first_frame <= frame)
+            .or(v.first())
+            .copied()
+    }
+
+    /// The allocation of a flow in either direction: (index, whether `src` is the client).
+    fn either_alloc(&self, obs: &Observation) -> Option<(u32, bool)> {
+        if let Some(i) = self.flow_alloc_at(obs.transport, obs.src, obs.dst, obs.frame) {
+            return Some((i, true));
+        }
+        self.flow_alloc_at(obs.transport, obs.dst, obs.src, obs.frame)
+            .map(|i| (i, false))
+    }
+}
+
+/// Whether a TURN message travels client → server.
+fn from_client(m: u16, class: Class, ms: bool) -> bool {
+    match class {
+        Class::Request => true,
+        Class::Indication => !ms && m == method::SEND,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

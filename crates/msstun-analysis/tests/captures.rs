@@ -1,0 +1,133 @@
+//! The analysis on real and generated captures: the seed example, aioice (a WebRTC ICE)
+//! through coturn, and libnice's Microsoft modes.
+
+use std::path::PathBuf;
+
+use msstun_analysis::replay::{analyze_bytes, analyze_file};
+use msstun_analysis::{render, Event};
+
+fn repo(p: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(p)
+}
+
+/// The seed: one allocation, one RFC 6062 data connection to 192.168.1.252:53577, its
+/// ICE pair valid because both directions were answered — from the bundled example and
+/// from the generator that writes it.
+#[test]
+fn seed_example() {
+    let fixture = msstun_fixtures::build("seed", 0).unwrap();
+    for an in [
+        analyze_file(&repo("examples/seed-tcp-turn.pcapng")).unwrap(),
+        analyze_bytes(&fixture.pcapng).unwrap(),
+    ] {
+        let r = an.report();
+        assert_eq!(r.allocations.len(), 1, "{}", render::text(&r));
+        let a = &r.allocations[0];
+        assert_eq!((a.transport, a.requested_transport), ("tcp", Some(6)));
+        assert_eq!(a.relayed.as_deref(), Some("10.48.54.229:24000"));
+        assert_eq!(a.realm.as_deref(), Some("TANDBERG"));
+        assert_eq!(a.auth.errors, vec![(401, 1)]);
+        assert_eq!(a.refreshes.len(), 1);
+        assert_eq!(a.end.state, "active");
+        assert_eq!(a.data_connections.len(), 1);
+        let d = &a.data_connections[0];
+        assert_eq!(d.peer, "192.168.1.252:53577");
+        assert_eq!(
+            (d.via, d.bind_result.as_str(), d.tcp_stream),
+            ("attempt", "ok", Some(1))
+        );
+        assert_eq!(r.ice_sessions.len(), 1);
+        let s = &r.ice_sessions[0];
+        assert_eq!(s.ufrags, vec!["MRAv", "a9Xy"]);
+        assert_eq!(s.pairs.len(), 1);
+        let p = &s.pairs[0];
+        assert_eq!(
+            (p.a.as_str(), p.b.as_str()),
+            ("10.48.54.229:24000", "192.168.1.252:53577")
+        );
+        assert_eq!(
+            (p.state, p.carrier, p.allocation),
+            ("valid", "tcp-data", Some(1))
+        );
+        assert_eq!((p.a_to_b.successes, p.b_to_a.successes), (1, 1));
+        assert_eq!(s.valid_pairs, vec![1]);
+        let valid: Vec<u32> = an
+            .all_events()
+            .iter()
+            .filter(|(_, e)| e.contains(Event::PairValid))
+            .map(|x| x.0)
+            .collect();
+        assert_eq!(valid.len(), 1);
+        // Nothing else is wrong in the seed.
+        assert_eq!(an.all_events().len(), 1, "{:?}", an.all_events());
+    }
+}
+
+/// aioice (aiortc's ICE) against coturn: two UDP allocations, a permission and a channel
+/// each, one ICE session whose relayed pair the controlling agent nominated.
+#[test]
+fn webrtc_aioice_through_coturn() {
+    let an = analyze_file(&repo("tests/captures/webrtc-aioice.pcapng")).unwrap();
+    let r = an.report();
+    let t = render::text(&r);
+    assert_eq!(r.allocations.len(), 2, "{t}");
+    for (a, peer) in r
+        .allocations
+        .iter()
+        .zip([&r.allocations[1], &r.allocations[0]])
+    {
+        assert_eq!(a.end.state, "deleted", "{t}");
+        assert_eq!(a.channels.len(), 1, "{t}");
+        assert_eq!(Some(&a.channels[0].peer), peer.relayed.as_ref(), "{t}");
+        assert_eq!(a.permissions.len(), 1);
+        assert_eq!(a.traffic.len(), 1);
+        assert!(
+            a.traffic[0].to_peer_packets >= 4 && a.traffic[0].from_peer_packets >= 4,
+            "{t}"
+        );
+    }
+    assert_eq!(r.ice_sessions.len(), 1, "{t}");
+    let s = &r.ice_sessions[0];
+    assert_eq!(s.pairs.len(), 1, "{t}");
+    assert_eq!(s.pairs[0].state, "nominated");
+    assert_eq!(s.nominated_pair, Some(1));
+    // The controlling agent nominates (USE-CANDIDATE); the check seen again on the other
+    // allocation's flow and between the relay ports is no retransmission.
+    let p = &s.pairs[0];
+    assert_eq!(
+        p.a_to_b.retransmissions + p.b_to_a.retransmissions,
+        0,
+        "{t}"
+    );
+    assert_eq!(p.a_to_b.use_candidate + p.b_to_a.use_candidate, 1, "{t}");
+    assert!(
+        !an.all_events()
+            .iter()
+            .any(|(_, e)| e.contains(Event::NoPermission) || e.contains(Event::CheckUnanswered)),
+        "{t}"
+    );
+}
+
+/// libnice in its Microsoft modes: MS-ICE2 (OC2007R2, NUL-padded USERNAME fragments) and
+/// legacy MS-ICE (OC2007, opaque usernames that differ per direction): one session and one
+/// valid host pair each; the TURN server never answers libnice's [MS-TURN] Allocate.
+#[test]
+fn libnice_ms_modes() {
+    for (file, state) in [
+        ("tests/captures/msmode-oc2007r2.pcapng", "nominated"),
+        ("tests/captures/msmode-oc2007.pcapng", "valid"),
+    ] {
+        let an = analyze_file(&repo(file)).unwrap();
+        let r = an.report();
+        let t = render::text(&r);
+        assert_eq!(r.ice_sessions.len(), 1, "{file}\n{t}");
+        let s = &r.ice_sessions[0];
+        assert_eq!(s.pairs.len(), 1, "{file}\n{t}");
+        assert_eq!(s.pairs[0].state, state, "{file}\n{t}");
+        assert_eq!(s.pairs[0].carrier, "direct");
+        assert_eq!(r.allocations.len(), 1, "{file}\n{t}");
+        assert_eq!(r.allocations[0].dialect, "ms-turn");
+    }
+}
