@@ -1247,13 +1247,7 @@ unsafe fn dissect_stun(
 
     let seen = record_and_read(ctx, &msg, now);
     crate::tap::queue(
-        ctx.pinfo,
-        ctx.tvb,
-        ctx.conv,
-        ctx.depth,
-        &msg,
-        seen.txn,
-        seen.data.is_some(),
+        ctx.pinfo, ctx.tvb, ctx.conv, ctx.depth, &msg, seen.txn, seen.data,
     );
     let checks = compute_checks(ctx, &msg);
 

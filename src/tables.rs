@@ -1,10 +1,12 @@
 //! The allocation and ICE tables of `-z msstun,alloc` and `-z msstun,ice`, and their stats
 //! trees (Statistics → MS-STUN → Allocations / ICE), fed from `msstun` tap records.
 //!
-//! Each tshark listener owns its own table, fed only the records its display filter passes.
-//! The grouping here is deliberately simple (allocations by client and server transport
-//! address, ICE checks by USERNAME and address pair); it is the placeholder for the analysis
-//! crate (issue 12), which will produce these tables from the same records.
+//! Each listener owns its own [`msstun_analysis::Analysis`], fed only the records its display
+//! filter passes, with the feeding rules of [`msstun_analysis::feed`]: a Send/Data
+//! indication brings the check in its DATA along (so records carried by a DATA attribute
+//! are not fed again); STUN inside ChannelData, an RFC 6062 data connection or [MS-TURN]
+//! data is observed with that carrier. tshark prints the crate's text tables at the end;
+//! the GUI's trees tick, per message, its allocation or pair and every state change.
 
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_int, c_void, CString};
@@ -13,10 +15,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 
-use msstun::registry::method::{
-    ALLOCATE, BINDING, CHANNEL_BIND, CONNECT, CONNECTION_ATTEMPT, CREATE_PERMISSION, REFRESH,
-};
+use msstun::classify::Carrier as Wire;
+use msstun::framing::Transport;
 use msstun::{Class, Message};
+use msstun_analysis::{inner_stun, render, Analysis, Answer, Carrier, Observation};
 
 use crate::ffi::{self, msstun_tap_record};
 
@@ -25,19 +27,26 @@ pub const KIND_ALLOC: c_int = 1;
 /// `MSSTUN_TABLE_ICE`.
 pub const KIND_ICE: c_int = 2;
 
-/// What a table needs of a tap record (owned, so it is testable without Wireshark).
+/// What a table needs of a tap record (owned addresses, so it is testable without
+/// Wireshark).
 #[derive(Debug, Clone)]
 pub struct Rec<'a> {
     /// Frame number.
     pub frame: u32,
+    /// Seconds (absolute).
+    pub time: f64,
     /// TCP (else UDP).
     pub tcp: bool,
     /// Source transport address.
     pub src: SocketAddr,
     /// Destination transport address.
     pub dst: SocketAddr,
-    /// Carried inside relayed data or a data connection (not the packet's own flow).
+    /// `tcp.stream`.
+    pub tcp_stream: Option<u32>,
+    /// 0 direct, else the [`msstun::classify::Carrier`] code.
     pub carrier: u8,
+    /// ChannelData channel (carrier ChannelData).
+    pub channel: u16,
     /// The STUN message.
     pub bytes: &'a [u8],
 }
@@ -60,115 +69,41 @@ impl<'a> Rec<'a> {
         };
         Some(Rec {
             frame: r.frame,
+            time: r.secs as f64 + f64::from(r.nsecs) / 1e9,
             tcp: r.transport == 6,
             src: SocketAddr::new(ip(&r.src)?, r.src_port),
             dst: SocketAddr::new(ip(&r.dst)?, r.dst_port),
+            tcp_stream: (r.tcp_stream != u32::MAX).then_some(r.tcp_stream),
             carrier: r.carrier,
+            channel: r.channel,
             bytes,
         })
     }
 }
 
-/// One allocation: a client's Allocate transactions with one server transport address.
-#[derive(Debug, Default, Clone)]
-struct Allocation {
-    first_frame: u32,
-    requests: u32,
-    errors: BTreeMap<u16, u32>,
-    relayed: Option<SocketAddr>,
-    lifetime: Option<u32>,
-    refreshes: u32,
-    deleted_in: Option<u32>,
-    permissions: u32,
-    channels: u32,
-    data_connections: u32,
-}
-
-impl Allocation {
-    /// Where the allocation stands.
-    fn end(&self) -> String {
-        match (self.deleted_in, self.relayed) {
-            (Some(_), _) => "deleted".to_string(),
-            (None, Some(r)) => format!(
-                "granted: relayed {r}, lifetime {} s",
-                self.lifetime
-                    .map_or_else(|| "?".to_string(), |l| l.to_string())
-            ),
-            (None, None) => "requested".to_string(),
-        }
-    }
-}
-
-/// Client, server and transport of an allocation.
-type AllocKey = (bool, SocketAddr, SocketAddr);
-
-/// Per direction of a candidate pair.
-#[derive(Debug, Default, Clone, Copy)]
-struct Dir {
-    requests: u32,
-    success: u32,
-    errors: u32,
-    use_candidate: bool,
-}
-
-/// One candidate pair: the two transport addresses, lower first.
-#[derive(Debug, Default, Clone)]
-struct Pair {
-    dirs: [Dir; 2],
-    nominated_in: Option<u32>,
-}
-
-impl Pair {
-    fn state(&self) -> &'static str {
-        let ok = |d: &Dir| d.success > 0;
-        match (ok(&self.dirs[0]), ok(&self.dirs[1])) {
-            (true, true) if self.nominated_in.is_some() => "nominated",
-            (true, true) => "valid",
-            (true, false) | (false, true) => "succeeded one way",
-            _ if self.dirs.iter().any(|d| d.errors > 0) => "failed",
-            _ => "in progress",
-        }
-    }
-}
-
-/// A pair: lower address, higher address, TCP.
-type PairKey = (SocketAddr, SocketAddr, bool);
-/// An open Binding check: session, pair, direction, USE-CANDIDATE.
-type OpenCheck = (String, PairKey, usize, bool);
-
-/// A table of one kind.
-#[derive(Debug, Default)]
+/// A table of one kind: its analysis, and what the GUI's tree has shown so far.
+#[derive(Default)]
 pub struct Table {
     kind: c_int,
     /// The listener's display filter.
     filter: Option<String>,
-    /// (transport TCP, client, server) → allocation.
-    allocs: BTreeMap<AllocKey, Allocation>,
-    /// session → (lower, higher, tcp) → pair.
-    sessions: BTreeMap<String, BTreeMap<PairKey, Pair>>,
-    /// Open Binding transactions: transaction id → (session, pair key, direction).
-    open: BTreeMap<Vec<u8>, OpenCheck>,
+    an: Analysis,
+    /// Allocation id → its label and last state shown.
+    allocs: BTreeMap<u32, (String, &'static str)>,
+    /// Pair id → its label and last state shown.
+    pairs: BTreeMap<u32, (String, &'static str)>,
     text: Option<CString>,
 }
 
-fn attr_key<'m>(msg: &'m Message<&[u8]>, key: &str) -> Option<msstun::Attribute<'m>> {
-    msg.attributes()
-        .flatten()
-        .find(|a| a.desc.is_some_and(|d| d.key == key))
-}
-
-/// The ICE session of a USERNAME: its two fragments in a fixed order, so both agents'
-/// checks ("R:L" and "L:R") meet.
-fn session_of(user: &str) -> String {
-    match user.split_once(':') {
-        Some((a, b)) if a <= b => format!("{a}:{b}"),
-        Some((a, b)) => format!("{b}:{a}"),
-        None => user.to_string(),
-    }
+/// One observation made for a record, and its answer.
+struct Seen<'m> {
+    obs: Observation,
+    msg: Message<&'m [u8]>,
+    answer: Answer,
 }
 
 impl Table {
-    /// An empty table of `kind` ([`KIND_ALLOC`] or [`KIND_ICE`]).
+    /// An empty table of `kind` ([`KIND_ALLOC`] or [`KIND_ICE`]) for a listener with `filter`.
     pub fn new(kind: c_int, filter: Option<&str>) -> Table {
         Table {
             kind,
@@ -177,296 +112,185 @@ impl Table {
         }
     }
 
-    /// Feed one record (frame order). Returns the stats-tree node paths the record ticks
-    /// (GUI; see [`Table::tree_paths`]).
+    /// Feed one record (frame order), as [`msstun_analysis::feed::feed_decoded`] feeds a
+    /// decoded item. Returns the observations made.
+    fn feed<'m>(&mut self, r: &Rec<'m>) -> Vec<Seen<'m>> {
+        let mut seen = Vec::new();
+        let Ok(msg) = Message::new_checked(r.bytes) else {
+            return seen;
+        };
+        let transport = if r.tcp {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        };
+        let mut obs = Observation::direct(r.frame, r.time, transport, r.src, r.dst);
+        obs.tcp_stream = r.tcp_stream;
+        let an = &mut self.an;
+        let relayed = |an: &mut Analysis, carrier: Carrier, seen: &mut Vec<Seen<'m>>| {
+            let o = obs.with_carrier(carrier);
+            an.observe_relayed(&o, r.bytes.len());
+            let answer = an.observe(&o, &msg);
+            seen.push(Seen {
+                obs: o,
+                msg,
+                answer,
+            });
+        };
+        match r.carrier {
+            c if c == Wire::DataAttribute.code() => {} // fed with its Send/Data indication
+            c if c == Wire::DataConnection.code() => relayed(an, Carrier::TcpData, &mut seen),
+            c if c == Wire::ChannelData.code() => {
+                relayed(an, Carrier::ChannelData { channel: r.channel }, &mut seen)
+            }
+            c if c == Wire::MsTurnData.code() || c == Wire::MultiplexedTurn.code() => {
+                relayed(an, Carrier::MsTurnData { peer: None }, &mut seen)
+            }
+            _ => {
+                let answer = an.observe(&obs, &msg);
+                seen.push(Seen { obs, msg, answer });
+                if let Some((peer, data)) = inner_stun(&msg) {
+                    let off = data.as_ptr() as usize - r.bytes.as_ptr() as usize;
+                    let data: &'m [u8] = &r.bytes[off..off + data.len()];
+                    if let Ok(inner) = Message::new_checked(data) {
+                        let o = obs.with_carrier(Carrier::DataAttribute { peer });
+                        let answer = an.observe(&o, &inner);
+                        seen.push(Seen {
+                            obs: o,
+                            msg: inner,
+                            answer,
+                        });
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    /// Feed one record; returns the stats-tree node paths it ticks (GUI).
     pub fn add(&mut self, r: &Rec<'_>) -> Vec<String> {
         let mut paths = Vec::new();
-        let Ok(msg) = Message::new_checked(r.bytes) else {
-            return paths;
-        };
-        match self.kind {
-            KIND_ALLOC => self.add_alloc(r, &msg, &mut paths),
-            KIND_ICE => self.add_ice(r, &msg, &mut paths),
-            _ => {}
+        for s in self.feed(r) {
+            match self.kind {
+                KIND_ALLOC => self.alloc_paths(&s, &mut paths),
+                KIND_ICE => self.ice_paths(&s, &mut paths),
+                _ => {}
+            }
         }
         paths
     }
 
-    fn add_alloc(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, paths: &mut Vec<String>) {
-        if r.carrier != 0 {
+    fn alloc_paths(&mut self, s: &Seen<'_>, paths: &mut Vec<String>) {
+        let (Some(id), Some(state)) = (s.answer.allocation, s.answer.alloc_state) else {
             return;
-        }
-        let (method, class) = msg.method_class();
-        if method.code == BINDING {
-            return;
-        }
-        let (client, server) = if class == Class::Request {
-            (r.src, r.dst)
-        } else {
-            (r.dst, r.src)
         };
-        let key = (r.tcp, client, server);
-        let t = if r.tcp { "TCP" } else { "UDP" };
-        let name = format!("{t} {client} -> {server}");
-        if method.code == ALLOCATE || self.allocs.contains_key(&key) {
+        let (method, class) = s.msg.method_class();
+        let (client, server) = if class == Class::Request {
+            (s.obs.src, s.obs.dst)
+        } else {
+            (s.obs.dst, s.obs.src)
+        };
+        let t = transport_name(s.obs.transport);
+        let entry = self
+            .allocs
+            .entry(id)
+            .or_insert_with(|| (format!("Allocation {id}: {t} {client} -> {server}"), ""));
+        let label = entry.0.clone();
+        paths.push(format!(
+            "Allocations/{label}/{} {}",
+            method.name,
+            class.name()
+        ));
+        if entry.1 != state.key() {
+            entry.1 = state.key();
             paths.push(format!(
-                "Allocations/{name}/{} {}",
-                method.name,
-                class.name()
+                "Allocation states/{label}/{} (frame {})",
+                state.key(),
+                s.obs.frame
             ));
         }
-        let before = self.allocs.get(&key).map(Allocation::end);
-        self.alloc_update(r, msg, key);
-        if let Some(a) = self.allocs.get(&key) {
-            let after = a.end();
-            if before.as_ref() != Some(&after) {
-                paths.push(format!(
-                    "Allocation events/{name}/{after} (frame {})",
-                    r.frame
-                ));
-            }
+        for e in s.answer.events.iter() {
+            paths.push(format!(
+                "Events/{}/{label} (frame {})",
+                e.key(),
+                s.obs.frame
+            ));
         }
     }
 
-    fn alloc_update(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, key: AllocKey) {
-        let (method, class) = msg.method_class();
-        if method.code == ALLOCATE {
-            let a = self.allocs.entry(key).or_insert_with(|| Allocation {
-                first_frame: r.frame,
-                ..Allocation::default()
-            });
-            match class {
-                Class::Request => a.requests += 1,
-                Class::SuccessResponse => {
-                    a.relayed = attr_key(msg, "xor_relayed_address")
-                        .and_then(|x| x.address())
-                        .and_then(Result::ok)
-                        .map(|x| SocketAddr::new(x.ip, x.port));
-                    a.lifetime = attr_key(msg, "lifetime").and_then(|x| x.as_u32());
-                }
-                Class::ErrorResponse => {
-                    if let Some((code, _)) = msg.attributes().flatten().find_map(|x| x.error_code())
-                    {
-                        *a.errors.entry(code).or_default() += 1;
-                    }
-                }
-                Class::Indication => {}
-            }
-            return;
-        }
-        let Some(a) = self.allocs.get_mut(&key) else {
+    fn ice_paths(&mut self, s: &Seen<'_>, paths: &mut Vec<String>) {
+        let (Some(session), Some(pair), Some(state)) =
+            (s.answer.ice_session, s.answer.pair, s.answer.pair_state)
+        else {
             return;
         };
-        match (method.code, class) {
-            (REFRESH, Class::Request) => {
-                a.refreshes += 1;
-                if attr_key(msg, "lifetime").and_then(|x| x.as_u32()) == Some(0) {
-                    a.deleted_in = Some(r.frame);
-                }
-            }
-            (CREATE_PERMISSION, Class::SuccessResponse) => a.permissions += 1,
-            (CHANNEL_BIND, Class::SuccessResponse) => a.channels += 1,
-            (CONNECTION_ATTEMPT, Class::Indication) | (CONNECT, Class::SuccessResponse) => {
-                a.data_connections += 1
-            }
-            (_, Class::ErrorResponse) => {
-                if let Some((code, _)) = msg.attributes().flatten().find_map(|x| x.error_code()) {
-                    *a.errors.entry(code).or_default() += 1;
-                }
-            }
-            _ => {}
+        let (method, class) = s.msg.method_class();
+        let t = transport_name(s.obs.transport);
+        let via = match s.obs.carrier {
+            Carrier::Direct => String::new(),
+            c => format!(" via {}", c.key()),
+        };
+        let entry = self.pairs.entry(pair).or_insert_with(|| {
+            let (a, b) = if s.obs.src <= s.obs.dst {
+                (s.obs.src, s.obs.dst)
+            } else {
+                (s.obs.dst, s.obs.src)
+            };
+            (format!("Pair {pair}: {t} {a} <-> {b}{via}"), "")
+        });
+        let label = format!("Session {session}/{}", entry.0);
+        paths.push(format!(
+            "ICE checks/{label}/{} -> {}/{} {}",
+            s.obs.src,
+            s.obs.dst,
+            method.name,
+            class.name()
+        ));
+        if entry.1 != state.key() {
+            entry.1 = state.key();
+            paths.push(format!(
+                "ICE pair states/{label}/{} (frame {})",
+                state.key(),
+                s.obs.frame
+            ));
+        }
+        for e in s.answer.events.iter() {
+            paths.push(format!(
+                "Events/{}/{label} (frame {})",
+                e.key(),
+                s.obs.frame
+            ));
         }
     }
 
-    fn add_ice(&mut self, r: &Rec<'_>, msg: &Message<&[u8]>, paths: &mut Vec<String>) {
-        let (method, class) = msg.method_class();
-        if method.code != BINDING {
-            return;
-        }
-        let tid = msg.transaction_id().to_vec();
-        match class {
-            Class::Request => {
-                let Some(user) = attr_key(msg, "username").and_then(|a| a.as_str()) else {
-                    return;
-                };
-                let session = session_of(user);
-                let (lo, hi) = if r.src <= r.dst {
-                    (r.src, r.dst)
-                } else {
-                    (r.dst, r.src)
-                };
-                let dir = usize::from(r.src != lo);
-                let key = (lo, hi, r.tcp);
-                let use_candidate = attr_key(msg, "use_candidate").is_some();
-                let pair = self
-                    .sessions
-                    .entry(session.clone())
-                    .or_default()
-                    .entry(key)
-                    .or_default();
-                let before = pair.state();
-                let d = &mut pair.dirs[dir];
-                d.requests += 1;
-                d.use_candidate |= use_candidate;
-                let t = if r.tcp { "TCP" } else { "UDP" };
-                let base = format!("{session}/{t} {lo} <-> {hi}");
-                paths.push(format!(
-                    "ICE checks/{base}/{} -> {}/Binding Request",
-                    r.src, r.dst
-                ));
-                if pair.state() != before || pair.dirs.iter().map(|d| d.requests).sum::<u32>() == 1
-                {
-                    paths.push(format!(
-                        "ICE pair states/{base}/{} (frame {})",
-                        pair.state(),
-                        r.frame
-                    ));
-                }
-                self.open.insert(tid, (session, key, dir, use_candidate));
-            }
-            Class::SuccessResponse | Class::ErrorResponse => {
-                let Some((session, key, dir, uc)) = self.open.get(&tid).cloned() else {
-                    return;
-                };
-                let Some(pair) = self
-                    .sessions
-                    .get_mut(&session)
-                    .and_then(|s| s.get_mut(&key))
-                else {
-                    return;
-                };
-                let before = pair.state();
-                let (lo, hi, tcp) = key;
-                let (from, to) = if dir == 0 { (lo, hi) } else { (hi, lo) };
-                let t = if tcp { "TCP" } else { "UDP" };
-                let base = format!("{session}/{t} {lo} <-> {hi}");
-                paths.push(format!(
-                    "ICE checks/{base}/{from} -> {to}/Binding {}",
-                    class.name()
-                ));
-                if class == Class::SuccessResponse {
-                    pair.dirs[dir].success += 1;
-                    if uc && pair.nominated_in.is_none() {
-                        pair.nominated_in = Some(r.frame);
-                    }
-                } else {
-                    pair.dirs[dir].errors += 1;
-                }
-                if pair.state() != before {
-                    paths.push(format!(
-                        "ICE pair states/{base}/{} (frame {})",
-                        pair.state(),
-                        r.frame
-                    ));
-                }
-            }
-            Class::Indication => {}
-        }
-    }
-
-    fn filter_line(&self, s: &mut String) {
-        let _ = writeln!(s, "Filter: {}", self.filter.as_deref().unwrap_or("<none>"));
-    }
-
-    /// The table as tshark prints it.
-    pub fn text(&self) -> String {
-        let mut s = String::new();
+    /// The table as tshark prints it (at the end of the capture).
+    pub fn text(&mut self) -> String {
+        self.an.finish(None);
+        let report = self.an.report();
         let rule = "=".repeat(80);
-        let _ = writeln!(s, "\n{rule}");
-        match self.kind {
-            KIND_ALLOC => {
-                let _ = writeln!(s, "MS-STUN Allocations: {}", self.allocs.len());
-                self.filter_line(&mut s);
-                let _ = writeln!(s, "{}", "-".repeat(80));
-                for (i, ((tcp, client, server), a)) in self.allocs.iter().enumerate() {
-                    let t = if *tcp { "TCP" } else { "UDP" };
-                    let _ = writeln!(
-                        s,
-                        "#{} {t} {client} -> {server} (frame {})",
-                        i + 1,
-                        a.first_frame
-                    );
-                    let relayed = a.relayed.map_or_else(|| "-".to_string(), |r| r.to_string());
-                    let lifetime = a
-                        .lifetime
-                        .map_or_else(|| "-".to_string(), |l| format!("{l} s"));
-                    let _ = writeln!(
-                        s,
-                        "   relayed {relayed}  lifetime {lifetime}  Allocate requests {}  refreshes {}",
-                        a.requests, a.refreshes
-                    );
-                    let errors: Vec<String> =
-                        a.errors.iter().map(|(c, n)| format!("{c}×{n}")).collect();
-                    let end = match a.deleted_in {
-                        Some(f) => format!("deleted in frame {f}"),
-                        None if a.relayed.is_some() => "alive at end of capture".to_string(),
-                        None => "not granted".to_string(),
-                    };
-                    let _ = writeln!(
-                        s,
-                        "   permissions {}  channels {}  data connections {}  errors {}  {end}",
-                        a.permissions,
-                        a.channels,
-                        a.data_connections,
-                        if errors.is_empty() {
-                            "-".to_string()
-                        } else {
-                            errors.join(" ")
-                        }
-                    );
-                }
-            }
-            _ => {
-                let _ = writeln!(s, "MS-STUN ICE sessions: {}", self.sessions.len());
-                self.filter_line(&mut s);
-                let _ = writeln!(s, "{}", "-".repeat(80));
-                for (session, pairs) in &self.sessions {
-                    let _ = writeln!(s, "Session {session}: {} pair(s)", pairs.len());
-                    for ((lo, hi, tcp), p) in pairs {
-                        let t = if *tcp { "TCP" } else { "UDP" };
-                        let _ = writeln!(s, "   {t} {lo} <-> {hi}  {}", p.state());
-                        for (d, (a, b)) in [(0, (lo, hi)), (1, (hi, lo))] {
-                            let x = &p.dirs[d];
-                            let _ = writeln!(
-                                s,
-                                "      {a} -> {b}: requests {}  success {}  errors {}{}",
-                                x.requests,
-                                x.success,
-                                x.errors,
-                                if x.use_candidate {
-                                    "  USE-CANDIDATE"
-                                } else {
-                                    ""
-                                }
-                            );
-                        }
-                    }
-                    let valid: Vec<String> = pairs
-                        .iter()
-                        .filter(|(_, p)| matches!(p.state(), "valid" | "nominated"))
-                        .map(|((lo, hi, _), _)| format!("{lo} <-> {hi}"))
-                        .collect();
-                    let nominated = pairs
-                        .iter()
-                        .filter_map(|((lo, hi, _), p)| {
-                            p.nominated_in.map(|f| format!("{lo} <-> {hi} (frame {f})"))
-                        })
-                        .next();
-                    let _ = writeln!(
-                        s,
-                        "   valid: {}  nominated: {}",
-                        if valid.is_empty() {
-                            "none".to_string()
-                        } else {
-                            valid.join(", ")
-                        },
-                        nominated.unwrap_or_else(|| "none".to_string())
-                    );
-                }
-            }
-        }
+        let mut s = String::new();
+        let title = if self.kind == KIND_ALLOC {
+            "MS-STUN Allocations"
+        } else {
+            "MS-STUN ICE"
+        };
+        let _ = writeln!(s, "\n{rule}\n{title}");
+        let _ = writeln!(s, "Filter: {}", self.filter.as_deref().unwrap_or("<none>"));
+        let _ = writeln!(s, "{}", "-".repeat(80));
+        s.push_str(&if self.kind == KIND_ALLOC {
+            render::alloc_text(&report)
+        } else {
+            render::ice_text(&report)
+        });
         let _ = writeln!(s, "{rule}");
         s
+    }
+}
+
+fn transport_name(t: Transport) -> &'static str {
+    match t {
+        Transport::Tcp => "TCP",
+        Transport::Udp => "UDP",
     }
 }
 
@@ -491,7 +315,7 @@ pub unsafe extern "C" fn table_packet(t: *mut c_void, rec: *const msstun_tap_rec
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if let Some(r) = Rec::from_c(&*rec) {
-            (*(t as *mut Table)).add(&r);
+            (*(t as *mut Table)).feed(&r);
         }
     }));
 }
@@ -554,7 +378,7 @@ pub unsafe extern "C" fn table_tree(st: *mut c_void, kind: c_int, rec: *const ms
 mod tests {
     use super::*;
 
-    fn binding(class_bits: u16, tid: u8, user: Option<&str>, use_candidate: bool) -> Vec<u8> {
+    fn binding(class_bits: u16, tid: u8, user: Option<&str>) -> Vec<u8> {
         let mut attrs = Vec::new();
         if let Some(u) = user {
             attrs.extend_from_slice(&[0x00, 0x06]);
@@ -563,9 +387,6 @@ mod tests {
             while attrs.len() % 4 != 0 {
                 attrs.push(0);
             }
-        }
-        if use_candidate {
-            attrs.extend_from_slice(&[0x00, 0x25, 0, 0]);
         }
         let t: u16 = 0x0001 | class_bits;
         let mut m = Vec::new();
@@ -580,62 +401,63 @@ mod tests {
     fn rec<'a>(frame: u32, src: &str, dst: &str, bytes: &'a [u8]) -> Rec<'a> {
         Rec {
             frame,
+            time: f64::from(frame) / 100.0,
             tcp: false,
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
+            tcp_stream: None,
             carrier: 0,
+            channel: 0,
             bytes,
         }
     }
 
     #[test]
-    fn a_pair_is_valid_only_when_both_directions_are_answered() {
+    fn the_gui_tree_follows_a_pair_to_valid() {
         let (a, b) = ("10.0.0.1:5000", "10.0.0.2:6000");
         let mut t = Table::new(KIND_ICE, None);
-        let req1 = binding(0x0000, 1, Some("R:L"), false);
-        let ok1 = binding(0x0100, 1, None, false);
-        t.add(&rec(1, a, b, &req1));
-        t.add(&rec(2, b, a, &ok1));
-        assert!(t.text().contains("succeeded one way"), "{}", t.text());
-        let req2 = binding(0x0000, 2, Some("L:R"), true);
-        let ok2 = binding(0x0100, 2, None, false);
-        t.add(&rec(3, b, a, &req2));
-        assert!(t.text().contains("nominated: none"), "{}", t.text());
-        t.add(&rec(4, a, b, &ok2));
-        let text = t.text();
-        assert!(text.contains("Session L:R: 1 pair(s)"), "{text}");
-        assert!(text.contains("10.0.0.2:6000  nominated\n"), "{text}");
-        assert!(
-            text.contains("nominated: 10.0.0.1:5000 <-> 10.0.0.2:6000 (frame 4)"),
-            "{text}"
+        let req1 = binding(0x0000, 1, Some("R:L"));
+        let ok1 = binding(0x0100, 1, None);
+        let req2 = binding(0x0000, 2, Some("L:R"));
+        let ok2 = binding(0x0100, 2, None);
+        let p1 = t.add(&rec(1, a, b, &req1));
+        let label = "Session 1/Pair 1: UDP 10.0.0.1:5000 <-> 10.0.0.2:6000";
+        assert_eq!(
+            p1,
+            [
+                format!("ICE checks/{label}/{a} -> {b}/Binding Request"),
+                format!("ICE pair states/{label}/in-progress (frame 1)"),
+            ]
         );
+        let p2 = t.add(&rec(2, b, a, &ok1));
+        assert!(
+            p2.contains(&format!(
+                "ICE pair states/{label}/succeeded-one-way (frame 2)"
+            )),
+            "{p2:?}"
+        );
+        t.add(&rec(3, b, a, &req2));
+        let p4 = t.add(&rec(4, a, b, &ok2));
+        assert!(
+            p4.contains(&format!("ICE pair states/{label}/valid (frame 4)")),
+            "{p4:?}"
+        );
+        assert!(
+            p4.contains(&format!("Events/pair_valid/{label} (frame 4)")),
+            "{p4:?}"
+        );
+        let text = t.text();
+        assert!(text.contains("MS-STUN ICE\nFilter: <none>\n"), "{text}");
+        assert!(text.contains("MS-STUN ICE sessions: 1"), "{text}");
     }
 
     #[test]
-    fn unanswered_checks_stay_in_progress() {
+    fn checks_inside_a_data_attribute_are_fed_with_their_indication() {
         let mut t = Table::new(KIND_ICE, None);
-        let req = binding(0x0000, 1, Some("a:b"), false);
-        t.add(&rec(1, "10.0.0.1:1", "10.0.0.2:2", &req));
-        let text = t.text();
-        assert!(text.contains("in progress"), "{text}");
-        assert!(text.contains("valid: none  nominated: none"), "{text}");
-        let mut gui = Table::new(KIND_ICE, None);
-        let paths = gui.add(&rec(7, "10.0.0.2:2", "10.0.0.1:1", &req));
-        assert_eq!(
-            paths,
-            [
-                "ICE checks/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/10.0.0.2:2 -> 10.0.0.1:1/Binding Request",
-                "ICE pair states/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/in progress (frame 7)",
-            ]
-        );
-        let ok = binding(0x0100, 1, None, false);
-        let paths = gui.add(&rec(8, "10.0.0.1:1", "10.0.0.2:2", &ok));
-        assert_eq!(
-            paths,
-            [
-                "ICE checks/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/10.0.0.2:2 -> 10.0.0.1:1/Binding Success Response",
-                "ICE pair states/a:b/UDP 10.0.0.1:1 <-> 10.0.0.2:2/succeeded one way (frame 8)",
-            ]
-        );
+        let req = binding(0x0000, 1, Some("a:b"));
+        let mut r = rec(1, "10.0.0.1:1", "10.0.0.2:2", &req);
+        r.carrier = Wire::DataAttribute.code();
+        assert!(t.add(&r).is_empty());
+        assert!(t.text().contains("MS-STUN ICE sessions: 0"), "{}", t.text());
     }
 }

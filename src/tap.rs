@@ -162,8 +162,9 @@ fn framing_code(tcp: bool, framing: Option<msstun::framing::Framing>) -> u8 {
 
 /// Queue a tap record for the STUN message `msg` at `bytes` of `tvb` (nothing when no listener
 /// is attached). `conv`: the plugin's flow key; `depth`: 0 for the packet's own payload;
-/// `txn`: request frame, request time and response frame of its transaction; `data_conn`:
-/// the flow is an RFC 6062 data connection.
+/// `txn`: request frame, request time and response frame of its transaction; `data`: the
+/// flow's RFC 6062 data-connection state (the message is carried by the data connection
+/// once it is bound: after the ConnectionBind success response).
 ///
 /// # Safety
 /// `pinfo` and `tvb` are those of the current dissection; `bytes` lies in `tvb`.
@@ -176,11 +177,13 @@ pub unsafe fn queue(
     depth: u8,
     msg: &Message<&[u8]>,
     txn: Option<(u32, (i64, i32), Option<u32>)>,
-    data_conn: bool,
+    data: Option<conv::DataConn>,
 ) {
     if !active() {
         return;
     }
+    let frame = (*pinfo).num;
+    let data_conn = data.is_some_and(|d| d.bound_frame.is_some_and(|b| frame > b));
     build_and_queue(pinfo, tvb, conv, depth, msg, txn, data_conn);
 }
 
@@ -203,6 +206,7 @@ unsafe fn build_and_queue(
     let mut nsecs = 0i32;
     ffi::msstun_abs_ts(pinfo, &mut secs, &mut nsecs);
 
+    let mut channel = 0u16;
     let carrier = if depth == 0 {
         if data_conn {
             Carrier::DataConnection.code()
@@ -211,8 +215,12 @@ unsafe fn build_and_queue(
         }
     } else {
         let mut before = [0u8; 12];
-        let got = ffi::msstun_tvb_before(tvb, before.as_mut_ptr()) as usize;
-        carrier_before(&before[12 - got.min(12)..], bytes.len(), data_conn).code()
+        let got = (ffi::msstun_tvb_before(tvb, before.as_mut_ptr()) as usize).min(12);
+        let c = carrier_before(&before[12 - got..], bytes.len(), data_conn);
+        if c == Carrier::ChannelData {
+            channel = u16::from_be_bytes([before[8], before[9]]);
+        }
+        c.code()
     };
     let framing = if !tcp {
         0
@@ -262,6 +270,7 @@ unsafe fn build_and_queue(
         error_code,
         src_port: (*pinfo).srcport as u16,
         dst_port: (*pinfo).destport as u16,
+        channel,
         src: [0; 16],
         dst: [0; 16],
         tcp_stream: ffi::msstun_tcp_stream(pinfo),

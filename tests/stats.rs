@@ -119,10 +119,12 @@ fn stat_counts_messages_of_the_seed_example() {
         ("/Error code", 1),
         ("/Error code/401 Unauthorized", 1),
         ("/Dialect/RFC 5389/8489", 14),
-        ("/Framing/RFC 4571 length-prefixed", 6),
-        ("/Framing/STUN/ChannelData over TCP (RFC 8656 §12.5)", 8),
-        ("/Carried/Direct", 8),
-        ("/Carried/RFC 6062 data connection", 6),
+        // ConnectionBind and its response are the data connection's last control messages;
+        // the four ICE checks after it are carried by the data connection.
+        ("/Framing/RFC 4571 length-prefixed", 4),
+        ("/Framing/STUN/ChannelData over TCP (RFC 8656 §12.5)", 10),
+        ("/Carried/Direct", 10),
+        ("/Carried/RFC 6062 data connection", 4),
     ];
     for (p, n) in expected {
         // Names with "/" (RFC 5389/8489) are one node; look them up by their full path.
@@ -147,8 +149,9 @@ fn stat_takes_a_display_filter() {
     );
     assert_eq!(
         get(&t, "MS-STUN messages/Carried/RFC 6062 data connection"),
-        6
+        4
     );
+    assert_eq!(get(&t, "MS-STUN messages/Method/ConnectionBind"), 2);
 }
 
 #[test]
@@ -202,56 +205,122 @@ fn srt_per_method_on_the_seed() {
 fn alloc_table_of_the_seed() {
     let run = seed();
     let out = z(&run, "msstun,alloc");
-    assert!(
-        out.contains("MS-STUN Allocations: 1\nFilter: <none>"),
-        "{out}"
-    );
-    assert!(
-        out.contains("#1 TCP 10.48.54.230:44340 -> 10.48.54.229:3478 (frame 4)"),
-        "{out}"
-    );
-    assert!(
-        out.contains(
-            "relayed 10.48.54.229:24000  lifetime 600 s  Allocate requests 2  refreshes 1"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("data connections 1  errors 401×1  alive at end of capture"),
-        "{out}"
-    );
+    for want in [
+        "MS-STUN Allocations\nFilter: <none>\n",
+        "MS-STUN allocations: 1\n",
+        "#1 tcp 10.48.54.230:44340 -> 10.48.54.229:3478  rfc5389  user turn  realm TANDBERG  first frame 4",
+        "relayed 10.48.54.229:24000 (tcp, RFC 6062)  mapped 10.48.54.230:44340  lifetime requested 600 granted 600",
+        "refreshes 1: [frame 9 ",
+        // The one RFC 6062 data connection, bound on tcp.stream 1.
+        "data connection id 0x2b7f0001 peer 192.168.1.252:53577 (attempt frame 11)  client 10.48.54.230:44342  tcp.stream 1  ConnectionBind frame 16 ok",
+        "traffic 192.168.1.252:53577  to peer 2 pkts 176 B  from peer 2 pkts 176 B",
+        "errors: 401 Unauthorized x1",
+    ] {
+        assert!(out.contains(want), "{want:?} not in\n{out}");
+    }
 
+    // Without the Refresh transaction.
     let out = z(&run, "msstun,alloc,msstun.method != 4");
     assert!(out.contains("Filter: msstun.method != 4"), "{out}");
-    assert!(out.contains("refreshes 0"), "{out}");
+    assert!(out.contains("MS-STUN allocations: 1\n"), "{out}");
+    assert!(!out.contains("refreshes"), "{out}");
+    // Only Binding: no allocation at all.
     let out = z(&run, "msstun,alloc,msstun.method == 1");
-    assert!(out.contains("MS-STUN Allocations: 0"), "{out}");
+    assert!(out.contains("MS-STUN allocations: 0\n"), "{out}");
 }
 
 #[test]
 fn ice_table_of_the_seed() {
     let run = seed();
     let out = z(&run, "msstun,ice");
-    assert!(out.contains("MS-STUN ICE sessions: 1"), "{out}");
-    assert!(out.contains("Session MRAv:a9Xy: 1 pair(s)"), "{out}");
+    assert!(out.contains("MS-STUN ICE sessions: 1\n"), "{out}");
     assert!(
-        out.contains("TCP 10.48.54.229:3478 <-> 10.48.54.230:44342  valid\n"),
+        out.contains("Session 1  ufrags MRAv / a9Xy  rfc5389  first frame 18  pairs 1  valid 1  nominated none"),
         "{out}"
     );
-    assert!(
-        out.contains("10.48.54.230:44342 -> 10.48.54.229:3478: requests 1  success 1  errors 0"),
+    // The pair as the agents see it: the relayed address and the peer, checked over the data
+    // connection of allocation 1, valid because both directions were answered.
+    let pair = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("no pair 1 in\n{out}"));
+    let cells: Vec<&str> = pair.split_whitespace().collect();
+    assert_eq!(
+        &cells[..7],
+        [
+            "1",
+            "10.48.54.229:24000",
+            "192.168.1.252:53577",
+            "tcp",
+            "tcp-data",
+            "#1",
+            "valid"
+        ],
         "{out}"
     );
-    // Without the responses no direction has succeeded.
+    assert_eq!(
+        cells.iter().filter(|c| **c == "1/0/1/0/0").count(),
+        2,
+        "{out}"
+    );
+
+    // Requests only: nothing answered, the pair failed.
     let out = z(&run, "msstun,ice,msstun.class == 0");
-    assert!(out.contains("<-> 10.48.54.230:44342  in progress"), "{out}");
-    assert!(out.contains("valid: none  nominated: none"), "{out}");
-    // One direction answered.
+    assert!(out.contains("valid none  nominated none"), "{out}");
+    assert!(out.contains(" failed "), "{out}");
+    // One direction's response filtered out.
     let out = z(
         &run,
         "msstun,ice,!(msstun.class == 2 && tcp.srcport == 3478)",
     );
-    assert!(out.contains("succeeded one way"), "{out}");
+    assert!(out.contains(" succeeded-one-way "), "{out}");
+    assert!(out.contains("valid none"), "{out}");
+}
+
+#[test]
+fn relayed_checks_and_channels_in_the_tables() {
+    // ICE checks inside Send/Data indications: the pair is relayed address <-> peer.
+    let run = Run::new(&fixture("relayed-check"), &[]);
+    let out = z(&run, "msstun,ice");
+    let pair = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("no pair in\n{out}"));
+    let cells: Vec<&str> = pair.split_whitespace().collect();
+    assert_eq!(
+        &cells[..7],
+        [
+            "1",
+            "10.7.0.2:60000",
+            "192.0.2.77:50000",
+            "udp",
+            "data",
+            "#1",
+            "succeeded-one-way"
+        ],
+        "{out}"
+    );
+    let out = z(&run, "msstun,alloc");
+    assert!(
+        out.contains("traffic 192.0.2.77:50000  to peer 4 pkts 192 B  from peer 4 pkts 160 B"),
+        "{out}"
+    );
+
+    // UDP: a legacy MS-TURN allocation and one with a permission and a channel.
+    let run = Run::new(&fixture("udp"), &[]);
+    let out = z(&run, "msstun,alloc");
+    assert!(out.contains("MS-STUN allocations: 2\n"), "{out}");
+    assert!(
+        out.contains("#1 udp 10.0.1.1:40001 -> 10.0.1.2:13480  ms-turn"),
+        "{out}"
+    );
+    assert!(
+        out.contains("channel 0x4001 <-> 10.0.1.9:9000  bound frame 9"),
+        "{out}"
+    );
+    let out = z(&run, "msstun,alloc,udp.port == 13480");
+    assert!(out.contains("MS-STUN allocations: 1\n"), "{out}");
+    assert!(!out.contains("channel 0x4001"), "{out}");
 }
 
 #[test]

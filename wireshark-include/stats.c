@@ -64,7 +64,8 @@ guint32 msstun_tcp_stream(packet_info *pinfo)
     if (pinfo->ptype != PT_TCP)
         return G_MAXUINT32;
     if (msstun_proto_tcp < 0)
-        if (msstun_proto_tcp < 0)
+        msstun_proto_tcp = proto_get_id_by_filter_name("tcp");
+    if (msstun_proto_tcp < 0)
         return G_MAXUINT32;
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     if (!conv)

@@ -24,6 +24,7 @@ typedef struct msstun_tap_record {
     guint16 error_code;     /* 0: none */
     guint16 src_port;
     guint16 dst_port;
+    guint16 channel;        /* carrier ChannelData: its channel number */
     guint8 src[16];
     guint8 dst[16];
     guint32 tcp_stream;     /* G_MAXUINT32: not TCP or unknown */
