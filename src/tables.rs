@@ -226,18 +226,36 @@ impl Table {
         };
         let (method, class) = s.msg.method_class();
         let t = transport_name(s.obs.transport);
-        let via = match s.obs.carrier {
-            Carrier::Direct => String::new(),
-            c => format!(" via {}", c.key()),
+        if !self.pairs.contains_key(&pair) {
+            // The pair as the analysis names it (for relayed checks: relayed address and
+            // peer), once per pair.
+            let report = self.an.report();
+            let named = report
+                .ice_sessions
+                .iter()
+                .flat_map(|x| &x.pairs)
+                .find(|p| p.id == pair)
+                .map(|p| {
+                    let via = match p.allocation {
+                        Some(a) => format!(" via {} of allocation {a}", p.carrier),
+                        None if p.carrier == "direct" => String::new(),
+                        None => format!(" via {}", p.carrier),
+                    };
+                    format!("Pair {pair}: {} {} <-> {}{via}", p.transport, p.a, p.b)
+                });
+            let label = named.unwrap_or_else(|| {
+                let (a, b) = if s.obs.src <= s.obs.dst {
+                    (s.obs.src, s.obs.dst)
+                } else {
+                    (s.obs.dst, s.obs.src)
+                };
+                format!("Pair {pair}: {t} {a} <-> {b}")
+            });
+            self.pairs.insert(pair, (label, ""));
+        }
+        let Some(entry) = self.pairs.get_mut(&pair) else {
+            return;
         };
-        let entry = self.pairs.entry(pair).or_insert_with(|| {
-            let (a, b) = if s.obs.src <= s.obs.dst {
-                (s.obs.src, s.obs.dst)
-            } else {
-                (s.obs.dst, s.obs.src)
-            };
-            (format!("Pair {pair}: {t} {a} <-> {b}{via}"), "")
-        });
         let label = format!("Session {session}/{}", entry.0);
         paths.push(format!(
             "ICE checks/{label}/{} -> {}/{} {}",
@@ -421,7 +439,7 @@ mod tests {
         let req2 = binding(0x0000, 2, Some("L:R"));
         let ok2 = binding(0x0100, 2, None);
         let p1 = t.add(&rec(1, a, b, &req1));
-        let label = "Session 1/Pair 1: UDP 10.0.0.1:5000 <-> 10.0.0.2:6000";
+        let label = "Session 1/Pair 1: udp 10.0.0.1:5000 <-> 10.0.0.2:6000";
         assert_eq!(
             p1,
             [
