@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use msstun::classify::Carrier as Wire;
 use msstun::framing::Transport;
 use msstun::{Class, Message};
-use msstun_analysis::{inner_stun, render, Analysis, Answer, Carrier, Observation};
+use msstun_analysis::{inner_stun, render, Analysis, Answer, Carrier, Event, Observation};
 
 use crate::ffi::{self, msstun_tap_record};
 
@@ -196,8 +196,12 @@ impl Table {
             .entry(id)
             .or_insert_with(|| (format!("Allocation {id}: {t} {client} -> {server}"), ""));
         let label = entry.0.clone();
+        let via = match s.obs.carrier {
+            Carrier::Direct => String::new(),
+            c => format!(" (via {})", c.key()),
+        };
         paths.push(format!(
-            "Allocations/{label}/{} {}",
+            "Allocations/{label}/{} {}{via}",
             method.name,
             class.name()
         ));
@@ -209,7 +213,7 @@ impl Table {
                 s.obs.frame
             ));
         }
-        for e in s.answer.events.iter() {
+        for e in s.answer.events.iter().filter(|e| !is_ice_event(*e)) {
             paths.push(format!(
                 "Events/{}/{label} (frame {})",
                 e.key(),
@@ -272,7 +276,7 @@ impl Table {
                 s.obs.frame
             ));
         }
-        for e in s.answer.events.iter() {
+        for e in s.answer.events.iter().filter(|e| is_ice_event(*e)) {
             paths.push(format!(
                 "Events/{}/{label} (frame {})",
                 e.key(),
@@ -303,6 +307,17 @@ impl Table {
         let _ = writeln!(s, "{rule}");
         s
     }
+}
+
+/// Events of ICE pairs (the others are the allocations').
+fn is_ice_event(e: Event) -> bool {
+    matches!(
+        e,
+        Event::PairValid
+            | Event::CheckUnanswered
+            | Event::NominationWithoutSuccess
+            | Event::RoleConflict
+    )
 }
 
 fn transport_name(t: Transport) -> &'static str {

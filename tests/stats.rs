@@ -341,3 +341,54 @@ fn plain_runs_are_unchanged_by_the_tap() {
     assert!(with.starts_with(&plain), "{plain}\n---\n{with}");
     assert!(with.len() > plain.len());
 }
+
+#[test]
+fn the_gui_trees_of_allocations_and_ice() {
+    // The stats trees of Statistics → MS-STUN → Allocations / ICE, printed by tshark under
+    // their generic names.
+    let run = seed();
+    let t = tree(&z(&run, "msstun_alloc,tree"));
+    let a = "Allocation 1: TCP 10.48.54.230:44340 -> 10.48.54.229:3478";
+    assert_eq!(get(&t, &format!("Allocations/{a}/Allocate Request")), 2);
+    assert_eq!(
+        get(&t, &format!("Allocations/{a}/Allocate Error Response")),
+        1
+    );
+    assert_eq!(
+        get(
+            &t,
+            &format!("Allocations/{a}/Binding Request (via tcp-data)")
+        ),
+        2
+    );
+    assert_eq!(
+        get(&t, &format!("Allocation states/{a}/pending (frame 4)")),
+        1
+    );
+    assert_eq!(
+        get(&t, &format!("Allocation states/{a}/active (frame 8)")),
+        1
+    );
+    assert!(!t.keys().any(|k| k.starts_with("Events")), "{t:#?}");
+
+    let t = tree(&z(&run, "msstun_ice,tree"));
+    let p = "Session 1/Pair 1: tcp 10.48.54.229:24000 <-> 192.168.1.252:53577 via tcp-data of allocation 1";
+    assert_eq!(get(&t, &format!("ICE checks/{p}")), 4);
+    for (state, frame) in [
+        ("in-progress", 18),
+        ("succeeded-one-way", 19),
+        ("valid", 21),
+    ] {
+        assert_eq!(
+            get(&t, &format!("ICE pair states/{p}/{state} (frame {frame})")),
+            1
+        );
+    }
+    assert_eq!(get(&t, &format!("Events/pair_valid/{p} (frame 21)")), 1);
+    // Filtered: the responses of one direction gone, the pair never valid.
+    let t = tree(&z(
+        &run,
+        "msstun_ice,tree,!(msstun.class == 2 && tcp.srcport == 3478)",
+    ));
+    assert!(!t.keys().any(|k| k.contains("/valid (frame")), "{t:#?}");
+}
