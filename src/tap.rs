@@ -5,6 +5,7 @@
 //! With no listener attached, [`queue`] costs one call (`have_tap_listener`) per message.
 
 use std::ffi::{c_char, c_int, CString};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use msstun::classify::Carrier;
@@ -109,11 +110,27 @@ fn method_index(n: &Names, dialect: Dialect, desc: &registry::MethodDesc) -> u16
         .map_or(0, |e| e.1)
 }
 
-/// Whether anything listens to the tap.
+/// The tap's id, once registered.
+static TAP_ID: AtomicI32 = AtomicI32::new(-1);
+
+/// Whether anything listens to the tap: Wireshark's `have_tap_listener`, called directly.
 #[inline]
 pub fn active() -> bool {
+    let id = TAP_ID.load(Ordering::Relaxed);
     // SAFETY: reads the tap registry.
-    unsafe { ffi::msstun_tap_active() != 0 }
+    id >= 0 && truthy(unsafe { ffi::have_tap_listener(id) })
+}
+
+/// `have_tap_listener` returns gboolean before Wireshark 4.4, bool since.
+#[cfg(not(ws_ge_4_4))]
+#[inline]
+fn truthy(b: ffi::gboolean) -> bool {
+    b != 0
+}
+#[cfg(ws_ge_4_4)]
+#[inline]
+fn truthy(b: bool) -> bool {
+    b
 }
 
 /// How STUN found inside relayed data (`depth` > 0) was carried, from the bytes before it
@@ -307,6 +324,7 @@ pub unsafe fn register(proto: c_int) {
         Some(tables::table_free),
         Some(tables::table_tree),
     );
+    TAP_ID.store(ffi::msstun_tap_id(), Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -47,9 +47,9 @@ static msstun_table_tree_fn msstun_ttree;
 #define ABBR_ALLOC "msstun_alloc"
 #define ABBR_ICE "msstun_ice"
 
-int msstun_tap_active(void)
+int msstun_tap_id(void)
 {
-    return msstun_tap >= 0 && have_tap_listener(msstun_tap);
+    return msstun_tap;
 }
 
 void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec)

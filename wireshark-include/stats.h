@@ -59,8 +59,9 @@ typedef void (*msstun_table_tree_fn)(void *st, int kind, const msstun_tap_record
 void msstun_register_stats(int proto, const char *const *methods, int n,
     msstun_table_new_fn tnew, msstun_table_packet_fn tpacket, msstun_table_text_fn ttext,
     msstun_table_free_fn tfree, msstun_table_tree_fn ttree);
-/** Whether anything listens to the tap (nearly free: check before building a record). */
-int msstun_tap_active(void);
+/** The tap's id (-1 before registration): the plugin asks have_tap_listener(id) before
+ *  building a record. */
+int msstun_tap_id(void);
 /** Copy `rec` into packet-scoped memory and queue it on the tap. */
 void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec);
 /** tcp.stream of this packet (G_MAXUINT32 when not TCP or unknown). */

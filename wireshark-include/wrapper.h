@@ -12,5 +12,6 @@
 #include <epan/ipv6.h>
 #endif
 #include <wsutil/inet_addr.h>
+#include <epan/tap.h>
 #include "shim.h"
 #include "stats.h"
