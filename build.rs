@@ -114,6 +114,8 @@ fn main() {
     println!("cargo:rerun-if-changed=wireshark-include/wrapper.h");
     println!("cargo:rerun-if-changed=wireshark-include/shim.c");
     println!("cargo:rerun-if-changed=wireshark-include/shim.h");
+    println!("cargo:rerun-if-changed=wireshark-include/stats.c");
+    println!("cargo:rerun-if-changed=wireshark-include/stats.h");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_SYSROOT_DIR");
     println!("cargo:rerun-if-env-changed=LIBCLANG_PATH");
@@ -160,6 +162,8 @@ fn main() {
     let mut build = cc::Build::new();
     build
         .file("wireshark-include/shim.c")
+        // The statistics: tap, stats trees, SRT table, tshark -z names.
+        .file("wireshark-include/stats.c")
         .flag_if_supported("-Wno-unused-parameter")
         // What newer compilers (GCC 14, in the 4.4/4.6 chroots) reject anyway fails here too.
         .flag_if_supported("-Werror=incompatible-pointer-types")
@@ -192,7 +196,7 @@ fn main() {
              |find_or_create_conversation|tvb_captured_length|tvb_reported_length|tvb_get_ptr|tvb_new_subset_length\
              |tvb_new_subset_remaining|tvb_new_subset_length_caplen|col_set_str|col_add_str|col_append_str|col_clear\
              |col_set_fence|col_append_sep_str|wmem_strndup|wmem_alloc|wmem_packet_scope|wmem_file_scope|register_init_routine\
-             |register_cleanup_routine|proto_registrar_get_nth|col_get_text|wmem_alloc0\
+             |register_cleanup_routine|proto_registrar_get_nth|col_get_text|wmem_alloc0|have_tap_listener\
              |expert_register_protocol|expert_register_field_array|expert_add_info_format|msstun_.*",
         )
         .allowlist_type(

@@ -18,6 +18,7 @@ pub mod epan;
 pub mod expert;
 pub mod fields;
 pub mod session;
+pub mod stats;
 pub mod uat;
 
 /// The version string Wireshark shows: plugin version and the Wireshark it targets.

@@ -13,8 +13,10 @@
 #include <epan/ipv6.h>
 #endif
 #include <wsutil/inet_addr.h>
+#include <epan/tap.h>
 /* plugin_describe()'s WS_PLUGIN_DESC_* (4.2+). */
 #if __has_include(<wsutil/plugins.h>)
 #include <wsutil/plugins.h>
 #endif
 #include "shim.h"
+#include "stats.h"

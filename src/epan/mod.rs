@@ -39,6 +39,7 @@ mod ffi;
 pub mod fields;
 mod packet;
 pub mod plugin;
+pub mod tap;
 mod tree;
 pub mod uat;
 

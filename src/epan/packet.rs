@@ -178,6 +178,12 @@ impl<'p> Packet<'p> {
         t
     }
 
+    /// The raw `packet_info` (for the rest of [`crate::epan`]).
+    #[inline]
+    pub(super) fn raw(&self) -> *mut ffi::packet_info {
+        self.raw
+    }
+
     /// Source and destination transport addresses (IPv4 or IPv6 and ports), if the packet
     /// has them.
     pub fn endpoints(&self) -> Option<(std::net::SocketAddr, std::net::SocketAddr)> {

@@ -101,6 +101,7 @@ unsafe extern "C" fn register_protoinfo() {
         unsafe {
             ffi::msstun_register_prefs(proto);
             ffi::msstun_register_data_heur(proto);
+            super::tap::register(proto);
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);
             ffi::register_init_routine(Some(init_routine));

@@ -1,0 +1,82 @@
+/* msstun.so statistics: the "msstun" tap, its record, and the Wireshark statistics built on
+ * it (stats_tree, SRT table, tshark -z names). Written for this project; no Wireshark code is
+ * copied here. */
+#ifndef MSSTUN_STATS_H
+#define MSSTUN_STATS_H
+
+#include <epan/packet.h>
+
+/** One decoded STUN message, as the "msstun" tap hands it to its listeners. Strings are
+ *  NUL-terminated and live at least as long as the packet; `bytes` is valid during the tap
+ *  callbacks of the frame. */
+typedef struct msstun_tap_record {
+    guint32 frame;
+    gint64 secs;            /* pinfo->abs_ts */
+    gint32 nsecs;
+    guint8 transport;       /* 6 TCP, 17 UDP */
+    guint8 family;          /* 4 or 6: src/dst below; 0 neither */
+    guint8 klass;           /* 0 Request, 1 Indication, 2 Success Response, 3 Error Response */
+    guint8 dialect;         /* msstun.dialect code */
+    guint8 framing;         /* msstun.framing code */
+    guint8 carrier;         /* 0 direct, else msstun::classify::Carrier code */
+    guint16 method;         /* msstun.method */
+    guint16 method_index;   /* row of the SRT table and of the method names */
+    guint16 error_code;     /* 0: none */
+    guint16 src_port;
+    guint16 dst_port;
+    guint16 channel;        /* carrier ChannelData: its channel number */
+    guint8 src[16];
+    guint8 dst[16];
+    guint32 tcp_stream;     /* G_MAXUINT32: not TCP or unknown */
+    guint32 request_frame;  /* responses: the request's frame; 0 unknown */
+    gint64 req_secs;        /* responses: the request's time */
+    gint32 req_nsecs;
+    gint64 rtt_ns;          /* responses: response time in ns; -1 unknown */
+    const char *method_name;
+    const char *class_name;
+    const char *dialect_name;
+    const char *framing_name;
+    const char *carrier_name;
+    const char *error_name; /* "401 Unauthorized"; NULL: no ERROR-CODE */
+    const guint8 *bytes;    /* the STUN message */
+    guint32 len;
+} msstun_tap_record;
+
+/** Tap listener callbacks written in Rust (see src/tap.rs): one table kind per `kind`. */
+/** A new table of `kind`; `filter`: the listener's display filter (NULL: none). */
+typedef void *(*msstun_table_new_fn)(int kind, const char *filter);
+typedef void (*msstun_table_packet_fn)(void *table, const msstun_tap_record *rec);
+/** Text of the table for tshark (a NUL-terminated string owned by the table). */
+typedef const char *(*msstun_table_text_fn)(void *table);
+typedef void (*msstun_table_free_fn)(void *table);
+/** Stats tree of a table kind for the GUI: called per packet with the tree and the record,
+ *  it ticks nodes through msstun_st_tick. `rec` NULL: the tree starts (kind > 0) or ends
+ *  (kind 0). */
+typedef void (*msstun_table_tree_fn)(void *st, int kind, const msstun_tap_record *rec);
+
+/** Register the "msstun" tap, the stats trees (Statistics → MS-STUN), the SRT table and the
+ *  tshark names -z msstun,stat|srt|alloc|ice. `methods[0..n]` names the SRT rows. */
+void msstun_register_stats(int proto, const char *const *methods, int n,
+    msstun_table_new_fn tnew, msstun_table_packet_fn tpacket, msstun_table_text_fn ttext,
+    msstun_table_free_fn tfree, msstun_table_tree_fn ttree);
+/** The tap's id (-1 before registration): the plugin asks have_tap_listener(id) before
+ *  building a record. */
+int msstun_tap_id(void);
+/** Copy `rec` into packet-scoped memory and queue it on the tap. */
+void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec);
+/** tcp.stream of this packet (G_MAXUINT32 when not TCP or unknown). */
+guint32 msstun_tcp_stream(packet_info *pinfo);
+/** Up to 12 bytes that precede `tvb` in its data source (the framing around STUN found in
+ *  relayed data), copied to `out` (right-aligned: out[12-n..12]). Returns n. */
+int msstun_tvb_before(tvbuff_t *tvb, guint8 out[12]);
+/** Source and destination addresses of the packet: family 4 or 6, else 0. */
+int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16]);
+/** Tick the stats-tree node `path` ("a/b/c": a child of the one before it, created as
+ *  needed) under the tree root. */
+void msstun_st_tick(void *st, const char *path);
+
+/* Table kinds of the Rust listeners. */
+#define MSSTUN_TABLE_ALLOC 1
+#define MSSTUN_TABLE_ICE 2
+
+#endif
