@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour check for refactoring: `tshark -V` of every fixture, decoded by the plugin of a base
+# Behaviour check for refactoring: `tshark -2 -V` (two passes: forward links too) of every fixture, decoded by the plugin of a base
 # revision and by the plugin of the working tree, must be identical.
 #
 #   scripts/verbose-diff.sh [BASE_REV]      (default BASE_REV: HEAD)
@@ -45,7 +45,7 @@ run() { # run <plugin.so> <home> <out> <capture> [tshark args]
     local so=$1 home=$2 out=$3 cap=$4
     shift 4
     setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" \
-        tshark -n -r "$cap" -V "$@" >"$out" 2>&1 || true
+        tshark -n -2 -r "$cap" -V "$@" >"$out" 2>&1 || true
 }
 home_of() { # home_of <plugin.so> <dir>
     mkdir -p "$2/.local/lib/wireshark/plugins/$ws/epan"
