@@ -2,10 +2,9 @@
 //! relayed data msstun knows, and the same RTP sent without TURN.
 //!
 //! `media` holds one session per [`CARRIERS`] entry, each on its own client port with its
-//! own SSRCs: an ICE check and its answer, a DTLS handshake (ClientHello, ServerHello with
-//! `use_srtp`), two RTP streams (one with a lost packet and two packets swapped), two RTCP
-//! sender reports and an SRTP stream (RTP header, opaque payload, 80-bit tag) after the DTLS
-//! handshake. `media-direct` sends the RTP and SRTP of every session as plain UDP between
+//! own SSRCs: an ICE check and its answer, two RTP streams (one with a lost packet and two
+//! packets swapped), two RTCP sender reports, then DTLS-SRTP: a DTLS handshake (ClientHello,
+//! ServerHello with `use_srtp`) and an SRTP stream (RTP header, opaque payload, 80-bit tag). `media-direct` sends the RTP and SRTP of every session as plain UDP between
 //! the peers (port [`DIRECT_BASE`]` + k` on both ends), with the same timing, so
 //! `tshark -z rtp,streams` can be compared with and without TURN. [`expected`] says what
 //! the generator put in, for the tests.
@@ -45,8 +44,12 @@ pub struct CarrierCase {
     /// The client's port (unique in the capture: `udp.port == p || tcp.port == p`).
     pub port: u16,
     /// Whether the ICE check and its answer travel inside the carrier (handed on as
-    /// `msstun.payload.kind == 0`); on a plain ICE flow they are the flow's own messages.
+    /// `msstun.payload.kind == 0`); on a plain ICE flow, in [MS-TURN] control frames and in
+    /// an RFC 6062 data connection's RFC 4571 frames they are messages of the flow itself.
     pub stun_inside: bool,
+    /// Whether the session travels over UDP (Wireshark's DTLS dissector then marks what
+    /// follows the `use_srtp` handshake on the 5-tuple as SRTP; it does so for UDP only).
+    pub udp: bool,
 }
 
 /// Every carrier, in capture order; index `k` gives the SSRCs (see [`ssrc`]).
@@ -56,60 +59,70 @@ pub const CARRIERS: &[CarrierCase] = &[
         carrier: 1,
         port: 40001,
         stun_inside: true,
+        udp: true,
     },
     CarrierCase {
         name: "chan-tcp",
         carrier: 1,
         port: 40002,
         stun_inside: true,
+        udp: false,
     },
     CarrierCase {
         name: "mturn",
         carrier: 5,
         port: 40003,
         stun_inside: true,
+        udp: false,
     },
     CarrierCase {
         name: "send-data",
         carrier: 2,
         port: 40004,
         stun_inside: true,
+        udp: true,
     },
     CarrierCase {
         name: "ms-send-data",
         carrier: 2,
         port: 40005,
         stun_inside: true,
+        udp: true,
     },
     CarrierCase {
         name: "ms-e2e",
         carrier: 4,
         port: 40006,
         stun_inside: false,
+        udp: false,
     },
     CarrierCase {
         name: "rfc6062-framed",
         carrier: 3,
         port: 40007,
-        stun_inside: true,
+        stun_inside: false,
+        udp: false,
     },
     CarrierCase {
         name: "rfc6062-unframed",
         carrier: 3,
         port: 40008,
         stun_inside: true,
+        udp: false,
     },
     CarrierCase {
         name: "ice-udp",
         carrier: 6,
         port: 40009,
         stun_inside: false,
+        udp: true,
     },
     CarrierCase {
         name: "ice-tcp",
         carrier: 6,
         port: 40010,
         stun_inside: false,
+        udp: false,
     },
 ];
 
@@ -320,8 +333,6 @@ fn session(k: usize) -> Vec<(Dir, What, Vec<u8>)> {
         .fingerprint()
         .finish();
     v.push((Dir::S2C, What::Stun, answer));
-    v.push((Dir::C2S, What::Dtls, dtls_client_hello(k as u8)));
-    v.push((Dir::S2C, What::Dtls, dtls_server_hello(k as u8)));
     let (a, b, c) = (ssrc(k, 0), ssrc(k, 1), ssrc(k, 2));
     let a_seq0 = 1000 + 100 * k as u16;
     let b_seq0 = 50000 + 10 * k as u16;
@@ -356,6 +367,9 @@ fn session(k: usize) -> Vec<(Dir, What, Vec<u8>)> {
             ));
         }
     }
+    // DTLS-SRTP (RFC 5764): the handshake, then SRTP.
+    v.push((Dir::C2S, What::Dtls, dtls_client_hello(k as u8)));
+    v.push((Dir::S2C, What::Dtls, dtls_server_hello(k as u8)));
     for i in 0..C_PACKETS {
         v.push((
             Dir::C2S,
