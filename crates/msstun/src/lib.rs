@@ -29,6 +29,7 @@ pub mod check;
 pub mod classify;
 pub mod detect;
 pub mod framing;
+pub mod media;
 pub mod message;
 pub mod registry;
 pub mod stream;
