@@ -4,6 +4,7 @@
 mod creds;
 mod inspect;
 mod limits;
+mod media;
 mod output;
 mod pcap;
 mod relay;
@@ -104,6 +105,11 @@ struct Args {
     /// Also print one line per ChannelData message and RFC 6062 data chunk.
     #[arg(long)]
     show_data: bool,
+    /// Every this many seconds print one media line per flow (connection and channel, DATA
+    /// attributes, data connection) that relayed something new: packets and bytes by kind,
+    /// per RTP SSRC packets, lost and sequence jumps. 0 = only at shutdown.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    media_interval: u64,
     /// Do not log connection open/close on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -236,6 +242,27 @@ async fn run(args: Args) -> u8 {
         what.join(", ")
     ));
     let started = Instant::now();
+    if args.media_interval > 0 {
+        let (ctx, mut stop, every) = (
+            ctx.clone(),
+            stop_rx.clone(),
+            Duration::from_secs(args.media_interval),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        for line in ctx.media.report(ctx.format, std::time::SystemTime::now(), false) {
+                            ctx.emit(line);
+                        }
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        }));
+    }
     let sig = wait_for_signal().await;
     ctx.log(format_args!("{sig}: stopping"));
     let _ = stop_tx.send(true);
@@ -248,6 +275,12 @@ async fn run(args: Args) -> u8 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let summary = ctx.summary(started.elapsed());
+    for line in ctx
+        .media
+        .report(ctx.format, std::time::SystemTime::now(), true)
+    {
+        ctx.emit(line);
+    }
     out_writer.finish();
     if Arc::strong_count(&ctx) == 1 {
         // Last owner: dropping the capture sender ends its thread after it flushes.

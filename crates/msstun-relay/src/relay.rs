@@ -12,8 +12,10 @@ use msstun::stream::{ConnectionDecoder, Decoded, DecodedKind, Direction};
 
 use crate::inspect::{inspect, TxKeys};
 use crate::limits::{PerSource, RateLog};
+use crate::media::MediaFlows;
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
+use msstun::classify::Carrier;
 
 /// Counters printed in the final summary.
 #[derive(Debug, Default)]
@@ -82,6 +84,8 @@ pub struct Ctx {
     pub log_conns: bool,
     /// Per-source caps and deadlines.
     pub limits: Limits,
+    /// Relayed media by connection and flow.
+    pub media: MediaFlows,
     next_id: AtomicU64,
 }
 
@@ -159,6 +163,7 @@ impl Ctx {
             stats: Stats::default(),
             log_conns,
             limits: Limits::default(),
+            media: MediaFlows::default(),
             next_id: AtomicU64::new(1),
         }
     }
@@ -180,7 +185,7 @@ impl Ctx {
     }
 
     /// Queue an output line.
-    fn emit(&self, line: String) {
+    pub fn emit(&self, line: String) {
         if !self.out.send(line) {
             self.stats.dropped_lines.fetch_add(1, Relaxed);
         }
@@ -209,6 +214,7 @@ impl Ctx {
         dir: Dir,
         ts: SystemTime,
         item: Decoded<'_>,
+        data_connection: bool,
     ) -> usize {
         let mut undecodable = 0;
         let framing = item.framing;
@@ -222,6 +228,7 @@ impl Ctx {
         match item.kind {
             DecodedKind::Stun { message, .. } => {
                 self.stats.stun_messages.fetch_add(1, Relaxed);
+                self.account_data_attribute(conn, message);
                 match inspect(message, framing, self.creds.as_ref(), keys) {
                     Ok(rec) => {
                         if rec.error.is_some() {
@@ -249,6 +256,7 @@ impl Ctx {
             }
             DecodedKind::ChannelData { channel, data: d } => {
                 self.stats.channel_data.fetch_add(1, Relaxed);
+                self.media.account(conn, Carrier::ChannelData, channel, d);
                 data(format!(
                     "ChannelData channel: 0x{channel:04x} len: {}",
                     d.len()
@@ -259,6 +267,12 @@ impl Ctx {
                 data: d,
             } => {
                 self.stats.channel_data.fetch_add(1, Relaxed);
+                self.media.account(
+                    conn,
+                    Carrier::MultiplexedTurn,
+                    msstun::framing::MULTIPLEXED_TURN_CHANNEL,
+                    d,
+                );
                 data(format!(
                     "MS-TURN multiplexed session: {} len: {}",
                     crate::inspect::hex(&session_id),
@@ -267,6 +281,7 @@ impl Ctx {
             }
             DecodedKind::MsTurnData { data: d } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
+                self.media.account(conn, Carrier::MsTurnData, 0, d);
                 data(format!("MS-TURN data len: {}", d.len()));
             }
             DecodedKind::TlsHello(h) => {
@@ -275,6 +290,14 @@ impl Ctx {
             }
             DecodedKind::Data { data: d, framed } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
+                // A data connection's bytes (each RFC 4571 frame, or a chunk of an unframed
+                // stream), or the content of a frame beside STUN (ICE-TCP media).
+                let carrier = if data_connection {
+                    Carrier::DataConnection
+                } else {
+                    Carrier::Flow
+                };
+                self.media.account(conn, carrier, 0, d);
                 data(format!(
                     "Data{} len: {}",
                     if framed { " (framed)" } else { "" },
@@ -282,6 +305,10 @@ impl Ctx {
                 ));
             }
             DecodedKind::Undecodable { data: d } => {
+                if conn.transport == "udp" {
+                    // A whole datagram beside the STUN of a 5-tuple (media beside ICE checks).
+                    self.media.account(conn, Carrier::Flow, 0, d);
+                }
                 undecodable = d.len();
                 self.stats
                     .undecodable_bytes
@@ -351,9 +378,10 @@ impl Ctx {
             let n = dec.push(direction, rest);
             rest = &rest[n..];
             let mut popped = false;
+            let data_conn = dec.is_data_connection();
             while let Some(item) = dec.pop(direction) {
                 popped = true;
-                match self.handle_item(keys, reported, conn, dir, ts, item) {
+                match self.handle_item(keys, reported, conn, dir, ts, item, data_conn) {
                     0 => {
                         lost[i] = 0;
                         *first_message |= dir == Dir::C2S;
@@ -396,6 +424,23 @@ impl Ctx {
         }
     }
 
+    /// Account the DATA attribute of a Send/Data indication (or [MS-TURN] Send request /
+    /// Data Indication) as relayed media.
+    fn account_data_attribute(&self, conn: &Conn, message: &[u8]) {
+        // Send 0x006 / Data 0x007 (RFC 8656); [MS-TURN] Send 0x004, Data Indication 0x115.
+        if message.len() < 20 || !matches!(message[1] & 0x0f, 4 | 5 | 6 | 7) {
+            return;
+        }
+        let Ok(msg) = msstun::Message::new_checked(message) else {
+            return;
+        };
+        for a in msg.attributes().flatten() {
+            if a.code == DATA_ATTRIBUTE {
+                self.media.account(conn, Carrier::DataAttribute, 0, a.value);
+            }
+        }
+    }
+
     /// Log a connection-level event unless `--quiet`.
     pub fn log_conn(&self, msg: std::fmt::Arguments<'_>) {
         if self.log_conns {
@@ -424,6 +469,7 @@ impl Ctx {
             g(&s.channel_data),
             g(&s.data_frames),
         );
+
         for (k, v) in s.by_type.lock().expect("stats lock").iter() {
             t.push_str(&format!("    {k}: {v}\n"));
         }
@@ -436,6 +482,10 @@ impl Ctx {
             g(&s.io_errors),
             g(&s.dropped_lines),
             self.pcap.as_ref().map_or(0, |p| p.dropped()),
+        ));
+        t.push_str(&format!(
+            "\n  media: {} flows (one media line each on stdout)",
+            self.media.len()
         ));
         t
     }
@@ -466,6 +516,9 @@ impl DecodeState {
         self.first_message
     }
 }
+
+/// DATA (RFC 8656 §18.4, [MS-TURN] §2.2.2.12: the same code).
+const DATA_ATTRIBUTE: u16 = 0x0013;
 
 /// Consecutive undecodable bytes after which a direction is no longer decoded.
 const GIVE_UP_AFTER: usize = 64 * 1024;
