@@ -8,7 +8,8 @@ peer through the allocation:
        ChannelData (RFC 8656 §12); the peer is a UDP socket of this script.
   tcp  RFC 6062: Allocate (TCP relay) on a control connection, CreatePermission, Connect
        to the peer (a TCP listener of this script), a data connection with ConnectionBind,
-       then every RTP datagram as one RFC 4571 frame on it.
+       then, as ICE-TCP does, an RFC 4571-framed connectivity check (Binding request) and
+       every RTP datagram as one RFC 4571 frame.
 
 The RTP comes from a real RTP stack (e.g. GStreamer's udpsink) sent to --rtp-port on
 127.0.0.1, or, with --generate N, is made here (N packets of PCMU, one sequence number
@@ -213,13 +214,16 @@ def run_tcp(args, host, port, auth):
     peer, _ = listener.accept()
     data = Stream(socket.create_connection((host, port)))
     transact(data, auth, CONNECTION_BIND, [attr(CONNECTION_ID, cid)])
-    sent, got = 0, b""
+    # As ICE-TCP does (RFC 6544): a connectivity check, RFC 4571-framed, before the media.
+    check = build(0x001, 0, [attr(USERNAME, b"peer:glue"), attr(0x0024, struct.pack("!I", 0x6E001EFF))])
+    data.sock.sendall(struct.pack("!H", len(check)) + check)
+    sent, got, checks = 0, b"", 1
     for p in rtp_source(args):
         data.sock.sendall(struct.pack("!H", len(p)) + p)
         sent += 1
     peer.settimeout(2)
     received, want = 0, None
-    while received < sent:
+    while received < sent + checks:
         try:
             chunk = peer.recv(65536)
         except socket.timeout:
@@ -233,7 +237,7 @@ def run_tcp(args, host, port, auth):
     data.sock.close()
     peer.close()
     ctl.sock.close()
-    return sent, received
+    return sent, received - checks
 
 
 def main():

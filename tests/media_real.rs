@@ -34,15 +34,16 @@ fn streams_inside_turn_equal_the_senders_streams() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures/turn-media.pcapng");
     let run = Run::from_file(&path, &[]);
-    // Without Decode As only what msstun hands on is RTP: the two streams inside TURN.
-    let turn = streams(&run, &[]);
-    assert_eq!(turn.len(), 2, "{turn:?}");
-    for ((_, sport, dport), _) in &turn {
-        assert!(
-            *sport == 3478 || *dport == 3478,
-            "not inside TURN: {turn:?}"
-        );
-    }
+    // Without Decode As only what msstun hands on is RTP: the two streams inside TURN, and
+    // the RFC 6062 stream once more on the relay → peer leg, an ICE-TCP connection (RFC 4571
+    // check, then media beside it) that msstun's heuristics take.
+    let found = streams(&run, &[]);
+    assert_eq!(found.len(), 3, "{found:?}");
+    let turn: Vec<_> = found
+        .iter()
+        .filter(|((_, s, d), _)| *s == 3478 || *d == 3478)
+        .collect();
+    assert_eq!(turn.len(), 2, "{found:?}");
     // The sender's leg, decoded as RTP by port.
     let all = streams(
         &run,
@@ -54,26 +55,26 @@ fn streams_inside_turn_equal_the_senders_streams() {
         .collect();
     assert_eq!(sender.len(), 2, "{all:?}");
     for ((ssrc, _, _), figures) in sender {
-        let inside: Vec<_> = turn.iter().filter(|((s, _, _), _)| s == ssrc).collect();
-        assert_eq!(inside.len(), 1, "{ssrc:#x}: {turn:?}");
-        assert_eq!(
-            inside[0].1, figures,
-            "{ssrc:#x}: inside TURN vs the sender's leg"
-        );
         assert_eq!(figures.0, "g711U");
         assert_eq!(figures.1, 60, "{ssrc:#x}: packets GStreamer sent");
+        let inside: Vec<_> = turn.iter().filter(|((s, _, _), _)| s == ssrc).collect();
+        assert_eq!(inside.len(), 1, "{ssrc:#x}: {turn:?}");
+        for (k, v) in found.iter().filter(|((s, _, _), _)| s == ssrc) {
+            assert_eq!(v, figures, "{k:?}: as msstun finds it vs the sender's leg");
+        }
     }
-    // One stream per carrier: ChannelData (1) and the RFC 6062 data connection (3).
+    // Carriers: ChannelData (1), the RFC 6062 data connection (3), the ICE-TCP flow (6).
     let carriers = run.fields(Some("rtp"), &["msstun.payload.carrier", "udp.port"]);
-    let (mut chan, mut dc) = (0, 0);
+    let (mut chan, mut dc, mut flow) = (0, 0, 0);
     for r in carriers.values() {
-        // A TCP segment of the data connection may hold several RFC 4571 frames.
+        // A TCP segment may hold several RFC 4571 frames.
         let c = nums(&r[0]);
         match (c.first(), r[1].is_empty()) {
             (Some(1), false) if c.len() == 1 => chan += 1,
             (Some(3), true) if c.iter().all(|&x| x == 3) => dc += c.len(),
+            (Some(6), true) if c.iter().all(|&x| x == 6) => flow += c.len(),
             _ => panic!("RTP with carriers {c:?}: {r:?}"),
         }
     }
-    assert_eq!((chan, dc), (60, 60));
+    assert_eq!((chan, dc, flow), (60, 60, 60));
 }
