@@ -434,7 +434,10 @@ const CLIENT: [u8; 4] = [10, 60, 1, 1];
 const MS_SESSION: u64 = 0x0a0b_0c0d_0e0f_1011;
 
 /// Play `k`'s session through `wrap`, which sends one payload in direction `dir`.
-fn play(cap: &mut Capture, k: usize, wrap: &mut dyn FnMut(&mut Capture, Dir, What, &[u8])) {
+/// Sends one payload of a session in a carrier.
+type Wrap<'a> = dyn FnMut(&mut Capture, Dir, What, &[u8]) + 'a;
+
+fn play(cap: &mut Capture, k: usize, wrap: &mut Wrap<'_>) {
     let label = CARRIERS[k].name;
     let before = cap.len();
     let mut first = true;

@@ -105,11 +105,13 @@ struct Args {
     /// Also print one line per ChannelData message and RFC 6062 data chunk.
     #[arg(long)]
     show_data: bool,
-    /// Every this many seconds print one media line per flow (connection and channel, DATA
-    /// attributes, data connection) that relayed something new: packets and bytes by kind,
-    /// per RTP SSRC packets, lost and sequence jumps. 0 = only at shutdown.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
-    media_interval: u64,
+    /// Print media lines on stdout (in --format): every SECS seconds one per flow
+    /// (connection and channel, DATA attributes, data connection) that relayed something
+    /// new — packets and bytes by kind, per RTP SSRC packets, lost and sequence jumps — and
+    /// one per flow at shutdown. 0 = only at shutdown. Without it the media appear in the
+    /// summary on stderr only.
+    #[arg(long, value_name = "SECS")]
+    media_interval: Option<u64>,
     /// Do not log connection open/close on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -242,12 +244,8 @@ async fn run(args: Args) -> u8 {
         what.join(", ")
     ));
     let started = Instant::now();
-    if args.media_interval > 0 {
-        let (ctx, mut stop, every) = (
-            ctx.clone(),
-            stop_rx.clone(),
-            Duration::from_secs(args.media_interval),
-        );
+    if let Some(secs @ 1..) = args.media_interval {
+        let (ctx, mut stop, every) = (ctx.clone(), stop_rx.clone(), Duration::from_secs(secs));
         tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
@@ -275,11 +273,13 @@ async fn run(args: Args) -> u8 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let summary = ctx.summary(started.elapsed());
-    for line in ctx
-        .media
-        .report(ctx.format, std::time::SystemTime::now(), true)
-    {
-        ctx.emit(line);
+    if args.media_interval.is_some() {
+        for line in ctx
+            .media
+            .report(ctx.format, std::time::SystemTime::now(), true)
+        {
+            ctx.emit(line);
+        }
     }
     out_writer.finish();
     if Arc::strong_count(&ctx) == 1 {

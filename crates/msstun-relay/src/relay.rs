@@ -206,6 +206,7 @@ impl Ctx {
         };
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn handle_item(
         &self,
         keys: &mut TxKeys,
@@ -428,7 +429,7 @@ impl Ctx {
     /// Data Indication) as relayed media.
     fn account_data_attribute(&self, conn: &Conn, message: &[u8]) {
         // Send 0x006 / Data 0x007 (RFC 8656); [MS-TURN] Send 0x004, Data Indication 0x115.
-        if message.len() < 20 || !matches!(message[1] & 0x0f, 4 | 5 | 6 | 7) {
+        if message.len() < 20 || !matches!(message[1] & 0x0f, 4..=7) {
             return;
         }
         let Ok(msg) = msstun::Message::new_checked(message) else {
@@ -483,10 +484,11 @@ impl Ctx {
             g(&s.dropped_lines),
             self.pcap.as_ref().map_or(0, |p| p.dropped()),
         ));
-        t.push_str(&format!(
-            "\n  media: {} flows (one media line each on stdout)",
-            self.media.len()
-        ));
+        t.push_str(&format!("\n  media: {} flows", self.media.len()));
+        for line in self.media.report(Format::Text, SystemTime::now(), true) {
+            t.push_str("\n    ");
+            t.push_str(&line);
+        }
         t
     }
 }
