@@ -28,7 +28,7 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
         _ => {
             return crate::ports::build(name)
                 .or_else(|| crate::clients::build(name, n))
-                .or_else(|| crate::media::build(name))
+                .or_else(|| crate::media::build(name, n))
         }
     })
 }

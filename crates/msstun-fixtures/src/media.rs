@@ -23,15 +23,95 @@ use crate::stun::{attr, ms_attr, ms_msg, msg};
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("media", "RTP, RTCP, SRTP, DTLS and STUN inside every TURN carrier (ChannelData UDP/TCP, 0xFF10, Send/Data, MS-TURN, RFC 6062 framed/unframed) and a plain ICE flow, with loss and reordering"),
     ("media-direct", "the RTP and SRTP of `media` sent without TURN (UDP, port 20000+k on both ends)"),
+    ("bench-rtp-chan", "N RTP packets in ChannelData over UDP 3478 (count, default 200000)"),
+    ("bench-rtp-6062", "N RTP packets in RFC 4571 frames on an RFC 6062 data connection, TCP 3478 (count, default 200000)"),
 ];
 
-/// Builds one of these scenarios by name.
-pub fn build(name: &str) -> Option<Fixture> {
+/// Builds one of these scenarios by name; the `bench-rtp-*` ones take a packet count `n`.
+pub fn build(name: &str, n: usize) -> Option<Fixture> {
     Some(match name {
         "media" => media(false),
         "media-direct" => media(true),
+        "bench-rtp-chan" => bench_rtp(false, n),
+        "bench-rtp-6062" => bench_rtp(true, n),
         _ => return None,
     })
+}
+
+/// Benchmark captures: `n` RTP packets (PCMU, 160 bytes, one stream each way) inside
+/// ChannelData over UDP 3478 (after Allocate and ChannelBind), or in RFC 4571 frames on an
+/// RFC 6062 data connection to TCP 3478 (Allocate, Connect, ConnectionBind, one framed ICE
+/// check, then one frame per segment).
+fn bench_rtp(tcp: bool, n: usize) -> Fixture {
+    let mut cap = Capture::new();
+    let client = sa(CLIENT, 45000);
+    let server = sa(SERVER, 3478);
+    let packet = |i: usize| {
+        let (dir, ssrc) = if i % 2 == 0 {
+            (Dir::C2S, 0xbe00_0001)
+        } else {
+            (Dir::S2C, 0xbe00_0002)
+        };
+        let seq = (i / 2) as u16;
+        (dir, rtp(0, false, seq, 160 * u32::from(seq), ssrc, 160))
+    };
+    if tcp {
+        let mut c = cap.tcp_open(client, server);
+        let mut send = |cap: &mut Capture, dir: Dir, b: &[u8]| cap.tcp_send(&mut c, dir, b);
+        allocate(&mut cap, &mut send, 1, true, client);
+        send(
+            &mut cap,
+            Dir::C2S,
+            &msg("Connect", Class::Request, tid(2))
+                .xor_address(attr("xor_peer_address"), PEER)
+                .finish(),
+        );
+        send(
+            &mut cap,
+            Dir::S2C,
+            &msg("Connect", Class::SuccessResponse, tid(2))
+                .attr_u32(attr("connection_id"), 7)
+                .finish(),
+        );
+        let mut d = cap.tcp_open(sa(CLIENT, 45001), server);
+        cap.tcp_send(
+            &mut d,
+            Dir::C2S,
+            &msg("ConnectionBind", Class::Request, tid(3))
+                .attr_u32(attr("connection_id"), 7)
+                .finish(),
+        );
+        cap.tcp_send(
+            &mut d,
+            Dir::S2C,
+            &msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish(),
+        );
+        let (_, _, check) = session(0).swap_remove(0);
+        cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&check));
+        for i in 0..n {
+            let (dir, p) = packet(i);
+            cap.tcp_send(&mut d, dir, &rfc4571(&p));
+        }
+    } else {
+        let mut udp = |cap: &mut Capture, dir: Dir, b: &[u8]| match dir {
+            Dir::C2S => cap.udp(client, server, b),
+            Dir::S2C => cap.udp(server, client, b),
+        };
+        allocate(&mut cap, &mut udp, 1, false, client);
+        channel_bind(&mut cap, &mut udp, 2, 0x4001);
+        for i in 0..n {
+            let (dir, p) = packet(i);
+            udp(&mut cap, dir, &channel_data(0x4001, &p, false));
+        }
+    }
+    Fixture::from_capture(
+        if tcp {
+            "bench-rtp-6062"
+        } else {
+            "bench-rtp-chan"
+        },
+        cap,
+    )
 }
 
 /// One carrier of relayed data in the `media` capture.
@@ -659,8 +739,14 @@ mod tests {
 
     #[test]
     fn both_scenarios_build() {
-        let m = build("media").unwrap();
-        let d = build("media-direct").unwrap();
+        let m = build("media", 0).unwrap();
+        let d = build("media-direct", 0).unwrap();
+        assert_eq!(build("bench-rtp-chan", 10).unwrap().frames, 4 + 10);
+        // 2 handshakes of 3, 4 control messages, 2 binds, 1 check, 10 frames.
+        assert_eq!(
+            build("bench-rtp-6062", 10).unwrap().frames,
+            6 + 4 + 2 + 1 + 10
+        );
         assert!(m.frames > d.frames);
         assert_eq!(d.frames, expected().iter().map(|e| e.rtp).sum::<u32>());
     }
