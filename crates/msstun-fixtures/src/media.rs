@@ -21,7 +21,7 @@ use crate::stun::{attr, ms_attr, ms_msg, msg};
 
 /// Media scenarios with a one-line description.
 pub const SCENARIOS: &[(&str, &str)] = &[
-    ("media", "RTP, RTCP, SRTP, DTLS and STUN inside every TURN carrier (ChannelData UDP/TCP, 0xFF10, Send/Data, MS-TURN, RFC 6062 framed/unframed) and a plain ICE flow, with loss and reordering"),
+    ("media", "RTP, RTCP, SRTP, DTLS and STUN inside every TURN carrier (ChannelData UDP/TCP, 0xFF10 TCP/UDP, Send/Data, MS-TURN, RFC 6062 framed/unframed) and a plain ICE flow, with loss and reordering"),
     ("media-direct", "the RTP and SRTP of `media` sent without TURN (UDP, port 20000+k on both ends)"),
     ("bench-rtp-chan", "N RTP packets in ChannelData over UDP 3478 (count, default 200000)"),
     ("bench-rtp-6062", "N RTP packets in RFC 4571 frames on an RFC 6062 data connection, TCP 3478 (count, default 200000)"),
@@ -203,6 +203,13 @@ pub const CARRIERS: &[CarrierCase] = &[
         port: 40010,
         stun_inside: false,
         udp: false,
+    },
+    CarrierCase {
+        name: "mturn-udp",
+        carrier: 5,
+        port: 40011,
+        stun_inside: true,
+        udp: true,
     },
 ];
 
@@ -551,7 +558,7 @@ fn media(direct: bool) -> Fixture {
         let client = sa(CLIENT, case.port);
         let n = 10 * k as u32;
         match case.name {
-            "chan-udp" | "send-data" | "ms-send-data" | "ice-udp" => {
+            "chan-udp" | "send-data" | "ms-send-data" | "ice-udp" | "mturn-udp" => {
                 let server = if case.name == "ice-udp" {
                     sa([10, 62, 0, 2], 50001)
                 } else {
@@ -607,6 +614,21 @@ fn media(direct: bool) -> Fixture {
                                     .address(ms_attr("remote_address"), PEER),
                             };
                             udp(cap, dir, &m.attr(ms_attr("data"), b).finish())
+                        });
+                    }
+                    "mturn-udp" => {
+                        // [MS-TURN] over UDP: an Allocate, then the multiplexed-TURN channel.
+                        let req = ms_msg("Allocate", Class::Request, tid16(n))
+                            .attr_u32(ms_attr("ms_version"), 1)
+                            .finish();
+                        udp(&mut cap, Dir::C2S, &req);
+                        let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
+                            .attr_u32(ms_attr("ms_version"), 1)
+                            .address(ms_attr("mapped_address"), sa(SERVER, 50300))
+                            .finish();
+                        udp(&mut cap, Dir::S2C, &ok);
+                        play(&mut cap, k, &mut |cap, dir, _, b| {
+                            udp(cap, dir, &build::multiplexed_turn(MS_SESSION, b))
                         });
                     }
                     _ => {
