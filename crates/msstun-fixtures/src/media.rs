@@ -47,7 +47,7 @@ fn bench_rtp(tcp: bool, n: usize) -> Fixture {
     let client = sa(CLIENT, 45000);
     let server = sa(SERVER, 3478);
     let packet = |i: usize| {
-        let (dir, ssrc) = if i % 2 == 0 {
+        let (dir, ssrc) = if i.is_multiple_of(2) {
             (Dir::C2S, 0xbe00_0001)
         } else {
             (Dir::S2C, 0xbe00_0002)
