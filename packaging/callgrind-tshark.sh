@@ -5,6 +5,10 @@
 # owns port 3478 by default), each once under callgrind, printing
 # instructions per frame for the whole run, for the transport dissector's subtree (the
 # STUN dissector and what the transport does to reach it), and for msstun's own dissector.
+# Then media through TURN: RTP in ChannelData over UDP and in RFC 4571 frames on an RFC 6062
+# data connection, `-Y rtp` with msstun against the built-in stun with its payload
+# heuristics turned on (`--enable-heuristic rtp_stun --enable-heuristic dtls_stun`: RTP and
+# DTLS inside ChannelData/DATA, shipped disabled), with the ratio msstun / built-in.
 #
 #   packaging/callgrind-tshark.sh [MESSAGES]        (default 20000; needs valgrind)
 set -euo pipefail
@@ -26,6 +30,8 @@ cp "$plugin" "$work/home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
 # The generator says "<file>: <frames> frames (<scenario>)".
 frames_udp=$(target/release/msstun-fixtures bench "$work/udp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
 frames_tcp=$(target/release/msstun-fixtures bench-tcp "$work/tcp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
+frames_rtpchan=$(target/release/msstun-fixtures bench-rtp-chan "$work/rtpchan.pcapng" "$N" 2>&1 | awk '{ print $2 }')
+frames_rtp6062=$(target/release/msstun-fixtures bench-rtp-6062 "$work/rtp6062.pcapng" "$N" 2>&1 | awk '{ print $2 }')
 chmod -R a+rwX "$work"
 
 run() { # out-file home tshark-args...
@@ -60,3 +66,22 @@ for case in udp tcp; do
     done
 done
 echo "(the whole run includes tshark's start-up, the same on both sides: ~870M instructions on 4.0)"
+echo
+echo "Media through TURN, $N RTP packets, -Y rtp, instructions per frame (callgrind)"
+printf '%-44s %10s %10s\n' "case" "whole run" "transport"
+heur=(--enable-heuristic rtp_stun --enable-heuristic dtls_stun)
+for case in rtpchan:udp rtp6062:tcp; do
+    name=${case%%:*} tr=${case##*:}
+    frames=frames_$name
+    frames=${!frames}
+    run "$work/cg.stun" "$work/stock" -n -r "$work/$name.pcapng" "${heur[@]}" -Y rtp
+    run "$work/cg.msstun" "$work/home" -n -r "$work/$name.pcapng" -Y rtp
+    w_stun=$(( $(total "$work/cg.stun") / frames )) t_stun=$(( $(inclusive "$work/cg.stun" "decode_${tr}_ports") / frames ))
+    w_ms=$(( $(total "$work/cg.msstun") / frames )) t_ms=$(( $(inclusive "$work/cg.msstun" "decode_${tr}_ports") / frames ))
+    rtp_stun=$(env HOME="$work/stock" "$TSHARK" -n -r "$work/$name.pcapng" "${heur[@]}" -Y rtp 2>/dev/null | wc -l)
+    printf '%-44s %10d %10d   (%d RTP frames)\n' "$name: built-in stun, heuristics on" "$w_stun" "$t_stun" "$rtp_stun"
+    printf '%-44s %10d %10d\n' "$name: msstun" "$w_ms" "$t_ms"
+    awk -v a="$w_ms" -v b="$w_stun" -v c="$t_ms" -v d="$t_stun" \
+        'BEGIN { printf "%-44s %10.2f %10.2f\n", "  ratio msstun / built-in", a / b, c / d }'
+done
+echo "(on the RFC 6062 data connection the built-in stun finds no RTP: it cannot follow the data connection)"

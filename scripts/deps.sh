@@ -9,7 +9,8 @@
 # dpkg-dev/fakeroot (packaging), curl + ca-certificates (rustup, crates.io),
 # libnice-dev (scripts/capture-msmode.sh: libnice agents in Microsoft ICE modes),
 # valgrind (scripts/fuzz-tshark.sh's memcheck sample), time (/usr/bin/time -v:
-# packaging/memory-tshark.sh).
+# packaging/memory-tshark.sh), gstreamer1.0-tools + gstreamer1.0-plugins-base/-good
+# (scripts/capture-turn-media.sh: a real RTP stack, rtppcmupay → udpsink, through coturn).
 #
 # Rust: rustup's stable toolchain (with rustfmt and clippy) when `cargo` is missing. When
 # https://sh.rustup.rs cannot be reached, Debian 12's own toolchain instead: cargo-web,
@@ -18,7 +19,7 @@
 
 MSSTUN_PACKAGES=(tshark wireshark-common libwireshark-dev libglib2.0-dev libclang-dev pkg-config
     gcc g++ libc6-dev make coturn util-linux dpkg-dev fakeroot xz-utils curl ca-certificates procps
-    libnice-dev valgrind time)
+    libnice-dev valgrind time gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 # The newest rust-version among the locked dependencies (clap 4.6, tokio 1.54).
 MSSTUN_RUST_MIN=1.85
 MSSTUN_DEBIAN_RUST=(cargo-web rustc-web rustfmt-web rust-web-clippy)

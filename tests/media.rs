@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use msstun_fixtures::media;
 
 #[test]
 fn seed_data_connection_rtp_is_rtp() {
@@ -56,4 +57,209 @@ fn payload_decoding_can_be_turned_off_or_forced() {
     let forced = Run::new(&fx, &["-o", "msstun.payload_dissector:data"]);
     assert!(forced.frames("rtp").is_empty());
     assert_eq!(forced.frames("data"), data);
+}
+
+/// The ports that identify carrier `c`'s frames in the `media` capture (an RFC 6062 session
+/// also has its data connection on `port + 100`).
+fn ports_of(c: &media::CarrierCase) -> [u64; 2] {
+    [u64::from(c.port), u64::from(c.port) + 100]
+}
+
+/// One row of `tshark -z rtp,streams`: SSRC → (payload name, packets, lost, problems flag).
+type Streams = std::collections::BTreeMap<u64, (String, u64, u64, bool)>;
+
+fn rtp_streams(run: &Run, extra: &[&str]) -> Streams {
+    let mut args = extra.to_vec();
+    args.extend(["-q", "-z", "rtp,streams"]);
+    let z = run.raw(&args);
+    let mut out = Streams::new();
+    for line in z.lines() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        // start end src sport dst dport SSRC payload pkts lost (pct) deltas×3 jitters×3 [X]
+        let Some(i) = t.iter().position(|c| c.starts_with("0x")) else {
+            continue;
+        };
+        let ssrc = num(t[i]);
+        let row = (
+            t[i + 1].to_string(),
+            num(t[i + 2]),
+            num(t[i + 3]),
+            t.len() > i + 11 && t[t.len() - 1] == "X",
+        );
+        assert!(out.insert(ssrc, row).is_none(), "SSRC {ssrc:#x} twice: {z}");
+    }
+    out
+}
+
+fn payload_name(pt: u8) -> String {
+    match pt {
+        0 => "g711U".into(),
+        n => format!("RTPType-{n}"),
+    }
+}
+
+#[test]
+fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
+    let fx = fixture("media");
+    let run = Run::new(&fx, &[]);
+    let rows = run.fields(
+        None,
+        &[
+            "udp.port",
+            "tcp.port",
+            "_ws.col.Protocol",
+            "msstun.payload.kind",
+            "msstun.payload.carrier",
+            "msstun.type",
+        ],
+    );
+    let rtp = run.frames("rtp");
+    let rtcp = run.frames("rtcp");
+    let dtls = run.frames("dtls");
+    let expected = media::expected();
+    let total = |f: fn(&media::SessionExpect) -> u32| expected.iter().map(f).sum::<u32>() as usize;
+    assert_eq!(rtp.len(), total(|e| e.rtp), "-Y rtp");
+    assert_eq!(rtcp.len(), total(|e| e.rtcp), "-Y rtcp");
+    assert_eq!(dtls.len(), total(|e| e.dtls), "-Y dtls");
+    // The spellings of the kind filter that work on every version (a bare `rtp` on the
+    // right is the protocol, not a value), and the filter across both layers.
+    assert_eq!(run.frames("msstun.payload.kind == \"RTP\""), rtp);
+    assert_eq!(run.frames("msstun.payload.kind == 4"), rtp);
+    assert_eq!(run.frames("rtp && msstun"), rtp);
+    assert_eq!(run.frames("msstun.payload.kind == \"RTCP\""), rtcp);
+    assert_eq!(run.frames("msstun.payload.kind == \"DTLS\""), dtls);
+    for e in &expected {
+        let c = e.case;
+        let mine: Vec<(&u32, &Vec<Vec<String>>)> = rows
+            .iter()
+            .filter(|(_, r)| {
+                let ports = ports_of(&c);
+                nums(&r[0])
+                    .iter()
+                    .chain(nums(&r[1]).iter())
+                    .any(|p| ports.contains(p))
+            })
+            .collect();
+        let count = |set: &[u32]| mine.iter().filter(|(f, _)| set.contains(f)).count() as u32;
+        assert_eq!(count(&rtp), e.rtp, "{}: RTP frames", c.name);
+        assert_eq!(count(&rtcp), e.rtcp, "{}: RTCP frames", c.name);
+        assert_eq!(count(&dtls), e.dtls, "{}: DTLS frames", c.name);
+        for (f, r) in &mine {
+            let kind = nums(&r[3]);
+            let proto = r[2].first().map(String::as_str).unwrap_or("");
+            let want = if rtp.contains(f) {
+                Some((4, "RTP"))
+            } else if rtcp.contains(f) {
+                Some((5, "RTCP"))
+            } else if dtls.contains(f) {
+                Some((2, "DTLS"))
+            } else {
+                None
+            };
+            if let Some((k, p)) = want {
+                assert_eq!(kind, [k], "{} frame {f}: kind", c.name);
+                assert_eq!(
+                    nums(&r[4]),
+                    [u64::from(c.carrier)],
+                    "{} frame {f}: carrier",
+                    c.name
+                );
+                // (SRTP after a DTLS-SRTP handshake: see the SRTP test.)
+                assert!(
+                    proto.starts_with(p) || (p == "RTP" && proto == "SRTP"),
+                    "{} frame {f}: Protocol column {proto}",
+                    c.name
+                );
+            }
+        }
+        let stun_inside = mine
+            .iter()
+            .filter(|(_, r)| nums(&r[3]) == [0] && nums(&r[4]) == [u64::from(c.carrier)])
+            .count() as u32;
+        let want = if c.stun_inside { e.stun } else { 0 };
+        assert_eq!(stun_inside, want, "{}: STUN handed back to msstun", c.name);
+        // Either way the ICE check and its answer decode as msstun Binding messages.
+        let checks = mine
+            .iter()
+            .filter(|(_, r)| nums(&r[5]).iter().any(|t| matches!(t, 0x0001 | 0x0101)))
+            .count() as u32;
+        assert_eq!(checks, e.stun, "{}: ICE check and answer", c.name);
+    }
+}
+
+#[test]
+fn rtp_streams_are_what_the_generator_sent_with_and_without_turn() {
+    let turn = rtp_streams(&Run::new(&fixture("media"), &[]), &[]);
+    let last = media::DIRECT_BASE + media::CARRIERS.len() as u16 - 1;
+    let decode = format!("udp.port=={}-{last},rtp", media::DIRECT_BASE);
+    let direct = rtp_streams(&Run::new(&fixture("media-direct"), &[]), &["-d", &decode]);
+    let mut n = 0;
+    for e in media::expected() {
+        for s in &e.streams {
+            let ssrc = u64::from(s.ssrc);
+            let got = turn
+                .get(&ssrc)
+                .unwrap_or_else(|| panic!("{}: no stream {ssrc:#x}: {turn:?}", e.case.name));
+            let want = (
+                payload_name(s.pt),
+                u64::from(s.packets),
+                u64::from(s.lost),
+                s.reordered || s.lost > 0,
+            );
+            assert_eq!(got, &want, "{}: stream {ssrc:#x}", e.case.name);
+            assert_eq!(
+                direct.get(&ssrc),
+                Some(got),
+                "{}: {ssrc:#x} without TURN",
+                e.case.name
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(turn.len(), n, "no other streams: {turn:?}");
+    assert_eq!(direct.len(), n);
+}
+
+/// DTLS-SRTP through TURN: Wireshark's DTLS dissector, seeing the relayed ServerHello's
+/// `use_srtp`, sets the 5-tuple up as SRTP (packet-dtls.c calls `srtp_add_address` for UDP
+/// only), so over UDP carriers the SRTP after the handshake shows its RTP header with the
+/// payload marked encrypted (`srtp.enc_payload`, Protocol SRTP) and the RTP before it stays
+/// RTP. Over TCP carriers Wireshark sets nothing up: the SRTP reads as RTP.
+#[test]
+fn srtp_after_a_relayed_dtls_handshake_is_marked_encrypted_over_udp() {
+    let run = Run::new(&fixture("media"), &[]);
+    let rows = run.fields(
+        Some("rtp"),
+        &[
+            "rtp.ssrc",
+            "_ws.col.Protocol",
+            "srtp.enc_payload",
+            "msstun.payload.carrier",
+        ],
+    );
+    for (k, e) in media::expected().iter().enumerate() {
+        let c = e.case;
+        let of = |s: usize| {
+            let ssrc = u64::from(media::ssrc(k, s));
+            rows.iter()
+                .filter(move |(_, r)| nums(&r[0]) == [ssrc])
+                .collect::<Vec<_>>()
+        };
+        for (s, st) in e.streams.iter().enumerate() {
+            let frames = of(s);
+            assert_eq!(frames.len() as u32, st.packets, "{} stream {s}", c.name);
+            for (f, r) in frames {
+                let marked = st.srtp && c.udp;
+                let proto = if marked { "SRTP" } else { "RTP" };
+                assert_eq!(r[1], [proto], "{} frame {f}", c.name);
+                assert_eq!(
+                    !r[2].is_empty(),
+                    marked,
+                    "{} frame {f}: encrypted payload",
+                    c.name
+                );
+                assert_eq!(nums(&r[3]), [u64::from(c.carrier)], "{} frame {f}", c.name);
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ fn scenarios() -> Vec<&'static str> {
         .iter()
         .chain(msstun_fixtures::followups::SCENARIOS)
         .chain(msstun_fixtures::clients::SCENARIOS)
+        .chain(msstun_fixtures::media::SCENARIOS)
         .map(|(n, _)| *n)
         .collect();
     v.extend(["bench", "nostun"]);

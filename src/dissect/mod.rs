@@ -237,13 +237,15 @@ fn plausible(transport: Transport, bytes: &[u8]) -> bool {
 }
 
 /// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
-/// (possibly malformed) rather than handed on: ChannelData whose length fits, or what
+/// (possibly malformed) rather than handed on: ChannelData whose length fits, an [MS-TURN]
+/// multiplexed-TURN message filling the datagram, or what
 /// [`msstun::detect::stun_on_known_flow`] takes for STUN.
 fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
     use msstun::classify::{classify, PayloadKind};
     match classify(bytes) {
         PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
         PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
+        PayloadKind::Other => msstun::framing::is_multiplexed_turn_datagram(bytes),
         _ => false,
     }
 }

@@ -26,7 +26,11 @@ pub fn build(name: &str, n: usize) -> Option<Fixture> {
         "bench-tcp-coalesced" => bench_tcp(n, 8),
         "mutants" => crate::mutate::mutants(n as u64),
         "scale" => crate::scale::scale(n),
-        _ => return crate::ports::build(name).or_else(|| crate::clients::build(name, n)),
+        _ => {
+            return crate::ports::build(name)
+                .or_else(|| crate::clients::build(name, n))
+                .or_else(|| crate::media::build(name, n))
+        }
     })
 }
 

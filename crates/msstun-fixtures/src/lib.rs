@@ -11,6 +11,7 @@
 pub mod capture;
 pub mod clients;
 pub mod followups;
+pub mod media;
 pub mod mutate;
 pub mod ports;
 pub mod scale;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
                 .chain(msstun_fixtures::followups::SCENARIOS)
                 .chain(msstun_fixtures::ports::SCENARIOS)
                 .chain(msstun_fixtures::clients::SCENARIOS)
+                .chain(msstun_fixtures::media::SCENARIOS)
             {
                 println!("{name:12} {what}");
             }

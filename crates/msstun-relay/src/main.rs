@@ -4,6 +4,7 @@
 mod creds;
 mod inspect;
 mod limits;
+mod media;
 mod output;
 mod pcap;
 mod relay;
@@ -109,6 +110,13 @@ struct Args {
     /// Also print one line per ChannelData message and RFC 6062 data chunk.
     #[arg(long)]
     show_data: bool,
+    /// Print media lines on stdout (in --format): every SECS seconds one per flow
+    /// (connection and channel, DATA attributes, data connection) that relayed something
+    /// new — packets and bytes by kind, per RTP SSRC packets, lost and sequence jumps — and
+    /// one per flow at shutdown. 0 = only at shutdown. Without it the media appear in the
+    /// summary on stderr only.
+    #[arg(long, value_name = "SECS")]
+    media_interval: Option<u64>,
     /// Do not log connection open/close on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -259,6 +267,23 @@ async fn run(args: Args) -> u8 {
         what.join(", ")
     ));
     let started = Instant::now();
+    if let Some(secs @ 1..) = args.media_interval {
+        let (ctx, mut stop, every) = (ctx.clone(), stop_rx.clone(), Duration::from_secs(secs));
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        for line in ctx.media.report(ctx.format, std::time::SystemTime::now(), false) {
+                            ctx.emit(line);
+                        }
+                    }
+                    _ = stop.changed() => break,
+                }
+            }
+        }));
+    }
     let sig = wait_for_signal(&ctx).await;
     ctx.log(format_args!("{sig}: stopping"));
     let _ = stop_tx.send(true);
@@ -272,6 +297,14 @@ async fn run(args: Args) -> u8 {
     }
     let summary = ctx.summary(started.elapsed());
     ctx.emit_tables("shutdown");
+    if args.media_interval.is_some() {
+        for line in ctx
+            .media
+            .report(ctx.format, std::time::SystemTime::now(), true)
+        {
+            ctx.emit(line);
+        }
+    }
     out_writer.finish();
     if Arc::strong_count(&ctx) == 1 {
         // Last owner: dropping the capture sender ends its thread after it flushes.

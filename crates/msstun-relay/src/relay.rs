@@ -13,8 +13,10 @@ use msstun_analysis::{feed::feed_decoded, render, Analysis, Observation};
 
 use crate::inspect::{inspect, TxKeys};
 use crate::limits::{PerSource, RateLog};
+use crate::media::MediaFlows;
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
+use msstun::classify::Carrier;
 
 /// Counters printed in the final summary.
 #[derive(Debug, Default)]
@@ -89,6 +91,8 @@ pub struct Ctx {
     pub tables: Format,
     /// "Frame" numbers for the analysis: one per decoded item, in decoding order.
     frames: AtomicU32,
+    /// Relayed media by connection and flow.
+    pub media: MediaFlows,
     next_id: AtomicU64,
 }
 
@@ -169,6 +173,7 @@ impl Ctx {
             analysis: Some(Mutex::new(Analysis::new())),
             tables: format,
             frames: AtomicU32::new(0),
+            media: MediaFlows::default(),
             next_id: AtomicU64::new(1),
         }
     }
@@ -265,7 +270,7 @@ impl Ctx {
     }
 
     /// Queue an output line.
-    fn emit(&self, line: String) {
+    pub fn emit(&self, line: String) {
         if !self.out.send(line) {
             self.stats.dropped_lines.fetch_add(1, Relaxed);
         }
@@ -286,6 +291,7 @@ impl Ctx {
         };
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn handle_item(
         &self,
         keys: &mut TxKeys,
@@ -294,6 +300,7 @@ impl Ctx {
         dir: Dir,
         ts: SystemTime,
         item: Decoded<'_>,
+        data_connection: bool,
     ) -> usize {
         let mut undecodable = 0;
         let framing = item.framing;
@@ -307,6 +314,7 @@ impl Ctx {
         match item.kind {
             DecodedKind::Stun { message, .. } => {
                 self.stats.stun_messages.fetch_add(1, Relaxed);
+                self.account_data_attribute(conn, message);
                 match inspect(message, framing, self.creds.as_ref(), keys) {
                     Ok(rec) => {
                         if rec.error.is_some() {
@@ -334,6 +342,7 @@ impl Ctx {
             }
             DecodedKind::ChannelData { channel, data: d } => {
                 self.stats.channel_data.fetch_add(1, Relaxed);
+                self.media.account(conn, Carrier::ChannelData, channel, d);
                 data(format!(
                     "ChannelData channel: 0x{channel:04x} len: {}",
                     d.len()
@@ -344,6 +353,12 @@ impl Ctx {
                 data: d,
             } => {
                 self.stats.channel_data.fetch_add(1, Relaxed);
+                self.media.account(
+                    conn,
+                    Carrier::MultiplexedTurn,
+                    msstun::framing::MULTIPLEXED_TURN_CHANNEL,
+                    d,
+                );
                 data(format!(
                     "MS-TURN multiplexed session: {} len: {}",
                     crate::inspect::hex(&session_id),
@@ -352,6 +367,7 @@ impl Ctx {
             }
             DecodedKind::MsTurnData { data: d } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
+                self.media.account(conn, Carrier::MsTurnData, 0, d);
                 data(format!("MS-TURN data len: {}", d.len()));
             }
             DecodedKind::TlsHello(h) => {
@@ -360,6 +376,14 @@ impl Ctx {
             }
             DecodedKind::Data { data: d, framed } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
+                // A data connection's bytes (each RFC 4571 frame, or a chunk of an unframed
+                // stream), or the content of a frame beside STUN (ICE-TCP media).
+                let carrier = if data_connection {
+                    Carrier::DataConnection
+                } else {
+                    Carrier::Flow
+                };
+                self.media.account(conn, carrier, 0, d);
                 data(format!(
                     "Data{} len: {}",
                     if framed { " (framed)" } else { "" },
@@ -367,6 +391,10 @@ impl Ctx {
                 ));
             }
             DecodedKind::Undecodable { data: d } => {
+                if conn.transport == "udp" {
+                    // A whole datagram beside the STUN of a 5-tuple (media beside ICE checks).
+                    self.media.account(conn, Carrier::Flow, 0, d);
+                }
                 undecodable = d.len();
                 self.stats
                     .undecodable_bytes
@@ -451,7 +479,7 @@ impl Ctx {
                 };
                 popped = true;
                 self.analyse(conn, dir, ts, &item, was_data_connection);
-                match self.handle_item(keys, reported, conn, dir, ts, item) {
+                match self.handle_item(keys, reported, conn, dir, ts, item, was_data_connection) {
                     0 => {
                         lost[i] = 0;
                         *first_message |= dir == Dir::C2S;
@@ -494,6 +522,23 @@ impl Ctx {
         }
     }
 
+    /// Account the DATA attribute of a Send/Data indication (or [MS-TURN] Send request /
+    /// Data Indication) as relayed media.
+    fn account_data_attribute(&self, conn: &Conn, message: &[u8]) {
+        // Send 0x006 / Data 0x007 (RFC 8656); [MS-TURN] Send 0x004, Data Indication 0x115.
+        if message.len() < 20 || !matches!(message[1] & 0x0f, 4..=7) {
+            return;
+        }
+        let Ok(msg) = msstun::Message::new_checked(message) else {
+            return;
+        };
+        for a in msg.attributes().flatten() {
+            if a.code == DATA_ATTRIBUTE {
+                self.media.account(conn, Carrier::DataAttribute, 0, a.value);
+            }
+        }
+    }
+
     /// Log a connection-level event unless `--quiet`.
     pub fn log_conn(&self, msg: std::fmt::Arguments<'_>) {
         if self.log_conns {
@@ -522,6 +567,7 @@ impl Ctx {
             g(&s.channel_data),
             g(&s.data_frames),
         );
+
         for (k, v) in s.by_type.lock().expect("stats lock").iter() {
             t.push_str(&format!("    {k}: {v}\n"));
         }
@@ -535,6 +581,11 @@ impl Ctx {
             g(&s.dropped_lines),
             self.pcap.as_ref().map_or(0, |p| p.dropped()),
         ));
+        t.push_str(&format!("\n  media: {} flows", self.media.len()));
+        for line in self.media.report(Format::Text, SystemTime::now(), true) {
+            t.push_str("\n    ");
+            t.push_str(&line);
+        }
         t
     }
 }
@@ -564,6 +615,9 @@ impl DecodeState {
         self.first_message
     }
 }
+
+/// DATA (RFC 8656 §18.4, [MS-TURN] §2.2.2.12: the same code).
+const DATA_ATTRIBUTE: u16 = 0x0013;
 
 /// Consecutive undecodable bytes after which a direction is no longer decoded.
 const GIVE_UP_AFTER: usize = 64 * 1024;

@@ -265,6 +265,15 @@ fn ms_tcp_len(b: &[u8]) -> Option<usize> {
     Some(4 + be16(b, 2))
 }
 
+/// Whether `datagram` is exactly one [MS-TURN] multiplexed-TURN message (channel 0xFF10,
+/// its length covering the 8-byte session id and the rest of the datagram): what a UDP
+/// flow msstun owns may carry beside STUN and ChannelData.
+pub fn is_multiplexed_turn_datagram(datagram: &[u8]) -> bool {
+    datagram.len() >= 12
+        && be16(datagram, 0) == MULTIPLEXED_TURN_CHANNEL as usize
+        && 4 + be16(datagram, 2) == datagram.len()
+}
+
 /// Whether `b` starts like a TLS 1.x handshake record (content type 22, version 3.x).
 /// Fewer than two bytes never do.
 pub fn is_tls_record_start(b: &[u8]) -> bool {
@@ -513,6 +522,24 @@ fn next_tls(buf: &[u8]) -> PduResult {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn multiplexed_turn_datagram() {
+        let mut d = vec![0xFF, 0x10, 0, 10];
+        d.extend_from_slice(&[1; 8]);
+        d.extend_from_slice(&[0x80, 0]);
+        assert!(is_multiplexed_turn_datagram(&d));
+        assert!(
+            !is_multiplexed_turn_datagram(&d[..13]),
+            "length past the end"
+        );
+        d.push(0);
+        assert!(!is_multiplexed_turn_datagram(&d), "bytes after the message");
+        assert!(!is_multiplexed_turn_datagram(&[
+            0xFF, 0x10, 0, 8, 1, 1, 1, 1, 1, 1, 1
+        ]));
+    }
+
     use super::*;
 
     /// FRAMING_NAMES has one entry per code [`framing_code`] gives, in code order.

@@ -32,6 +32,7 @@ pub mod classify;
 pub mod data_conn;
 pub mod detect;
 pub mod framing;
+pub mod media;
 pub mod message;
 pub mod registry;
 pub mod stream;

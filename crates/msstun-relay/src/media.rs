@@ -1,0 +1,275 @@
+//! Relayed media, live: what each connection's channels, DATA attributes and data
+//! connections carry, by RFC 7983 kind, and per RTP SSRC the packets, lost packets and
+//! sequence jumps — classified and tracked by the shared `msstun` crate
+//! ([`msstun::classify`], [`msstun::media`]), reported as text or JSON every
+//! `--media-interval` seconds and at shutdown.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use msstun::classify::{Carrier, PayloadKind};
+use msstun::media::MediaCounters;
+use serde::Serialize;
+
+use crate::output::{rfc3339, Conn, Format};
+
+/// Which flow of a connection: its carrier and, for ChannelData, the channel number
+/// (0xFF10 for [MS-TURN] multiplexed TURN, 0 otherwise).
+pub type FlowKey = (u64, u8, u16);
+
+/// One flow's counters and the connection it belongs to.
+#[derive(Debug)]
+struct Flow {
+    conn: Conn,
+    carrier: Carrier,
+    channel: u16,
+    counters: MediaCounters,
+    /// Payloads at the last periodic report (a flow with nothing new is not reported again).
+    reported: u64,
+}
+
+/// Every flow with relayed payloads, by connection.
+#[derive(Debug, Default)]
+pub struct MediaFlows {
+    flows: Mutex<BTreeMap<FlowKey, Flow>>,
+}
+
+impl MediaFlows {
+    /// Classify and account one relayed payload of `conn`.
+    pub fn account(&self, conn: &Conn, carrier: Carrier, channel: u16, payload: &[u8]) {
+        if payload.is_empty() {
+            return;
+        }
+        let mut flows = self.flows.lock().expect("media lock");
+        flows
+            .entry((conn.id, carrier.code(), channel))
+            .or_insert_with(|| Flow {
+                conn: *conn,
+                carrier,
+                channel,
+                counters: MediaCounters::default(),
+                reported: 0,
+            })
+            .counters
+            .account(payload);
+    }
+
+    /// Report lines: every flow at shutdown (`last`), else those with new payloads since
+    /// the last periodic report.
+    pub fn report(&self, fmt: Format, ts: SystemTime, last: bool) -> Vec<String> {
+        let mut flows = self.flows.lock().expect("media lock");
+        let mut out = Vec::new();
+        for f in flows.values_mut() {
+            let total: u64 = f.counters.kinds().map(|(_, c)| c.packets).sum();
+            if !last {
+                if total == f.reported {
+                    continue;
+                }
+                f.reported = total;
+            }
+            out.push(line(fmt, ts, f, last));
+        }
+        out
+    }
+
+    /// Number of flows seen.
+    pub fn len(&self) -> usize {
+        self.flows.lock().expect("media lock").len()
+    }
+}
+
+fn carrier_key(c: Carrier) -> &'static str {
+    match c {
+        Carrier::ChannelData => "channel-data",
+        Carrier::DataAttribute => "data-attribute",
+        Carrier::DataConnection => "data-connection",
+        Carrier::MsTurnData => "ms-turn-data",
+        Carrier::MultiplexedTurn => "multiplexed-turn",
+        Carrier::Flow => "flow",
+    }
+}
+
+fn kind_key(k: PayloadKind) -> &'static str {
+    match k {
+        PayloadKind::Stun => "stun",
+        PayloadKind::Zrtp => "zrtp",
+        PayloadKind::Dtls => "dtls",
+        PayloadKind::TurnChannel => "channel-data",
+        PayloadKind::Rtp => "rtp",
+        PayloadKind::Rtcp => "rtcp",
+        PayloadKind::Other => "other",
+    }
+}
+
+#[derive(Serialize)]
+struct KindOut {
+    packets: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct SsrcOut {
+    ssrc: u32,
+    payload_type: u8,
+    packets: u64,
+    lost: u64,
+    jumps: u64,
+}
+
+#[derive(Serialize)]
+struct MediaJson {
+    ts: String,
+    report: &'static str,
+    last: bool,
+    conn: u64,
+    transport: &'static str,
+    client: String,
+    upstream: String,
+    carrier: &'static str,
+    channel: Option<u16>,
+    kinds: BTreeMap<&'static str, KindOut>,
+    rtp: Vec<SsrcOut>,
+    rtp_untracked: u64,
+}
+
+fn line(fmt: Format, ts: SystemTime, f: &Flow, last: bool) -> String {
+    let c = &f.counters;
+    let channel = (f.carrier == Carrier::ChannelData).then_some(f.channel);
+    match fmt {
+        Format::Text => {
+            let (_, _, _, h, mi, s, us) = crate::output::civil(ts);
+            let mut t = format!(
+                "{h:02}:{mi:02}:{s:02}.{us:06} #{} {} {} ⇄ {} media{} {}",
+                f.conn.id,
+                f.conn.transport,
+                f.conn.client,
+                f.conn.upstream,
+                if last { " (final)" } else { "" },
+                f.carrier.name(),
+            );
+            if let Some(ch) = channel {
+                let _ = write!(t, " 0x{ch:04x}");
+            }
+            t.push(':');
+            for (i, (k, n)) in c.kinds().enumerate() {
+                let sep = if i == 0 { " " } else { ", " };
+                let _ = write!(t, "{sep}{} {} pkts {} B", k.name(), n.packets, n.bytes);
+            }
+            for e in c.rtp.entries() {
+                let _ = write!(
+                    t,
+                    "; SSRC 0x{:08x} PT {}: {} pkts, {} lost, {} jumps",
+                    e.ssrc,
+                    e.seq.payload_type,
+                    e.seq.packets,
+                    e.seq.lost(),
+                    e.seq.jumps
+                );
+            }
+            if c.rtp.untracked > 0 {
+                let _ = write!(t, "; {} RTP pkts of further SSRCs", c.rtp.untracked);
+            }
+            t
+        }
+        Format::Json => serde_json::to_string(&MediaJson {
+            ts: rfc3339(ts),
+            report: "media",
+            last,
+            conn: f.conn.id,
+            transport: f.conn.transport,
+            client: f.conn.client.to_string(),
+            upstream: f.conn.upstream.to_string(),
+            carrier: carrier_key(f.carrier),
+            channel,
+            kinds: c
+                .kinds()
+                .map(|(k, n)| {
+                    (
+                        kind_key(k),
+                        KindOut {
+                            packets: n.packets,
+                            bytes: n.bytes,
+                        },
+                    )
+                })
+                .collect(),
+            rtp: c
+                .rtp
+                .entries()
+                .iter()
+                .map(|e| SsrcOut {
+                    ssrc: e.ssrc,
+                    payload_type: e.seq.payload_type,
+                    packets: e.seq.packets,
+                    lost: e.seq.lost(),
+                    jumps: e.seq.jumps,
+                })
+                .collect(),
+            rtp_untracked: c.rtp.untracked,
+        })
+        .expect("serializable"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Conn {
+        Conn {
+            id: 3,
+            transport: "udp",
+            client: "127.0.0.1:40000".parse().unwrap(),
+            upstream: "127.0.0.1:3478".parse().unwrap(),
+        }
+    }
+
+    fn rtp(seq: u16) -> Vec<u8> {
+        let mut p = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78];
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&[0xaa; 20]);
+        p
+    }
+
+    #[test]
+    fn text_and_json_reports() {
+        let m = MediaFlows::default();
+        let c = conn();
+        for s in [1u16, 2, 4, 3] {
+            m.account(&c, Carrier::ChannelData, 0x4001, &rtp(s));
+        }
+        m.account(
+            &c,
+            Carrier::ChannelData,
+            0x4001,
+            &[0x81, 200, 0, 1, 0, 0, 0, 1],
+        );
+        let t = m.report(Format::Text, SystemTime::UNIX_EPOCH, false);
+        assert_eq!(t.len(), 1);
+        assert!(
+            t[0].ends_with(
+                "#3 udp 127.0.0.1:40000 ⇄ 127.0.0.1:3478 media ChannelData 0x4001: RTP 4 pkts 128 B, \
+                 RTCP 1 pkts 8 B; SSRC 0x12345678 PT 0: 4 pkts, 0 lost, 2 jumps"
+            ),
+            "{}",
+            t[0]
+        );
+        // Nothing new: no periodic line; at shutdown every flow.
+        assert!(m
+            .report(Format::Text, SystemTime::UNIX_EPOCH, false)
+            .is_empty());
+        let j = m.report(Format::Json, SystemTime::UNIX_EPOCH, true);
+        let v: serde_json::Value = serde_json::from_str(&j[0]).unwrap();
+        assert_eq!(v["report"], "media");
+        assert_eq!(v["last"], true);
+        assert_eq!(v["carrier"], "channel-data");
+        assert_eq!(v["channel"], 0x4001);
+        assert_eq!(v["kinds"]["rtp"]["packets"], 4);
+        assert_eq!(v["kinds"]["rtcp"]["bytes"], 8);
+        assert_eq!(v["rtp"][0]["ssrc"], 0x1234_5678);
+        assert_eq!(v["rtp"][0]["lost"], 0);
+        assert_eq!(v["rtp"][0]["jumps"], 2);
+    }
+}

@@ -1,0 +1,366 @@
+//! Relayed media at a glance: an RTP header view and per-SSRC sequence tracking.
+//!
+//! [`RtpHeader::parse`] reads the fixed RTP header (RFC 3550 §5.1) of a payload that
+//! [`crate::classify`] called RTP; [`SeqTracker`] follows one SSRC's sequence numbers the way
+//! RFC 3550 Appendix A.1 does (16-bit numbers extended across wrap-arounds) and counts what
+//! an engineer asks about first: packets, lost packets (expected minus received, as
+//! Wireshark's RTP stream statistics count them) and sequence jumps (a packet whose number
+//! is not one more than the previous packet's: a gap, a reordering or a duplicate).
+//! [`SsrcTable`] keeps a small fixed number of SSRCs and [`MediaCounters`] packets and bytes
+//! by [`PayloadKind`]. Nothing here allocates.
+
+use crate::classify::PayloadKind;
+
+/// The fixed part of an RTP header (RFC 3550 §5.1), read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtpHeader {
+    /// Payload type (7 bits).
+    pub payload_type: u8,
+    /// Marker bit.
+    pub marker: bool,
+    /// Sequence number.
+    pub seq: u16,
+    /// Timestamp.
+    pub timestamp: u32,
+    /// Synchronisation source.
+    pub ssrc: u32,
+    /// Length of the header: 12 bytes, the CSRC list and the extension, if any.
+    pub header_len: usize,
+    /// Padding bit.
+    pub padding: bool,
+}
+
+impl RtpHeader {
+    /// The header of `p`, if `p` starts with a version-2 RTP header whose CSRC list and
+    /// extension fit in it.
+    pub fn parse(p: &[u8]) -> Option<RtpHeader> {
+        if p.len() < 12 || p[0] >> 6 != 2 {
+            return None;
+        }
+        let cc = usize::from(p[0] & 0x0f);
+        let mut header_len = 12 + 4 * cc;
+        if p[0] & 0x10 != 0 {
+            let ext = p.get(header_len + 2..header_len + 4)?;
+            header_len += 4 + 4 * usize::from(u16::from_be_bytes([ext[0], ext[1]]));
+        }
+        if header_len > p.len() {
+            return None;
+        }
+        Some(RtpHeader {
+            payload_type: p[1] & 0x7f,
+            marker: p[1] & 0x80 != 0,
+            seq: u16::from_be_bytes([p[2], p[3]]),
+            timestamp: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
+            ssrc: u32::from_be_bytes([p[8], p[9], p[10], p[11]]),
+            header_len,
+            padding: p[0] & 0x20 != 0,
+        })
+    }
+}
+
+/// Sequence tracking of one SSRC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeqTracker {
+    /// Packets seen.
+    pub packets: u64,
+    /// Packets whose sequence number was not one more than the previous packet's.
+    pub jumps: u64,
+    /// The payload type of the last packet.
+    pub payload_type: u8,
+    base: u64,
+    max: u64,
+    last: u16,
+}
+
+/// A jump larger than this (either way) restarts the extended numbering (RFC 3550 A.1's
+/// MAX_DROPOUT, in both directions): a sender that restarted, not 3000 lost packets.
+const MAX_DROPOUT: u16 = 3000;
+
+impl SeqTracker {
+    /// Account one packet.
+    pub fn update(&mut self, h: &RtpHeader) {
+        self.payload_type = h.payload_type;
+        if self.packets == 0 {
+            self.packets = 1;
+            // Extended numbers start one cycle up so that reordering before the first
+            // packet never goes below zero.
+            self.base = 0x1_0000 + u64::from(h.seq);
+            self.max = self.base;
+            self.last = h.seq;
+            return;
+        }
+        self.packets += 1;
+        if h.seq != self.last.wrapping_add(1) {
+            self.jumps += 1;
+        }
+        self.last = h.seq;
+        let max16 = self.max as u16;
+        let ahead = h.seq.wrapping_sub(max16);
+        if ahead != 0 && ahead < 0x8000 {
+            if ahead > MAX_DROPOUT {
+                self.restart(h.seq);
+            } else {
+                self.max += u64::from(ahead);
+            }
+        } else if ahead != 0 {
+            let behind = max16.wrapping_sub(h.seq);
+            if behind > MAX_DROPOUT {
+                self.restart(h.seq);
+            } else if self.max - u64::from(behind) < self.base {
+                // A late packet from before the first one seen.
+                self.base = self.max - u64::from(behind);
+            }
+        }
+    }
+
+    fn restart(&mut self, seq: u16) {
+        let received = self.received_since_base();
+        self.base = 0x1_0000 + u64::from(seq) - received.min(u64::from(seq));
+        self.max = 0x1_0000 + u64::from(seq);
+    }
+
+    fn received_since_base(&self) -> u64 {
+        self.packets.saturating_sub(1)
+    }
+
+    /// Packets expected from the lowest to the highest sequence number seen.
+    pub fn expected(&self) -> u64 {
+        if self.packets == 0 {
+            0
+        } else {
+            self.max - self.base + 1
+        }
+    }
+
+    /// Lost packets: expected minus received (0 when duplicates outnumber the gaps).
+    pub fn lost(&self) -> u64 {
+        self.expected().saturating_sub(self.packets)
+    }
+}
+
+/// One SSRC in an [`SsrcTable`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SsrcEntry {
+    /// The SSRC.
+    pub ssrc: u32,
+    /// Its sequence tracking.
+    pub seq: SeqTracker,
+}
+
+/// Sequence tracking for up to `N` SSRCs; further SSRCs are counted, not tracked.
+#[derive(Debug, Clone, Copy)]
+pub struct SsrcTable<const N: usize> {
+    entries: [SsrcEntry; N],
+    len: usize,
+    /// RTP packets of SSRCs that did not fit in the table.
+    pub untracked: u64,
+}
+
+impl<const N: usize> Default for SsrcTable<N> {
+    fn default() -> Self {
+        SsrcTable {
+            entries: [SsrcEntry::default(); N],
+            len: 0,
+            untracked: 0,
+        }
+    }
+}
+
+impl<const N: usize> SsrcTable<N> {
+    /// Account one RTP packet.
+    pub fn update(&mut self, h: &RtpHeader) {
+        let n = self.len;
+        if let Some(e) = self.entries[..n].iter_mut().find(|e| e.ssrc == h.ssrc) {
+            e.seq.update(h);
+        } else if n < N {
+            self.entries[n].ssrc = h.ssrc;
+            self.entries[n].seq.update(h);
+            self.len += 1;
+        } else {
+            self.untracked += 1;
+        }
+    }
+
+    /// The tracked SSRCs, in the order first seen.
+    pub fn entries(&self) -> &[SsrcEntry] {
+        &self.entries[..self.len]
+    }
+}
+
+/// Packets and bytes of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindCount {
+    /// Payloads.
+    pub packets: u64,
+    /// Payload bytes.
+    pub bytes: u64,
+}
+
+/// Packets and bytes by [`PayloadKind`] plus per-SSRC tracking of the RTP, for one flow
+/// (a channel, a data connection, the DATA attributes of an allocation…).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MediaCounters {
+    by_kind: [KindCount; PayloadKind::ALL.len()],
+    /// The RTP streams.
+    pub rtp: SsrcTable<8>,
+}
+
+impl MediaCounters {
+    /// Classify `payload` (RFC 7983) and account it; returns its kind.
+    pub fn account(&mut self, payload: &[u8]) -> PayloadKind {
+        let kind = crate::classify::classify(payload);
+        self.account_as(kind, payload);
+        kind
+    }
+
+    /// Account `payload` as `kind` (when the caller already knows it is, say, STUN).
+    pub fn account_as(&mut self, kind: PayloadKind, payload: &[u8]) {
+        let c = &mut self.by_kind[usize::from(kind.code())];
+        c.packets += 1;
+        c.bytes += payload.len() as u64;
+        if kind == PayloadKind::Rtp {
+            if let Some(h) = RtpHeader::parse(payload) {
+                self.rtp.update(&h);
+            }
+        }
+    }
+
+    /// Packets and bytes of `kind`.
+    pub fn kind(&self, kind: PayloadKind) -> KindCount {
+        self.by_kind[usize::from(kind.code())]
+    }
+
+    /// Every kind with at least one payload.
+    pub fn kinds(&self) -> impl Iterator<Item = (PayloadKind, KindCount)> + '_ {
+        PayloadKind::ALL
+            .iter()
+            .map(|&k| (k, self.kind(k)))
+            .filter(|(_, c)| c.packets > 0)
+    }
+
+    /// Whether anything was accounted.
+    pub fn is_empty(&self) -> bool {
+        self.by_kind.iter().all(|c| c.packets == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rtp(seq: u16, ssrc: u32) -> [u8; 16] {
+        let mut p = [0u8; 16];
+        p[0] = 0x80;
+        p[1] = 0x80 | 111;
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[4..8].copy_from_slice(&1234u32.to_be_bytes());
+        p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+        p
+    }
+
+    fn track(seqs: &[u16]) -> SeqTracker {
+        let mut t = SeqTracker::default();
+        for &s in seqs {
+            t.update(&RtpHeader::parse(&rtp(s, 7)).unwrap());
+        }
+        t
+    }
+
+    #[test]
+    fn header_fields() {
+        let h = RtpHeader::parse(&rtp(0xbeef, 0x1234_5678)).unwrap();
+        assert_eq!(
+            (
+                h.payload_type,
+                h.marker,
+                h.seq,
+                h.timestamp,
+                h.ssrc,
+                h.header_len
+            ),
+            (111, true, 0xbeef, 1234, 0x1234_5678, 12)
+        );
+        // Two CSRCs and a one-word extension: 12 + 8 + 4 + 4.
+        let mut p = vec![0x92, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+        p.extend_from_slice(&[0; 8]);
+        p.extend_from_slice(&[0xbe, 0xde, 0, 1, 0, 0, 0, 0, 0xaa]);
+        assert_eq!(RtpHeader::parse(&p).unwrap().header_len, 28);
+        assert_eq!(RtpHeader::parse(&p[..27]), None);
+        assert_eq!(RtpHeader::parse(&[0x80; 11]), None);
+        assert_eq!(RtpHeader::parse(&[0x40; 12]), None, "version 1");
+    }
+
+    #[test]
+    fn in_order_lossless() {
+        let t = track(&[10, 11, 12, 13]);
+        assert_eq!((t.packets, t.lost(), t.jumps), (4, 0, 0));
+    }
+
+    #[test]
+    fn loss_and_reordering_as_wireshark_counts_them() {
+        // The fixtures' stream A: 0..20 without 5, 10 and 11 swapped.
+        let mut s: Vec<u16> = (1000..1020).filter(|&x| x != 1005).collect();
+        s.swap(9, 10);
+        let t = track(&s);
+        assert_eq!(t.packets, 19);
+        assert_eq!(t.lost(), 1);
+        // 4 → 6, 9 → 11, 11 → 10, 10 → 12.
+        assert_eq!(t.jumps, 4);
+    }
+
+    #[test]
+    fn wraps_around() {
+        let t = track(&[65534, 65535, 0, 2]);
+        assert_eq!((t.packets, t.expected(), t.lost(), t.jumps), (4, 5, 1, 1));
+    }
+
+    #[test]
+    fn a_late_packet_from_before_the_first() {
+        let t = track(&[100, 99, 101]);
+        assert_eq!((t.packets, t.expected(), t.lost()), (3, 3, 0));
+    }
+
+    #[test]
+    fn duplicates_never_make_loss_negative() {
+        let t = track(&[5, 5, 6, 6]);
+        assert_eq!((t.packets, t.lost(), t.jumps), (4, 0, 2));
+    }
+
+    #[test]
+    fn a_restarted_sender_is_not_thousands_lost() {
+        let t = track(&[1, 2, 3, 40000, 40001]);
+        assert_eq!(t.packets, 5);
+        assert!(t.lost() < 10, "{t:?}");
+    }
+
+    #[test]
+    fn table_keeps_n_ssrcs_and_counts_the_rest() {
+        let mut tab = SsrcTable::<2>::default();
+        for ssrc in [1, 2, 1, 3, 3] {
+            tab.update(&RtpHeader::parse(&rtp(1, ssrc)).unwrap());
+        }
+        let e = tab.entries();
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[0].ssrc, e[0].seq.packets), (1, 2));
+        assert_eq!(tab.untracked, 2);
+    }
+
+    #[test]
+    fn counters_by_kind() {
+        let mut m = MediaCounters::default();
+        assert!(m.is_empty());
+        assert_eq!(m.account(&rtp(1, 9)), PayloadKind::Rtp);
+        assert_eq!(m.account(&[0x81, 200, 0, 1, 0, 0, 0, 9]), PayloadKind::Rtcp);
+        assert_eq!(m.account(&[22, 0xfe, 0xfd]), PayloadKind::Dtls);
+        assert_eq!(
+            m.kind(PayloadKind::Rtp),
+            KindCount {
+                packets: 1,
+                bytes: 16
+            }
+        );
+        assert_eq!(m.kind(PayloadKind::Rtcp).bytes, 8);
+        assert_eq!(m.kinds().count(), 3);
+        assert_eq!(m.rtp.entries()[0].ssrc, 9);
+    }
+}
