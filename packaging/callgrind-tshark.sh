@@ -11,6 +11,11 @@
 # DTLS inside ChannelData/DATA, shipped disabled), with the ratio msstun / built-in.
 #
 #   packaging/callgrind-tshark.sh [MESSAGES]        (default 20000; needs valgrind)
+#
+# MSSTUN_ARGS: extra tshark options for the msstun runs (e.g. "-o msstun.analyze_sessions:FALSE"
+# for the dissector without the session analysis). After each case: msstun's dissector against
+# the built-in stun's estimated cost (its transport subtree less what msstun's subtree spends
+# outside msstun's dissector).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -56,14 +61,17 @@ for case in udp tcp; do
     frames=frames_$case
     frames=${!frames}
     run "$work/cg.stun" "$work/stock" -n -r "$work/$case.pcapng" -Y stun
-    run "$work/cg.msstun" "$work/home" -n -r "$work/$case.pcapng" -Y msstun
+    # shellcheck disable=SC2086
+    run "$work/cg.msstun" "$work/home" -n -r "$work/$case.pcapng" ${MSSTUN_ARGS:-} -Y msstun
     for side in stun msstun; do
         f="$work/cg.$side"
-        printf '%-20s %10d %10d %18d\n' "$case: -Y $side" \
-            $(( $(total "$f") / frames )) \
-            $(( $(inclusive "$f" "decode_${case}_ports") / frames )) \
-            $(( $(inclusive "$f" "msstun_plugin::(dissect|epan::plugin)::dissect_msstun") / N ))
+        t=$(( $(inclusive "$f" "decode_${case}_ports") / frames ))
+        d=$(( $(inclusive "$f" "msstun_plugin::(dissect|epan::plugin)::dissect_msstun") / N ))
+        printf '%-20s %10d %10d %18d\n' "$case: -Y $side" $(( $(total "$f") / frames )) "$t" "$d"
+        eval "t_$side=$t d_$side=$d"
     done
+    awk -v ts="$t_stun" -v tm="$t_msstun" -v dm="$d_msstun" \
+        'BEGIN { s = ts - (tm - dm); printf "  %s: built-in stun ~%d, msstun %d: ratio %.3f\n", "'"$case"'", s, dm, dm / s }'
 done
 echo "(the whole run includes tshark's start-up, the same on both sides: ~870M instructions on 4.0)"
 echo

@@ -215,6 +215,28 @@ unsafe extern "C" fn dissect_msstun(
     }
 }
 
+/// A heuristic dissector over `transport`.
+///
+/// # Safety
+/// Wireshark's arguments.
+unsafe fn heuristic(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    transport: Transport,
+) -> HeurRet {
+    // SAFETY: (caller) Wireshark's arguments.
+    heur_ret(unsafe {
+        guard(
+            tvb,
+            pinfo,
+            tree,
+            |_| false,
+            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, transport, true).is_some(),
+        )
+    })
+}
+
 /// `msstun_tcp` heuristic.
 unsafe extern "C" fn heur_tcp(
     tvb: *mut ffi::tvbuff_t,
@@ -223,15 +245,7 @@ unsafe extern "C" fn heur_tcp(
     _data: *mut c_void,
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
-    heur_ret(unsafe {
-        guard(
-            tvb,
-            pinfo,
-            tree,
-            |_| false,
-            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, Transport::Tcp, true).is_some(),
-        )
-    })
+    unsafe { heuristic(tvb, pinfo, tree, Transport::Tcp) }
 }
 
 /// `msstun_udp` heuristic.
@@ -242,15 +256,7 @@ unsafe extern "C" fn heur_udp(
     _data: *mut c_void,
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
-    heur_ret(unsafe {
-        guard(
-            tvb,
-            pinfo,
-            tree,
-            |_| false,
-            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, Transport::Udp, true).is_some(),
-        )
-    })
+    unsafe { heuristic(tvb, pinfo, tree, Transport::Udp) }
 }
 
 /// The verdict of a TCP port shared with TLS (443), for the shim's port handle:

@@ -72,6 +72,21 @@ impl<'p> Item<'p> {
 }
 
 impl<'p> Tree<'p> {
+    /// The item `add` makes when `off..off + len` lies in the captured bytes of `tvb`; no
+    /// item otherwise (so epan never throws for our ranges: see the module docs).
+    #[inline]
+    fn checked(
+        tvb: Tvb<'p>,
+        off: usize,
+        len: usize,
+        add: impl FnOnce() -> *mut ffi::proto_item,
+    ) -> Item<'p> {
+        if !tvb.fits(off, len) {
+            return Item(std::ptr::null_mut(), PhantomData);
+        }
+        Item(add(), PhantomData)
+    }
+
     /// # Safety
     /// `raw` is NULL or the tree Wireshark handed to the dissector.
     pub(super) unsafe fn from_raw(raw: *mut ffi::proto_tree) -> Tree<'p> {
@@ -109,29 +124,19 @@ impl<'p> Tree<'p> {
     /// `hf` over `len` bytes at `off`, read with `enc`.
     #[inline]
     pub fn add_item(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, enc: Encoding) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_item(self.0, hf.id(), tvb.raw, cint(off), cint(len), enc.raw())
-            },
-            PhantomData,
-        )
+        // SAFETY: range checked. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_item(self.0, hf.id(), tvb.raw, cint(off), cint(len), enc.raw())
+        })
     }
 
     /// Unsigned field `hf` = `v` over `len` bytes at `off`.
     #[inline]
     pub fn add_uint(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u32) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked.
-        Item(
-            unsafe { ffi::proto_tree_add_uint(self.0, hf.id(), tvb.raw, cint(off), cint(len), v) },
-            PhantomData,
-        )
+        // SAFETY: range checked. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_uint(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
+        })
     }
 
     /// As [`Tree::add_uint`] with the value shown as `name (0x…)`, `digits` hex digits.
@@ -175,38 +180,19 @@ impl<'p> Tree<'p> {
     /// 64-bit unsigned field.
     #[inline]
     pub fn add_uint64(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u64) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_uint64(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
-            },
-            PhantomData,
-        )
+        // SAFETY: range checked. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_uint64(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
+        })
     }
 
     /// Boolean field.
     #[inline]
     pub fn add_bool(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: bool) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_boolean(
-                    self.0,
-                    hf.id(),
-                    tvb.raw,
-                    cint(off),
-                    cint(len),
-                    v.into(),
-                )
-            },
-            PhantomData,
-        )
+        // SAFETY: range checked. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_boolean(self.0, hf.id(), tvb.raw, cint(off), cint(len), v.into())
+        })
     }
 
     /// IPv4 or IPv6 address field (`v4` or `v6` by the address's family).
@@ -253,16 +239,10 @@ impl<'p> Tree<'p> {
         len: usize,
         text: PStr<'p>,
     ) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked; text is NUL-terminated.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_string(self.0, hf.id(), tvb.raw, cint(off), cint(len), text.0)
-            },
-            PhantomData,
-        )
+        // SAFETY: range checked; text is NUL-terminated. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_string(self.0, hf.id(), tvb.raw, cint(off), cint(len), text.0)
+        })
     }
 
     /// An `FT_NONE` item `hf` labelled `text`.
@@ -275,24 +255,18 @@ impl<'p> Tree<'p> {
         len: usize,
         text: PStr<'p>,
     ) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked; "%s" with one string.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_none_format(
-                    self.0,
-                    hf.id(),
-                    tvb.raw,
-                    cint(off),
-                    cint(len),
-                    c"%s".as_ptr(),
-                    text.0,
-                )
-            },
-            PhantomData,
-        )
+        // SAFETY: range checked; "%s" with one string. (`checked` checks the range first)
+        Self::checked(tvb, off, len, || unsafe {
+            ffi::proto_tree_add_none_format(
+                self.0,
+                hf.id(),
+                tvb.raw,
+                cint(off),
+                cint(len),
+                c"%s".as_ptr(),
+                text.0,
+            )
+        })
     }
 
     /// A text-only subtree `label` over `len` bytes at `off`; its item comes back too.
