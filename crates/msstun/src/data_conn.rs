@@ -6,10 +6,10 @@
 //!
 //! ```
 //! use msstun::data_conn::{scan, Segment};
-//! // A framed Binding request (20-byte header, no attributes), then 4 bytes of data.
+//! // A framed Binding request (20-byte header, no attributes), then a framed 4-byte packet.
 //! let mut seg = vec![0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
 //! seg.extend_from_slice(&[7; 12]);
-//! seg.extend_from_slice(&[0x80, 0x7f, 0x00, 0x01]);
+//! seg.extend_from_slice(&[0x00, 0x04, 0x80, 0x7f, 0x00, 0x01]);
 //! let items: Vec<Segment> = scan(&seg).collect();
 //! assert!(matches!(items[0], Segment::Stun { offset: 0, len: 22, .. }));
 //! assert_eq!(items[1], Segment::Data { offset: 22 });
