@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use msstun::Message;
+use msstun::{Message, Role};
 
 /// What one message says, for the analysis.
 #[derive(Debug, Default, Clone, Copy)]
@@ -38,12 +38,11 @@ impl<'a> Facts<'a> {
         let mut f = Facts::default();
         for a in m.attributes() {
             let Ok(a) = a else { break };
-            let Some(d) = a.desc else { continue };
-            match d.key {
-                "username" => f.username = Some(a.value),
-                "realm" => f.realm = Some(a.value),
-                "lifetime" => f.lifetime = a.as_u32(),
-                "xor_peer_address" | "destination_address" | "remote_address" => {
+            match a.role() {
+                Role::Username => f.username = Some(a.value),
+                Role::Realm => f.realm = Some(a.value),
+                Role::Lifetime => f.lifetime = a.as_u32(),
+                Role::PeerAddress | Role::DestinationAddress | Role::RemoteAddress => {
                     if let Some(p) = addr(&a, m) {
                         match f.peers.iter_mut().find(|x| x.is_none()) {
                             Some(slot) => *slot = Some(p),
@@ -51,19 +50,19 @@ impl<'a> Facts<'a> {
                         }
                     }
                 }
-                "xor_relayed_address" => f.relayed = addr(&a, m),
-                "xor_mapped_address" => f.xor_mapped = addr(&a, m),
-                "mapped_address" => f.mapped = addr(&a, m),
-                "channel_number" if a.value.len() >= 2 => {
+                Role::RelayedAddress => f.relayed = addr(&a, m),
+                Role::XorMappedAddress => f.xor_mapped = addr(&a, m),
+                Role::MappedAddress => f.mapped = addr(&a, m),
+                Role::ChannelNumber if a.value.len() >= 2 => {
                     f.channel = Some(u16::from_be_bytes([a.value[0], a.value[1]]))
                 }
-                "connection_id" => f.connection_id = a.as_u32(),
-                "error_code" => f.error = a.error_code().map(|(c, _)| c),
-                "data" => f.data = Some(a.value),
-                "use_candidate" => f.use_candidate = true,
-                "ice_controlling" => f.controlling = true,
-                "ice_controlled" => f.controlled = true,
-                "requested_transport" => f.requested_transport = a.value.first().copied(),
+                Role::ConnectionId => f.connection_id = a.as_u32(),
+                Role::ErrorCode => f.error = a.error_code().map(|(c, _)| c),
+                Role::Data => f.data = Some(a.value),
+                Role::UseCandidate => f.use_candidate = true,
+                Role::IceControlling => f.controlling = true,
+                Role::IceControlled => f.controlled = true,
+                Role::RequestedTransport => f.requested_transport = a.value.first().copied(),
                 _ => {}
             }
         }
