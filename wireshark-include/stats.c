@@ -74,23 +74,6 @@ guint32 msstun_tcp_stream(packet_info *pinfo)
     return tcpd ? tcpd->stream : G_MAXUINT32;
 }
 
-int msstun_tvb_before(tvbuff_t *tvb, guint8 out[12])
-{
-    tvbuff_t *ds = tvb_get_ds_tvb(tvb);
-    gint raw = tvb_raw_offset(tvb);
-    guint len = tvb_captured_length(tvb);
-    if (!ds || ds == tvb || raw <= 0 || len == 0)
-        return 0;
-    if ((guint)raw + len > tvb_captured_length(ds))
-        return 0;
-    /* Only when tvb really is a window on ds (the same memory), not a copy. */
-    if (tvb_get_ptr(ds, raw, len) != tvb_get_ptr(tvb, 0, len))
-        return 0;
-    int n = raw < 12 ? raw : 12;
-    tvb_memcpy(ds, out + (12 - n), raw - n, n);
-    return n;
-}
-
 int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16])
 {
     if (pinfo->src.type == AT_IPv4 && pinfo->dst.type == AT_IPv4) {

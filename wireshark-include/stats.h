@@ -66,9 +66,6 @@ int msstun_tap_id(void);
 void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec);
 /** tcp.stream of this packet (G_MAXUINT32 when not TCP or unknown). */
 guint32 msstun_tcp_stream(packet_info *pinfo);
-/** Up to 12 bytes that precede `tvb` in its data source (the framing around STUN found in
- *  relayed data), copied to `out` (right-aligned: out[12-n..12]). Returns n. */
-int msstun_tvb_before(tvbuff_t *tvb, guint8 out[12]);
 /** Source and destination addresses of the packet: family 4 or 6, else 0. */
 int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16]);
 /** Tick the stats-tree node `path` ("a/b/c": a child of the one before it, created as

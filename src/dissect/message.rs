@@ -99,9 +99,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     let now = ctx.pinfo.abs_time();
     let names = uat::count() > 0;
     let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
-    crate::epan::tap::queue(
-        ctx.pinfo, ctx.tvb, ctx.conv, ctx.depth, &msg, seen.txn, seen.data,
-    );
+    crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
     let checks = compute_checks(ctx, &msg);
     let answer = analysis::message(ctx, &msg);
     let method = msg.method().code;

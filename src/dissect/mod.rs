@@ -51,6 +51,9 @@ struct Ctx<'p> {
     depth: u8,
     /// How the session analysis sees what this context dissects (`None`: not fed).
     carrier: Option<msstun_analysis::Carrier>,
+    /// What carried this context's bytes when they were found in relayed data (carrier,
+    /// ChannelData channel); `None` for the packet's own payload.
+    carried: Option<(msstun::classify::Carrier, u16)>,
     /// XOR-PEER-ADDRESS of the Send/Data indication being dissected (the peer of its DATA).
     data_peer: Cell<Option<std::net::SocketAddr>>,
 }
@@ -156,6 +159,7 @@ pub fn dissect(
         pdus: Cell::new(0),
         depth: 0,
         carrier: Some(msstun_analysis::Carrier::Direct),
+        carried: None,
         data_peer: Cell::new(None),
     };
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the

@@ -88,6 +88,7 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
             pdus: Cell::new(ctx.pdus.get()),
             depth: ctx.depth + 1,
             carrier: inner_carrier,
+            carried: Some((carrier, channel_at(ctx, off).unwrap_or(0))),
             data_peer: Cell::new(None),
         };
         let kind = PduKind::Stun { offset: 0, len };
@@ -101,18 +102,24 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     }
 }
 
+/// The channel number of the ChannelData whose payload starts at `off` (its header, channel
+/// number and length, precedes the payload).
+fn channel_at(ctx: &Ctx<'_>, off: usize) -> Option<u16> {
+    let h = ctx
+        .tvb
+        .bytes()
+        .get(off.checked_sub(4)?..off.checked_sub(2)?)?;
+    Some(u16::from_be_bytes([h[0], h[1]]))
+}
+
 /// How the session analysis sees a payload at `off` carried by `carrier` (`None`: it does
 /// not follow it).
 fn analysis_carrier(ctx: &Ctx<'_>, off: usize, carrier: Carrier) -> Option<AnCarrier> {
     ctx.carrier?;
     Some(match carrier {
-        Carrier::ChannelData => {
-            // The ChannelData header (channel number, length) precedes its payload.
-            let h = ctx.tvb.bytes().get(off.checked_sub(4)?..off - 2)?;
-            AnCarrier::ChannelData {
-                channel: u16::from_be_bytes([h[0], h[1]]),
-            }
-        }
+        Carrier::ChannelData => AnCarrier::ChannelData {
+            channel: channel_at(ctx, off)?,
+        },
         Carrier::DataAttribute => AnCarrier::DataAttribute {
             peer: ctx.data_peer.get()?,
         },

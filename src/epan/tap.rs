@@ -11,11 +11,12 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use msstun::classify::Carrier;
+use msstun::framing::{framing_code, Framing, Transport};
 use msstun::registry;
 use msstun::{Class, Dialect, Message};
 
-use super::ffi::{self, msstun_tap_record, packet_info, tvbuff_t};
-use super::{Packet, Tvb};
+use super::ffi::{self, msstun_tap_record, packet_info};
+use super::Packet;
 use crate::fields::{CLASS_VALUES, FRAMING_VALUES};
 use crate::session;
 use crate::stats::tables::{Rec, Table};
@@ -142,52 +143,9 @@ fn truthy(b: bool) -> bool {
     b
 }
 
-/// How STUN found inside relayed data (`depth` > 0) was carried, from the bytes before it
-/// in its data source: a DATA attribute header (type 0x0013, its length), a ChannelData
-/// header (channel 0x4000–0x7FFF), [MS-TURN] TCP data framing (type 0x03), the 8-byte
-/// session id of [MS-TURN] multiplexed TURN; else the data connection or the flow itself.
-pub fn carrier_before(before: &[u8], len: usize, data_conn: bool) -> Carrier {
-    let n = before.len();
-    if n >= 4 {
-        let h = &before[n - 4..];
-        let l = usize::from(u16::from_be_bytes([h[2], h[3]]));
-        if h[0] == 0x00 && h[1] == 0x13 && l == len {
-            return Carrier::DataAttribute;
-        }
-        if h[0] & 0xC0 == 0x40 && l == len {
-            return Carrier::ChannelData;
-        }
-        if h[0] == 0x03 && l == len {
-            return Carrier::MsTurnData;
-        }
-    }
-    if n >= 12 {
-        let h = &before[n - 12..n - 8];
-        if h[0] == 0xFF && h[1] == 0x10 {
-            return Carrier::MultiplexedTurn;
-        }
-    }
-    if data_conn {
-        Carrier::DataConnection
-    } else {
-        Carrier::Flow
-    }
-}
-
-/// `msstun.framing` code of a transport and framing (the plugin's value_string).
-fn framing_code(tcp: bool, framing: Option<msstun::framing::Framing>) -> u8 {
-    use msstun::framing::Framing;
-    match (tcp, framing) {
-        (false, _) => 0,
-        (true, Some(Framing::Rfc4571)) => 2,
-        (true, Some(Framing::MsTurnTcp)) => 3,
-        (true, Some(Framing::PseudoTls)) => 4,
-        (true, _) => 1,
-    }
-}
-
 /// Queue a tap record for the STUN message `msg` at `bytes` of `tvb` (nothing when no listener
-/// is attached). `conv`: the plugin's flow key; `depth`: 0 for the packet's own payload;
+/// is attached). `conv`: the plugin's flow key; `carried`: what carried the message when it
+/// was found in relayed data (carrier, ChannelData channel), as the dissector knows it;
 /// `txn`: request frame, request time and response frame of its transaction; `data`: the
 /// flow's RFC 6062 data-connection state (the message is carried by the data connection
 /// once it is bound: after the ConnectionBind success response).
@@ -196,9 +154,8 @@ fn framing_code(tcp: bool, framing: Option<msstun::framing::Framing>) -> u8 {
 #[allow(clippy::too_many_arguments)]
 pub fn queue(
     pinfo: Packet<'_>,
-    tvb: Tvb<'_>,
     conv: u64,
-    depth: u8,
+    carried: Option<(Carrier, u16)>,
     msg: &Message<&[u8]>,
     txn: Option<(u32, (i64, i32), Option<u32>)>,
     data: Option<session::DataConn>,
@@ -208,16 +165,15 @@ pub fn queue(
     }
     let frame = pinfo.num();
     let data_conn = data.is_some_and(|d| d.bound_frame.is_some_and(|b| frame > b));
-    // SAFETY: the pointers of the current dissection; `msg`'s bytes lie in `tvb`.
-    unsafe { build_and_queue(pinfo.raw(), tvb.raw, conv, depth, msg, txn, data_conn) };
+    // SAFETY: the packet_info of the current dissection.
+    unsafe { build_and_queue(pinfo.raw(), conv, carried, msg, txn, data_conn) };
 }
 
 #[cold]
 unsafe fn build_and_queue(
     pinfo: *mut packet_info,
-    tvb: *mut tvbuff_t,
     conv: u64,
-    depth: u8,
+    carried: Option<(Carrier, u16)>,
     msg: &Message<&[u8]>,
     txn: Option<(u32, (i64, i32), Option<u32>)>,
     data_conn: bool,
@@ -231,31 +187,20 @@ unsafe fn build_and_queue(
     let mut nsecs = 0i32;
     ffi::msstun_abs_ts(pinfo, &mut secs, &mut nsecs);
 
-    let mut channel = 0u16;
-    let carrier = if depth == 0 {
-        if data_conn {
-            Carrier::DataConnection.code()
-        } else {
-            0
-        }
-    } else {
-        let mut before = [0u8; 12];
-        let got = (ffi::msstun_tvb_before(tvb, before.as_mut_ptr()) as usize).min(12);
-        let c = carrier_before(&before[12 - got..], bytes.len(), data_conn);
-        if c == Carrier::ChannelData {
-            channel = u16::from_be_bytes([before[8], before[9]]);
-        }
-        c.code()
+    let (carrier, channel) = match carried {
+        Some((c, channel)) => (c.code(), channel),
+        None if data_conn => (Carrier::DataConnection.code(), 0),
+        None => (0, 0),
     };
     let framing = if !tcp {
         0
-    } else if data_conn {
-        2
     } else {
-        framing_code(
-            true,
-            session::with(|s| s.convs.get(&conv).and_then(|c| c.framing)),
-        )
+        let f = if data_conn {
+            Some(Framing::Rfc4571)
+        } else {
+            session::with(|s| s.convs.get(&conv).and_then(|c| c.framing))
+        };
+        framing_code(f.unwrap_or(Framing::Plain), Transport::Tcp) as u8
     };
 
     let mut error_code = 0u16;
@@ -451,31 +396,6 @@ unsafe extern "C" fn table_tree(st: *mut c_void, kind: c_int, rec: *const msstun
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn carriers_from_the_bytes_before() {
-        assert_eq!(
-            carrier_before(&[0, 0, 0, 0x13, 0, 20], 20, false),
-            Carrier::DataAttribute
-        );
-        assert_eq!(
-            carrier_before(&[0x40, 0x00, 0, 20], 20, false),
-            Carrier::ChannelData
-        );
-        assert_eq!(
-            carrier_before(&[0x03, 0, 0, 20], 20, false),
-            Carrier::MsTurnData
-        );
-        // A length that does not match is not a header of this message.
-        assert_eq!(
-            carrier_before(&[0x40, 0x00, 0, 21], 20, false),
-            Carrier::Flow
-        );
-        assert_eq!(carrier_before(&[], 20, true), Carrier::DataConnection);
-        let mut mturn = [0u8; 12];
-        mturn[..4].copy_from_slice(&[0xFF, 0x10, 0, 28]);
-        assert_eq!(carrier_before(&mturn, 20, false), Carrier::MultiplexedTurn);
-    }
 
     #[test]
     fn method_rows_are_codes_for_standard_methods() {
