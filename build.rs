@@ -4,7 +4,10 @@
 //! the C shim `wireshark-include/shim.c`, and emits cfgs for the Wireshark version found:
 //!
 //! * `ws_4_0`, `ws_4_2`, `ws_4_4`, `ws_4_6` — exactly that major.minor;
-//! * `ws_ge_4_2`, `ws_ge_4_4`, `ws_ge_4_6` — that version or newer.
+//! * `ws_ge_4_2`, `ws_ge_4_4`, `ws_ge_4_6` — that version or newer;
+//! * `ws_module_loader` — the headers have Wireshark's module loader (the development series
+//!   4.7: `WIRESHARK_ABI_VERSION_EPAN` in `ws_version.h`, `struct ws_module` and
+//!   `wireshark_load_module` in `wsutil/plugins.h`), so the plugin exports that entry point too.
 //!
 //! It also exports `MSSTUN_WS_MAJOR`, `MSSTUN_WS_MINOR`, `MSSTUN_WS_MICRO` and
 //! `MSSTUN_WS_VERSION` to the crate (`env!`).
@@ -20,6 +23,17 @@ fn fail(what: &str) -> ! {
     eprintln!("       On Debian/Ubuntu install: sudo apt-get install {PACKAGES}");
     eprintln!();
     panic!("msstun-plugin: {what}. Install the Debian packages: {PACKAGES}");
+}
+
+/// Whether `ws_version.h` defines the plugin ABI version of the module loader (4.7+).
+fn has_module_loader(include_paths: &[PathBuf]) -> bool {
+    include_paths.iter().any(|dir| {
+        std::fs::read_to_string(dir.join("ws_version.h")).is_ok_and(|text| {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("#define "))
+                .any(|l| l.starts_with("WIRESHARK_ABI_VERSION_EPAN"))
+        })
+    })
 }
 
 /// Read WIRESHARK_VERSION_{MAJOR,MINOR,MICRO} from ws_version.h.
@@ -136,6 +150,7 @@ fn main() {
         "ws_ge_4_2",
         "ws_ge_4_4",
         "ws_ge_4_6",
+        "ws_module_loader",
     ] {
         println!("cargo::rustc-check-cfg=cfg({v})");
     }
@@ -152,6 +167,9 @@ fn main() {
         if (major, minor) >= (ma, mi) {
             println!("cargo:rustc-cfg=ws_ge_{ma}_{mi}");
         }
+    }
+    if has_module_loader(&includes) {
+        println!("cargo:rustc-cfg=ws_module_loader");
     }
     println!("cargo:rustc-env=MSSTUN_WS_MAJOR={major}");
     println!("cargo:rustc-env=MSSTUN_WS_MINOR={minor}");
@@ -203,10 +221,11 @@ fn main() {
             "packet_info|proto_tree|proto_item|tvbuff_t|hf_register_info|header_field_info|value_string\
              |proto_plugin|ftenum|field_display_e|hf_ref_type|ft_framenum_type|conversation_t|nstime_t|dissector_handle_t\
              |heur_dissector_t|heuristic_enable_e|port_type|column_id|ws_in6_addr|unit_name_string\
-             |expert_field|expert_field_info|ei_register_info|address_type",
+             |expert_field|expert_field_info|ei_register_info|address_type|ws_module|plugin_type_e",
         )
         .allowlist_var(
-            "ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|FT_FRAMENUM_.*|PI_.*|DESEGMENT_.*|WS_PLUGIN_DESC_.*",
+            "ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|WIRESHARK_ABI_VERSION_EPAN|FT_FRAMENUM_.*|PI_.*|DESEGMENT_.*\
+             |WS_PLUGIN_DESC_.*|WS_PLUGIN_EPAN",
         )
         // bindgen 0.70 panics ("Unable to get layout information?") generating this union of
         // wiretap pseudo-headers from Wireshark 4.4/4.6 headers; the plugin never looks inside.

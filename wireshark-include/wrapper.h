@@ -14,7 +14,7 @@
 #endif
 #include <wsutil/inet_addr.h>
 #include <epan/tap.h>
-/* plugin_describe()'s WS_PLUGIN_DESC_* (4.2+). */
+/* plugin_describe()'s WS_PLUGIN_DESC_* (4.4+; the header exists from 4.2). */
 #if __has_include(<wsutil/plugins.h>)
 #include <wsutil/plugins.h>
 #endif

@@ -62,11 +62,63 @@ pub extern "C" fn plugin_register() {
     let _ = catch_unwind(|| unsafe { ffi::proto_register_plugin(&PLUGIN) });
 }
 
-/// What kind of plugin this is (Wireshark 4.2+): a dissector.
-#[cfg(ws_ge_4_2)]
+/// What kind of plugin this is (Wireshark 4.4+: `plugin_describe` and `WS_PLUGIN_DESC_*`
+/// arrived in 4.4, not 4.2): a dissector.
+#[cfg(ws_ge_4_4)]
 #[no_mangle]
 pub extern "C" fn plugin_describe() -> u32 {
     ffi::WS_PLUGIN_DESC_DISSECTOR as u32
+}
+
+/// `struct ws_module` of the module loader: 'static strings and a function pointer only.
+#[cfg(ws_module_loader)]
+struct Module(ffi::ws_module);
+
+// SAFETY: MODULE is never written; its pointers are to 'static data and a function.
+#[cfg(ws_module_loader)]
+unsafe impl Sync for Module {}
+
+// The flag's Rust type follows the C macro's as bindgen reads it; the cast may be a no-op.
+#[cfg(ws_module_loader)]
+#[allow(clippy::unnecessary_cast)]
+static MODULE: Module = Module(ffi::ws_module {
+    flags: ffi::WS_PLUGIN_DESC_DISSECTOR as u32,
+    version: plugin_version.as_ptr().cast(),
+    spdx_id: c"GPL-2.0-or-later".as_ptr(),
+    home_url: c"".as_ptr(),
+    blurb:
+        c"STUN/TURN with Microsoft's dialects (MS-TURN, MS-ICE2, MS-TURNBWM) and RFC 6062 TCP TURN"
+            .as_ptr(),
+    register_cb: Some(plugin_register as unsafe extern "C" fn()),
+});
+
+/// The module loader's entry point (Wireshark 4.7+, `wireshark_load_module` in
+/// `wsutil/plugins.h`): the epan plugin ABI these headers define, no API level, and the
+/// module whose `register_cb` is [`plugin_register`]. Built only from headers that have it.
+///
+/// # Safety
+/// Each pointer is NULL or writable (Wireshark passes its locals).
+#[cfg(ws_module_loader)]
+#[no_mangle]
+pub unsafe extern "C" fn wireshark_load_module(
+    abi_version: *mut c_int,
+    min_api_level: *mut c_int,
+    module: *mut *mut ffi::ws_module,
+) -> ffi::plugin_type_e {
+    // SAFETY: (caller) each is NULL or valid for a write; MODULE is never written through
+    // the pointer (Wireshark only reads it).
+    unsafe {
+        if !abi_version.is_null() {
+            *abi_version = ffi::WIRESHARK_ABI_VERSION_EPAN as c_int;
+        }
+        if !min_api_level.is_null() {
+            *min_api_level = 0;
+        }
+        if !module.is_null() {
+            *module = std::ptr::addr_of!(MODULE.0).cast_mut();
+        }
+    }
+    ffi::WS_PLUGIN_EPAN
 }
 
 static PROTO: AtomicI32 = AtomicI32::new(-1);
@@ -295,7 +347,7 @@ mod tests {
         assert_eq!(parse_int("17"), 17);
     }
 
-    #[cfg(ws_ge_4_2)]
+    #[cfg(ws_ge_4_4)]
     #[test]
     fn describes_itself_as_a_dissector() {
         assert_eq!(plugin_describe(), ffi::WS_PLUGIN_DESC_DISSECTOR as u32);
