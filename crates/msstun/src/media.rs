@@ -245,20 +245,34 @@ impl MediaCounters {
 }
 
 /// The SRTCP trailer (RFC 3711 §3.4) found after an RTCP compound: the E flag and 31-bit
-/// SRTCP index, an optional MKI, then the authentication tag.
+/// SRTCP index, an optional MKI and the authentication tag — or, with an AEAD cipher
+/// (AES-GCM, RFC 7714 §9), the 16-byte tag at the end of the ciphertext, then E‖index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SrtcpTrailer {
-    /// Length of the (possibly encrypted) compound: the offset of the E flag and index.
+    /// Length of the compound (its first 8 bytes in the clear, the rest possibly encrypted),
+    /// without any tag.
     pub compound_len: usize,
     /// The E flag: the compound after its first 8 bytes is encrypted.
     pub encrypted: bool,
     /// The 31-bit SRTCP index.
     pub index: u32,
-    /// Length of the MKI (0 or 4).
+    /// Offset of E‖index.
+    pub index_at: usize,
+    /// Length of the MKI (0 or 4), right after E‖index.
     pub mki_len: usize,
-    /// Length of the authentication tag (10: HMAC-SHA1-80, the SRTCP default even for the
-    /// `_32` suites; or 4).
+    /// Offset of the authentication tag: after E‖index and the MKI, or (AEAD) right after
+    /// the compound.
+    pub tag_at: usize,
+    /// Length of the authentication tag: 10 (HMAC-SHA1-80, the SRTCP tag even of the `_32`
+    /// suites), 4, or 16 (AEAD).
     pub tag_len: usize,
+}
+
+impl SrtcpTrailer {
+    /// Whether the tag precedes E‖index (an AEAD cipher, RFC 7714).
+    pub fn aead(&self) -> bool {
+        self.tag_at < self.index_at
+    }
 }
 
 /// How far the RTCP packets at the start of `p` reach, walking their own length fields
@@ -279,34 +293,55 @@ pub fn rtcp_walk(p: &[u8]) -> usize {
     off
 }
 
+/// The SRTCP layouts tried, in order: (AEAD, tag length, MKI length). The common ones first:
+/// HMAC-SHA1-80 without MKI (SDES and DTLS-SRTP with the AES-CM suites), AES-GCM without MKI
+/// (DTLS-SRTP in WebRTC), then with an MKI, then the rare 4-byte tag.
+const SRTCP_LAYOUTS: [(bool, usize, usize); 5] = [
+    (false, 10, 0),
+    (true, 16, 0),
+    (false, 10, 4),
+    (false, 4, 0),
+    (false, 4, 4),
+];
+
 /// The trailer of `p` when `p` is an SRTCP packet: an RTCP compound whose length fields do
-/// not account for all of `p`, followed by E‖index, an optional 4-byte MKI and a 10- or
-/// 4-byte authentication tag, with the lengths consistent with the compound's own length
-/// fields (the compound is a whole number of 32-bit words and holds at least its first
-/// packet; when the E flag is clear the compound is in the clear and its packets must end
-/// exactly at the trailer). Plain RTCP (its packets end exactly at the end of `p`) is `None`,
-/// so is anything that does not start with an RTCP header.
+/// not account for all of `p`, followed by its trailer in one of the layouts of RFC 3711
+/// §3.4 (E‖index, optional 4-byte MKI, 10- or 4-byte tag) or RFC 7714 §9 (16-byte tag, then
+/// E‖index), with the lengths consistent with the compound's own length fields: the compound
+/// is a whole number of 32-bit words and holds at least its first packet; when the E flag is
+/// clear the compound is in the clear and its packets must end exactly where the trailer
+/// starts. Plain RTCP (its packets end exactly at the end of `p`) is `None`, so is anything
+/// that does not start with an RTCP header.
 ///
-/// With several readings possible, the one without MKI and with the 10-byte tag is taken
-/// first (what WebRTC, SIP and the Microsoft clients send).
+/// Where several layouts fit, the first of [`SRTCP_LAYOUTS`] wins (lengths ≡ 2 mod 4 can only
+/// be the 10-byte tag; ≡ 0 mod 4 is taken for AES-GCM before the 4-byte tag).
 pub fn srtcp_trailer(p: &[u8]) -> Option<SrtcpTrailer> {
     let first = p.get(..4)?;
     if first[0] >> 6 != 2 || !(192..=223).contains(&first[1]) {
         return None;
     }
-    let walked = rtcp_walk(p);
-    if walked == p.len() {
+    if rtcp_walk(p) == p.len() {
         return None;
     }
     let first_len = 4 * (usize::from(u16::from_be_bytes([first[2], first[3]])) + 1);
-    for (tag_len, mki_len) in [(10, 0), (4, 0), (10, 4), (4, 4)] {
+    for (aead, tag_len, mki_len) in SRTCP_LAYOUTS {
         let Some(c) = p.len().checked_sub(4 + mki_len + tag_len) else {
             continue;
         };
         if c < 8 || c % 4 != 0 || first_len > c {
             continue;
         }
-        let w = u32::from_be_bytes([p[c], p[c + 1], p[c + 2], p[c + 3]]);
+        let (index_at, tag_at) = if aead {
+            (c + tag_len, c)
+        } else {
+            (c, c + 4 + mki_len)
+        };
+        let w = u32::from_be_bytes([
+            p[index_at],
+            p[index_at + 1],
+            p[index_at + 2],
+            p[index_at + 3],
+        ]);
         let encrypted = w >> 31 == 1;
         if !encrypted && rtcp_walk(&p[..c]) != c {
             continue;
@@ -315,7 +350,9 @@ pub fn srtcp_trailer(p: &[u8]) -> Option<SrtcpTrailer> {
             compound_len: c,
             encrypted,
             index: w & 0x7fff_ffff,
+            index_at,
             mki_len,
+            tag_at,
             tag_len,
         });
     }
@@ -536,10 +573,13 @@ mod tests {
                 compound_len: c.len(),
                 encrypted: true,
                 index: 7,
+                index_at: c.len(),
                 mki_len: 0,
+                tag_at: c.len() + 4,
                 tag_len: 10
             }
         );
+        assert!(!t.aead());
         // A lone reduced-size PLI (RFC 5506), 12 bytes.
         let c = rtcp(206, 2);
         let t = srtcp_trailer(&srtcp(&c, true, 0x7fff_ffff, 0, 10)).unwrap();
@@ -566,6 +606,29 @@ mod tests {
         // Unencrypted SRTCP: the clear compound must end exactly at the trailer.
         let t = srtcp_trailer(&srtcp(&c2, false, 1, 0, 10)).unwrap();
         assert_eq!((t.compound_len, t.encrypted), (c2.len(), false));
+    }
+
+    #[test]
+    fn srtcp_with_aes_gcm() {
+        // RFC 7714 §9: SR + encrypted SDES, the 16-byte tag, then E‖index — as aiortc sends.
+        let mut p = rtcp(200, 6);
+        p.extend([0x13u8; 12]);
+        let c = p.len();
+        p.extend([0xeeu8; 16]);
+        p.extend(0x8000_0001u32.to_be_bytes());
+        let t = srtcp_trailer(&p).unwrap();
+        assert!(t.aead());
+        assert_eq!(
+            (
+                t.compound_len,
+                t.tag_at,
+                t.tag_len,
+                t.index_at,
+                t.index,
+                t.encrypted
+            ),
+            (c, c, 16, c + 16, 1, true)
+        );
     }
 
     #[test]
