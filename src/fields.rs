@@ -121,6 +121,7 @@ macro_rules! fixed_fields {
             pub ett_tcp_data: Ett,
             /// Allocation.
             pub ett_allocation: Ett,
+            pub ett_srtp: Ett,
         }
 
         /// The fixed fields' abbreviations, in registration order.
@@ -143,6 +144,7 @@ macro_rules! fixed_fields {
                 ett_framing: b.ett(),
                 ett_tcp_data: b.ett(),
                 ett_allocation: b.ett(),
+                ett_srtp: b.ett(),
             }
         }
     };
@@ -299,6 +301,40 @@ fixed_fields! {
     payload_kind: "Payload Kind (RFC 7983)", "msstun.payload.kind", U8, kinds;
     /// `msstun.payload.carrier` (what carried it).
     payload_carrier: "Payload Carrier", "msstun.payload.carrier", U8, carriers;
+    /// `msstun.srtcp.e` (the SRTCP trailer's E flag).
+    srtcp_e: "SRTCP E flag (encrypted)", "msstun.srtcp.e", Bool, dec;
+    /// `msstun.srtcp.index`.
+    srtcp_index: "SRTCP Index", "msstun.srtcp.index", U32, dec;
+    /// `msstun.srtcp.mki`.
+    srtcp_mki: "SRTCP MKI", "msstun.srtcp.mki", Bytes, dec;
+    /// `msstun.srtcp.auth_tag`.
+    srtcp_auth_tag: "SRTCP Authentication Tag", "msstun.srtcp.auth_tag", Bytes, dec;
+    /// `msstun.srtp`: an SRTP packet msstun shows (header in the clear, the rest encrypted).
+    srtp: "SRTP (encrypted RTP)", "msstun.srtp", None, dec;
+    /// `msstun.srtp.version`.
+    srtp_version: "Version", "msstun.srtp.version", U8, dec;
+    /// `msstun.srtp.padding` (the padding itself is inside the encrypted payload).
+    srtp_padding: "Padding (inside the encrypted payload)", "msstun.srtp.padding", Bool, dec;
+    /// `msstun.srtp.extension`.
+    srtp_extension: "Extension", "msstun.srtp.extension", Bool, dec;
+    /// `msstun.srtp.cc`.
+    srtp_cc: "Contributing source identifiers count", "msstun.srtp.cc", U8, dec;
+    /// `msstun.srtp.marker`.
+    srtp_marker: "Marker", "msstun.srtp.marker", Bool, dec;
+    /// `msstun.srtp.p_type`.
+    srtp_pt: "Payload type", "msstun.srtp.p_type", U8, dec;
+    /// `msstun.srtp.seq`.
+    srtp_seq: "Sequence number", "msstun.srtp.seq", U16, dec;
+    /// `msstun.srtp.timestamp`.
+    srtp_timestamp: "Timestamp", "msstun.srtp.timestamp", U32, dec;
+    /// `msstun.srtp.ssrc`.
+    srtp_ssrc: "Synchronization Source identifier", "msstun.srtp.ssrc", U32, hex;
+    /// `msstun.srtp.csrc`.
+    srtp_csrc: "Contributing Source identifier", "msstun.srtp.csrc", U32, hex;
+    /// `msstun.srtp.ext` (the header extension: profile, length, data).
+    srtp_ext: "Header extension", "msstun.srtp.ext", Bytes, dec;
+    /// `msstun.srtp.encrypted`.
+    srtp_encrypted: "Encrypted payload, padding and authentication tag", "msstun.srtp.encrypted", Bytes, dec;
 }
 
 static FIELDS: OnceLock<Fields> = OnceLock::new();

@@ -442,3 +442,109 @@ void msstun_add_heuristics(int proto, void *tcp, void *udp)
     heur_dissector_add("tcp", (heur_dissector_t)tcp, "MS-STUN over TCP", "msstun_tcp", proto, HEURISTIC_ENABLE);
     heur_dissector_add("udp", (heur_dissector_t)udp, "MS-STUN over UDP", "msstun_udp", proto, HEURISTIC_ENABLE);
 }
+
+/* ---- media: SRTP/SRTCP, TURN over TLS and DTLS (issue 18 items 1 and 3) ---- */
+#include <epan/tap.h>
+#include <epan/dissectors/packet-rtp.h>
+#include <epan/dissectors/packet-tls.h>
+#include <epan/dissectors/packet-dtls.h>
+
+static gint msstun_media_encryption = 0;
+
+static const enum_val_t msstun_media_encryption_vals[] = {
+    { "auto", "Auto: SRTCP by its trailer, SRTP on flows that show it (ICE checks with MESSAGE-INTEGRITY, DTLS-SRTP, Microsoft dialects)", 0 },
+    { "srtp", "SRTP/SRTCP: every relayed or multiplexed RTP/RTCP payload is encrypted", 1 },
+    { "rtp", "RTP/RTCP: every relayed or multiplexed RTP/RTCP payload is plain", 2 },
+    { NULL, NULL, -1 }
+};
+
+void msstun_register_media_prefs(void)
+{
+    module_t *module = prefs_find_module("msstun");
+    if (!module)
+        return;
+    prefs_register_enum_preference(module, "media_encryption", "Media encryption",
+        "How RTP and RTCP that msstun hands on (relayed by TURN, or beside ICE checks) are shown. "
+        "Auto: RTCP followed by an SRTCP trailer (E flag and index, authentication tag; lengths "
+        "consistent with the compound's own) goes to SRTCP; RTP is SRTP (header decoded, payload, "
+        "padding and tag not interpreted) on flows where SRTP is the rule: ICE checks with "
+        "MESSAGE-INTEGRITY, a DTLS(-SRTP) handshake or a Microsoft dialect seen on the flow. "
+        "SRTP: all of it is SRTP/SRTCP. RTP: all of it is plain RTP/RTCP.",
+        &msstun_media_encryption, msstun_media_encryption_vals, FALSE);
+}
+
+int msstun_pref_media_encryption(void)
+{
+    return msstun_media_encryption;
+}
+
+/* Queue an RTP tap record for an SRTP packet msstun decoded itself (so that Telephony > RTP
+ * and -z rtp,streams list the stream, marked SRTP). */
+void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
+{
+    static int rtp_tap = -2;
+    struct _rtp_info *ri;
+    const guint8 *p;
+    guint len = tvb_captured_length(tvb);
+    if (rtp_tap == -2)
+        rtp_tap = find_tap_id("rtp");
+    if (rtp_tap < 0 || pinfo->flags.in_error_pkt || len < 12 || header_len > len)
+        return;
+    p = tvb_get_ptr(tvb, 0, len);
+    ri = wmem_new0(pinfo->pool, struct _rtp_info);
+    ri->info_version = p[0] >> 6;
+    ri->info_padding_set = (p[0] & 0x20) != 0;
+    ri->info_marker_set = (p[1] & 0x80) != 0;
+    ri->info_payload_type = p[1] & 0x7f;
+    ri->info_seq_num = (guint16)(p[2] << 8 | p[3]);
+    ri->info_timestamp = (guint32)p[4] << 24 | (guint32)p[5] << 16 | (guint32)p[6] << 8 | p[7];
+    ri->info_sync_src = (guint32)p[8] << 24 | (guint32)p[9] << 16 | (guint32)p[10] << 8 | p[11];
+    ri->info_is_srtp = TRUE;
+    ri->info_all_data_present = len == tvb_reported_length(tvb);
+    ri->info_data_len = ri->info_all_data_present ? len : 0;
+    ri->info_data = ri->info_all_data_present ? p : NULL;
+    ri->info_payload_offset = header_len;
+    ri->info_payload_len = len - header_len;
+    tap_queue_packet(rtp_tap, pinfo, ri);
+}
+
+/* TURN over TLS and DTLS (RFC 7443 ALPN, RFC 8656 port 5349, the tls/dtls heuristics), and
+ * TLS on 443 whose decrypted data is STUN (`tls443`: decides per connection, else the
+ * handle that had tls.port 443, HTTP). */
+static dissector_handle_t msstun_tls443_prev = NULL;
+
+void msstun_register_tls(int proto, dissector_handle_t stream, void *tls443_fn,
+                         void *heur_tls, void *heur_dtls)
+{
+    dissector_table_t t = find_dissector_table("tls.port");
+    dissector_handle_t tls443 = create_dissector_handle_with_name_and_description(
+        (dissector_t)tls443_fn, proto, "msstun_tls443",
+        "MS-STUN in TLS on port 443 (when the connection's data is STUN, else HTTP)");
+    if (t)
+        msstun_tls443_prev = dissector_get_uint_handle(t, 443);
+    dissector_add_string("tls.alpn", "stun.turn", stream);
+    dissector_add_string("tls.alpn", "stun.nat-discovery", stream);
+    dissector_add_string("dtls.alpn", "stun.turn", stream);
+    dissector_add_string("dtls.alpn", "stun.nat-discovery", stream);
+    ssl_dissector_add(5349, stream);
+    dtls_dissector_add(5349, stream);
+    dissector_add_uint("tls.port", 443, tls443);
+    heur_dissector_add("tls", (heur_dissector_t)heur_tls, "MS-STUN over TLS", "msstun_tls", proto, HEURISTIC_ENABLE);
+    heur_dissector_add("dtls", (heur_dissector_t)heur_dtls, "MS-STUN over DTLS", "msstun_dtls", proto, HEURISTIC_ENABLE);
+}
+
+int msstun_call_tls443_prev(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    int r = 0;
+    if (!msstun_tls443_prev)
+        return 0;
+    TRY {
+        r = call_dissector_only(msstun_tls443_prev, tvb, pinfo, tree, NULL);
+    }
+    CATCH_NONFATAL_ERRORS {
+        show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
+        r = (int)tvb_captured_length(tvb);
+    }
+    ENDTRY;
+    return r;
+}

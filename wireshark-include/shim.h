@@ -67,3 +67,16 @@ void msstun_set_generated(proto_item *item);
 void msstun_set_hidden(proto_item *item);
 
 #endif
+
+/* ---- media: SRTP/SRTCP, TURN over TLS and DTLS ---- */
+/** Register `msstun.media_encryption` (after msstun_register_prefs). */
+void msstun_register_media_prefs(void);
+/** The `msstun.media_encryption` preference: 0 auto, 1 srtp, 2 rtp. */
+int msstun_pref_media_encryption(void);
+/** Queue an RTP tap record (marked SRTP) for the SRTP packet in `tvb`. */
+void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len);
+/** ALPN stun.turn/stun.nat-discovery, TLS/DTLS port 5349, tls.port 443 wrapper, heuristics. */
+void msstun_register_tls(int proto, dissector_handle_t stream, void *tls443_fn,
+                         void *heur_tls, void *heur_dtls);
+/** Call what had tls.port 443 before msstun (exceptions caught). */
+int msstun_call_tls443_prev(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);

@@ -56,6 +56,13 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
             let _ = msstun::detect::detect_framing(framing, transport, data);
         }
     }
+    // SRTCP trailer: when found, its parts lie inside the payload, after the first packet.
+    if let Some(t) = msstun::media::srtcp_trailer(data) {
+        assert_eq!(t.compound_len + 4 + t.mki_len + t.tag_len, data.len());
+        assert!(t.compound_len >= 8 && t.compound_len % 4 == 0);
+    }
+    assert!(msstun::media::rtcp_walk(data) <= data.len());
+    let _ = msstun::media::RtpHeader::parse(data);
     let _ = msstun::detect::detect(Transport::Tcp, data);
     let _ = msstun::detect::detect(Transport::Udp, data);
 }));

@@ -8,7 +8,7 @@ use msstun::check::{self, Status};
 use msstun::summary::write_summary;
 use msstun::{Message, HEADER_LEN};
 
-use super::{analysis, attribute, info, links, Ctx};
+use super::{analysis, attribute, info, links, relayed, Ctx};
 use crate::epan::{Encoding, Item, Tree};
 use crate::expert::Expert;
 use crate::session;
@@ -89,6 +89,17 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     checks
 }
 
+/// Whether this message shows SRTP to be the rule on its flow (issue 18): an ICE check (a
+/// Binding with MESSAGE-INTEGRITY(-SHA256)) or a Microsoft dialect.
+fn shows_srtp<T: AsRef<[u8]>>(msg: &Message<T>) -> bool {
+    msg.dialect().is_ms_turn()
+        || (msg.method().code == msstun::registry::method::BINDING
+            && msg
+                .attributes()
+                .flatten()
+                .any(|a| a.code == 0x0008 || a.code == 0x001C))
+}
+
 /// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
 pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usize, bytes: &[u8]) {
     let msg = match Message::new_checked(bytes) {
@@ -100,6 +111,9 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     let names = uat::count() > 0;
     let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
     crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
+    if !ctx.visited && shows_srtp(&msg) {
+        relayed::srtp_evidence(ctx);
+    }
     let checks = compute_checks(ctx, &msg);
     let answer = analysis::message(ctx, &msg);
     let method = msg.method().code;

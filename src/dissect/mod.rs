@@ -223,6 +223,40 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
     }
 }
 
+/// Inside TLS on port 443 (`msstun_tls443`): whether this connection's decrypted data is
+/// msstun's (its STUN was already found on it, or decided now, once per connection, on its
+/// first bytes (a STUN message or ChannelData
+/// in a framing msstun knows)); otherwise the port's own dissector (HTTP) has it.
+pub fn tls443_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
+    let conv = pinfo.flow_id(Transport::Tcp);
+    // Known: decided before, or msstun already found STUN on it (through the `tls`
+    // heuristics, which TLS may try first).
+    let known = session::with(|s| {
+        s.convs
+            .get(&conv)
+            .and_then(|c| c.tls_stun.or(c.framing.map(|_| true)))
+    });
+    if let Some(v) = known {
+        return if v { Shared::Msstun } else { Shared::Other };
+    }
+    let v = match detect_verdict(Transport::Tcp, tvb.bytes()) {
+        Verdict::Found(_) => true,
+        Verdict::NeedMore if pinfo.can_desegment() && tvb.whole() => {
+            pinfo.desegment(0, None);
+            return Shared::NeedMore;
+        }
+        _ => false,
+    };
+    if !pinfo.visited() {
+        session::with(|s| s.convs.entry(conv).or_default().tls_stun = Some(v));
+    }
+    if v {
+        Shared::Msstun
+    } else {
+        Shared::Other
+    }
+}
+
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
 /// known framing, a consistent start of one (TCP), or ChannelData whose length fits the
 /// datagram (UDP; accepted later only on a flow already known to carry STUN).

@@ -6,9 +6,10 @@ use std::cell::Cell;
 use msstun::classify::{classify, Carrier, PayloadKind};
 use msstun::detect::detect_framing;
 use msstun::framing::{Framing, PduKind, Transport};
+use msstun::media::{Encryption, MediaKind, RtpHeader, SrtcpTrailer};
 
 use super::{analysis, info, pdu, Ctx};
-use crate::epan::{Encoding, Hf, Tree};
+use crate::epan::{Encoding, Hf, Packet, Tree, Tvb};
 use crate::expert::Expert;
 use crate::session;
 use msstun_analysis::Carrier as AnCarrier;
@@ -65,6 +66,13 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     } else {
         classify(bytes)
     };
+    if kind == PayloadKind::Dtls {
+        // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
+        srtp_evidence(ctx);
+    }
+    let enc = encryption();
+    let srtp_flow = kind == PayloadKind::Rtp && enc == Encryption::Auto && srtp_flow(ctx);
+    let media = MediaKind::of(kind, bytes, enc, srtp_flow);
     let inner_carrier = analysis_carrier(ctx, off, carrier);
     if let Some(c) = inner_carrier.filter(|_| carrier != Carrier::DataAttribute) {
         if !matches!(c, AnCarrier::Direct) {
@@ -96,10 +104,142 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
         ctx.pdus.set(inner.pdus.get());
         return;
     }
-    ctx.pinfo.call_relayed(sub, ctx.tree, dissector_of(kind));
+    match media {
+        Some(MediaKind::Srtp) if srtp(ctx, off, sub, bytes) => {}
+        Some(MediaKind::Srtcp(t)) => {
+            if let Some(t) = t {
+                srtcp_trailer(ctx, st, off, &t);
+            }
+            ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"srtcp"));
+        }
+        _ => ctx.pinfo.call_relayed(sub, ctx.tree, dissector_of(kind)),
+    }
     if !ctx.visited {
         ctx.pinfo.claim_conversation();
     }
+}
+
+/// The `msstun.media_encryption` preference.
+fn encryption() -> Encryption {
+    match Packet::media_encryption() {
+        1 => Encryption::Srtp,
+        2 => Encryption::Rtp,
+        _ => Encryption::Auto,
+    }
+}
+
+/// Note that this flow shows SRTP to be the rule (an ICE check with MESSAGE-INTEGRITY, DTLS,
+/// a Microsoft dialect): from this frame on (on the first pass; on later passes, the whole
+/// flow), its RTP is SRTP.
+pub(super) fn srtp_evidence(ctx: &Ctx<'_>) {
+    if ctx.visited {
+        return;
+    }
+    session::with(|s| {
+        let c = s.convs.entry(ctx.conv).or_default();
+        if c.srtp_from.is_none_or(|n| n > ctx.num) {
+            c.srtp_from = Some(ctx.num);
+        }
+    });
+}
+
+/// Whether SRTP is the rule on this flow at this frame (see [`srtp_evidence`]).
+fn srtp_flow(ctx: &Ctx<'_>) -> bool {
+    session::with(|s| s.convs.get(&ctx.conv).and_then(|c| c.srtp_from))
+        .is_some_and(|n| ctx.visited || n <= ctx.num)
+}
+
+/// Show the SRTP packet `sub` (at `off` of the context's tvb) as SRTP: its RTP header
+/// (RFC 3550 §5.1, in the clear in SRTP, RFC 3711 §3.1) field by field, then the rest —
+/// encrypted payload, padding (its count is encrypted: never read) and authentication tag —
+/// as one opaque item; the RTP tap gets the packet (marked SRTP) so that RTP stream tools
+/// list it. `false`: not a whole RTP header (handed on as RTP instead).
+fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8]) -> bool {
+    let Some(h) = RtpHeader::parse(bytes) else {
+        return false;
+    };
+    let f = ctx.f;
+    ctx.pinfo.set_protocol_name(c"SRTP");
+    if ctx.pinfo.has_columns() {
+        let text = format!(
+            "PT={}, SSRC=0x{:X}, Seq={}, Time={}{}",
+            h.payload_type,
+            h.ssrc,
+            h.seq,
+            h.timestamp,
+            if h.marker { ", Mark" } else { "" }
+        );
+        ctx.pinfo.set_info(ctx.text(&text));
+    }
+    if ctx.want(f.srtp) {
+        let ti = ctx.add_item(ctx.tree, f.srtp, off, bytes.len(), Encoding::Na);
+        let t = ti.subtree(f.ett_srtp);
+        let b0 = bytes[0];
+        ctx.add_uint(t, f.srtp_version, off, 1, u32::from(b0 >> 6));
+        if ctx.want(f.srtp_padding) {
+            t.add_bool(f.srtp_padding, ctx.tvb, off, 1, h.padding);
+        }
+        if ctx.want(f.srtp_extension) {
+            t.add_bool(f.srtp_extension, ctx.tvb, off, 1, b0 & 0x10 != 0);
+        }
+        ctx.add_uint(t, f.srtp_cc, off, 1, u32::from(b0 & 0x0f));
+        if ctx.want(f.srtp_marker) {
+            t.add_bool(f.srtp_marker, ctx.tvb, off + 1, 1, h.marker);
+        }
+        ctx.add_uint(t, f.srtp_pt, off + 1, 1, u32::from(h.payload_type));
+        ctx.add_uint(t, f.srtp_seq, off + 2, 2, u32::from(h.seq));
+        ctx.add_uint(t, f.srtp_timestamp, off + 4, 4, h.timestamp);
+        ctx.add_uint(t, f.srtp_ssrc, off + 8, 4, h.ssrc);
+        let csrc_end = 12 + 4 * usize::from(b0 & 0x0f);
+        for at in (12..csrc_end).step_by(4) {
+            let v = u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            ctx.add_uint(t, f.srtp_csrc, off + at, 4, v);
+        }
+        if h.header_len > csrc_end {
+            ctx.add_item(
+                t,
+                f.srtp_ext,
+                off + csrc_end,
+                h.header_len - csrc_end,
+                Encoding::Na,
+            );
+        }
+        if bytes.len() > h.header_len {
+            let n = bytes.len() - h.header_len;
+            ctx.add_item(t, f.srtp_encrypted, off + h.header_len, n, Encoding::Na);
+        }
+        if ctx.visible {
+            let text = format!(
+                ", PT={}, SSRC=0x{:X}, Seq={}",
+                h.payload_type, h.ssrc, h.seq
+            );
+            ti.append_text(ctx.text(&text));
+        }
+    }
+    ctx.pinfo.rtp_tap(sub, h.header_len);
+    true
+}
+
+/// The SRTCP trailer of the payload at `off`, under `st`: E flag, index, MKI and tag where
+/// msstun found them (Wireshark's `srtcp` shows them only when it knows the stream's keys'
+/// setup, and then in the RFC 3711 layout even for AES-GCM).
+fn srtcp_trailer<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, t: &SrtcpTrailer) {
+    let f = ctx.f;
+    let at = off + t.index_at;
+    if ctx.want(f.srtcp_e) {
+        st.add_bool(f.srtcp_e, ctx.tvb, at, 4, t.encrypted);
+    }
+    ctx.add_uint(st, f.srtcp_index, at, 4, t.index);
+    if t.mki_len > 0 {
+        ctx.add_item(st, f.srtcp_mki, at + 4, t.mki_len, Encoding::Na);
+    }
+    ctx.add_item(
+        st,
+        f.srtcp_auth_tag,
+        off + t.tag_at,
+        t.tag_len,
+        Encoding::Na,
+    );
 }
 
 /// The channel number of the ChannelData whose payload starts at `off` (its header, channel

@@ -341,6 +341,10 @@ impl<'p> Packet<'p> {
     /// now on, whoever else would take it).
     #[inline]
     pub fn claim_conversation(&self) {
+        if super::plugin::inside_tls() {
+            // The TCP/UDP conversation belongs to (D)TLS, which hands msstun its plaintext.
+            return;
+        }
         // SAFETY: the handle was registered at start-up (or is NULL, which the shim ignores).
         unsafe { ffi::msstun_claim_conversation(self.raw, super::plugin::handle()) };
     }
@@ -408,5 +412,41 @@ impl<'p> TextBuf<'p> {
         // SAFETY: len <= cap, and buf holds cap + 1 bytes.
         unsafe { *self.buf.add(self.len) = 0 };
         PStr(self.buf as *const c_char, PhantomData)
+    }
+}
+
+/// Media and TLS: SRTP shown by msstun, the protocol column, the dissector that had
+/// `tls.port` 443.
+impl<'p> Packet<'p> {
+    /// The `msstun.media_encryption` preference: 0 auto, 1 srtp, 2 rtp.
+    #[inline]
+    pub fn media_encryption() -> u8 {
+        // SAFETY: reads a preference variable of the shim.
+        u8::try_from(unsafe { ffi::msstun_pref_media_encryption() }).unwrap_or(0)
+    }
+
+    /// Set the Protocol column to `name`.
+    #[inline]
+    pub fn set_protocol_name(&self, name: &'static CStr) {
+        // SAFETY: cinfo may be NULL (col_set_str checks); the string is static.
+        unsafe { ffi::col_set_str((*self.raw).cinfo, ffi::COL_PROTOCOL as c_int, name.as_ptr()) };
+    }
+
+    /// Queue an RTP tap record, marked SRTP, for the SRTP packet `tvb` whose RTP header is
+    /// `header_len` bytes (Telephony > RTP and `-z rtp,streams` then list its stream).
+    #[inline]
+    pub fn rtp_tap(&self, tvb: Tvb<'p>, header_len: usize) {
+        let h = u32::try_from(header_len).unwrap_or(u32::MAX);
+        // SAFETY: the shim checks the lengths against the tvb's captured length before
+        // reading it (no exception) and allocates the record in packet scope.
+        unsafe { ffi::msstun_rtp_tap(tvb.raw, self.raw, h) };
+    }
+
+    /// Hand `tvb` to the dissector that had `tls.port` 443 before msstun (HTTP); its
+    /// exceptions are caught in C. Returns what it consumed.
+    pub fn call_tls443_prev(&self, tvb: Tvb<'p>, tree: Tree<'p>) -> usize {
+        // SAFETY: valid pointers for the call; the shim catches the callee's exceptions.
+        let n = unsafe { ffi::msstun_call_tls443_prev(tvb.raw, self.raw, tree.0) };
+        usize::try_from(n).unwrap_or(0)
     }
 }

@@ -4,7 +4,7 @@
 
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering};
 
 use msstun::framing::Transport;
 
@@ -152,6 +152,7 @@ unsafe extern "C" fn register_protoinfo() {
         // SAFETY: as above; the dissector and routines are 'static functions.
         unsafe {
             ffi::msstun_register_prefs(proto);
+            register_media(proto);
             ffi::msstun_register_data_heur(proto);
             super::tap::register(proto);
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
@@ -177,6 +178,7 @@ unsafe extern "C" fn register_handoff() {
                 heur_tcp as *const () as *mut c_void,
                 heur_udp as *const () as *mut c_void,
             );
+            handoff_tls();
         }
     });
     if r.is_err() {
@@ -325,6 +327,121 @@ unsafe extern "C" fn shared_verdict(
         Ok(Shared::NeedMore) => -1,
         Ok(Shared::Other) | Err(_) => 0,
     }
+}
+
+// ---- media and TURN over TLS/DTLS (issue 18 items 1 and 3) ----
+
+/// While msstun dissects what (D)TLS decrypted (counter: nested calls).
+static IN_TLS: AtomicU32 = AtomicU32::new(0);
+
+/// Whether msstun is dissecting data that (D)TLS decrypted: the TCP/UDP conversation is then
+/// TLS's, never claimed.
+pub fn inside_tls() -> bool {
+    IN_TLS.load(Ordering::Relaxed) > 0
+}
+
+/// Run `f` marked as inside (D)TLS. No exception can cross `f` (the plugin's rule), so the
+/// counter always comes down again.
+fn in_tls<R>(f: impl FnOnce() -> R) -> R {
+    IN_TLS.fetch_add(1, Ordering::Relaxed);
+    let r = f();
+    IN_TLS.fetch_sub(1, Ordering::Relaxed);
+    r
+}
+
+/// The media preference (`msstun.media_encryption`), registered beside the others.
+///
+/// # Safety
+/// Called once, from `register_protoinfo`, after `msstun_register_prefs`.
+unsafe fn register_media(proto: c_int) {
+    // SAFETY: (caller) registration time; static strings, 'static function.
+    unsafe {
+        ffi::msstun_register_media_prefs();
+        let h = ffi::register_dissector(c"msstun_tls".as_ptr(), Some(dissect_msstun_tls), proto);
+        TLS_HANDLE.store(h, Ordering::Relaxed);
+    }
+}
+
+static TLS_HANDLE: AtomicPtr<ffi::dissector_handle> = AtomicPtr::new(std::ptr::null_mut());
+
+/// TURN over TLS and DTLS: ALPN "stun.turn"/"stun.nat-discovery", port 5349, `tls.port`
+/// 443 (decided per connection), the `tls`/`dtls` heuristic lists.
+///
+/// # Safety
+/// Called once, from `register_handoff`.
+unsafe fn handoff_tls() {
+    // SAFETY: (caller) hand-off time; the handles were registered in register_media; the
+    // heuristics have the C signature of heur_dissector_t.
+    unsafe {
+        ffi::msstun_register_tls(
+            proto(),
+            TLS_HANDLE.load(Ordering::Relaxed),
+            dissect_tls443 as *const () as *mut c_void,
+            heur_tls as *const () as *mut c_void,
+            heur_dtls as *const () as *mut c_void,
+        );
+    }
+}
+
+/// `msstun_tls`: what TLS or DTLS decrypted, by ALPN or port 5349.
+unsafe extern "C" fn dissect_msstun_tls(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    data: *mut c_void,
+) -> c_int {
+    // SAFETY: Wireshark's arguments.
+    in_tls(|| unsafe { dissect_msstun(tvb, pinfo, tree, data) })
+}
+
+/// `msstun_tls443`: what TLS on port 443 decrypted: msstun's when the connection's data is
+/// STUN (decided on its first bytes), else the dissector that had the port (HTTP).
+unsafe extern "C" fn dissect_tls443(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> c_int {
+    // SAFETY: Wireshark's arguments.
+    in_tls(|| unsafe {
+        let all = |tvb: Tvb<'_>| consumed(tvb.len());
+        guard(
+            tvb,
+            pinfo,
+            tree,
+            all,
+            |tvb, pinfo, tree| match dissect::tls443_verdict(tvb, pinfo) {
+                Shared::Msstun => {
+                    let t = pinfo.transport();
+                    consumed(dissect::dissect(tvb, pinfo, tree, t, false).unwrap_or(0))
+                }
+                Shared::NeedMore => consumed(tvb.len()),
+                Shared::Other => consumed(pinfo.call_tls443_prev(tvb, tree)),
+            },
+        )
+    })
+}
+
+/// `msstun_tls` heuristic (the `tls` list).
+unsafe extern "C" fn heur_tls(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    // SAFETY: Wireshark's arguments.
+    in_tls(|| unsafe { heuristic(tvb, pinfo, tree, Transport::Tcp) })
+}
+
+/// `msstun_dtls` heuristic (the `dtls` list).
+unsafe extern "C" fn heur_dtls(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    _data: *mut c_void,
+) -> HeurRet {
+    // SAFETY: Wireshark's arguments.
+    in_tls(|| unsafe { heuristic(tvb, pinfo, tree, Transport::Udp) })
 }
 
 #[cfg(test)]

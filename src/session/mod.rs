@@ -150,6 +150,12 @@ pub struct Conv {
     pub data: Option<DataConn>,
     /// The frame that got this flow's one "not STUN" note (the first payload that was not).
     pub not_stun_note: Option<u32>,
+    /// The first frame that showed SRTP to be the rule on this flow (an ICE check with
+    /// MESSAGE-INTEGRITY, DTLS, a Microsoft dialect): its RTP is then shown as SRTP.
+    pub srtp_from: Option<u32>,
+    /// Inside TLS on port 443: whether the decrypted data of this connection is STUN
+    /// (decided on its first bytes).
+    pub tls_stun: Option<bool>,
 }
 
 /// The whole state.

@@ -244,6 +244,173 @@ impl MediaCounters {
     }
 }
 
+/// The SRTCP trailer (RFC 3711 §3.4) found after an RTCP compound: the E flag and 31-bit
+/// SRTCP index, an optional MKI and the authentication tag — or, with an AEAD cipher
+/// (AES-GCM, RFC 7714 §9), the 16-byte tag at the end of the ciphertext, then E‖index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SrtcpTrailer {
+    /// Length of the compound (its first 8 bytes in the clear, the rest possibly encrypted),
+    /// without any tag.
+    pub compound_len: usize,
+    /// The E flag: the compound after its first 8 bytes is encrypted.
+    pub encrypted: bool,
+    /// The 31-bit SRTCP index.
+    pub index: u32,
+    /// Offset of E‖index.
+    pub index_at: usize,
+    /// Length of the MKI (0 or 4), right after E‖index.
+    pub mki_len: usize,
+    /// Offset of the authentication tag: after E‖index and the MKI, or (AEAD) right after
+    /// the compound.
+    pub tag_at: usize,
+    /// Length of the authentication tag: 10 (HMAC-SHA1-80, the SRTCP tag even of the `_32`
+    /// suites), 4, or 16 (AEAD).
+    pub tag_len: usize,
+}
+
+impl SrtcpTrailer {
+    /// Whether the tag precedes E‖index (an AEAD cipher, RFC 7714).
+    pub fn aead(&self) -> bool {
+        self.tag_at < self.index_at
+    }
+}
+
+/// How far the RTCP packets at the start of `p` reach, walking their own length fields
+/// (RFC 3550 §6.4: length in 32-bit words minus one) while each header is version 2 with an
+/// RTCP packet type (192–223, RFC 5761 §4) and fits in `p`.
+pub fn rtcp_walk(p: &[u8]) -> usize {
+    let mut off = 0;
+    while let Some(h) = p.get(off..off + 4) {
+        if h[0] >> 6 != 2 || !(192..=223).contains(&h[1]) {
+            break;
+        }
+        let n = 4 * (usize::from(u16::from_be_bytes([h[2], h[3]])) + 1);
+        if n > p.len() - off {
+            break;
+        }
+        off += n;
+    }
+    off
+}
+
+/// The SRTCP layouts tried, in order: (AEAD, tag length, MKI length). The common ones first:
+/// HMAC-SHA1-80 without MKI (SDES and DTLS-SRTP with the AES-CM suites), AES-GCM without MKI
+/// (DTLS-SRTP in WebRTC), then with an MKI, then the rare 4-byte tag.
+const SRTCP_LAYOUTS: [(bool, usize, usize); 5] = [
+    (false, 10, 0),
+    (true, 16, 0),
+    (false, 10, 4),
+    (false, 4, 0),
+    (false, 4, 4),
+];
+
+/// The trailer of `p` when `p` is an SRTCP packet: an RTCP compound whose length fields do
+/// not account for all of `p`, followed by its trailer in one of the layouts of RFC 3711
+/// §3.4 (E‖index, optional 4-byte MKI, 10- or 4-byte tag) or RFC 7714 §9 (16-byte tag, then
+/// E‖index), with the lengths consistent with the compound's own length fields: the compound
+/// is a whole number of 32-bit words and holds at least its first packet; when the E flag is
+/// clear the compound is in the clear and its packets must end exactly where the trailer
+/// starts. Plain RTCP (its packets end exactly at the end of `p`) is `None`, so is anything
+/// that does not start with an RTCP header.
+///
+/// Where several layouts fit, the first of [`SRTCP_LAYOUTS`] wins (lengths ≡ 2 mod 4 can only
+/// be the 10-byte tag; ≡ 0 mod 4 is taken for AES-GCM before the 4-byte tag).
+pub fn srtcp_trailer(p: &[u8]) -> Option<SrtcpTrailer> {
+    let first = p.get(..4)?;
+    if first[0] >> 6 != 2 || !(192..=223).contains(&first[1]) {
+        return None;
+    }
+    if rtcp_walk(p) == p.len() {
+        return None;
+    }
+    let first_len = 4 * (usize::from(u16::from_be_bytes([first[2], first[3]])) + 1);
+    for (aead, tag_len, mki_len) in SRTCP_LAYOUTS {
+        let Some(c) = p.len().checked_sub(4 + mki_len + tag_len) else {
+            continue;
+        };
+        if c < 8 || c % 4 != 0 || first_len > c {
+            continue;
+        }
+        let (index_at, tag_at) = if aead {
+            (c + tag_len, c)
+        } else {
+            (c, c + 4 + mki_len)
+        };
+        let w = u32::from_be_bytes([
+            p[index_at],
+            p[index_at + 1],
+            p[index_at + 2],
+            p[index_at + 3],
+        ]);
+        let encrypted = w >> 31 == 1;
+        if !encrypted && rtcp_walk(&p[..c]) != c {
+            continue;
+        }
+        return Some(SrtcpTrailer {
+            compound_len: c,
+            encrypted,
+            index: w & 0x7fff_ffff,
+            index_at,
+            mki_len,
+            tag_at,
+            tag_len,
+        });
+    }
+    None
+}
+
+/// Whether media is taken for SRTP (the `msstun.media_encryption` preference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encryption {
+    /// By the evidence: SRTCP by its trailer; RTP as SRTP on flows where SRTP is the rule
+    /// (see [`MediaKind::of`]).
+    #[default]
+    Auto,
+    /// Every RTP payload is SRTP, every RTCP payload SRTCP.
+    Srtp,
+    /// Every RTP/RTCP payload is plain.
+    Rtp,
+}
+
+/// What an RTP/RTCP-range payload is shown as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    /// Plain RTP.
+    Rtp,
+    /// SRTP: the header in the clear, the rest (payload, padding, tag) not interpreted.
+    Srtp,
+    /// Plain RTCP.
+    Rtcp,
+    /// SRTCP (with its trailer when one was found).
+    Srtcp(Option<SrtcpTrailer>),
+}
+
+impl MediaKind {
+    /// How to show a payload that [`crate::classify::classify`] called `kind` (`None` for
+    /// anything but RTP and RTCP), under the preference `enc`, on a flow where SRTP is the
+    /// rule (`srtp_flow`: ICE checks with MESSAGE-INTEGRITY, a DTLS-SRTP handshake or a
+    /// Microsoft dialect were seen on it).
+    ///
+    /// RTCP is SRTCP when its trailer parses ([`srtcp_trailer`]) — whatever the flow —, or
+    /// always under [`Encryption::Srtp`]; RTP is SRTP on SRTP flows or under
+    /// [`Encryption::Srtp`]. [`Encryption::Rtp`] keeps everything plain.
+    pub fn of(kind: PayloadKind, p: &[u8], enc: Encryption, srtp_flow: bool) -> Option<MediaKind> {
+        Some(match (kind, enc) {
+            (PayloadKind::Rtp, Encryption::Rtp) => MediaKind::Rtp,
+            (PayloadKind::Rtcp, Encryption::Rtp) => MediaKind::Rtcp,
+            (PayloadKind::Rtp, Encryption::Srtp) => MediaKind::Srtp,
+            (PayloadKind::Rtp, Encryption::Auto) if srtp_flow => MediaKind::Srtp,
+            (PayloadKind::Rtp, Encryption::Auto) => MediaKind::Rtp,
+            (PayloadKind::Rtcp, Encryption::Srtp) => MediaKind::Srtcp(srtcp_trailer(p)),
+            (PayloadKind::Rtcp, Encryption::Auto) => match srtcp_trailer(p) {
+                Some(t) => MediaKind::Srtcp(Some(t)),
+                None => MediaKind::Rtcp,
+            },
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +529,156 @@ mod tests {
         assert_eq!(m.kind(PayloadKind::Rtcp).bytes, 8);
         assert_eq!(m.kinds().count(), 3);
         assert_eq!(m.rtp.entries()[0].ssrc, 9);
+    }
+
+    /// An RTCP packet of type `pt` with `words` 32-bit words after its header word.
+    fn rtcp(pt: u8, words: u16) -> Vec<u8> {
+        let mut p = vec![0x80, pt];
+        p.extend_from_slice(&words.to_be_bytes());
+        p.extend(std::iter::repeat_n(0x5a, 4 * usize::from(words)));
+        p
+    }
+
+    fn srtcp(compound: &[u8], e: bool, index: u32, mki: usize, tag: usize) -> Vec<u8> {
+        let mut p = compound.to_vec();
+        p.extend_from_slice(&(index | if e { 1 << 31 } else { 0 }).to_be_bytes());
+        p.extend(std::iter::repeat_n(0x01, mki));
+        p.extend(std::iter::repeat_n(0xa5, tag));
+        p
+    }
+
+    #[test]
+    fn plain_rtcp_has_no_trailer() {
+        let mut c = rtcp(200, 6);
+        c.extend(rtcp(202, 3));
+        assert_eq!(rtcp_walk(&c), c.len());
+        assert_eq!(srtcp_trailer(&c), None);
+        assert_eq!(srtcp_trailer(&rtcp(201, 1)), None);
+        // Not RTCP at all.
+        assert_eq!(srtcp_trailer(&[0x80, 0x6f, 0, 1, 0, 0, 0, 0]), None);
+        assert_eq!(srtcp_trailer(&[]), None);
+        assert_eq!(srtcp_trailer(&[0x80, 200]), None);
+    }
+
+    #[test]
+    fn srtcp_with_80_bit_tag() {
+        // SR (28 bytes) + SDES, encrypted after the first 8 bytes: the SDES header is noise.
+        let mut c = rtcp(200, 6);
+        c.extend([0x13, 0x37, 0xde, 0xad, 1, 2, 3, 4]);
+        let p = srtcp(&c, true, 7, 0, 10);
+        let t = srtcp_trailer(&p).unwrap();
+        assert_eq!(
+            t,
+            SrtcpTrailer {
+                compound_len: c.len(),
+                encrypted: true,
+                index: 7,
+                index_at: c.len(),
+                mki_len: 0,
+                tag_at: c.len() + 4,
+                tag_len: 10
+            }
+        );
+        assert!(!t.aead());
+        // A lone reduced-size PLI (RFC 5506), 12 bytes.
+        let c = rtcp(206, 2);
+        let t = srtcp_trailer(&srtcp(&c, true, 0x7fff_ffff, 0, 10)).unwrap();
+        assert_eq!((t.compound_len, t.index, t.tag_len), (12, 0x7fff_ffff, 10));
+    }
+
+    #[test]
+    fn srtcp_with_32_bit_tag_mki_and_unencrypted() {
+        let c = rtcp(201, 1);
+        let t = srtcp_trailer(&srtcp(&c, true, 3, 0, 4)).unwrap();
+        assert_eq!((t.compound_len, t.tag_len, t.mki_len), (8, 4, 0));
+        // MKI and a 10-byte tag: the length is ≡ 2 (mod 4) as without MKI; read without MKI,
+        // the "E‖index" word is the MKI (E clear here), and a clear compound must end
+        // exactly at the trailer, which it does not: the MKI reading is taken. (An MKI with
+        // its top bit set reads as E set without MKI: the ambiguity is decided for the
+        // common case, no MKI.)
+        let mut c2 = rtcp(200, 6);
+        c2.extend(rtcp(202, 1));
+        let t = srtcp_trailer(&srtcp(&c2, false, 9, 4, 10)).unwrap();
+        assert_eq!(
+            (t.compound_len, t.encrypted, t.index, t.mki_len, t.tag_len),
+            (c2.len(), false, 9, 4, 10)
+        );
+        // Unencrypted SRTCP: the clear compound must end exactly at the trailer.
+        let t = srtcp_trailer(&srtcp(&c2, false, 1, 0, 10)).unwrap();
+        assert_eq!((t.compound_len, t.encrypted), (c2.len(), false));
+    }
+
+    #[test]
+    fn srtcp_with_aes_gcm() {
+        // RFC 7714 §9: SR + encrypted SDES, the 16-byte tag, then E‖index — as aiortc sends.
+        let mut p = rtcp(200, 6);
+        p.extend([0x13u8; 12]);
+        let c = p.len();
+        p.extend([0xeeu8; 16]);
+        p.extend(0x8000_0001u32.to_be_bytes());
+        let t = srtcp_trailer(&p).unwrap();
+        assert!(t.aead());
+        assert_eq!(
+            (
+                t.compound_len,
+                t.tag_at,
+                t.tag_len,
+                t.index_at,
+                t.index,
+                t.encrypted
+            ),
+            (c, c, 16, c + 16, 1, true)
+        );
+    }
+
+    #[test]
+    fn inconsistent_lengths_are_not_srtcp() {
+        // The first packet claims more than the bytes before any trailer could hold.
+        let mut p = vec![0x80, 200, 0, 20];
+        p.extend([0u8; 18]);
+        assert_eq!(srtcp_trailer(&p), None);
+        // Too short for a header, an index and a tag.
+        assert_eq!(srtcp_trailer(&[0x80, 200, 0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn media_kind_by_preference_and_flow() {
+        let rtp = [0x80u8, 111, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2];
+        let c = rtcp(201, 1);
+        let s = srtcp(&c, true, 1, 0, 10);
+        use Encryption::*;
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtp, &rtp, Auto, false),
+            Some(MediaKind::Rtp)
+        );
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtp, &rtp, Auto, true),
+            Some(MediaKind::Srtp)
+        );
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtp, &rtp, Srtp, false),
+            Some(MediaKind::Srtp)
+        );
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtp, &rtp, Rtp, true),
+            Some(MediaKind::Rtp)
+        );
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtcp, &c, Auto, true),
+            Some(MediaKind::Rtcp)
+        );
+        assert!(matches!(
+            MediaKind::of(PayloadKind::Rtcp, &s, Auto, false),
+            Some(MediaKind::Srtcp(Some(_)))
+        ));
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtcp, &c, Srtp, false),
+            Some(MediaKind::Srtcp(None))
+        );
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtcp, &s, Rtp, true),
+            Some(MediaKind::Rtcp)
+        );
+        assert_eq!(MediaKind::of(PayloadKind::Dtls, &s, Auto, true), None);
     }
 }
