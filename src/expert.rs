@@ -157,7 +157,7 @@ pub fn explain_error(code: u16) -> &'static str {
     match code {
         300 => "Try Alternate: the client should retry with the server in ALTERNATE-SERVER",
         400 => "Bad Request: the server could not parse the request",
-        401 => "Unauthorized: credentials missing or wrong; normal first answer of a long-term-credential server, the client retries with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY",
+        401 => "Unauthenticated (RFC 8489; \"Unauthorized\" in RFC 5389): credentials missing or wrong; normal first answer of a long-term-credential server, the client retries with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY",
         403 => "Forbidden: the request is valid but the server refuses it (policy)",
         420 => "Unknown Attribute: the request carried a comprehension-required attribute the server does not know (see UNKNOWN-ATTRIBUTES)",
         437 => "Allocation Mismatch: an Allocate on a 5-tuple that already has an allocation, or a request for an allocation that does not exist",

@@ -52,6 +52,8 @@ pub(super) fn dissect_attribute<'p>(
         }
         Some(af) => {
             value_fields(ctx, sub, item, m, a, af, class);
+            binary_token(ctx, sub, start, a);
+            short_form_expert(ctx, item, a);
             if let (Some(s), Some(hf)) = (status, af.status) {
                 let si = ctx.add_generated(sub, hf, start + 4, a.length as usize, s.code() as u32);
                 status_expert(ctx, si.or(item), s, a);
@@ -202,6 +204,7 @@ fn experts_only<'p>(
     if let Some(e) = a.value_error() {
         ctx.expert(item, Expert::BadValue, ctx.text(&e.to_string()));
     }
+    short_form_expert(ctx, item, a);
     if let (Some(s), Some(_)) = (status, af.status) {
         status_expert(ctx, item, s, a);
     }
@@ -217,11 +220,65 @@ fn experts_only<'p>(
     }
 }
 
-/// An attribute of no known type that must be understood (RFC 8489 §14).
+/// An attribute of no known type that must be understood (RFC 8489 §14): noted once per
+/// flow and attribute type, on the first message that carries it (WhatsApp sends its
+/// proprietary ones in every message of a call).
 fn unknown_required<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
-    if a.comprehension_required() {
-        let t = format!("Unknown comprehension-required attribute 0x{:04x}", a.code);
+    if !a.comprehension_required() {
+        return;
+    }
+    let key = (ctx.conv, a.code);
+    let first = crate::session::with(|s| {
+        let at = s.unknown_required.entry(key).or_insert(ctx.num);
+        if !ctx.visited && ctx.num < *at {
+            *at = ctx.num;
+        }
+        *at
+    });
+    if first == ctx.num {
+        let t = format!(
+            "Unknown comprehension-required attribute 0x{:04x} (noted once per flow: first here)",
+            a.code
+        );
         ctx.expert(item, Expert::UnknownRequired, ctx.text(&t));
+    }
+}
+
+/// A value in a tolerated short form (Teams' 4-byte MS-SEQUENCE-NUMBER): a deviation, with
+/// what it carries.
+fn short_form_expert<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
+    let Some(short) = a.short_form() else {
+        return;
+    };
+    let mut t = format!("Tolerated deviation: {}", short.note);
+    if let Some(msstun::Field {
+        value: FieldValue::Uint(n),
+        ..
+    }) = a.field(FieldRole::Sequence)
+    {
+        t.push_str(&format!("; sequence number {n}"));
+    }
+    ctx.expert(item, Expert::Deviation, ctx.text(&t));
+}
+
+/// A text value that is not text where text is only customary (Microsoft's binary
+/// USERNAME and NONCE tokens, random-byte [MS-ICE] credentials): its bytes, as bytes.
+fn binary_token<'p>(ctx: &Ctx<'p>, sub: Tree<'p>, start: usize, a: &msstun::Attribute<'_>) {
+    if !matches!(a.layout(), msstun::Layout::Text(_)) || !ctx.want(ctx.f.att_value) {
+        return;
+    }
+    if let Some(Ok(msstun::Field {
+        value: FieldValue::Bytes(_),
+        ..
+    })) = a.fields().next()
+    {
+        ctx.add_item(
+            sub,
+            ctx.f.att_value,
+            start + 4,
+            a.length as usize,
+            Encoding::Na,
+        );
     }
 }
 
