@@ -694,7 +694,13 @@ fn password_algorithms_field(
                     2,
                 ),
                 1 => field_at(offset, &f[1], FieldValue::Uint(plen as u64), at + 2, 2),
-                _ => field_at(offset, &f[2], FieldValue::Bytes(&v[at + 4..pend]), at + 4, plen),
+                _ => field_at(
+                    offset,
+                    &f[2],
+                    FieldValue::Bytes(&v[at + 4..pend]),
+                    at + 4,
+                    plen,
+                ),
             };
         }
         i -= fields;
@@ -1059,11 +1065,7 @@ pub(crate) mod tests {
             (Dialect::Rfc5389, false),
         ] {
             let tid = [9u8; 16];
-            let tid = if d.has_cookie() {
-                &tid[..12]
-            } else {
-                &tid[..]
-            };
+            let tid = if d.has_cookie() { &tid[..12] } else { &tid[..] };
             let b = MessageBuilder::new(d, 0x001, Class::Request, tid)
                 .attr(0x0006, user)
                 .string(0x8022, "agent\u{1}")
@@ -1586,7 +1588,10 @@ pub(crate) mod tests {
         assert!(a.short_form().is_some());
         assert_eq!(a.value_error(), None);
         assert_eq!(fields_of(&a), [("sequence", FieldValue::Uint(7))]);
-        assert_eq!(a.field(FieldRole::Sequence).unwrap().value, FieldValue::Uint(7));
+        assert_eq!(
+            a.field(FieldRole::Sequence).unwrap().value,
+            FieldValue::Uint(7)
+        );
         let b = ms5389(0x0003, [1; 12], &[tlv(0x8050, &[0, 0, 0, 7, 8, 9], false)]);
         let m = Message::new_checked(&b[..]).unwrap();
         let a = m.attributes().last().unwrap().unwrap();

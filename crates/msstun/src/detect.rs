@@ -8,7 +8,10 @@
 //!
 //! A STUN message is accepted when all of these hold:
 //! * the first two bits are `00` and the type is a known method/class of its dialect
-//!   ([`registry::method_for_type`], or the [MS-TURN] §2.2.1 table);
+//!   ([`registry::method_for_type`], or the [MS-TURN] §2.2.1 table) — or, for a whole
+//!   message (a datagram, a length-delimited frame) with the RFC 5389 magic cookie, any
+//!   type, when its attributes walk exactly to its end (WhatsApp's proprietary methods
+//!   0x0800–0x0805, which Wireshark 4.6's `stun` heuristic accepts);
 //! * the declared length fits the bytes (exactly, where the framing or the datagram
 //!   gives a length);
 //! * the dialect is proven: the RFC 5389 magic cookie, or the [MS-TURN] MAGIC-COOKIE
@@ -358,7 +361,11 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         return more;
     }
     let t = be16(b, 0);
-    if !known_ms(t) {
+    // A type no table knows (WhatsApp's 0x0800–0x0805) is STUN only as a whole message
+    // (a datagram, a length-delimited frame) with the RFC 5389 cookie whose attributes
+    // walk exactly to its end: what Wireshark 4.6's `stun` heuristic accepts too.
+    let known = known_ms(t);
+    if !known && !exact {
         return Check::No;
     }
     if b.len() < 8 {
@@ -389,12 +396,12 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
             // MS-TURN in an RFC 5389 header (Teams): [MS-TURN]'s types, no padding.
             Dialect::MsTurn5389
         } else {
-            if !known_standard(t) {
-                return Check::No;
-            }
             Dialect::Rfc5389
         }
     } else {
+        if !known {
+            return Check::No;
+        }
         // Both remaining dialects need a first attribute (MS-TURN: its MAGIC-COOKIE).
         if len < 4 {
             return Check::No;
@@ -432,7 +439,8 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
     // decoded as far as it goes and its errors become expert items, as Wireshark's
     // `stun` does. (Over a TCP stream the walk stays a requirement: it is what keeps
     // the framing in step.)
-    let proven = exact && dialect.has_cookie();
+    let unknown = !(known_standard(t) || (dialect.is_ms_turn() && known));
+    let proven = exact && dialect.has_cookie() && !unknown;
     let broken = if proven {
         Check::Ok(dialect, total)
     } else {
@@ -979,7 +987,11 @@ mod tests {
         bad[0] = 0x80;
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
-        bad[1] = 0x3f; // unknown method
+        bad[1] = 0x3f; // unknown method: a whole datagram with the cookie that walks
+                       // exactly (issue 18, Wireshark 4.6), never the start of a stream
+        assert!(detect(Transport::Udp, &bad).is_some());
+        assert_eq!(detect(Transport::Tcp, &bad), None);
+        bad[3] += 4;
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
         bad[3] += 4; // length past the end
@@ -1228,6 +1240,47 @@ mod tests {
             ));
         }
         out
+    }
+
+    #[test]
+    fn whatsapp_proprietary_methods_with_the_cookie() {
+        // Issue 18: Wireshark 4.6's stun heuristic takes WhatsApp's 0x0800–0x0805 with the
+        // cookie and attributes that walk to the end; so does msstun, as a whole message.
+        let msg = |t: u16, attrs: &[u8]| {
+            let mut b = std::vec![0u8; 20];
+            b[..2].copy_from_slice(&t.to_be_bytes());
+            b[2..4].copy_from_slice(&(attrs.len() as u16).to_be_bytes());
+            b[4..8].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
+            b[8..20].copy_from_slice(&[7; 12]);
+            b.extend_from_slice(attrs);
+            b
+        };
+        let empty = msg(0x0801, &[]);
+        assert_eq!(
+            detect(Transport::Udp, &empty).map(|d| d.dialect),
+            Some(Some(Dialect::Rfc5389))
+        );
+        let mut a = std::vec![0x40, 0x07, 0, 2, 1, 2, 0, 0];
+        a.extend_from_slice(&[0x00, 0x08, 0, 20]);
+        a.extend_from_slice(&[9; 20]);
+        assert!(detect(Transport::Udp, &msg(0x0804, &a)).is_some());
+        // An attribute that overruns: not STUN for an unknown type (a known one with the
+        // cookie is still decoded, its error reported).
+        let bad = msg(0x0804, &[0x40, 0x07, 0, 9, 1, 2, 3, 4]);
+        assert!(detect(Transport::Udp, &bad).is_none());
+        assert!(detect(
+            Transport::Udp,
+            &msg(0x0001, &[0x40, 0x07, 0, 9, 1, 2, 3, 4])
+        )
+        .is_some());
+        // Not on a TCP stream, not without the cookie, not with trailing bytes.
+        assert!(detect(Transport::Tcp, &empty).is_none());
+        let mut no_cookie = empty.clone();
+        no_cookie[4] = 0;
+        assert!(detect(Transport::Udp, &no_cookie).is_none());
+        let mut longer = empty.clone();
+        longer.push(0);
+        assert!(detect(Transport::Udp, &longer).is_none());
     }
 
     #[test]

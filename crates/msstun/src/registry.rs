@@ -416,7 +416,12 @@ pub static PASSWORD_ALGORITHMS_FIELDS: &[FieldDesc] = &PASSWORD_ALGORITHMS_FIELD
 pub(crate) static PASSWORD_ALGORITHMS_FIELD_ARRAY: [FieldDesc; 3] = [
     FieldDesc::new("algorithm", "Algorithm", FieldKind::U16, Base::Dec)
         .values(PASSWORD_ALGORITHM_VALUES),
-    FieldDesc::new("parameters_length", "Parameters Length", FieldKind::U16, Base::Dec),
+    FieldDesc::new(
+        "parameters_length",
+        "Parameters Length",
+        FieldKind::U16,
+        Base::Dec,
+    ),
     FieldDesc::new("parameters", "Parameters", FieldKind::Bytes, Base::None),
 ];
 
