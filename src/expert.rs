@@ -82,6 +82,9 @@ pub enum Expert {
     /// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
     /// unpadded attributes in a padded dialect): decoded anyway.
     Deviation,
+    /// In a message of a method no table knows (WhatsApp's 0x0800–0x0805), an attribute
+    /// value that does not fit the registered layout of its code: the vendor's own use.
+    ProprietaryValue,
 }
 
 const fn e(
@@ -132,6 +135,8 @@ pub const TABLE: &[ExpertDesc] = {
             "MS-TURN TCP framing without its length field"),
         e(Deviation, "msstun.expert.deviation", Protocol, Warn,
             "Tolerated deviation from the dialect"),
+        e(ProprietaryValue, "msstun.expert.proprietary_value", Undecoded, Note,
+            "Attribute value in a proprietary method, not in its registered layout"),
     ]
 };
 
@@ -187,6 +192,6 @@ mod tests {
             assert!(d.abbrev.starts_with("msstun.expert."));
             assert_eq!(TABLE.iter().filter(|x| x.abbrev == d.abbrev).count(), 1);
         }
-        assert_eq!(TABLE.len(), Expert::Deviation as usize + 1);
+        assert_eq!(TABLE.len(), Expert::ProprietaryValue as usize + 1);
     }
 }

@@ -228,6 +228,7 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
                 kind: PduKind::Stun { offset: 0, len },
             }),
             Check::NeedMore => Verdict::NeedMore,
+            Check::No if udp => with_trailer(payload),
             Check::No => Verdict::No,
         },
         Framing::Rfc4571 => framed(framing, payload, 2, udp),
@@ -270,6 +271,35 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             Check::NeedMore if !udp => Verdict::NeedMore,
             _ => Verdict::No,
         },
+    }
+}
+
+/// A datagram that starts with a whole RFC 5389 message (the cookie, attributes that
+/// walk exactly to its Length) and has bytes after it: STUN with a trailer, as Wireshark
+/// 4.6's `stun` heuristic takes it (WhatsApp pads some messages with zeros).
+#[cold]
+fn with_trailer(payload: &[u8]) -> Verdict {
+    if payload.len() <= HEADER_LEN || be32(payload, 4) != MAGIC_COOKIE {
+        return Verdict::No;
+    }
+    let total = HEADER_LEN + be16(payload, 2) as usize;
+    if total >= payload.len() {
+        return Verdict::No;
+    }
+    let msg = &payload[..total];
+    match check_stun(msg, true) {
+        Check::Ok(dialect, len)
+            if crate::Message::new_checked(msg)
+                .is_ok_and(|m| m.attributes().all(|a| a.is_ok())) =>
+        {
+            Verdict::Found(Detection {
+                framing: Framing::Plain,
+                dialect: Some(dialect),
+                pdu_len: payload.len(),
+                kind: PduKind::Stun { offset: 0, len },
+            })
+        }
+        _ => Verdict::No,
     }
 }
 
@@ -811,8 +841,22 @@ mod tests {
             let mut two = m.clone();
             two.extend_from_slice(m);
             assert_eq!(detect(Transport::Tcp, &two).unwrap().pdu_len, m.len());
-            // Over UDP the datagram must be exactly the message.
-            assert_eq!(detect(Transport::Udp, &two), None);
+            // Over UDP the datagram must be exactly the message, or (with the RFC 5389
+            // cookie) a whole message and a trailer, which stays in the one PDU.
+            match detect(Transport::Udp, &two) {
+                None => assert!(!d.has_cookie(), "{d:?}"),
+                Some(got) => {
+                    assert!(d.has_cookie(), "{d:?}");
+                    assert_eq!(got.pdu_len, two.len());
+                    assert_eq!(
+                        got.kind,
+                        PduKind::Stun {
+                            offset: 0,
+                            len: m.len()
+                        }
+                    );
+                }
+            }
         }
         // The seed's ICE check on an RFC 6062 data connection: 00 6c 00 01 ...
         let mut v = vec![0x00, 0x01, 0, 0];
@@ -1278,8 +1322,25 @@ mod tests {
         let mut no_cookie = empty.clone();
         no_cookie[4] = 0;
         assert!(detect(Transport::Udp, &no_cookie).is_none());
-        let mut longer = empty.clone();
-        longer.push(0);
+        // Trailing bytes after a whole message with the cookie (WhatsApp pads a 0x0801
+        // with zeros; Wireshark 4.6 takes it): STUN, the datagram one PDU.
+        let mut longer = msg(0x0801, &[0x40, 0x03, 0, 1, 0xff, 0, 0, 0]);
+        longer.extend_from_slice(&[0; 28]);
+        let d = detect(Transport::Udp, &longer).unwrap();
+        assert_eq!(d.pdu_len, longer.len());
+        assert_eq!(d.kind, PduKind::Stun { offset: 0, len: 28 });
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Udp, &longer),
+            PduResult::Complete {
+                len: longer.len(),
+                kind: PduKind::Stun { offset: 0, len: 28 }
+            }
+        );
+        // ... but not when the message itself is broken, nor without the cookie.
+        let mut broken = msg(0x0801, &[0x40, 0x03, 0, 9, 0xff, 0, 0, 0]);
+        broken.extend_from_slice(&[0; 28]);
+        assert!(detect(Transport::Udp, &broken).is_none());
+        longer[4] = 0;
         assert!(detect(Transport::Udp, &longer).is_none());
     }
 
