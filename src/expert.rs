@@ -82,6 +82,9 @@ pub enum Expert {
     /// A deviation from the dialect's rules that is tolerated (length not a multiple of 4,
     /// unpadded attributes in a padded dialect): decoded anyway.
     Deviation,
+    /// In a message of a method no table knows (WhatsApp's 0x0800–0x0805), an attribute
+    /// value that does not fit the registered layout of its code: the vendor's own use.
+    ProprietaryValue,
 }
 
 const fn e(
@@ -132,6 +135,8 @@ pub const TABLE: &[ExpertDesc] = {
             "MS-TURN TCP framing without its length field"),
         e(Deviation, "msstun.expert.deviation", Protocol, Warn,
             "Tolerated deviation from the dialect"),
+        e(ProprietaryValue, "msstun.expert.proprietary_value", Undecoded, Note,
+            "Attribute value in a proprietary method, not in its registered layout"),
     ]
 };
 
@@ -157,7 +162,7 @@ pub fn explain_error(code: u16) -> &'static str {
     match code {
         300 => "Try Alternate: the client should retry with the server in ALTERNATE-SERVER",
         400 => "Bad Request: the server could not parse the request",
-        401 => "Unauthorized: credentials missing or wrong; normal first answer of a long-term-credential server, the client retries with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY",
+        401 => "Unauthenticated (RFC 8489; \"Unauthorized\" in RFC 5389): credentials missing or wrong; normal first answer of a long-term-credential server, the client retries with USERNAME, REALM, NONCE and MESSAGE-INTEGRITY",
         403 => "Forbidden: the request is valid but the server refuses it (policy)",
         420 => "Unknown Attribute: the request carried a comprehension-required attribute the server does not know (see UNKNOWN-ATTRIBUTES)",
         437 => "Allocation Mismatch: an Allocate on a 5-tuple that already has an allocation, or a request for an allocation that does not exist",
@@ -187,6 +192,6 @@ mod tests {
             assert!(d.abbrev.starts_with("msstun.expert."));
             assert_eq!(TABLE.iter().filter(|x| x.abbrev == d.abbrev).count(), 1);
         }
-        assert_eq!(TABLE.len(), Expert::Deviation as usize + 1);
+        assert_eq!(TABLE.len(), Expert::ProprietaryValue as usize + 1);
     }
 }

@@ -95,7 +95,7 @@ fn seed_info_column_reads_like_the_walkthrough() {
     let rows = run.fields(Some("msstun.type"), &["_ws.col.Info"]);
     let info = |l: &str| rows[&fx.frame(l)][0].join(",");
     assert_eq!(info("alloc-req"), "Allocate Request TCP lifetime: 600");
-    assert_eq!(info("alloc-401"), "Allocate Error Response error-code: 401 (Unauthorized) with nonce realm: TANDBERG lifetime: 600");
+    assert_eq!(info("alloc-401"), "Allocate Error Response error-code: 401 (Unauthenticated) with nonce realm: TANDBERG lifetime: 600");
     assert_eq!(
         info("alloc-auth"),
         "Allocate Request TCP lifetime: 600 user: turn realm: TANDBERG with nonce"

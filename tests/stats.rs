@@ -117,7 +117,7 @@ fn stat_counts_messages_of_the_seed_example() {
         ("/Class/Indication", 2),
         ("/Class/Error Response", 1),
         ("/Error code", 1),
-        ("/Error code/401 Unauthorized", 1),
+        ("/Error code/401 Unauthenticated", 1),
         ("/Dialect/RFC 5389/8489", 14),
         // ConnectionBind and its response are the data connection's last control messages;
         // the four ICE checks after it are carried by the data connection.
@@ -214,7 +214,7 @@ fn alloc_table_of_the_seed() {
         // The one RFC 6062 data connection, bound on tcp.stream 1.
         "data connection id 0x2b7f0001 peer 192.168.1.252:53577 (attempt frame 11)  client 10.48.54.230:44342  tcp.stream 1  ConnectionBind frame 16 ok",
         "traffic 192.168.1.252:53577  to peer 2 pkts 176 B  from peer 2 pkts 176 B",
-        "errors: 401 Unauthorized x1",
+        "errors: 401 Unauthenticated x1",
     ] {
         assert!(out.contains(want), "{want:?} not in\n{out}");
     }

@@ -37,7 +37,7 @@ pub(super) fn dissect_attribute<'p>(
     // A tree nobody sees, and no item of this attribute referenced: only its expert items
     // and relayed data.
     if !ctx.visible && !referenced(f, af) {
-        return experts_only(ctx, at_item, m, a, af, status, class);
+        return experts_only(ctx, at_item, m, a, af, status, (class, msg_bytes));
     }
     let (item, sub) = own_item(ctx, (at, at_item), start, a, status);
     if ctx.want(f.att_type) {
@@ -51,7 +51,9 @@ pub(super) fn dissect_attribute<'p>(
             unknown_required(ctx, item, a);
         }
         Some(af) => {
-            value_fields(ctx, sub, item, m, a, af, class);
+            value_fields(ctx, sub, item, m, a, af, (class, msg_bytes));
+            binary_token(ctx, sub, start, a);
+            short_form_expert(ctx, item, a);
             if let (Some(s), Some(hf)) = (status, af.status) {
                 let si = ctx.add_generated(sub, hf, start + 4, a.length as usize, s.code() as u32);
                 status_expert(ctx, si.or(item), s, a);
@@ -121,14 +123,14 @@ fn value_fields<'p>(
     m: usize,
     a: &msstun::Attribute<'_>,
     af: &AttrFields,
-    class: Class,
+    (class, msg_bytes): (Class, &[u8]),
 ) {
     let items = ctx.visible || af.any_referenced();
     let error_response = class == Class::ErrorResponse;
     if !items && !error_response {
         // Nothing to show: only whether the value is malformed.
         if let Some(e) = a.value_error() {
-            ctx.expert(item, Expert::BadValue, ctx.text(&e.to_string()));
+            bad_value(ctx, item, &e, msg_bytes);
         }
         return;
     }
@@ -161,7 +163,7 @@ fn value_fields<'p>(
                         );
                     }
                 }
-                ctx.expert(at, Expert::BadValue, ctx.text(&e.to_string()));
+                bad_value(ctx, at, &e, msg_bytes);
                 break;
             }
         }
@@ -185,7 +187,7 @@ fn experts_only<'p>(
     a: &msstun::Attribute<'_>,
     af: Option<&AttrFields>,
     status: Option<Status>,
-    class: Class,
+    (class, msg_bytes): (Class, &[u8]),
 ) {
     let Some(af) = af else {
         return unknown_required(ctx, item, a);
@@ -200,8 +202,9 @@ fn experts_only<'p>(
         }
     }
     if let Some(e) = a.value_error() {
-        ctx.expert(item, Expert::BadValue, ctx.text(&e.to_string()));
+        bad_value(ctx, item, &e, msg_bytes);
     }
+    short_form_expert(ctx, item, a);
     if let (Some(s), Some(_)) = (status, af.status) {
         status_expert(ctx, item, s, a);
     }
@@ -217,11 +220,88 @@ fn experts_only<'p>(
     }
 }
 
-/// An attribute of no known type that must be understood (RFC 8489 §14).
+/// An attribute of no known type that must be understood (RFC 8489 §14): noted once per
+/// flow and attribute type, on the first message that carries it (WhatsApp sends its
+/// proprietary ones in every message of a call).
 fn unknown_required<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
-    if a.comprehension_required() {
-        let t = format!("Unknown comprehension-required attribute 0x{:04x}", a.code);
+    if !a.comprehension_required() {
+        return;
+    }
+    let key = (ctx.conv, a.code);
+    let first = crate::session::with(|s| {
+        let at = s.unknown_required.entry(key).or_insert(ctx.num);
+        if !ctx.visited && ctx.num < *at {
+            *at = ctx.num;
+        }
+        *at
+    });
+    if first == ctx.num {
+        let t = format!(
+            "Unknown comprehension-required attribute 0x{:04x} (noted once per flow: first here)",
+            a.code
+        );
         ctx.expert(item, Expert::UnknownRequired, ctx.text(&t));
+    }
+}
+
+/// A value that does not fit its layout: malformed, except in a message of a method no
+/// table knows (WhatsApp's proprietary 0x0800–0x0805 reuse codes such as 0x802B for values
+/// of their own), where it is the vendor's use of the code, noted.
+#[cold]
+fn bad_value<'p>(ctx: &Ctx<'p>, item: Item<'p>, e: &msstun::Error, msg_bytes: &[u8]) {
+    let proprietary = match msg_bytes {
+        [a, b, ..] => {
+            let dialect = msstun::message::detect_dialect(msg_bytes);
+            msstun::registry::method_for_type(dialect, u16::from_be_bytes([*a, *b]))
+                .0
+                .code
+                == msstun::registry::UNKNOWN_METHOD.code
+        }
+        _ => false,
+    };
+    if proprietary {
+        let t = format!("{e} (a proprietary method: the vendor's own use of this code)");
+        ctx.expert(item, Expert::ProprietaryValue, ctx.text(&t));
+    } else {
+        ctx.expert(item, Expert::BadValue, ctx.text(&e.to_string()));
+    }
+}
+
+/// A value in a tolerated short form (Teams' 4-byte MS-SEQUENCE-NUMBER): a deviation, with
+/// what it carries.
+fn short_form_expert<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
+    let Some(short) = a.short_form() else {
+        return;
+    };
+    let mut t = format!("Tolerated deviation: {}", short.note);
+    if let Some(msstun::Field {
+        value: FieldValue::Uint(n),
+        ..
+    }) = a.field(FieldRole::Sequence)
+    {
+        t.push_str(&format!("; sequence number {n}"));
+    }
+    ctx.expert(item, Expert::Deviation, ctx.text(&t));
+}
+
+/// A text value that is not text where text is only customary (Microsoft's binary
+/// USERNAME and NONCE tokens, random-byte [MS-ICE] credentials): its bytes, as bytes.
+fn binary_token<'p>(ctx: &Ctx<'p>, sub: Tree<'p>, start: usize, a: &msstun::Attribute<'_>) {
+    if !matches!(a.layout(), msstun::Layout::Text(_)) || !ctx.want(ctx.f.att_value) {
+        return;
+    }
+    if let Some(Ok(msstun::Field {
+        value: FieldValue::Bytes(_),
+        ..
+    })) = a.fields().next()
+    {
+        ctx.add_item(
+            sub,
+            ctx.f.att_value,
+            start + 4,
+            a.length as usize,
+            Encoding::Na,
+        );
     }
 }
 

@@ -112,16 +112,13 @@ pub(super) fn attr_value_text(a: &msstun::Attribute<'_>) -> String {
             FieldValue::Str(t) => {
                 let _ = msstun::summary::write_escaped(&mut out, t.as_bytes());
             }
+            // A token (binary where text is only customary): bytes, with their length.
             FieldValue::Bytes(b) if f.desc.kind == msstun::FieldKind::Str => {
-                let _ = msstun::summary::write_escaped(&mut out, msstun::summary::trim_nul(b));
+                let _ = write!(out, "({} bytes) ", b.len());
+                let _ = msstun::summary::write_hex(&mut out, b, 16);
             }
             FieldValue::Bytes(b) => {
-                for x in b.iter().take(16) {
-                    let _ = write!(out, "{x:02x}");
-                }
-                if b.len() > 16 {
-                    out.push('…');
-                }
+                let _ = msstun::summary::write_hex(&mut out, b, 16);
             }
         }
     }

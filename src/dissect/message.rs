@@ -183,9 +183,21 @@ fn malformed<'p>(
     ti: Item<'p>,
     m: usize,
     bytes: &[u8],
-    e: impl std::fmt::Display,
+    e: msstun::Error,
 ) {
     let f = ctx.f;
+    // Cut by the capture, not by the sender (an ICMP error quoting the first bytes of a
+    // datagram, a snapshot length): what Wireshark calls "packet size limited during
+    // capture", not a malformed message.
+    let cut = matches!(e, msstun::Error::Truncated { .. })
+        && !ctx.tvb.whole()
+        && m + bytes.len() == ctx.tvb.bytes().len();
+    if cut {
+        let text = ctx.text(&format!("STUN message cut by the capture: {e}"));
+        info::set_columns(ctx, text);
+        ti.append_text(text);
+        return;
+    }
     let text = ctx.text(&format!("Malformed STUN message: {e}"));
     info::set_columns(ctx, text);
     ti.append_text(text);

@@ -283,7 +283,14 @@ fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
     match classify(bytes) {
         PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
         PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
-        PayloadKind::Other => msstun::framing::is_multiplexed_turn_datagram(bytes),
+        // WhatsApp's proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN
+        // range: STUN when the parser's detector says so (cookie, exact walk).
+        PayloadKind::Other => {
+            msstun::framing::is_multiplexed_turn_datagram(bytes)
+                || detect_framing(Framing::Plain, Transport::Udp, bytes)
+                    .found()
+                    .is_some()
+        }
         _ => false,
     }
 }

@@ -175,6 +175,9 @@ pub struct State {
     pub analysis: msstun_analysis::Analysis,
     /// `analysis.finish` was called (at the first frame of a later pass).
     pub analysis_finished: bool,
+    /// Per (flow, attribute type): the frame that got the one "unknown
+    /// comprehension-required attribute" note of that flow.
+    pub unknown_required: FastMap<(u64, u16), u32>,
 }
 
 static STATE: Mutex<Option<State>> = Mutex::new(None);

@@ -267,7 +267,7 @@ mod tests {
         assert_eq!(r.class, Class::ErrorResponse);
         assert_eq!(
             r.summary,
-            "Allocate Error Response error-code: 401 (Unauthorized) realm: example.org with nonce"
+            "Allocate Error Response error-code: 401 (Unauthenticated) realm: example.org with nonce"
         );
         assert_eq!(r.attributes[0].value, "401 Unauthorized");
         assert_eq!(r.integrity, None);

@@ -57,6 +57,7 @@ fn sample(b: MessageBuilder, code: u16, layout: &Layout, n: u8) -> MessageBuilde
                 .collect();
             b.attr(code, &v)
         }
+        Layout::PasswordAlgorithms => b.attr(code, &[0, 1, 0, 0, 0, 2, 0, 0]),
         Layout::Fingerprint => b.fingerprint(),
         Layout::Integrity => b.message_integrity(b"secret"),
     }

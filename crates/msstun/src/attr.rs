@@ -59,16 +59,27 @@ impl<'a> Attribute<'a> {
             layout: self.layout(),
             offset: self.offset,
             index: 0,
+            dialect: self.dialect,
         }
     }
-    /// Whether a text value that is not UTF-8 is normal here rather than malformed: a
-    /// USERNAME in the legacy dialects (RFC 3489, legacy [MS-TURN]: headers without the
-    /// magic cookie), where [MS-ICE] agents send random bytes as credentials (e.g.
-    /// Office Communicator 2007, as libnice's OC2007 mode does). Such a value decodes as
+    /// Whether a text value that is not UTF-8 is normal here rather than malformed:
+    /// in every dialect where text is only customary ([`registry::utf8_required`] is
+    /// false: RFC 3489, both [MS-TURN] dialects), where USERNAME and NONCE are opaque
+    /// tokens — random bytes from [MS-ICE] agents (Office Communicator 2007, libnice's
+    /// OC2007 mode), binary tokens from Teams' relays. Such a value decodes as
     /// [`FieldValue::Bytes`] of its text field.
     #[inline]
     pub fn binary_text_ok(&self) -> bool {
-        binary_text_ok(self.header, self.layout())
+        binary_text_ok(self.dialect)
+    }
+    /// The tolerated short form this value is decoded in (Teams' 4-byte
+    /// MS-SEQUENCE-NUMBER, see [`registry::SHORT_FORMS`]), if any: a deviation to report.
+    #[inline]
+    pub fn short_form(&self) -> Option<&'static registry::ShortForm> {
+        match self.layout() {
+            Layout::Struct(parts) => registry::short_form(parts, self.value.len()),
+            _ => None,
+        }
     }
     /// The first error [`fields`](Self::fields) reports (`None` for a well-formed
     /// value): how a caller that shows nothing of a value still finds out that it is
@@ -188,20 +199,11 @@ fn utf8_lossless(b: &[u8]) -> &str {
     }
 }
 
-/// USERNAME (RFC 8489 §14.3; the same code in RFC 3489 and [MS-TURN]).
-const USERNAME_CODE: u16 = registry::const_code(Dialect::Rfc3489, Role::Username);
-
-/// [`Attribute::binary_text_ok`] from what [`Fields`] keeps (the header tells the legacy
-/// dialects by the missing magic cookie, the layout tells USERNAME). Only asked for a
-/// text value that is not UTF-8, which keeps it off the hot path.
+/// [`Attribute::binary_text_ok`] from what [`Fields`] keeps. Only asked for a text value
+/// that is not UTF-8, which keeps it off the hot path.
 #[cold]
-fn binary_text_ok(header: &[u8; HEADER_LEN], layout: &'static Layout) -> bool {
-    if header[4..8] == crate::MAGIC_COOKIE.to_be_bytes() {
-        return false;
-    }
-    [Dialect::Rfc3489, Dialect::MsTurn].iter().any(|&d| {
-        registry::attribute(d, USERNAME_CODE).is_some_and(|a| core::ptr::eq(&a.layout, layout))
-    })
+fn binary_text_ok(dialect: Dialect) -> bool {
+    !registry::utf8_required(dialect)
 }
 
 /// A transport address.
@@ -328,6 +330,8 @@ pub struct Fields<'a> {
     /// Offset of the attribute (for errors); the value starts 4 bytes later.
     offset: usize,
     index: usize,
+    /// Dialect of the message (whether text must be UTF-8).
+    dialect: Dialect,
 }
 
 /// Index value meaning "finished" (after an error).
@@ -392,7 +396,7 @@ impl<'a> Fields<'a> {
             Layout::Text(f) => match i {
                 0 => match text_value(v) {
                     Some(s) => self.ok(f, FieldValue::Str(s), 0, v.len()),
-                    None if binary_text_ok(self.header, self.layout) => {
+                    None if binary_text_ok(self.dialect) => {
                         self.ok(f, FieldValue::Bytes(v), 0, v.len())
                     }
                     None => self.bad("text is not valid UTF-8"),
@@ -644,7 +648,11 @@ fn other_field<'a>(
                 2,
             )
         }
-        Layout::Struct(parts) => struct_field(v, header, offset, parts, i),
+        Layout::Struct(parts) => match registry::short_form(parts, v.len()) {
+            Some(short) => struct_field(v, header, offset, short.parts, i),
+            None => struct_field(v, header, offset, parts, i),
+        },
+        Layout::PasswordAlgorithms => password_algorithms_field(v, offset, i),
         // Decoded inline by `field`.
         Layout::Address
         | Layout::XorAddress
@@ -654,6 +662,51 @@ fn other_field<'a>(
         | Layout::Fingerprint
         | Layout::Integrity => None,
     }
+}
+
+/// Field `i` of PASSWORD-ALGORITHMS (RFC 8489 §14.11): a list of algorithm (16 bits),
+/// parameters length (16 bits) and parameters padded to 4 bytes; each entry yields its
+/// algorithm and parameters length, and its parameters when there are any.
+fn password_algorithms_field(
+    v: &[u8],
+    offset: usize,
+    mut i: usize,
+) -> Option<Result<Field<'_>, Error>> {
+    let f = &registry::PASSWORD_ALGORITHMS_FIELD_ARRAY;
+    let mut at = 0;
+    while at < v.len() {
+        let Some(&[a, b, c, d]) = v.get(at..at + 4) else {
+            return bad_value(offset, "PASSWORD-ALGORITHMS entry shorter than 4 bytes");
+        };
+        let plen = u16::from_be_bytes([c, d]) as usize;
+        let pend = at + 4 + plen;
+        if pend > v.len() {
+            return bad_value(offset, "PASSWORD-ALGORITHMS parameters overrun the value");
+        }
+        let fields = if plen > 0 { 3 } else { 2 };
+        if i < fields {
+            return match i {
+                0 => field_at(
+                    offset,
+                    &f[0],
+                    FieldValue::Uint(u16::from_be_bytes([a, b]) as u64),
+                    at,
+                    2,
+                ),
+                1 => field_at(offset, &f[1], FieldValue::Uint(plen as u64), at + 2, 2),
+                _ => field_at(
+                    offset,
+                    &f[2],
+                    FieldValue::Bytes(&v[at + 4..pend]),
+                    at + 4,
+                    plen,
+                ),
+            };
+        }
+        i -= fields;
+        at = (pend + 3) & !3;
+    }
+    None
 }
 
 /// Field `i` of a `Layout::Struct`: a part yields one field, an address part three
@@ -998,7 +1051,8 @@ pub(crate) mod tests {
     }
 
     /// Issue 9, 3a: random-byte credentials are normal in the legacy dialects, not
-    /// malformed; RFC 5389/8489 still requires UTF-8.
+    /// malformed; issue 18: so are Teams' binary tokens (MS-TURN in an RFC 5389 header);
+    /// RFC 5389/8489 still requires UTF-8.
     #[test]
     fn binary_username_in_legacy_dialects() {
         use crate::build::MessageBuilder;
@@ -1007,14 +1061,11 @@ pub(crate) mod tests {
         for (d, ok) in [
             (Dialect::Rfc3489, true),
             (Dialect::MsTurn, true),
+            (Dialect::MsTurn5389, true),
             (Dialect::Rfc5389, false),
         ] {
             let tid = [9u8; 16];
-            let tid = if d == Dialect::Rfc5389 {
-                &tid[..12]
-            } else {
-                &tid[..]
-            };
+            let tid = if d.has_cookie() { &tid[..12] } else { &tid[..] };
             let b = MessageBuilder::new(d, 0x001, Class::Request, tid)
                 .attr(0x0006, user)
                 .string(0x8022, "agent\u{1}")
@@ -1033,7 +1084,8 @@ pub(crate) mod tests {
             } else {
                 assert!(a.value_error().is_some());
             }
-            // Valid text stays text; other text attributes stay strict.
+            // Valid text stays text; other text is bytes where text is only customary
+            // and malformed where RFC 8489 requires UTF-8.
             let b = MessageBuilder::new(d, 0x001, Class::Request, tid)
                 .attr(0x0006, b"ab:cd\0\0\0")
                 .attr(0x8022, b"\xff")
@@ -1047,7 +1099,7 @@ pub(crate) mod tests {
                 fields_of(&it.next().unwrap()),
                 [("", FieldValue::Str("ab:cd"))]
             );
-            assert!(it.next().unwrap().value_error().is_some());
+            assert_eq!(it.next().unwrap().value_error().is_some(), !ok);
         }
     }
 
@@ -1497,8 +1549,54 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(attrs[1].name(), "SOURCE-ADDRESS");
-        assert_eq!(attrs[2].desc.unwrap().key, "realm");
-        assert_eq!(attrs[3].desc.unwrap().key, "nonce");
+        // The numbering of the drafts before rfc3489bis-03, as [MS-TURN] (issue 18).
+        assert_eq!(attrs[2].desc.unwrap().key, "nonce");
+        assert_eq!(attrs[3].desc.unwrap().key, "realm");
+    }
+
+    /// PASSWORD-ALGORITHMS is its list (RFC 8489 §14.11), parameters padded to 4.
+    #[test]
+    fn password_algorithms_list() {
+        let v = [0, 2, 0, 0, 0, 9, 0, 3, 0xaa, 0xbb, 0xcc, 0, 0, 1, 0, 0];
+        let b = rfc5389(0x0101, [1; 12], &[tlv(0x8002, &v, true)]);
+        let a = only(&b);
+        assert_eq!(
+            fields_of(&a),
+            [
+                ("algorithm", FieldValue::Uint(2)),
+                ("parameters_length", FieldValue::Uint(0)),
+                ("algorithm", FieldValue::Uint(9)),
+                ("parameters_length", FieldValue::Uint(3)),
+                ("parameters", FieldValue::Bytes(&[0xaa, 0xbb, 0xcc])),
+                ("algorithm", FieldValue::Uint(1)),
+                ("parameters_length", FieldValue::Uint(0)),
+            ]
+        );
+        assert_eq!(a.value_error(), None);
+        let b = rfc5389(0x0101, [1; 12], &[tlv(0x8002, &[0, 1, 0, 8, 1], true)]);
+        assert!(only(&b).value_error().is_some());
+    }
+
+    /// Teams' 4-byte MS-SEQUENCE-NUMBER decodes as its sequence number, a tolerated
+    /// deviation (issue 18); other short lengths stay malformed.
+    #[test]
+    fn ms_sequence_number_of_4_bytes() {
+        let b = ms5389(0x0003, [1; 12], &[tlv(0x8050, &[0, 0, 0, 7], false)]);
+        let m = Message::new_checked(&b[..]).unwrap();
+        let a = m.attributes().last().unwrap().unwrap();
+        assert_eq!(a.desc.unwrap().key, "ms_sequence_number");
+        assert!(a.short_form().is_some());
+        assert_eq!(a.value_error(), None);
+        assert_eq!(fields_of(&a), [("sequence", FieldValue::Uint(7))]);
+        assert_eq!(
+            a.field(FieldRole::Sequence).unwrap().value,
+            FieldValue::Uint(7)
+        );
+        let b = ms5389(0x0003, [1; 12], &[tlv(0x8050, &[0, 0, 0, 7, 8, 9], false)]);
+        let m = Message::new_checked(&b[..]).unwrap();
+        let a = m.attributes().last().unwrap().unwrap();
+        assert!(a.short_form().is_none());
+        assert!(a.value_error().is_some());
     }
 
     #[test]
@@ -1776,7 +1874,11 @@ pub(crate) mod tests {
                             Err(_) => errors += 1,
                             Ok(f) => {
                                 assert!(
-                                    desc.layout.fields().any(|x| core::ptr::eq(x, f.desc)),
+                                    desc.layout.fields().any(|x| core::ptr::eq(x, f.desc))
+                                        || a.short_form().is_some_and(|s| s
+                                            .parts
+                                            .iter()
+                                            .any(|p| core::ptr::eq(&p.field, f.desc))),
                                     "{}",
                                     desc.name
                                 );

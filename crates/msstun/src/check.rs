@@ -855,6 +855,30 @@ mod tests {
     use std::string::String;
     use std::vec::Vec;
 
+    /// Issue 18: in the RFC 3489 dialect 0x0014 is NONCE and 0x0015 REALM (the drafts
+    /// before rfc3489bis-03, as [MS-TURN]): the long-term key is built from 0x0015.
+    #[test]
+    fn rfc3489_realm_is_0x0015() {
+        use crate::build::MessageBuilder;
+        use crate::{Class, Message};
+        let b = MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Request, &[5; 16])
+            .string(0x0006, "alice")
+            .string(0x0014, "the-nonce")
+            .string(0x0015, "the-realm")
+            .message_integrity(&long_term_key("alice", "the-realm", "pw"))
+            .finish();
+        let m = Message::new_checked(&b[..]).unwrap();
+        assert_eq!(m.dialect(), Dialect::Rfc3489);
+        let info = auth_info(&b, Dialect::Rfc3489);
+        assert_eq!(info.realm, Some(&b"the-realm"[..]));
+        assert_eq!(info.nonce, Some(&b"the-nonce"[..]));
+        let key = long_term_key(info.username.unwrap(), info.realm.unwrap(), "pw");
+        assert_eq!(
+            check_integrity(&b, info.integrity.unwrap(), &key),
+            Status::Good
+        );
+    }
+
     #[test]
     fn status_codes_match_wireshark() {
         assert_eq!(Status::Bad.code(), 0);

@@ -8,7 +8,10 @@
 //!
 //! A STUN message is accepted when all of these hold:
 //! * the first two bits are `00` and the type is a known method/class of its dialect
-//!   ([`registry::method_for_type`], or the [MS-TURN] §2.2.1 table);
+//!   ([`registry::method_for_type`], or the [MS-TURN] §2.2.1 table) — or, for a whole
+//!   message (a datagram, a length-delimited frame) with the RFC 5389 magic cookie, any
+//!   type, when its attributes walk exactly to its end (WhatsApp's proprietary methods
+//!   0x0800–0x0805, which Wireshark 4.6's `stun` heuristic accepts);
 //! * the declared length fits the bytes (exactly, where the framing or the datagram
 //!   gives a length);
 //! * the dialect is proven: the RFC 5389 magic cookie, or the [MS-TURN] MAGIC-COOKIE
@@ -225,6 +228,7 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
                 kind: PduKind::Stun { offset: 0, len },
             }),
             Check::NeedMore => Verdict::NeedMore,
+            Check::No if udp => with_trailer(payload),
             Check::No => Verdict::No,
         },
         Framing::Rfc4571 => framed(framing, payload, 2, udp),
@@ -267,6 +271,35 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             Check::NeedMore if !udp => Verdict::NeedMore,
             _ => Verdict::No,
         },
+    }
+}
+
+/// A datagram that starts with a whole RFC 5389 message (the cookie, attributes that
+/// walk exactly to its Length) and has bytes after it: STUN with a trailer, as Wireshark
+/// 4.6's `stun` heuristic takes it (WhatsApp pads some messages with zeros).
+#[cold]
+fn with_trailer(payload: &[u8]) -> Verdict {
+    if payload.len() <= HEADER_LEN || be32(payload, 4) != MAGIC_COOKIE {
+        return Verdict::No;
+    }
+    let total = HEADER_LEN + be16(payload, 2) as usize;
+    if total >= payload.len() {
+        return Verdict::No;
+    }
+    let msg = &payload[..total];
+    match check_stun(msg, true) {
+        Check::Ok(dialect, len)
+            if crate::Message::new_checked(msg)
+                .is_ok_and(|m| m.attributes().all(|a| a.is_ok())) =>
+        {
+            Verdict::Found(Detection {
+                framing: Framing::Plain,
+                dialect: Some(dialect),
+                pdu_len: payload.len(),
+                kind: PduKind::Stun { offset: 0, len },
+            })
+        }
+        _ => Verdict::No,
     }
 }
 
@@ -358,7 +391,11 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         return more;
     }
     let t = be16(b, 0);
-    if !known_ms(t) {
+    // A type no table knows (WhatsApp's 0x0800–0x0805) is STUN only as a whole message
+    // (a datagram, a length-delimited frame) with the RFC 5389 cookie whose attributes
+    // walk exactly to its end: what Wireshark 4.6's `stun` heuristic accepts too.
+    let known = known_ms(t);
+    if !known && !exact {
         return Check::No;
     }
     if b.len() < 8 {
@@ -389,12 +426,12 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
             // MS-TURN in an RFC 5389 header (Teams): [MS-TURN]'s types, no padding.
             Dialect::MsTurn5389
         } else {
-            if !known_standard(t) {
-                return Check::No;
-            }
             Dialect::Rfc5389
         }
     } else {
+        if !known {
+            return Check::No;
+        }
         // Both remaining dialects need a first attribute (MS-TURN: its MAGIC-COOKIE).
         if len < 4 {
             return Check::No;
@@ -432,7 +469,8 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
     // decoded as far as it goes and its errors become expert items, as Wireshark's
     // `stun` does. (Over a TCP stream the walk stays a requirement: it is what keeps
     // the framing in step.)
-    let proven = exact && dialect.has_cookie();
+    let unknown = !(known_standard(t) || (dialect.is_ms_turn() && known));
+    let proven = exact && dialect.has_cookie() && !unknown;
     let broken = if proven {
         Check::Ok(dialect, total)
     } else {
@@ -803,8 +841,22 @@ mod tests {
             let mut two = m.clone();
             two.extend_from_slice(m);
             assert_eq!(detect(Transport::Tcp, &two).unwrap().pdu_len, m.len());
-            // Over UDP the datagram must be exactly the message.
-            assert_eq!(detect(Transport::Udp, &two), None);
+            // Over UDP the datagram must be exactly the message, or (with the RFC 5389
+            // cookie) a whole message and a trailer, which stays in the one PDU.
+            match detect(Transport::Udp, &two) {
+                None => assert!(!d.has_cookie(), "{d:?}"),
+                Some(got) => {
+                    assert!(d.has_cookie(), "{d:?}");
+                    assert_eq!(got.pdu_len, two.len());
+                    assert_eq!(
+                        got.kind,
+                        PduKind::Stun {
+                            offset: 0,
+                            len: m.len()
+                        }
+                    );
+                }
+            }
         }
         // The seed's ICE check on an RFC 6062 data connection: 00 6c 00 01 ...
         let mut v = vec![0x00, 0x01, 0, 0];
@@ -979,7 +1031,11 @@ mod tests {
         bad[0] = 0x80;
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
-        bad[1] = 0x3f; // unknown method
+        bad[1] = 0x3f; // unknown method: a whole datagram with the cookie that walks
+                       // exactly (issue 18, Wireshark 4.6), never the start of a stream
+        assert!(detect(Transport::Udp, &bad).is_some());
+        assert_eq!(detect(Transport::Tcp, &bad), None);
+        bad[3] += 4;
         assert_eq!(detect(Transport::Udp, &bad), None);
         let mut bad = m.clone();
         bad[3] += 4; // length past the end
@@ -1228,6 +1284,64 @@ mod tests {
             ));
         }
         out
+    }
+
+    #[test]
+    fn whatsapp_proprietary_methods_with_the_cookie() {
+        // Issue 18: Wireshark 4.6's stun heuristic takes WhatsApp's 0x0800–0x0805 with the
+        // cookie and attributes that walk to the end; so does msstun, as a whole message.
+        let msg = |t: u16, attrs: &[u8]| {
+            let mut b = std::vec![0u8; 20];
+            b[..2].copy_from_slice(&t.to_be_bytes());
+            b[2..4].copy_from_slice(&(attrs.len() as u16).to_be_bytes());
+            b[4..8].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
+            b[8..20].copy_from_slice(&[7; 12]);
+            b.extend_from_slice(attrs);
+            b
+        };
+        let empty = msg(0x0801, &[]);
+        assert_eq!(
+            detect(Transport::Udp, &empty).map(|d| d.dialect),
+            Some(Some(Dialect::Rfc5389))
+        );
+        let mut a = std::vec![0x40, 0x07, 0, 2, 1, 2, 0, 0];
+        a.extend_from_slice(&[0x00, 0x08, 0, 20]);
+        a.extend_from_slice(&[9; 20]);
+        assert!(detect(Transport::Udp, &msg(0x0804, &a)).is_some());
+        // An attribute that overruns: not STUN for an unknown type (a known one with the
+        // cookie is still decoded, its error reported).
+        let bad = msg(0x0804, &[0x40, 0x07, 0, 9, 1, 2, 3, 4]);
+        assert!(detect(Transport::Udp, &bad).is_none());
+        assert!(detect(
+            Transport::Udp,
+            &msg(0x0001, &[0x40, 0x07, 0, 9, 1, 2, 3, 4])
+        )
+        .is_some());
+        // Not on a TCP stream, not without the cookie, not with trailing bytes.
+        assert!(detect(Transport::Tcp, &empty).is_none());
+        let mut no_cookie = empty.clone();
+        no_cookie[4] = 0;
+        assert!(detect(Transport::Udp, &no_cookie).is_none());
+        // Trailing bytes after a whole message with the cookie (WhatsApp pads a 0x0801
+        // with zeros; Wireshark 4.6 takes it): STUN, the datagram one PDU.
+        let mut longer = msg(0x0801, &[0x40, 0x03, 0, 1, 0xff, 0, 0, 0]);
+        longer.extend_from_slice(&[0; 28]);
+        let d = detect(Transport::Udp, &longer).unwrap();
+        assert_eq!(d.pdu_len, longer.len());
+        assert_eq!(d.kind, PduKind::Stun { offset: 0, len: 28 });
+        assert_eq!(
+            next_pdu(Framing::Plain, Transport::Udp, &longer),
+            PduResult::Complete {
+                len: longer.len(),
+                kind: PduKind::Stun { offset: 0, len: 28 }
+            }
+        );
+        // ... but not when the message itself is broken, nor without the cookie.
+        let mut broken = msg(0x0801, &[0x40, 0x03, 0, 9, 0xff, 0, 0, 0]);
+        broken.extend_from_slice(&[0; 28]);
+        assert!(detect(Transport::Udp, &broken).is_none());
+        longer[4] = 0;
+        assert!(detect(Transport::Udp, &longer).is_none());
     }
 
     #[test]

@@ -339,6 +339,22 @@ fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
             if buf.len() < total {
                 return need(total, buf.len());
             }
+            // A datagram holding an RFC 5389 message and bytes after it (WhatsApp's
+            // 0x0801 with 28 zero bytes, which Wireshark 4.6 takes as STUN): one PDU, the
+            // message first, the rest its trailer.
+            if transport == Transport::Udp
+                && total < buf.len()
+                && buf.len() >= HEADER_LEN
+                && buf[4..8] == crate::MAGIC_COOKIE.to_be_bytes()
+            {
+                return PduResult::Complete {
+                    len: buf.len(),
+                    kind: PduKind::Stun {
+                        offset: 0,
+                        len: total,
+                    },
+                };
+            }
             PduResult::Complete {
                 len: total,
                 kind: PduKind::Stun {

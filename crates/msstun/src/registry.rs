@@ -98,7 +98,7 @@ pub enum Role {
     ChannelNumber,
     /// DATA (RFC 8656 §18.4): a relayed packet.
     Data,
-    /// REQUESTED-TRANSPORT (RFC 8656 §18.7).
+    /// REQUESTED-TRANSPORT (RFC 8656 §18.8).
     RequestedTransport,
     /// CONNECTION-ID (RFC 6062 §6.2.1).
     ConnectionId,
@@ -352,6 +352,9 @@ pub enum Layout {
     Fingerprint,
     /// HMAC (value) plus a computed status; the digest length is 20 or 32.
     Integrity,
+    /// PASSWORD-ALGORITHMS (RFC 8489 §14.11): a list of algorithm, parameters length
+    /// and parameters (padded to 4); the fields of [`PASSWORD_ALGORITHMS_FIELDS`] repeat.
+    PasswordAlgorithms,
 }
 
 /// Checksum-status values, as Wireshark's `proto_checksum_vals`.
@@ -406,6 +409,22 @@ pub(crate) static ERROR_CODE_FIELD_ARRAY: [FieldDesc; 4] = [
         .role(FieldRole::Reason),
 ];
 
+/// The sub-fields of `Layout::PasswordAlgorithms` (repeated per entry).
+pub static PASSWORD_ALGORITHMS_FIELDS: &[FieldDesc] = &PASSWORD_ALGORITHMS_FIELD_ARRAY;
+
+/// The storage behind [`PASSWORD_ALGORITHMS_FIELDS`].
+pub(crate) static PASSWORD_ALGORITHMS_FIELD_ARRAY: [FieldDesc; 3] = [
+    FieldDesc::new("algorithm", "Algorithm", FieldKind::U16, Base::Dec)
+        .values(PASSWORD_ALGORITHM_VALUES),
+    FieldDesc::new(
+        "parameters_length",
+        "Parameters Length",
+        FieldKind::U16,
+        Base::Dec,
+    ),
+    FieldDesc::new("parameters", "Parameters", FieldKind::Bytes, Base::None),
+];
+
 /// The sub-fields of `Layout::Fingerprint`.
 pub static FINGERPRINT_FIELDS: &[FieldDesc] = &FINGERPRINT_FIELD_ARRAY;
 
@@ -443,6 +462,7 @@ impl Layout {
             Layout::Struct(parts) => (&[], parts),
             Layout::Fingerprint => (FINGERPRINT_FIELDS, &[]),
             Layout::Integrity => (INTEGRITY_FIELDS, &[]),
+            Layout::PasswordAlgorithms => (PASSWORD_ALGORITHMS_FIELDS, &[]),
         };
         fields.iter().chain(parts.iter().flat_map(|p| p.fields()))
     }
@@ -498,6 +518,9 @@ impl Dialects {
     /// The [MS-TURN] dialects: legacy MS-TURN and MS-TURN in an RFC 5389 header
     /// (Teams), which share [MS-TURN] §2.2.2's numbering.
     pub const MS_TURN: Dialects = Dialects(0b1100);
+    /// The numbering older than draft-ietf-behave-rfc3489bis-03, which [MS-TURN] kept:
+    /// RFC 3489 and both [MS-TURN] dialects (NONCE 0x0014, REALM 0x0015).
+    pub const PRE_RFC3489BIS_03: Dialects = Dialects(0b1110);
     /// Whether `d` is in the set.
     pub const fn contains(self, d: Dialect) -> bool {
         self.0 & (1 << (d.code() - 1)) != 0
@@ -506,6 +529,47 @@ impl Dialects {
     pub const fn intersects(self, other: Dialects) -> bool {
         self.0 & other.0 != 0
     }
+}
+
+/// Whether `dialect` requires text attributes to be UTF-8 (RFC 8489 §14.3, §14.9,
+/// §14.10, §14.14: USERNAME, REALM, NONCE, SOFTWARE are UTF-8 sequences). In RFC 3489
+/// (USERNAME is "a variable length opaque value", §11.2.6) and the [MS-TURN] dialects
+/// (USERNAME and NONCE are tokens the server issues, §2.2.2.2, §2.2.2.13; Teams' are
+/// binary) text is only customary: a value that is not text is shown as bytes, never
+/// called malformed.
+pub const fn utf8_required(dialect: Dialect) -> bool {
+    matches!(dialect, Dialect::Rfc5389)
+}
+
+/// A shorter value than its layout that real clients send and the parser decodes
+/// anyway (a tolerated deviation, reported as such): `parts` replace the layout's
+/// when the value is exactly `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortForm {
+    /// The layout's full parts (which structure this short form belongs to).
+    pub full: &'static [Part],
+    /// The value length of the short form.
+    pub len: u16,
+    /// The parts of the short form.
+    pub parts: &'static [Part],
+    /// What the deviation is, for an expert item.
+    pub note: &'static str,
+}
+
+/// Every tolerated short form.
+pub static SHORT_FORMS: &[ShortForm] = &[ShortForm {
+    full: MS_SEQUENCE_NUMBER,
+    len: 4,
+    parts: MS_SEQUENCE_NUMBER_SHORT,
+    note: "MS-SEQUENCE-NUMBER of 4 bytes (sequence number only) instead of 24 ([MS-TURN] §2.2.2.21: 20-byte connection id, 32-bit sequence number), as Teams sends it",
+}];
+
+/// The short form of a structure whose value is `len` bytes, if one is tolerated.
+#[inline]
+pub fn short_form(parts: &'static [Part], len: usize) -> Option<&'static ShortForm> {
+    SHORT_FORMS
+        .iter()
+        .find(|s| s.len as usize == len && core::ptr::eq(s.full, parts))
 }
 
 /// Comprehension-required range (RFC 8489 §14): types 0x0000–0x7FFF.
@@ -620,8 +684,8 @@ pub const METHODS: &[MethodDesc] = &[
 /// Legacy [MS-TURN] message types (§2.2.1): these do not follow RFC 5389's bit layout.
 /// Each entry is (message type, method, class).
 ///
-/// §2.2.1 lists Allocate (0x0003/0x0103/0x0113), Send request (0x0004), Data
-/// Indication (0x0115) and Set Active Destination (0x0006/0x0106/0x0116). Binding
+/// §2.2.1 lists Allocate (0x0003/0x0103/0x0113), Send request (0x0004) with its
+/// response (0x0104) and error response (0x0114), Data Indication (0x0115) and Set Active Destination (0x0006/0x0106/0x0116). Binding
 /// (0x0001/0x0101/0x0111) is not in that list but is the draft-STUN-02 Binding the
 /// header is taken from; it is kept so keep-alives in captures are named.
 pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
@@ -632,6 +696,8 @@ pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
     (0x0103, MS_ALLOCATE, Class::SuccessResponse),
     (0x0113, MS_ALLOCATE, Class::ErrorResponse),
     (0x0004, MS_SEND, Class::Request),
+    (0x0104, MS_SEND, Class::SuccessResponse),
+    (0x0114, MS_SEND, Class::ErrorResponse),
     (0x0115, MS_DATA, Class::Indication),
     (0x0006, MS_SET_ACTIVE_DESTINATION, Class::Request),
     (0x0106, MS_SET_ACTIVE_DESTINATION, Class::SuccessResponse),
@@ -887,7 +953,7 @@ pub const ERROR_CODES: &[(u32, &str)] = &[
     (275, "Disable Candidate Pair"),
     (300, "Try Alternate"),
     (400, "Bad Request"),
-    (401, "Unauthorized"),
+    (401, "Unauthenticated"),
     (403, "Forbidden"),
     (405, "Mobility Forbidden"),
     (420, "Unknown Attribute"),
@@ -954,6 +1020,8 @@ const A: Dialects = Dialects::ALL;
 const S: Dialects = Dialects::STANDARD;
 const M: Dialects = Dialects::MS_TURN;
 const C: Dialects = Dialects::RFC3489;
+const R: Dialects = Dialects::RFC5389;
+const L: Dialects = Dialects::PRE_RFC3489BIS_03;
 
 macro_rules! attr {
     ($code:expr, $name:expr, $key:expr, $layout:expr, $spec:expr, $d:expr) => {
@@ -983,6 +1051,16 @@ pub const MS_VERSION_VALUES: &[(u32, &str)] = &[
     (4, "ICE 2.0 with SHA-256 integrity and IPv6"),
     (5, "Multiplexed TURN over UDP"),
     (6, "Multiplexed TURN over UDP and TCP"),
+];
+
+/// [MS-ICE2] §2.2.2.4 IMPLEMENTATION-VERSION values: the versions of [MS-TURN]
+/// §2.2.2.17's MS-Version table that name an ICE implementation (Wireshark's `stun`
+/// names both attributes from that table too).
+pub const MS_IMPLEMENTATION_VERSION_VALUES: &[(u32, &str)] = &[
+    (1, "ICE ([MS-ICE])"),
+    (2, "ICE 2.0 ([MS-ICE2])"),
+    (3, "ICE 2.0 with SHA-256 integrity"),
+    (4, "ICE 2.0 with SHA-256 integrity and IPv6"),
 ];
 
 /// [MS-TURN] §2.2.2.22 MS-Service Quality stream types.
@@ -1114,6 +1192,12 @@ const MS_SEQUENCE_NUMBER: &[Part] = &[
         4,
     ),
 ];
+/// The 4-byte MS-SEQUENCE-NUMBER Teams sends: the sequence number alone.
+const MS_SEQUENCE_NUMBER_SHORT: &[Part] = &[part(
+    num("sequence", "Sequence Number", FieldKind::U32).role(FieldRole::Sequence),
+    0,
+    4,
+)];
 const MS_SERVICE_QUALITY: &[Part] = &[
     part(
         num("stream_type", "Stream Type", FieldKind::U16).values(MS_STREAM_TYPE_VALUES),
@@ -1238,8 +1322,9 @@ const GOOG_NETWORK_INFO: &[Part] = &[
 ///   kbps); RFC 5766 reserved the code, so standard dialects keep it raw.
 /// * **CANDIDATE-IDENTIFIER (0x8054)** is the candidate foundation, text ([MS-ICE2]
 ///   §2.2.2.3); IMPLEMENTATION-VERSION (0x8070) a 32-bit number ([MS-ICE2] §2.2.2.4).
-/// * Google's attributes follow WebRTC's `api/transport/stun.h` (no RFC); Cisco's
-///   0xC000–0xC002 are undocumented and stay raw.
+/// * Google's attributes follow WebRTC's `api/transport/stun.h` (no RFC); the other
+///   vendor attributes IANA registers (Cisco's 0xC000 and 0xC003, 0xC001–0xC002, Citrix's
+///   0xC056) are named, their layouts unpublished: shown raw (comprehension-optional).
 pub static ATTRIBUTES: &[AttrDesc] = &ATTRIBUTE_TABLE;
 
 /// The storage behind [`ATTRIBUTES`]: an array, so that [`attribute`] indexes it
@@ -1287,15 +1372,15 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x0007, "PASSWORD", "password", Layout::Opaque(opaque("Password")), "RFC 3489 §11.2.7", C),
     attr!(0x0008, "MESSAGE-INTEGRITY", "message_integrity", Layout::Integrity, "RFC 8489 §14.5; [MS-TURN] §2.2.2.3 (32-byte HMAC-SHA256 from MS-Version 3, §2.2.2.17)", A, Role::Integrity),
     attr!(0x0009, "ERROR-CODE", "error_code", Layout::ErrorCode, "RFC 8489 §14.8; [MS-TURN] §2.2.2.4", A, Role::ErrorCode),
-    attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.9; [MS-TURN] §2.2.2.5", A, Role::UnknownAttributes),
+    attr!(0x000A, "UNKNOWN-ATTRIBUTES", "unknown_attributes", Layout::U16List(hex("", "Unknown Attribute", FieldKind::U16)), "RFC 8489 §14.13; [MS-TURN] §2.2.2.5", A, Role::UnknownAttributes),
     attr!(0x000B, "REFLECTED-FROM", "reflected_from", Layout::Address, "RFC 3489 §11.2.11", C),
-    attr!(0x0014, "REALM", "realm", Layout::Text(text("Realm")), "RFC 8489 §14.9", S, Role::Realm),
-    attr!(0x0015, "NONCE", "nonce", Layout::Text(text("Nonce")), "RFC 8489 §14.10", S, Role::Nonce),
+    attr!(0x0014, "REALM", "realm", Layout::Text(text("Realm")), "RFC 8489 §14.9", R, Role::Realm),
+    attr!(0x0015, "NONCE", "nonce", Layout::Text(text("Nonce")), "RFC 8489 §14.10", R, Role::Nonce),
     attr!(0x001C, "MESSAGE-INTEGRITY-SHA256", "message_integrity_sha256", Layout::Integrity, "RFC 8489 §14.6", S, Role::IntegritySha256),
     attr!(0x001D, "PASSWORD-ALGORITHM", "password_algorithm", Layout::Struct(PASSWORD_ALGORITHM), "RFC 8489 §14.12", S, Role::PasswordAlgorithm),
     attr!(0x001E, "USERHASH", "userhash", Layout::Opaque(opaque("Userhash")), "RFC 8489 §14.4", S, Role::Userhash),
     attr!(0x0020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "RFC 8489 §14.2", S, Role::XorMappedAddress),
-    attr!(0x8002, "PASSWORD-ALGORITHMS", "password_algorithms", Layout::Opaque(opaque("Password Algorithms")), "RFC 8489 §14.11", S),
+    attr!(0x8002, "PASSWORD-ALGORITHMS", "password_algorithms", Layout::PasswordAlgorithms, "RFC 8489 §14.11", S),
     attr!(0x8003, "ALTERNATE-DOMAIN", "alternate_domain", Layout::Text(text("Alternate Domain")), "RFC 8489 §14.16", S),
     attr!(0x8022, "SOFTWARE", "software", Layout::Text(text("Software")), "RFC 8489 §14.14", A, Role::Software),
     attr!(0x8023, "ALTERNATE-SERVER", "alternate_server", Layout::Address, "RFC 8489 §14.15", S, Role::AlternateServer),
@@ -1306,9 +1391,9 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x0012, "XOR-PEER-ADDRESS", "xor_peer_address", Layout::XorAddress, "RFC 8656 §18.3", S, Role::PeerAddress),
     attr!(0x0013, "DATA", "data", Layout::Opaque(opaque("Data")), "RFC 8656 §18.4; [MS-TURN] §2.2.2.12", A, Role::Data),
     attr!(0x0016, "XOR-RELAYED-ADDRESS", "xor_relayed_address", Layout::XorAddress, "RFC 8656 §18.5", S, Role::RelayedAddress),
-    attr!(0x0017, "REQUESTED-ADDRESS-FAMILY", "requested_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.8 (RFC 6156 §4.1.1); [MS-TURN] §2.2.2.15", A),
-    attr!(0x0018, "EVEN-PORT", "even_port", Layout::Struct(EVEN_PORT), "RFC 8656 §18.6", S),
-    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.7", S, Role::RequestedTransport),
+    attr!(0x0017, "REQUESTED-ADDRESS-FAMILY", "requested_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.6 (RFC 6156 §4.1.1); [MS-TURN] §2.2.2.15", A),
+    attr!(0x0018, "EVEN-PORT", "even_port", Layout::Struct(EVEN_PORT), "RFC 8656 §18.7", S),
+    attr!(0x0019, "REQUESTED-TRANSPORT", "requested_transport", Layout::Struct(REQUESTED_TRANSPORT), "RFC 8656 §18.8", S, Role::RequestedTransport),
     attr!(0x001A, "DONT-FRAGMENT", "dont_fragment", Layout::Flag, "RFC 8656 §18.9", S),
     attr!(0x0022, "RESERVATION-TOKEN", "reservation_token", Layout::Opaque(opaque("Reservation Token")), "RFC 8656 §18.10", S),
     attr!(0x8000, "ADDITIONAL-ADDRESS-FAMILY", "additional_address_family", Layout::Struct(ADDRESS_FAMILY), "RFC 8656 §18.11", S),
@@ -1339,8 +1424,8 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x0010, "BANDWIDTH", "bandwidth", Layout::Number(num("", "Bandwidth", FieldKind::U32).unit("kbps")), "[MS-TURN] §2.2.2.9", M, Role::Bandwidth),
     attr!(0x0011, "DESTINATION-ADDRESS", "destination_address", Layout::Address, "[MS-TURN] §2.2.2.10", M, Role::DestinationAddress),
     attr!(0x0012, "REMOTE-ADDRESS", "remote_address", Layout::Address, "[MS-TURN] §2.2.2.11", M, Role::RemoteAddress),
-    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.13", M, Role::Nonce),
-    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.14", M, Role::Realm),
+    attr!(0x0014, "NONCE", "nonce", Layout::Text(text("Nonce")), "[MS-TURN] §2.2.2.13; RFC 3489 dialect: draft-ietf-behave-rfc3489bis-02 and earlier", L, Role::Nonce),
+    attr!(0x0015, "REALM", "realm", Layout::Text(text("Realm")), "[MS-TURN] §2.2.2.14; RFC 3489 dialect: draft-ietf-behave-rfc3489bis-02 and earlier", L, Role::Realm),
     // --- Microsoft, comprehension-optional ([MS-TURN] §2.2.2, [MS-ICE2], [MS-TURNBWM]) ---
     attr!(0x8008, "MS-VERSION", "ms_version", Layout::Number(num("", "MS Version", FieldKind::U32).values(MS_VERSION_VALUES)), "[MS-TURN] §2.2.2.17", A, Role::MsVersion),
     attr!(0x8020, "XOR-MAPPED-ADDRESS", "xor_mapped_address", Layout::XorAddress, "[MS-TURN] §2.2.2.16", A, Role::XorMappedAddress),
@@ -1364,13 +1449,24 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
     attr!(0x8061, "SIP-DIALOG-IDENTIFIER", "ms_sip_dialog_id", Layout::Opaque(opaque("SIP Dialog ID")), "[MS-TURNBWM] §2.2.12", A),
     attr!(0x8062, "SIP-CALL-IDENTIFIER", "ms_sip_call_id", Layout::Opaque(opaque("SIP Call ID")), "[MS-TURNBWM] §2.2.13", A),
     attr!(0x8068, "LOCATION-PROFILE", "ms_location_profile", Layout::Struct(MS_LOCATION_PROFILE), "[MS-TURNBWM] §2.2.14", A),
-    attr!(0x8070, "IMPLEMENTATION-VERSION", "ms_implementation_version", Layout::Number(num("", "Implementation Version", FieldKind::U32)), "[MS-ICE2] §2.2.2.4", A, Role::MsImplementationVersion),
+    attr!(0x8070, "IMPLEMENTATION-VERSION", "ms_implementation_version", Layout::Number(num("", "Implementation Version", FieldKind::U32).values(MS_IMPLEMENTATION_VERSION_VALUES)), "[MS-ICE2] §2.2.2.4", A, Role::MsImplementationVersion),
     attr!(0x8090, "MS-ALTERNATE-MAPPED-ADDRESS", "ms_alternate_mapped_address", Layout::Address, "[MS-TURN] §2.2.2.23", A),
     attr!(0x8095, "MULTIPLEXED-TURN-SESSION-ID", "ms_multiplexed_turn_session_id", Layout::Number(hex("", "Multiplexed TURN Session ID", FieldKind::U64)), "[MS-TURN] §2.2.2.24", A, Role::MsMultiplexedSessionId),
+    // --- Vendors (IANA STUN Attributes, Expert Review; layouts unpublished: raw) ---
+    attr!(0xC000, "CISCO-STUN-FLOWDATA", "cisco_stun_flowdata", Layout::Opaque(opaque("Flow Data")), "IANA STUN Attributes (Cisco; layout unpublished)", S),
+    attr!(0xC001, "ENF-FLOW-DESCRIPTION", "enf_flow_description", Layout::Opaque(opaque("Flow Description")), "IANA STUN Attributes (layout unpublished; WebRTC reuses the code for its NOMINATION)", S),
+    attr!(0xC002, "ENF-NETWORK-STATUS", "enf_network_status", Layout::Opaque(opaque("Network Status")), "IANA STUN Attributes (layout unpublished)", S),
+    attr!(0xC003, "CISCO-WEBEX-FLOW-INFO", "cisco_webex_flow_info", Layout::Opaque(opaque("Flow Info")), "IANA STUN Attributes (Cisco Webex; layout unpublished)", S),
+    attr!(0xC056, "CITRIX-TRANSACTION-ID", "citrix_transaction_id", Layout::Opaque(opaque("Transaction ID")), "IANA STUN Attributes (Citrix; layout unpublished)", S),
     // --- Google (WebRTC api/transport/stun.h; no RFC) ---
     attr!(0xC057, "GOOG-NETWORK-INFO", "goog_network_info", Layout::Struct(GOOG_NETWORK_INFO), "WebRTC stun.h STUN_ATTR_GOOG_NETWORK_INFO", S),
     attr!(0xC058, "GOOG-LAST-ICE-CHECK-RECEIVED", "goog_last_ice_check_received", Layout::Opaque(opaque("Last ICE Check Received")), "WebRTC stun.h STUN_ATTR_GOOG_LAST_ICE_CHECK_RECEIVED", S),
     attr!(0xC059, "GOOG-MISC-INFO", "goog_misc_info", Layout::U16List(num("", "Misc Info", FieldKind::U16)), "WebRTC stun.h STUN_ATTR_GOOG_MISC_INFO", S),
+    attr!(0xC05A, "GOOG-OBSOLETE-1", "goog_obsolete_1", Layout::Opaque(opaque("Value")), "IANA STUN Attributes; WebRTC stun.h STUN_ATTR_GOOG_OBSOLETE_1 (obsolete, no layout)", S),
+    attr!(0xC05B, "GOOG-CONNECTION-ID", "goog_connection_id", Layout::Opaque(opaque("Connection ID")), "IANA STUN Attributes; WebRTC stun.h STUN_ATTR_GOOG_CONNECTION_ID (not implemented, no layout)", S),
+    attr!(0xC05C, "GOOG-DELTA", "goog_delta", Layout::Opaque(opaque("Delta")), "IANA STUN Attributes; WebRTC stun.h STUN_ATTR_GOOG_DELTA (byte string: a StunDictionary delta)", S),
+    attr!(0xC05D, "GOOG-DELTA-ACK", "goog_delta_ack", Layout::Number(num("", "Acknowledged Version", FieldKind::U64)), "IANA STUN Attributes; WebRTC stun.h STUN_ATTR_GOOG_DELTA_ACK (UInt64)", S),
+    attr!(0xC05E, "GOOG-DELTA-SYNC-REQ", "goog_delta_sync_req", Layout::Opaque(opaque("Value")), "IANA STUN Attributes; WebRTC stun.h STUN_ATTR_GOOG_DELTA_SYNC_REQ (not implemented, no layout)", S),
     attr!(0xC060, "GOOG-MESSAGE-INTEGRITY-32", "goog_message_integrity_32", Layout::Opaque(opaque("HMAC-SHA1 (32 bits)")), "WebRTC stun.h STUN_ATTR_GOOG_MESSAGE_INTEGRITY_32", S),
 ];
 
@@ -1553,7 +1649,10 @@ mod tests {
         assert_eq!(attribute(MsTurn, 0x0014).unwrap().key, "nonce");
         assert_eq!(attribute(MsTurn, 0x0015).unwrap().key, "realm");
         assert_eq!(attribute(Rfc5389, 0x0014).unwrap().key, "realm");
-        assert_eq!(attribute(Rfc3489, 0x0015).unwrap().key, "nonce");
+        assert_eq!(attribute(Rfc5389, 0x0015).unwrap().key, "nonce");
+        // RFC 3489 dialect: the numbering of the drafts before rfc3489bis-03 (issue 18).
+        assert_eq!(attribute(Rfc3489, 0x0014).unwrap().key, "nonce");
+        assert_eq!(attribute(Rfc3489, 0x0015).unwrap().key, "realm");
         assert_eq!(attribute(MsTurn, 0x0012).unwrap().key, "remote_address");
         assert_eq!(attribute(Rfc5389, 0x0012).unwrap().key, "xor_peer_address");
         assert_eq!(
@@ -1577,7 +1676,28 @@ mod tests {
                 "requested_address_family"
             );
         }
-        assert!(attribute(Rfc5389, 0xC001).is_none());
+        // The vendor attributes IANA registers (issue 18).
+        for (code, name) in [
+            (0xC000, "CISCO-STUN-FLOWDATA"),
+            (0xC001, "ENF-FLOW-DESCRIPTION"),
+            (0xC002, "ENF-NETWORK-STATUS"),
+            (0xC003, "CISCO-WEBEX-FLOW-INFO"),
+            (0xC056, "CITRIX-TRANSACTION-ID"),
+            (0xC05A, "GOOG-OBSOLETE-1"),
+            (0xC05B, "GOOG-CONNECTION-ID"),
+            (0xC05C, "GOOG-DELTA"),
+            (0xC05D, "GOOG-DELTA-ACK"),
+            (0xC05E, "GOOG-DELTA-SYNC-REQ"),
+        ] {
+            assert_eq!(attribute(Rfc5389, code).map(|a| a.name), Some(name));
+        }
+        assert!(matches!(
+            attribute(Rfc5389, 0xC05D).unwrap().layout,
+            Layout::Number(FieldDesc {
+                kind: FieldKind::U64,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -1635,7 +1755,16 @@ mod tests {
         let (m, c) = method_for_type(Rfc5389, 0x001c);
         assert_eq!((m.name, c), ("ConnectionAttempt", Class::Indication));
         assert_eq!(method_for_type(Rfc5389, 0x0005).0.name, "Unknown");
-        assert_eq!(error_name(401), Some("Unauthorized"));
+        // [MS-TURN] §2.2.1: the Send request's response and error response (issue 18).
+        for d in [MsTurn, MsTurn5389] {
+            let (m, c) = method_for_type(d, 0x0104);
+            assert_eq!((m.name, c), ("Send", Class::SuccessResponse));
+            let (m, c) = method_for_type(d, 0x0114);
+            assert_eq!((m.name, c), ("Send", Class::ErrorResponse));
+        }
+        assert_eq!(method_for_type(Rfc5389, 0x0104).0.name, "Refresh");
+        // RFC 8489 §14.8 renamed 401 (RFC 5389: "Unauthorized").
+        assert_eq!(error_name(401), Some("Unauthenticated"));
         assert_eq!(error_name(499), None);
     }
 
@@ -1702,7 +1831,8 @@ mod tests {
         assert_eq!(code(Dialect::MsTurn, Realm), Some(0x0015));
         assert_eq!(code(Dialect::MsTurn5389, Nonce), Some(0x0014));
         assert_eq!(code(Dialect::Rfc5389, Realm), Some(0x0014));
-        assert_eq!(code(Dialect::Rfc3489, Nonce), Some(0x0015));
+        assert_eq!(code(Dialect::Rfc3489, Nonce), Some(0x0014));
+        assert_eq!(code(Dialect::Rfc3489, Realm), Some(0x0015));
         assert_eq!(code(Dialect::Rfc5389, XorMappedAddress), Some(0x0020));
         assert_eq!(code(Dialect::MsTurn, XorMappedAddress), Some(0x8020));
         assert_eq!(code(Dialect::MsTurn, PeerAddress), Option::None);
@@ -1753,6 +1883,39 @@ mod tests {
             }
         }
         assert_eq!(by(Role::Lifetime).field(FieldRole::Port), None);
+    }
+
+    /// The citations issue 18 corrected.
+    #[test]
+    fn citations() {
+        let spec = |key| attribute_by_key(key).unwrap().spec;
+        assert!(spec("requested_address_family").starts_with("RFC 8656 §18.6"));
+        assert_eq!(spec("even_port"), "RFC 8656 §18.7");
+        assert_eq!(spec("requested_transport"), "RFC 8656 §18.8");
+        assert!(spec("unknown_attributes").starts_with("RFC 8489 §14.13"));
+    }
+
+    /// Only RFC 5389/8489 requires UTF-8 text.
+    #[test]
+    fn utf8_required_only_in_rfc5389() {
+        assert!(utf8_required(Dialect::Rfc5389));
+        for d in [Dialect::Rfc3489, Dialect::MsTurn, Dialect::MsTurn5389] {
+            assert!(!utf8_required(d), "{d:?}");
+        }
+    }
+
+    /// Teams' 4-byte MS-SEQUENCE-NUMBER is a tolerated short form; other lengths are not.
+    #[test]
+    fn ms_sequence_number_short_form() {
+        let a = attribute(Dialect::MsTurn5389, 0x8050).unwrap();
+        let Layout::Struct(parts) = &a.layout else {
+            panic!()
+        };
+        let s = short_form(parts, 4).unwrap();
+        assert_eq!(s.parts[0].field.role, FieldRole::Sequence);
+        assert_eq!(s.parts[0].field.key, "sequence");
+        assert!(short_form(parts, 8).is_none());
+        assert!(short_form(parts, 24).is_none());
     }
 
     #[test]

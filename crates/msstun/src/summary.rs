@@ -17,13 +17,13 @@
 //! | attribute                         | item                                   |
 //! |-----------------------------------|----------------------------------------|
 //! | NONCE                             | ` with nonce`                          |
-//! | ERROR-CODE                        | ` error-code: 401 (Unauthorized)`; an unregistered code shows its reason phrase, or nothing in parentheses if it has none |
+//! | ERROR-CODE                        | ` error-code: 401 (Unauthenticated)`; an unregistered code shows its reason phrase, or nothing in parentheses if it has none |
 //! | REQUESTED-TRANSPORT               | ` TCP`, ` UDP`, else ` transport 132`  |
 //! | CHANNEL-NUMBER                    | ` ChannelNumber=0x4000`                |
 //! | LIFETIME                          | ` lifetime: 600`                       |
 //! | BANDWIDTH ([MS-TURN])             | ` bandwidth: 512`                      |
 //! | MS-VERSION                        | ` MS-Version: 3`                       |
-//! | MS-SEQUENCE-NUMBER                | ` MS-Seq: 2`                           |
+//! | MS-SEQUENCE-NUMBER                | ` MS-Seq: 2` (also Teams' 4-byte form) |
 //!
 //! Legacy MS-TURN messages get ` [MS-TURN]` and RFC 3489 messages ` [RFC3489]` right
 //! after the class; a method no table knows is written `Method 0x0abc`. A value that
@@ -114,7 +114,7 @@ fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
                 Some(Field {
                     value: FieldValue::Uint(n),
                     ..
-                }) if a.value.len() == 24 => Some(n as u32),
+                }) => Some(n as u32),
                 _ => None,
             };
             write_u32(w, " MS-Seq: ", seq)
@@ -243,6 +243,29 @@ fn write_hex_byte<W: Write + ?Sized>(w: &mut W, x: u8) -> fmt::Result {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let o = [b'\\', b'x', HEX[(x >> 4) as usize], HEX[(x & 15) as usize]];
     w.write_str(ascii(&o))
+}
+
+/// The first `max` bytes of `b` in lower-case hex, then `…` if there are more: how
+/// opaque values and binary tokens are shown.
+pub fn write_hex<W: Write + ?Sized>(w: &mut W, b: &[u8], max: usize) -> fmt::Result {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &x in b.iter().take(max) {
+        let o = [HEX[(x >> 4) as usize], HEX[(x & 15) as usize]];
+        w.write_str(ascii(&o))?;
+    }
+    if b.len() > max {
+        w.write_str("…")?;
+    }
+    Ok(())
+}
+
+/// [`write_escaped`] into a new `String` (for callers that keep the text: the session
+/// analysis's tables, the relay's JSON): the one escaping every text that leaves msstun
+/// goes through.
+pub fn escaped(b: &[u8]) -> alloc::string::String {
+    let mut s = alloc::string::String::with_capacity(b.len());
+    let _ = write_escaped(&mut s, trim_nul(b));
+    s
 }
 
 /// Length of the longest prefix of `s` that fits in `room` bytes and ends on a character
@@ -415,7 +438,7 @@ mod tests {
         );
         assert_eq!(
             text(&b),
-            "Allocate Error Response error-code: 401 (Unauthorized) with nonce realm: TANDBERG"
+            "Allocate Error Response error-code: 401 (Unauthenticated) with nonce realm: TANDBERG"
         );
 
         let b = rfc5389(
@@ -576,7 +599,7 @@ mod tests {
         );
         assert_eq!(
             text(&b),
-            "Allocate Error Response [MS-TURN] error-code: 401 (Unauthorized) realm: SIP Communications Service with nonce"
+            "Allocate Error Response [MS-TURN] error-code: 401 (Unauthenticated) realm: SIP Communications Service with nonce"
         );
         let b = legacy(
             0x0115,

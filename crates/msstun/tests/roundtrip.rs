@@ -61,6 +61,7 @@ enum Expect {
     Bytes(Vec<u8>),
     Flag,
     List(Vec<u16>),
+    Algorithms(Vec<u16>),
 }
 
 fn width(kind: FieldKind) -> usize {
@@ -131,6 +132,15 @@ fn add(b: MessageBuilder, desc: &AttrDesc, e: &mut Ent) -> (MessageBuilder, Expe
             }
             (b.attr(c, &v), Expect::Bytes(v))
         }
+        Layout::PasswordAlgorithms => {
+            let n = e.u8() as usize % 4;
+            let algs: Vec<u16> = (0..n).map(|_| e.u16() % 3).collect();
+            let v: Vec<u8> = algs
+                .iter()
+                .flat_map(|a| [(a >> 8) as u8, *a as u8, 0, 0])
+                .collect();
+            (b.attr(c, &v), Expect::Algorithms(algs))
+        }
         Layout::Fingerprint | Layout::Integrity => unreachable!("filtered out"),
     }
 }
@@ -165,6 +175,13 @@ fn check_attr(a: &msstun::Attribute, desc: &AttrDesc, want: &Expect) {
                 desc.name
             );
             assert_eq!(got.family, if addr.is_ipv4() { 1 } else { 2 });
+        }
+        Expect::Algorithms(algs) => {
+            assert_eq!(fields.len(), 2 * algs.len(), "{}", desc.name);
+            for (k, alg) in algs.iter().enumerate() {
+                assert_eq!(fields[2 * k].value, FieldValue::Uint(*alg as u64));
+                assert_eq!(fields[2 * k + 1].value, FieldValue::Uint(0));
+            }
         }
         Expect::ErrorCode(code, reason) => {
             assert_eq!(a.error_code(), Some((*code, reason.as_str())));
@@ -315,6 +332,7 @@ fn every_dialect_has_candidates_of_every_layout() {
     assert!(has(|l| matches!(l, Layout::Flag)));
     assert!(has(|l| matches!(l, Layout::U16List(_))));
     assert!(has(|l| matches!(l, Layout::Struct(_))));
+    assert!(has(|l| matches!(l, Layout::PasswordAlgorithms)));
 }
 
 /// Every attribute of every dialect, one message each, decodes to what was built.
