@@ -322,6 +322,12 @@ impl<'p> Packet<'p> {
         super::expert::add_event(self.raw, item.0, e, text.0);
     }
 
+    /// Add the capture-boundary note (a finding that depends on what came before the
+    /// capture, which does not show it) with `text` to `item`.
+    pub fn boundary_note(&self, item: Item<'p>, text: PStr<'p>) {
+        super::expert::add_boundary(self.raw, item.0, text.0);
+    }
+
     /// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation
     /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
     /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of

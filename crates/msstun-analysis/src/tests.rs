@@ -165,7 +165,13 @@ fn allocate_refresh_delete() {
     );
     assert_eq!(d.alloc_state, Some(AllocState::Deleted));
     f.an.finish(None);
-    assert!(f.events().is_empty(), "{:?}", f.events());
+    // The 401 of the first Allocate, answered by the authenticated retry: normal (chat).
+    assert_eq!(f.events(), vec![(2, vec![Event::AuthChallenge])]);
+    let ch = &f.an.findings()[0];
+    assert_eq!(
+        (ch.frames.as_slice(), ch.severity),
+        (&[1, 2, 4][..], "chat")
+    );
     let rep = f.an.report();
     let al = &rep.allocations[0];
     assert_eq!(al.relayed.as_deref(), Some("10.0.0.9:50000"));
@@ -216,7 +222,13 @@ fn allocation_expired_and_its_absence() {
     let s = f.server;
     f.at(100.0, other, s, b(m::BINDING, Class::Request, 50).finish());
     f.an.finish(None);
-    assert_eq!(f.events(), vec![(4, vec![Event::AllocationExpired])]);
+    assert_eq!(
+        f.events(),
+        vec![
+            (2, vec![Event::AuthChallenge]),
+            (4, vec![Event::AllocationExpired])
+        ]
+    );
     let rep = f.an.report();
     assert_eq!(rep.allocations[0].end.state, "expired");
     assert_eq!(rep.allocations[0].end.time, Some(60.0));
@@ -804,7 +816,10 @@ fn state_grows_with_pairs_not_messages() {
     i.f.an.finish(None);
     assert_eq!(
         i.f.an.all_events(),
-        vec![(1, Events::from_iter([Event::CheckUnanswered]))]
+        vec![(
+            1,
+            Events::from_iter([Event::CheckUnanswered, Event::ChecksUnanswered])
+        )]
     );
     assert_eq!(
         i.f.an.report().ice_sessions[0].pairs[0].a_to_b.unanswered,

@@ -61,8 +61,39 @@ fn seed_example() {
             .map(|x| x.0)
             .collect();
         assert_eq!(valid.len(), 1);
-        // Nothing else is wrong in the seed.
-        assert_eq!(an.all_events().len(), 1, "{:?}", an.all_events());
+        // Every finding of the seed: the 401 answered by the authenticated retry (normal)
+        // and the valid pair; no problem.
+        let found: Vec<(u32, &str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.frame, f.code, f.severity))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(6, "auth_challenge", "chat"), (21, "pair_valid", "chat")]
+        );
+        assert!(r.findings.iter().all(|f| !f.event.is_problem()));
+        // The outcome: connected through the RFC 6062 relay.
+        let o = &s.outcome;
+        assert_eq!((o.state, o.pair), ("connected", Some(1)));
+        assert_eq!(
+            o.path.as_deref(),
+            Some("relayed TCP via allocation 1 (server 10.48.54.229:3478 over TCP 3478, RFC 6062 TCP relay)")
+        );
+        assert!(o
+            .media
+            .as_deref()
+            .unwrap()
+            .contains("3 pkts 236 B to the peer"));
+        assert_eq!(
+            a.outcome,
+            "granted relayed 10.48.54.229:24000, then its TCP connection closed"
+        );
+        let d = render::diag_text(&r);
+        assert!(
+            d.contains("ICE session 1 (MRAv / a9Xy): connected on pair 1 (valid)"),
+            "{d}"
+        );
     }
 }
 
