@@ -41,6 +41,13 @@ pub(super) fn message<T: AsRef<[u8]>>(
     integrity: Option<bool>,
 ) -> Option<Answer> {
     let obs = observation(ctx)?.with_integrity(integrity);
+    if ctx.pinfo.in_error_pkt() {
+        // The request an ICMP error quotes: not sent again, but refused on the way.
+        if !ctx.visited {
+            session::with(|s| s.analysis.observe_icmp_error(&obs, msg));
+        }
+        return None;
+    }
     Some(session::with(|s| {
         if ctx.visited {
             if !s.analysis_finished {
@@ -108,7 +115,7 @@ pub(super) fn show<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, a: &Answer) {
             .iter()
             .map(|e| {
                 let f = s.analysis.findings_at(ctx.num).find(|f| f.event == e);
-                let mut text = f.map_or_else(|| e.summary().to_string(), |f| f.text());
+                let mut text = f.map_or_else(|| e.summary().to_string(), |f| f.short_text());
                 match f.map(|f| (f.pair, f.session, f.allocation)) {
                     Some((Some(p), _, _)) => {
                         let _ = write!(text, " (candidate pair {p})");

@@ -178,6 +178,12 @@ impl<'p> Packet<'p> {
         t
     }
 
+    /// Whether this is the packet quoted by an ICMP error (`pinfo->flags.in_error_pkt`).
+    pub fn in_error_pkt(&self) -> bool {
+        // SAFETY: plain bitfield read of the current packet_info.
+        unsafe { (*self.raw).flags.in_error_pkt() != 0 }
+    }
+
     /// The raw `packet_info` (for the rest of [`crate::epan`]).
     #[inline]
     pub(super) fn raw(&self) -> *mut ffi::packet_info {

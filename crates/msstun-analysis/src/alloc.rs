@@ -148,6 +148,10 @@ pub(crate) struct Allocation {
     pub answered: bool,
     /// Allocate requests (retransmissions not counted).
     pub requests: u32,
+    /// Allocate requests sent, retransmissions included.
+    pub transmissions: u32,
+    /// Requests on it quoted by ICMP errors.
+    pub icmp_errors: u32,
     /// A 401 to an unauthenticated request, not yet followed by a success: (request
     /// frame, 401 frame).
     pub challenge: Option<(u32, u32)>,
@@ -191,6 +195,8 @@ impl Allocation {
             seen_start: true,
             answered: false,
             requests: 0,
+            transmissions: 0,
+            icmp_errors: 0,
             challenge: None,
         }
     }
@@ -450,8 +456,11 @@ impl Analysis {
         if class == Class::Request {
             if let Some(p) = self.pending.get(&tid) {
                 // Retransmission: nothing new.
-                if let PendingKind::Turn { alloc, .. } = p.kind {
+                if let PendingKind::Turn { alloc, method, .. } = p.kind {
                     ans.allocation = Some(alloc + 1);
+                    if method == method::ALLOCATE {
+                        self.allocs[alloc as usize].transmissions += 1;
+                    }
                 }
                 return;
             }
@@ -472,6 +481,7 @@ impl Analysis {
                 cur = Some(i);
                 let a = &mut self.allocs[i as usize];
                 a.requests += 1;
+                a.transmissions += 1;
                 a.ensure_ident(f);
                 if a.requested_transport.is_none() {
                     a.requested_transport = f.requested_transport;
@@ -718,19 +728,24 @@ impl Analysis {
         let mut ports: Vec<u16> = tried.iter().map(|a| a.server.port()).collect();
         ports.sort_unstable();
         ports.dedup();
-        let servers: Vec<String> = tried.iter().map(|a| a.server.to_string()).collect();
         let requests: u32 = tried.iter().map(|a| a.requests).sum();
+        let sent: u32 = tried.iter().map(|a| a.transmissions).sum();
+        let icmp: u32 = tried.iter().map(|a| a.icmp_errors).sum();
         let frames: Vec<u32> = tried.iter().map(|a| a.first_frame).collect();
         let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
         let f = Finding::new(Event::UdpUnansweredTcpUsed, first.first_frame)
             .alloc(i)
             .detail(format!(
-                "client {}: UDP port {} unanswered ({} Allocate {} to {}), then TCP port {} to {} (allocation {}, frame {})",
+                "client {}: UDP port {} unanswered ({} Allocate, {} transmissions{}), then TCP port {} ({}, allocation {}, frame {})",
                 client.ip(),
                 ports.join(", "),
                 requests,
-                if requests == 1 { "request" } else { "requests" },
-                servers.join(", "),
+                sent,
+                if icmp > 0 {
+                    format!(", {icmp} ICMP errors")
+                } else {
+                    String::new()
+                },
                 server.port(),
                 server,
                 i + 1,

@@ -117,6 +117,18 @@ impl Finding {
         }
         s
     }
+    /// Cause and what it names, without the next step (Wireshark cuts expert texts at 240
+    /// bytes: the plugin's expert item).
+    pub fn short_text(&self) -> String {
+        let mut s = String::from(self.cause);
+        if !self.detail.is_empty() {
+            let _ = write!(s, ": {}", self.detail);
+        }
+        if self.boundary {
+            s.push_str(" (the beginning is not in the capture)");
+        }
+        s
+    }
     /// The finding as one JSON object (`"record": "finding"`).
     pub fn json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())

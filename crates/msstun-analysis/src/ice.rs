@@ -444,8 +444,8 @@ impl Analysis {
                     Finding::new(Event::ChecksOneWay, frame)
                         .pair(si as u32, pi)
                         .detail(format!(
-                            "checks {silent} -> {from} answered, {from} -> {silent} unanswered ({} of {}): {silent} does not answer",
-                            d.unanswered, d.requests
+                            "checks {silent} -> {from} answered, {from} -> {silent} unanswered ({} checks, {} transmissions): {silent} does not answer",
+                            d.requests, d.requests + d.retransmissions
                         ))
                         .with_frames(good.first_success_frame),
                 );

@@ -475,7 +475,7 @@ impl Event {
                 "Data on an RFC 6062 data connection before its ConnectionBind succeeded"
             }
             Event::UdpUnansweredTcpUsed => {
-                "UDP to the TURN server unanswered, then the client allocated over TCP: UDP is blocked"
+                "UDP to the TURN server unanswered, then TCP used: UDP is blocked"
             }
             Event::ChecksOneWay => {
                 "ICE checks answered in one direction only: one side does not answer"
@@ -859,6 +859,8 @@ impl Analysis {
     /// `frame`/`time`. A TCP allocation whose control connection this is ends (`closed`);
     /// an RFC 6062 data connection records its close.
     pub fn tcp_closed(&mut self, frame: u32, time: f64, a: SocketAddr, b: SocketAddr) {
+        self.last_time = self.last_time.max(time);
+        self.last_frame = self.last_frame.max(frame);
         for (c, s) in [(a, b), (b, a)] {
             if let Some(i) = self.flow_alloc(Transport::Tcp, c, s) {
                 let al = &mut self.allocs[i as usize];
@@ -870,6 +872,18 @@ impl Analysis {
                 let dc = &mut self.allocs[i as usize].data_conns[d as usize];
                 dc.closed_frame.get_or_insert(frame);
             }
+        }
+    }
+
+    /// First pass: a STUN message quoted by an ICMP error (destination unreachable …) —
+    /// not a message of its own: a request from a client to a server that drew the error
+    /// counts on the allocation of that flow (for `udp_unanswered_tcp_used`).
+    pub fn observe_icmp_error<T: AsRef<[u8]>>(&mut self, obs: &Observation, msg: &Message<T>) {
+        if msg.class() != Class::Request || obs.transport != Transport::Udp {
+            return;
+        }
+        if let Some(i) = self.flow_alloc(Transport::Udp, obs.src, obs.dst) {
+            self.allocs[i as usize].icmp_errors += 1;
         }
     }
 
