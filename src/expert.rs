@@ -157,6 +157,17 @@ pub fn event_desc(e: msstun_analysis::Event) -> (String, Group, Severity, &'stat
     )
 }
 
+/// The note that replaces a finding's warning when the finding depends on what came before
+/// the capture (an allocation, a permission) and the capture does not show it.
+pub fn boundary_desc() -> (String, Group, Severity, &'static str) {
+    (
+        "msstun.expert.capture_boundary".to_string(),
+        Group::Sequence,
+        Severity::Note,
+        "Finding that depends on what came before the capture, which does not show it",
+    )
+}
+
 /// What an error code means and what usually follows it.
 pub fn explain_error(code: u16) -> &'static str {
     match code {

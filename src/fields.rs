@@ -297,6 +297,8 @@ fixed_fields! {
     ice_pair_state: "Candidate Pair State", "msstun.ice.pair.state", Str, dec;
     /// `msstun.ice.pair.final_state` (at the end of what was analysed).
     ice_pair_final: "Candidate Pair Final State", "msstun.ice.pair.final_state", Str, dec;
+    /// `msstun.finding` (the code of a session-analysis finding proved by this frame).
+    finding: "Finding", "msstun.finding", Str, dec;
     /// `msstun.payload.kind` (RFC 7983 class of a relayed or multiplexed payload).
     payload_kind: "Payload Kind (RFC 7983)", "msstun.payload.kind", U8, kinds;
     /// `msstun.payload.carrier` (what carried it).

@@ -34,8 +34,9 @@ fn seed_pair_is_valid_because_both_directions_were_answered() {
         .collect();
     assert_eq!(
         allocs,
+        // The checks on the data connection are the allocation's too (relayed by it).
         (4..=11)
-            .chain(16..=17)
+            .chain(16..=21)
             .filter(|f| *f != 5)
             .collect::<Vec<_>>()
     );
@@ -60,12 +61,29 @@ fn seed_pair_is_valid_because_both_directions_were_answered() {
     }
     assert_eq!(run.frames("msstun.ice.pair.state == \"valid\""), vec![21]);
     assert_eq!(run.frames("msstun.expert.pair_valid"), vec![21]);
-    // Nothing else is wrong in the seed: no other event.
+    // Every finding of the seed: the 401 answered by the authenticated retry (normal, chat)
+    // and the valid pair — between the relayed address and the peer; nothing wrong.
+    let findings: Vec<(u32, String)> = run
+        .fields(Some("msstun.finding"), &["msstun.finding"])
+        .into_iter()
+        .map(|(f, r)| (f, r[0].join(",")))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![(6, "auth_challenge".into()), (21, "pair_valid".into())]
+    );
+    assert_eq!(run.frames("msstun.expert.auth_challenge"), vec![6]);
     let events: Vec<(u32, String)> = expert(&run)
         .into_iter()
         .filter(|(_, m)| m.contains("ICE") || m.contains("llocation") || m.contains("ermission"))
         .collect();
-    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(
+        events[1]
+            .1
+            .contains("10.48.54.229:24000 <-> 192.168.1.252:53577"),
+        "{events:?}"
+    );
 }
 
 /// Switched off, the analysis adds nothing.

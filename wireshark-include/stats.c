@@ -304,6 +304,20 @@ static MSSTUN_CLI_INIT_RET cli_ice_init(const char *opt_arg, void *userdata _U_)
     return cli_table_init(MSSTUN_TABLE_ICE, "msstun,ice", opt_arg);
 }
 
+/* ---- tshark -z msstun,diag[,filter]: outcomes and findings (a Rust table) */
+
+static MSSTUN_CLI_INIT_RET cli_diag_init(const char *opt_arg, void *userdata _U_)
+{
+    return cli_table_init(MSSTUN_TABLE_DIAG, "msstun,diag", opt_arg);
+}
+
+static void register_diag_cli(void)
+{
+    static stat_tap_ui ui_diag = { REGISTER_STAT_GROUP_GENERIC, "MS-STUN Diagnosis", "msstun,diag",
+        cli_diag_init, 0, NULL };
+    register_stat_tap_ui(&ui_diag, NULL);
+}
+
 /* ---- SRT table per method -------------------------------------------- */
 
 static void srt_init(struct register_srt *srt _U_, GArray *srt_array)
@@ -362,5 +376,6 @@ void msstun_register_stats(int proto, const char *const *methods, int n,
     register_stat_tap_ui(&ui_stat, NULL);
     register_stat_tap_ui(&ui_alloc, NULL);
     register_stat_tap_ui(&ui_ice, NULL);
+    register_diag_cli();
     register_srt_table(proto, "msstun", 1, srt_packet, srt_init, NULL);
 }

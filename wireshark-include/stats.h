@@ -75,5 +75,6 @@ void msstun_st_tick(void *st, const char *path);
 /* Table kinds of the Rust listeners. */
 #define MSSTUN_TABLE_ALLOC 1
 #define MSSTUN_TABLE_ICE 2
+#define MSSTUN_TABLE_DIAG 3
 
 #endif

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use msstun::Message;
-use msstun_analysis::{Answer, Carrier, Observation};
+use msstun_analysis::{Answer, Carrier, Event, Observation};
 
 use super::Ctx;
 use crate::epan::{Item, Packet, Tree};
@@ -30,12 +30,24 @@ fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
         dst,
         tcp_stream: None,
         carrier,
+        integrity: None,
     })
 }
 
 /// Feed (first pass) or ask (later passes) the analysis about `msg`.
-pub(super) fn message<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Option<Answer> {
-    let obs = observation(ctx)?;
+pub(super) fn message<T: AsRef<[u8]>>(
+    ctx: &Ctx<'_>,
+    msg: &Message<T>,
+    integrity: Option<bool>,
+) -> Option<Answer> {
+    let obs = observation(ctx)?.with_integrity(integrity);
+    if ctx.pinfo.in_error_pkt() {
+        // The request an ICMP error quotes: not sent again, but refused on the way.
+        if !ctx.visited {
+            session::with(|s| s.analysis.observe_icmp_error(&obs, msg));
+        }
+        return None;
+    }
     Some(session::with(|s| {
         if ctx.visited {
             if !s.analysis_finished {
@@ -92,13 +104,43 @@ pub(super) fn show<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, a: &Answer) {
             }
         }
     }
-    for e in a.events.iter() {
-        let mut text = String::from(e.summary());
-        if let Some(p) = a.pair {
-            let _ = write!(text, " (candidate pair {p})");
-        } else if let Some(id) = a.allocation {
-            let _ = write!(text, " (allocation {id})");
+    if a.events.is_empty() {
+        return;
+    }
+    // The findings this frame proves: their code as `msstun.finding`, their text (what
+    // they name, the next step) as the expert item; a finding that depends on what came
+    // before the capture is the boundary note instead of its own warning.
+    let texts: Vec<(Event, bool, String)> = session::with(|s| {
+        a.events
+            .iter()
+            .map(|e| {
+                let f = s.analysis.findings_at(ctx.num).find(|f| f.event == e);
+                let mut text = f.map_or_else(|| e.summary().to_string(), |f| f.short_text());
+                match f.map(|f| (f.pair, f.session, f.allocation)) {
+                    Some((Some(p), _, _)) => {
+                        let _ = write!(text, " (candidate pair {p})");
+                    }
+                    Some((None, Some(s), _)) => {
+                        let _ = write!(text, " (ICE session {s})");
+                    }
+                    Some((None, None, Some(id))) => {
+                        let _ = write!(text, " (allocation {id})");
+                    }
+                    _ => {}
+                }
+                (e, a.boundary.contains(e), text)
+            })
+            .collect()
+    });
+    for (e, boundary, text) in texts {
+        if ctx.want(f.finding) {
+            st.add_string(f.finding, ctx.tvb, 0, 0, ctx.text(e.key()))
+                .set_generated();
         }
-        ctx.pinfo.event(ti, e, ctx.text(&text));
+        if boundary {
+            ctx.pinfo.boundary_note(ti, ctx.text(&text));
+        } else {
+            ctx.pinfo.event(ti, e, ctx.text(&text));
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! by frame when it is a whole number of RFC 4571 frames. The scan of a segment is the
 //! parser's (`msstun::data_conn`).
 
+use std::cell::Cell;
+
 use msstun::classify::Carrier;
 use msstun::data_conn::{frames, scan, Segment};
 use msstun::framing::Framing;
@@ -17,13 +19,26 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
     for part in scan(bytes) {
         match part {
             Segment::Stun { offset, len, kind } => {
+                // The session analysis sees STUN on a bound data connection as carried by
+                // it (the agents' view: relayed address and peer), as the feeding rules say.
+                let carrier = ctx.carrier.map(|_| msstun_analysis::Carrier::TcpData);
+                if let Some(c) = carrier {
+                    super::analysis::relayed(ctx, c, len);
+                }
+                let inner = Ctx {
+                    carrier,
+                    pdus: Cell::new(ctx.pdus.get()),
+                    data_peer: Cell::new(None),
+                    ..*ctx
+                };
                 pdu::dissect_pdu(
-                    ctx,
+                    &inner,
                     offset,
                     &bytes[offset..offset + len],
                     kind,
                     Framing::Rfc4571,
                 );
+                ctx.pdus.set(inner.pdus.get());
             }
             Segment::NeedMore { offset, more } if whole && ctx.pinfo.can_desegment() => {
                 ctx.pinfo.desegment(offset, Some(more));

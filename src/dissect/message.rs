@@ -21,6 +21,8 @@ pub(super) struct Checks {
     n: usize,
     /// No credentials: FINGERPRINT is checked per attribute, integrity is Unverified.
     pub(super) inline: bool,
+    /// MESSAGE-INTEGRITY(-SHA256) checked with a credentials row: verified or not.
+    pub(super) integrity: Option<bool>,
 }
 
 impl Checks {
@@ -48,6 +50,7 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
         list: [(0, Status::Unverified); 4],
         n: 0,
         inline: uat::count() == 0,
+        integrity: None,
     };
     if checks.inline {
         return checks;
@@ -84,7 +87,13 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
         .into_iter()
         .flatten()
     {
-        checks.push(o, check::integrity_status_for(b, o, &auth, &UatCredentials));
+        let st = check::integrity_status_for(b, o, &auth, &UatCredentials);
+        match st {
+            Status::Good => checks.integrity = Some(true),
+            Status::Bad => checks.integrity = checks.integrity.or(Some(false)),
+            _ => {}
+        }
+        checks.push(o, st);
     }
     checks
 }
@@ -115,7 +124,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
         relayed::srtp_evidence(ctx);
     }
     let checks = compute_checks(ctx, &msg);
-    let answer = analysis::message(ctx, &msg);
+    let answer = analysis::message(ctx, &msg, checks.integrity);
     let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)

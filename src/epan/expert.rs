@@ -51,6 +51,7 @@ pub fn register(proto: c_int) {
                 .iter()
                 .map(|&e| crate::expert::event_desc(e)),
         )
+        .chain([crate::expert::boundary_desc()])
         .collect();
     // SAFETY: expert_field is two ints; all-zero is what a C static holds before
     // registration (and what Wireshark accepts there).
@@ -106,6 +107,20 @@ pub(super) fn add_event(
     text: *const c_char,
 ) {
     add_nth(pinfo, item, TABLE.len() + e as usize, text);
+}
+
+/// Add the capture-boundary note (registered after the events) with `text` to `item`.
+pub(super) fn add_boundary(
+    pinfo: *mut ffi::packet_info,
+    item: *mut ffi::proto_item,
+    text: *const c_char,
+) {
+    add_nth(
+        pinfo,
+        item,
+        TABLE.len() + msstun_analysis::Event::ALL.len(),
+        text,
+    );
 }
 
 fn add_nth(

@@ -178,6 +178,12 @@ impl<'p> Packet<'p> {
         t
     }
 
+    /// Whether this is the packet quoted by an ICMP error (`pinfo->flags.in_error_pkt`).
+    pub fn in_error_pkt(&self) -> bool {
+        // SAFETY: plain bitfield read of the current packet_info.
+        unsafe { (*self.raw).flags.in_error_pkt() != 0 }
+    }
+
     /// The raw `packet_info` (for the rest of [`crate::epan`]).
     #[inline]
     pub(super) fn raw(&self) -> *mut ffi::packet_info {
@@ -320,6 +326,12 @@ impl<'p> Packet<'p> {
     /// Add the expert item of session-analysis event `e` with `text` to `item`.
     pub fn event(&self, item: Item<'p>, e: msstun_analysis::Event, text: PStr<'p>) {
         super::expert::add_event(self.raw, item.0, e, text.0);
+    }
+
+    /// Add the capture-boundary note (a finding that depends on what came before the
+    /// capture, which does not show it) with `text` to `item`.
+    pub fn boundary_note(&self, item: Item<'p>, text: PStr<'p>) {
+        super::expert::add_boundary(self.raw, item.0, text.0);
     }
 
     /// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation

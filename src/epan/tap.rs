@@ -160,7 +160,7 @@ pub fn queue(
     txn: Option<(u32, (i64, i32), Option<u32>)>,
     data: Option<session::DataConn>,
 ) {
-    if !active() {
+    if !active() || pinfo.in_error_pkt() {
         return;
     }
     let frame = pinfo.num();

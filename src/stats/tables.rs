@@ -23,6 +23,8 @@ use msstun_analysis::{inner_stun, render, Analysis, Answer, Carrier, Event, Obse
 pub const KIND_ALLOC: c_int = 1;
 /// `MSSTUN_TABLE_ICE`.
 pub const KIND_ICE: c_int = 2;
+/// `MSSTUN_TABLE_DIAG`: outcomes per ICE session and allocation, and the findings.
+pub const KIND_DIAG: c_int = 3;
 
 /// What a table needs of a tap record (owned addresses, so it is testable without
 /// Wireshark).
@@ -263,18 +265,18 @@ impl Table {
         let report = self.an.report();
         let rule = "=".repeat(80);
         let mut s = String::new();
-        let title = if self.kind == KIND_ALLOC {
-            "MS-STUN Allocations"
-        } else {
-            "MS-STUN ICE"
+        let title = match self.kind {
+            KIND_ALLOC => "MS-STUN Allocations",
+            KIND_DIAG => "MS-STUN Diagnosis",
+            _ => "MS-STUN ICE",
         };
         let _ = writeln!(s, "\n{rule}\n{title}");
         let _ = writeln!(s, "Filter: {}", self.filter.as_deref().unwrap_or("<none>"));
         let _ = writeln!(s, "{}", "-".repeat(80));
-        s.push_str(&if self.kind == KIND_ALLOC {
-            render::alloc_text(&report)
-        } else {
-            render::ice_text(&report)
+        s.push_str(&match self.kind {
+            KIND_ALLOC => render::alloc_text(&report),
+            KIND_DIAG => render::diag_text(&report),
+            _ => render::ice_text(&report),
         });
         let _ = writeln!(s, "{rule}");
         s

@@ -8,10 +8,19 @@ use msstun::registry::method;
 use msstun::{Class, Dialect, Message};
 
 use crate::facts::Facts;
+use crate::findings::{address_range, error_event, list};
 use crate::{
-    from_client, tid16, tkey, AllocState, Analysis, Answer, Carrier, Event, Observation, Pending,
-    PendingKind, CHANNEL_LIFETIME, DEFAULT_LIFETIME, PERMISSION_LIFETIME, STALE_NONCE_LOOP,
+    from_client, tid16, tkey, AllocState, Analysis, Answer, Carrier, Event, Finding, Observation,
+    Pending, PendingKind, CHANNEL_LIFETIME, DEFAULT_LIFETIME, PERMISSION_LIFETIME,
+    STALE_NONCE_LOOP,
 };
+
+/// Seconds the server waits for the ConnectionBind after a ConnectionAttempt (RFC 6062 §5.3).
+pub const CONNECTION_BIND_TIMEOUT: f64 = 30.0;
+
+fn method_name(m: u16) -> &'static str {
+    msstun::registry::method(m).map_or("request", |d| d.name)
+}
 
 /// [MS-TURN] method codes (their own table, [MS-TURN] §2.2.1).
 const MS_SEND: u16 = 0x004;
@@ -66,6 +75,11 @@ pub(crate) struct DataConn {
     pub peer: SocketAddr,
     pub via: DcVia,
     pub announce_frame: u32,
+    pub announce_time: f64,
+    /// Time of the ConnectionBind success response.
+    pub bind_ok_time: Option<f64>,
+    /// Data seen before the bind succeeded (reported once).
+    pub early_data: bool,
     pub client: Option<SocketAddr>,
     pub server: Option<SocketAddr>,
     pub tcp_stream: Option<u32>,
@@ -127,6 +141,20 @@ pub(crate) struct Allocation {
     pub unpermitted: Vec<IpAddr>,
     /// Channels already reported as unbound.
     pub unbound_channels: Vec<u16>,
+    /// The capture shows its beginning (its first Allocate request); `false`: first seen by
+    /// a later request or indication on its flow.
+    pub seen_start: bool,
+    /// The server answered a request on it.
+    pub answered: bool,
+    /// Allocate requests (retransmissions not counted).
+    pub requests: u32,
+    /// Allocate requests sent, retransmissions included.
+    pub transmissions: u32,
+    /// Requests on it quoted by ICMP errors.
+    pub icmp_errors: u32,
+    /// A 401 to an unauthenticated request, not yet followed by a success: (request
+    /// frame, 401 frame).
+    pub challenge: Option<(u32, u32)>,
 }
 
 impl Allocation {
@@ -164,6 +192,12 @@ impl Allocation {
             denied: 0,
             unpermitted: Vec::new(),
             unbound_channels: Vec::new(),
+            seen_start: true,
+            answered: false,
+            requests: 0,
+            transmissions: 0,
+            icmp_errors: 0,
+            challenge: None,
         }
     }
 
@@ -422,8 +456,11 @@ impl Analysis {
         if class == Class::Request {
             if let Some(p) = self.pending.get(&tid) {
                 // Retransmission: nothing new.
-                if let PendingKind::Turn { alloc, .. } = p.kind {
+                if let PendingKind::Turn { alloc, method, .. } = p.kind {
                     ans.allocation = Some(alloc + 1);
+                    if method == method::ALLOCATE {
+                        self.allocs[alloc as usize].transmissions += 1;
+                    }
                 }
                 return;
             }
@@ -433,10 +470,18 @@ impl Analysis {
                 let reuse = cur.filter(|&i| !self.allocs[i as usize].state().ended());
                 let i = match reuse {
                     Some(i) => i,
-                    None => self.new_alloc(obs, c, s, msg.dialect()),
+                    None => {
+                        let i = self.new_alloc(obs, c, s, msg.dialect());
+                        if obs.transport == Transport::Tcp {
+                            self.udp_fallback(i, obs);
+                        }
+                        i
+                    }
                 };
                 cur = Some(i);
                 let a = &mut self.allocs[i as usize];
+                a.requests += 1;
+                a.transmissions += 1;
                 a.ensure_ident(f);
                 if a.requested_transport.is_none() {
                     a.requested_transport = f.requested_transport;
@@ -456,6 +501,18 @@ impl Analysis {
                         response_frame: None,
                     });
                 }
+            }
+            if cur.is_none()
+                && !ms
+                && matches!(
+                    m,
+                    method::REFRESH
+                        | method::CREATE_PERMISSION
+                        | method::CHANNEL_BIND
+                        | method::CONNECT
+                )
+            {
+                cur = Some(self.implicit_alloc(obs, c, s, msg.dialect()));
             }
             let Some(i) = cur else { return };
             if m == method::REFRESH && !ms {
@@ -491,6 +548,8 @@ impl Analysis {
                     kind: PendingKind::Turn {
                         alloc: i,
                         method: m,
+                        authed: f.integrity,
+                        integrity: obs.integrity,
                         lifetime: f.lifetime,
                         peers,
                         channel: f.channel,
@@ -502,6 +561,9 @@ impl Analysis {
             return;
         }
         if class == Class::Indication {
+            if cur.is_none() && !ms && m == method::SEND {
+                cur = Some(self.implicit_alloc(obs, c, s, msg.dialect()));
+            }
             let Some(i) = cur else { return };
             ans.allocation = Some(i + 1);
             let len = f.data.map_or(0, <[u8]>::len);
@@ -511,7 +573,7 @@ impl Analysis {
                 self.data_to_peer(i, obs, f.peer(), len, false);
             } else if !ms && m == method::CONNECTION_ATTEMPT {
                 if let (Some(id), Some(peer)) = (f.connection_id, f.peer()) {
-                    self.new_dc(i, id, peer, DcVia::Attempt, obs.frame);
+                    self.new_dc(i, id, peer, DcVia::Attempt, obs.frame, obs.time);
                 }
             }
             return;
@@ -524,6 +586,8 @@ impl Analysis {
         let PendingKind::Turn {
             alloc: i,
             method: pm,
+            authed,
+            integrity,
             lifetime: req_lifetime,
             peers,
             channel,
@@ -534,9 +598,12 @@ impl Analysis {
         };
         ans.allocation = Some(i + 1);
         let a = &mut self.allocs[i as usize];
+        a.answered = true;
         if class == Class::ErrorResponse {
             let code = f.error.unwrap_or(0);
             a.error(code);
+            self.error_finding(i, code, pm, authed, integrity, &peers, p.frame, obs.frame);
+            let a = &mut self.allocs[i as usize];
             if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
                 r.error = Some(code);
                 r.response_frame = Some(obs.frame);
@@ -562,6 +629,19 @@ impl Analysis {
             return;
         }
         a.stale_in_row = 0;
+        if let Some((req, challenge)) = a.challenge.take() {
+            self.found(
+                Finding::new(Event::AuthChallenge, challenge)
+                    .alloc(i)
+                    .detail(format!(
+                        "{} answered 401, the retry succeeded (frame {})",
+                        method_name(pm),
+                        obs.frame
+                    ))
+                    .with_frames([req, obs.frame]),
+            );
+        }
+        let a = &mut self.allocs[i as usize];
         let granted_or = |req: Option<u32>| f.lifetime.or(req).unwrap_or(DEFAULT_LIFETIME);
         match (pm, ms) {
             (method::ALLOCATE, _) => {
@@ -603,7 +683,7 @@ impl Analysis {
             }
             (method::CONNECT, false) => {
                 if let (Some(id), Some(peer)) = (f.connection_id, peers.first().copied()) {
-                    self.new_dc(i, id, peer, DcVia::Connect, obs.frame);
+                    self.new_dc(i, id, peer, DcVia::Connect, obs.frame, obs.time);
                 }
             }
             (MS_SET_ACTIVE_DESTINATION, true) => {
@@ -613,7 +693,183 @@ impl Analysis {
         }
     }
 
-    fn new_dc(&mut self, i: u32, id: u32, peer: SocketAddr, via: DcVia, frame: u32) {
+    /// An allocation first seen by a later request or indication (its Allocate is not in
+    /// the capture): active, beginning not seen.
+    fn implicit_alloc(
+        &mut self,
+        obs: &Observation,
+        c: SocketAddr,
+        s: SocketAddr,
+        d: Dialect,
+    ) -> u32 {
+        let i = self.new_alloc(obs, c, s, d);
+        let a = &mut self.allocs[i as usize];
+        a.seen_start = false;
+        a.history = vec![(obs.frame, AllocState::Active)];
+        i
+    }
+
+    /// A new TCP allocation `i`: the same client's earlier UDP allocations that the server
+    /// never answered make `udp_unanswered_tcp_used`.
+    fn udp_fallback(&mut self, i: u32, obs: &Observation) {
+        let client = self.allocs[i as usize].client;
+        let server = self.allocs[i as usize].server;
+        let tried: Vec<&Allocation> = self.allocs[..i as usize]
+            .iter()
+            .filter(|a| {
+                a.transport == Transport::Udp
+                    && a.client.ip() == client.ip()
+                    && !a.answered
+                    && a.seen_start
+                    && a.state() == AllocState::Pending
+            })
+            .collect();
+        let Some(first) = tried.first() else { return };
+        let mut ports: Vec<u16> = tried.iter().map(|a| a.server.port()).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let requests: u32 = tried.iter().map(|a| a.requests).sum();
+        let sent: u32 = tried.iter().map(|a| a.transmissions).sum();
+        let icmp: u32 = tried.iter().map(|a| a.icmp_errors).sum();
+        let frames: Vec<u32> = tried.iter().map(|a| a.first_frame).collect();
+        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let f = Finding::new(Event::UdpUnansweredTcpUsed, first.first_frame)
+            .alloc(i)
+            .detail(format!(
+                "client {}: UDP port {} unanswered ({} Allocate, {} transmissions{}), then TCP port {} ({}, allocation {}, frame {})",
+                client.ip(),
+                ports.join(", "),
+                requests,
+                sent,
+                if icmp > 0 {
+                    format!(", {icmp} ICMP errors")
+                } else {
+                    String::new()
+                },
+                server.port(),
+                server,
+                i + 1,
+                obs.frame
+            ))
+            .with_frames(frames.into_iter().chain([obs.frame]));
+        self.found(f);
+    }
+
+    /// The finding of an error response `code` to method `pm` (request frame `req`,
+    /// response frame `resp`).
+    #[allow(clippy::too_many_arguments)]
+    fn error_finding(
+        &mut self,
+        i: u32,
+        code: u16,
+        pm: u16,
+        authed: bool,
+        integrity: Option<bool>,
+        peers: &[SocketAddr],
+        req: u32,
+        resp: u32,
+    ) {
+        let a = &mut self.allocs[i as usize];
+        let name = method_name(pm);
+        let f = match code {
+            401 if authed => {
+                let user = a.username.as_deref().unwrap_or("-");
+                let realm = a.realm.as_deref().unwrap_or("-");
+                let row = match integrity {
+                    Some(false) => "credentials row: the key is wrong (the request's MESSAGE-INTEGRITY does not verify with it)",
+                    Some(true) => "credentials row: the key is right (the request's MESSAGE-INTEGRITY verifies): the server refuses the user, realm or nonce",
+                    None => "no credentials row checked the request: add one to tell whether the key is wrong",
+                };
+                Finding::new(Event::AuthFailed, resp).detail(format!(
+                    "{name} with USERNAME {} REALM {}; {row}",
+                    msstun_escape(user),
+                    msstun_escape(realm)
+                ))
+            }
+            401 => {
+                if a.challenge.is_none() {
+                    a.challenge = Some((req, resp));
+                }
+                return;
+            }
+            403 if matches!(
+                pm,
+                method::CREATE_PERMISSION | method::CHANNEL_BIND | method::CONNECT
+            ) =>
+            {
+                Finding::new(Event::ForbiddenPeer, resp).detail(format!(
+                    "{name} for peer {}: the server's policy denies it",
+                    if peers.is_empty() {
+                        "-".to_string()
+                    } else {
+                        list(peers)
+                    }
+                ))
+            }
+            403 => Finding::new(Event::Forbidden, resp).detail(format!("{name} refused")),
+            438 => Finding::new(Event::StaleNonce, resp).detail(format!("{name} answered 438")),
+            487 | 0 => return,
+            c => match error_event(c) {
+                Some(e) => {
+                    let mut d = format!("{name} answered {c}");
+                    if let Some(p) = peers.first() {
+                        d.push_str(&format!(" for peer {p} ({})", address_range(p.ip())));
+                    }
+                    Finding::new(e, resp).detail(d)
+                }
+                None => Finding::new(Event::TurnError, resp).detail(format!(
+                    "{name} answered {c} {}",
+                    msstun::registry::error_name(c).unwrap_or("")
+                )),
+            },
+        };
+        self.found(f.alloc(i).with_frames([req]));
+    }
+
+    /// Data connections announced by a ConnectionAttempt and not bound within 30 s (as far
+    /// as `end`, the time the analysis has covered).
+    pub(crate) fn attempts_not_bound(&mut self, end: f64) {
+        let mut out = Vec::new();
+        for (i, a) in self.allocs.iter().enumerate() {
+            for d in &a.data_conns {
+                if d.via != DcVia::Attempt || end < d.announce_time + CONNECTION_BIND_TIMEOUT {
+                    continue;
+                }
+                let bound = d
+                    .bind_ok_time
+                    .is_some_and(|t| t - d.announce_time <= CONNECTION_BIND_TIMEOUT);
+                if bound {
+                    continue;
+                }
+                let bind = match (d.bind_frame, d.bind_result, d.bind_ok_time) {
+                    (None, _, _) => "no ConnectionBind".to_string(),
+                    (Some(f), Some(0), Some(t)) => format!(
+                        "ConnectionBind in frame {f} succeeded {:.1} s after it",
+                        t - d.announce_time
+                    ),
+                    (Some(f), Some(c), _) if c != 0 => {
+                        format!("ConnectionBind in frame {f} answered {c}")
+                    }
+                    (Some(f), _, _) => format!("ConnectionBind in frame {f} unanswered"),
+                };
+                let frames = [d.bind_frame, d.bind_result_frame];
+                out.push(
+                    Finding::new(Event::AttemptNotBound, d.announce_frame)
+                        .alloc(i as u32)
+                        .detail(format!(
+                            "peer {} CONNECTION-ID 0x{:08x}: {bind}",
+                            d.peer, d.connection_id
+                        ))
+                        .with_frames(frames.into_iter().flatten()),
+                );
+            }
+        }
+        for f in out {
+            self.found(f);
+        }
+    }
+
+    fn new_dc(&mut self, i: u32, id: u32, peer: SocketAddr, via: DcVia, frame: u32, time: f64) {
         let a = &mut self.allocs[i as usize];
         let server_ip = a.server.ip();
         if a.data_conns.iter().any(|d| d.connection_id == id) {
@@ -624,6 +880,9 @@ impl Analysis {
             peer,
             via,
             announce_frame: frame,
+            announce_time: time,
+            bind_ok_time: None,
+            early_data: false,
             client: None,
             server: None,
             tcp_stream: None,
@@ -669,6 +928,8 @@ impl Analysis {
                     kind: PendingKind::Turn {
                         alloc: i,
                         method: method::CONNECTION_BIND,
+                        authed: f.integrity,
+                        integrity: obs.integrity,
                         lifetime: None,
                         peers: Vec::new(),
                         channel: None,
@@ -702,6 +963,9 @@ impl Analysis {
                 let dc = &mut a.data_conns[d as usize];
                 dc.bind_result = Some(code);
                 dc.bind_result_frame = Some(obs.frame);
+                if code == 0 {
+                    dc.bind_ok_time = Some(obs.time);
+                }
             } else if let Some(&(i, _)) = self.dc_by_flow.get(&(obs.dst, obs.src)) {
                 ans.allocation = Some(i + 1);
             }
@@ -725,9 +989,33 @@ impl Analysis {
         a.count(peer, to_peer, len);
         if to_peer {
             if let Some(e) = a.check_permission(peer, obs.time) {
-                self.raise(obs.frame, e);
+                self.permission_finding(i, e, obs.frame, peer, None);
             }
         }
+    }
+
+    /// A permission or channel finding on allocation `i`: a note when it depends on what
+    /// came before the capture (no permission, and the allocation's beginning not seen).
+    fn permission_finding(
+        &mut self,
+        i: u32,
+        e: Event,
+        frame: u32,
+        peer: SocketAddr,
+        channel: Option<u16>,
+    ) {
+        let a = &self.allocs[i as usize];
+        let boundary = e == Event::NoPermission && !a.seen_start;
+        let detail = match channel {
+            Some(c) => format!("channel 0x{c:04x} peer {peer}"),
+            None => format!("peer {peer}"),
+        };
+        self.found(
+            Finding::new(e, frame)
+                .alloc(i)
+                .detail(detail)
+                .boundary(boundary),
+        );
     }
 
     /// Where a relayed payload belongs: (allocation index, peer, whether it travels to the peer).
@@ -795,11 +1083,21 @@ impl Analysis {
                 };
                 if let Some(e) = ev {
                     if let Some(e) = e {
-                        self.raise(obs.frame, e);
+                        let a = &self.allocs[i as usize];
+                        let boundary = e == Event::NoPermission && !a.seen_start;
+                        self.found(
+                            Finding::new(e, obs.frame)
+                                .alloc(i)
+                                .detail(format!(
+                                    "channel 0x{channel:04x}{}",
+                                    peer.map_or(String::new(), |p| format!(" peer {p}"))
+                                ))
+                                .boundary(boundary),
+                        );
                     }
                 } else if let Some(p) = peer {
                     if let Some(e) = self.allocs[i as usize].check_permission(p, obs.time) {
-                        self.raise(obs.frame, e);
+                        self.permission_finding(i, e, obs.frame, p, Some(channel));
                     }
                 }
             }
@@ -807,6 +1105,26 @@ impl Analysis {
                 self.allocs[i as usize].count(p, to_peer, len);
             }
             return;
+        }
+        if obs.carrier == Carrier::TcpData {
+            let key = if to_peer {
+                (obs.src, obs.dst)
+            } else {
+                (obs.dst, obs.src)
+            };
+            if let Some(&(_, d)) = self.dc_by_flow.get(&key) {
+                let dc = &mut self.allocs[i as usize].data_conns[d as usize];
+                if dc.bind_result != Some(0) && !dc.early_data {
+                    dc.early_data = true;
+                    let (peer, id, bind) = (dc.peer, dc.connection_id, dc.bind_frame);
+                    self.found(
+                        Finding::new(Event::DataBeforeBind, obs.frame)
+                            .alloc(i)
+                            .detail(format!("peer {peer} CONNECTION-ID 0x{id:08x}"))
+                            .with_frames(bind),
+                    );
+                }
+            }
         }
         if let Some(p) = peer {
             self.allocs[i as usize].count(p, to_peer, len);
@@ -851,4 +1169,9 @@ fn refresh_granted(a: &mut Allocation, obs: &Observation, lt: u32, req: Option<u
             a.end_time = None;
         }
     }
+}
+
+/// Printable text of a USERNAME/REALM (control characters escaped).
+fn msstun_escape(s: &str) -> String {
+    s.chars().flat_map(char::escape_default).collect()
 }

@@ -24,6 +24,8 @@ pub(crate) struct Facts<'a> {
     pub controlling: bool,
     pub controlled: bool,
     pub requested_transport: Option<u8>,
+    /// MESSAGE-INTEGRITY (or -SHA256) present.
+    pub integrity: bool,
 }
 
 fn addr<T: AsRef<[u8]>>(a: &msstun::Attribute<'_>, _m: &Message<T>) -> Option<SocketAddr> {
@@ -63,6 +65,7 @@ impl<'a> Facts<'a> {
                 Role::IceControlling => f.controlling = true,
                 Role::IceControlled => f.controlled = true,
                 Role::RequestedTransport => f.requested_transport = a.value.first().copied(),
+                Role::Integrity | Role::IntegritySha256 => f.integrity = true,
                 _ => {}
             }
         }

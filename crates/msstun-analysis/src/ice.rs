@@ -8,7 +8,9 @@ use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
 
 use crate::facts::Facts;
-use crate::{tid16, tkey, Analysis, Answer, Event, Observation, PairState, Pending, PendingKind};
+use crate::{
+    tid16, tkey, Analysis, Answer, Event, Finding, Observation, PairState, Pending, PendingKind,
+};
 
 /// (transport, lower address, higher address).
 pub(crate) type PairKey = (u8, SocketAddr, SocketAddr);
@@ -45,6 +47,8 @@ pub(crate) struct Dir {
     pub last_error: Option<u16>,
     /// In a run of unanswered checks (one `check_unanswered` event per run).
     pub unanswered_run: bool,
+    /// Frame of the first request in this direction.
+    pub first_frame: Option<u32>,
 }
 
 /// One candidate pair.
@@ -63,6 +67,8 @@ pub(crate) struct Pair {
     pub nominated_frame: Option<u32>,
     pub first_use_candidate_frame: Option<u32>,
     pub valid_frame: Option<u32>,
+    /// Time of the response that made it valid.
+    pub valid_time: Option<f64>,
     /// Open checks (for the Failed decision).
     pub open: u32,
 }
@@ -265,6 +271,7 @@ impl Analysis {
                             nominated_frame: None,
                             first_use_candidate_frame: None,
                             valid_frame: None,
+                            valid_time: None,
                             open: 0,
                         });
                         self.pair_by_addr.entry(key).or_default().push(p);
@@ -276,6 +283,7 @@ impl Analysis {
                 let dir = pr.dir_of(src);
                 let d = &mut pr.dirs[dir as usize];
                 d.requests += 1;
+                d.first_frame.get_or_insert(obs.frame);
                 d.controlling |= f.controlling;
                 d.controlled |= f.controlled;
                 if f.use_candidate {
@@ -356,10 +364,17 @@ impl Analysis {
                     && pr.valid_frame.is_none()
                 {
                     pr.valid_frame = Some(obs.frame);
-                    self.raise(obs.frame, Event::PairValid);
+                    pr.valid_time = Some(obs.time);
+                    let (s, detail) = (pr.session, format!("{} <-> {}", pr.a, pr.b));
+                    self.found(
+                        Finding::new(Event::PairValid, obs.frame)
+                            .pair(s, pair)
+                            .detail(detail),
+                    );
                 }
                 if f.error == Some(487) && class == Class::ErrorResponse {
-                    self.raise(obs.frame, Event::RoleConflict);
+                    let s = self.pairs[pair as usize].session;
+                    self.found(Finding::new(Event::RoleConflict, obs.frame).pair(s, pair));
                 }
             }
             Class::Indication => {
@@ -392,5 +407,80 @@ impl Analysis {
             _ => self.pair_at(&key, obs.frame),
         }
         .map(|p| p + 1);
+    }
+}
+
+impl Analysis {
+    /// Sessions without a valid pair and with no check open: `checks_one_way` per pair
+    /// answered in one direction only, `checks_unanswered` when no check of the session was
+    /// answered at all.
+    pub(crate) fn failed_sessions(&mut self) {
+        let mut out = Vec::new();
+        for (si, s) in self.sessions.iter().enumerate() {
+            let pairs: Vec<&Pair> = s.pairs.iter().map(|&p| &self.pairs[p as usize]).collect();
+            if pairs
+                .iter()
+                .any(|p| p.open > 0 || matches!(p.state(), PairState::Valid | PairState::Nominated))
+            {
+                continue;
+            }
+            let mut any_answer = false;
+            for (&pi, p) in s.pairs.iter().zip(&pairs) {
+                let ok = [p.dirs[0].successes > 0, p.dirs[1].successes > 0];
+                any_answer |= ok[0] || ok[1] || p.dirs.iter().any(|d| d.errors > 0);
+                let failing = match ok {
+                    [true, false] => 1,
+                    [false, true] => 0,
+                    _ => continue,
+                };
+                let d = &p.dirs[failing];
+                let Some(frame) = d.first_frame.filter(|_| d.requests > 0 && d.errors == 0) else {
+                    continue;
+                };
+                // Direction 0 runs a → b: the failing direction's checks go to `silent`.
+                let (from, silent) = if failing == 0 { (p.a, p.b) } else { (p.b, p.a) };
+                let good = &p.dirs[1 - failing];
+                out.push(
+                    Finding::new(Event::ChecksOneWay, frame)
+                        .pair(si as u32, pi)
+                        .detail(format!(
+                            "checks {silent} -> {from} answered, {from} -> {silent} unanswered ({} checks, {} transmissions): {silent} does not answer",
+                            d.requests, d.requests + d.retransmissions
+                        ))
+                        .with_frames(good.first_success_frame),
+                );
+            }
+            if !any_answer {
+                let requests: u32 = pairs
+                    .iter()
+                    .map(|p| p.dirs[0].requests + p.dirs[1].requests)
+                    .sum();
+                let sent: u32 = pairs
+                    .iter()
+                    .flat_map(|p| p.dirs.iter())
+                    .map(|d| d.requests + d.retransmissions)
+                    .sum();
+                // One check sent once and never again is no ICE attempt (an agent retries).
+                if sent < 2 {
+                    continue;
+                }
+                let firsts = pairs
+                    .iter()
+                    .flat_map(|p| p.dirs.iter().filter_map(|d| d.first_frame));
+                out.push(
+                    Finding::new(Event::ChecksUnanswered, s.first_frame)
+                        .session(si as u32)
+                        .detail(format!(
+                            "{} checks on {} pairs, none answered",
+                            requests,
+                            pairs.len()
+                        ))
+                        .with_frames(firsts.take(8)),
+                );
+            }
+        }
+        for f in out {
+            self.found(f);
+        }
     }
 }

@@ -47,6 +47,7 @@
 mod alloc;
 mod facts;
 pub mod feed;
+mod findings;
 mod ice;
 pub mod render;
 #[cfg(feature = "replay")]
@@ -60,6 +61,7 @@ use msstun::framing::Transport;
 use msstun::registry::method;
 use msstun::{Class, Message};
 
+pub use findings::{address_range, severity_key, Finding};
 pub use report::{
     AllocationReport, AuthReport, ChannelReport, DataConnectionReport, DirectionReport, EndReport,
     EventReport, PairReport, PeerTrafficReport, PermissionReport, RefreshReport, Report,
@@ -139,6 +141,10 @@ pub struct Observation {
     pub tcp_stream: Option<u32>,
     /// How the message was carried.
     pub carrier: Carrier,
+    /// The message's MESSAGE-INTEGRITY as the feeder checked it with its credentials
+    /// (`Some(true)` verified, `Some(false)` wrong key, `None` not checked): an input fact
+    /// for `auth_failed`.
+    pub integrity: Option<bool>,
 }
 
 impl Observation {
@@ -158,7 +164,13 @@ impl Observation {
             dst,
             tcp_stream: None,
             carrier: Carrier::Direct,
+            integrity: None,
         }
+    }
+    /// The same observation with the feeder's MESSAGE-INTEGRITY result.
+    pub fn with_integrity(mut self, verified: Option<bool>) -> Self {
+        self.integrity = verified;
+        self
     }
     /// The same observation with another carrier.
     pub fn with_carrier(mut self, carrier: Carrier) -> Self {
@@ -267,7 +279,9 @@ pub enum Severity {
     Warn,
 }
 
-/// Something the analysis reports on a frame (an expert item in the plugin).
+/// A finding code: something the analysis concludes on a frame (an expert item and a
+/// `msstun.finding` value in the plugin; a [`Finding`] with its proof in the tables and the
+/// relay). The keys are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Event {
@@ -294,11 +308,52 @@ pub enum Event {
     NominationWithoutSuccess = 8,
     /// 487 Role Conflict.
     RoleConflict = 9,
+    /// A 401 answered by an authenticated retry that succeeded (on the 401): normal.
+    AuthChallenge = 10,
+    /// A 401 to a request that carried credentials (on the 401).
+    AuthFailed = 11,
+    /// 403 to CreatePermission, ChannelBind or Connect: the server's policy denies the peer.
+    ForbiddenPeer = 12,
+    /// 403 to another request (Allocate, Refresh).
+    Forbidden = 13,
+    /// 437 Allocation Mismatch.
+    AllocationMismatch = 14,
+    /// 438 Stale Nonce, retried (normal unless it loops).
+    StaleNonce = 15,
+    /// 441 Wrong Credentials.
+    WrongCredentials = 16,
+    /// 442 Unsupported Transport Protocol.
+    UnsupportedTransport = 17,
+    /// 443 Peer Address Family Mismatch.
+    PeerFamilyMismatch = 18,
+    /// 446 Connection Already Exists.
+    ConnectionExists = 19,
+    /// 447 Connection Timeout or Failure.
+    ConnectionFailed = 20,
+    /// 486 Allocation Quota Reached.
+    QuotaReached = 21,
+    /// 508 Insufficient Capacity.
+    InsufficientCapacity = 22,
+    /// An RFC 6062 ConnectionAttempt with no successful ConnectionBind within 30 s (on the
+    /// ConnectionAttempt).
+    AttemptNotBound = 23,
+    /// Data on an RFC 6062 data connection before its ConnectionBind succeeded.
+    DataBeforeBind = 24,
+    /// A client's UDP requests to a TURN server went unanswered, then it allocated over
+    /// TCP (on its first unanswered UDP Allocate).
+    UdpUnansweredTcpUsed = 25,
+    /// Checks of a pair answered in one direction only, in a session with no valid pair
+    /// (on the first unanswered check).
+    ChecksOneWay = 26,
+    /// No check of an ICE session answered in either direction (on its first check).
+    ChecksUnanswered = 27,
+    /// Another error response to a TURN request (400, 420, 500 …).
+    TurnError = 28,
 }
 
 impl Event {
-    /// Every event, in bit order.
-    pub const ALL: [Event; 10] = [
+    /// Every finding code, in bit order.
+    pub const ALL: [Event; 29] = [
         Event::AllocationExpired,
         Event::RefreshAfterExpiry,
         Event::NoPermission,
@@ -309,8 +364,27 @@ impl Event {
         Event::CheckUnanswered,
         Event::NominationWithoutSuccess,
         Event::RoleConflict,
+        Event::AuthChallenge,
+        Event::AuthFailed,
+        Event::ForbiddenPeer,
+        Event::Forbidden,
+        Event::AllocationMismatch,
+        Event::StaleNonce,
+        Event::WrongCredentials,
+        Event::UnsupportedTransport,
+        Event::PeerFamilyMismatch,
+        Event::ConnectionExists,
+        Event::ConnectionFailed,
+        Event::QuotaReached,
+        Event::InsufficientCapacity,
+        Event::AttemptNotBound,
+        Event::DataBeforeBind,
+        Event::UdpUnansweredTcpUsed,
+        Event::ChecksOneWay,
+        Event::ChecksUnanswered,
+        Event::TurnError,
     ];
-    /// Stable key (expert item name suffix, JSON).
+    /// Stable key (expert item name suffix, `msstun.finding`, JSON).
     pub const fn key(self) -> &'static str {
         match self {
             Event::AllocationExpired => "allocation_expired",
@@ -323,9 +397,28 @@ impl Event {
             Event::CheckUnanswered => "check_unanswered",
             Event::NominationWithoutSuccess => "nomination_without_success",
             Event::RoleConflict => "role_conflict",
+            Event::AuthChallenge => "auth_challenge",
+            Event::AuthFailed => "auth_failed",
+            Event::ForbiddenPeer => "forbidden_peer",
+            Event::Forbidden => "forbidden",
+            Event::AllocationMismatch => "allocation_mismatch",
+            Event::StaleNonce => "stale_nonce",
+            Event::WrongCredentials => "wrong_credentials",
+            Event::UnsupportedTransport => "unsupported_transport",
+            Event::PeerFamilyMismatch => "peer_family_mismatch",
+            Event::ConnectionExists => "connection_exists",
+            Event::ConnectionFailed => "connection_failed",
+            Event::QuotaReached => "quota_reached",
+            Event::InsufficientCapacity => "insufficient_capacity",
+            Event::AttemptNotBound => "attempt_not_bound",
+            Event::DataBeforeBind => "data_before_bind",
+            Event::UdpUnansweredTcpUsed => "udp_unanswered_tcp_used",
+            Event::ChecksOneWay => "checks_one_way",
+            Event::ChecksUnanswered => "checks_unanswered",
+            Event::TurnError => "turn_error",
         }
     }
-    /// Expert item text.
+    /// The cause, one line (the expert item's summary).
     pub const fn summary(self) -> &'static str {
         match self {
             Event::AllocationExpired => {
@@ -346,25 +439,124 @@ impl Event {
                 "Nomination (USE-CANDIDATE) of a candidate pair that never succeeded"
             }
             Event::RoleConflict => "ICE role conflict (487)",
+            Event::AuthChallenge => {
+                "Authentication challenge (401) answered by an authenticated retry that succeeded: normal"
+            }
+            Event::AuthFailed => "Authentication failed: 401 to a request that carried credentials",
+            Event::ForbiddenPeer => "Peer forbidden (403): the server's policy denies this peer",
+            Event::Forbidden => "Forbidden (403): the server refuses the request by policy",
+            Event::AllocationMismatch => {
+                "Allocation mismatch (437): an allocation already exists on this 5-tuple, or none does"
+            }
+            Event::StaleNonce => "Stale nonce (438): the server changed its NONCE",
+            Event::WrongCredentials => {
+                "Wrong credentials (441): not the credentials that created the allocation"
+            }
+            Event::UnsupportedTransport => {
+                "Unsupported transport (442): the server does not relay the REQUESTED-TRANSPORT"
+            }
+            Event::PeerFamilyMismatch => {
+                "Peer address family mismatch (443): the peer's family is not the relayed address's"
+            }
+            Event::ConnectionExists => {
+                "Connection already exists (446): a Connect to a peer that already has a TCP connection"
+            }
+            Event::ConnectionFailed => {
+                "Connection timeout or failure (447): the server could not connect to the peer, or the ConnectionBind came too late"
+            }
+            Event::QuotaReached => "Allocation quota reached (486): too many allocations for this user",
+            Event::InsufficientCapacity => {
+                "Insufficient capacity (508): the server has no relayed address left"
+            }
+            Event::AttemptNotBound => {
+                "ConnectionAttempt not bound within 30 s: the server drops the peer's TCP connection (RFC 6062 §5.3)"
+            }
+            Event::DataBeforeBind => {
+                "Data on an RFC 6062 data connection before its ConnectionBind succeeded"
+            }
+            Event::UdpUnansweredTcpUsed => {
+                "UDP to the TURN server unanswered, then TCP used: UDP is blocked"
+            }
+            Event::ChecksOneWay => {
+                "ICE checks answered in one direction only: one side does not answer"
+            }
+            Event::ChecksUnanswered => {
+                "ICE checks unanswered in both directions: no path between the candidates"
+            }
+            Event::TurnError => "Error response to a TURN request",
         }
     }
-    /// Expert severity.
+    /// The next step, one line.
+    pub const fn next_step(self) -> &'static str {
+        match self {
+            Event::AllocationExpired => "the client must Refresh before the lifetime ends; check why it stopped (crash, network change)",
+            Event::RefreshAfterExpiry => "refresh earlier (at half the lifetime); the client must allocate again",
+            Event::NoPermission => "the client must CreatePermission (or ChannelBind) for the peer before sending; the server drops this data",
+            Event::PermissionExpired => "refresh permissions every 4 minutes (CreatePermission or ChannelBind)",
+            Event::ChannelExpired => "refresh channel bindings every 9 minutes (ChannelBind)",
+            Event::StaleNonceLoop => "check the server's nonce lifetime and clock, and that the client retries with the NONCE of the latest 438",
+            Event::PairValid => "",
+            Event::CheckUnanswered => "see the pair's findings; an unanswered check alone is normal while ICE tries pairs",
+            Event::NominationWithoutSuccess => "the controlling agent nominated a pair that never worked: check its ICE implementation",
+            Event::RoleConflict => "normal once (the agents swap roles); repeated: both agents have the same tie-breaker",
+            Event::AuthChallenge => "",
+            Event::AuthFailed => "check the username, realm and password (or the REST/ephemeral secret and its clock)",
+            Event::ForbiddenPeer => "allow the peer's range in the server's peer policy (coturn: --allow-loopback-peers, --allowed-peer-ip) or use the peer's public or relayed candidate",
+            Event::Forbidden => "check the server's policy for this user and address (denied IP ranges, user quotas)",
+            Event::AllocationMismatch => "the client must reuse its allocation or pick a new source port; after a restart wait for the old allocation to expire",
+            Event::StaleNonce => "normal when retried with the new NONCE; repeated: see stale_nonce_loop",
+            Event::WrongCredentials => "use the same username and password for every request on the allocation",
+            Event::UnsupportedTransport => "request UDP (17), or enable TCP relaying (RFC 6062) on the server",
+            Event::PeerFamilyMismatch => "request an allocation of the peer's family (REQUESTED-ADDRESS-FAMILY) or use a peer of the relayed address's family",
+            Event::ConnectionExists => "reuse the existing data connection to the peer",
+            Event::ConnectionFailed => "check that the peer listens and is reachable from the server; send ConnectionBind within 30 s",
+            Event::QuotaReached => "release unused allocations (Refresh with lifetime 0) or raise the server's user quota",
+            Event::InsufficientCapacity => "widen the server's relay port range or add servers",
+            Event::AttemptNotBound => "the client must open a data connection and send ConnectionBind within 30 s of the ConnectionAttempt (check the client's TCP TURN support and firewalls towards the server)",
+            Event::DataBeforeBind => "the client must wait for the ConnectionBind success response before sending data",
+            Event::UdpUnansweredTcpUsed => "open UDP 3478–3481 (and the relay range) to the TURN server in the firewall; TCP works but costs quality",
+            Event::ChecksOneWay => "check the firewall or NAT on the side that does not answer (inbound filtering), and that its candidates are right",
+            Event::ChecksUnanswered => "check that both agents got each other's candidates and that a firewall lets the checks through; use a TURN relay",
+            Event::TurnError => "see the error reason phrase",
+        }
+    }
+    /// Expert severity (a finding that depends on what came before the capture is a note
+    /// instead, [`Finding::boundary`]).
     pub const fn severity(self) -> Severity {
         match self {
-            Event::PairValid => Severity::Chat,
-            Event::RoleConflict | Event::RefreshAfterExpiry => Severity::Note,
+            Event::PairValid | Event::AuthChallenge | Event::StaleNonce => Severity::Chat,
+            Event::RoleConflict | Event::RefreshAfterExpiry | Event::TurnError => Severity::Note,
             Event::AllocationExpired | Event::CheckUnanswered => Severity::Note,
             _ => Severity::Warn,
         }
     }
-    const fn bit(self) -> u16 {
+    /// Whether the finding is about an ICE pair or session (else an allocation).
+    pub const fn is_ice(self) -> bool {
+        matches!(
+            self,
+            Event::PairValid
+                | Event::CheckUnanswered
+                | Event::NominationWithoutSuccess
+                | Event::RoleConflict
+                | Event::ChecksOneWay
+                | Event::ChecksUnanswered
+        )
+    }
+    /// Whether the finding means something went wrong (not a normal step).
+    pub const fn is_problem(self) -> bool {
+        !matches!(
+            self,
+            Event::PairValid | Event::AuthChallenge | Event::StaleNonce
+        )
+    }
+    const fn bit(self) -> u64 {
         1 << (self as u8)
     }
 }
 
 /// A set of [`Event`]s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct Events(u16);
+pub struct Events(u64);
 
 impl Events {
     /// No event.
@@ -390,7 +582,7 @@ impl Events {
         Event::ALL.into_iter().filter(move |e| self.contains(*e))
     }
     /// The raw bits (bit n = [`Event`] n).
-    pub const fn bits(self) -> u16 {
+    pub const fn bits(self) -> u64 {
         self.0
     }
 }
@@ -421,8 +613,11 @@ pub struct Answer {
     pub pair_state: Option<PairState>,
     /// The pair's state at the end of the analysis so far (what the table shows).
     pub pair_final: Option<PairState>,
-    /// Events raised by (or attached to) this frame.
+    /// Findings raised by (or attached to) this frame.
     pub events: Events,
+    /// Of these, the ones that depend on what came before the capture, which it does not
+    /// show (notes, not warnings).
+    pub boundary: Events,
 }
 
 /// A Send/Data indication whose DATA attribute holds a STUN message: the peer
@@ -474,6 +669,9 @@ enum PendingKind {
     Turn {
         alloc: u32,
         method: u16,
+        /// The request carried MESSAGE-INTEGRITY; the feeder's check of it.
+        authed: bool,
+        integrity: Option<bool>,
         lifetime: Option<u32>,
         peers: Vec<SocketAddr>,
         channel: Option<u16>,
@@ -500,7 +698,10 @@ pub struct Analysis {
     pair_by_addr: HashMap<ice::PairKey, Vec<u32>>,
     pending: HashMap<Tid, Pending>,
     pending_order: VecDeque<(f64, Tid)>,
-    events: HashMap<u32, Events>,
+    /// Frame → (findings on it, of these the boundary notes).
+    events: HashMap<u32, (Events, Events)>,
+    /// Every finding, in the order raised.
+    findings: Vec<Finding>,
     first_time: Option<f64>,
     last_time: f64,
     last_frame: u32,
@@ -531,19 +732,51 @@ impl Analysis {
     }
 
     fn raise(&mut self, frame: u32, e: Event) {
-        self.events.entry(frame).or_default().insert(e);
+        self.found(Finding::new(e, frame));
     }
 
-    /// Events attached to `frame`.
+    /// Record a finding (once per frame and code).
+    pub(crate) fn found(&mut self, f: Finding) {
+        let slot = self.events.entry(f.frame).or_default();
+        if slot.0.contains(f.event) {
+            return;
+        }
+        slot.0.insert(f.event);
+        if f.boundary {
+            slot.1.insert(f.event);
+        }
+        self.findings.push(f);
+    }
+
+    /// Findings (codes) attached to `frame`.
     pub fn events_at(&self, frame: u32) -> Events {
-        self.events.get(&frame).copied().unwrap_or_default()
+        self.events.get(&frame).map(|e| e.0).unwrap_or_default()
     }
 
-    /// Every frame with events, in frame order.
+    /// Every frame with findings, in frame order.
     pub fn all_events(&self) -> Vec<(u32, Events)> {
-        let mut v: Vec<_> = self.events.iter().map(|(f, e)| (*f, *e)).collect();
+        let mut v: Vec<_> = self.events.iter().map(|(f, e)| (*f, e.0)).collect();
         v.sort_unstable_by_key(|x| x.0);
         v
+    }
+
+    /// Every finding, in the order raised (append-only: a live caller keeps how many it
+    /// has printed and asks [`Analysis::findings_since`]).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// The findings raised after the first `n`.
+    pub fn findings_since(&self, n: usize) -> &[Finding] {
+        self.findings.get(n..).unwrap_or(&[])
+    }
+
+    /// The findings whose proving frame is `frame` (the plugin's expert items).
+    pub fn findings_at(&self, frame: u32) -> impl Iterator<Item = &Finding> {
+        let any = self.events.contains_key(&frame);
+        self.findings
+            .iter()
+            .filter(move |f| any && f.frame == frame)
     }
 
     fn tick(&mut self, obs: &Observation) {
@@ -579,7 +812,13 @@ impl Analysis {
             pr.open = pr.open.saturating_sub(1);
             pr.update_state(now_frame);
             if first {
-                self.raise(p.frame, Event::CheckUnanswered);
+                let s = pr.session;
+                let (from, to) = if dir == 0 { (pr.a, pr.b) } else { (pr.b, pr.a) };
+                self.found(
+                    Finding::new(Event::CheckUnanswered, p.frame)
+                        .pair(s, pair)
+                        .detail(format!("{from} -> {to}")),
+                );
             }
         }
     }
@@ -620,6 +859,8 @@ impl Analysis {
     /// `frame`/`time`. A TCP allocation whose control connection this is ends (`closed`);
     /// an RFC 6062 data connection records its close.
     pub fn tcp_closed(&mut self, frame: u32, time: f64, a: SocketAddr, b: SocketAddr) {
+        self.last_time = self.last_time.max(time);
+        self.last_frame = self.last_frame.max(frame);
         for (c, s) in [(a, b), (b, a)] {
             if let Some(i) = self.flow_alloc(Transport::Tcp, c, s) {
                 let al = &mut self.allocs[i as usize];
@@ -631,6 +872,18 @@ impl Analysis {
                 let dc = &mut self.allocs[i as usize].data_conns[d as usize];
                 dc.closed_frame.get_or_insert(frame);
             }
+        }
+    }
+
+    /// First pass: a STUN message quoted by an ICMP error (destination unreachable …) —
+    /// not a message of its own: a request from a client to a server that drew the error
+    /// counts on the allocation of that flow (for `udp_unanswered_tcp_used`).
+    pub fn observe_icmp_error<T: AsRef<[u8]>>(&mut self, obs: &Observation, msg: &Message<T>) {
+        if msg.class() != Class::Request || obs.transport != Transport::Udp {
+            return;
+        }
+        if let Some(i) = self.flow_alloc(Transport::Udp, obs.src, obs.dst) {
+            self.allocs[i as usize].icmp_errors += 1;
         }
     }
 
@@ -670,7 +923,10 @@ impl Analysis {
             ans.pair_final = Some(pr.state());
             ans.ice_session = Some(pr.session + 1);
         }
-        ans.events = self.events_at(frame);
+        if let Some(e) = self.events.get(&frame) {
+            ans.events = e.0;
+            ans.boundary = e.1;
+        }
     }
 
     /// End of the capture (`None`: every open check is then never answered, every
@@ -694,16 +950,19 @@ impl Analysis {
         }
         for i in 0..self.allocs.len() {
             if let Some(f) = self.allocs[i].expire_if_due(end, frame) {
-                self.raise(f, Event::AllocationExpired);
+                self.found(Finding::new(Event::AllocationExpired, f).alloc(i as u32));
             }
         }
         for i in 0..self.pairs.len() {
             let p = &mut self.pairs[i];
             p.update_state(frame);
             if let Some(f) = p.nomination_without_success() {
-                self.raise(f, Event::NominationWithoutSuccess);
+                let s = p.session;
+                self.found(Finding::new(Event::NominationWithoutSuccess, f).pair(s, i as u32));
             }
         }
+        self.attempts_not_bound(end);
+        self.failed_sessions();
         self.finished = true;
     }
 

@@ -229,16 +229,11 @@ pub fn ice_text(r: &Report) -> String {
     out
 }
 
-/// Both tables as text, then the events.
+/// Both tables as text, then the diagnosis (outcomes and findings).
 pub fn text(r: &Report) -> String {
     let mut s = alloc_text(r);
     s.push_str(&ice_text(r));
-    if !r.events.is_empty() {
-        let _ = writeln!(s, "Events:");
-        for e in &r.events {
-            let _ = writeln!(s, "  frame {}: {}", e.frame, e.events.join(", "));
-        }
-    }
+    s.push_str(&diag_text(r));
     s
 }
 
@@ -256,4 +251,107 @@ pub fn alloc_json(r: &Report) -> String {
 /// `{"ice_sessions": [...]}`.
 pub fn ice_json(r: &Report) -> String {
     serde_json::json!({ "ice_sessions": r.ice_sessions }).to_string()
+}
+
+/// The diagnosis as text: per ICE session its outcome (connected: the pair, its path, time
+/// to success and the data relayed on it; failed: the findings that explain it), per
+/// allocation its outcome and findings, then every finding with its proving frames.
+pub fn diag_text(r: &Report) -> String {
+    let mut out = format!(
+        "MS-STUN diagnosis: {} ICE sessions, {} allocations, {} findings\n",
+        r.ice_sessions.len(),
+        r.allocations.len(),
+        r.findings.len()
+    );
+    for s in &r.ice_sessions {
+        let o = &s.outcome;
+        let _ = write!(
+            out,
+            "ICE session {} ({}): {}",
+            s.id,
+            s.ufrags.join(" / "),
+            o.state
+        );
+        if let Some(p) = o.pair {
+            let how = if s.nominated_pair == Some(p) {
+                "nominated"
+            } else {
+                "valid"
+            };
+            let _ = write!(out, " on pair {p} ({how})");
+        }
+        out.push('\n');
+        if let Some(path) = &o.path {
+            let _ = writeln!(out, "   path {path}");
+        }
+        if let Some(t) = o.time_to_success {
+            let _ = writeln!(out, "   {:.3} s from the first check to success", t);
+        }
+        if let Some(m) = &o.media {
+            let _ = writeln!(out, "   {m}");
+        }
+        if !o.findings.is_empty() {
+            let _ = writeln!(out, "   because: {}", o.findings.join(", "));
+        }
+    }
+    for a in &r.allocations {
+        let _ = writeln!(
+            out,
+            "Allocation {} {} {} -> {}: {}",
+            a.id, a.transport, a.client, a.server, a.outcome
+        );
+        if !a.findings.is_empty() {
+            let _ = writeln!(out, "   findings: {}", a.findings.join(", "));
+        }
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "Findings:");
+        for f in &r.findings {
+            let about = match (f.allocation, f.pair, f.session) {
+                (_, Some(p), _) => format!("pair {p}"),
+                (_, None, Some(s)) => format!("session {s}"),
+                (Some(a), _, _) => format!("allocation {a}"),
+                _ => String::new(),
+            };
+            let frames: Vec<String> = f.frames.iter().map(u32::to_string).collect();
+            let _ = writeln!(
+                out,
+                "  frame {:<6} {:<5} {:<24} {:<13} {}",
+                f.frame,
+                f.severity,
+                f.code,
+                about,
+                f.text()
+            );
+            if f.frames.len() > 1 {
+                let _ = writeln!(out, "  {:>12} frames {}", "", frames.join(", "));
+            }
+        }
+    }
+    out
+}
+
+/// One finding as a line for the relay (text).
+pub fn finding_line(f: &crate::Finding) -> String {
+    let mut about = String::new();
+    if let Some(a) = f.allocation {
+        let _ = write!(about, " allocation {a}");
+    }
+    if let Some(p) = f.pair {
+        let _ = write!(about, " pair {p}");
+    } else if let Some(s) = f.session {
+        let _ = write!(about, " session {s}");
+    }
+    format!(
+        "finding {} [{}]{about} frame {}: {}",
+        f.code,
+        f.severity,
+        f.frame,
+        f.text()
+    )
+}
+
+/// `{"findings": [...]}`.
+pub fn diag_json(r: &Report) -> String {
+    serde_json::json!({ "ice_sessions": r.ice_sessions, "allocations": r.allocations, "findings": r.findings }).to_string()
 }

@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::alloc::DcVia;
-use crate::{AllocState, Analysis, Event, PairState, CHANNEL_LIFETIME, PERMISSION_LIFETIME};
+use crate::{
+    AllocState, Analysis, Event, Finding, PairState, CHANNEL_LIFETIME, PERMISSION_LIFETIME,
+};
 
 /// Everything the tables show.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -19,6 +21,8 @@ pub struct Report {
     pub ice_sessions: Vec<SessionReport>,
     /// Every frame with events, in frame order.
     pub events: Vec<EventReport>,
+    /// Every finding, by proving frame.
+    pub findings: Vec<Finding>,
 }
 
 /// The events of one frame.
@@ -79,6 +83,13 @@ pub struct AllocationReport {
     pub traffic: Vec<PeerTrafficReport>,
     /// Error responses and stale-nonce loops.
     pub auth: AuthReport,
+    /// Whether the capture shows its first Allocate request (else it was first seen by a
+    /// later request on its flow).
+    pub seen_start: bool,
+    /// Its outcome in words (`granted …`, `failed …`, `never answered`).
+    pub outcome: String,
+    /// Codes of its findings (allocation findings, not the ICE ones).
+    pub findings: Vec<&'static str>,
 }
 
 /// One Refresh.
@@ -214,6 +225,26 @@ pub struct SessionReport {
     pub valid_pairs: Vec<u32>,
     /// Id of the nominated pair (the first nominated), if any.
     pub nominated_pair: Option<u32>,
+    /// The session's outcome.
+    pub outcome: OutcomeReport,
+}
+
+/// How an ICE session ended.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct OutcomeReport {
+    /// `connected` (a valid pair), `failed` (none, and no check open) or `in-progress`.
+    pub state: &'static str,
+    /// The nominated pair, or the first valid one.
+    pub pair: Option<u32>,
+    /// Its path: `host`, `server-reflexive` or `relayed`, the transport, the allocation and
+    /// server (`relayed UDP via allocation 1 (server 10.0.0.9:3478 over TCP 443)`).
+    pub path: Option<String>,
+    /// Seconds from the session's first check to the response that made the pair valid.
+    pub time_to_success: Option<f64>,
+    /// Relayed data seen with the pair's peer on its allocation (packets each way).
+    pub media: Option<String>,
+    /// Codes of the session's findings that explain a failure (problems only).
+    pub findings: Vec<&'static str>,
 }
 
 /// One candidate pair.
@@ -400,6 +431,18 @@ impl Analysis {
                         stale_nonce_loops: a.stale_loops,
                         denied_packets: a.denied,
                     },
+                    seen_start: a.seen_start,
+                    outcome: alloc_outcome(a),
+                    findings: {
+                        let mut v: Vec<&'static str> = self
+                            .findings
+                            .iter()
+                            .filter(|f| f.allocation == Some(i as u32 + 1) && !f.event.is_ice())
+                            .map(|f| f.code)
+                            .collect();
+                        v.dedup();
+                        v
+                    },
                 }
             })
             .collect();
@@ -452,7 +495,7 @@ impl Analysis {
                         }
                     })
                     .collect();
-                let valid_pairs = s
+                let valid_pairs: Vec<u32> = s
                     .pairs
                     .iter()
                     .filter(|&&p| {
@@ -469,6 +512,7 @@ impl Analysis {
                     .filter(|&&p| self.pairs[p as usize].nominated_frame.is_some())
                     .min_by_key(|&&p| self.pairs[p as usize].nominated_frame)
                     .map(|p| p + 1);
+                let outcome = self.session_outcome(i as u32, nominated_pair, &valid_pairs);
                 SessionReport {
                     id: i as u32 + 1,
                     ufrags,
@@ -477,6 +521,7 @@ impl Analysis {
                     pairs,
                     valid_pairs,
                     nominated_pair,
+                    outcome,
                 }
             })
             .collect();
@@ -488,12 +533,139 @@ impl Analysis {
                 events: ev.iter().map(Event::key).collect(),
             })
             .collect();
+        let mut findings = self.findings.clone();
+        findings.sort_by_key(|f| f.frame);
         Report {
             start_time: start,
             end_time: end,
             allocations,
             ice_sessions,
             events,
+            findings,
         }
     }
+
+    fn session_outcome(&self, s: u32, nominated: Option<u32>, valid: &[u32]) -> OutcomeReport {
+        let sess = &self.sessions[s as usize];
+        let first_valid = valid
+            .iter()
+            .copied()
+            .min_by_key(|&p| self.pairs[(p - 1) as usize].valid_frame);
+        let chosen = nominated.or(first_valid);
+        let mut findings: Vec<&'static str> = self
+            .findings
+            .iter()
+            .filter(|f| f.session == Some(s + 1) && f.event.is_problem())
+            .map(|f| f.code)
+            .collect();
+        findings.sort_unstable();
+        findings.dedup();
+        let Some(p) = chosen else {
+            let open = sess.pairs.iter().any(|&p| self.pairs[p as usize].open > 0);
+            return OutcomeReport {
+                state: if open { "in-progress" } else { "failed" },
+                pair: None,
+                path: None,
+                time_to_success: None,
+                media: None,
+                findings,
+            };
+        };
+        let pr = &self.pairs[(p - 1) as usize];
+        let t = match pr.transport {
+            msstun::framing::Transport::Udp => "UDP",
+            msstun::framing::Transport::Tcp => "TCP",
+        };
+        let (path, media) = match pr.allocation {
+            Some(ai) => {
+                let a = &self.allocs[ai as usize];
+                let over = match (a.transport, a.server.port()) {
+                    (msstun::framing::Transport::Udp, _) => "UDP".to_string(),
+                    (_, 443) => "TCP 443".to_string(),
+                    (_, port) => format!("TCP {port}"),
+                };
+                let relay = if a.requested_transport == Some(6) {
+                    ", RFC 6062 TCP relay"
+                } else {
+                    ""
+                };
+                let peer = if Some(pr.a) == a.relayed { pr.b } else { pr.a };
+                let media = a.traffic.iter().find(|x| x.peer == peer).map(|x| {
+                    format!(
+                        "relayed with {peer}: {} pkts {} B to the peer, {} pkts {} B from it",
+                        x.to_peer.packets, x.to_peer.bytes, x.from_peer.packets, x.from_peer.bytes
+                    )
+                });
+                (
+                    format!(
+                        "relayed {t} via allocation {} (server {} over {over}{relay})",
+                        ai + 1,
+                        a.server
+                    ),
+                    media,
+                )
+            }
+            None => {
+                let srflx = self
+                    .allocs
+                    .iter()
+                    .any(|a| a.mapped == Some(pr.a) || a.mapped == Some(pr.b));
+                let kind = if srflx { "server-reflexive" } else { "host" };
+                let port443 = pr.a.port() == 443 || pr.b.port() == 443;
+                let t = if port443 && t == "TCP" { "TCP 443" } else { t };
+                (format!("{kind} {t} {} <-> {}", pr.a, pr.b), None)
+            }
+        };
+        OutcomeReport {
+            state: "connected",
+            pair: Some(p),
+            path: Some(path),
+            time_to_success: pr.valid_time.map(|v| (v - sess.first_time).max(0.0)),
+            media,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// An allocation's outcome in words.
+fn alloc_outcome(a: &crate::alloc::Allocation) -> String {
+    let st = a.state();
+    let begin = if a.seen_start {
+        ""
+    } else {
+        " (its Allocate is before the capture)"
+    };
+    let last_error = a.errors.last().map(|e| e.0);
+    let o = match st {
+        AllocState::Pending if !a.answered => "never answered".to_string(),
+        AllocState::Pending => match last_error {
+            Some(c) => format!("not granted (last error {c})"),
+            None => "not granted".to_string(),
+        },
+        AllocState::Failed => match last_error {
+            Some(c) => format!(
+                "failed: {c} {}",
+                msstun::registry::error_name(c).unwrap_or("")
+            )
+            .trim_end()
+            .to_string(),
+            None => "failed".to_string(),
+        },
+        s => {
+            let relayed = a.relayed.map_or(String::new(), |r| format!(" relayed {r}"));
+            let end = match s {
+                AllocState::Active => "active at the end of the capture",
+                AllocState::Deleted => "then deleted",
+                AllocState::Expired => "then expired",
+                AllocState::Closed => "then its TCP connection closed",
+                _ => "",
+            };
+            if a.seen_start {
+                format!("granted{relayed}, {end}")
+            } else {
+                format!("in use{relayed}, {end}")
+            }
+        }
+    };
+    format!("{o}{begin}")
 }

@@ -165,7 +165,13 @@ fn allocate_refresh_delete() {
     );
     assert_eq!(d.alloc_state, Some(AllocState::Deleted));
     f.an.finish(None);
-    assert!(f.events().is_empty(), "{:?}", f.events());
+    // The 401 of the first Allocate, answered by the authenticated retry: normal (chat).
+    assert_eq!(f.events(), vec![(2, vec![Event::AuthChallenge])]);
+    let ch = &f.an.findings()[0];
+    assert_eq!(
+        (ch.frames.as_slice(), ch.severity),
+        (&[1, 2, 4][..], "chat")
+    );
     let rep = f.an.report();
     let al = &rep.allocations[0];
     assert_eq!(al.relayed.as_deref(), Some("10.0.0.9:50000"));
@@ -216,7 +222,13 @@ fn allocation_expired_and_its_absence() {
     let s = f.server;
     f.at(100.0, other, s, b(m::BINDING, Class::Request, 50).finish());
     f.an.finish(None);
-    assert_eq!(f.events(), vec![(4, vec![Event::AllocationExpired])]);
+    assert_eq!(
+        f.events(),
+        vec![
+            (2, vec![Event::AuthChallenge]),
+            (4, vec![Event::AllocationExpired])
+        ]
+    );
     let rep = f.an.report();
     assert_eq!(rep.allocations[0].end.state, "expired");
     assert_eq!(rep.allocations[0].end.time, Some(60.0));
@@ -804,7 +816,10 @@ fn state_grows_with_pairs_not_messages() {
     i.f.an.finish(None);
     assert_eq!(
         i.f.an.all_events(),
-        vec![(1, Events::from_iter([Event::CheckUnanswered]))]
+        vec![(
+            1,
+            Events::from_iter([Event::CheckUnanswered, Event::ChecksUnanswered])
+        )]
     );
     assert_eq!(
         i.f.an.report().ice_sessions[0].pairs[0].a_to_b.unanswered,
@@ -884,4 +899,188 @@ fn tcp_allocation_ends_with_its_connection() {
     let (c, s) = (u.client, u.server);
     u.an.tcp_closed(5, 1.0, c, s);
     assert_eq!(u.an.report().allocations[0].end.state, "active");
+}
+
+/// Data to a peer without permission: a warning when the capture shows the allocation's
+/// Allocate, a note (beginning not in the capture) when the allocation is first seen by a
+/// later request.
+#[test]
+fn no_permission_is_a_note_when_the_beginning_is_not_captured() {
+    let peer = sa("10.0.0.5:7000");
+    let send = |n: u32| {
+        b(m::SEND, Class::Indication, n)
+            .xor_address(XOR_PEER, peer)
+            .attr(DATA, b"hello")
+    };
+    let mut f = Feed::new();
+    f.allocate(0.0, 600);
+    f.up(1.0, send(10));
+    let nf =
+        f.an.findings()
+            .iter()
+            .find(|x| x.code == "no_permission")
+            .unwrap();
+    assert_eq!((nf.severity, nf.boundary), ("warn", false));
+    assert_eq!(nf.detail, "peer 10.0.0.5:7000");
+
+    // The capture starts with a Refresh: the allocation and its permissions predate it.
+    let mut f = Feed::new();
+    let r = f.up(
+        0.0,
+        b(m::REFRESH, Class::Request, 3).attr_u32(LIFETIME, 600),
+    );
+    assert_eq!(r.allocation, Some(1));
+    let a = f.up(1.0, send(11));
+    assert!(a.events.contains(Event::NoPermission));
+    assert!(a.boundary.contains(Event::NoPermission));
+    let nf =
+        f.an.findings()
+            .iter()
+            .find(|x| x.code == "no_permission")
+            .unwrap();
+    assert_eq!((nf.severity, nf.boundary), ("note", true));
+    assert!(nf.text().contains("the beginning is not in the capture"));
+    let rep = f.an.report();
+    assert!(!rep.allocations[0].seen_start);
+    assert!(rep.allocations[0].outcome.contains("before the capture"));
+}
+
+/// 401 after credentials: auth_failed, with what the credentials row says about the key.
+#[test]
+fn auth_failed_says_whether_the_key_was_wrong() {
+    for (verified, says) in [
+        (Some(false), "the key is wrong"),
+        (Some(true), "the key is right"),
+        (None, "no credentials row"),
+    ] {
+        let mut f = Feed::new();
+        f.up(0.0, b(m::ALLOCATE, Class::Request, 1));
+        f.down(
+            0.0,
+            b(m::ALLOCATE, Class::ErrorResponse, 1).error_code(401, "Unauthorized"),
+        );
+        let req = b(m::ALLOCATE, Class::Request, 2)
+            .string(USERNAME, "alice")
+            .string(0x0014, "example.org")
+            .string(0x0015, "nonce")
+            .message_integrity(&[0u8; 16])
+            .finish();
+        let o = f.obs(0.1, f.client, f.server).with_integrity(verified);
+        f.an.observe(&o, &Message::new_checked(&req[..]).unwrap());
+        let e = f.down(
+            0.1,
+            b(m::ALLOCATE, Class::ErrorResponse, 2).error_code(401, "Unauthorized"),
+        );
+        assert!(e.events.contains(Event::AuthFailed));
+        let af =
+            f.an.findings()
+                .iter()
+                .find(|x| x.code == "auth_failed")
+                .unwrap();
+        assert_eq!(af.frames, [3, 4]);
+        assert!(
+            af.detail.contains("USERNAME alice REALM example.org"),
+            "{}",
+            af.detail
+        );
+        assert!(af.detail.contains(says), "{}", af.detail);
+        assert!(!f.has(Event::AuthChallenge));
+    }
+}
+
+/// Every TURN error code of the issue has its own finding, cause and next step; 403 to a
+/// peer request names the peer.
+#[test]
+fn turn_error_codes_are_findings() {
+    for (code, key) in [
+        (437, "allocation_mismatch"),
+        (438, "stale_nonce"),
+        (441, "wrong_credentials"),
+        (442, "unsupported_transport"),
+        (443, "peer_family_mismatch"),
+        (446, "connection_exists"),
+        (447, "connection_failed"),
+        (486, "quota_reached"),
+        (508, "insufficient_capacity"),
+        (420, "turn_error"),
+    ] {
+        let mut f = Feed::new();
+        f.allocate(0.0, 600);
+        f.up(
+            1.0,
+            b(m::CONNECT, Class::Request, 20).xor_address(XOR_PEER, sa("10.0.0.7:80")),
+        );
+        f.down(
+            1.0,
+            b(m::CONNECT, Class::ErrorResponse, 20).error_code(code, "x"),
+        );
+        let x = f.an.findings().iter().find(|x| x.frame == 6).unwrap();
+        assert_eq!(x.code, key, "{code}");
+        assert_eq!(x.frames, [5, 6]);
+        assert!(!x.cause.is_empty() && !x.next_step.is_empty(), "{code}");
+    }
+    let mut f = Feed::new();
+    f.allocate(0.0, 600);
+    f.up(
+        1.0,
+        b(m::CREATE_PERMISSION, Class::Request, 20).xor_address(XOR_PEER, sa("192.168.1.9:0")),
+    );
+    f.down(
+        1.0,
+        b(m::CREATE_PERMISSION, Class::ErrorResponse, 20).error_code(403, "Forbidden"),
+    );
+    let x =
+        f.an.findings()
+            .iter()
+            .find(|x| x.code == "forbidden_peer")
+            .unwrap();
+    assert!(
+        x.detail.contains("peer 192.168.1.9:0 (private)"),
+        "{}",
+        x.detail
+    );
+}
+
+/// A ConnectionAttempt bound in time is fine; bound after 30 s, or never, is
+/// attempt_not_bound — decided only once 30 s have passed.
+#[test]
+fn attempt_not_bound_after_30_s_only() {
+    let peer = sa("10.0.0.7:5000");
+    for (bind_at, end, expect) in [
+        (Some(1.0), 60.0, false),
+        (Some(31.0), 60.0, true),
+        (None, 60.0, true),
+        (None, 20.0, false),
+    ] {
+        let mut f = Feed::new();
+        f.transport = Transport::Tcp;
+        f.allocate(0.0, 600);
+        f.down(
+            0.5,
+            b(m::CONNECTION_ATTEMPT, Class::Indication, 30)
+                .attr_u32(CONN_ID, 7)
+                .xor_address(XOR_PEER, peer),
+        );
+        let data_client = sa("10.0.0.1:40001");
+        if let Some(t) = bind_at {
+            f.at(
+                t,
+                data_client,
+                f.server,
+                b(m::CONNECTION_BIND, Class::Request, 31)
+                    .attr_u32(CONN_ID, 7)
+                    .finish(),
+            );
+            f.at(
+                t,
+                f.server,
+                data_client,
+                b(m::CONNECTION_BIND, Class::SuccessResponse, 31).finish(),
+            );
+        }
+        let s = f.server;
+        f.at(end, f.client, s, b(m::REFRESH, Class::Request, 40).finish());
+        f.an.finish(None);
+        assert_eq!(f.has(Event::AttemptNotBound), expect, "{bind_at:?} {end}");
+    }
 }

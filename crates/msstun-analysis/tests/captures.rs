@@ -61,8 +61,39 @@ fn seed_example() {
             .map(|x| x.0)
             .collect();
         assert_eq!(valid.len(), 1);
-        // Nothing else is wrong in the seed.
-        assert_eq!(an.all_events().len(), 1, "{:?}", an.all_events());
+        // Every finding of the seed: the 401 answered by the authenticated retry (normal)
+        // and the valid pair; no problem.
+        let found: Vec<(u32, &str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.frame, f.code, f.severity))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(6, "auth_challenge", "chat"), (21, "pair_valid", "chat")]
+        );
+        assert!(r.findings.iter().all(|f| !f.event.is_problem()));
+        // The outcome: connected through the RFC 6062 relay.
+        let o = &s.outcome;
+        assert_eq!((o.state, o.pair), ("connected", Some(1)));
+        assert_eq!(
+            o.path.as_deref(),
+            Some("relayed TCP via allocation 1 (server 10.48.54.229:3478 over TCP 3478, RFC 6062 TCP relay)")
+        );
+        assert!(o
+            .media
+            .as_deref()
+            .unwrap()
+            .contains("3 pkts 236 B to the peer"));
+        assert_eq!(
+            a.outcome,
+            "granted relayed 10.48.54.229:24000, then its TCP connection closed"
+        );
+        let d = render::diag_text(&r);
+        assert!(
+            d.contains("ICE session 1 (MRAv / a9Xy): connected on pair 1 (valid)"),
+            "{d}"
+        );
     }
 }
 
@@ -180,5 +211,81 @@ fn webrtc_aioice_pairs_match_its_log() {
         logged.len(),
         s.pairs.len(),
         "pairs aioice does not list\n{log}\n{t}"
+    );
+}
+
+/// The four failures made against a real coturn (scripts/capture-diag.sh), read the way the
+/// relay reads them: each finding, what it names and its proving frames; every finding of
+/// each capture listed.
+#[test]
+fn diagnosis_of_real_coturn_failures() {
+    let findings = |file: &str| {
+        let an = analyze_file(&repo(file)).unwrap();
+        let r = an.report();
+        let t = render::diag_text(&r);
+        (r, t)
+    };
+    let codes = |r: &msstun_analysis::Report| -> Vec<(u32, &'static str)> {
+        r.findings.iter().map(|f| (f.frame, f.code)).collect()
+    };
+
+    let (r, t) = findings("tests/captures/diag-forbidden.pcapng");
+    assert_eq!(
+        codes(&r),
+        [(2, "auth_challenge"), (6, "forbidden_peer")],
+        "{t}"
+    );
+    let f = &r.findings[1];
+    assert_eq!((f.frames.as_slice(), f.severity), (&[5, 6][..], "warn"));
+    assert_eq!(
+        f.detail,
+        "CreatePermission for peer 127.0.0.1:40000 (loopback): the server's policy denies it"
+    );
+
+    let (r, t) = findings("tests/captures/diag-unbound.pcapng");
+    assert_eq!(
+        codes(&r),
+        [(6, "auth_challenge"), (15, "attempt_not_bound")],
+        "{t}"
+    );
+    assert_eq!(
+        r.findings[1].detail,
+        "peer 127.0.0.1:35754 CONNECTION-ID 0xa494e000: no ConnectionBind"
+    );
+    assert_eq!(
+        r.allocations[0].findings,
+        ["auth_challenge", "attempt_not_bound"]
+    );
+
+    let (r, t) = findings("tests/captures/diag-fallback.pcapng");
+    assert_eq!(
+        codes(&r),
+        [(1, "udp_unanswered_tcp_used"), (12, "auth_challenge")],
+        "{t}"
+    );
+    let f = &r.findings[0];
+    assert_eq!(f.frames, [1, 10]);
+    assert_eq!(
+        f.detail,
+        "client 127.0.0.1: UDP port 3480 unanswered (1 Allocate, 3 transmissions), then TCP port 3478 (127.0.0.1:3478, allocation 2, frame 10)"
+    );
+    assert_eq!(r.allocations[0].outcome, "never answered");
+
+    let (r, t) = findings("tests/captures/diag-oneway.pcapng");
+    assert_eq!(
+        codes(&r),
+        [(2, "check_unanswered"), (2, "checks_one_way")],
+        "{t}"
+    );
+    assert!(
+        r.findings[1]
+            .detail
+            .ends_with("127.0.0.1:50333 does not answer"),
+        "{t}"
+    );
+    let o = &r.ice_sessions[0].outcome;
+    assert_eq!(
+        (o.state, o.findings.as_slice()),
+        ("failed", &["check_unanswered", "checks_one_way"][..])
     );
 }

@@ -180,6 +180,22 @@ pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Re
     }
 }
 
+/// Format one finding of the session analysis as it happens: a text line, or its JSON
+/// object (`"record": "finding"`, the code, cause, next step, proving frames — the relay's
+/// item numbers) with the time.
+pub fn finding_line(fmt: Format, ts: SystemTime, f: &msstun_analysis::Finding) -> String {
+    match fmt {
+        Format::Text => format!("{} {}", hms(ts), msstun_analysis::render::finding_line(f)),
+        Format::Json => {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("ts".into(), rfc3339(ts).into());
+            }
+            v.to_string()
+        }
+    }
+}
+
 /// Format one data frame (ChannelData, RFC 6062 data), printed only with `--show-data`.
 pub fn data_line(
     fmt: Format,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -91,6 +91,8 @@ pub struct Ctx {
     pub tables: Format,
     /// "Frame" numbers for the analysis: one per decoded item, in decoding order.
     frames: AtomicU32,
+    /// Findings of the analysis printed so far (they are printed when they happen).
+    findings_printed: AtomicUsize,
     /// Relayed media by connection and flow.
     pub media: MediaFlows,
     next_id: AtomicU64,
@@ -173,6 +175,7 @@ impl Ctx {
             analysis: Some(Mutex::new(Analysis::new())),
             tables: format,
             frames: AtomicU32::new(0),
+            findings_printed: AtomicUsize::new(0),
             media: MediaFlows::default(),
             next_id: AtomicU64::new(1),
         }
@@ -216,6 +219,21 @@ impl Ctx {
         }
         let mut an = an.lock().expect("analysis lock");
         feed_decoded(&mut an, &obs, item, data_connection, |_| {});
+        self.emit_findings(&an, ts);
+    }
+
+    /// Print the findings the analysis raised since the last call (a line each, or a JSON
+    /// object with `"record": "finding"`).
+    fn emit_findings(&self, an: &Analysis, ts: SystemTime) {
+        let done = self.findings_printed.load(Relaxed);
+        let new = an.findings_since(done);
+        if new.is_empty() {
+            return;
+        }
+        self.findings_printed.store(done + new.len(), Relaxed);
+        for f in new {
+            self.emit(crate::output::finding_line(self.format, ts, f));
+        }
     }
 
     /// A TCP connection ended: a TCP allocation on it ends (`closed`).
@@ -225,9 +243,9 @@ impl Ctx {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
         let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
-        an.lock()
-            .expect("analysis lock")
-            .tcp_closed(frame, time, conn.client, conn.upstream);
+        let mut an = an.lock().expect("analysis lock");
+        an.tcp_closed(frame, time, conn.client, conn.upstream);
+        self.emit_findings(&an, SystemTime::now());
     }
 
     /// The allocation and ICE tables as of now (text, or one JSON line), or None with
@@ -239,6 +257,7 @@ impl Ctx {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
         an.finish(Some(now));
+        self.emit_findings(&an, SystemTime::now());
         let r = an.report();
         Some(match self.tables {
             Format::Text => format!("=== msstun-relay tables ({why}) ===\n{}", render::text(&r)),

@@ -215,6 +215,12 @@ pub fn coturn_missing() -> Option<&'static str> {
 impl Coturn {
     /// Start the server and the peer; waits until the server accepts TCP connections.
     pub fn start() -> Coturn {
+        Coturn::start_with(true)
+    }
+
+    /// The same; `allow_loopback`: whether the server accepts loopback peers (coturn's
+    /// default refuses them with 403).
+    pub fn start_with(allow_loopback: bool) -> Coturn {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let peer_port = free_port();
@@ -229,8 +235,8 @@ impl Coturn {
                 "--no-dtls",
                 "--no-cli",
                 "--lt-cred-mech",
-                "--allow-loopback-peers",
             ])
+            .args(allow_loopback.then_some("--allow-loopback-peers"))
             .args(["--listening-ip", "127.0.0.1", "--relay-ip", "127.0.0.1"])
             .args(["--listening-port", &port.to_string()])
             .args([
