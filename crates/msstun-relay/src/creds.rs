@@ -13,16 +13,6 @@
 
 pub use msstun::check::Status;
 
-/// JSON key of a check status.
-pub const fn status_key(s: Status) -> &'static str {
-    match s {
-        Status::Good => "good",
-        Status::Bad => "bad",
-        Status::Unverified => "unverified",
-        Status::GoodWlm2009 => "good-wlm2009",
-    }
-}
-
 struct Entry {
     user: String,
     realm: String,

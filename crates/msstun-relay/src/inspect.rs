@@ -1,55 +1,17 @@
 //! Turn one framed STUN message into an owned, printable [`Record`].
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 
-use msstun::registry::{Base, Layout};
-use msstun::{Class, FieldValue, Message};
-use serde::Serialize;
+use msstun::Message;
 
 use msstun::check;
 use msstun::framing::Framing;
 
 use crate::creds::{Credentials, Status};
 
-/// One attribute in JSON output.
-#[derive(Debug, Clone, Serialize)]
-pub struct AttrOut {
-    /// Attribute type code.
-    #[serde(rename = "type")]
-    pub code: u16,
-    /// Registry name, `Unknown` if the dialect does not know it.
-    pub name: &'static str,
-    /// Rendered value.
-    pub value: String,
-}
-
-/// Everything the relay prints about one STUN message.
-#[derive(Debug, Clone)]
-pub struct Record {
-    /// Framing, if known.
-    pub framing: Option<Framing>,
-    /// Dialect key.
-    pub dialect: &'static str,
-    /// 16-bit message type.
-    pub msg_type: u16,
-    /// Method name.
-    pub method: &'static str,
-    /// Class.
-    pub class: Class,
-    /// Transaction id, hex.
-    pub transaction_id: String,
-    /// Info-column style text.
-    pub summary: String,
-    /// Attributes.
-    pub attributes: Vec<AttrOut>,
-    /// FINGERPRINT status, None if absent.
-    pub fingerprint: Option<Status>,
-    /// MESSAGE-INTEGRITY status, None if absent.
-    pub integrity: Option<Status>,
-    /// Attribute parse error, if any.
-    pub error: Option<String>,
-}
+/// Everything the relay prints about one STUN message: the event schema's message
+/// record, with MESSAGE-INTEGRITY checked against `--credentials`.
+pub type Record = msstun_event::MessageRecord;
 
 /// USERNAME/REALM/PASSWORD-ALGORITHM of a request, owned.
 #[derive(Debug)]
@@ -109,62 +71,7 @@ fn tid16(tid: &[u8]) -> [u8; 16] {
     t
 }
 
-/// Lower-case hex.
-pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
-
-fn render_value(a: &msstun::Attribute<'_>) -> String {
-    if matches!(a.layout(), Layout::Address | Layout::XorAddress) {
-        if let Some(Ok(addr)) = a.address() {
-            return addr.to_string();
-        }
-    }
-    if let Some((code, reason)) = a.error_code() {
-        return format!("{code} {reason}");
-    }
-    match a.layout() {
-        Layout::Integrity | Layout::Fingerprint => return hex(a.value),
-        Layout::Flag => return String::new(),
-        _ => {}
-    }
-    let mut parts = Vec::new();
-    for f in a.fields() {
-        let Ok(f) = f else { return hex(a.value) };
-        let v = match f.value {
-            FieldValue::Uint(n) => {
-                let num = match f.desc.base {
-                    Base::Hex => format!("0x{n:x}"),
-                    _ => n.to_string(),
-                };
-                let named = u32::try_from(n).ok().and_then(|n| f.desc.value_name(n));
-                match named {
-                    Some(name) => format!("{name} ({num})"),
-                    None if !f.desc.unit.is_empty() => format!("{num} {}", f.desc.unit),
-                    None => num,
-                }
-            }
-            FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Ipv4(ip) => std::net::Ipv4Addr::from(ip).to_string(),
-            FieldValue::Ipv6(ip) => std::net::Ipv6Addr::from(ip).to_string(),
-            FieldValue::Str(s) => s.to_string(),
-            FieldValue::Bytes(b) if b.len() > 64 => {
-                format!("{}… ({} bytes)", hex(&b[..64]), b.len())
-            }
-            FieldValue::Bytes(b) => hex(b),
-        };
-        if f.desc.key.is_empty() {
-            parts.push(v);
-        } else {
-            parts.push(format!("{}={v}", f.desc.key));
-        }
-    }
-    parts.join(" ")
-}
+pub use msstun_event::hex;
 
 /// Decode a framed STUN message; `framing` is the framing it arrived in, if known.
 pub fn inspect(
@@ -174,7 +81,7 @@ pub fn inspect(
     keys: &mut TxKeys,
 ) -> Result<Record, String> {
     let msg = Message::new_checked(bytes).map_err(|e| e.to_string())?;
-    let (method, class) = msg.method_class();
+    let (_, class) = msg.method_class();
     let b = msg.bytes();
     let auth = check::auth_info(b, msg.dialect());
     let tid = msg.transaction_id();
@@ -205,32 +112,8 @@ pub fn inspect(
         (Some(a), _) => Some(a),
         (None, b) => b,
     };
-    let mut rec = Record {
-        framing,
-        dialect: msg.dialect().key(),
-        msg_type: msg.message_type(),
-        method: method.name,
-        class,
-        transaction_id: hex(tid),
-        summary: msg.summary().to_string(),
-        attributes: Vec::new(),
-        fingerprint: auth.fingerprint.map(|o| check::check_fingerprint(b, o)),
-        integrity,
-        error: None,
-    };
-    for a in msg.attributes() {
-        match a {
-            Ok(a) => rec.attributes.push(AttrOut {
-                code: a.code,
-                name: a.name(),
-                value: render_value(&a),
-            }),
-            Err(e) => {
-                rec.error = Some(e.to_string());
-                break;
-            }
-        }
-    }
+    let mut rec = Record::from_message(&msg, framing);
+    rec.integrity = integrity;
     Ok(rec)
 }
 
@@ -264,7 +147,7 @@ mod tests {
         );
         let r = inspect(&m, Some(Framing::Plain), None, &mut TxKeys::default()).unwrap();
         assert_eq!(r.method, "Allocate");
-        assert_eq!(r.class, Class::ErrorResponse);
+        assert_eq!(r.class, Some(msstun::Class::ErrorResponse));
         assert_eq!(
             r.summary,
             "Allocate Error Response error-code: 401 (Unauthenticated) realm: example.org with nonce"

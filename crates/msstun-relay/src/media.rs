@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use msstun::classify::{Carrier, PayloadKind};
+use msstun::classify::Carrier;
 use msstun::media::MediaCounters;
-use serde::Serialize;
+use msstun_event::{JsonText, JsonWriter, Record};
 
-use crate::output::{rfc3339, Conn, Format};
+use crate::output::{Conn, Format};
 
 /// Which flow of a connection: its carrier and, for ChannelData, the channel number
 /// (0xFF10 for [MS-TURN] multiplexed TURN, 0 otherwise).
@@ -80,60 +80,6 @@ impl MediaFlows {
     }
 }
 
-fn carrier_key(c: Carrier) -> &'static str {
-    match c {
-        Carrier::ChannelData => "channel-data",
-        Carrier::DataAttribute => "data-attribute",
-        Carrier::DataConnection => "data-connection",
-        Carrier::MsTurnData => "ms-turn-data",
-        Carrier::MultiplexedTurn => "multiplexed-turn",
-        Carrier::Flow => "flow",
-    }
-}
-
-fn kind_key(k: PayloadKind) -> &'static str {
-    match k {
-        PayloadKind::Stun => "stun",
-        PayloadKind::Zrtp => "zrtp",
-        PayloadKind::Dtls => "dtls",
-        PayloadKind::TurnChannel => "channel-data",
-        PayloadKind::Rtp => "rtp",
-        PayloadKind::Rtcp => "rtcp",
-        PayloadKind::Other => "other",
-    }
-}
-
-#[derive(Serialize)]
-struct KindOut {
-    packets: u64,
-    bytes: u64,
-}
-
-#[derive(Serialize)]
-struct SsrcOut {
-    ssrc: u32,
-    payload_type: u8,
-    packets: u64,
-    lost: u64,
-    jumps: u64,
-}
-
-#[derive(Serialize)]
-struct MediaJson {
-    ts: String,
-    report: &'static str,
-    last: bool,
-    conn: u64,
-    transport: &'static str,
-    client: String,
-    upstream: String,
-    carrier: &'static str,
-    channel: Option<u16>,
-    kinds: BTreeMap<&'static str, KindOut>,
-    rtp: Vec<SsrcOut>,
-    rtp_untracked: u64,
-}
-
 fn line(fmt: Format, ts: SystemTime, f: &Flow, last: bool) -> String {
     let c = &f.counters;
     let channel = (f.carrier == Carrier::ChannelData).then_some(f.channel);
@@ -173,43 +119,15 @@ fn line(fmt: Format, ts: SystemTime, f: &Flow, last: bool) -> String {
             }
             t
         }
-        Format::Json => serde_json::to_string(&MediaJson {
-            ts: rfc3339(ts),
-            report: "media",
-            last,
-            conn: f.conn.id,
-            transport: f.conn.transport,
-            client: f.conn.client.to_string(),
-            upstream: f.conn.upstream.to_string(),
-            carrier: carrier_key(f.carrier),
-            channel,
-            kinds: c
-                .kinds()
-                .map(|(k, n)| {
-                    (
-                        kind_key(k),
-                        KindOut {
-                            packets: n.packets,
-                            bytes: n.bytes,
-                        },
-                    )
-                })
-                .collect(),
-            rtp: c
-                .rtp
-                .entries()
-                .iter()
-                .map(|e| SsrcOut {
-                    ssrc: e.ssrc,
-                    payload_type: e.seq.payload_type,
-                    packets: e.seq.packets,
-                    lost: e.seq.lost(),
-                    jumps: e.seq.jumps,
-                })
-                .collect(),
-            rtp_untracked: c.rtp.untracked,
-        })
-        .expect("serializable"),
+        Format::Json => {
+            let mut w = JsonText::object();
+            crate::output::conn_keys(&mut w, Record::Media, ts, &f.conn, None);
+            // JsonText never fails.
+            let _ = w.set_str("report", "media");
+            let _ = w.set_bool("last", last);
+            let _ = msstun_event::write_media(&mut w, f.carrier, f.channel, c);
+            w.finish()
+        }
     }
 }
 

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use msstun_event::{write_record, JsonText, JsonWriter, MessageRecord, Record};
 
-use crate::inspect::{AttrOut, Record};
+use crate::inspect::Record as MessageLine;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -109,29 +109,42 @@ fn hms(ts: SystemTime) -> String {
     format!("{h:02}:{mi:02}:{s:02}.{us:06}")
 }
 
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    ts: String,
-    conn: u64,
-    dir: &'static str,
-    transport: &'static str,
-    client: String,
-    upstream: String,
-    framing: &'static str,
-    dialect: Option<&'static str>,
-    #[serde(rename = "type")]
-    msg_type: Option<u16>,
-    method: &'a str,
-    class: Option<&'static str>,
-    transaction_id: Option<&'a str>,
-    summary: &'a str,
-    attributes: &'a [AttrOut],
-    fingerprint: Option<&'static str>,
-    integrity: Option<&'static str>,
+/// The record key and the relay's own keys (time, connection, direction) that start
+/// every message object.
+pub(crate) fn conn_keys(
+    w: &mut JsonText,
+    record: Record,
+    ts: SystemTime,
+    conn: &Conn,
+    dir: Option<Dir>,
+) {
+    // JsonText never fails.
+    let _ = write_record(w, record);
+    let _ = w.set_str("ts", &rfc3339(ts));
+    let _ = w.set_uint("conn", conn.id);
+    if let Some(d) = dir {
+        let _ = w.set_str("dir", d.key());
+    }
+    let _ = w.set_str("transport", conn.transport);
+    let _ = w.set_str("client", &conn.client.to_string());
+    let _ = w.set_str("upstream", &conn.upstream.to_string());
+}
+
+fn message_json(ts: SystemTime, conn: &Conn, dir: Dir, rec: &MessageLine) -> String {
+    let mut w = JsonText::object();
+    conn_keys(&mut w, Record::Message, ts, conn, Some(dir));
+    let _ = rec.write_fields(&mut w);
+    w.finish()
 }
 
 /// Format one STUN message.
-pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Record) -> String {
+pub fn message_line(
+    fmt: Format,
+    ts: SystemTime,
+    conn: &Conn,
+    dir: Dir,
+    rec: &MessageLine,
+) -> String {
     match fmt {
         Format::Text => {
             let mut s = format!(
@@ -158,25 +171,7 @@ pub fn message_line(fmt: Format, ts: SystemTime, conn: &Conn, dir: Dir, rec: &Re
             }
             s
         }
-        Format::Json => serde_json::to_string(&JsonLine {
-            ts: rfc3339(ts),
-            conn: conn.id,
-            dir: dir.key(),
-            transport: conn.transport,
-            client: conn.client.to_string(),
-            upstream: conn.upstream.to_string(),
-            framing: rec.framing.map_or("unknown", |f| f.key()),
-            dialect: Some(rec.dialect),
-            msg_type: Some(rec.msg_type),
-            method: rec.method,
-            class: Some(rec.class.key()),
-            transaction_id: Some(&rec.transaction_id),
-            summary: &rec.summary,
-            attributes: &rec.attributes,
-            fingerprint: rec.fingerprint.map(crate::creds::status_key),
-            integrity: rec.integrity.map(crate::creds::status_key),
-        })
-        .expect("serializable"),
+        Format::Json => message_json(ts, conn, dir, rec),
     }
 }
 
@@ -216,29 +211,12 @@ pub fn data_line(
             conn.upstream,
             what
         ),
-        Format::Json => serde_json::to_string(&JsonLine {
-            ts: rfc3339(ts),
-            conn: conn.id,
-            dir: dir.key(),
-            transport: conn.transport,
-            client: conn.client.to_string(),
-            upstream: conn.upstream.to_string(),
-            framing,
-            dialect: None,
-            msg_type: None,
-            method: if framing == "channel-data" {
-                "ChannelData"
-            } else {
-                "Data"
-            },
-            class: None,
-            transaction_id: None,
-            summary: what,
-            attributes: &[],
-            fingerprint: None,
-            integrity: None,
-        })
-        .expect("serializable"),
+        Format::Json => message_json(
+            ts,
+            conn,
+            dir,
+            &MessageRecord::data(framing, what.to_string()),
+        ),
     }
 }
 
@@ -327,6 +305,95 @@ fn drain<W: Write>(shared: &Shared, w: W) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The JSON line of a message is the object the relay printed before the event
+    /// schema existed (its serde struct, kept here as the reference), plus `"record"`.
+    #[test]
+    fn message_json_is_the_documented_object_plus_record() {
+        #[derive(serde::Serialize)]
+        struct Attr<'a> {
+            #[serde(rename = "type")]
+            code: u16,
+            name: &'a str,
+            value: &'a str,
+        }
+        #[derive(serde::Serialize)]
+        struct JsonLine<'a> {
+            ts: String,
+            conn: u64,
+            dir: &'static str,
+            transport: &'static str,
+            client: String,
+            upstream: String,
+            framing: &'static str,
+            dialect: Option<&'static str>,
+            #[serde(rename = "type")]
+            msg_type: Option<u16>,
+            method: &'a str,
+            class: Option<&'static str>,
+            transaction_id: Option<&'a str>,
+            summary: &'a str,
+            attributes: Vec<Attr<'a>>,
+            fingerprint: Option<&'static str>,
+            integrity: Option<&'static str>,
+        }
+        // RFC 5769 §2.1 sample request: USERNAME, SOFTWARE, PRIORITY…, MI, FINGERPRINT.
+        let m = msstun_fixtures_free_sample();
+        let mut keys = crate::inspect::TxKeys::default();
+        let rec =
+            crate::inspect::inspect(&m, Some(msstun::framing::Framing::Plain), None, &mut keys)
+                .unwrap();
+        let conn = Conn {
+            id: 7,
+            transport: "udp",
+            client: "[::1]:5000".parse().unwrap(),
+            upstream: "127.0.0.1:3478".parse().unwrap(),
+        };
+        let ts = UNIX_EPOCH + Duration::from_micros(1_764_068_123_456_789);
+        let ours = message_line(Format::Json, ts, &conn, Dir::C2S, &rec);
+        let old = serde_json::to_string(&JsonLine {
+            ts: rfc3339(ts),
+            conn: 7,
+            dir: "c2s",
+            transport: "udp",
+            client: "[::1]:5000".into(),
+            upstream: "127.0.0.1:3478".into(),
+            framing: "plain",
+            dialect: rec.dialect,
+            msg_type: rec.msg_type,
+            method: rec.method,
+            class: rec.class.map(|c| c.key()),
+            transaction_id: rec.transaction_id.as_deref(),
+            summary: &rec.summary,
+            attributes: rec
+                .attributes
+                .iter()
+                .map(|a| Attr {
+                    code: a.code,
+                    name: a.name,
+                    value: &a.value,
+                })
+                .collect(),
+            fingerprint: Some("good"),
+            integrity: Some("unverified"),
+        })
+        .unwrap();
+        assert_eq!(ours, format!("{{\"record\":\"message\",{}", &old[1..]));
+        assert!(rec.attributes.len() >= 4, "{ours}");
+    }
+
+    /// RFC 5769 §2.1: a Binding request with USERNAME, SOFTWARE (with spaces), PRIORITY,
+    /// ICE-CONTROLLED, MESSAGE-INTEGRITY and FINGERPRINT.
+    fn msstun_fixtures_free_sample() -> Vec<u8> {
+        let hex =
+            "000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74\
+                   002400046e0001ff80290008932ff9b151263b36000600096576746a3a68367659202020\
+                   000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf";
+        let hex: String = hex.split_whitespace().collect();
+        (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
 
     #[test]
     fn time_format() {

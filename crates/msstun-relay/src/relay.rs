@@ -261,7 +261,7 @@ impl Ctx {
         let r = an.report();
         Some(match self.tables {
             Format::Text => format!("=== msstun-relay tables ({why}) ===\n{}", render::text(&r)),
-            Format::Json => format!("{{\"tables\":\"{why}\",\"report\":{}}}", render::json(&r)),
+            Format::Json => msstun_event::tables_line(why, &render::json(&r)),
         })
     }
 
@@ -344,7 +344,8 @@ impl Ctx {
                         }
                         {
                             let mut m = self.stats.by_type.lock().expect("stats lock");
-                            let k = format!("{} {}", rec.method, rec.class.name());
+                            let k =
+                                format!("{} {}", rec.method, rec.class.map_or("", |c| c.name()));
                             *m.entry(k).or_insert(0) += 1;
                         }
                         self.emit(message_line(self.format, ts, conn, dir, &rec));

@@ -69,6 +69,7 @@ fn media_per_ssrc_through_coturn_over_channels_and_rfc6062() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["report"] == "media")
         .collect();
+    assert!(media.iter().all(|v| v["record"] == "media"), "{media:?}");
     assert!(
         media.iter().any(|v| v["last"] == false),
         "no periodic media line:\n{}",

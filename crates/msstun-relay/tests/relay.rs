@@ -221,6 +221,7 @@ fn json_lines_schema_and_integrity_good_with_credentials() {
         ] {
             assert!(l.get(k).is_some(), "key {k} missing in {l}");
         }
+        assert_eq!(l["record"], "message", "{l}");
         assert_eq!(l["transport"], "tcp");
         assert_eq!(l["dialect"], "rfc5389");
         assert_eq!(l["method"], "Binding");

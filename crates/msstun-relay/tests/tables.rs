@@ -99,7 +99,7 @@ fn run(flags: &[&str]) -> Option<(BTreeMap<String, Session>, serde_json::Value, 
         .stdout
         .lines()
         .rev()
-        .find(|l| l.starts_with("{\"tables\""))
+        .find(|l| l.starts_with("{\"record\":\"tables\""))
         .unwrap_or_else(|| panic!("no tables line:\n{}", stopped.stderr))
         .to_string();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
