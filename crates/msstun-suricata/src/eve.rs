@@ -6,7 +6,8 @@
 //! the relay prints (`record`, `framing`, `dialect`, `type`, `method`, `class`,
 //! `transaction_id`, `summary`, `attributes`, `fingerprint`, `integrity`; integrity is
 //! `unverified`, Suricata has no credentials) — or `data` (a data chunk, `data: yes`
-//! only); then `connection_id` (RFC 6062 CONNECTION-ID of a Connect, ConnectionAttempt or
+//! only); then `carrier` and `channel` for a message relayed inside TURN (an ICE check
+//! in ChannelData: `channel-data`, `multiplexed-turn`, `ms-turn-data`), `connection_id` (RFC 6062 CONNECTION-ID of a Connect, ConnectionAttempt or
 //! ConnectionBind), `data_connection` (true on a flow that has become an RFC 6062 data
 //! connection) and `anomalies` (the app-layer events raised on the transaction, by name).
 
@@ -31,6 +32,10 @@ pub fn write_tx<W: JsonWriter + ?Sized, X>(w: &mut W, tx: &Tx<X>) -> WResult {
         w.open_object("data")?;
         MessageRecord::data(framing, summary.clone()).write(w)?;
         w.close()?;
+    }
+    if let Some((carrier, channel)) = tx.messages().find_map(|m| m.carrier) {
+        w.set_str("carrier", carrier)?;
+        w.set_uint("channel", u64::from(channel))?;
     }
     if let Some(id) = tx.connection_id() {
         w.set_uint("connection_id", u64::from(id))?;

@@ -22,7 +22,7 @@ use suricata::core::{
 use suricata::detect::{helper_keyword_register_sticky_buffer, SigTableElmtStickyBuffer};
 use suricata::{SCLogError, SCLogNotice};
 use suricata_sys::jsonbuilder::{
-    SCJbClose, SCJbOpenArray, SCJbOpenObject, SCJbSetBool, SCJbSetFormatted,
+    SCJbClose, SCJbOpenArray, SCJbOpenObject, SCJbSetBool, SCJbSetFormatted, SCJbSetString,
     SCJbSetStringFromBytes, SCJbSetUint, SCJbStartObject, SCJsonBuilder,
 };
 use suricata_sys::sys::{
@@ -63,6 +63,8 @@ impl State<MTx> for MState {
 }
 
 static mut ALPROTO_MSSTUN: AppProto = ALPROTO_UNKNOWN;
+/// `app-layer.protocols.msstun.debug: yes`: one notice per parse call.
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 static mut CONFIG: Config = Config {
     max_tx: 256,
     data: false,
@@ -168,6 +170,18 @@ unsafe fn parse(
         }
         Ok(r)
     });
+    if DEBUG.load(std::sync::atomic::Ordering::Relaxed) {
+        SCLogNotice!(
+            "msstun: parse {:?} {} bytes gap {} eof {} -> {:?}; {} txs, last id {}",
+            dir,
+            slice.len(),
+            slice.is_gap(),
+            eof,
+            r,
+            s.flow.txs.len(),
+            s.flow.tx_id
+        );
+    }
     // Events and updates of this call, handed to Suricata.
     for t in s.flow.txs.iter_mut() {
         if t.touched {
@@ -329,17 +343,27 @@ fn parser(
 /// STUN/TURN (3478–3481, Teams/Skype for Business edges), STUN/TURN over TLS/DTLS ports
 /// used for TCP TURN (443, 5349, 5350) and Google's STUN (19302). Elsewhere, every flow
 /// whose first bytes carry the RFC 5389 magic cookie where a message in some framing has
-/// it is probed too ([`COOKIE_AT`]): WebRTC and ICE on ephemeral ports. (A probing parser
+/// it is probed too ([`PATTERNS`]): WebRTC and ICE on ephemeral ports. (A probing parser
 /// on every port costs Suricata minutes at start: it keeps one entry per port.)
 const DEFAULT_PORTS: &[u8] = b"[443,3478:3481,5349,5350,19302]\0";
 
-/// Where the magic cookie 0x2112A442 sits when a flow starts with a message: plain STUN
-/// (4), RFC 4571 (6), [MS-TURN] TCP framing (8); over UDP only plain.
-const COOKIE_AT: [(u8, u16); 4] = [
-    (IPPROTO_UDP, 4),
-    (IPPROTO_TCP, 4),
-    (IPPROTO_TCP, 6),
-    (IPPROTO_TCP, 8),
+/// Patterns that send a flow to the probing parser on any port, with their offset: the
+/// RFC 5389 magic cookie where a message in some framing has it — plain STUN (4), RFC
+/// 4571 (6), [MS-TURN] TCP framing (8) —, the [MS-TURN] MAGIC-COOKIE attribute first
+/// (legacy MS-TURN: 20, 22, 24), and over UDP the classic RFC 3489 Binding types (ICE
+/// checks of [MS-ICE2] agents, no cookie). The probing parser decides.
+const PATTERNS: [(u8, &std::ffi::CStr, u16); 11] = [
+    (IPPROTO_UDP, c"|21 12 A4 42|", 4),
+    (IPPROTO_TCP, c"|21 12 A4 42|", 4),
+    (IPPROTO_TCP, c"|21 12 A4 42|", 6),
+    (IPPROTO_TCP, c"|21 12 A4 42|", 8),
+    (IPPROTO_UDP, c"|00 0F 00 04 72 C6 4B C6|", 20),
+    (IPPROTO_TCP, c"|00 0F 00 04 72 C6 4B C6|", 20),
+    (IPPROTO_TCP, c"|00 0F 00 04 72 C6 4B C6|", 22),
+    (IPPROTO_TCP, c"|00 0F 00 04 72 C6 4B C6|", 24),
+    (IPPROTO_UDP, c"|00 01|", 0),
+    (IPPROTO_UDP, c"|01 01|", 0),
+    (IPPROTO_UDP, c"|00 11|", 0),
 ];
 
 unsafe extern "C" fn register_parsers() {
@@ -353,6 +377,10 @@ unsafe extern "C" fn register_parsers() {
             }
         }
         CONFIG.data = conf_get_bool("app-layer.protocols.msstun.data");
+        DEBUG.store(
+            conf_get_bool("app-layer.protocols.msstun.debug"),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let ports = DEFAULT_PORTS.as_ptr() as *const c_char;
         for (ipproto, name, p) in [
             (
@@ -377,7 +405,8 @@ unsafe extern "C" fn register_parsers() {
                 let _ = AppLayerRegisterParser(&p, a);
             }
             SCAppLayerParserRegisterLogger(ipproto, a);
-            for (proto, at) in COOKIE_AT.iter().filter(|(p, _)| *p == ipproto) {
+            for (proto, pattern, at) in PATTERNS.iter().filter(|(p, _, _)| *p == ipproto) {
+                let len = pattern.to_bytes().iter().filter(|&&b| b == b' ').count() as u16 + 1;
                 let probe: unsafe extern "C" fn(_, _, _, _, _) -> _ = if *proto == IPPROTO_TCP {
                     probe_tcp
                 } else {
@@ -387,8 +416,8 @@ unsafe extern "C" fn register_parsers() {
                     if SCAppLayerProtoDetectPMRegisterPatternCSwPP(
                         *proto,
                         a,
-                        c"|21 12 A4 42|".as_ptr(),
-                        at + 4,
+                        pattern.as_ptr(),
+                        at + len,
                         *at,
                         dir,
                         Some(probe),
@@ -396,7 +425,7 @@ unsafe extern "C" fn register_parsers() {
                         0,
                     ) < 0
                     {
-                        SCLogError!("msstun: cannot register the magic-cookie pattern");
+                        SCLogError!("msstun: cannot register a detection pattern");
                     }
                 }
             }
@@ -448,6 +477,10 @@ impl JsonWriter for Jb {
     }
     fn set_str(&mut self, key: &str, value: &str) -> WResult {
         let k = ckey(key);
+        if value.is_empty() {
+            // SCJbSetStringFromBytes refuses an empty value (a flag attribute's).
+            return ok(unsafe { SCJbSetString(self.0, k.as_ptr() as *const c_char, c"".as_ptr()) });
+        }
         ok(unsafe {
             SCJbSetStringFromBytes(
                 self.0,

@@ -98,6 +98,10 @@ pub struct Msg {
     pub username: Option<(usize, usize)>,
     /// RFC 6062 CONNECTION-ID.
     pub connection_id: Option<u32>,
+    /// What carried it when it came inside TURN: `channel-data` (with the channel),
+    /// `multiplexed-turn`, `ms-turn-data` (relayed ICE checks, as tshark+msstun decodes
+    /// them too).
+    pub carrier: Option<(&'static str, u16)>,
 }
 
 impl Msg {
@@ -437,7 +441,14 @@ impl<X: Default> FlowState<X> {
                 };
                 self.message(dir, framing, m);
             }
-            PduKind::ChannelData { channel, len, .. } => {
+            PduKind::ChannelData {
+                channel,
+                offset,
+                len,
+            } => {
+                if self.inner(dir, framing, pdu, offset, len, ("channel-data", channel)) {
+                    return;
+                }
                 if self.config.data {
                     let t = self.new_tx();
                     t.data = Some((
@@ -447,6 +458,10 @@ impl<X: Default> FlowState<X> {
                     t.complete = true;
                 }
             }
+            PduKind::MultiplexedTurn { offset, len, .. }
+                if self.inner(dir, framing, pdu, offset, len, ("multiplexed-turn", 0xFF10)) => {}
+            PduKind::MsTurnData { offset, len }
+                if self.inner(dir, framing, pdu, offset, len, ("ms-turn-data", 0)) => {}
             PduKind::MultiplexedTurn { len, .. }
             | PduKind::MsTurnData { len, .. }
             | PduKind::Opaque { len, .. } => {
@@ -461,7 +476,38 @@ impl<X: Default> FlowState<X> {
         }
     }
 
+    /// A STUN message relayed inside TURN (an ICE check through a channel): decoded as
+    /// its own message, marked with its carrier. False when the data is not STUN.
+    fn inner(
+        &mut self,
+        dir: Dir,
+        framing: Option<Framing>,
+        pdu: &[u8],
+        offset: usize,
+        len: usize,
+        carrier: (&'static str, u16),
+    ) -> bool {
+        let Some(data) = pdu.get(offset..offset + len) else {
+            return false;
+        };
+        if msstun::detect::detect(Transport::Udp, data).is_none_or(|d| d.dialect.is_none()) {
+            return false;
+        }
+        self.message_in(dir, framing, data, Some(carrier));
+        true
+    }
+
     fn message(&mut self, dir: Dir, framing: Option<Framing>, bytes: &[u8]) {
+        self.message_in(dir, framing, bytes, None)
+    }
+
+    fn message_in(
+        &mut self,
+        dir: Dir,
+        framing: Option<Framing>,
+        bytes: &[u8],
+        carrier: Option<(&'static str, u16)>,
+    ) {
         let msg = match Message::new_checked(bytes) {
             Ok(m) => m,
             Err(_) => {
@@ -485,6 +531,7 @@ impl<X: Default> FlowState<X> {
             tid,
             username: None,
             connection_id: None,
+            carrier,
         };
         let base = bytes.as_ptr() as usize;
         let mut bad_attrs = false;
@@ -545,6 +592,15 @@ impl<X: Default> FlowState<X> {
                 }
             }
             Class::Request => {
+                // A retransmission: the earlier copy is closed (logged without a response),
+                // the response will answer this one.
+                let tid = m.tid;
+                for t in self.txs.iter_mut().rev().take(ANSWER_WINDOW as usize) {
+                    if !t.complete && t.request.as_ref().is_some_and(|r| r.tid == tid) {
+                        t.complete = true;
+                        t.touched = true;
+                    }
+                }
                 let t = self.new_tx();
                 t.request = Some(m);
                 t
@@ -726,6 +782,34 @@ mod tests {
         assert_eq!(f.txs.len(), 2);
         assert!(f.txs[1].on_data_connection);
         assert!(f.txs.iter().all(|t| t.events == 0));
+    }
+
+    #[test]
+    fn stun_inside_channel_data_is_a_message() {
+        let mut f = flow(Transport::Udp);
+        let chk = stun(0x0001, 7, &[(0x0006, b"a:b")]);
+        let mut cd = vec![0x40, 0x00, 0, chk.len() as u8];
+        cd.extend_from_slice(&chk);
+        f.parse(Dir::ToServer, &cd);
+        assert_eq!(f.messages, 1);
+        let m = f.txs[0].request.as_ref().unwrap();
+        assert_eq!(m.carrier, Some(("channel-data", 0x4000)));
+        assert_eq!(m.username(), Some(&b"a:b"[..]));
+        // Media in a channel is not.
+        f.parse(Dir::ToServer, &[0x40, 0x00, 0, 4, 0x80, 0, 0, 1]);
+        assert_eq!(f.txs.len(), 1);
+    }
+
+    #[test]
+    fn a_retransmitted_request_closes_the_first_copy() {
+        let mut f = flow(Transport::Udp);
+        let req = stun(0x0001, 8, &[]);
+        f.parse(Dir::ToServer, &req);
+        f.parse(Dir::ToServer, &req);
+        f.parse(Dir::ToClient, &stun(0x0101, 8, &[]));
+        assert_eq!(f.txs.len(), 2);
+        assert!(f.txs[0].complete && f.txs[0].response.is_none());
+        assert!(f.txs[1].complete && f.txs[1].response.is_some());
     }
 
     #[test]
