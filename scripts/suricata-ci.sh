@@ -10,8 +10,8 @@
 # transaction id, each as often). Then: `msstun.error_code:403` alerts on coturn's 403
 # (tests/captures/coturn-403.pcapng) and only there, `msstun.dialect:microsoft` on the
 # libnice Microsoft-mode captures and only there, `msstun.username` finds coturn's user.
-# tshark is the host's, with target/release/libmsstun_plugin.so (built when missing, or
-# $MSSTUN_PLUGIN). Exit 0 only when everything holds; prints one line per check and the
+# tshark is the host's, with the plugin CI built for it ($MSSTUN_PLUGIN, else
+# target/ws-<version>/release, target/release or target/debug; built when none is there). Exit 0 only when everything holds; prints one line per check and the
 # time taken.
 set -uo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,11 +30,18 @@ alert msstun any any -> any any (msg:"msstun USERNAME alice"; msstun.username; c
 alert msstun any any -> any any (msg:"msstun Allocate error"; msstun.method:Allocate; msstun.class:error; sid:2260004; rev:1;)
 RULES
 
-PLUGIN=${MSSTUN_PLUGIN:-$SRC/target/release/libmsstun_plugin.so}
-if [ ! -f "$PLUGIN" ]; then
-    cargo build --release -p msstun-plugin >&2 || { say "cannot build the Wireshark plugin"; exit 1; }
-fi
+# The host tshark's plugin: what CI built before this step (multi-version.sh's native
+# build, test.sh's), else a release build now.
+PLUGIN=${MSSTUN_PLUGIN:-}
 ws=$(tshark -v 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9]*.*/\1/p')
+for cand in "$SRC/target/ws-$ws/release" "$SRC/target/release" "$SRC/target/debug"; do
+    [ -z "$PLUGIN" ] && [ -f "$cand/libmsstun_plugin.so" ] && PLUGIN="$cand/libmsstun_plugin.so"
+done
+if [ -z "$PLUGIN" ]; then
+    cargo build --release -p msstun-plugin >&2 || { say "cannot build the Wireshark plugin"; exit 1; }
+    PLUGIN="$SRC/target/release/libmsstun_plugin.so"
+fi
+say "tshark $ws with $PLUGIN"
 TSHOME="$OUT/tshark-home"
 mkdir -p "$TSHOME/.local/lib/wireshark/plugins/$ws/epan"
 cp "$PLUGIN" "$TSHOME/.local/lib/wireshark/plugins/$ws/epan/msstun.so"
@@ -86,5 +93,14 @@ check "msstun.dialect:microsoft alerts on the Microsoft-mode captures (${ams_msm
     '[ "${ams_msmode_oc2007:-0}" -ge 1 ] && [ "${ams_msmode_oc2007r2:-0}" -ge 1 ] && [ "${ams_coturn_403:-0}" = 0 ]'
 check "msstun.username; content:\"alice\" alerts on coturn's (${auser_coturn_403:-0})" \
     '[ "${auser_coturn_403:-0}" -ge 1 ]'
+# The README's pipelines (packaging/suricata): rsyslog's own config check, in the chroot
+# where Debian's rsyslog and rsyslog-kafka are; Vector is not in Debian: its TOML parses and
+# names the ClickHouse table of clickhouse.sql.
+# (rsyslog.conf's part: a work directory, then the drop-in.)
+printf 'global(workDirectory="/tmp")\ninclude(file="%s")\n' "$SRC/packaging/suricata/rsyslog-msstun.conf" > "$OUT/rsyslog.conf"
+check "packaging/suricata/rsyslog-msstun.conf passes rsyslogd -N1" \
+    'scripts/chroot-run.sh "${MSSTUN_SURICATA_SUITE:-trixie}" rsyslogd -N1 -f "$OUT/rsyslog.conf" > "$OUT/rsyslog.txt" 2>&1'
+check "packaging/suricata/vector.toml parses, its sink is clickhouse.sql's table" \
+    'python3 -c "import sys, tomllib; d = tomllib.load(open(sys.argv[1], \"rb\")); t = d[\"sinks\"][\"clickhouse\"]; assert t[\"type\"] == \"clickhouse\" and (t[\"database\"] + \".\" + t[\"table\"]) in open(sys.argv[2]).read()" packaging/suricata/vector.toml packaging/suricata/clickhouse.sql'
 say "done in $((SECONDS - t0)) s, $([ $fail = 0 ] && echo all passed || echo FAILED)"
 exit $fail

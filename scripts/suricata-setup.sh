@@ -13,8 +13,9 @@ SUITE=${1:-trixie}
 ROOT=${MSSTUN_CHROOTS:-/var/cache/msstun-chroots}
 MIRROR=${MSSTUN_MIRROR:-http://deb.debian.org/debian}
 DIR="$ROOT/$SUITE"
-# suricata: the engine the plugin loads into; zlib1g-dev: the suricata crate's flate2 links zlib.
-PACKAGES="suricata zlib1g-dev"
+# suricata: the engine the plugin loads into; zlib1g-dev: the suricata crate's flate2 links zlib;
+# rsyslog, rsyslog-kafka: to check the README's eve.json → Kafka pipeline (packaging/suricata).
+PACKAGES="suricata zlib1g-dev rsyslog rsyslog-kafka"
 STAMP="$DIR/.msstun-suricata"
 log() { echo "suricata-setup[$SUITE]: $*" >&2; }
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/chroot-lib.sh"
@@ -23,7 +24,7 @@ LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/chroot-lib.sh"
 [ "$(id -u)" = 0 ] || { log "must run as root"; exit 1; }
 [ -f "$DIR/.msstun-ready" ] || "$(dirname "$LIB")/chroot-setup.sh" "$SUITE" >/dev/null
 want="$SUITE: $PACKAGES"
-version() { chroot "$DIR" dpkg-query -W -f '${Version}' suricata; }
+version() { chroot "$DIR" dpkg-query -W -f '${Version}\n' suricata; }
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
     version
     exit 0
