@@ -6,6 +6,8 @@
 EVE_JSON: Suricata's eve.json (event_type "msstun": request/response/indication objects).
 TSHARK_FIELDS: `tshark -Y msstun.type -T fields -e frame.number -e msstun.type
 -e msstun.transaction_id` output (several messages in a frame comma-separated).
+Each eve message object must be the event schema's (crates/msstun-event: exactly the keys
+of KEYS, in order — what the relay prints, written here through Suricata's JsonBuilder).
 Each message is (message type, transaction id); the two multisets must be equal. Prints
 the counts and every difference; exit 1 when they differ (by more than --allow messages).
 
@@ -17,6 +19,13 @@ the capture ends is never complete and never logged (TCP flows get their EOF and
 import collections
 import json
 import sys
+
+
+# The message object of crates/msstun-event (the relay's JSON Lines keys without its
+# connection keys): every eve message object must have exactly these, in this order.
+KEYS = ["record", "framing", "dialect", "type", "method", "class", "transaction_id",
+        "summary", "attributes", "fingerprint", "integrity"]
+BAD_OBJECTS = []
 
 
 def eve_messages(path):
@@ -34,6 +43,8 @@ def eve_messages(path):
                 o = m.get(key)
                 if o and o.get("type") is not None:
                     out[(o["type"], o["transaction_id"])] += 1
+                if o and (list(o) != KEYS or o["record"] != "message"):
+                    BAD_OBJECTS.append(o)
     return out
 
 
@@ -80,6 +91,10 @@ def main():
         print(f"  only in tshark:   type 0x{t:04x} tid {tid} x{n}")
     for (t, tid), n in sorted(extra.items()):
         print(f"  only in suricata: type 0x{t:04x} tid {tid} x{n}")
+    for o in BAD_OBJECTS[:5]:
+        print(f"  not the event schema's message object: {json.dumps(o)[:200]}")
+    if BAD_OBJECTS:
+        return 1
     return 0 if sum(missing.values()) + sum(extra.values()) <= allow else 1
 
 
