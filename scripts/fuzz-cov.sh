@@ -26,7 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${FUZZ_SECONDS:-60}
 RUNS=""
-TARGETS="parse stream session"
+TARGETS="parse stream session suricata"
 SEEDED=""
 while [ $# -gt 0 ]; do
     case $1 in
@@ -49,6 +49,7 @@ if [ -n "$SEEDED" ]; then
     tdir=$PWD/target/fuzz-cov/build-seeded
     out=$PWD/target/fuzz-cov/seeded
     TARGETS=${TARGETS/stream/}   # the stream target never reads attribute values
+    TARGETS=${TARGETS/suricata/} # nor, in its budget, reliably the Suricata plugin's flow parser
 fi
 # --target keeps RUSTFLAGS off build scripts and proc macros (as cargo-fuzz does).
 if ! RUSTFLAGS="$flags" cargo build -q --release --manifest-path fuzz/Cargo.toml \
@@ -58,6 +59,9 @@ fi
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 cargo run -q -p msstun --example fuzz_seeds -- "$seeds" 2>/dev/null || { echo "fuzz-cov: seeds failed" >&2; exit 1; }
+# The Suricata plugin's flow target reads its input as the stream target does (a control
+# byte, then a flow's bytes): it starts from the stream seeds.
+[ -d "$seeds/suricata" ] || cp -r "$seeds/stream" "$seeds/suricata"
 
 rc=0
 printf '%-8s %10s %8s %6s %7s %7s %s\n' target execs exec/s cov ft corpus findings
