@@ -93,7 +93,7 @@ fn forbidden_peer_said_live_json_and_text() {
             let tables = stopped
                 .stdout
                 .lines()
-                .find(|l| l.starts_with("{\"tables\""))
+                .find(|l| l.starts_with("{\"record\":\"tables\""))
                 .expect("tables");
             let t: serde_json::Value = serde_json::from_str(tables).unwrap();
             assert_eq!(t["report"]["findings"][1]["code"], "forbidden_peer");
