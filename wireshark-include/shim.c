@@ -442,3 +442,24 @@ void msstun_add_heuristics(int proto, void *tcp, void *udp)
     heur_dissector_add("tcp", (heur_dissector_t)tcp, "MS-STUN over TCP", "msstun_tcp", proto, HEURISTIC_ENABLE);
     heur_dissector_add("udp", (heur_dissector_t)udp, "MS-STUN over UDP", "msstun_udp", proto, HEURISTIC_ENABLE);
 }
+
+/* ---- keeping epan from throwing (see the table in src/epan/mod.rs) ------ */
+
+int msstun_tree_room(proto_tree *tree, unsigned items, unsigned levels)
+{
+    /* proto_tree_add_* throw DissectorError when the tree would hold more than
+     * gui.max_tree_items items, or when a node's first child would sit deeper than
+     * gui.max_tree_depth (1 + the nodes from the parent up to the root). Answer whether
+     * `items` more items, `levels` below `tree`, stay within both. */
+    const proto_node *n;
+    unsigned depth = 0;
+    if (!tree)
+        return 1; /* epan adds nothing to no tree */
+    if (!PTREE_DATA(tree) || PTREE_DATA(tree)->count + items > prefs.gui_max_tree_items)
+        return 0;
+    if (levels <= 1 && tree->first_child)
+        return 1; /* epan checks the depth only for a node's first child */
+    for (n = tree; n; n = n->parent)
+        depth++;
+    return depth + levels <= prefs.gui_max_tree_depth;
+}
