@@ -245,5 +245,7 @@ win_env() {
     export BINDGEN_EXTRA_CLANG_ARGS_x86_64_pc_windows_gnu="--target=x86_64-w64-mingw32 --sysroot=/usr/x86_64-w64-mingw32 -isystem $res"
     export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=$WIN_CC
     export CC_x86_64_pc_windows_gnu=$WIN_CC
-    export CARGO_TARGET_DIR=${WIN_CARGO_TARGET_DIR:-$SRC_ROOT/target/win-$v}
+    # One target folder for every version: the dependencies build once; build.rs reruns
+    # (and msstun-plugin rebuilds) when WIRESHARK_INCLUDE_DIR changes.
+    export CARGO_TARGET_DIR=${WIN_CARGO_TARGET_DIR:-$SRC_ROOT/target/win}
 }
