@@ -21,6 +21,8 @@ win_deps() {
     local need=()
     command -v "$WIN_CC" >/dev/null || need+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64)
     command -v x86_64-w64-mingw32-dlltool >/dev/null || need+=(binutils-mingw-w64-x86-64)
+    command -v zip >/dev/null || need+=(zip)
+    ls /usr/lib/llvm-*/lib/clang/*/include/stdbool.h >/dev/null 2>&1 || need+=(libclang-dev)
     if [ "${WIN_NEED_WINE:-0}" = 1 ] && ! command -v wine64 >/dev/null && ! [ -x /usr/lib/wine/wine64 ]; then
         need+=(wine64)
     fi

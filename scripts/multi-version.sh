@@ -207,6 +207,11 @@ if [ "$RUN_WINE" = 1 ]; then
     WINE_RESULT="$wp passed, $wf failed ($(( $(now) - t ))s; log: target/multi-version/logs/wine-check.log)"
     TOTAL_PASS=$(( TOTAL_PASS + wp )); TOTAL_FAIL=$(( TOTAL_FAIL + wf ))
     if [ "$wrc" != 0 ]; then ANY_BAD=1; grep '^FAIL' "$LOGS/wine-check.log" >&2; fi
+    for v in ${VERSIONS//,/ }; do
+        for z in "$OUT/$v"/*-windows-x86_64.zip; do
+            [ -f "$z" ] && R_ART[$v]="${R_ART[$v]:+${R_ART[$v]} }$(basename "$z")"
+        done
+    done
 fi
 
 # ---- one table ----
