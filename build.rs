@@ -106,7 +106,8 @@ fn include_dirs() -> Vec<PathBuf> {
 /// Linker settings per target OS. Linux: none (symbols resolve at load time). macOS: allow
 /// undefined symbols in the plugin (resolved from the loading Wireshark). Windows: a DLL
 /// must link the import libraries (`WIRESHARK_LIB_DIR`: folders holding wireshark.lib,
-/// wsutil.lib and glib-2.0.lib). macOS and Windows are untested.
+/// wsutil.lib and glib-2.0.lib for MSVC, or libwireshark.dll.a, libwsutil.dll.a and
+/// libglib-2.0.dll.a for MinGW, as `packaging/build-windows.sh` makes them).
 fn link_args() {
     match env::var("CARGO_CFG_TARGET_OS").as_deref() {
         Ok("macos") => println!("cargo:rustc-cdylib-link-arg=-Wl,-undefined,dynamic_lookup"),
@@ -156,7 +157,6 @@ fn main() {
     }
 
     let includes = include_dirs();
-    link_args();
     let (major, minor, micro) = match header_version(&includes) {
         Some(v) => v,
         None => fail("ws_version.h not found in the Wireshark include paths"),
@@ -192,6 +192,9 @@ fn main() {
     }
     build.include("wireshark-include");
     build.compile("msstun_shim");
+    // After the shim archive: GNU ld (MinGW) resolves an archive's undefined symbols only
+    // against the libraries that follow it on the command line.
+    link_args();
 
     // bindgen over our own wrapper header.
     let mut clang_args: Vec<String> = includes
@@ -230,6 +233,9 @@ fn main() {
         // bindgen 0.70 panics ("Unable to get layout information?") generating this union of
         // wiretap pseudo-headers from Wireshark 4.4/4.6 headers; the plugin never looks inside.
         .opaque_type("wtap_pseudo_header")
+        // C bitfields are read in the shim only (msstun_visited): MSVC and clang/GCC may lay
+        // them out differently, so the Rust side gets no accessors for them.
+        .opaque_type("_frame_data|frame_data|_packet_info__bindgen_ty_1")
         .rustified_enum("ftenum|ft_framenum_type|hf_ref_type")
         .prepend_enum_name(false)
         .derive_default(false)
@@ -245,6 +251,11 @@ fn main() {
             )),
             Err(_) => fail("bindgen could not load libclang"),
         };
+    // Bitfields are read in C only (see `opaque_type` above): no accessor may slip in with a
+    // new binding.
+    if bindings.to_string().contains("_bitfield_1") {
+        fail("a C bitfield reached the Rust bindings: read it in the shim (wireshark-include/shim.c) or make its type opaque in build.rs");
+    }
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     bindings
         .write_to_file(out.join("bindings.rs"))

@@ -2,7 +2,7 @@
 # Build msstun.so for several Wireshark versions from one source and run the tshark
 # integration suite (tests/*.rs) against each; package each build; print one table.
 #
-#   scripts/multi-version.sh [--versions 4.0,4.4,4.6] [--no-tests] [--no-package]
+#   scripts/multi-version.sh [--versions 4.0,4.4,4.6] [--no-tests] [--no-package] [--no-wine]
 #                            [--fresh-chroots] [--stop-on-failure] [--chroot-all]
 #
 # Version -> where it is built and tested:
@@ -16,6 +16,8 @@
 # target/multi-version/logs/. The plugin is built in release (the packaged file is the
 # tested file). In each chroot the .deb is installed and removed again, and the tarball's
 # install.sh must install it and refuse another version's plugin (scripts/chroot-pkgcheck.sh).
+# Then (unless --no-wine) scripts/wine-check.sh cross-builds msstun.dll and its zip per version
+# (packaging/build-windows.sh) and loads it under Wine; its checks count in the total.
 # Needs root. Exit status 0 only when every selected version built and passed.
 # The last line is "N passed, N failed" summed over all versions.
 set -uo pipefail
@@ -27,6 +29,7 @@ SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VERSIONS=4.0,4.4,4.6
 RUN_TESTS=1
 RUN_PACKAGE=1
+RUN_WINE=1
 FRESH=0
 KEEP_GOING=1
 CHROOT_ALL=0
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
         --versions=*) VERSIONS=${1#*=} ;;
         --no-tests) RUN_TESTS=0 ;;
         --no-package) RUN_PACKAGE=0 ;;
+        --no-wine) RUN_WINE=0 ;;
         --fresh-chroots) FRESH=1 ;;
         --stop-on-failure) KEEP_GOING=0 ;;
         --keep-going) KEEP_GOING=1 ;;
@@ -191,6 +195,25 @@ for v in ${VERSIONS//,/ }; do
     R_TIME[$v]=$(( $(now) - tv ))
 done
 
+# ---- Windows: msstun.dll and its zip per version, loaded under Wine (scripts/wine-check.sh)
+WINE_RESULT="skipped (--no-wine)"
+if [ "$RUN_WINE" = 1 ]; then
+    t=$(now)
+    note "windows: scripts/wine-check.sh --versions $VERSIONS"
+    bash "$SRC/scripts/wine-check.sh" --versions "$VERSIONS" --out "$OUT" >"$LOGS/wine-check.log" 2>&1
+    wrc=$?
+    read -r wp wf < <(awk '/ passed, .* failed$/ {p=$1; f=$3} END {print p+0, f+0}' "$LOGS/wine-check.log")
+    [ "$wrc" != 0 ] && [ "$wf" = 0 ] && wf=1
+    WINE_RESULT="$wp passed, $wf failed ($(( $(now) - t ))s; log: target/multi-version/logs/wine-check.log)"
+    TOTAL_PASS=$(( TOTAL_PASS + wp )); TOTAL_FAIL=$(( TOTAL_FAIL + wf ))
+    if [ "$wrc" != 0 ]; then ANY_BAD=1; grep '^FAIL' "$LOGS/wine-check.log" >&2; fi
+    for v in ${VERSIONS//,/ }; do
+        for z in "$OUT/$v"/*-windows-x86_64.zip; do
+            [ -f "$z" ] && R_ART[$v]="${R_ART[$v]:+${R_ART[$v]} }$(basename "$z")"
+        done
+    done
+fi
+
 # ---- one table ----
 {
     echo
@@ -200,6 +223,8 @@ done
             "${R_PASS[$v]:-0}" "${R_FAIL[$v]:-0}" "${R_PKG[$v]:--}" "${R_TIME[$v]:-0}" \
             "${R_T_SETUP[$v]:-0}/${R_T_BUILD[$v]:-0}/${R_T_TEST[$v]:-0}/${R_T_PKG[$v]:-0}"
     done
+    echo
+    echo "windows (msstun.dll under Wine, scripts/wine-check.sh): $WINE_RESULT"
     echo
     echo "artifacts (target/multi-version/<version>/):"
     for v in ${VERSIONS//,/ }; do echo "  $v: ${R_ART[$v]:-none}"; done

@@ -548,3 +548,24 @@ int msstun_call_tls443_prev(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     ENDTRY;
     return r;
 }
+
+/* ---- keeping epan from throwing (see the table in src/epan/mod.rs) ------ */
+
+int msstun_tree_room(proto_tree *tree, unsigned items, unsigned levels)
+{
+    /* proto_tree_add_* throw DissectorError when the tree would hold more than
+     * gui.max_tree_items items, or when a node's first child would sit deeper than
+     * gui.max_tree_depth (1 + the nodes from the parent up to the root). Answer whether
+     * `items` more items, `levels` below `tree`, stay within both. */
+    const proto_node *n;
+    unsigned depth = 0;
+    if (!tree)
+        return 1; /* epan adds nothing to no tree */
+    if (!PTREE_DATA(tree) || PTREE_DATA(tree)->count + items > prefs.gui_max_tree_items)
+        return 0;
+    if (levels <= 1 && tree->first_child)
+        return 1; /* epan checks the depth only for a node's first child */
+    for (n = tree; n; n = n->parent)
+        depth++;
+    return depth + levels <= prefs.gui_max_tree_depth;
+}

@@ -66,6 +66,11 @@ void msstun_set_generated(proto_item *item);
 /** Mark an item hidden. */
 void msstun_set_hidden(proto_item *item);
 
+/** Whether `items` more items can be added `levels` deep below `tree` (1: its children, 2:
+ *  their children) without proto_tree_add_* throwing for gui.max_tree_items or
+ *  gui.max_tree_depth. NULL tree: yes (nothing is added). */
+int msstun_tree_room(proto_tree *tree, unsigned items, unsigned levels);
+
 #endif
 
 /* ---- media: SRTP/SRTCP, TURN over TLS and DTLS ---- */

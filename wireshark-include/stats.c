@@ -6,8 +6,10 @@
  *  - an SRT table per method (tshark -z msstun,srt; GUI Statistics → Service Response Time);
  *  - tshark names -z msstun,stat|alloc|ice[,filter] (stat_tap_ui): msstun,stat prints the
  *    Messages stats tree exactly as tshark prints any stats tree; alloc and ice print the
- *    text tables of the Rust listeners. */
-#include <stdio.h>
+ *    text tables of the Rust listeners.
+ * No C stdio here (no printf/fprintf/puts): on Windows the plugin's C runtime is not
+ * Wireshark's, and its stdout buffer would interleave out of order with tshark's. Text goes
+ * out through GLib (g_print/g_printerr), whose runtime is Wireshark's. */
 #include <string.h>
 #include <ws_version.h>
 #include <epan/packet.h>
@@ -197,7 +199,7 @@ static void cli_tree_draw(void *p)
     stats_tree *st = (stats_tree *)p;
     GString *s = stats_tree_format_as_str(st, MSSTUN_ST_FORMAT, stats_tree_get_default_sort_col(st),
         stats_tree_is_default_sort_DESC(st));
-    printf("%s", s->str);
+    g_print("%s", s->str);
     g_string_free(s, TRUE);
 }
 
@@ -219,14 +221,14 @@ static MSSTUN_CLI_INIT_RET cli_stat_init(const char *opt_arg, void *userdata _U_
 {
     stats_tree_cfg *cfg = stats_tree_get_cfg_by_abbr(ABBR_STAT);
     if (!cfg) {
-        fprintf(stderr, "msstun: stats tree %s not registered\n", ABBR_STAT);
+        g_printerr("msstun: stats tree %s not registered\n", ABBR_STAT);
         return MSSTUN_CLI_FAIL;
     }
     stats_tree *st = stats_tree_new(cfg, NULL, cli_filter(opt_arg, "msstun,stat"));
     GString *err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
         stats_tree_packet, cli_tree_draw, cli_tree_free);
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register msstun,stat tap: %s\n", err->str);
+        g_printerr("tshark: Couldn't register msstun,stat tap: %s\n", err->str);
         g_string_free(err, TRUE);
         stats_tree_free(st);
         return MSSTUN_CLI_FAIL;
@@ -264,7 +266,7 @@ static void cli_table_draw(void *p)
     cli_table_t *t = (cli_table_t *)p;
     const char *text = msstun_ttext(t->table);
     if (text)
-        printf("%s", text);
+        g_print("%s", text);
 }
 
 static void cli_table_finish(void *p)
@@ -284,7 +286,7 @@ static MSSTUN_CLI_INIT_RET cli_table_init(int kind, const char *cli, const char 
     GString *err = register_tap_listener("msstun", t, t->filter, TL_REQUIRES_NOTHING,
         cli_table_reset, cli_table_packet, cli_table_draw, cli_table_finish);
     if (err) {
-        fprintf(stderr, "tshark: Couldn't register %s tap: %s\n", cli, err->str);
+        g_printerr("tshark: Couldn't register %s tap: %s\n", cli, err->str);
         g_string_free(err, TRUE);
         msstun_tfree(t->table);
         g_free(t->filter);

@@ -133,6 +133,15 @@ fn add_nth(
     let Some(field) = f.0.get(n) else {
         return;
     };
+    // The expert item adds up to 5 items under `item`, 2 levels deep (Expert Info, then
+    // message, severity, group): where they would not fit (epan would throw for
+    // gui.max_tree_items/gui.max_tree_depth), the expert info is recorded without an item.
+    // SAFETY: the shim reads the tree's counters and Wireshark's preferences only.
+    let item = if item.is_null() || unsafe { ffi::msstun_tree_room(item, 5, 2) } != 0 {
+        item
+    } else {
+        std::ptr::null_mut()
+    };
     // SAFETY: pinfo and item belong to the packet being dissected (item may be NULL);
     // "%s" with one NUL-terminated string; the expert_field is registered.
     unsafe {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CString};
-use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, Ordering};
 
 use super::ffi;
 
@@ -22,6 +22,78 @@ static ETT_IDS: [AtomicI32; MAX_ETT] = [const { AtomicI32::new(-1) }; MAX_ETT];
 static HF_INFO: [AtomicPtr<ffi::header_field_info>; MAX_HF] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_HF];
 
+/// The [`FieldType`] of each field as a [`Kind`] code (0: not registered), for the tree
+/// calls' type checks.
+static HF_KIND: [AtomicU8; MAX_HF] = [const { AtomicU8::new(0) }; MAX_HF];
+
+/// A field's type, as the tree calls check it (epan throws a dissector bug for a field of
+/// the wrong type: the safe layer adds nothing instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Kind {
+    /// Not registered (yet).
+    Unregistered = 0,
+    /// `FT_NONE`.
+    None,
+    /// `FT_UINT8`.
+    U8,
+    /// `FT_UINT16`.
+    U16,
+    /// `FT_UINT32`.
+    U32,
+    /// `FT_UINT64`.
+    U64,
+    /// `FT_BOOLEAN`.
+    Bool,
+    /// `FT_IPv4`.
+    Ipv4,
+    /// `FT_IPv6`.
+    Ipv6,
+    /// `FT_STRING`.
+    Str,
+    /// `FT_BYTES`.
+    Bytes,
+    /// `FT_RELATIVE_TIME`.
+    RelTime,
+    /// `FT_FRAMENUM`.
+    Frame,
+}
+
+impl Kind {
+    const ALL: [Kind; 13] = [
+        Kind::Unregistered,
+        Kind::None,
+        Kind::U8,
+        Kind::U16,
+        Kind::U32,
+        Kind::U64,
+        Kind::Bool,
+        Kind::Ipv4,
+        Kind::Ipv6,
+        Kind::Str,
+        Kind::Bytes,
+        Kind::RelTime,
+        Kind::Frame,
+    ];
+
+    fn of(t: FieldType) -> Kind {
+        match t {
+            FieldType::None => Kind::None,
+            FieldType::U8 => Kind::U8,
+            FieldType::U16 => Kind::U16,
+            FieldType::U32 => Kind::U32,
+            FieldType::U64 => Kind::U64,
+            FieldType::Bool => Kind::Bool,
+            FieldType::Ipv4 => Kind::Ipv4,
+            FieldType::Ipv6 => Kind::Ipv6,
+            FieldType::Str => Kind::Str,
+            FieldType::Bytes => Kind::Bytes,
+            FieldType::RelTime => Kind::RelTime,
+            FieldType::Frame(_) => Kind::Frame,
+        }
+    }
+}
+
 /// A registered header field: an index into the id table Wireshark writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hf(u16);
@@ -31,6 +103,16 @@ impl Hf {
     #[inline]
     pub fn id(self) -> c_int {
         HF_IDS[self.0 as usize].load(Ordering::Relaxed)
+    }
+
+    /// The field's type ([`Kind::Unregistered`] before registration).
+    #[inline]
+    pub(super) fn kind(self) -> Kind {
+        let k = HF_KIND[self.0 as usize].load(Ordering::Relaxed);
+        Kind::ALL
+            .get(k as usize)
+            .copied()
+            .unwrap_or(Kind::Unregistered)
     }
 
     /// Whether an item of this field survives in a tree that is not shown to anyone:
@@ -229,6 +311,7 @@ impl Registrar {
             hfinfo: info,
         });
         let hf = Hf(idx as u16);
+        HF_KIND[idx].store(Kind::of(ty) as u8, Ordering::Relaxed);
         self.by_name.insert(abbrev.to_string(), (hf, ty));
         hf
     }

@@ -1,12 +1,15 @@
-//! Safe views of the protocol tree and its items. Every call that reads the tvb checks
-//! the range against its captured length first (so epan cannot throw for it).
+//! Safe views of the protocol tree and its items. Before any `proto_tree_add_*` call, the
+//! safe layer checks what epan would throw for (see the table in [`crate::epan`]): the
+//! range against the tvb's captured length, the field's registered type against the call,
+//! and the tree's room (`gui.max_tree_items`, `gui.max_tree_depth`, through the shim's
+//! `msstun_tree_room`). When a check fails, nothing is added ([`Item::NONE`]).
 
 use std::ffi::{c_int, CStr};
 use std::marker::PhantomData;
 use std::net::IpAddr;
 
 use super::ffi;
-use super::fields::{Ett, Hf};
+use super::fields::{Ett, Hf, Kind};
 use super::packet::{cint, Encoding, PStr, Tvb};
 
 /// A protocol tree (or none: Wireshark passes NULL when it builds no tree).
@@ -41,10 +44,11 @@ impl<'p> Item<'p> {
     /// The item's subtree (none for no item).
     #[inline]
     pub fn subtree(self, ett: Ett) -> Tree<'p> {
-        if self.is_none() {
+        if self.is_none() || ett.id() < 0 {
             return Tree(std::ptr::null_mut(), PhantomData);
         }
-        // SAFETY: the item is in the tree of this packet.
+        // SAFETY: the item is in the tree of this packet; the ett is registered (epan
+        // asserts, i.e. throws, for an unregistered one).
         Tree(
             unsafe { ffi::proto_item_add_subtree(self.0, ett.id()) },
             PhantomData,
@@ -71,17 +75,51 @@ impl<'p> Item<'p> {
     }
 }
 
+/// Whether `hf` is registered and of a type `ok` accepts (epan reports a dissector bug, a
+/// throw, for a field of another type).
+#[inline]
+fn typed(hf: Hf, ok: fn(Kind) -> bool) -> bool {
+    hf.id() >= 0 && ok(hf.kind())
+}
+
+/// Unsigned integer fields up to 32 bits (`proto_tree_add_uint`).
+fn uint32(k: Kind) -> bool {
+    matches!(k, Kind::U8 | Kind::U16 | Kind::U32 | Kind::Frame)
+}
+
+/// Whether `proto_tree_add_item` reads a field of kind `k` over `len` bytes without
+/// complaining by a throw (integers, booleans and addresses need their own lengths).
+fn item_len_ok(k: Kind, len: usize) -> bool {
+    match k {
+        Kind::Unregistered | Kind::RelTime => false,
+        Kind::U8 | Kind::U16 | Kind::U32 | Kind::Frame => (1..=4).contains(&len),
+        Kind::U64 | Kind::Bool => (1..=8).contains(&len),
+        Kind::Ipv4 => len == 4,
+        Kind::Ipv6 => len == 16,
+        Kind::None | Kind::Str | Kind::Bytes => true,
+    }
+}
+
 impl<'p> Tree<'p> {
-    /// The item `add` makes when `off..off + len` lies in the captured bytes of `tvb`; no
-    /// item otherwise (so epan never throws for our ranges: see the module docs).
+    /// Whether `items` more items fit `levels` deep below this tree (see the module docs).
+    #[inline]
+    fn room(self, items: u32, levels: u32) -> bool {
+        // SAFETY: the shim reads the tree's counters and Wireshark's preferences only.
+        self.0.is_null() || unsafe { ffi::msstun_tree_room(self.0, items, levels) != 0 }
+    }
+
+    /// The item `add` makes when `off..off + len` lies in the captured bytes of `tvb`, the
+    /// field fits the call (`typed`) and the tree has room; no item otherwise (so epan never
+    /// throws for it: see the module docs).
     #[inline]
     fn checked(
+        self,
         tvb: Tvb<'p>,
-        off: usize,
-        len: usize,
+        (off, len): (usize, usize),
+        typed: bool,
         add: impl FnOnce() -> *mut ffi::proto_item,
     ) -> Item<'p> {
-        if !tvb.fits(off, len) {
+        if self.0.is_null() || !typed || !tvb.fits(off, len) || !self.room(1, 1) {
             return Item(std::ptr::null_mut(), PhantomData);
         }
         Item(add(), PhantomData)
@@ -110,22 +148,19 @@ impl<'p> Tree<'p> {
         len: Option<usize>,
     ) -> Item<'p> {
         let n = len.unwrap_or(tvb.len().saturating_sub(off));
-        if !tvb.fits(off, n) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
         let l = len.map_or(-1, cint);
-        // SAFETY: range checked against the captured bytes.
-        Item(
-            unsafe { ffi::proto_tree_add_item(self.0, proto, tvb.raw, cint(off), l, ffi::ENC_NA) },
-            PhantomData,
-        )
+        // SAFETY: range checked against the captured bytes; a registered protocol id.
+        self.checked(tvb, (off, n), proto >= 0, || unsafe {
+            ffi::proto_tree_add_item(self.0, proto, tvb.raw, cint(off), l, ffi::ENC_NA)
+        })
     }
 
     /// `hf` over `len` bytes at `off`, read with `enc`.
     #[inline]
     pub fn add_item(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, enc: Encoding) -> Item<'p> {
-        // SAFETY: range checked. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        let ok = hf.id() >= 0 && item_len_ok(hf.kind(), len);
+        // SAFETY: range, type and room checked. (`checked` checks them first)
+        self.checked(tvb, (off, len), ok, || unsafe {
             ffi::proto_tree_add_item(self.0, hf.id(), tvb.raw, cint(off), cint(len), enc.raw())
         })
     }
@@ -133,8 +168,8 @@ impl<'p> Tree<'p> {
     /// Unsigned field `hf` = `v` over `len` bytes at `off`.
     #[inline]
     pub fn add_uint(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u32) -> Item<'p> {
-        // SAFETY: range checked. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        // SAFETY: range, type and room checked. (`checked` checks them first)
+        self.checked(tvb, (off, len), typed(hf, uint32), || unsafe {
             ffi::proto_tree_add_uint(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
         })
     }
@@ -150,38 +185,33 @@ impl<'p> Tree<'p> {
         name: PStr<'p>,
         digits: u8,
     ) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
         let fmt = if digits == 3 {
             c"%s (0x%03x)"
         } else {
             c"%s (0x%04x)"
         };
-        // SAFETY: range checked; the format takes one string and one unsigned int.
-        Item(
-            unsafe {
-                ffi::proto_tree_add_uint_format_value(
-                    self.0,
-                    hf.id(),
-                    tvb.raw,
-                    cint(off),
-                    cint(len),
-                    v,
-                    fmt.as_ptr(),
-                    name.0,
-                    v,
-                )
-            },
-            PhantomData,
-        )
+        // SAFETY: range, type and room checked; the format takes one string and one
+        // unsigned int.
+        self.checked(tvb, (off, len), typed(hf, uint32), || unsafe {
+            ffi::proto_tree_add_uint_format_value(
+                self.0,
+                hf.id(),
+                tvb.raw,
+                cint(off),
+                cint(len),
+                v,
+                fmt.as_ptr(),
+                name.0,
+                v,
+            )
+        })
     }
 
     /// 64-bit unsigned field.
     #[inline]
     pub fn add_uint64(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: u64) -> Item<'p> {
-        // SAFETY: range checked. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        // SAFETY: range, type and room checked. (`checked` checks them first)
+        self.checked(tvb, (off, len), typed(hf, |k| k == Kind::U64), || unsafe {
             ffi::proto_tree_add_uint64(self.0, hf.id(), tvb.raw, cint(off), cint(len), v)
         })
     }
@@ -189,8 +219,8 @@ impl<'p> Tree<'p> {
     /// Boolean field.
     #[inline]
     pub fn add_bool(self, hf: Hf, tvb: Tvb<'p>, off: usize, len: usize, v: bool) -> Item<'p> {
-        // SAFETY: range checked. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        // SAFETY: range, type and room checked. (`checked` checks them first)
+        self.checked(tvb, (off, len), typed(hf, |k| k == Kind::Bool), || unsafe {
             ffi::proto_tree_add_boolean(self.0, hf.id(), tvb.raw, cint(off), cint(len), v.into())
         })
     }
@@ -206,11 +236,13 @@ impl<'p> Tree<'p> {
         len: usize,
         ip: IpAddr,
     ) -> Item<'p> {
-        if !tvb.fits(off, len) {
-            return Item(std::ptr::null_mut(), PhantomData);
-        }
-        // SAFETY: range checked; the IPv4 value is in network order as Wireshark wants it.
-        let it = unsafe {
+        let ok = match ip {
+            IpAddr::V4(_) => typed(v4, |k| k == Kind::Ipv4),
+            IpAddr::V6(_) => typed(v6, |k| k == Kind::Ipv6),
+        };
+        // SAFETY: range, type and room checked; the IPv4 value is in network order as
+        // Wireshark wants it.
+        self.checked(tvb, (off, len), ok, || unsafe {
             match ip {
                 IpAddr::V4(a) => ffi::proto_tree_add_ipv4(
                     self.0,
@@ -225,8 +257,7 @@ impl<'p> Tree<'p> {
                     ffi::proto_tree_add_ipv6(self.0, v6.id(), tvb.raw, cint(off), cint(len), &x)
                 }
             }
-        };
-        Item(it, PhantomData)
+        })
     }
 
     /// String field with the value `text` (over the bytes at `off`).
@@ -239,8 +270,8 @@ impl<'p> Tree<'p> {
         len: usize,
         text: PStr<'p>,
     ) -> Item<'p> {
-        // SAFETY: range checked; text is NUL-terminated. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        // SAFETY: range, type and room checked; text is NUL-terminated.
+        self.checked(tvb, (off, len), typed(hf, |k| k == Kind::Str), || unsafe {
             ffi::proto_tree_add_string(self.0, hf.id(), tvb.raw, cint(off), cint(len), text.0)
         })
     }
@@ -255,8 +286,8 @@ impl<'p> Tree<'p> {
         len: usize,
         text: PStr<'p>,
     ) -> Item<'p> {
-        // SAFETY: range checked; "%s" with one string. (`checked` checks the range first)
-        Self::checked(tvb, off, len, || unsafe {
+        // SAFETY: range, type and room checked; "%s" with one string.
+        self.checked(tvb, (off, len), typed(hf, |k| k == Kind::None), || unsafe {
             ffi::proto_tree_add_none_format(
                 self.0,
                 hf.id(),
@@ -279,11 +310,12 @@ impl<'p> Tree<'p> {
         len: usize,
         label: &'static CStr,
     ) -> (Tree<'p>, Item<'p>) {
-        if !tvb.fits(off, len) {
+        if self.0.is_null() || ett.id() < 0 || !tvb.fits(off, len) || !self.room(1, 1) {
             return (self, Item(std::ptr::null_mut(), PhantomData));
         }
         let mut item: *mut ffi::proto_item = std::ptr::null_mut();
-        // SAFETY: range checked; the label is static and has no format directives.
+        // SAFETY: range, ett and room checked; the label is static and has no format
+        // directives.
         let t = unsafe {
             ffi::proto_tree_add_subtree_format(
                 self.0,
@@ -302,18 +334,15 @@ impl<'p> Tree<'p> {
     /// A generated `FT_RELATIVE_TIME` item of `ns` nanoseconds.
     #[inline]
     pub fn add_reltime(self, hf: Hf, tvb: Tvb<'p>, ns: i64) -> Item<'p> {
-        // SAFETY: zero-length item at offset 0, always in range.
-        Item(
-            unsafe {
-                ffi::msstun_add_reltime(
-                    self.0,
-                    hf.id(),
-                    tvb.raw,
-                    ns / 1_000_000_000,
-                    (ns % 1_000_000_000) as c_int,
-                )
-            },
-            PhantomData,
-        )
+        // SAFETY: zero-length item at offset 0, always in range; type and room checked.
+        self.checked(tvb, (0, 0), typed(hf, |k| k == Kind::RelTime), || unsafe {
+            ffi::msstun_add_reltime(
+                self.0,
+                hf.id(),
+                tvb.raw,
+                ns / 1_000_000_000,
+                (ns % 1_000_000_000) as c_int,
+            )
+        })
     }
 }
