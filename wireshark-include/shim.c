@@ -478,6 +478,11 @@ int msstun_pref_media_encryption(void)
     return msstun_media_encryption;
 }
 
+int msstun_payloads_by_class(void)
+{
+    return msstun_decode_payloads && !*msstun_payload_dissector;
+}
+
 /* Queue an RTP tap record for an SRTP packet msstun decoded itself (so that Telephony > RTP
  * and -z rtp,streams list the stream, marked SRTP). */
 void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)

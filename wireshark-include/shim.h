@@ -73,6 +73,8 @@ void msstun_set_hidden(proto_item *item);
 void msstun_register_media_prefs(void);
 /** The `msstun.media_encryption` preference: 0 auto, 1 srtp, 2 rtp. */
 int msstun_pref_media_encryption(void);
+/** Decoding payloads is on and no dissector is forced for all of them. */
+int msstun_payloads_by_class(void);
 /** Queue an RTP tap record (marked SRTP) for the SRTP packet in `tvb`. */
 void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len);
 /** ALPN stun.turn/stun.nat-discovery, TLS/DTLS port 5349, tls.port 443 wrapper, heuristics. */

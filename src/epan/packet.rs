@@ -425,6 +425,14 @@ impl<'p> Packet<'p> {
         u8::try_from(unsafe { ffi::msstun_pref_media_encryption() }).unwrap_or(0)
     }
 
+    /// Whether relayed payloads go to dissectors by their class (decoding payloads on, no
+    /// dissector forced for all of them).
+    #[inline]
+    pub fn payloads_by_class() -> bool {
+        // SAFETY: reads preference variables of the shim.
+        unsafe { ffi::msstun_payloads_by_class() != 0 }
+    }
+
     /// Set the Protocol column to `name`.
     #[inline]
     pub fn set_protocol_name(&self, name: &'static CStr) {
