@@ -1,5 +1,6 @@
-//! Relayed payloads handed on by RFC 7983's rules (and SRTP/SRTCP by issue 18's): the seed's RFC 6062 data connection
-//! carries RTP, which Wireshark's RTP dissector and its stream statistics then read.
+//! Relayed payloads handed on by RFC 7983's rules, SRTP where the flow shows it (issue 18):
+//! the seed's RFC 6062 data connection carries ICE checks with MESSAGE-INTEGRITY, then media
+//! that msstun shows as SRTP and Wireshark's RTP stream statistics list.
 
 mod common;
 
