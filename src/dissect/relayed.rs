@@ -176,8 +176,27 @@ fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8]) -> bool {
         );
         ctx.pinfo.set_info(ctx.text(&text));
     }
-    if ctx.want(f.srtp) {
-        let ti = ctx.add_item(ctx.tree, f.srtp, off, bytes.len(), Encoding::Na);
+    let fields = [
+        f.srtp,
+        f.srtp_version,
+        f.srtp_padding,
+        f.srtp_extension,
+        f.srtp_cc,
+        f.srtp_marker,
+        f.srtp_pt,
+        f.srtp_seq,
+        f.srtp_timestamp,
+        f.srtp_ssrc,
+        f.srtp_csrc,
+        f.srtp_ext,
+        f.srtp_encrypted,
+    ];
+    if ctx.visible || fields.iter().any(|h| h.referenced()) {
+        // The subtree is added whenever one of its fields is wanted (a filter on a field
+        // needs its parent item).
+        let ti = ctx
+            .tree
+            .add_item(f.srtp, ctx.tvb, off, bytes.len(), Encoding::Na);
         let t = ti.subtree(f.ett_srtp);
         let b0 = bytes[0];
         ctx.add_uint(t, f.srtp_version, off, 1, u32::from(b0 >> 6));
