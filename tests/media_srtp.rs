@@ -55,7 +55,7 @@ fn srtcp_shows_its_index_and_tag() {
 fn srtp_is_shown_as_srtp() {
     let run = run_with_keys(&[]);
     let srtp = run.frames("msstun.srtp");
-    assert!(srtp.len() > 1500, "{} SRTP frames", srtp.len());
+    assert!(srtp.len() > 1200, "{} SRTP frames", srtp.len());
     // None of it read as plain RTP (payload interpreted, padding from ciphertext).
     assert_eq!(run.frames("rtp"), Vec::<u32>::new());
     let rows = run.fields(
@@ -111,5 +111,5 @@ fn the_preference_overrides() {
         plain.frames("msstun.srtp || msstun.srtcp.index"),
         Vec::<u32>::new()
     );
-    assert!(plain.frames("rtp").len() > 1500);
+    assert!(plain.frames("rtp").len() > 1200);
 }
