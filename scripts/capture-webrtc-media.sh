@@ -3,12 +3,11 @@
 # tests/media_srtp.rs and tests/tls.rs): two aiortc peers (ICE, DTLS-SRTP, SRTP) send each
 # other audio through a coturn, relay candidates only, once per TURN transport —
 # UDP 3478, TCP 3478, TLS on 443 without ALPN and TLS on 5349 with ALPN "stun.turn" —,
-# all inside a private network namespace holding only `lo` (nothing leaves it), captured
-# there with dumpcap. The certificate is self-signed, made by openssl for this run. The
+# then one STUN Binding over DTLS on 5349 (OpenSSL's s_client), all inside a private network
+# namespace holding only `lo` (nothing leaves it), captured there with dumpcap. The certificate is self-signed, made by openssl for this run. The
 # clients write their TLS secrets (NSS key log format) beside the capture.
 #
 # Writes tests/captures/webrtc-media.pcapng (or $1) and its key log (.keys for .pcapng).
-# (No client here speaks TURN over DTLS: aioice does not; coturn's DTLS listener runs.)
 #
 # Needs root (unshare, dumpcap), turnserver (coturn), openssl, python3 with venv; installs
 # aiortc from PyPI into a throw-away venv (or uses $MSSTUN_AIORTC_VENV when set).
@@ -54,6 +53,13 @@ py=$venv/bin/python
 "$py" "$script" 127.0.0.1 3478 tcp alice wonderland "$seconds"
 "$py" "$script" 127.0.0.1 443 tls alice wonderland "$seconds" "$work/keys.log"
 "$py" "$script" 127.0.0.1 5349 tls alice wonderland "$seconds" "$work/keys.log" stun.turn
+# TURN's DTLS listener: no WebRTC client here speaks TURN over DTLS; OpenSSL's s_client sends
+# one STUN Binding request as DTLS application data and writes its own key log.
+printf '\x00\x01\x00\x00\x21\x12\xa4\x42msstun-dtls!' >"$work/binding.bin"
+(cat "$work/binding.bin"; sleep 1) |
+  timeout 10 openssl s_client -dtls1_2 -connect 127.0.0.1:5349 -quiet \
+    -keylogfile "$work/dtls-keys.log" >/dev/null 2>&1 || true
+cat "$work/dtls-keys.log" >>"$work/keys.log"
 sleep 1
 kill "$dc"; wait "$dc" || true
 kill $ts; wait $ts || true

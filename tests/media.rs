@@ -1,31 +1,37 @@
-//! Relayed payloads handed on by RFC 7983's rules: the seed's RFC 6062 data connection
-//! carries RTP, which Wireshark's RTP dissector and its stream statistics then read.
+//! Relayed payloads handed on by RFC 7983's rules, SRTP where the flow shows it (issue 18):
+//! the seed's RFC 6062 data connection carries ICE checks with MESSAGE-INTEGRITY, then media
+//! that msstun shows as SRTP and Wireshark's RTP stream statistics list.
 
 mod common;
 
 use common::*;
 use msstun_fixtures::media;
 
+/// The seed's data connection carries ICE checks with MESSAGE-INTEGRITY, then media: SRTP
+/// is the rule there (issue 18), so the media is SRTP — header shown by msstun, payload not
+/// interpreted — and the RTP stream tools still list it. With `msstun.media_encryption:rtp`
+/// it is Wireshark's RTP.
 #[test]
-fn seed_data_connection_rtp_is_rtp() {
+fn seed_data_connection_rtp_is_srtp() {
     let fx = fixture("seed");
     let run = Run::new(&fx, &[]);
-    let rtp = run.frames("rtp");
+    assert_eq!(run.frames("rtp"), Vec::<u32>::new());
+    let rtp = run.frames("msstun.srtp");
     assert_eq!(rtp.len(), 2, "{rtp:?}");
     let rows = run.fields(
-        Some("rtp"),
+        Some("msstun.srtp"),
         &[
             "frame.protocols",
             "_ws.col.Protocol",
             "msstun.payload.kind",
             "msstun.payload.carrier",
-            "rtp.ssrc",
+            "msstun.srtp.ssrc",
             "msstun.tcp_data.bind_in",
         ],
     );
     for (f, r) in &rows {
-        assert!(r[0][0].ends_with(":msstun:rtp"), "{f}: {r:?}");
-        assert_eq!(r[1], ["RTP"], "{f}: the innermost protocol names the row");
+        assert!(r[0][0].ends_with(":msstun"), "{f}: {r:?}");
+        assert_eq!(r[1], ["SRTP"], "{f}: the innermost protocol names the row");
         assert_eq!(nums(&r[2]), [4], "{f}: kind RTP");
         assert_eq!(
             nums(&r[3]),
@@ -42,8 +48,13 @@ fn seed_data_connection_rtp_is_rtp() {
     let z = run.raw(&["-q", "-z", "rtp,streams"]);
     let streams: Vec<&str> = z.lines().filter(|l| l.contains("0x12345678")).collect();
     assert_eq!(streams.len(), 2, "{z}");
-    // Filters across both layers.
-    assert_eq!(run.frames("msstun.payload.kind == 4 && rtp && msstun"), rtp);
+    assert_eq!(run.frames("msstun.payload.kind == 4 && msstun.srtp"), rtp);
+    let plain = Run::new(&fx, &["-o", "msstun.media_encryption:rtp"]);
+    assert_eq!(plain.frames("rtp"), rtp);
+    assert_eq!(
+        plain.frames("msstun.payload.kind == 4 && rtp && msstun"),
+        rtp
+    );
 }
 
 #[test]
@@ -113,19 +124,26 @@ fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
             "msstun.type",
         ],
     );
-    let rtp = run.frames("rtp");
+    let plain_rtp = run.frames("rtp");
+    let srtp = run.frames("msstun.srtp");
+    let rtp: Vec<u32> = run.frames("rtp || msstun.srtp");
     let rtcp = run.frames("rtcp");
     let dtls = run.frames("dtls");
     let expected = media::expected();
     let total = |f: fn(&media::SessionExpect) -> u32| expected.iter().map(f).sum::<u32>() as usize;
-    assert_eq!(rtp.len(), total(|e| e.rtp), "-Y rtp");
+    assert_eq!(rtp.len(), total(|e| e.rtp), "-Y rtp || msstun.srtp");
+    assert_eq!(
+        srtp.len() as u32,
+        expected.iter().map(srtp_shown).sum::<u32>(),
+        "-Y msstun.srtp"
+    );
     assert_eq!(rtcp.len(), total(|e| e.rtcp), "-Y rtcp");
     assert_eq!(dtls.len(), total(|e| e.dtls), "-Y dtls");
     // The spellings of the kind filter that work on every version (a bare `rtp` on the
     // right is the protocol, not a value), and the filter across both layers.
     assert_eq!(run.frames("msstun.payload.kind == \"RTP\""), rtp);
     assert_eq!(run.frames("msstun.payload.kind == 4"), rtp);
-    assert_eq!(run.frames("rtp && msstun"), rtp);
+    assert_eq!(run.frames("rtp && msstun"), plain_rtp);
     assert_eq!(run.frames("msstun.payload.kind == \"RTCP\""), rtcp);
     assert_eq!(run.frames("msstun.payload.kind == \"DTLS\""), dtls);
     for e in &expected {
@@ -142,12 +160,15 @@ fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
             .collect();
         let count = |set: &[u32]| mine.iter().filter(|(f, _)| set.contains(f)).count() as u32;
         assert_eq!(count(&rtp), e.rtp, "{}: RTP frames", c.name);
+        assert_eq!(count(&srtp), srtp_shown(e), "{}: SRTP frames", c.name);
         assert_eq!(count(&rtcp), e.rtcp, "{}: RTCP frames", c.name);
         assert_eq!(count(&dtls), e.dtls, "{}: DTLS frames", c.name);
         for (f, r) in &mine {
             let kind = nums(&r[3]);
             let proto = r[2].first().map(String::as_str).unwrap_or("");
-            let want = if rtp.contains(f) {
+            let want = if srtp.contains(f) {
+                Some((4, "SRTP"))
+            } else if rtp.contains(f) {
                 Some((4, "RTP"))
             } else if rtcp.contains(f) {
                 Some((5, "RTCP"))
@@ -164,9 +185,8 @@ fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
                     "{} frame {f}: carrier",
                     c.name
                 );
-                // (SRTP after a DTLS-SRTP handshake: see the SRTP test.)
                 assert!(
-                    proto.starts_with(p) || (p == "RTP" && proto == "SRTP"),
+                    proto.starts_with(p),
                     "{} frame {f}: Protocol column {proto}",
                     c.name
                 );
@@ -220,20 +240,35 @@ fn rtp_streams_are_what_the_generator_sent_with_and_without_turn() {
     assert_eq!(direct.len(), n);
 }
 
-/// DTLS-SRTP through TURN: Wireshark's DTLS dissector, seeing the relayed ServerHello's
-/// `use_srtp`, sets the 5-tuple up as SRTP (packet-dtls.c calls `srtp_add_address` for UDP
-/// only), so over UDP carriers the SRTP after the handshake shows its RTP header with the
-/// payload marked encrypted (`srtp.enc_payload`, Protocol SRTP) and the RTP before it stays
-/// RTP. Over TCP carriers Wireshark sets nothing up: the SRTP reads as RTP.
+/// Whether a session's media is SRTP by the flow (issue 18): the [MS-TURN] dialect sessions.
+fn ms_dialect(c: &media::CarrierCase) -> bool {
+    matches!(c.name, "mturn" | "ms-send-data" | "ms-e2e" | "mturn-udp")
+}
+
+/// The RTP packets of a session that msstun shows as SRTP: all of them on a Microsoft
+/// dialect's flow, else those after the DTLS-SRTP handshake.
+fn srtp_shown(e: &media::SessionExpect) -> u32 {
+    e.streams
+        .iter()
+        .filter(|s| s.srtp || ms_dialect(&e.case))
+        .map(|s| s.packets)
+        .sum()
+}
+
+/// DTLS-SRTP through TURN: from the relayed DTLS handshake on, the flow's RTP is SRTP, shown
+/// by msstun (header, encrypted payload; Protocol SRTP) over every carrier, UDP or TCP; the
+/// RTP before it stays Wireshark's RTP — except on the [MS-TURN] dialects' flows, where all
+/// media is SRTP.
 #[test]
-fn srtp_after_a_relayed_dtls_handshake_is_marked_encrypted_over_udp() {
+fn srtp_after_a_relayed_dtls_handshake_is_shown_as_srtp() {
     let run = Run::new(&fixture("media"), &[]);
     let rows = run.fields(
-        Some("rtp"),
+        Some("rtp || msstun.srtp"),
         &[
             "rtp.ssrc",
+            "msstun.srtp.ssrc",
             "_ws.col.Protocol",
-            "srtp.enc_payload",
+            "msstun.srtp.encrypted",
             "msstun.payload.carrier",
         ],
     );
@@ -242,23 +277,24 @@ fn srtp_after_a_relayed_dtls_handshake_is_marked_encrypted_over_udp() {
         let of = |s: usize| {
             let ssrc = u64::from(media::ssrc(k, s));
             rows.iter()
-                .filter(move |(_, r)| nums(&r[0]) == [ssrc])
+                .filter(move |(_, r)| nums(&r[0]) == [ssrc] || nums(&r[1]) == [ssrc])
                 .collect::<Vec<_>>()
         };
         for (s, st) in e.streams.iter().enumerate() {
             let frames = of(s);
             assert_eq!(frames.len() as u32, st.packets, "{} stream {s}", c.name);
             for (f, r) in frames {
-                let marked = st.srtp && c.udp;
-                let proto = if marked { "SRTP" } else { "RTP" };
-                assert_eq!(r[1], [proto], "{} frame {f}", c.name);
+                let srtp = st.srtp || ms_dialect(&c);
+                let proto = if srtp { "SRTP" } else { "RTP" };
+                assert_eq!(r[2], [proto], "{} frame {f}", c.name);
+                assert_eq!(r[0].is_empty(), srtp, "{} frame {f}: rtp", c.name);
                 assert_eq!(
-                    !r[2].is_empty(),
-                    marked,
+                    !r[3].is_empty(),
+                    srtp,
                     "{} frame {f}: encrypted payload",
                     c.name
                 );
-                assert_eq!(nums(&r[3]), [u64::from(c.carrier)], "{} frame {f}", c.name);
+                assert_eq!(nums(&r[4]), [u64::from(c.carrier)], "{} frame {f}", c.name);
             }
         }
     }

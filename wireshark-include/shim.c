@@ -478,6 +478,53 @@ int msstun_pref_media_encryption(void)
     return msstun_media_encryption;
 }
 
+int msstun_payloads_by_class(void)
+{
+    return msstun_decode_payloads && !*msstun_payload_dissector;
+}
+
+/* The extended sequence number and timestamp of each SSRC on each flow, as the RTP dissector
+ * keeps them (the previous value's high bits; a jump of more than half the range wraps), for
+ * the tap record. Direct-mapped, no heap; forgotten with the capture file. */
+#define MSSTUN_RTP_EXT 256
+static struct {
+    guint64 key;
+    guint32 seq;
+    guint64 ts;
+} msstun_rtp_ext[MSSTUN_RTP_EXT];
+
+void msstun_rtp_ext_reset(void)
+{
+    memset(msstun_rtp_ext, 0, sizeof msstun_rtp_ext);
+}
+
+static void rtp_extend(packet_info *pinfo, guint32 ssrc, guint16 seq, guint32 ts,
+                       guint32 *ext_seq, guint64 *ext_ts)
+{
+    guint64 key = mix(msstun_flow_key(pinfo), ssrc) | 1;
+    size_t slot = (size_t)(key % MSSTUN_RTP_EXT);
+    if (msstun_rtp_ext[slot].key != key) {
+        msstun_rtp_ext[slot].key = key;
+        msstun_rtp_ext[slot].seq = 0x10000 | seq;
+        msstun_rtp_ext[slot].ts = G_GUINT64_CONSTANT(0x100000000) | ts;
+    } else {
+        guint32 s = (msstun_rtp_ext[slot].seq & 0xffff0000) | seq;
+        guint64 t = (msstun_rtp_ext[slot].ts & G_GUINT64_CONSTANT(0xffffffff00000000)) | ts;
+        if (s + 0x8000 < msstun_rtp_ext[slot].seq)
+            s += 0x10000;
+        else if (msstun_rtp_ext[slot].seq + 0x8000 < s)
+            s -= 0x10000;
+        if (t + G_GUINT64_CONSTANT(0x80000000) < msstun_rtp_ext[slot].ts)
+            t += G_GUINT64_CONSTANT(0x100000000);
+        else if (msstun_rtp_ext[slot].ts + G_GUINT64_CONSTANT(0x80000000) < t)
+            t -= G_GUINT64_CONSTANT(0x100000000);
+        msstun_rtp_ext[slot].seq = s;
+        msstun_rtp_ext[slot].ts = t;
+    }
+    *ext_seq = msstun_rtp_ext[slot].seq;
+    *ext_ts = msstun_rtp_ext[slot].ts;
+}
+
 /* Queue an RTP tap record for an SRTP packet msstun decoded itself (so that Telephony > RTP
  * and -z rtp,streams list the stream, marked SRTP). */
 void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
@@ -499,6 +546,8 @@ void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
     ri->info_seq_num = (guint16)(p[2] << 8 | p[3]);
     ri->info_timestamp = (guint32)p[4] << 24 | (guint32)p[5] << 16 | (guint32)p[6] << 8 | p[7];
     ri->info_sync_src = (guint32)p[8] << 24 | (guint32)p[9] << 16 | (guint32)p[10] << 8 | p[11];
+    rtp_extend(pinfo, ri->info_sync_src, ri->info_seq_num, ri->info_timestamp,
+               &ri->info_extended_seq_num, &ri->info_extended_timestamp);
     ri->info_is_srtp = TRUE;
     ri->info_all_data_present = len == tvb_reported_length(tvb);
     ri->info_data_len = ri->info_all_data_present ? len : 0;
@@ -508,45 +557,19 @@ void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
     tap_queue_packet(rtp_tap, pinfo, ri);
 }
 
-/* TURN over TLS and DTLS (RFC 7443 ALPN, RFC 8656 port 5349, the tls/dtls heuristics), and
- * TLS on 443 whose decrypted data is STUN (`tls443`: decides per connection, else the
- * handle that had tls.port 443, HTTP). */
-static dissector_handle_t msstun_tls443_prev = NULL;
-
-void msstun_register_tls(int proto, dissector_handle_t stream, void *tls443_fn,
-                         void *heur_tls, void *heur_dtls)
+/* TURN over TLS and DTLS: RFC 7443 ALPN, RFC 8656 port 5349, and the tls/dtls heuristics
+ * (which TLS tries before the port's dissector: `turns:` on 443, no ALPN). Not tls.port 443:
+ * the TLS tree names that port's dissector even without keys. */
+void msstun_register_tls(int proto, dissector_handle_t stream, void *heur_tls, void *heur_dtls)
 {
-    dissector_table_t t = find_dissector_table("tls.port");
-    dissector_handle_t tls443 = create_dissector_handle_with_name_and_description(
-        (dissector_t)tls443_fn, proto, "msstun_tls443",
-        "MS-STUN in TLS on port 443 (when the connection's data is STUN, else HTTP)");
-    if (t)
-        msstun_tls443_prev = dissector_get_uint_handle(t, 443);
     dissector_add_string("tls.alpn", "stun.turn", stream);
     dissector_add_string("tls.alpn", "stun.nat-discovery", stream);
     dissector_add_string("dtls.alpn", "stun.turn", stream);
     dissector_add_string("dtls.alpn", "stun.nat-discovery", stream);
     ssl_dissector_add(5349, stream);
     dtls_dissector_add(5349, stream);
-    dissector_add_uint("tls.port", 443, tls443);
     heur_dissector_add("tls", (heur_dissector_t)heur_tls, "MS-STUN over TLS", "msstun_tls", proto, HEURISTIC_ENABLE);
     heur_dissector_add("dtls", (heur_dissector_t)heur_dtls, "MS-STUN over DTLS", "msstun_dtls", proto, HEURISTIC_ENABLE);
-}
-
-int msstun_call_tls443_prev(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
-{
-    int r = 0;
-    if (!msstun_tls443_prev)
-        return 0;
-    TRY {
-        r = call_dissector_only(msstun_tls443_prev, tvb, pinfo, tree, NULL);
-    }
-    CATCH_NONFATAL_ERRORS {
-        show_exception(tvb, pinfo, tree, EXCEPT_CODE, GET_MESSAGE);
-        r = (int)tvb_captured_length(tvb);
-    }
-    ENDTRY;
-    return r;
 }
 
 /* ---- keeping epan from throwing (see the table in src/epan/mod.rs) ------ */

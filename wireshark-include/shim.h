@@ -78,10 +78,11 @@ int msstun_tree_room(proto_tree *tree, unsigned items, unsigned levels);
 void msstun_register_media_prefs(void);
 /** The `msstun.media_encryption` preference: 0 auto, 1 srtp, 2 rtp. */
 int msstun_pref_media_encryption(void);
+/** Decoding payloads is on and no dissector is forced for all of them. */
+int msstun_payloads_by_class(void);
+/** Forget the extended RTP sequence numbers and timestamps (init routine). */
+void msstun_rtp_ext_reset(void);
 /** Queue an RTP tap record (marked SRTP) for the SRTP packet in `tvb`. */
 void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len);
-/** ALPN stun.turn/stun.nat-discovery, TLS/DTLS port 5349, tls.port 443 wrapper, heuristics. */
-void msstun_register_tls(int proto, dissector_handle_t stream, void *tls443_fn,
-                         void *heur_tls, void *heur_dtls);
-/** Call what had tls.port 443 before msstun (exceptions caught). */
-int msstun_call_tls443_prev(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+/** ALPN stun.turn/stun.nat-discovery, TLS/DTLS port 5349, the tls/dtls heuristics. */
+void msstun_register_tls(int proto, dissector_handle_t stream, void *heur_tls, void *heur_dtls);

@@ -223,38 +223,11 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
     }
 }
 
-/// Inside TLS on port 443 (`msstun_tls443`): whether this connection's decrypted data is
-/// msstun's (its STUN was already found on it, or decided now, once per connection, on its
-/// first bytes (a STUN message or ChannelData
-/// in a framing msstun knows)); otherwise the port's own dissector (HTTP) has it.
-pub fn tls443_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
+/// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
+/// what follows — ChannelData, the rest of a message — is msstun's too).
+pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
     let conv = pinfo.flow_id(Transport::Tcp);
-    // Known: decided before, or msstun already found STUN on it (through the `tls`
-    // heuristics, which TLS may try first).
-    let known = session::with(|s| {
-        s.convs
-            .get(&conv)
-            .and_then(|c| c.tls_stun.or(c.framing.map(|_| true)))
-    });
-    if let Some(v) = known {
-        return if v { Shared::Msstun } else { Shared::Other };
-    }
-    let v = match detect_verdict(Transport::Tcp, tvb.bytes()) {
-        Verdict::Found(_) => true,
-        Verdict::NeedMore if pinfo.can_desegment() && tvb.whole() => {
-            pinfo.desegment(0, None);
-            return Shared::NeedMore;
-        }
-        _ => false,
-    };
-    if !pinfo.visited() {
-        session::with(|s| s.convs.entry(conv).or_default().tls_stun = Some(v));
-    }
-    if v {
-        Shared::Msstun
-    } else {
-        Shared::Other
-    }
+    session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a

@@ -70,7 +70,12 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
         // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
         srtp_evidence(ctx);
     }
-    let enc = encryption();
+    // Decoding payloads off, or one dissector forced for all of them: no media classes.
+    let enc = if Packet::payloads_by_class() {
+        encryption()
+    } else {
+        Encryption::Rtp
+    };
     let srtp_flow = kind == PayloadKind::Rtp && enc == Encryption::Auto && srtp_flow(ctx);
     let media = MediaKind::of(kind, bytes, enc, srtp_flow);
     let inner_carrier = analysis_carrier(ctx, off, carrier);
@@ -104,7 +109,7 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
         ctx.pdus.set(inner.pdus.get());
         return;
     }
-    match media {
+    match media.filter(|_| enc != Encryption::Rtp) {
         Some(MediaKind::Srtp) if srtp(ctx, off, sub, bytes) => {}
         Some(MediaKind::Srtcp(t)) => {
             if let Some(t) = t {
@@ -129,8 +134,8 @@ fn encryption() -> Encryption {
 }
 
 /// Note that this flow shows SRTP to be the rule (an ICE check with MESSAGE-INTEGRITY, DTLS,
-/// a Microsoft dialect): from this frame on (on the first pass; on later passes, the whole
-/// flow), its RTP is SRTP.
+/// a Microsoft dialect): from this frame on, its RTP is SRTP (by frame order, so that every
+/// pass shows the same; RTP before the evidence, as before a DTLS-SRTP handshake, stays RTP).
 pub(super) fn srtp_evidence(ctx: &Ctx<'_>) {
     if ctx.visited {
         return;
@@ -146,7 +151,7 @@ pub(super) fn srtp_evidence(ctx: &Ctx<'_>) {
 /// Whether SRTP is the rule on this flow at this frame (see [`srtp_evidence`]).
 fn srtp_flow(ctx: &Ctx<'_>) -> bool {
     session::with(|s| s.convs.get(&ctx.conv).and_then(|c| c.srtp_from))
-        .is_some_and(|n| ctx.visited || n <= ctx.num)
+        .is_some_and(|n| n <= ctx.num)
 }
 
 /// Show the SRTP packet `sub` (at `off` of the context's tvb) as SRTP: its RTP header
@@ -171,8 +176,27 @@ fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8]) -> bool {
         );
         ctx.pinfo.set_info(ctx.text(&text));
     }
-    if ctx.want(f.srtp) {
-        let ti = ctx.add_item(ctx.tree, f.srtp, off, bytes.len(), Encoding::Na);
+    let fields = [
+        f.srtp,
+        f.srtp_version,
+        f.srtp_padding,
+        f.srtp_extension,
+        f.srtp_cc,
+        f.srtp_marker,
+        f.srtp_pt,
+        f.srtp_seq,
+        f.srtp_timestamp,
+        f.srtp_ssrc,
+        f.srtp_csrc,
+        f.srtp_ext,
+        f.srtp_encrypted,
+    ];
+    if ctx.visible || fields.iter().any(|h| h.referenced()) {
+        // The subtree is added whenever one of its fields is wanted (a filter on a field
+        // needs its parent item).
+        let ti = ctx
+            .tree
+            .add_item(f.srtp, ctx.tvb, off, bytes.len(), Encoding::Na);
         let t = ti.subtree(f.ett_srtp);
         let b0 = bytes[0];
         ctx.add_uint(t, f.srtp_version, off, 1, u32::from(b0 >> 6));

@@ -427,14 +427,21 @@ impl<'p> TextBuf<'p> {
     }
 }
 
-/// Media and TLS: SRTP shown by msstun, the protocol column, the dissector that had
-/// `tls.port` 443.
+/// Media: SRTP shown by msstun, the protocol column, the media preferences.
 impl<'p> Packet<'p> {
     /// The `msstun.media_encryption` preference: 0 auto, 1 srtp, 2 rtp.
     #[inline]
     pub fn media_encryption() -> u8 {
         // SAFETY: reads a preference variable of the shim.
         u8::try_from(unsafe { ffi::msstun_pref_media_encryption() }).unwrap_or(0)
+    }
+
+    /// Whether relayed payloads go to dissectors by their class (decoding payloads on, no
+    /// dissector forced for all of them).
+    #[inline]
+    pub fn payloads_by_class() -> bool {
+        // SAFETY: reads preference variables of the shim.
+        unsafe { ffi::msstun_payloads_by_class() != 0 }
     }
 
     /// Set the Protocol column to `name`.
@@ -452,13 +459,5 @@ impl<'p> Packet<'p> {
         // SAFETY: the shim checks the lengths against the tvb's captured length before
         // reading it (no exception) and allocates the record in packet scope.
         unsafe { ffi::msstun_rtp_tap(tvb.raw, self.raw, h) };
-    }
-
-    /// Hand `tvb` to the dissector that had `tls.port` 443 before msstun (HTTP); its
-    /// exceptions are caught in C. Returns what it consumed.
-    pub fn call_tls443_prev(&self, tvb: Tvb<'p>, tree: Tree<'p>) -> usize {
-        // SAFETY: valid pointers for the call; the shim catches the callee's exceptions.
-        let n = unsafe { ffi::msstun_call_tls443_prev(tvb.raw, self.raw, tree.0) };
-        usize::try_from(n).unwrap_or(0)
     }
 }

@@ -189,7 +189,10 @@ unsafe extern "C" fn register_handoff() {
 /// Wireshark init/cleanup routine: forget the capture file's state.
 unsafe extern "C" fn init_routine() {
     // SAFETY: plain C, no preconditions; called on Wireshark's dissection thread.
-    unsafe { ffi::msstun_conv_cache_reset() };
+    unsafe {
+        ffi::msstun_conv_cache_reset();
+        ffi::msstun_rtp_ext_reset();
+    }
     let _ = catch_unwind(crate::session::reset);
 }
 
@@ -364,8 +367,9 @@ unsafe fn register_media(proto: c_int) {
 
 static TLS_HANDLE: AtomicPtr<ffi::dissector_handle> = AtomicPtr::new(std::ptr::null_mut());
 
-/// TURN over TLS and DTLS: ALPN "stun.turn"/"stun.nat-discovery", port 5349, `tls.port`
-/// 443 (decided per connection), the `tls`/`dtls` heuristic lists.
+/// TURN over TLS and DTLS: ALPN "stun.turn"/"stun.nat-discovery", port 5349, the `tls`/`dtls`
+/// heuristic lists (TLS tries them before the port's dissector: `turns:` on 443 without
+/// ALPN). Nothing on `tls.port` 443: its dissector shows in the TLS tree even without keys.
 ///
 /// # Safety
 /// Called once, from `register_handoff`.
@@ -376,7 +380,6 @@ unsafe fn handoff_tls() {
         ffi::msstun_register_tls(
             proto(),
             TLS_HANDLE.load(Ordering::Relaxed),
-            dissect_tls443 as *const () as *mut c_void,
             heur_tls as *const () as *mut c_void,
             heur_dtls as *const () as *mut c_void,
         );
@@ -394,35 +397,9 @@ unsafe extern "C" fn dissect_msstun_tls(
     in_tls(|| unsafe { dissect_msstun(tvb, pinfo, tree, data) })
 }
 
-/// `msstun_tls443`: what TLS on port 443 decrypted: msstun's when the connection's data is
-/// STUN (decided on its first bytes), else the dissector that had the port (HTTP).
-unsafe extern "C" fn dissect_tls443(
-    tvb: *mut ffi::tvbuff_t,
-    pinfo: *mut ffi::packet_info,
-    tree: *mut ffi::proto_tree,
-    _data: *mut c_void,
-) -> c_int {
-    // SAFETY: Wireshark's arguments.
-    in_tls(|| unsafe {
-        let all = |tvb: Tvb<'_>| consumed(tvb.len());
-        guard(
-            tvb,
-            pinfo,
-            tree,
-            all,
-            |tvb, pinfo, tree| match dissect::tls443_verdict(tvb, pinfo) {
-                Shared::Msstun => {
-                    let t = pinfo.transport();
-                    consumed(dissect::dissect(tvb, pinfo, tree, t, false).unwrap_or(0))
-                }
-                Shared::NeedMore => consumed(tvb.len()),
-                Shared::Other => consumed(pinfo.call_tls443_prev(tvb, tree)),
-            },
-        )
-    })
-}
-
-/// `msstun_tls` heuristic (the `tls` list).
+/// `msstun_tls` heuristic (the `tls` list): STUN in a known framing, or anything on a
+/// connection whose decrypted data msstun already found STUN in (ChannelData, the rest of a
+/// message).
 unsafe extern "C" fn heur_tls(
     tvb: *mut ffi::tvbuff_t,
     pinfo: *mut ffi::packet_info,
@@ -430,7 +407,20 @@ unsafe extern "C" fn heur_tls(
     _data: *mut c_void,
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
-    in_tls(|| unsafe { heuristic(tvb, pinfo, tree, Transport::Tcp) })
+    in_tls(|| unsafe {
+        let known = guard(
+            tvb,
+            pinfo,
+            tree,
+            |_| false,
+            |_, pinfo, _| dissect::tls_flow_known(pinfo),
+        );
+        if known {
+            heur_ret(dissect_msstun(tvb, pinfo, tree, std::ptr::null_mut()) > 0)
+        } else {
+            heuristic(tvb, pinfo, tree, Transport::Tcp)
+        }
+    })
 }
 
 /// `msstun_dtls` heuristic (the `dtls` list).

@@ -153,9 +153,6 @@ pub struct Conv {
     /// The first frame that showed SRTP to be the rule on this flow (an ICE check with
     /// MESSAGE-INTEGRITY, DTLS, a Microsoft dialect): its RTP is then shown as SRTP.
     pub srtp_from: Option<u32>,
-    /// Inside TLS on port 443: whether the decrypted data of this connection is STUN
-    /// (decided on its first bytes).
-    pub tls_stun: Option<bool>,
 }
 
 /// The whole state.
