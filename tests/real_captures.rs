@@ -8,8 +8,9 @@
 //! * the frames carrying a Malformed or Error expert item with msstun are no more than
 //!   without it — each frame that has one with msstun and none without is listed.
 //!
-//! [`KNOWN`] names the frames still above stock for a reason fixed elsewhere; each entry
-//! says which work removes it.
+//! Two named exceptions, each with the work that removes it: [`SRTP_HAND_OFF`] (media
+//! handed on beside the ICE checks and read as plain RTP/RTCP/ZRTP: issue 18 item 1, the
+//! `media` work — drop it once that is merged) and [`KNOWN`] (single frames).
 
 mod common;
 use common::*;
@@ -19,11 +20,18 @@ use common::*;
 const MALFORMED_OR_ERROR: &str =
     "_ws.malformed || _ws.expert.group == 0x07000000 || _ws.expert.severity == 0x00800000";
 
-/// Frames above stock for a known reason fixed by other work: (capture file name,
-/// frames, reason). "srtp hand-off": SRTP/SRTCP payloads beside ICE checks handed to the
-/// plain RTP/RTCP dissectors, which read ciphertext as report blocks (issue 18 item 1,
-/// the `media` work); drop the entry once that is merged.
-const KNOWN: &[(&str, &[u32], &str)] = &[];
+/// "srtp hand-off": the frames where msstun handed a payload beside the ICE checks to the
+/// plain RTP/RTCP (or ZRTP) dissectors, which read SRTP/SRTCP ciphertext as headers and
+/// report blocks (issue 18 item 1, the `media` work, src/dissect/relayed.rs). Their
+/// Malformed items are excused until that is merged: then set this to `None`.
+const SRTP_HAND_OFF: Option<&str> = Some("msstun && (rtp || rtcp || zrtp || srtp || srtcp)");
+
+/// Single frames above stock for a known reason: (capture file name, frames, reason).
+const KNOWN: &[(&str, &[u32], &str)] = &[(
+    "ndpi-stun.pcap",
+    &[195],
+    "a real ICE check (to Zoom's 8801) whose FINGERPRINT is wrong: msstun checks it, stock does not",
+)];
 
 /// Every capture under tests/captures (real/ included), sorted.
 fn captures() -> Vec<std::path::PathBuf> {
@@ -88,26 +96,31 @@ fn real_captures_decode_every_stock_stun_frame_and_no_more_malformed() {
         }
         let stock_bad = stock.frames(MALFORMED_OR_ERROR);
         let ours_bad = ours.frames(MALFORMED_OR_ERROR);
-        let excused = known(&name);
-        let worse: Vec<u32> = ours_bad
+        let hand_off = match SRTP_HAND_OFF {
+            Some(filter) if !ours_bad.is_empty() => ours.frames(filter),
+            _ => Vec::new(),
+        };
+        let excused = |f: &u32| known(&name).contains(f) || hand_off.binary_search(f).is_ok();
+        let counted: Vec<u32> = ours_bad.iter().copied().filter(|f| !excused(f)).collect();
+        let new: Vec<u32> = counted
             .iter()
             .copied()
-            .filter(|f| stock_bad.binary_search(f).is_err() && !excused.contains(f))
+            .filter(|f| stock_bad.binary_search(f).is_err())
             .collect();
-        let unexcused = ours_bad.len().saturating_sub(excused.len());
-        if !worse.is_empty() && unexcused > stock_bad.len() {
+        if counted.len() > stock_bad.len() {
             problems.push(format!(
-                "{name}: {} frames Malformed/Error with msstun against {} without; new: {worse:?}",
-                ours_bad.len(),
+                "{name}: {} frames Malformed/Error with msstun (not excused) against {} without; not in stock's: {new:?}",
+                counted.len(),
                 stock_bad.len()
             ));
         }
         eprintln!(
-            "{name}: stock stun {} / msstun {}; malformed-or-error stock {} / msstun {}",
+            "{name}: stock stun {} / msstun {}; malformed-or-error stock {} / msstun {} ({} excused: srtp hand-off or known)",
             stock_stun.len(),
             ours_stun.len(),
             stock_bad.len(),
-            ours_bad.len()
+            ours_bad.len(),
+            ours_bad.len() - counted.len()
         );
     }
     assert!(
