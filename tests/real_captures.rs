@@ -21,10 +21,16 @@ const MALFORMED_OR_ERROR: &str =
     "_ws.malformed || _ws.expert.group == 0x07000000 || _ws.expert.severity == 0x00800000";
 
 /// "srtp hand-off": the frames where msstun handed a payload beside the ICE checks to the
-/// plain RTP/RTCP (or ZRTP) dissectors, which read SRTP/SRTCP ciphertext as headers and
-/// report blocks (issue 18 item 1, the `media` work, src/dissect/relayed.rs). Their
-/// Malformed items are excused until that is merged: then set this to `None`.
-const SRTP_HAND_OFF: Option<&str> = Some("msstun && (rtp || rtcp || zrtp || srtp || srtcp)");
+/// plain RTP/RTCP dissectors, which read SRTP/SRTCP ciphertext as headers and report
+/// blocks, or (by its first byte, RFC 7983) to ZRTP or DTLS, which read Telegram's
+/// encrypted media as theirs (issue 18 item 1, the `media` work: src/dissect/relayed.rs,
+/// crates/msstun/src/classify.rs). Matched on `frame.protocols`, since a dissector that
+/// threw may leave no item of its own. Their Malformed items are excused until that work
+/// is merged: then set this to `None`.
+const SRTP_HAND_OFF: Option<&str> = Some(
+    "msstun && (frame.protocols contains \"msstun:rtp\" || frame.protocols contains \"msstun:rtcp\" \
+     || frame.protocols contains \"msstun:zrtp\" || frame.protocols contains \"msstun:dtls\")",
+);
 
 /// Single frames above stock for a known reason: (capture file name, frames, reason).
 const KNOWN: &[(&str, &[u32], &str)] = &[(
