@@ -167,6 +167,12 @@ fn whatsapp_and_zoom_deviations_are_decoded() {
         vec![wa.frame("wa-alloc-1"), wa.frame("wa-alloc-2")]
     );
     assert_eq!(run.frames("msstun.expert.malformed"), Vec::<u32>::new());
+    // Its proprietary comprehension-required 0x4000 is noted once per flow (issue 18), on
+    // the first message that carries it, not on every one.
+    assert_eq!(
+        run.frames("msstun.expert.unknown_required"),
+        vec![wa.frame("wa-alloc-1")]
+    );
     let info = run.fields(None, &["_ws.col.Info"]);
     assert!(
         info[&1][0][0].starts_with("Allocate Request"),

@@ -199,7 +199,7 @@ fn malformed<'p>(
     // datagram, a snapshot length): what Wireshark calls "packet size limited during
     // capture", not a malformed message.
     let cut = matches!(e, msstun::Error::Truncated { .. })
-        && !ctx.tvb.whole()
+        && (!ctx.tvb.whole() || ctx.pinfo.in_error_pkt())
         && m + bytes.len() == ctx.tvb.bytes().len();
     if cut {
         let text = ctx.text(&format!("STUN message cut by the capture: {e}"));

@@ -158,6 +158,14 @@ impl<'p> Packet<'p> {
         unsafe { ffi::msstun_visited(self.raw) != 0 }
     }
 
+    /// Whether these are the bytes an ICMP error quotes (`pinfo->flags.in_error_pkt`): the
+    /// start of a datagram, cut by the ICMP message, not by its sender.
+    #[inline]
+    pub fn in_error_pkt(&self) -> bool {
+        // SAFETY: plain bitfield read; raw is valid.
+        unsafe { (*self.raw).flags.in_error_pkt() != 0 }
+    }
+
     /// The transport: UDP for UDP datagrams, TCP otherwise.
     #[inline]
     pub fn transport(&self) -> Transport {

@@ -365,12 +365,12 @@ impl Allocation {
     fn ensure_ident(&mut self, f: &Facts<'_>) {
         if self.username.is_none() {
             if let Some(u) = f.username {
-                self.username = Some(String::from_utf8_lossy(u).into());
+                self.username = Some(msstun::summary::escaped(u).into());
             }
         }
         if self.realm.is_none() {
             if let Some(r) = f.realm {
-                self.realm = Some(String::from_utf8_lossy(r).into());
+                self.realm = Some(msstun::summary::escaped(r).into());
             }
         }
     }

@@ -306,7 +306,11 @@ pub struct DirectionReport {
 fn text_or_hex(b: &[u8]) -> String {
     match std::str::from_utf8(b) {
         Ok(s) if s.chars().all(|c| !c.is_control()) => s.to_string(),
-        _ => b.iter().map(|x| format!("{x:02x}")).collect(),
+        _ => {
+            let mut s = String::with_capacity(2 * b.len());
+            let _ = msstun::summary::write_hex(&mut s, b, usize::MAX);
+            s
+        }
     }
 }
 

@@ -1084,3 +1084,34 @@ fn attempt_not_bound_after_30_s_only() {
         assert_eq!(f.has(Event::AttemptNotBound), expect, "{bind_at:?} {end}");
     }
 }
+/// Issue 18: a binary USERNAME token (Teams) and a realm with a control character reach
+/// the tables escaped by the parser's one escaping, never as raw bytes or U+FFFD.
+#[test]
+fn binary_credentials_are_escaped_in_the_tables() {
+    let mut f = Feed::new();
+    f.up(
+        0.0,
+        b(m::ALLOCATE, Class::Request, 2)
+            .attr_u32(REQ_TRANSPORT, 17 << 24)
+            .attr(USERNAME, b"\x01\xfftok\n")
+            .string(0x0014, "ex\u{7}ample"),
+    );
+    f.down(
+        0.0,
+        b(m::ALLOCATE, Class::SuccessResponse, 2)
+            .xor_address(XOR_RELAYED, sa("10.0.0.9:50000"))
+            .attr_u32(LIFETIME, 600),
+    );
+    f.an.finish(None);
+    let rep = f.an.report();
+    let al = &rep.allocations[0];
+    assert_eq!(al.username.as_deref(), Some("\\001\\xfftok\\n"));
+    assert_eq!(al.realm.as_deref(), Some("ex\\aample"));
+    let text = crate::render::alloc_text(&rep);
+    assert!(
+        !text
+            .chars()
+            .any(|c| c == '\u{fffd}' || (c.is_control() && c != '\n')),
+        "{text:?}"
+    );
+}

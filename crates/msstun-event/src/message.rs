@@ -185,7 +185,7 @@ pub fn attribute_value(a: &msstun::Attribute<'_>) -> String {
         }
     }
     if let Some((code, reason)) = a.error_code() {
-        return format!("{code} {reason}");
+        return format!("{code} {}", msstun::summary::escaped(reason.as_bytes()));
     }
     match a.layout() {
         Layout::Integrity | Layout::Fingerprint => return hex(a.value),
@@ -211,7 +211,8 @@ pub fn attribute_value(a: &msstun::Attribute<'_>) -> String {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Ipv4(ip) => std::net::Ipv4Addr::from(ip).to_string(),
             FieldValue::Ipv6(ip) => std::net::Ipv6Addr::from(ip).to_string(),
-            FieldValue::Str(s) => s.to_string(),
+            // Text leaves msstun escaped (the parser's one escaping: `\n`, `\xNN`).
+            FieldValue::Str(s) => msstun::summary::escaped(s.as_bytes()),
             FieldValue::Bytes(b) if b.len() > 64 => {
                 format!("{}… ({} bytes)", hex(&b[..64]), b.len())
             }
