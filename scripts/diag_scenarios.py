@@ -11,6 +11,8 @@ scripts/turn_media.py); the TURN server's answers are coturn's own.
   fallback   Allocate over UDP to a port where nothing listens (sent 3 times, as a client
              retransmits), then over TCP to the server, which grants it
              (udp_unanswered_tcp_used).
+  authfail   Allocate with a wrong password: 401 to the authenticated retry (auth_failed; the
+             relay's tests only).
   oneway     Two ICE agents on loopback, host candidates: A's checks are answered by B, B's
              checks to A are never answered (A drops them) (checks_one_way).
 
@@ -78,6 +80,17 @@ def forbidden(args, host, port):
     if code != 403:
         raise SystemExit(f"expected 403, got {code}")
     request(t, auth, 4, [attr(LIFETIME, struct.pack("!I", 0))])
+
+
+def authfail(args, host, port):
+    """Allocate with a wrong password: the server answers the authenticated retry with 401."""
+    auth = Auth(args.user, args.password + "-wrong")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    code, _ = request(Dgram(s, (host, port)), auth, ALLOCATE, [
+        attr(REQUESTED_TRANSPORT, bytes([17, 0, 0, 0]))])
+    print(f"Allocate with a wrong password -> {code}")
+    if code != 401:
+        raise SystemExit(f"expected 401, got {code}")
 
 
 def unbound(args, host, port):
@@ -179,7 +192,7 @@ def oneway(args, host, port):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=["forbidden", "unbound", "fallback", "oneway"])
+    p.add_argument("scenario", choices=["forbidden", "unbound", "fallback", "oneway", "authfail"])
     p.add_argument("--server", default="127.0.0.1:3478")
     p.add_argument("--user", default="alice")
     p.add_argument("--password", default="wonderland")

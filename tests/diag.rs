@@ -63,6 +63,16 @@ fn forbidden_peer_names_the_peer() {
     assert!(diag.contains("MS-STUN Diagnosis"), "{diag}");
     assert!(diag.contains("frame 6      warn  forbidden_peer"), "{diag}");
     assert!(diag.contains("               frames 5, 6"), "{diag}");
+    // The filters the table prints select what they name.
+    let filter = r#"msstun.finding == "forbidden_peer" && frame.number == 6"#;
+    assert!(diag.contains(&format!("filter {filter}")), "{diag}");
+    let r = Run::from_file(Path::new("tests/captures/diag-forbidden.pcapng"), &[]);
+    assert_eq!(r.frames(filter), vec![6]);
+    assert!(diag.contains("filter msstun.allocation.id == 1"), "{diag}");
+    assert_eq!(
+        r.frames("msstun.allocation.id == 1"),
+        (1..=8).collect::<Vec<_>>()
+    );
 }
 
 /// An RFC 6062 ConnectionAttempt left unbound for 35 s: coturn dropped the peer's

@@ -283,15 +283,9 @@ impl Table {
     }
 }
 
-/// Events of ICE pairs (the others are the allocations').
+/// Findings of ICE pairs and sessions (the others are the allocations').
 fn is_ice_event(e: Event) -> bool {
-    matches!(
-        e,
-        Event::PairValid
-            | Event::CheckUnanswered
-            | Event::NominationWithoutSuccess
-            | Event::RoleConflict
-    )
+    e.is_ice()
 }
 
 fn transport_name(t: Transport) -> &'static str {

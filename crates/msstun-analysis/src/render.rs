@@ -293,6 +293,7 @@ pub fn diag_text(r: &Report) -> String {
         if !o.findings.is_empty() {
             let _ = writeln!(out, "   because: {}", o.findings.join(", "));
         }
+        let _ = writeln!(out, "   filter msstun.ice.session == {}", s.id);
     }
     for a in &r.allocations {
         let _ = writeln!(
@@ -303,6 +304,7 @@ pub fn diag_text(r: &Report) -> String {
         if !a.findings.is_empty() {
             let _ = writeln!(out, "   findings: {}", a.findings.join(", "));
         }
+        let _ = writeln!(out, "   filter msstun.allocation.id == {}", a.id);
     }
     if !r.findings.is_empty() {
         let _ = writeln!(out, "Findings:");
@@ -326,6 +328,11 @@ pub fn diag_text(r: &Report) -> String {
             if f.frames.len() > 1 {
                 let _ = writeln!(out, "  {:>12} frames {}", "", frames.join(", "));
             }
+            let _ = writeln!(
+                out,
+                "  {:>12} filter msstun.finding == \"{}\" && frame.number == {}",
+                "", f.code, f.frame
+            );
         }
     }
     out

@@ -949,7 +949,7 @@ fn no_permission_is_a_note_when_the_beginning_is_not_captured() {
 #[test]
 fn auth_failed_says_whether_the_key_was_wrong() {
     for (verified, says) in [
-        (Some(false), "the key is wrong"),
+        (Some(false), "credentials row: the key is wrong"),
         (Some(true), "the key is right"),
         (None, "no credentials row"),
     ] {

@@ -190,7 +190,8 @@ impl Ctx {
         self
     }
 
-    /// Feed one decoded item to the analysis (`data_connection`: before the item).
+    /// Feed one decoded item to the analysis (`data_connection`: before the item;
+    /// `verdict`: its MESSAGE-INTEGRITY checked with the relay's credentials).
     fn analyse(
         &self,
         conn: &Conn,
@@ -198,6 +199,7 @@ impl Ctx {
         ts: SystemTime,
         item: &Decoded<'_>,
         data_connection: bool,
+        verdict: Option<bool>,
     ) {
         let Some(an) = &self.analysis else { return };
         let (src, dst) = match dir {
@@ -213,7 +215,7 @@ impl Ctx {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
         let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
-        let mut obs = Observation::direct(frame, time, transport, src, dst);
+        let mut obs = Observation::direct(frame, time, transport, src, dst).with_integrity(verdict);
         if transport == Transport::Tcp {
             obs.tcp_stream = u32::try_from(conn.id).ok();
         }
@@ -320,6 +322,7 @@ impl Ctx {
         ts: SystemTime,
         item: Decoded<'_>,
         data_connection: bool,
+        verdict: &mut Option<bool>,
     ) -> usize {
         let mut undecodable = 0;
         let framing = item.framing;
@@ -342,6 +345,11 @@ impl Ctx {
                         if rec.integrity == Some(crate::creds::Status::Bad) {
                             self.stats.integrity_bad.fetch_add(1, Relaxed);
                         }
+                        *verdict = match rec.integrity {
+                            Some(crate::creds::Status::Good) => Some(true),
+                            Some(crate::creds::Status::Bad) => Some(false),
+                            _ => None,
+                        };
                         {
                             let mut m = self.stats.by_type.lock().expect("stats lock");
                             let k =
@@ -498,8 +506,21 @@ impl Ctx {
                     break;
                 };
                 popped = true;
-                self.analyse(conn, dir, ts, &item, was_data_connection);
-                match self.handle_item(keys, reported, conn, dir, ts, item, was_data_connection) {
+                // The message line first, then the analysis (its findings follow the line),
+                // given the MESSAGE-INTEGRITY verdict of the relay's credentials.
+                let mut verdict = None;
+                let handled = self.handle_item(
+                    keys,
+                    reported,
+                    conn,
+                    dir,
+                    ts,
+                    item,
+                    was_data_connection,
+                    &mut verdict,
+                );
+                self.analyse(conn, dir, ts, &item, was_data_connection, verdict);
+                match handled {
                     0 => {
                         lost[i] = 0;
                         *first_message |= dir == Dir::C2S;

@@ -117,3 +117,55 @@ fn forbidden_peer_said_live_json_and_text() {
         }
     }
 }
+
+/// A wrong password: coturn answers the authenticated retry with 401; with the right
+/// password in the relay's `--credentials`, `auth_failed` says the key is wrong.
+#[test]
+fn auth_failed_says_the_key_is_wrong() {
+    if let Some(missing) = coturn_missing() {
+        skip(&format!("`{missing}` not found; install coturn"));
+        return;
+    }
+    if !have("python3") {
+        skip("python3 not found");
+        return;
+    }
+    let turn = Coturn::start();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, "alice:example.org:wonderland\n").unwrap();
+    let relay = Relay::start(
+        &turn.addr(),
+        &[
+            "--format",
+            "json",
+            "--tables",
+            "json",
+            "--quiet",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ],
+    );
+    let said = scenario("authfail", &relay.addr());
+    assert!(said.contains("-> 401"), "{said}");
+    assert!(wait_for(Duration::from_secs(5), || relay
+        .stdout()
+        .contains("auth_failed")));
+    let stopped = relay.stop();
+    let f: serde_json::Value = stopped
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["record"] == "finding")
+        .expect("a finding");
+    assert_eq!(f["code"], "auth_failed", "{}", stopped.stdout);
+    let detail = f["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("USERNAME alice REALM example.org"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("credentials row: the key is wrong"),
+        "{detail}"
+    );
+}
