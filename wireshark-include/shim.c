@@ -269,6 +269,11 @@ int msstun_visited(packet_info *pinfo)
     return PINFO_FD_VISITED(pinfo) ? 1 : 0;
 }
 
+int msstun_in_error_pkt(packet_info *pinfo)
+{
+    return pinfo->flags.in_error_pkt ? 1 : 0;
+}
+
 /* A direct-mapped cache: hash of the packet's addresses/ports/port type -> the conversation
  * found for it. A conversation table lookup costs ~1,000 instructions in 4.0; the cache
  * costs a hash. A cached conversation is still the right one for frame `num` when it was

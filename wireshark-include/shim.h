@@ -25,6 +25,8 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
 
 /** Whether this frame was already dissected once (first pass done). */
 int msstun_visited(packet_info *pinfo);
+/** pinfo->flags.in_error_pkt (a bitfield: read in C). */
+int msstun_in_error_pkt(packet_info *pinfo);
 /** Unique id (conv_index) of the Wireshark conversation of this packet (created if needed):
  *  two TCP connections reusing one 5-tuple get two ids. Cached per flow (see shim.c). */
 guint32 msstun_conv_id(packet_info *pinfo);

@@ -162,8 +162,8 @@ impl<'p> Packet<'p> {
     /// start of a datagram, cut by the ICMP message, not by its sender.
     #[inline]
     pub fn in_error_pkt(&self) -> bool {
-        // SAFETY: plain bitfield read; raw is valid.
-        unsafe { (*self.raw).flags.in_error_pkt() != 0 }
+        // SAFETY: the bitfield is read in the shim (C's layout); raw is valid.
+        unsafe { ffi::msstun_in_error_pkt(self.raw) != 0 }
     }
 
     /// The transport: UDP for UDP datagrams, TCP otherwise.
@@ -184,12 +184,6 @@ impl<'p> Packet<'p> {
         // SAFETY: the shim writes both out-parameters.
         unsafe { ffi::msstun_abs_ts(self.raw, &mut t.0, &mut t.1) };
         t
-    }
-
-    /// Whether this is the packet quoted by an ICMP error (`pinfo->flags.in_error_pkt`).
-    pub fn in_error_pkt(&self) -> bool {
-        // SAFETY: plain bitfield read of the current packet_info.
-        unsafe { (*self.raw).flags.in_error_pkt() != 0 }
     }
 
     /// The raw `packet_info` (for the rest of [`crate::epan`]).
