@@ -72,13 +72,17 @@ pub fn plugin_path() -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>");
-    for cand in [
+    // `cargo test`/`nextest` refresh deps/ only; `cargo build` also copies it up one level.
+    // The newer of the two is the build under test (an older copy up there is stale).
+    let newest = [
         profile_dir.join("libmsstun_plugin.so"),
         profile_dir.join("deps/libmsstun_plugin.so"),
-    ] {
-        if cand.exists() {
-            return cand;
-        }
+    ]
+    .into_iter()
+    .filter_map(|p| Some((fs::metadata(&p).ok()?.modified().ok()?, p)))
+    .max_by_key(|(t, _)| *t);
+    if let Some((_, p)) = newest {
+        return p;
     }
     panic!(
         "libmsstun_plugin.so not found under {} (build the root package first)",
