@@ -214,3 +214,34 @@ fn real_captures_decode_every_stock_stun_frame_and_no_more_malformed() {
     assert!(ours_total >= stock_total);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Teams' binary USERNAME and NONCE tokens (MS-TURN in an RFC 5389 header) are tokens:
+/// shown as bytes (`msstun.att.value`, the text field escaped), never "not valid UTF-8".
+#[test]
+fn teams_tokens_are_bytes_not_broken_text() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/captures/real/ndpi-teams-udp.pcapng");
+    let run = Run::from_file(&p, &[]);
+    let rows = run.fields(
+        Some("msstun.dialect == 4 && msstun.att.nonce"),
+        &["msstun.att.nonce", "msstun.att.value", "_ws.expert.message"],
+    );
+    assert!(
+        rows.len() >= 4,
+        "{} Teams messages with a NONCE",
+        rows.len()
+    );
+    let mut binary = 0;
+    for (f, r) in &rows {
+        assert!(
+            !r[2].iter().any(|m| m.contains("UTF-8")),
+            "frame {f}: {:?}",
+            r[2]
+        );
+        if r[0].iter().any(|n| n.contains("\\x")) {
+            binary += 1;
+            assert!(!r[1].is_empty(), "frame {f}: token without its bytes");
+        }
+    }
+    assert!(binary >= 2, "only {binary} binary NONCE tokens");
+}
