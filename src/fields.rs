@@ -311,6 +311,12 @@ fixed_fields! {
     srtcp_mki: "SRTCP MKI", "msstun.srtcp.mki", Bytes, dec;
     /// `msstun.srtcp.auth_tag`.
     srtcp_auth_tag: "SRTCP Authentication Tag", "msstun.srtcp.auth_tag", Bytes, dec;
+    /// `msstun.srtcp.pt` (the first packet's type, in the clear).
+    srtcp_pt: "SRTCP Packet type", "msstun.srtcp.pt", U8, dec;
+    /// `msstun.srtcp.ssrc` (the sender's SSRC, in the clear).
+    srtcp_ssrc: "SRTCP Sender SSRC", "msstun.srtcp.ssrc", U32, hex;
+    /// `msstun.srtcp.encrypted`: the encrypted reports after the first 8 bytes (E set).
+    srtcp_encrypted: "SRTCP Encrypted reports", "msstun.srtcp.encrypted", Bytes, dec;
     /// `msstun.srtp`: an SRTP packet msstun shows (header in the clear, the rest encrypted).
     srtp: "SRTP (encrypted RTP)", "msstun.srtp", None, dec;
     /// `msstun.srtp.version`.

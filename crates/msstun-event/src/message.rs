@@ -269,7 +269,8 @@ mod tests {
         assert_eq!(v["transaction_id"], "010101010101010101010101");
         assert_eq!(v["attributes"][0]["value"], "401 Unauthorized");
         assert_eq!(v["attributes"][2]["name"], "NONCE");
-        assert_eq!(v["attributes"][2]["value"], "a\"b\u{1}");
+        // Text leaves msstun escaped (control bytes as the parser's escaping writes them).
+        assert_eq!(v["attributes"][2]["value"], "a\"b\\001");
         assert!(v["integrity"].is_null() && v["fingerprint"].is_null());
         // The keys, in this order, and nothing else.
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();

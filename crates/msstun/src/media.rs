@@ -31,6 +31,18 @@ pub struct RtpHeader {
 }
 
 impl RtpHeader {
+    /// Whether `p` (the packet this header was parsed from) can be plain RTP: with the
+    /// padding bit set, its last byte counts the padding (RFC 3550 §5.1), at least 1 and
+    /// within what follows the header. Encrypted media (SRTP, or a proprietary cipher in
+    /// RTP's first-byte range) fails this often; Wireshark's RTP would read past the data.
+    pub fn fits_plain(&self, p: &[u8]) -> bool {
+        if !self.padding {
+            return true;
+        }
+        let n = usize::from(p.last().copied().unwrap_or(0));
+        n >= 1 && self.header_len + n <= p.len()
+    }
+
     /// The header of `p`, if `p` starts with a version-2 RTP header whose CSRC list and
     /// extension fit in it.
     pub fn parse(p: &[u8]) -> Option<RtpHeader> {
@@ -391,8 +403,8 @@ impl MediaKind {
     /// rule (`srtp_flow`: ICE checks with MESSAGE-INTEGRITY, a DTLS-SRTP handshake or a
     /// Microsoft dialect were seen on it).
     ///
-    /// RTCP is SRTCP when its trailer parses ([`srtcp_trailer`]) — whatever the flow —, or
-    /// always under [`Encryption::Srtp`]; RTP is SRTP on SRTP flows or under
+    /// RTCP is SRTCP when its trailer parses ([`srtcp_trailer`]) — whatever the flow —, on
+    /// SRTP flows (trailer unknown: `Srtcp(None)`), or always under [`Encryption::Srtp`]; RTP is SRTP on SRTP flows or under
     /// [`Encryption::Srtp`]. [`Encryption::Rtp`] keeps everything plain.
     pub fn of(kind: PayloadKind, p: &[u8], enc: Encryption, srtp_flow: bool) -> Option<MediaKind> {
         Some(match (kind, enc) {
@@ -404,6 +416,9 @@ impl MediaKind {
             (PayloadKind::Rtcp, Encryption::Srtp) => MediaKind::Srtcp(srtcp_trailer(p)),
             (PayloadKind::Rtcp, Encryption::Auto) => match srtcp_trailer(p) {
                 Some(t) => MediaKind::Srtcp(Some(t)),
+                // An SRTP flow's RTCP is SRTCP even when its trailer's layout is not one
+                // msstun knows (Skype's, Teams'): never read it as plain reports.
+                None if srtp_flow => MediaKind::Srtcp(None),
                 None => MediaKind::Rtcp,
             },
             _ => return None,
@@ -431,6 +446,19 @@ mod tests {
             t.update(&RtpHeader::parse(&rtp(s, 7)).unwrap());
         }
         t
+    }
+
+    #[test]
+    fn padding_count_must_fit_plain_rtp() {
+        let mut p = rtp(1, 7).to_vec(); // 12-byte header, 4 bytes after it
+        assert!(RtpHeader::parse(&p).unwrap().fits_plain(&p));
+        p[0] |= 0x20; // padding bit
+        p[15] = 4; // the 4 bytes after the header are padding: fits
+        assert!(RtpHeader::parse(&p).unwrap().fits_plain(&p));
+        p[15] = 5; // one more than there is
+        assert!(!RtpHeader::parse(&p).unwrap().fits_plain(&p));
+        p[15] = 0; // a count of 0 is not padding
+        assert!(!RtpHeader::parse(&p).unwrap().fits_plain(&p));
     }
 
     #[test]
@@ -663,9 +691,15 @@ mod tests {
             MediaKind::of(PayloadKind::Rtp, &rtp, Rtp, true),
             Some(MediaKind::Rtp)
         );
+        // Plain RTCP (no trailer) is RTCP on a plain flow, SRTCP of unknown layout on an
+        // SRTP flow.
+        assert_eq!(
+            MediaKind::of(PayloadKind::Rtcp, &c, Auto, false),
+            Some(MediaKind::Rtcp)
+        );
         assert_eq!(
             MediaKind::of(PayloadKind::Rtcp, &c, Auto, true),
-            Some(MediaKind::Rtcp)
+            Some(MediaKind::Srtcp(None))
         );
         assert!(matches!(
             MediaKind::of(PayloadKind::Rtcp, &s, Auto, false),
