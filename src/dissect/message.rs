@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use msstun::check::{self, Status};
+use msstun::registry::Role;
 use msstun::summary::write_summary;
 use msstun::{Message, HEADER_LEN};
 
@@ -106,7 +107,7 @@ fn shows_srtp<T: AsRef<[u8]>>(msg: &Message<T>) -> bool {
             && msg
                 .attributes()
                 .flatten()
-                .any(|a| a.code == 0x0008 || a.code == 0x001C))
+                .any(|a| matches!(a.role(), Role::Integrity | Role::IntegritySha256)))
 }
 
 /// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
