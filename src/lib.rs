@@ -5,8 +5,9 @@
 //! * [`epan`] — the one layer over libwireshark; all of the plugin's `unsafe` is there.
 //! * [`dissect`] — the dissector, in safe Rust over [`epan`]'s types: finding and framing
 //!   PDUs, the message and attribute trees, the Info column, relayed data, data connections.
-//! * [`session`] — capture-wide state (transactions, allocations, RFC 6062 links), plain
-//!   Rust without Wireshark, unit-tested alone.
+//! * [`session`] — the one capture-wide state per file behind a lock; the state itself
+//!   (transactions, allocations, RFC 6062 links, the session analysis) is
+//!   `msstun_analysis::session`, plain Rust without Wireshark.
 //! * [`fields`], [`expert`], [`uat`] — what the plugin registers, described once.
 //!
 //! Entry points Wireshark looks up (in [`epan::plugin`]): `plugin_version`,

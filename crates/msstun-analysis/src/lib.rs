@@ -53,6 +53,7 @@ pub mod render;
 #[cfg(feature = "replay")]
 pub mod replay;
 mod report;
+pub mod session;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

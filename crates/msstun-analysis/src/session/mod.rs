@@ -1,17 +1,17 @@
 //! Capture-file state, without Wireshark: per-flow framing, transactions, allocations and
 //! the RFC 6062 links between control and data connections.
 //!
-//! The dissector reports each decoded message with where it was seen ([`At`]);
-//! [`State::record_and_read`] records what the message teaches (first pass only: frames not
-//! yet visited) and answers what the tree shows ([`Seen`]), so a frame re-dissected in any
-//! order shows the same tree. The state is cleared when Wireshark opens a new file
-//! ([`reset`], from the plugin's init routine). Unit-tested here, with messages made by the
-//! parser's encoder.
+//! The always-on core the dissector needs, with the session analysis ([`crate::Analysis`])
+//! on top, in one [`State`]. The dissector reports each decoded message with where it was
+//! seen ([`At`]); [`State::record_and_read`] records what the message teaches (first pass
+//! only: frames not yet visited) and answers what the tree shows ([`Seen`]), so a frame
+//! re-dissected in any order shows the same tree. The plugin keeps one `State` per capture
+//! file (cleared when Wireshark opens a new file); the session fuzz target drives it too.
+//! Unit-tested here, with messages made by the parser's encoder.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
-use std::sync::{Mutex, MutexGuard};
 
 use msstun::framing::Framing;
 mod record;
@@ -169,30 +169,12 @@ pub struct State {
     /// Connect success responses by CONNECTION-ID.
     pub connects: FastMap<u32, Attempt>,
     /// Allocations and ICE candidate pairs across the capture (`msstun_analysis`).
-    pub analysis: msstun_analysis::Analysis,
+    pub analysis: crate::Analysis,
     /// `analysis.finish` was called (at the first frame of a later pass).
     pub analysis_finished: bool,
     /// Per (flow, attribute type): the frame that got the one "unknown
     /// comprehension-required attribute" note of that flow.
     pub unknown_required: FastMap<(u64, u16), u32>,
-}
-
-static STATE: Mutex<Option<State>> = Mutex::new(None);
-
-/// Lock the state (recovering from a poisoned lock: the state is plain data).
-pub fn state() -> MutexGuard<'static, Option<State>> {
-    STATE.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Run `f` on the state.
-pub fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    let mut g = state();
-    f(g.get_or_insert_with(State::default))
-}
-
-/// Forget everything (new capture file).
-pub fn reset() {
-    *state() = Some(State::default());
 }
 
 /// Key of a transaction: the 16 bytes after the length field.
@@ -227,14 +209,5 @@ mod tests {
         let mut t = [0u8; 16];
         t[..8].copy_from_slice(&500u64.to_be_bytes());
         assert_eq!(m.get(&(500 % 7, t)), Some(&500));
-    }
-
-    #[test]
-    fn reset_clears_state() {
-        with(|s| {
-            s.retransmissions.insert(1, 2);
-        });
-        reset();
-        assert!(with(|s| s.retransmissions.is_empty()));
     }
 }

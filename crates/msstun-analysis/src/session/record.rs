@@ -311,6 +311,7 @@ pub struct Origins {
 }
 
 impl Origins {
+    /// The announcements of `cid` recorded in `s`.
     pub fn of(s: &State, cid: Option<u32>) -> Origins {
         match cid {
             Some(id) => Origins {
@@ -320,9 +321,11 @@ impl Origins {
             None => Origins::default(),
         }
     }
+    /// The ConnectionAttempt, else the Connect response.
     pub fn any(&self) -> Option<Attempt> {
         self.attempt.or(self.connect)
     }
+    /// The peer they name (the ConnectionAttempt's first).
     pub fn peer(&self) -> Option<Addr> {
         self.attempt
             .and_then(|a| a.peer)
@@ -332,8 +335,8 @@ impl Origins {
 
 #[cfg(test)]
 mod tests {
+    use super::super::State;
     use super::*;
-    use crate::session::State;
     use msstun::build::MessageBuilder;
     use msstun::Dialect;
 
