@@ -27,6 +27,20 @@ const MS_SEND: u16 = 0x004;
 const MS_DATA: u16 = 0x005;
 const MS_SET_ACTIVE_DESTINATION: u16 = 0x006;
 
+/// A direct TURN message as `turn_observe` hands it to its steps.
+pub(crate) struct Turn<'o, 'f> {
+    obs: &'o Observation,
+    f: &'o Facts<'f>,
+    /// Method code.
+    m: u16,
+    /// [MS-TURN] dialect.
+    ms: bool,
+    dialect: Dialect,
+    /// The allocation's client and server.
+    client: SocketAddr,
+    server: SocketAddr,
+}
+
 /// One Refresh (or [MS-TURN] re-Allocate) and its answer.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Refresh {
@@ -362,6 +376,55 @@ impl Allocation {
         self.permit(peer.ip(), obs);
     }
 
+    /// A Refresh (or [MS-TURN] re-Allocate) request asking for `requested` seconds.
+    fn refresh_requested(&mut self, obs: &Observation, requested: Option<u32>) {
+        self.refreshes.push(Refresh {
+            frame: obs.frame,
+            time: obs.time,
+            requested,
+            granted: None,
+            error: None,
+            response_frame: None,
+        });
+    }
+
+    /// The success response to the refresh requested in `req_frame` (asking for `req`
+    /// seconds; the response grants `lifetime`, else what was asked, else the default):
+    /// lifetime 0 deletes the allocation, any other extends it.
+    fn refresh_answered(
+        &mut self,
+        obs: &Observation,
+        req_frame: u32,
+        lifetime: Option<u32>,
+        req: Option<u32>,
+    ) {
+        let lt = lifetime.or(req).unwrap_or(DEFAULT_LIFETIME);
+        if let Some(r) = self
+            .refreshes
+            .iter_mut()
+            .rev()
+            .find(|r| r.frame == req_frame)
+        {
+            r.granted = Some(lt);
+            r.response_frame = Some(obs.frame);
+        }
+        if lt == 0 || req == Some(0) {
+            self.set_state(obs.frame, AllocState::Deleted);
+            self.end_frame = Some(obs.frame);
+            self.end_time = Some(obs.time);
+            self.expires_at = None;
+        } else {
+            self.granted_lifetime = Some(lt);
+            self.granted_frame = Some(obs.frame);
+            self.expires_at = Some(obs.time + lt as f64);
+            if self.state() == AllocState::Expired {
+                // A server that still answered: the allocation lived on.
+                self.set_state(obs.frame, AllocState::Active);
+                self.end_time = None;
+            }
+        }
+    }
+
     fn ensure_ident(&mut self, f: &Facts<'_>) {
         if self.username.is_none() {
             if let Some(u) = f.username {
@@ -438,14 +501,12 @@ impl Analysis {
             self.connection_bind(obs, f, class, tid, ans);
             return;
         }
-        let up = from_client(m, class, ms);
-        let (c, s) = if up {
+        let (c, s) = if from_client(m, class, ms) {
             (obs.src, obs.dst)
         } else {
             (obs.dst, obs.src)
         };
-        let allocate = m == method::ALLOCATE;
-        let mut cur = self.flow_alloc(obs.transport, c, s);
+        let cur = self.flow_alloc(obs.transport, c, s);
         // Expiry seen from a later message of the same allocation.
         if let Some(i) = cur {
             let a = &mut self.allocs[i as usize];
@@ -453,136 +514,153 @@ impl Analysis {
                 self.raise(g, Event::AllocationExpired);
             }
         }
-        if class == Class::Request {
-            if let Some(p) = self.pending.get(&tid) {
-                // Retransmission: nothing new.
-                if let PendingKind::Turn { alloc, method, .. } = p.kind {
-                    ans.allocation = Some(alloc + 1);
-                    if method == method::ALLOCATE {
-                        self.allocs[alloc as usize].transmissions += 1;
-                    }
-                }
-                return;
-            }
-            if allocate {
-                // A new allocation unless the flow's current one is pending or alive
-                // (then this is a retry after 401/438, or an [MS-TURN] refresh).
-                let reuse = cur.filter(|&i| !self.allocs[i as usize].state().ended());
-                let i = match reuse {
-                    Some(i) => i,
-                    None => {
-                        let i = self.new_alloc(obs, c, s, msg.dialect());
-                        if obs.transport == Transport::Tcp {
-                            self.udp_fallback(i, obs);
-                        }
-                        i
-                    }
-                };
-                cur = Some(i);
-                let a = &mut self.allocs[i as usize];
-                a.requests += 1;
-                a.transmissions += 1;
-                a.ensure_ident(f);
-                if a.requested_transport.is_none() {
-                    a.requested_transport = f.requested_transport;
-                }
-                if a.state() == AllocState::Pending {
-                    if f.lifetime.is_some() {
-                        a.requested_lifetime = f.lifetime;
-                    }
-                } else if ms {
-                    // [MS-TURN]: an Allocate on a live allocation refreshes it (lifetime 0 deletes).
-                    a.refreshes.push(Refresh {
-                        frame: obs.frame,
-                        time: obs.time,
-                        requested: f.lifetime,
-                        granted: None,
-                        error: None,
-                        response_frame: None,
-                    });
-                }
-            }
-            if cur.is_none()
-                && !ms
-                && matches!(
-                    m,
-                    method::REFRESH
-                        | method::CREATE_PERMISSION
-                        | method::CHANNEL_BIND
-                        | method::CONNECT
-                )
-            {
-                cur = Some(self.implicit_alloc(obs, c, s, msg.dialect()));
-            }
-            let Some(i) = cur else { return };
-            if m == method::REFRESH && !ms {
-                let a = &mut self.allocs[i as usize];
-                a.ensure_ident(f);
-                if a.state() == AllocState::Expired {
-                    self.raise(obs.frame, Event::RefreshAfterExpiry);
-                }
-                let a = &mut self.allocs[i as usize];
-                a.refreshes.push(Refresh {
-                    frame: obs.frame,
-                    time: obs.time,
-                    requested: f.lifetime,
-                    granted: None,
-                    error: None,
-                    response_frame: None,
-                });
-            }
-            if ms && m == MS_SEND {
-                self.data_to_peer(i, obs, f.peer(), f.data.map_or(0, <[u8]>::len), true);
-            }
-            let mut peers: Vec<SocketAddr> = f.peer_list().collect();
-            if ms && m == MS_SEND {
-                peers.clear();
-            }
-            self.open(
-                tid,
-                Pending {
-                    frame: obs.frame,
-                    first: obs.time,
-                    time: obs.time,
-                    flow: (obs.src, obs.dst),
-                    kind: PendingKind::Turn {
-                        alloc: i,
-                        method: m,
-                        authed: f.integrity,
-                        integrity: obs.integrity,
-                        lifetime: f.lifetime,
-                        peers,
-                        channel: f.channel,
-                        dc: None,
-                    },
-                },
-            );
-            ans.allocation = Some(i + 1);
-            return;
-        }
-        if class == Class::Indication {
-            if cur.is_none() && !ms && m == method::SEND {
-                cur = Some(self.implicit_alloc(obs, c, s, msg.dialect()));
-            }
-            let Some(i) = cur else { return };
-            ans.allocation = Some(i + 1);
-            let len = f.data.map_or(0, <[u8]>::len);
-            if !ms && m == method::SEND {
-                self.data_to_peer(i, obs, f.peer(), len, true);
-            } else if (!ms && m == method::DATA) || (ms && m == MS_DATA) {
-                self.data_to_peer(i, obs, f.peer(), len, false);
-            } else if !ms && m == method::CONNECTION_ATTEMPT {
-                if let (Some(id), Some(peer)) = (f.connection_id, f.peer()) {
-                    self.new_dc(i, id, peer, DcVia::Attempt, obs.frame, obs.time);
-                }
-            }
-            return;
-        }
-        // Responses.
-        let Some(p) = self.pending.remove(&tid) else {
-            ans.allocation = cur.map(|i| i + 1);
-            return;
+        let turn = Turn {
+            obs,
+            f,
+            m,
+            ms,
+            dialect: msg.dialect(),
+            client: c,
+            server: s,
         };
+        match class {
+            Class::Request => self.turn_request(&turn, cur, tid, ans),
+            Class::Indication => self.turn_indication(&turn, cur, ans),
+            Class::SuccessResponse | Class::ErrorResponse => match self.pending.remove(&tid) {
+                Some(p) => self.turn_response(&turn, class, p, ans),
+                None => ans.allocation = cur.map(|i| i + 1),
+            },
+        }
+    }
+
+    /// A TURN request: a retransmission, an Allocate (a new allocation, a retry or an
+    /// [MS-TURN] refresh), a Refresh, or another request on the flow's allocation; opens
+    /// its transaction.
+    fn turn_request(
+        &mut self,
+        t: &Turn<'_, '_>,
+        mut cur: Option<u32>,
+        tid: [u8; 16],
+        ans: &mut Answer,
+    ) {
+        let (obs, f, m, ms) = (t.obs, t.f, t.m, t.ms);
+        if let Some(p) = self.pending.get(&tid) {
+            // Retransmission: nothing new.
+            if let PendingKind::Turn { alloc, method, .. } = p.kind {
+                ans.allocation = Some(alloc + 1);
+                if method == method::ALLOCATE {
+                    self.allocs[alloc as usize].transmissions += 1;
+                }
+            }
+            return;
+        }
+        if m == method::ALLOCATE {
+            cur = Some(self.allocate_request(t, cur));
+        }
+        if cur.is_none()
+            && !ms
+            && matches!(
+                m,
+                method::REFRESH
+                    | method::CREATE_PERMISSION
+                    | method::CHANNEL_BIND
+                    | method::CONNECT
+            )
+        {
+            cur = Some(self.implicit_alloc(obs, t.client, t.server, t.dialect));
+        }
+        let Some(i) = cur else { return };
+        if m == method::REFRESH && !ms {
+            let a = &mut self.allocs[i as usize];
+            a.ensure_ident(f);
+            if a.state() == AllocState::Expired {
+                self.raise(obs.frame, Event::RefreshAfterExpiry);
+            }
+            self.allocs[i as usize].refresh_requested(obs, f.lifetime);
+        }
+        let mut peers: Vec<SocketAddr> = Vec::new();
+        if ms && m == MS_SEND {
+            self.data_to_peer(i, obs, f.peer(), f.data.map_or(0, <[u8]>::len), true);
+        } else {
+            peers.extend(f.peer_list());
+        }
+        self.open(
+            tid,
+            Pending {
+                frame: obs.frame,
+                first: obs.time,
+                time: obs.time,
+                flow: (obs.src, obs.dst),
+                kind: PendingKind::Turn {
+                    alloc: i,
+                    method: m,
+                    authed: f.integrity,
+                    integrity: obs.integrity,
+                    lifetime: f.lifetime,
+                    peers,
+                    channel: f.channel,
+                    dc: None,
+                },
+            },
+        );
+        ans.allocation = Some(i + 1);
+    }
+
+    /// An Allocate request: a new allocation unless the flow's current one is pending or
+    /// alive (then this is a retry after 401/438, or an [MS-TURN] refresh). Returns it.
+    fn allocate_request(&mut self, t: &Turn<'_, '_>, cur: Option<u32>) -> u32 {
+        let (obs, f) = (t.obs, t.f);
+        let reuse = cur.filter(|&i| !self.allocs[i as usize].state().ended());
+        let i = match reuse {
+            Some(i) => i,
+            None => {
+                let i = self.new_alloc(obs, t.client, t.server, t.dialect);
+                if obs.transport == Transport::Tcp {
+                    self.udp_fallback(i, obs);
+                }
+                i
+            }
+        };
+        let a = &mut self.allocs[i as usize];
+        a.requests += 1;
+        a.transmissions += 1;
+        a.ensure_ident(f);
+        if a.requested_transport.is_none() {
+            a.requested_transport = f.requested_transport;
+        }
+        if a.state() == AllocState::Pending {
+            if f.lifetime.is_some() {
+                a.requested_lifetime = f.lifetime;
+            }
+        } else if t.ms {
+            // [MS-TURN]: an Allocate on a live allocation refreshes it (lifetime 0 deletes).
+            a.refresh_requested(obs, f.lifetime);
+        }
+        i
+    }
+
+    /// A TURN indication: Send/Data traffic, or an RFC 6062 ConnectionAttempt.
+    fn turn_indication(&mut self, t: &Turn<'_, '_>, mut cur: Option<u32>, ans: &mut Answer) {
+        let (obs, f, m, ms) = (t.obs, t.f, t.m, t.ms);
+        if cur.is_none() && !ms && m == method::SEND {
+            cur = Some(self.implicit_alloc(obs, t.client, t.server, t.dialect));
+        }
+        let Some(i) = cur else { return };
+        ans.allocation = Some(i + 1);
+        let len = f.data.map_or(0, <[u8]>::len);
+        if !ms && m == method::SEND {
+            self.data_to_peer(i, obs, f.peer(), len, true);
+        } else if (!ms && m == method::DATA) || (ms && m == MS_DATA) {
+            self.data_to_peer(i, obs, f.peer(), len, false);
+        } else if !ms && m == method::CONNECTION_ATTEMPT {
+            if let (Some(id), Some(peer)) = (f.connection_id, f.peer()) {
+                self.new_dc(i, id, peer, DcVia::Attempt, obs.frame, obs.time);
+            }
+        }
+    }
+
+    /// A response to the open transaction `p`.
+    fn turn_response(&mut self, t: &Turn<'_, '_>, class: Class, p: Pending, ans: &mut Answer) {
         let PendingKind::Turn {
             alloc: i,
             method: pm,
@@ -596,6 +674,7 @@ impl Analysis {
         else {
             return;
         };
+        let (obs, f, ms) = (t.obs, t.f, t.ms);
         ans.allocation = Some(i + 1);
         let a = &mut self.allocs[i as usize];
         a.answered = true;
@@ -603,29 +682,7 @@ impl Analysis {
             let code = f.error.unwrap_or(0);
             a.error(code);
             self.error_finding(i, code, pm, authed, integrity, &peers, p.frame, obs.frame);
-            let a = &mut self.allocs[i as usize];
-            if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
-                r.error = Some(code);
-                r.response_frame = Some(obs.frame);
-            }
-            if code == 438 {
-                a.stale_in_row += 1;
-                if a.stale_in_row == STALE_NONCE_LOOP {
-                    a.stale_loops += 1;
-                    self.raise(obs.frame, Event::StaleNonceLoop);
-                }
-            } else if pm == method::ALLOCATE
-                && code != 401
-                && a.state() == AllocState::Pending
-                && !(ms && code == 0)
-            {
-                a.set_state(obs.frame, AllocState::Failed);
-                a.end_frame = Some(obs.frame);
-                a.end_time = Some(obs.time);
-            }
-            if !ms && pm == method::CONNECT {
-                // No data connection comes of a failed Connect; nothing to record but the code.
-            }
+            self.turn_error(i, pm, ms, code, p.frame, obs);
             return;
         }
         a.stale_in_row = 0;
@@ -642,34 +699,20 @@ impl Analysis {
             );
         }
         let a = &mut self.allocs[i as usize];
-        let granted_or = |req: Option<u32>| f.lifetime.or(req).unwrap_or(DEFAULT_LIFETIME);
         match (pm, ms) {
-            (method::ALLOCATE, _) => {
-                if a.state() == AllocState::Pending {
-                    let lt = granted_or(req_lifetime);
-                    a.relayed = if ms { f.mapped } else { f.relayed };
-                    a.mapped = f.xor_mapped.or(if ms { None } else { f.mapped });
-                    a.granted_lifetime = Some(lt);
-                    a.first_granted = Some(lt);
-                    a.granted_frame = Some(obs.frame);
-                    a.expires_at = Some(obs.time + lt as f64);
-                    a.set_state(obs.frame, AllocState::Active);
-                } else if ms {
-                    let lt = f.lifetime.or(req_lifetime).unwrap_or(DEFAULT_LIFETIME);
-                    if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
-                        r.granted = Some(lt);
-                        r.response_frame = Some(obs.frame);
-                    }
-                    refresh_granted(a, obs, lt, req_lifetime);
-                }
-            }
-            (method::REFRESH, false) => {
+            (method::ALLOCATE, _) if a.state() == AllocState::Pending => {
                 let lt = f.lifetime.or(req_lifetime).unwrap_or(DEFAULT_LIFETIME);
-                if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == p.frame) {
-                    r.granted = Some(lt);
-                    r.response_frame = Some(obs.frame);
-                }
-                refresh_granted(a, obs, lt, req_lifetime);
+                a.relayed = if ms { f.mapped } else { f.relayed };
+                a.mapped = f.xor_mapped.or(if ms { None } else { f.mapped });
+                a.granted_lifetime = Some(lt);
+                a.first_granted = Some(lt);
+                a.granted_frame = Some(obs.frame);
+                a.expires_at = Some(obs.time + lt as f64);
+                a.set_state(obs.frame, AllocState::Active);
+            }
+            // A Refresh, or an [MS-TURN] Allocate on a live allocation.
+            (method::ALLOCATE, true) | (method::REFRESH, false) => {
+                a.refresh_answered(obs, p.frame, f.lifetime, req_lifetime);
             }
             (method::CREATE_PERMISSION, false) => {
                 for peer in peers {
@@ -690,6 +733,40 @@ impl Analysis {
                 a.active_destination = peers.first().copied();
             }
             _ => {}
+        }
+    }
+
+    /// An error response `code` to request `req_frame` (method `pm`) on allocation `i`:
+    /// the refresh it answers, stale-nonce loops, a failed Allocate. (A failed Connect
+    /// makes no data connection: nothing to record but the code.)
+    fn turn_error(
+        &mut self,
+        i: u32,
+        pm: u16,
+        ms: bool,
+        code: u16,
+        req_frame: u32,
+        obs: &Observation,
+    ) {
+        let a = &mut self.allocs[i as usize];
+        if let Some(r) = a.refreshes.iter_mut().rev().find(|r| r.frame == req_frame) {
+            r.error = Some(code);
+            r.response_frame = Some(obs.frame);
+        }
+        if code == 438 {
+            a.stale_in_row += 1;
+            if a.stale_in_row == STALE_NONCE_LOOP {
+                a.stale_loops += 1;
+                self.raise(obs.frame, Event::StaleNonceLoop);
+            }
+        } else if pm == method::ALLOCATE
+            && code != 401
+            && a.state() == AllocState::Pending
+            && !(ms && code == 0)
+        {
+            a.set_state(obs.frame, AllocState::Failed);
+            a.end_frame = Some(obs.frame);
+            a.end_time = Some(obs.time);
         }
     }
 
@@ -1150,24 +1227,6 @@ impl Analysis {
             return (obs.src, obs.dst, obs.transport, Some(i));
         }
         (obs.src, obs.dst, obs.transport, None)
-    }
-}
-
-fn refresh_granted(a: &mut Allocation, obs: &Observation, lt: u32, req: Option<u32>) {
-    if lt == 0 || req == Some(0) {
-        a.set_state(obs.frame, AllocState::Deleted);
-        a.end_frame = Some(obs.frame);
-        a.end_time = Some(obs.time);
-        a.expires_at = None;
-    } else {
-        a.granted_lifetime = Some(lt);
-        a.granted_frame = Some(obs.frame);
-        a.expires_at = Some(obs.time + lt as f64);
-        if a.state() == AllocState::Expired {
-            // A server that still answered: the allocation lived on.
-            a.set_state(obs.frame, AllocState::Active);
-            a.end_time = None;
-        }
     }
 }
 
