@@ -51,6 +51,37 @@ pub(crate) struct Dir {
     pub first_frame: Option<u32>,
 }
 
+impl Dir {
+    /// A success response after `rtt` seconds.
+    fn success(&mut self, obs: &Observation, rtt: f64) {
+        self.successes += 1;
+        self.unanswered_run = false;
+        if self.rtt_n == 0 {
+            self.rtt_min = rtt;
+            self.rtt_max = rtt;
+        } else {
+            self.rtt_min = self.rtt_min.min(rtt);
+            self.rtt_max = self.rtt_max.max(rtt);
+        }
+        self.rtt_n += 1;
+        self.rtt_sum += rtt;
+        self.first_success_frame.get_or_insert(obs.frame);
+    }
+}
+
+/// A connectivity check with USERNAME as `ice_observe` hands it to its steps.
+struct Check<'o, 'f> {
+    obs: &'o Observation,
+    f: &'o Facts<'f>,
+    user: &'f [u8],
+    dialect: Dialect,
+    /// The agent-side source (see `agent_view`).
+    src: SocketAddr,
+    transport: Transport,
+    alloc: Option<u32>,
+    key: PairKey,
+}
+
 /// One candidate pair.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Pair {
@@ -227,88 +258,17 @@ impl Analysis {
         match class {
             Class::Request => {
                 let Some(user) = f.username else { return };
-                if let Some(Pending {
-                    kind: PendingKind::Check { pair, dir, .. },
-                    flow,
-                    ..
-                }) = self.pending.get(&tid)
-                {
-                    let (pair, dir) = (*pair, *dir);
-                    // The same id on the same flow is a retransmission; on another flow it
-                    // is the same check seen again further along (the relay's other side).
-                    if *flow == (obs.src, obs.dst) {
-                        self.pairs[pair as usize].dirs[dir as usize].retransmissions += 1;
-                        if let Some(p) = self.pending.get_mut(&tid) {
-                            p.time = obs.time;
-                        }
-                    }
-                    ans.pair = Some(pair + 1);
-                    return;
-                }
-                let opaque = msg.dialect() == Dialect::Rfc3489;
-                let colon = split_in(user, opaque).2;
-                // Opaque usernames differ per direction: the other direction's session is
-                // the one whose pair has these addresses.
-                let s = match (colon, self.find_pair(&key, None, false)) {
-                    (false, Some(p)) => self.pairs[p as usize].session,
-                    _ => self.session_for(user, obs, msg.dialect()),
+                let check = Check {
+                    obs,
+                    f,
+                    user,
+                    dialect: msg.dialect(),
+                    src,
+                    transport,
+                    alloc,
+                    key,
                 };
-                let p = match self.find_pair(&key, Some(s), colon) {
-                    Some(p) => p,
-                    None => {
-                        let p = self.pairs.len() as u32;
-                        self.pairs.push(Pair {
-                            session: s,
-                            a: key.1,
-                            b: key.2,
-                            transport,
-                            carrier: obs.carrier.key(),
-                            allocation: alloc,
-                            first_frame: obs.frame,
-                            first_time: obs.time,
-                            dirs: [Dir::default(); 2],
-                            history: vec![(obs.frame, PairState::InProgress)],
-                            nominated_frame: None,
-                            first_use_candidate_frame: None,
-                            valid_frame: None,
-                            valid_time: None,
-                            open: 0,
-                        });
-                        self.pair_by_addr.entry(key).or_default().push(p);
-                        self.sessions[s as usize].pairs.push(p);
-                        p
-                    }
-                };
-                let pr = &mut self.pairs[p as usize];
-                let dir = pr.dir_of(src);
-                let d = &mut pr.dirs[dir as usize];
-                d.requests += 1;
-                d.first_frame.get_or_insert(obs.frame);
-                d.controlling |= f.controlling;
-                d.controlled |= f.controlled;
-                if f.use_candidate {
-                    d.use_candidate += 1;
-                    pr.first_use_candidate_frame.get_or_insert(obs.frame);
-                }
-                pr.open += 1;
-                pr.update_state(obs.frame);
-                // A stale Pending of another kind under this id is replaced.
-                self.pending.remove(&tid);
-                self.open(
-                    tid,
-                    Pending {
-                        frame: obs.frame,
-                        first: obs.time,
-                        time: obs.time,
-                        flow: (obs.src, obs.dst),
-                        kind: PendingKind::Check {
-                            pair: p,
-                            dir,
-                            use_candidate: f.use_candidate,
-                        },
-                    },
-                );
-                ans.pair = Some(p + 1);
+                ans.pair = Some(self.ice_request(&check, tid) + 1);
             }
             Class::SuccessResponse | Class::ErrorResponse => {
                 let Some(Pending {
@@ -328,59 +288,150 @@ impl Analysis {
                 };
                 self.pending.remove(&tid);
                 ans.pair = Some(pair + 1);
-                let pr = &mut self.pairs[pair as usize];
-                pr.open = pr.open.saturating_sub(1);
-                let d = &mut pr.dirs[dir as usize];
-                if class == Class::SuccessResponse {
-                    d.successes += 1;
-                    d.unanswered_run = false;
-                    let rtt = (obs.time - time).max(0.0);
-                    if d.rtt_n == 0 {
-                        d.rtt_min = rtt;
-                        d.rtt_max = rtt;
-                    } else {
-                        d.rtt_min = d.rtt_min.min(rtt);
-                        d.rtt_max = d.rtt_max.max(rtt);
-                    }
-                    d.rtt_n += 1;
-                    d.rtt_sum += rtt;
-                    d.first_success_frame.get_or_insert(obs.frame);
-                    if use_candidate && pr.nominated_frame.is_none() {
-                        pr.nominated_frame = Some(obs.frame);
-                    }
-                } else {
-                    d.errors += 1;
-                    d.last_error = f.error;
-                    if f.error == Some(487) {
-                        d.role_conflicts += 1;
-                    }
-                }
-                let was = pr.state();
-                pr.update_state(obs.frame);
-                let now = pr.state();
-                if now >= PairState::Valid
-                    && now != PairState::Failed
-                    && was < PairState::Valid
-                    && pr.valid_frame.is_none()
-                {
-                    pr.valid_frame = Some(obs.frame);
-                    pr.valid_time = Some(obs.time);
-                    let (s, detail) = (pr.session, format!("{} <-> {}", pr.a, pr.b));
-                    self.found(
-                        Finding::new(Event::PairValid, obs.frame)
-                            .pair(s, pair)
-                            .detail(detail),
-                    );
-                }
-                if f.error == Some(487) && class == Class::ErrorResponse {
-                    let s = self.pairs[pair as usize].session;
-                    self.found(Finding::new(Event::RoleConflict, obs.frame).pair(s, pair));
-                }
+                self.ice_response(obs, f, class, (pair, dir, use_candidate), time);
             }
             Class::Indication => {
                 // Binding indications are keep-alives; they belong to the pair if one exists.
                 ans.pair = self.pair_at(&key, obs.frame).map(|p| p + 1);
             }
+        }
+    }
+
+    /// A connectivity check with USERNAME: a retransmission, or a new check on its pair
+    /// (made if new) with its transaction opened. Returns the pair.
+    fn ice_request(&mut self, c: &Check<'_, '_>, tid: [u8; 16]) -> u32 {
+        let (obs, f) = (c.obs, c.f);
+        if let Some(Pending {
+            kind: PendingKind::Check { pair, dir, .. },
+            flow,
+            ..
+        }) = self.pending.get(&tid)
+        {
+            let (pair, dir) = (*pair, *dir);
+            // The same id on the same flow is a retransmission; on another flow it
+            // is the same check seen again further along (the relay's other side).
+            if *flow == (obs.src, obs.dst) {
+                self.pairs[pair as usize].dirs[dir as usize].retransmissions += 1;
+                if let Some(p) = self.pending.get_mut(&tid) {
+                    p.time = obs.time;
+                }
+            }
+            return pair;
+        }
+        let opaque = c.dialect == Dialect::Rfc3489;
+        let colon = split_in(c.user, opaque).2;
+        // Opaque usernames differ per direction: the other direction's session is
+        // the one whose pair has these addresses.
+        let s = match (colon, self.find_pair(&c.key, None, false)) {
+            (false, Some(p)) => self.pairs[p as usize].session,
+            _ => self.session_for(c.user, obs, c.dialect),
+        };
+        let p = match self.find_pair(&c.key, Some(s), colon) {
+            Some(p) => p,
+            None => self.new_pair(c, s),
+        };
+        let pr = &mut self.pairs[p as usize];
+        let dir = pr.dir_of(c.src);
+        let d = &mut pr.dirs[dir as usize];
+        d.requests += 1;
+        d.first_frame.get_or_insert(obs.frame);
+        d.controlling |= f.controlling;
+        d.controlled |= f.controlled;
+        if f.use_candidate {
+            d.use_candidate += 1;
+            pr.first_use_candidate_frame.get_or_insert(obs.frame);
+        }
+        pr.open += 1;
+        pr.update_state(obs.frame);
+        // A stale Pending of another kind under this id is replaced.
+        self.pending.remove(&tid);
+        self.open(
+            tid,
+            Pending {
+                frame: obs.frame,
+                first: obs.time,
+                time: obs.time,
+                flow: (obs.src, obs.dst),
+                kind: PendingKind::Check {
+                    pair: p,
+                    dir,
+                    use_candidate: f.use_candidate,
+                },
+            },
+        );
+        p
+    }
+
+    /// A new candidate pair of session `s` for the check `c`.
+    fn new_pair(&mut self, c: &Check<'_, '_>, s: u32) -> u32 {
+        let p = self.pairs.len() as u32;
+        self.pairs.push(Pair {
+            session: s,
+            a: c.key.1,
+            b: c.key.2,
+            transport: c.transport,
+            carrier: c.obs.carrier.key(),
+            allocation: c.alloc,
+            first_frame: c.obs.frame,
+            first_time: c.obs.time,
+            dirs: [Dir::default(); 2],
+            history: vec![(c.obs.frame, PairState::InProgress)],
+            nominated_frame: None,
+            first_use_candidate_frame: None,
+            valid_frame: None,
+            valid_time: None,
+            open: 0,
+        });
+        self.pair_by_addr.entry(c.key).or_default().push(p);
+        self.sessions[s as usize].pairs.push(p);
+        p
+    }
+
+    /// The response to an open check (`pair`, direction, USE-CANDIDATE) sent at
+    /// `sent`: counters, RTT, nomination, the pair's state and its findings.
+    fn ice_response(
+        &mut self,
+        obs: &Observation,
+        f: &Facts<'_>,
+        class: Class,
+        (pair, dir, use_candidate): (u32, u8, bool),
+        sent: f64,
+    ) {
+        let pr = &mut self.pairs[pair as usize];
+        pr.open = pr.open.saturating_sub(1);
+        let d = &mut pr.dirs[dir as usize];
+        if class == Class::SuccessResponse {
+            d.success(obs, (obs.time - sent).max(0.0));
+            if use_candidate && pr.nominated_frame.is_none() {
+                pr.nominated_frame = Some(obs.frame);
+            }
+        } else {
+            d.errors += 1;
+            d.last_error = f.error;
+            if f.error == Some(487) {
+                d.role_conflicts += 1;
+            }
+        }
+        let was = pr.state();
+        pr.update_state(obs.frame);
+        let now = pr.state();
+        if now >= PairState::Valid
+            && now != PairState::Failed
+            && was < PairState::Valid
+            && pr.valid_frame.is_none()
+        {
+            pr.valid_frame = Some(obs.frame);
+            pr.valid_time = Some(obs.time);
+            let (s, detail) = (pr.session, format!("{} <-> {}", pr.a, pr.b));
+            self.found(
+                Finding::new(Event::PairValid, obs.frame)
+                    .pair(s, pair)
+                    .detail(detail),
+            );
+        }
+        if f.error == Some(487) && class == Class::ErrorResponse {
+            let s = self.pairs[pair as usize].session;
+            self.found(Finding::new(Event::RoleConflict, obs.frame).pair(s, pair));
         }
     }
 
