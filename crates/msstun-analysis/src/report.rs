@@ -321,6 +321,63 @@ fn transport_key(t: msstun::framing::Transport) -> &'static str {
     }
 }
 
+/// One RFC 6062 data connection, as reported.
+fn data_conn_report(d: &crate::alloc::DataConn) -> DataConnectionReport {
+    DataConnectionReport {
+        connection_id: d.connection_id,
+        peer: d.peer.to_string(),
+        via: match d.via {
+            DcVia::Attempt => "attempt",
+            DcVia::Connect => "connect",
+        },
+        announce_frame: d.announce_frame,
+        client: d.client.map(|x| x.to_string()),
+        tcp_stream: d.tcp_stream,
+        bind_frame: d.bind_frame,
+        bind_result: match d.bind_result {
+            Some(0) => "ok".into(),
+            Some(c) => format!("error {c}"),
+            None => "none".into(),
+        },
+        closed_frame: d.closed_frame,
+    }
+}
+
+/// One Refresh, as reported.
+fn refresh_report(r: &crate::alloc::Refresh) -> RefreshReport {
+    RefreshReport {
+        frame: r.frame,
+        time: r.time,
+        requested: r.requested,
+        granted: r.granted,
+        error: r.error,
+        response_frame: r.response_frame,
+    }
+}
+
+/// One direction of a pair, as reported.
+fn dir_report(d: &crate::ice::Dir) -> DirectionReport {
+    DirectionReport {
+        requests: d.requests,
+        retransmissions: d.retransmissions,
+        successes: d.successes,
+        errors: d.errors,
+        role_conflicts: d.role_conflicts,
+        unanswered: d.unanswered,
+        use_candidate: d.use_candidate,
+        role: if d.controlling {
+            "controlling"
+        } else if d.controlled {
+            "controlled"
+        } else {
+            ""
+        },
+        rtt_min: (d.rtt_n > 0).then_some(d.rtt_min),
+        rtt_avg: (d.rtt_n > 0).then(|| d.rtt_sum / d.rtt_n as f64),
+        rtt_max: (d.rtt_n > 0).then_some(d.rtt_max),
+    }
+}
+
 impl Analysis {
     /// A snapshot of both tables.
     pub fn report(&self) -> Report {
@@ -329,205 +386,13 @@ impl Analysis {
             .allocs
             .iter()
             .enumerate()
-            .map(|(i, a)| {
-                let st = a.state();
-                let alive_until = a.end_time.unwrap_or(end).min(end);
-                let mut errors = a.errors.clone();
-                errors.sort_unstable();
-                AllocationReport {
-                    id: i as u32 + 1,
-                    transport: transport_key(a.transport),
-                    client: a.client.to_string(),
-                    server: a.server.to_string(),
-                    tcp_stream: a.tcp_stream,
-                    dialect: a.dialect.key(),
-                    username: a.username.as_deref().map(str::to_string),
-                    realm: a.realm.as_deref().map(str::to_string),
-                    requested_transport: a.requested_transport,
-                    relayed: a.relayed.map(|x| x.to_string()),
-                    mapped: a.mapped.map(|x| x.to_string()),
-                    requested_lifetime: a.requested_lifetime,
-                    first_granted_lifetime: a.first_granted,
-                    granted_lifetime: a.granted_lifetime,
-                    first_frame: a.first_frame,
-                    start_time: a.first_time,
-                    refreshes: a
-                        .refreshes
-                        .iter()
-                        .map(|r| RefreshReport {
-                            frame: r.frame,
-                            time: r.time,
-                            requested: r.requested,
-                            granted: r.granted,
-                            error: r.error,
-                            response_frame: r.response_frame,
-                        })
-                        .collect(),
-                    end: EndReport {
-                        state: st.key(),
-                        frame: a.end_frame,
-                        time: a.end_time,
-                        expires_at: if st == AllocState::Active {
-                            a.expires_at
-                        } else {
-                            None
-                        },
-                    },
-                    permissions: a
-                        .permissions
-                        .iter()
-                        .map(|p| PermissionReport {
-                            peer: p.ip.to_string(),
-                            installed_frame: p.installed_frame,
-                            installed_time: p.installed_time,
-                            refreshes: p.refreshed,
-                            expired: p.expired_seen
-                                || alive_until > p.last_time + PERMISSION_LIFETIME,
-                        })
-                        .collect(),
-                    channels: a
-                        .channels
-                        .iter()
-                        .map(|c| ChannelReport {
-                            number: c.number,
-                            peer: c.peer.to_string(),
-                            bound_frame: c.bound_frame,
-                            bound_time: c.bound_time,
-                            refreshes: c.refreshed,
-                            expired: c.expired_seen || alive_until > c.last_time + CHANNEL_LIFETIME,
-                        })
-                        .collect(),
-                    data_connections: a
-                        .data_conns
-                        .iter()
-                        .map(|d| DataConnectionReport {
-                            connection_id: d.connection_id,
-                            peer: d.peer.to_string(),
-                            via: match d.via {
-                                DcVia::Attempt => "attempt",
-                                DcVia::Connect => "connect",
-                            },
-                            announce_frame: d.announce_frame,
-                            client: d.client.map(|x| x.to_string()),
-                            tcp_stream: d.tcp_stream,
-                            bind_frame: d.bind_frame,
-                            bind_result: match d.bind_result {
-                                Some(0) => "ok".into(),
-                                Some(c) => format!("error {c}"),
-                                None => "none".into(),
-                            },
-                            closed_frame: d.closed_frame,
-                        })
-                        .collect(),
-                    traffic: a
-                        .traffic
-                        .iter()
-                        .map(|t| PeerTrafficReport {
-                            peer: t.peer.to_string(),
-                            to_peer_packets: t.to_peer.packets,
-                            to_peer_bytes: t.to_peer.bytes,
-                            from_peer_packets: t.from_peer.packets,
-                            from_peer_bytes: t.from_peer.bytes,
-                        })
-                        .collect(),
-                    auth: AuthReport {
-                        errors,
-                        stale_nonce_loops: a.stale_loops,
-                        denied_packets: a.denied,
-                    },
-                    seen_start: a.seen_start,
-                    outcome: alloc_outcome(a),
-                    findings: {
-                        let mut v: Vec<&'static str> = self
-                            .findings
-                            .iter()
-                            .filter(|f| f.allocation == Some(i as u32 + 1) && !f.event.is_ice())
-                            .map(|f| f.code)
-                            .collect();
-                        v.dedup();
-                        v
-                    },
-                }
-            })
+            .map(|(i, a)| self.alloc_report(i as u32, a, end))
             .collect();
         let ice_sessions = self
             .sessions
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                let mut ufrags = vec![text_or_hex(&s.frags.0)];
-                if s.colon {
-                    ufrags.push(text_or_hex(&s.frags.1));
-                }
-                let pairs: Vec<PairReport> = s
-                    .pairs
-                    .iter()
-                    .map(|&p| {
-                        let pr = &self.pairs[p as usize];
-                        let dir = |d: &crate::ice::Dir| DirectionReport {
-                            requests: d.requests,
-                            retransmissions: d.retransmissions,
-                            successes: d.successes,
-                            errors: d.errors,
-                            role_conflicts: d.role_conflicts,
-                            unanswered: d.unanswered,
-                            use_candidate: d.use_candidate,
-                            role: if d.controlling {
-                                "controlling"
-                            } else if d.controlled {
-                                "controlled"
-                            } else {
-                                ""
-                            },
-                            rtt_min: (d.rtt_n > 0).then_some(d.rtt_min),
-                            rtt_avg: (d.rtt_n > 0).then(|| d.rtt_sum / d.rtt_n as f64),
-                            rtt_max: (d.rtt_n > 0).then_some(d.rtt_max),
-                        };
-                        PairReport {
-                            id: p + 1,
-                            a: pr.a.to_string(),
-                            b: pr.b.to_string(),
-                            transport: transport_key(pr.transport),
-                            carrier: pr.carrier,
-                            allocation: pr.allocation.map(|x| x + 1),
-                            state: pr.state().key(),
-                            first_frame: pr.first_frame,
-                            valid_frame: pr.valid_frame,
-                            nominated_frame: pr.nominated_frame,
-                            a_to_b: dir(&pr.dirs[0]),
-                            b_to_a: dir(&pr.dirs[1]),
-                        }
-                    })
-                    .collect();
-                let valid_pairs: Vec<u32> = s
-                    .pairs
-                    .iter()
-                    .filter(|&&p| {
-                        matches!(
-                            self.pairs[p as usize].state(),
-                            PairState::Valid | PairState::Nominated
-                        )
-                    })
-                    .map(|p| p + 1)
-                    .collect();
-                let nominated_pair = s
-                    .pairs
-                    .iter()
-                    .filter(|&&p| self.pairs[p as usize].nominated_frame.is_some())
-                    .min_by_key(|&&p| self.pairs[p as usize].nominated_frame)
-                    .map(|p| p + 1);
-                let outcome = self.session_outcome(i as u32, nominated_pair, &valid_pairs);
-                SessionReport {
-                    id: i as u32 + 1,
-                    ufrags,
-                    dialect: s.dialect.key(),
-                    first_frame: s.first_frame,
-                    pairs,
-                    valid_pairs,
-                    nominated_pair,
-                    outcome,
-                }
-            })
+            .map(|(i, s)| self.session_report(i as u32, s))
             .collect();
         let events = self
             .all_events()
@@ -546,6 +411,151 @@ impl Analysis {
             ice_sessions,
             events,
             findings,
+        }
+    }
+
+    /// The row of allocation `i` (index) as of `end`.
+    fn alloc_report(&self, i: u32, a: &crate::alloc::Allocation, end: f64) -> AllocationReport {
+        let st = a.state();
+        let alive_until = a.end_time.unwrap_or(end).min(end);
+        let mut errors = a.errors.clone();
+        errors.sort_unstable();
+        AllocationReport {
+            id: i + 1,
+            transport: transport_key(a.transport),
+            client: a.client.to_string(),
+            server: a.server.to_string(),
+            tcp_stream: a.tcp_stream,
+            dialect: a.dialect.key(),
+            username: a.username.as_deref().map(str::to_string),
+            realm: a.realm.as_deref().map(str::to_string),
+            requested_transport: a.requested_transport,
+            relayed: a.relayed.map(|x| x.to_string()),
+            mapped: a.mapped.map(|x| x.to_string()),
+            requested_lifetime: a.requested_lifetime,
+            first_granted_lifetime: a.first_granted,
+            granted_lifetime: a.granted_lifetime,
+            first_frame: a.first_frame,
+            start_time: a.first_time,
+            refreshes: a.refreshes.iter().map(refresh_report).collect(),
+            end: EndReport {
+                state: st.key(),
+                frame: a.end_frame,
+                time: a.end_time,
+                expires_at: if st == AllocState::Active {
+                    a.expires_at
+                } else {
+                    None
+                },
+            },
+            permissions: a
+                .permissions
+                .iter()
+                .map(|p| PermissionReport {
+                    peer: p.ip.to_string(),
+                    installed_frame: p.installed_frame,
+                    installed_time: p.installed_time,
+                    refreshes: p.refreshed,
+                    expired: p.expired_seen || alive_until > p.last_time + PERMISSION_LIFETIME,
+                })
+                .collect(),
+            channels: a
+                .channels
+                .iter()
+                .map(|c| ChannelReport {
+                    number: c.number,
+                    peer: c.peer.to_string(),
+                    bound_frame: c.bound_frame,
+                    bound_time: c.bound_time,
+                    refreshes: c.refreshed,
+                    expired: c.expired_seen || alive_until > c.last_time + CHANNEL_LIFETIME,
+                })
+                .collect(),
+            data_connections: a.data_conns.iter().map(data_conn_report).collect(),
+            traffic: a
+                .traffic
+                .iter()
+                .map(|t| PeerTrafficReport {
+                    peer: t.peer.to_string(),
+                    to_peer_packets: t.to_peer.packets,
+                    to_peer_bytes: t.to_peer.bytes,
+                    from_peer_packets: t.from_peer.packets,
+                    from_peer_bytes: t.from_peer.bytes,
+                })
+                .collect(),
+            auth: AuthReport {
+                errors,
+                stale_nonce_loops: a.stale_loops,
+                denied_packets: a.denied,
+            },
+            seen_start: a.seen_start,
+            outcome: alloc_outcome(a),
+            findings: {
+                let mut v: Vec<&'static str> = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.allocation == Some(i + 1) && !f.event.is_ice())
+                    .map(|f| f.code)
+                    .collect();
+                v.dedup();
+                v
+            },
+        }
+    }
+
+    /// The row of ICE session `i` (index).
+    fn session_report(&self, i: u32, s: &crate::ice::Session) -> SessionReport {
+        let mut ufrags = vec![text_or_hex(&s.frags.0)];
+        if s.colon {
+            ufrags.push(text_or_hex(&s.frags.1));
+        }
+        let pairs: Vec<PairReport> = s.pairs.iter().map(|&p| self.pair_report(p)).collect();
+        let valid_pairs: Vec<u32> = s
+            .pairs
+            .iter()
+            .filter(|&&p| {
+                matches!(
+                    self.pairs[p as usize].state(),
+                    PairState::Valid | PairState::Nominated
+                )
+            })
+            .map(|p| p + 1)
+            .collect();
+        let nominated_pair = s
+            .pairs
+            .iter()
+            .filter(|&&p| self.pairs[p as usize].nominated_frame.is_some())
+            .min_by_key(|&&p| self.pairs[p as usize].nominated_frame)
+            .map(|p| p + 1);
+        let outcome = self.session_outcome(i, nominated_pair, &valid_pairs);
+        SessionReport {
+            id: i + 1,
+            ufrags,
+            dialect: s.dialect.key(),
+            first_frame: s.first_frame,
+            pairs,
+            valid_pairs,
+            nominated_pair,
+            outcome,
+        }
+    }
+
+    /// The row of candidate pair `p` (index).
+    fn pair_report(&self, p: u32) -> PairReport {
+        let pr = &self.pairs[p as usize];
+        PairReport {
+            id: p + 1,
+            a: pr.a.to_string(),
+            b: pr.b.to_string(),
+            transport: transport_key(pr.transport),
+            carrier: pr.carrier,
+            allocation: pr.allocation.map(|x| x + 1),
+            state: pr.state().key(),
+            first_frame: pr.first_frame,
+            valid_frame: pr.valid_frame,
+            nominated_frame: pr.nominated_frame,
+            a_to_b: dir_report(&pr.dirs[0]),
+            b_to_a: dir_report(&pr.dirs[1]),
         }
     }
 
