@@ -71,6 +71,12 @@ fn alloc_block(r: &Report, a: &AllocationReport, out: &mut String) {
         }
         out.push('\n');
     }
+    alloc_parts(r, a, out);
+    alloc_auth(a, out);
+}
+
+/// Permissions, channels, data connections and traffic of an allocation.
+fn alloc_parts(r: &Report, a: &AllocationReport, out: &mut String) {
     for p in &a.permissions {
         let _ = writeln!(
             out,
@@ -115,6 +121,10 @@ fn alloc_block(r: &Report, a: &AllocationReport, out: &mut String) {
             t.peer, t.to_peer_packets, t.to_peer_bytes, t.from_peer_packets, t.from_peer_bytes
         );
     }
+}
+
+/// Denied packets and error responses of an allocation.
+fn alloc_auth(a: &AllocationReport, out: &mut String) {
     if a.auth.denied_packets > 0 {
         let _ = writeln!(
             out,
