@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{NetSlice, SlicedPacket, TcpSlice, TransportSlice};
 use msstun::framing::Transport;
 use msstun::stream::{ConnectionDecoder, Direction};
 use msstun::Message;
@@ -152,140 +152,184 @@ impl<'f> Replayer<'f> {
             Some(TransportSlice::Udp(u)) => {
                 let src = SocketAddr::new(sip, u.source_port());
                 let dst = SocketAddr::new(dip, u.destination_port());
-                let (x, y) = canon(src, dst);
-                let flow = self.flows.entry((0, x, y)).or_insert_with(|| Flow {
-                    client: src,
-                    transport: Transport::Udp,
-                    stream: None,
-                    dec: ConnectionDecoder::new(Transport::Udp),
-                    next_seq: [None; 2],
-                    closed: false,
-                });
-                let dir = if src == flow.client { 0 } else { 1 };
-                feed(
-                    flow,
-                    dir,
-                    src,
-                    dst,
-                    ts,
-                    self.frame,
-                    u.payload(),
-                    an,
-                    &mut self.stats,
-                    &mut self.on_item,
-                );
+                self.udp(an, ts, src, dst, u.payload());
             }
             Some(TransportSlice::Tcp(t)) => {
                 let src = SocketAddr::new(sip, t.source_port());
                 let dst = SocketAddr::new(dip, t.destination_port());
-                let (x, y) = canon(src, dst);
-                let key = (1, x, y);
-                let syn = t.syn() && !t.ack();
-                if syn || !self.flows.contains_key(&key) {
-                    let known = self.flows.get(&key);
-                    // A retransmitted SYN keeps its connection.
-                    let same = known.is_some_and(|f| {
-                        f.client == src
-                            && f.next_seq[0] == Some(t.sequence_number().wrapping_add(1))
-                    });
-                    if !same {
-                        let stream = self.next_stream;
-                        self.next_stream += 1;
-                        self.flows.insert(
-                            key,
-                            Flow {
-                                client: src,
-                                transport: Transport::Tcp,
-                                stream: Some(stream),
-                                dec: ConnectionDecoder::new(Transport::Tcp),
-                                next_seq: [None; 2],
-                                closed: false,
-                            },
-                        );
-                    }
-                }
-                let Some(flow) = self.flows.get_mut(&key) else {
-                    return;
-                };
-                if (t.fin() || t.rst()) && !flow.closed {
-                    flow.closed = true;
-                    // After this packet's payload (a FIN can carry the last bytes).
-                    let (frame, payload) = (self.frame, t.payload().is_empty());
-                    if payload {
-                        an.tcp_closed(frame, ts, src, dst);
-                        return;
-                    }
-                    self.pending_close = Some((frame, ts, src, dst));
-                }
-                let dir = if src == flow.client { 0 } else { 1 };
-                let seq = t.sequence_number();
-                let mut payload = t.payload();
-                let adv = u32::from(t.syn()) + u32::from(t.fin());
-                match flow.next_seq[dir] {
-                    None => {
-                        flow.next_seq[dir] = Some(seq.wrapping_add(payload.len() as u32 + adv));
-                    }
-                    Some(exp) => {
-                        let behind = exp.wrapping_sub(seq) as i32;
-                        if behind > 0 {
-                            // Retransmitted (part of) bytes already fed.
-                            let skip = (behind as usize).min(payload.len());
-                            payload = &payload[skip..];
-                            if payload.is_empty() {
-                                return;
-                            }
-                            flow.next_seq[dir] = Some(exp.wrapping_add(payload.len() as u32 + adv));
-                        } else {
-                            flow.next_seq[dir] = Some(seq.wrapping_add(payload.len() as u32 + adv));
-                        }
-                    }
-                }
-                if t.rst() {
-                    // Both directions end: what the decoders held back is complete.
-                    flow.dec.finish();
-                    let (c, v) = if src == flow.client {
-                        (src, dst)
-                    } else {
-                        (dst, src)
-                    };
-                    let (st, oi) = (&mut self.stats, &mut self.on_item);
-                    feed(flow, 0, c, v, ts, self.frame, &[], an, st, oi);
-                    feed(flow, 1, v, c, ts, self.frame, &[], an, st, oi);
-                    if let Some((frame, ts, a, b)) = self.pending_close.take() {
-                        an.tcp_closed(frame, ts, a, b);
-                    }
-                    return;
-                }
-                if t.fin() {
-                    // End of this direction: what the decoder held back is complete.
-                    let d = if dir == 0 {
-                        &mut flow.dec.client_to_server
-                    } else {
-                        &mut flow.dec.server_to_client
-                    };
-                    d.finish();
-                } else if payload.is_empty() {
-                    return;
-                }
-                feed(
-                    flow,
-                    dir,
-                    src,
-                    dst,
-                    ts,
-                    self.frame,
-                    payload,
-                    an,
-                    &mut self.stats,
-                    &mut self.on_item,
-                );
-                if let Some((frame, ts, a, b)) = self.pending_close.take() {
-                    an.tcp_closed(frame, ts, a, b);
-                }
+                self.tcp(an, ts, src, dst, t);
             }
             _ => {}
         }
     }
+
+    /// One UDP datagram.
+    fn udp(
+        &mut self,
+        an: &mut Analysis,
+        ts: f64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        payload: &[u8],
+    ) {
+        let (x, y) = canon(src, dst);
+        let flow = self.flows.entry((0, x, y)).or_insert_with(|| Flow {
+            client: src,
+            transport: Transport::Udp,
+            stream: None,
+            dec: ConnectionDecoder::new(Transport::Udp),
+            next_seq: [None; 2],
+            closed: false,
+        });
+        let dir = if src == flow.client { 0 } else { 1 };
+        feed(
+            flow,
+            dir,
+            src,
+            dst,
+            ts,
+            self.frame,
+            payload,
+            an,
+            &mut self.stats,
+            &mut self.on_item,
+        );
+    }
+
+    /// The connection of a TCP segment: a SYN on a known 4-tuple starts a new one (a
+    /// retransmitted SYN keeps its connection), as does a first segment.
+    fn tcp_flow(
+        &mut self,
+        src: SocketAddr,
+        dst: SocketAddr,
+        t: &TcpSlice<'_>,
+    ) -> (u8, SocketAddr, SocketAddr) {
+        let (x, y) = canon(src, dst);
+        let key = (1, x, y);
+        let syn = t.syn() && !t.ack();
+        if syn || !self.flows.contains_key(&key) {
+            let known = self.flows.get(&key);
+            // A retransmitted SYN keeps its connection.
+            let same = known.is_some_and(|f| {
+                f.client == src && f.next_seq[0] == Some(t.sequence_number().wrapping_add(1))
+            });
+            if !same {
+                let stream = self.next_stream;
+                self.next_stream += 1;
+                self.flows.insert(
+                    key,
+                    Flow {
+                        client: src,
+                        transport: Transport::Tcp,
+                        stream: Some(stream),
+                        dec: ConnectionDecoder::new(Transport::Tcp),
+                        next_seq: [None; 2],
+                        closed: false,
+                    },
+                );
+            }
+        }
+        key
+    }
+
+    /// One TCP segment: its connection, the bytes not fed before, FIN and RST.
+    fn tcp(
+        &mut self,
+        an: &mut Analysis,
+        ts: f64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        t: &TcpSlice<'_>,
+    ) {
+        let key = self.tcp_flow(src, dst, t);
+        let Some(flow) = self.flows.get_mut(&key) else {
+            return;
+        };
+        if (t.fin() || t.rst()) && !flow.closed {
+            flow.closed = true;
+            // After this packet's payload (a FIN can carry the last bytes).
+            let (frame, payload) = (self.frame, t.payload().is_empty());
+            if payload {
+                an.tcp_closed(frame, ts, src, dst);
+                return;
+            }
+            self.pending_close = Some((frame, ts, src, dst));
+        }
+        let dir = if src == flow.client { 0 } else { 1 };
+        let Some(payload) = unseen(flow, dir, t) else {
+            return;
+        };
+        if t.rst() {
+            // Both directions end: what the decoders held back is complete.
+            flow.dec.finish();
+            let (c, v) = if src == flow.client {
+                (src, dst)
+            } else {
+                (dst, src)
+            };
+            let (st, oi) = (&mut self.stats, &mut self.on_item);
+            feed(flow, 0, c, v, ts, self.frame, &[], an, st, oi);
+            feed(flow, 1, v, c, ts, self.frame, &[], an, st, oi);
+            if let Some((frame, ts, a, b)) = self.pending_close.take() {
+                an.tcp_closed(frame, ts, a, b);
+            }
+            return;
+        }
+        if t.fin() {
+            // End of this direction: what the decoder held back is complete.
+            let d = if dir == 0 {
+                &mut flow.dec.client_to_server
+            } else {
+                &mut flow.dec.server_to_client
+            };
+            d.finish();
+        } else if payload.is_empty() {
+            return;
+        }
+        feed(
+            flow,
+            dir,
+            src,
+            dst,
+            ts,
+            self.frame,
+            payload,
+            an,
+            &mut self.stats,
+            &mut self.on_item,
+        );
+        if let Some((frame, ts, a, b)) = self.pending_close.take() {
+            an.tcp_closed(frame, ts, a, b);
+        }
+    }
+}
+
+/// The payload of `t` not fed before in direction `dir` (retransmitted bytes dropped, a
+/// gap skipped); `None`: all of it was fed already.
+fn unseen<'t>(flow: &mut Flow, dir: usize, t: &TcpSlice<'t>) -> Option<&'t [u8]> {
+    let seq = t.sequence_number();
+    let mut payload = t.payload();
+    let adv = u32::from(t.syn()) + u32::from(t.fin());
+    match flow.next_seq[dir] {
+        None => {
+            flow.next_seq[dir] = Some(seq.wrapping_add(payload.len() as u32 + adv));
+        }
+        Some(exp) => {
+            let behind = exp.wrapping_sub(seq) as i32;
+            if behind > 0 {
+                // Retransmitted (part of) bytes already fed.
+                let skip = (behind as usize).min(payload.len());
+                payload = &payload[skip..];
+                if payload.is_empty() {
+                    return None;
+                }
+                flow.next_seq[dir] = Some(exp.wrapping_add(payload.len() as u32 + adv));
+            } else {
+                flow.next_seq[dir] = Some(seq.wrapping_add(payload.len() as u32 + adv));
+            }
+        }
+    }
+    Some(payload)
 }
 
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
