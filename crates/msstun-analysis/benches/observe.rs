@@ -5,7 +5,8 @@
 use std::hint::black_box;
 use std::net::SocketAddr;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use msstun::build::MessageBuilder;
 use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
@@ -21,54 +22,9 @@ fn tid(n: u32) -> [u8; 12] {
     t
 }
 
-fn bench(c: &mut Criterion) {
-    let (l, r) = (sa("10.0.0.1:5000"), sa("10.0.0.2:6000"));
+/// A TURN allocation with a channel; then Refresh transactions and ChannelData.
+fn turn(g: &mut BenchmarkGroup<'_, WallTime>) {
     let (cl, sv) = (sa("10.0.0.1:40000"), sa("10.0.0.9:3478"));
-    let mut g = c.benchmark_group("observe");
-    // Pre-built messages with a rotating transaction id (1024 of each).
-    let reqs: Vec<Vec<u8>> = (0..1024)
-        .map(|i| {
-            MessageBuilder::new(Dialect::Rfc5389, 1, Class::Request, &tid(i))
-                .string(6, "R:L")
-                .attr_u32(0x24, 0x6eff_ffff)
-                .attr_u64(0x802A, 1)
-                .message_integrity(b"pw")
-                .fingerprint()
-                .finish()
-        })
-        .collect();
-    let oks: Vec<Vec<u8>> = (0..1024)
-        .map(|i| {
-            MessageBuilder::new(Dialect::Rfc5389, 1, Class::SuccessResponse, &tid(i))
-                .xor_address(0x20, l)
-                .message_integrity(b"pw")
-                .fingerprint()
-                .finish()
-        })
-        .collect();
-    let mut an = Analysis::new();
-    let mut frame = 0u32;
-    let mut t = 0.0;
-    let mut i = 0usize;
-    g.bench_function("ice check + response", |b| {
-        b.iter(|| {
-            frame += 2;
-            t += 0.001;
-            let k = i % 1024;
-            i += 1;
-            let o = Observation::direct(frame, t, Transport::Udp, l, r);
-            black_box(an.observe(&o, &Message::new_checked(&reqs[k][..]).unwrap()));
-            let o = Observation::direct(frame + 1, t, Transport::Udp, r, l);
-            black_box(an.observe(&o, &Message::new_checked(&oks[k][..]).unwrap()));
-        })
-    });
-    let o = Observation::direct(3, 0.0, Transport::Udp, l, r);
-    let m = Message::new_checked(&reqs[3][..]).unwrap();
-    g.bench_function("answer (re-dissection)", |b| {
-        b.iter(|| black_box(an.answer(black_box(&o), &m)))
-    });
-
-    // A TURN allocation with a channel; then Refresh transactions and ChannelData.
     let mut an = Analysis::new();
     let mut f = 0;
     let mut feed = |an: &mut Analysis, src, dst, bytes: Vec<u8>| {
@@ -135,6 +91,55 @@ fn bench(c: &mut Criterion) {
     g.bench_function("channel data", |b| {
         b.iter(|| black_box(an.observe_relayed(black_box(&o), 172)))
     });
+}
+
+fn bench(c: &mut Criterion) {
+    let (l, r) = (sa("10.0.0.1:5000"), sa("10.0.0.2:6000"));
+    let mut g = c.benchmark_group("observe");
+    // Pre-built messages with a rotating transaction id (1024 of each).
+    let reqs: Vec<Vec<u8>> = (0..1024)
+        .map(|i| {
+            MessageBuilder::new(Dialect::Rfc5389, 1, Class::Request, &tid(i))
+                .string(6, "R:L")
+                .attr_u32(0x24, 0x6eff_ffff)
+                .attr_u64(0x802A, 1)
+                .message_integrity(b"pw")
+                .fingerprint()
+                .finish()
+        })
+        .collect();
+    let oks: Vec<Vec<u8>> = (0..1024)
+        .map(|i| {
+            MessageBuilder::new(Dialect::Rfc5389, 1, Class::SuccessResponse, &tid(i))
+                .xor_address(0x20, l)
+                .message_integrity(b"pw")
+                .fingerprint()
+                .finish()
+        })
+        .collect();
+    let mut an = Analysis::new();
+    let mut frame = 0u32;
+    let mut t = 0.0;
+    let mut i = 0usize;
+    g.bench_function("ice check + response", |b| {
+        b.iter(|| {
+            frame += 2;
+            t += 0.001;
+            let k = i % 1024;
+            i += 1;
+            let o = Observation::direct(frame, t, Transport::Udp, l, r);
+            black_box(an.observe(&o, &Message::new_checked(&reqs[k][..]).unwrap()));
+            let o = Observation::direct(frame + 1, t, Transport::Udp, r, l);
+            black_box(an.observe(&o, &Message::new_checked(&oks[k][..]).unwrap()));
+        })
+    });
+    let o = Observation::direct(3, 0.0, Transport::Udp, l, r);
+    let m = Message::new_checked(&reqs[3][..]).unwrap();
+    g.bench_function("answer (re-dissection)", |b| {
+        b.iter(|| black_box(an.answer(black_box(&o), &m)))
+    });
+
+    turn(&mut g);
     g.finish();
 }
 

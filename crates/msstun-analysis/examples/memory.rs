@@ -67,99 +67,54 @@ fn allocations(n: u32) -> (Analysis, u32) {
         let peer = addr(i, 50000);
         let k = i * 8;
         let t = i as f64 * 0.001;
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            c,
-            server,
-            mb(3, Class::Request, k).finish(),
-        );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            server,
-            c,
+        let mut send = |up: bool, b: Vec<u8>| {
+            let (src, dst) = if up { (c, server) } else { (server, c) };
+            feed(&mut an, &mut f, t, src, dst, b)
+        };
+        send(true, mb(3, Class::Request, k).finish());
+        send(
+            false,
             mb(3, Class::ErrorResponse, k)
                 .error_code(401, "Unauthorized")
                 .finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            c,
-            server,
+        send(
+            true,
             mb(3, Class::Request, k + 1)
                 .string(6, "alice")
                 .string(0x14, "example.org")
                 .attr_u32(0x0d, 600)
                 .finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            server,
-            c,
+        send(
+            false,
             mb(3, Class::SuccessResponse, k + 1)
                 .xor_address(0x16, addr(i, 60000))
                 .xor_address(0x20, c)
                 .attr_u32(0x0d, 600)
                 .finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            c,
-            server,
+        send(
+            true,
             mb(8, Class::Request, k + 2)
                 .xor_address(0x12, peer)
                 .finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            server,
-            c,
-            mb(8, Class::SuccessResponse, k + 2).finish(),
-        );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            c,
-            server,
+        send(false, mb(8, Class::SuccessResponse, k + 2).finish());
+        send(
+            true,
             mb(9, Class::Request, k + 3)
                 .attr_u32(0x0c, 0x4000_0000)
                 .xor_address(0x12, peer)
                 .finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            server,
-            c,
-            mb(9, Class::SuccessResponse, k + 3).finish(),
-        );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            c,
-            server,
+        send(false, mb(9, Class::SuccessResponse, k + 3).finish());
+        send(
+            true,
             mb(4, Class::Request, k + 4).attr_u32(0x0d, 600).finish(),
         );
-        feed(
-            &mut an,
-            &mut f,
-            t,
-            server,
-            c,
+        send(
+            false,
             mb(4, Class::SuccessResponse, k + 4)
                 .attr_u32(0x0d, 600)
                 .finish(),
