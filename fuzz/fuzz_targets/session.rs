@@ -1,28 +1,28 @@
-//! Session logic without Wireshark: several TCP/UDP connections of one capture decoded
-//! side by side, the way the plugin and the relay keep them — RFC 6062 bookkeeping
-//! (ConnectionAttempt / Connect success → CONNECTION-ID, ConnectionBind on another
-//! connection looks it up, data connections switched by the decoder or by hand), and the
-//! payload a data connection or a channel carries handed back to the detector and the
-//! parser (relayed bytes that look like STUN/RTP/DTLS but are not).
+//! The capture state without Wireshark: several TCP/UDP connections of one capture decoded
+//! side by side by the shared stream decoder, and every item fed to the real
+//! [`msstun_analysis::session::State`] — the core the dissector reads (transactions,
+//! per-flow framing, allocations, RFC 6062 attempts/connects/data connections linked across
+//! connections by CONNECTION-ID) and the session analysis on top — through its one entry,
+//! `State::feed_decoded`, then read again as a later pass would (`visited`), the analysis
+//! finished and its tables rendered. Relayed payloads are handed back to the detector and
+//! the parser (bytes that look like STUN/RTP/DTLS but are not).
 //!
 //! Input: byte 0 = number of connections (1–4) and their transport, byte 1 = decoder
 //! capacity and forced framing; then records `op len bytes…`: op bits 0–1 connection,
 //! bit 2 direction, bit 3 mark the connection as a data connection before the push,
 //! bit 4 finish it (end of stream) after. Invariants: every byte comes out exactly once
-//! and in order (`offset` continuity), a data connection stays one, the id table stays
-//! bounded, nothing leaks.
+//! and in order (`offset` continuity), a data connection stays one, a later pass reads
+//! what the first recorded, nothing panics, nothing leaks.
 #![no_main]
+
+use std::net::SocketAddr;
 
 use libfuzzer_sys::fuzz_target;
 use msstun::framing::Transport;
-use msstun::registry::method;
 use msstun::stream::{ConnectionDecoder, DecodedKind, Direction, StreamDecoder};
-use msstun::{Class, Message};
-
-/// CONNECTION-ID (RFC 6062 §6.2.1).
-const CONNECTION_ID: u16 = 0x002a;
-/// At most this many RFC 6062 ids are remembered (oldest replaced), like a bounded table.
-const MAX_IDS: usize = 8;
+use msstun::Message;
+use msstun_analysis::session::{At, State};
+use msstun_analysis::Observation;
 
 struct Conn {
     dec: ConnectionDecoder,
@@ -36,56 +36,90 @@ struct Conn {
 fn classify(transport: Transport, payload: &[u8]) {
     let _ = msstun::detect::detect(transport, payload);
     if let Ok(m) = Message::new_checked(payload) {
-        walk(&m, &mut Ids::default(), 0);
+        walk(&m);
     }
 }
 
-#[derive(Default)]
-struct Ids {
-    ids: [(u32, usize); MAX_IDS],
-    len: usize,
-    next: usize,
-}
-
-impl Ids {
-    fn record(&mut self, id: u32, conn: usize) {
-        if self.len < MAX_IDS {
-            self.ids[self.len] = (id, conn);
-            self.len += 1;
-        } else {
-            self.ids[self.next] = (id, conn);
-            self.next = (self.next + 1) % MAX_IDS;
-        }
-    }
-    fn find(&self, id: u32) -> Option<usize> {
-        self.ids[..self.len].iter().find(|e| e.0 == id).map(|e| e.1)
-    }
-}
-
-fn walk(m: &Message<&[u8]>, ids: &mut Ids, conn: usize) -> Option<u32> {
-    let (desc, class) = m.method_class();
-    let mut id = None;
+/// Every attribute's readers and the summary line of `m`.
+fn walk(m: &Message<&[u8]>) {
     for a in m.attributes().flatten() {
-        let _ = (a.name(), a.address(), a.as_str(), a.error_code());
+        let _ = (
+            a.name(),
+            a.address(),
+            a.as_str(),
+            a.error_code(),
+            a.as_u32(),
+        );
         // A list layout (UNKNOWN-ATTRIBUTES, …) has one field per entry: bound by the value.
         let bound = a.value.len() + 16;
         let n = a.fields().take(bound + 1).count();
         assert!(n <= bound, "fields iterator does not end");
-        if a.code == CONNECTION_ID {
-            id = a.as_u32();
-        }
     }
     let mut buf = msstun::summary::SummaryBuf::<256>::default();
     let _ = buf.summarize(m);
-    match (desc.code, class, id) {
-        (method::CONNECTION_ATTEMPT, Class::Indication, Some(id))
-        | (method::CONNECT, Class::SuccessResponse, Some(id)) => ids.record(id, conn),
-        (method::CONNECTION_BIND, Class::Request, Some(id)) => {
-            let _ = ids.find(id);
-        }
-        _ => {}
+}
+
+/// The client and server of connection `ci` (one client per connection, one server).
+fn ends(ci: usize, dir: Direction) -> (SocketAddr, SocketAddr) {
+    let c = SocketAddr::from(([192, 0, 2, 1 + ci as u8], 40000 + ci as u16));
+    let s = SocketAddr::from(([198, 51, 100, 1], 3478));
+    match dir {
+        Direction::ClientToServer => (c, s),
+        Direction::ServerToClient => (s, c),
     }
-    id
+}
+
+/// Feed one popped item to the state (first pass), read it again as a later pass does,
+/// and look inside what it carries.
+fn feed(
+    state: &mut State,
+    frame: u32,
+    ci: usize,
+    dir: Direction,
+    t: Transport,
+    dc: bool,
+    item: &msstun::stream::Decoded<'_>,
+) {
+    let (src, dst) = ends(ci, dir);
+    let mut obs = Observation::direct(frame, f64::from(frame) * 0.01, t, src, dst);
+    if t == Transport::Tcp {
+        obs = obs.with_tcp_stream(ci as u32);
+    }
+    let at = At {
+        flow: ci as u64,
+        frame,
+        visited: false,
+    };
+    let first = state.feed_decoded(at, &obs, item, dc, true);
+    let later = state.feed_decoded(
+        At {
+            visited: true,
+            ..at
+        },
+        &obs,
+        item,
+        dc,
+        true,
+    );
+    if let (Some(a), Some(b)) = (&first, &later) {
+        // A later pass reads the request frame and CONNECTION-ID the first pass recorded.
+        assert_eq!(a.txn.map(|x| x.0), b.txn.map(|x| x.0), "transaction moved");
+        assert_eq!(a.cid, b.cid, "CONNECTION-ID changed");
+        assert_eq!(a.retrans, b.retrans, "retransmission changed");
+    }
+    match item.kind {
+        DecodedKind::Stun { message, .. } => {
+            if let Ok(m) = Message::new_checked(message) {
+                walk(&m);
+                let _ = state.analysis.answer(&obs, &m);
+            }
+        }
+        DecodedKind::ChannelData { data, .. }
+        | DecodedKind::MultiplexedTurn { data, .. }
+        | DecodedKind::MsTurnData { data }
+        | DecodedKind::Data { data, .. } => classify(t, data),
+        DecodedKind::TlsHello(_) | DecodedKind::Undecodable { .. } => {}
+    }
 }
 
 fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
@@ -117,7 +151,8 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
             }
         })
         .collect();
-    let mut ids = Ids::default();
+    let mut state = State::default();
+    let mut frame = 0u32;
     let mut rest = rest;
     while let [op, len, tail @ ..] = rest {
         let take = (*len as usize).min(tail.len());
@@ -144,22 +179,14 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
             c.pushed[d] += k as u64;
             at += k;
             let mut progressed = k > 0;
-            while let Some(item) = c.dec.pop(dir) {
+            loop {
+                let dc = c.dec.is_data_connection();
+                let Some(item) = c.dec.pop(dir) else { break };
                 assert_eq!(item.offset, c.popped[d], "offset not continuous");
                 c.popped[d] += item.bytes.len() as u64;
                 progressed = true;
-                match item.kind {
-                    DecodedKind::Stun { message, .. } => {
-                        if let Ok(m) = Message::new_checked(message) {
-                            walk(&m, &mut ids, ci);
-                        }
-                    }
-                    DecodedKind::ChannelData { data, .. }
-                    | DecodedKind::MultiplexedTurn { data, .. }
-                    | DecodedKind::MsTurnData { data }
-                    | DecodedKind::Data { data, .. } => classify(transport, data),
-                    DecodedKind::TlsHello(_) | DecodedKind::Undecodable { .. } => {}
-                }
+                frame += 1;
+                feed(&mut state, frame, ci, dir, transport, dc, &item);
             }
             if c.data {
                 assert!(c.dec.is_data_connection(), "a data connection went back");
@@ -191,5 +218,10 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
         }
         assert_eq!(c.pushed, c.popped, "bytes lost or duplicated");
     }
-    assert!(ids.len <= MAX_IDS);
+    state.analysis.finish(None);
+    let r = state.analysis.report();
+    let _ = (
+        msstun_analysis::render::alloc_text(&r),
+        msstun_analysis::render::ice_text(&r),
+    );
 }));

@@ -14,6 +14,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use msstun::framing::Framing;
+use msstun::stream::{Decoded, DecodedKind};
 mod record;
 
 pub use record::{At, Origins, Seen, Txn};
@@ -31,6 +32,7 @@ impl FastHasher {
 }
 
 impl Hasher for FastHasher {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
@@ -43,18 +45,23 @@ impl Hasher for FastHasher {
             self.add(u64::from_le_bytes(b));
         }
     }
+    #[inline]
     fn write_u8(&mut self, n: u8) {
         self.add(n as u64);
     }
+    #[inline]
     fn write_u32(&mut self, n: u32) {
         self.add(n as u64);
     }
+    #[inline]
     fn write_u64(&mut self, n: u64) {
         self.add(n);
     }
+    #[inline]
     fn write_usize(&mut self, n: usize) {
         self.add(n as u64);
     }
+    #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
@@ -87,6 +94,7 @@ pub struct Transaction {
 
 impl Transaction {
     /// USERNAME of the request.
+    #[inline]
     pub fn username(&self) -> Option<&str> {
         self.extra.as_ref()?.username.as_deref()
     }
@@ -177,7 +185,45 @@ pub struct State {
     pub unknown_required: FastMap<(u64, u16), u32>,
 }
 
+impl State {
+    /// Feed one item the shared stream decoder ([`msstun::stream::ConnectionDecoder`]) cut
+    /// on the flow of `at`, seen as `obs`: a STUN message is recorded in the core
+    /// ([`State::record_and_read`]: transactions, allocation, RFC 6062 links; the flow's
+    /// framing when the decoder knew it), and the item with whatever it carries goes to the
+    /// analysis by the rules of [`crate::feed::feed_decoded`]. `data_connection`: the
+    /// connection was an RFC 6062 data connection before this item. `names`: keep the
+    /// requests' USERNAME and REALM. The relay-side callers (replay, fuzz target) use this
+    /// one entry; the dissector calls the two parts itself, per PDU.
+    pub fn feed_decoded(
+        &mut self,
+        at: At,
+        obs: &crate::Observation,
+        item: &Decoded<'_>,
+        data_connection: bool,
+        names: bool,
+    ) -> Option<Seen> {
+        let seen = match item.kind {
+            DecodedKind::Stun { message, .. } if !data_connection => {
+                let c = self.convs.entry(at.flow).or_default();
+                if c.framing.is_none() {
+                    c.framing = item.framing;
+                }
+                let m = msstun::Message::new_checked(message).ok()?;
+                let secs = obs.time.floor();
+                let now = (secs as i64, ((obs.time - secs) * 1e9) as i32);
+                Some(self.record_and_read(at, &m, now, names))
+            }
+            _ => None,
+        };
+        if !at.visited {
+            crate::feed::feed_decoded(&mut self.analysis, obs, item, data_connection, |_| {});
+        }
+        seen
+    }
+}
+
 /// Key of a transaction: the 16 bytes after the length field.
+#[inline]
 pub fn txid_key(header: &[u8]) -> [u8; 16] {
     let mut k = [0u8; 16];
     if header.len() >= 20 {
@@ -209,5 +255,53 @@ mod tests {
         let mut t = [0u8; 16];
         t[..8].copy_from_slice(&500u64.to_be_bytes());
         assert_eq!(m.get(&(500 % 7, t)), Some(&500));
+    }
+
+    #[test]
+    fn feed_decoded_records_the_core_and_feeds_the_analysis() {
+        use msstun::build::MessageBuilder;
+        use msstun::framing::Transport;
+        use msstun::stream::{ConnectionDecoder, Direction};
+        use msstun::{Class, Dialect};
+        let (c, srv) = (
+            "192.0.2.1:40000".parse().unwrap(),
+            "198.51.100.1:3478".parse().unwrap(),
+        );
+        let relayed: std::net::SocketAddr = "198.51.100.1:49152".parse().unwrap();
+        let req = MessageBuilder::new(Dialect::Rfc5389, 3, Class::Request, &[1; 12]).finish();
+        let ok = MessageBuilder::new(Dialect::Rfc5389, 3, Class::SuccessResponse, &[1; 12])
+            .xor_address(0x0016, relayed)
+            .finish();
+        let mut s = State::default();
+        let mut dec = ConnectionDecoder::new(Transport::Tcp);
+        for (frame, dir, bytes) in [
+            (1, Direction::ClientToServer, &req),
+            (2, Direction::ServerToClient, &ok),
+        ] {
+            dec.push(dir, bytes);
+            let (src, dst) = if frame == 1 { (c, srv) } else { (srv, c) };
+            let obs = crate::Observation::direct(frame, 1.5, Transport::Tcp, src, dst);
+            let at = At {
+                flow: 7,
+                frame,
+                visited: false,
+            };
+            let item = dec.pop(dir).unwrap();
+            let seen = s.feed_decoded(at, &obs, &item, false, false).unwrap();
+            assert_eq!(seen.txn.map(|t| (t.0, t.1)), Some((1, (1, 500_000_000))));
+        }
+        let conv = &s.convs[&7];
+        assert_eq!(
+            conv.allocation.map(|(f, a)| (f, a.map(|a| a.port))),
+            Some((2, Some(49152)))
+        );
+        assert!(conv.framing.is_some());
+        assert_eq!(s.transactions.len(), 1);
+        let r = s.analysis.report();
+        assert_eq!(r.allocations.len(), 1);
+        assert_eq!(
+            r.allocations[0].relayed.as_deref(),
+            Some("198.51.100.1:49152")
+        );
     }
 }

@@ -154,6 +154,7 @@ impl State {
 /// Request frame, request time and first response frame of a transaction.
 pub type Txn = (u32, (i64, i32), Option<u32>);
 
+#[inline]
 fn txn_of(t: &Transaction) -> Txn {
     (t.request_frame, t.request_time, t.response_frame)
 }
@@ -312,6 +313,7 @@ pub struct Origins {
 
 impl Origins {
     /// The announcements of `cid` recorded in `s`.
+    #[inline]
     pub fn of(s: &State, cid: Option<u32>) -> Origins {
         match cid {
             Some(id) => Origins {
@@ -322,10 +324,12 @@ impl Origins {
         }
     }
     /// The ConnectionAttempt, else the Connect response.
+    #[inline]
     pub fn any(&self) -> Option<Attempt> {
         self.attempt.or(self.connect)
     }
     /// The peer they name (the ConnectionAttempt's first).
+    #[inline]
     pub fn peer(&self) -> Option<Addr> {
         self.attempt
             .and_then(|a| a.peer)
