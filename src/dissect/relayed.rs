@@ -334,17 +334,11 @@ fn channel_at(ctx: &Ctx<'_>, off: usize) -> Option<u16> {
 /// not follow it).
 fn analysis_carrier(ctx: &Ctx<'_>, off: usize, carrier: Carrier) -> Option<AnCarrier> {
     ctx.carrier?;
-    Some(match carrier {
-        Carrier::ChannelData => AnCarrier::ChannelData {
-            channel: channel_at(ctx, off)?,
-        },
-        Carrier::DataAttribute => AnCarrier::DataAttribute {
-            peer: ctx.data_peer.get()?,
-        },
-        Carrier::DataConnection => AnCarrier::TcpData,
-        Carrier::MsTurnData | Carrier::MultiplexedTurn => AnCarrier::MsTurnData { peer: None },
-        Carrier::Flow => AnCarrier::Direct,
-    })
+    let channel = match carrier {
+        Carrier::ChannelData => Some(channel_at(ctx, off)?),
+        _ => None,
+    };
+    AnCarrier::from_wire(carrier, channel, ctx.data_peer.get())
 }
 
 /// A payload that is not STUN, ChannelData or a framing msstun knows, on a port or flow

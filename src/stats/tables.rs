@@ -111,15 +111,10 @@ impl Table {
                 answer,
             });
         };
-        match r.carrier {
-            c if c == Wire::DataAttribute.code() => {} // fed with its Send/Data indication
-            c if c == Wire::DataConnection.code() => relayed(an, Carrier::TcpData, &mut seen),
-            c if c == Wire::ChannelData.code() => {
-                relayed(an, Carrier::ChannelData { channel: r.channel }, &mut seen)
-            }
-            c if c == Wire::MsTurnData.code() || c == Wire::MultiplexedTurn.code() => {
-                relayed(an, Carrier::MsTurnData { peer: None }, &mut seen)
-            }
+        let wire = Wire::ALL.into_iter().find(|w| w.code() == r.carrier);
+        match wire.map(|w| (w, Carrier::from_wire(w, Some(r.channel), None))) {
+            Some((Wire::DataAttribute, _)) => {} // fed with its Send/Data indication
+            Some((_, Some(c))) if c != Carrier::Direct => relayed(an, c, &mut seen),
             _ => {
                 let answer = an.observe(&obs, &msg);
                 seen.push(Seen { obs, msg, answer });

@@ -113,6 +113,27 @@ pub enum Carrier {
 }
 
 impl Carrier {
+    /// The analysis's view of a payload that `wire` carried (the parser's
+    /// [`msstun::classify::Carrier`], as the dissector and the tap record name it) with the
+    /// data the carrier has: the ChannelData `channel`, the DATA attribute's `peer` (its
+    /// XOR-PEER-ADDRESS). `None`: the analysis does not follow it (ChannelData without its
+    /// channel, a DATA attribute without its peer). The one translation between the two
+    /// (the dissector's relayed payloads and the `-z` tables use it).
+    pub fn from_wire(
+        wire: msstun::classify::Carrier,
+        channel: Option<u16>,
+        peer: Option<SocketAddr>,
+    ) -> Option<Carrier> {
+        use msstun::classify::Carrier as Wire;
+        Some(match wire {
+            Wire::ChannelData => Carrier::ChannelData { channel: channel? },
+            Wire::DataAttribute => Carrier::DataAttribute { peer: peer? },
+            Wire::DataConnection => Carrier::TcpData,
+            Wire::MsTurnData | Wire::MultiplexedTurn => Carrier::MsTurnData { peer: None },
+            Wire::Flow => Carrier::Direct,
+        })
+    }
+
     /// Stable key for JSON (`direct`, `channel`, `data`, `tcp-data`, `ms-turn-data`).
     pub const fn key(self) -> &'static str {
         match self {

@@ -1115,3 +1115,36 @@ fn binary_credentials_are_escaped_in_the_tables() {
         "{text:?}"
     );
 }
+
+#[test]
+fn carrier_from_wire_carries_its_data() {
+    use msstun::classify::Carrier as Wire;
+    let peer: SocketAddr = "192.0.2.9:7000".parse().unwrap();
+    assert_eq!(
+        Carrier::from_wire(Wire::ChannelData, Some(0x4001), None),
+        Some(Carrier::ChannelData { channel: 0x4001 })
+    );
+    assert_eq!(
+        Carrier::from_wire(Wire::ChannelData, None, Some(peer)),
+        None
+    );
+    assert_eq!(
+        Carrier::from_wire(Wire::DataAttribute, Some(1), Some(peer)),
+        Some(Carrier::DataAttribute { peer })
+    );
+    assert_eq!(Carrier::from_wire(Wire::DataAttribute, Some(1), None), None);
+    assert_eq!(
+        Carrier::from_wire(Wire::DataConnection, None, None),
+        Some(Carrier::TcpData)
+    );
+    for w in [Wire::MsTurnData, Wire::MultiplexedTurn] {
+        assert_eq!(
+            Carrier::from_wire(w, None, Some(peer)),
+            Some(Carrier::MsTurnData { peer: None })
+        );
+    }
+    assert_eq!(
+        Carrier::from_wire(Wire::Flow, None, None),
+        Some(Carrier::Direct)
+    );
+}
