@@ -122,16 +122,16 @@ fn feed(
     }
 }
 
-fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
-    let [a, b, rest @ ..] = data else { return };
-    let n = 1 + (*a as usize & 3);
+/// Byte 0 (`a`: count and transports) and byte 1 (`b`: decoder capacity) as connections.
+fn connections(a: u8, b: u8) -> Vec<Conn> {
+    let n = 1 + (a as usize & 3);
     let cap = match b & 3 {
         0 => msstun::stream::DEFAULT_CAPACITY,
         1 => msstun::stream::MIN_CAPACITY,
         2 => 1500,
         _ => 70_000,
     };
-    let mut conns: Vec<Conn> = (0..n)
+    (0..n)
         .map(|i| {
             let t = if (a >> (2 + i)) & 1 == 0 {
                 Transport::Tcp
@@ -150,7 +150,24 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
                 finished: false,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Finish a connection's decoder and pop what it held back (offsets stay continuous).
+fn drain(c: &mut Conn) {
+    c.dec.finish();
+    for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+        while let Some(item) = c.dec.pop(dir) {
+            assert_eq!(item.offset, c.popped[dir as usize], "offset not continuous");
+            c.popped[dir as usize] += item.bytes.len() as u64;
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
+    let [a, b, rest @ ..] = data else { return };
+    let mut conns = connections(*a, *b);
+    let n = conns.len();
     let mut state = State::default();
     let mut frame = 0u32;
     let mut rest = rest;
@@ -197,25 +214,13 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
             }
         }
         if op & 16 != 0 {
-            c.dec.finish();
+            drain(c);
             c.finished = true;
-            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-                while let Some(item) = c.dec.pop(dir) {
-                    assert_eq!(item.offset, c.popped[dir as usize], "offset not continuous");
-                    c.popped[dir as usize] += item.bytes.len() as u64;
-                }
-            }
             assert_eq!(c.pushed, c.popped, "bytes lost or duplicated at finish");
         }
     }
     for c in &mut conns {
-        c.dec.finish();
-        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
-            while let Some(item) = c.dec.pop(dir) {
-                assert_eq!(item.offset, c.popped[dir as usize], "offset not continuous");
-                c.popped[dir as usize] += item.bytes.len() as u64;
-            }
-        }
+        drain(c);
         assert_eq!(c.pushed, c.popped, "bytes lost or duplicated");
     }
     state.analysis.finish(None);
