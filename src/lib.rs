@@ -7,6 +7,7 @@
 //!   PDUs, the message and attribute trees, the Info column, relayed data, data connections.
 //! * [`session`] — capture-wide state (transactions, allocations, RFC 6062 links), plain
 //!   Rust without Wireshark, unit-tested alone.
+//! * [`plugin`] — the safe root: policy and bookkeeping over plain values (flow keys).
 //! * [`fields`], [`expert`], [`uat`] — what the plugin registers, described once.
 //!
 //! Entry points Wireshark looks up (in [`epan::plugin`]): `plugin_version`,
@@ -17,6 +18,7 @@ pub mod dissect;
 pub mod epan;
 pub mod expert;
 pub mod fields;
+pub mod plugin;
 pub mod session;
 pub mod stats;
 pub mod uat;

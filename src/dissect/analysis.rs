@@ -20,7 +20,7 @@ fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
     if !Packet::analyze_sessions() {
         return None;
     }
-    let (src, dst) = ctx.pinfo.endpoints()?;
+    let (src, dst) = ctx.ends?;
     let (s, ns) = ctx.pinfo.abs_time();
     Some(Observation {
         frame: ctx.num,

@@ -340,13 +340,22 @@ impl<'p> Packet<'p> {
     /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
     /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of
     /// key never meet), which spares a conversation-table lookup per datagram flow.
+    /// `ends`: the packet's [`Packet::endpoints`] when the caller has them (UDP keys are
+    /// then hashed in Rust, [`crate::plugin::flow::udp_key`]).
     #[inline]
-    pub fn flow_id(&self, transport: Transport) -> u64 {
+    pub fn flow_id(
+        &self,
+        transport: Transport,
+        ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    ) -> u64 {
         // SAFETY: the shim reads addresses and ports, and finds or creates the conversation.
         unsafe {
-            match transport {
-                Transport::Tcp => u64::from(ffi::msstun_conv_id(self.raw)),
-                Transport::Udp => ffi::msstun_flow_key(self.raw) | (1 << 63),
+            match (transport, ends) {
+                (Transport::Tcp, _) => u64::from(ffi::msstun_conv_id(self.raw)),
+                (Transport::Udp, Some((a, b))) => crate::plugin::flow::udp_key(a, b),
+                (Transport::Udp, None) => {
+                    ffi::msstun_flow_key(self.raw) | crate::plugin::flow::UDP_KEY_BIT
+                }
             }
         }
     }

@@ -1,0 +1,6 @@
+//! The plugin's safe root: policy and bookkeeping that need no libwireshark call, over the
+//! plain values [`crate::epan`] reads from it (addresses, ports, frame numbers).
+//!
+//! * [`flow`] — the key of a flow in the plugin's state, from its two endpoints.
+
+pub mod flow;
