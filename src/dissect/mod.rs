@@ -236,7 +236,7 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = pinfo.flow_id(Transport::Tcp, None);
+    let conv = pinfo.flow_id(Transport::Tcp, pinfo.endpoints());
     session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 
