@@ -24,6 +24,9 @@ pub(super) struct Checks {
     pub(super) inline: bool,
     /// MESSAGE-INTEGRITY(-SHA256) checked with a credentials row: verified or not.
     pub(super) integrity: Option<bool>,
+    /// The tree is shown, or an item every attribute has (`msstun.att`, its type, length,
+    /// padding or value) is referenced: asked once per message, not per attribute.
+    pub(super) attr_items: bool,
 }
 
 impl Checks {
@@ -47,11 +50,16 @@ impl Checks {
 /// its attribute is shown, integrity is unverified).
 fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     let b = msg.bytes();
+    let f = ctx.f;
     let mut checks = Checks {
         list: [(0, Status::Unverified); 4],
         n: 0,
         inline: uat::count() == 0,
         integrity: None,
+        attr_items: ctx.visible
+            || [f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
+                .iter()
+                .any(|hf| hf.referenced()),
     };
     if checks.inline {
         return checks;
@@ -118,8 +126,20 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     };
     let class = msg.class();
     let now = ctx.pinfo.abs_time();
-    let names = uat::count() > 0;
-    let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
+    // The checks read the session state (a response's request) before this message is
+    // recorded; recording a response changes nothing they read.
+    let checks = compute_checks(ctx, &msg);
+    let obs = analysis::message_observation(ctx, checks.integrity);
+    let names = !checks.inline;
+    // One visit of the session state: what the message teaches and what the tree shows,
+    // then the session analysis.
+    let (seen, answer) = session::with(|s| {
+        let seen = s.record_and_read(ctx.at(), &msg, now, names);
+        let answer = obs
+            .as_ref()
+            .and_then(|obs| analysis::message(s, ctx, obs, &msg));
+        (seen, answer)
+    });
     crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
     // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
     // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
@@ -132,8 +152,6 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
             srtp_pending = msg.method().code == msstun::registry::method::BINDING;
         }
     }
-    let checks = compute_checks(ctx, &msg);
-    let answer = analysis::message(ctx, &msg, checks.integrity);
     let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
