@@ -140,7 +140,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
             .and_then(|obs| analysis::message(s, ctx, obs, &msg));
         (seen, answer)
     });
-    crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
+    crate::plugin::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
     // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
     // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
     // attribute, by a walk of its own), so that the attributes are walked once.

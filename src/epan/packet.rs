@@ -177,6 +177,13 @@ impl<'p> Packet<'p> {
         }
     }
 
+    /// Whether the packet's port type is TCP (`pinfo->ptype`).
+    #[inline]
+    pub fn over_tcp(&self) -> bool {
+        // SAFETY: plain field read.
+        unsafe { (*self.raw).ptype == ffi::PT_TCP }
+    }
+
     /// Absolute time of the frame (seconds, nanoseconds).
     #[inline]
     pub fn abs_time(&self) -> (i64, i32) {
