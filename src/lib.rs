@@ -8,6 +8,7 @@
 //! * [`session`] — the one capture-wide state per file behind a lock; the state itself
 //!   (transactions, allocations, RFC 6062 links, the session analysis) is
 //!   `msstun_analysis::session`, plain Rust without Wireshark.
+//! * [`plugin`] — the safe root: policy and bookkeeping over plain values (flow keys, the tap record).
 //! * [`fields`], [`expert`], [`uat`] — what the plugin registers, described once.
 //!
 //! Entry points Wireshark looks up (in [`epan::plugin`]): `plugin_version`,
@@ -18,6 +19,7 @@ pub mod dissect;
 pub mod epan;
 pub mod expert;
 pub mod fields;
+pub mod plugin;
 pub mod session;
 pub mod stats;
 pub mod uat;

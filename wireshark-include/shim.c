@@ -274,22 +274,6 @@ int msstun_in_error_pkt(packet_info *pinfo)
     return pinfo->flags.in_error_pkt ? 1 : 0;
 }
 
-/* A direct-mapped cache: hash of the packet's addresses/ports/port type -> the conversation
- * found for it. A conversation table lookup costs ~1,000 instructions in 4.0; the cache
- * costs a hash. A cached conversation is still the right one for frame `num` when it was
- * set up before `num` and no newer conversation on the same key (the hash chain: TCP adds
- * one when a SYN with a new ISN reuses a 5-tuple) was set up at or before `num`. */
-#define MSSTUN_CONV_CACHE 1024
-static struct {
-    guint64 key;
-    conversation_t *conv;
-} msstun_conv_cache[MSSTUN_CONV_CACHE];
-
-void msstun_conv_cache_reset(void)
-{
-    memset(msstun_conv_cache, 0, sizeof msstun_conv_cache);
-}
-
 static guint64 mix(guint64 h, guint64 v)
 {
     h ^= v;
@@ -319,22 +303,27 @@ guint64 msstun_flow_key(packet_info *pinfo)
     return mix(mix(lo, hi), (guint64)pinfo->ptype);
 }
 
-guint32 msstun_conv_id(packet_info *pinfo)
+/* The conversation of this packet, found or created (~1,000 instructions in 4.0: the
+ * plugin caches it per flow, see src/plugin/flow.rs); its index in *index. */
+void *msstun_conv_find(packet_info *pinfo, guint32 *index)
 {
-    guint64 k = msstun_flow_key(pinfo);
-    guint32 num = pinfo->num;
-    size_t slot = (size_t)(k % MSSTUN_CONV_CACHE);
-    conversation_t *c = msstun_conv_cache[slot].conv;
-    /* Still the right conversation for `num` when it was set up at or before `num` and has
-     * been seen at `num` or later: TCP looked it up for this very frame just before (which
-     * sets its last_frame), and a conversation superseded by a newer one on the same 5-tuple
-     * has seen no frame since. Only the conversation's documented public fields are read. */
-    if (c && msstun_conv_cache[slot].key == k && c->setup_frame <= num && c->last_frame >= num)
-        return c->conv_index;
-    c = find_or_create_conversation(pinfo);
-    msstun_conv_cache[slot].key = k;
-    msstun_conv_cache[slot].conv = c;
-    return c->conv_index;
+    conversation_t *c = find_or_create_conversation(pinfo);
+    *index = c->conv_index;
+    return c;
+}
+
+/* Whether conversation `conv` (from msstun_conv_find, same capture file) is still the one
+ * for frame `num`: it was set up at or before `num` and has been seen at `num` or later (TCP
+ * looked it up for this very frame just before, which sets its last_frame; a conversation
+ * superseded by a newer one on the same 5-tuple has seen no frame since). Only the
+ * conversation's documented public fields are read. Its index in *index. */
+int msstun_conv_current(const void *conv, guint32 num, guint32 *index)
+{
+    const conversation_t *c = (const conversation_t *)conv;
+    if (!c || c->setup_frame > num || c->last_frame < num)
+        return 0;
+    *index = c->conv_index;
+    return 1;
 }
 
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle)

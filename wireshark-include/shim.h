@@ -27,14 +27,15 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
 int msstun_visited(packet_info *pinfo);
 /** pinfo->flags.in_error_pkt (a bitfield: read in C). */
 int msstun_in_error_pkt(packet_info *pinfo);
-/** Unique id (conv_index) of the Wireshark conversation of this packet (created if needed):
- *  two TCP connections reusing one 5-tuple get two ids. Cached per flow (see shim.c). */
-guint32 msstun_conv_id(packet_info *pinfo);
+/** The Wireshark conversation of this packet (created if needed) and in *index its unique
+ *  id (conv_index): two TCP connections reusing one 5-tuple get two ids. */
+void *msstun_conv_find(packet_info *pinfo, guint32 *index);
+/** Whether `conv` (from msstun_conv_find) is still this packet's conversation at frame
+ *  `num` (see shim.c); its id in *index. */
+int msstun_conv_current(const void *conv, guint32 num, guint32 *index);
 /** A 64-bit hash of addresses, ports and port type, the same for both directions (UDP flows:
  *  no table lookup, no conversation created per datagram). */
 guint64 msstun_flow_key(packet_info *pinfo);
-/** Forget the cached conversations (their memory is file-scoped): at init and cleanup. */
-void msstun_conv_cache_reset(void);
 
 /** Make `handle` the dissector of this packet's conversation. */
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);

@@ -20,7 +20,7 @@ fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
     if !Packet::analyze_sessions() {
         return None;
     }
-    let (src, dst) = ctx.pinfo.endpoints()?;
+    let (src, dst) = ctx.ends?;
     let (s, ns) = ctx.pinfo.abs_time();
     Some(Observation {
         frame: ctx.num,
@@ -34,31 +34,36 @@ fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
     })
 }
 
-/// Feed (first pass) or ask (later passes) the analysis about `msg`.
+/// The observation of the message this context dissects, when the session analysis applies
+/// (read before the session state is locked: see [`message`]).
+pub(super) fn message_observation(ctx: &Ctx<'_>, integrity: Option<bool>) -> Option<Observation> {
+    Some(observation(ctx)?.with_integrity(integrity))
+}
+
+/// Feed (first pass) or ask (later passes) the analysis about `msg`, observed as `obs`, in
+/// the session state `s` the caller holds.
 pub(super) fn message<T: AsRef<[u8]>>(
+    s: &mut session::State,
     ctx: &Ctx<'_>,
+    obs: &Observation,
     msg: &Message<T>,
-    integrity: Option<bool>,
 ) -> Option<Answer> {
-    let obs = observation(ctx)?.with_integrity(integrity);
     if ctx.pinfo.in_error_pkt() {
         // The request an ICMP error quotes: not sent again, but refused on the way.
         if !ctx.visited {
-            session::with(|s| s.analysis.observe_icmp_error(&obs, msg));
+            s.analysis.observe_icmp_error(obs, msg);
         }
         return None;
     }
-    Some(session::with(|s| {
-        if ctx.visited {
-            if !s.analysis_finished {
-                s.analysis.finish(None);
-                s.analysis_finished = true;
-            }
-            s.analysis.answer(&obs, msg)
-        } else {
-            s.analysis.observe(&obs, msg)
+    Some(if ctx.visited {
+        if !s.analysis_finished {
+            s.analysis.finish(None);
+            s.analysis_finished = true;
         }
-    }))
+        s.analysis.answer(obs, msg)
+    } else {
+        s.analysis.observe(obs, msg)
+    })
 }
 
 /// Count a relayed payload of `len` bytes (ChannelData, data connections, MS-TURN data).

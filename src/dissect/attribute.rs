@@ -10,7 +10,7 @@ use super::message::Checks;
 use super::{info, relayed, Ctx};
 use crate::epan::{Encoding, Hf, Item, PStr, Tree};
 use crate::expert::{self, Expert};
-use crate::fields::{attr_index, AttrFields, Fields};
+use crate::fields::{attr_index, AttrFields};
 
 /// One attribute of the message at tvb offset `m`, under `at` (whose item is `at_item`).
 pub(super) fn dissect_attribute<'p>(
@@ -36,7 +36,7 @@ pub(super) fn dissect_attribute<'p>(
     let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
     // A tree nobody sees, and no item of this attribute referenced: only its expert items
     // and relayed data.
-    if !ctx.visible && !referenced(f, af) {
+    if !checks.attr_items && !af.is_some_and(|af| af.any_referenced()) {
         return experts_only(ctx, at_item, m, a, af, status, (class, msg_bytes));
     }
     let (item, sub) = own_item(ctx, (at, at_item), start, a, status);
@@ -168,14 +168,6 @@ fn value_fields<'p>(
             }
         }
     }
-}
-
-/// Whether any item of this attribute is referenced (see [`Hf::referenced`]).
-fn referenced(f: &Fields, af: Option<&AttrFields>) -> bool {
-    [f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
-        .iter()
-        .any(|hf| hf.referenced())
-        || af.is_some_and(|af| af.any_referenced())
 }
 
 /// What an attribute raises and hands on when none of its items is added: the same

@@ -24,6 +24,9 @@ pub(super) struct Checks {
     pub(super) inline: bool,
     /// MESSAGE-INTEGRITY(-SHA256) checked with a credentials row: verified or not.
     pub(super) integrity: Option<bool>,
+    /// The tree is shown, or an item every attribute has (`msstun.att`, its type, length,
+    /// padding or value) is referenced: asked once per message, not per attribute.
+    pub(super) attr_items: bool,
 }
 
 impl Checks {
@@ -47,11 +50,16 @@ impl Checks {
 /// its attribute is shown, integrity is unverified).
 fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     let b = msg.bytes();
+    let f = ctx.f;
     let mut checks = Checks {
         list: [(0, Status::Unverified); 4],
         n: 0,
         inline: uat::count() == 0,
         integrity: None,
+        attr_items: ctx.visible
+            || [f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
+                .iter()
+                .any(|hf| hf.referenced()),
     };
     if checks.inline {
         return checks;
@@ -118,14 +126,32 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     };
     let class = msg.class();
     let now = ctx.pinfo.abs_time();
-    let names = uat::count() > 0;
-    let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
-    crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
-    if !ctx.visited && shows_srtp(&msg) {
-        relayed::srtp_evidence(ctx);
-    }
+    // The checks read the session state (a response's request) before this message is
+    // recorded; recording a response changes nothing they read.
     let checks = compute_checks(ctx, &msg);
-    let answer = analysis::message(ctx, &msg, checks.integrity);
+    let obs = analysis::message_observation(ctx, checks.integrity);
+    let names = !checks.inline;
+    // One visit of the session state: what the message teaches and what the tree shows,
+    // then the session analysis.
+    let (seen, answer) = session::with(|s| {
+        let seen = s.record_and_read(ctx.at(), &msg, now, names);
+        let answer = obs
+            .as_ref()
+            .and_then(|obs| analysis::message(s, ctx, obs, &msg));
+        (seen, answer)
+    });
+    crate::plugin::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
+    // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
+    // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
+    // attribute, by a walk of its own), so that the attributes are walked once.
+    let mut srtp_pending = false;
+    if !ctx.visited {
+        if msg.dialect().is_ms_turn() {
+            relayed::srtp_evidence(ctx);
+        } else {
+            srtp_pending = msg.method().code == msstun::registry::method::BINDING;
+        }
+    }
     let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
@@ -164,6 +190,15 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
         for a in msg.attributes() {
             match a {
                 Ok(a) => {
+                    if srtp_pending {
+                        let (decided, shown) = srtp_decided(&a, &msg);
+                        if decided {
+                            srtp_pending = false;
+                            if shown {
+                                relayed::srtp_evidence(ctx);
+                            }
+                        }
+                    }
                     attribute::dissect_attribute(ctx, (at, at_item), m, &a, &checks, class, bytes)
                 }
                 Err(e) => ctx.expert(at_item, Expert::Malformed, ctx.text(&e.to_string())),
@@ -174,6 +209,18 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     links::show_links(ctx, st, ti, &msg, &seen);
     if let Some(a) = answer {
         analysis::show(ctx, st, ti, &a);
+    }
+}
+
+/// In the attribute loop of a Binding that may show SRTP: whether [`shows_srtp`] is decided
+/// before attribute `a` is dissected, and its answer. An integrity attribute is the
+/// evidence; an attribute that relays data (whose media reads the evidence) asks the whole
+/// message first.
+fn srtp_decided<T: AsRef<[u8]>>(a: &msstun::Attribute<'_>, msg: &Message<T>) -> (bool, bool) {
+    match a.role() {
+        Role::Integrity | Role::IntegritySha256 => (true, true),
+        Role::Data => (true, shows_srtp(msg)),
+        _ => (false, false),
     }
 }
 
@@ -240,6 +287,34 @@ fn header<'p, T: AsRef<[u8]>>(
     msg: &Message<T>,
 ) {
     let f = ctx.f;
+    // A tree nobody sees and no header field referenced (`-Y msstun`, say): only the
+    // deviations' expert item.
+    let items = ctx.visible
+        || [
+            f.msg_type,
+            f.method,
+            f.class,
+            f.length,
+            f.cookie,
+            f.transaction_id,
+            f.dialect,
+        ]
+        .iter()
+        .any(|hf| hf.referenced());
+    if items {
+        header_items(ctx, st, m, msg);
+    }
+    let deviations = msg.deviations();
+    if !deviations.is_empty() {
+        let mut t = String::from("Tolerated deviation: ");
+        let _ = write!(t, "{}", deviations.describe());
+        ctx.expert(ti, Expert::Deviation, ctx.text(&t));
+    }
+}
+
+/// The header's items (those wanted: see [`Ctx::want`]).
+fn header_items<'p, T: AsRef<[u8]>>(ctx: &Ctx<'p>, st: Tree<'p>, m: usize, msg: &Message<T>) {
+    let f = ctx.f;
     let (method, class) = msg.method_class();
     let dialect = msg.dialect();
     ctx.add_uint(st, f.msg_type, m, 2, msg.message_type() as u32);
@@ -265,10 +340,4 @@ fn header<'p, T: AsRef<[u8]>>(
         Encoding::Na,
     );
     ctx.add_generated(st, f.dialect, m, 0, dialect.code() as u32);
-    let deviations = msg.deviations();
-    if !deviations.is_empty() {
-        let mut t = String::from("Tolerated deviation: ");
-        let _ = write!(t, "{}", deviations.describe());
-        ctx.expert(ti, Expert::Deviation, ctx.text(&t));
-    }
 }

@@ -41,6 +41,8 @@ struct Ctx<'p> {
     transport: Transport,
     /// Flow key (see [`Packet::flow_id`]).
     conv: u64,
+    /// The packet's source and destination (see [`Packet::endpoints`]), read once.
+    ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
     num: u32,
     visited: bool,
     /// The tree is shown (texts are worth formatting).
@@ -61,7 +63,7 @@ struct Ctx<'p> {
 impl<'p> Ctx<'p> {
     /// Whether an item of `hf` is worth adding: the tree is shown, or something references
     /// the field (see [`Hf::referenced`]). Otherwise Wireshark would fake the item anyway.
-    #[inline]
+    #[inline(always)]
     fn want(&self, hf: Hf) -> bool {
         self.visible || hf.referenced()
     }
@@ -89,16 +91,22 @@ impl<'p> Ctx<'p> {
     }
 
     /// Unsigned field `hf` = `v` over `len` bytes at `off`, when wanted.
-    #[inline]
+    #[inline(always)]
     fn add_uint(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
         if !self.want(hf) {
             return Item::NONE;
         }
+        self.add_uint_wanted(tree, hf, off, len, v)
+    }
+
+    /// [`Ctx::add_uint`] once wanted (out of line: the check above is the common path).
+    #[inline(never)]
+    fn add_uint_wanted(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
         tree.add_uint(hf, self.tvb, off, len, v)
     }
 
     /// As [`Ctx::add_uint`], marked generated.
-    #[inline]
+    #[inline(always)]
     fn add_generated(&self, tree: Tree<'p>, hf: Hf, off: usize, len: usize, v: u32) -> Item<'p> {
         self.add_uint(tree, hf, off, len, v).set_generated()
     }
@@ -146,13 +154,15 @@ pub fn dissect(
     if heuristic && (Packet::relaying() || !plausible(transport, bytes)) {
         return None;
     }
+    let ends = pinfo.endpoints();
     let ctx = Ctx {
         f: crate::fields::fields(),
         tvb,
         pinfo,
         tree,
         transport,
-        conv: pinfo.flow_id(transport),
+        conv: pinfo.flow_id(transport, ends),
+        ends,
         num: pinfo.num(),
         visited: pinfo.visited(),
         visible: tree.visible(),
@@ -226,7 +236,7 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = pinfo.flow_id(Transport::Tcp);
+    let conv = pinfo.flow_id(Transport::Tcp, pinfo.endpoints());
     session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 

@@ -40,9 +40,9 @@
 //! | `tvb_new_subset_length` | offset or length past the backing tvb | [`Tvb::subset`] checks both first |
 //! | `col_set_str`, `col_append_sep_str` | never (NULL `cinfo` is allowed) | — |
 //! | `wmem_alloc`, `wmem_strndup` | never (out of memory aborts) | — |
-//! | `have_tap_listener`, shim `msstun_tap_queue` (`tap_queue_packet`), `msstun_tap_id`, `msstun_tcp_stream`, `msstun_addresses`, `msstun_abs_ts`, `msstun_visited`, `msstun_flow_key`, `msstun_relaying`, `msstun_pref_*`, `msstun_cred_*` | never | plain reads of `packet_info`, conversations and preferences |
+//! | `have_tap_listener`, shim `msstun_tap_queue` (`tap_queue_packet`), `msstun_tap_id`, `msstun_tcp_stream`, `msstun_addresses`, `msstun_abs_ts`, `msstun_visited`, `msstun_flow_key`, `msstun_conv_current`, `msstun_relaying`, `msstun_pref_*`, `msstun_cred_*` | never | plain reads of `packet_info`, conversations and preferences |
 //! | shim `msstun_st_tick` (`tick_stat_node`, from the stats-tree callbacks) | never | — |
-//! | shim `msstun_conv_id`, `msstun_claim_conversation` (`find_or_create_conversation`, `conversation_set_dissector`) | never for a packet with addresses (assertions on a conversation without them) | called from a dissector of TCP/UDP payloads, whose packets always have them |
+//! | shim `msstun_conv_find`, `msstun_claim_conversation` (`find_or_create_conversation`, `conversation_set_dissector`) | never for a packet with addresses (assertions on a conversation without them) | called from a dissector of TCP/UDP payloads, whose packets always have them |
 //! | shim `msstun_call_relayed` (`call_dissector_only`, `dissector_try_heuristic`, `call_data_dissector`) | whatever the called dissector throws | inside the shim's `TRY`/`CATCH_NONFATAL_ERRORS`; shown with `show_exception` |
 //! | `proto_register_*`, `expert_register_*`, `register_*`, `heur_dissector_add`, `dissector_add_*`, shim `msstun_register_*`, `msstun_handoff_ports`, `msstun_add_heuristics`, `proto_registrar_get_nth` | at registration only, on a duplicate or malformed registration: no `TRY` is active then, so Wireshark aborts (nothing unwinds) | the registrations are fixed and checked by the integration suite on every version |
 //!

@@ -177,6 +177,13 @@ impl<'p> Packet<'p> {
         }
     }
 
+    /// Whether the packet's port type is TCP (`pinfo->ptype`).
+    #[inline]
+    pub fn over_tcp(&self) -> bool {
+        // SAFETY: plain field read.
+        unsafe { (*self.raw).ptype == ffi::PT_TCP }
+    }
+
     /// Absolute time of the frame (seconds, nanoseconds).
     #[inline]
     pub fn abs_time(&self) -> (i64, i32) {
@@ -340,15 +347,51 @@ impl<'p> Packet<'p> {
     /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
     /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of
     /// key never meet), which spares a conversation-table lookup per datagram flow.
+    /// `ends`: the packet's [`Packet::endpoints`] when the caller has them (UDP keys are
+    /// then hashed in Rust, [`crate::plugin::flow::udp_key`]).
     #[inline]
-    pub fn flow_id(&self, transport: Transport) -> u64 {
-        // SAFETY: the shim reads addresses and ports, and finds or creates the conversation.
-        unsafe {
-            match transport {
-                Transport::Tcp => u64::from(ffi::msstun_conv_id(self.raw)),
-                Transport::Udp => ffi::msstun_flow_key(self.raw) | (1 << 63),
+    pub fn flow_id(
+        &self,
+        transport: Transport,
+        ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    ) -> u64 {
+        use crate::plugin::flow;
+        let ends = ends.or_else(|| self.endpoints());
+        match (transport, ends) {
+            (Transport::Tcp, Some((a, b))) => {
+                let num = self.num();
+                let index = flow::CONVS.index(
+                    flow::tcp_key(a, b),
+                    |conv| self.conv_current(conv, num),
+                    || self.conv_find(),
+                );
+                u64::from(index)
             }
+            (Transport::Tcp, None) => u64::from(self.conv_find().1),
+            (Transport::Udp, Some((a, b))) => flow::udp_key(a, b),
+            // SAFETY: the shim reads addresses, ports and the port type.
+            (Transport::Udp, None) => unsafe { ffi::msstun_flow_key(self.raw) | flow::UDP_KEY_BIT },
         }
+    }
+
+    /// This packet's conversation (found or created: a TCP/UDP payload's packet always has
+    /// addresses) as an opaque handle, and its index.
+    fn conv_find(&self) -> (usize, u32) {
+        let mut index = 0;
+        // SAFETY: the shim finds or creates the conversation and writes the index.
+        let conv = unsafe { ffi::msstun_conv_find(self.raw, &mut index) };
+        (conv as usize, index)
+    }
+
+    /// The index of conversation `conv` (a handle from [`Packet::conv_find`] in this capture
+    /// file: the cache is emptied with it) when it is still the one for frame `num`.
+    fn conv_current(&self, conv: usize, num: u32) -> Option<u32> {
+        let mut index = 0;
+        // SAFETY: conv came from msstun_conv_find and lives as long as the capture file
+        // (the init and cleanup routines empty the cache); the shim reads public fields.
+        let ok =
+            unsafe { ffi::msstun_conv_current(conv as *const std::ffi::c_void, num, &mut index) };
+        (ok != 0).then_some(index)
     }
 
     /// Make msstun the dissector of this packet's conversation (the flow is msstun's from

@@ -190,9 +190,9 @@ unsafe extern "C" fn register_handoff() {
 unsafe extern "C" fn init_routine() {
     // SAFETY: plain C, no preconditions; called on Wireshark's dissection thread.
     unsafe {
-        ffi::msstun_conv_cache_reset();
         ffi::msstun_rtp_ext_reset();
     }
+    crate::plugin::flow::CONVS.reset();
     let _ = catch_unwind(crate::session::reset);
 }
 

@@ -2,23 +2,23 @@
 //! (`wireshark-include/stats.c`: stats trees under Statistics → MS-STUN, the SRT table, the
 //! tshark names `-z msstun,stat|srt|alloc|ice[,filter]`).
 //!
-//! With no listener attached, [`queue`] costs one call (`have_tap_listener`) per message.
-//! The FFI half of the statistics: the record, the registration and the C callbacks of the
-//! tables (whose logic is the safe [`crate::stats::tables`]).
+//! With no listener attached, a message costs one call (`have_tap_listener`, [`active`]).
+//! The FFI half of the statistics: the C record of a [`Record`] (worked out in the safe
+//! [`crate::plugin::tap`]), the registration and the C callbacks of the tables (whose logic
+//! is the safe [`crate::stats::tables`]).
 
 use std::ffi::{c_char, c_int, CString};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use msstun::classify::Carrier;
-use msstun::framing::{framing_code, Framing, Transport};
 use msstun::registry;
-use msstun::{Class, Dialect, Message};
+use msstun::Dialect;
 
-use super::ffi::{self, msstun_tap_record, packet_info};
+use super::ffi::{self, msstun_tap_record};
 use super::Packet;
 use crate::fields::{CLASS_VALUES, FRAMING_VALUES};
-use crate::session;
+use crate::plugin::tap::Record;
 use crate::stats::tables::{Rec, Table};
 use std::collections::BTreeMap;
 use std::ffi::c_void;
@@ -143,122 +143,56 @@ fn truthy(b: bool) -> bool {
     b
 }
 
-/// Queue a tap record for the STUN message `msg` at `bytes` of `tvb` (nothing when no listener
-/// is attached). `conv`: the plugin's flow key; `carried`: what carried the message when it
-/// was found in relayed data (carrier, ChannelData channel), as the dissector knows it;
-/// `txn`: request frame, request time and response frame of its transaction; `data`: the
-/// flow's RFC 6062 data-connection state (the message is carried by the data connection
-/// once it is bound: after the ConnectionBind success response).
-///
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub fn queue(
-    pinfo: Packet<'_>,
-    conv: u64,
-    carried: Option<(Carrier, u16)>,
-    msg: &Message<&[u8]>,
-    txn: Option<(u32, (i64, i32), Option<u32>)>,
-    data: Option<session::DataConn>,
-) {
-    if !active() || pinfo.in_error_pkt() {
-        return;
-    }
-    let frame = pinfo.num();
-    let data_conn = data.is_some_and(|d| d.bound_frame.is_some_and(|b| frame > b));
-    // SAFETY: the packet_info of the current dissection.
-    unsafe { build_and_queue(pinfo.raw(), conv, carried, msg, txn, data_conn) };
-}
-
-#[cold]
-unsafe fn build_and_queue(
-    pinfo: *mut packet_info,
-    conv: u64,
-    carried: Option<(Carrier, u16)>,
-    msg: &Message<&[u8]>,
-    txn: Option<(u32, (i64, i32), Option<u32>)>,
-    data_conn: bool,
-) {
+/// Queue `rec` on the `msstun` tap: the C record with the names as C strings, the
+/// packet's addresses and TCP stream (the caller checked [`active`]).
+pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
     let n = names();
-    let (method, class) = msg.method_class();
-    let dialect = msg.dialect();
-    let bytes = msg.bytes();
-    let tcp = (*pinfo).ptype == ffi::PT_TCP;
-    let mut secs = 0i64;
-    let mut nsecs = 0i32;
-    ffi::msstun_abs_ts(pinfo, &mut secs, &mut nsecs);
-
-    let (carrier, channel) = match carried {
-        Some((c, channel)) => (c.code(), channel),
-        None if data_conn => (Carrier::DataConnection.code(), 0),
-        None => (0, 0),
-    };
-    let framing = if !tcp {
-        0
-    } else {
-        let f = if data_conn {
-            Some(Framing::Rfc4571)
-        } else {
-            session::with(|s| s.convs.get(&conv).and_then(|c| c.framing))
+    let pinfo = pinfo.raw();
+    let row = method_index(n, rec.dialect, rec.method);
+    let (request_frame, req, rtt_ns) = rec.request;
+    // SAFETY: pinfo is the packet being dissected; the error text is copied into its
+    // packet-scoped memory; every name pointer is a leaked C string; the record's bytes
+    // outlive the queue call (listeners read them during it, see stats.c).
+    unsafe {
+        let error_name = rec.error.as_ref().map_or(std::ptr::null(), |(_, text)| {
+            ffi::wmem_strndup((*pinfo).pool, text.as_ptr() as *const c_char, text.len())
+                as *const c_char
+        });
+        let mut c = msstun_tap_record {
+            frame: rec.frame,
+            secs: rec.time.0,
+            nsecs: rec.time.1,
+            transport: if rec.tcp { 6 } else { 17 },
+            family: 0,
+            klass: rec.class.bits(),
+            dialect: rec.dialect.code(),
+            framing: rec.framing,
+            carrier: rec.carrier,
+            method: rec.method.code,
+            method_index: row,
+            error_code: rec.error.as_ref().map_or(0, |e| e.0),
+            src_port: (*pinfo).srcport as u16,
+            dst_port: (*pinfo).destport as u16,
+            channel: rec.channel,
+            src: [0; 16],
+            dst: [0; 16],
+            tcp_stream: ffi::msstun_tcp_stream(pinfo),
+            request_frame,
+            req_secs: req.0,
+            req_nsecs: req.1,
+            rtt_ns,
+            method_name: n.methods[usize::from(row)],
+            class_name: n.classes[usize::from(rec.class.bits())],
+            dialect_name: n.dialects[usize::from(rec.dialect.code().saturating_sub(1)).min(3)],
+            framing_name: n.framings[usize::from(rec.framing).min(4)],
+            carrier_name: n.carriers[usize::from(rec.carrier).min(6)],
+            error_name,
+            bytes: rec.bytes.as_ptr(),
+            len: rec.bytes.len() as u32,
         };
-        framing_code(f.unwrap_or(Framing::Plain), Transport::Tcp) as u8
-    };
-
-    let mut error_code = 0u16;
-    let mut error_name: *const c_char = std::ptr::null();
-    if class == Class::ErrorResponse {
-        if let Some((code, _)) = msg.attributes().flatten().find_map(|a| a.error_code()) {
-            error_code = code;
-            let text = match registry::error_name(code) {
-                Some(name) => format!("{code} {name}"),
-                None => code.to_string(),
-            };
-            error_name =
-                ffi::wmem_strndup((*pinfo).pool, text.as_ptr() as *const c_char, text.len());
-        }
+        c.family = ffi::msstun_addresses(pinfo, c.src.as_mut_ptr(), c.dst.as_mut_ptr()) as u8;
+        ffi::msstun_tap_queue(pinfo, &c);
     }
-
-    let (request_frame, req, rtt_ns) = match (class, txn) {
-        (Class::SuccessResponse | Class::ErrorResponse, Some((rf, rt, Some(_)))) => {
-            let ns = ((secs - rt.0) * 1_000_000_000 + i64::from(nsecs - rt.1)).max(0);
-            (rf, rt, ns)
-        }
-        _ => (0, (0, 0), -1),
-    };
-
-    let mut rec = msstun_tap_record {
-        frame: (*pinfo).num,
-        secs,
-        nsecs,
-        transport: if tcp { 6 } else { 17 },
-        family: 0,
-        klass: class.bits(),
-        dialect: dialect.code(),
-        framing,
-        carrier,
-        method: method.code,
-        method_index: method_index(n, dialect, method),
-        error_code,
-        src_port: (*pinfo).srcport as u16,
-        dst_port: (*pinfo).destport as u16,
-        channel,
-        src: [0; 16],
-        dst: [0; 16],
-        tcp_stream: ffi::msstun_tcp_stream(pinfo),
-        request_frame,
-        req_secs: req.0,
-        req_nsecs: req.1,
-        rtt_ns,
-        method_name: n.methods[usize::from(method_index(n, dialect, method))],
-        class_name: n.classes[usize::from(class.bits())],
-        dialect_name: n.dialects[usize::from(dialect.code().saturating_sub(1)).min(3)],
-        framing_name: n.framings[usize::from(framing).min(4)],
-        carrier_name: n.carriers[usize::from(carrier).min(6)],
-        error_name,
-        bytes: bytes.as_ptr(),
-        len: bytes.len() as u32,
-    };
-    rec.family = ffi::msstun_addresses(pinfo, rec.src.as_mut_ptr(), rec.dst.as_mut_ptr()) as u8;
-    ffi::msstun_tap_queue(pinfo, &rec);
 }
 
 /// Register the tap and the statistics (from `register_protoinfo`).

@@ -134,7 +134,13 @@ impl<'a> Attribute<'a> {
     /// structured value, if the layout has one. Read from [`fields`](Self::fields).
     pub fn address(&self) -> Option<Result<Address, Error>> {
         let has_address = match self.layout() {
-            Layout::Address | Layout::XorAddress => true,
+            // The whole value is the address: read straight from the bytes (what the
+            // field walk below finds, without it: the Info column and the session
+            // analysis ask this of every mapped, relayed and peer address).
+            Layout::Address => return Some(plain_address(self.value, None, self.offset)),
+            Layout::XorAddress => {
+                return Some(plain_address(self.value, Some(self.header), self.offset))
+            }
             Layout::Struct(parts) => parts.iter().any(|p| p.address.is_some()),
             _ => false,
         };
@@ -283,6 +289,37 @@ fn xor_key(h: &[u8; HEADER_LEN]) -> [u8; 16] {
     let mut k = [0u8; 16];
     k.copy_from_slice(&h[4..20]);
     k
+}
+
+/// The address that is the whole value `v` of the attribute at `offset` (XORed with the
+/// header's bytes 4..20 when `xor` has the header): the same checks and values as the
+/// family, port and address fields of [`address_field`].
+#[inline]
+fn plain_address(
+    v: &[u8],
+    xor: Option<&[u8; HEADER_LEN]>,
+    offset: usize,
+) -> Result<Address, Error> {
+    check_address(v, offset)?;
+    let key = xor.map_or([0u8; 16], xor_key);
+    let port = u16::from_be_bytes([v[2] ^ key[0], v[3] ^ key[1]]);
+    let ip = match v.get(4..20) {
+        Some(raw) => {
+            let mut a = [0u8; 16];
+            for (o, (b, k)) in a.iter_mut().zip(raw.iter().zip(key)) {
+                *o = b ^ k;
+            }
+            core::net::IpAddr::from(a)
+        }
+        None => {
+            core::net::IpAddr::from([v[4] ^ key[0], v[5] ^ key[1], v[6] ^ key[2], v[7] ^ key[3]])
+        }
+    };
+    Ok(Address {
+        family: v[1],
+        port,
+        ip,
+    })
 }
 
 /// A decoded sub-field value.

@@ -1,0 +1,161 @@
+//! The key of a flow in the plugin's state ([`crate::session::State::convs`]).
+//!
+//! * UDP: a hash of its two transport addresses, the same for both directions ([`udp_key`]).
+//!   UDP has no connections to tell apart, so no conversation-table lookup is needed per
+//!   datagram.
+//! * TCP: Wireshark's conversation index (a new one when a SYN with a new ISN reuses the
+//!   5-tuple), found through [`ConvCache`]: a direct-mapped cache from the endpoints' hash
+//!   to the conversation found for them, since a conversation-table lookup costs ~1,000
+//!   instructions in 4.0 and the cache a hash.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Top bit of every UDP key: a UDP key never equals a TCP conversation index (32 bits).
+pub const UDP_KEY_BIT: u64 = 1 << 63;
+
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    let h = (h ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^ (h >> 29)
+}
+
+/// Hash of one endpoint (address and port).
+#[inline]
+fn endpoint(a: SocketAddr) -> u64 {
+    let h = mix(0xcbf2_9ce4_8422_2325, u64::from(a.port()));
+    match a.ip() {
+        IpAddr::V4(ip) => mix(h, u64::from(u32::from(ip))),
+        IpAddr::V6(ip) => {
+            let v = u128::from(ip);
+            mix(mix(h ^ 6, (v >> 64) as u64), v as u64)
+        }
+    }
+}
+
+/// The key of the UDP flow between `a` and `b` (either direction), top bit set.
+#[inline]
+pub fn udp_key(a: SocketAddr, b: SocketAddr) -> u64 {
+    let (x, y) = (endpoint(a), endpoint(b));
+    let (lo, hi) = if x < y { (x, y) } else { (y, x) };
+    mix(mix(lo, hi), 17) | UDP_KEY_BIT
+}
+
+/// The hash of the TCP flow between `a` and `b` (either direction): [`ConvCache`]'s key.
+#[inline]
+pub fn tcp_key(a: SocketAddr, b: SocketAddr) -> u64 {
+    let (x, y) = (endpoint(a), endpoint(b));
+    let (lo, hi) = if x < y { (x, y) } else { (y, x) };
+    mix(mix(lo, hi), 6)
+}
+
+const SLOTS: usize = 1024;
+
+/// The conversations found lately, by flow hash: an opaque handle of the conversation (its
+/// address, only ever given back to the shim) per slot. Wireshark dissects on one thread;
+/// the atomics only make the statics sound (a torn pair would only cost a lookup, since a
+/// cached conversation is checked before use).
+pub struct ConvCache {
+    keys: [AtomicU64; SLOTS],
+    convs: [AtomicUsize; SLOTS],
+}
+
+/// The one cache of the plugin (conversations live as long as the capture file: emptied
+/// by the init and cleanup routines).
+pub static CONVS: ConvCache = ConvCache::new();
+
+impl ConvCache {
+    /// An empty cache.
+    pub const fn new() -> ConvCache {
+        ConvCache {
+            keys: [const { AtomicU64::new(0) }; SLOTS],
+            convs: [const { AtomicUsize::new(0) }; SLOTS],
+        }
+    }
+
+    /// The conversation index for flow hash `key`: the cached conversation when `current`
+    /// says it is still this frame's (`Some(index)`), else `find`'s (conversation handle,
+    /// index), which is cached.
+    #[inline]
+    pub fn index(
+        &self,
+        key: u64,
+        current: impl FnOnce(usize) -> Option<u32>,
+        find: impl FnOnce() -> (usize, u32),
+    ) -> u32 {
+        let slot = (key % SLOTS as u64) as usize;
+        let conv = self.convs[slot].load(Ordering::Relaxed);
+        if conv != 0 && self.keys[slot].load(Ordering::Relaxed) == key {
+            if let Some(i) = current(conv) {
+                return i;
+            }
+        }
+        let (conv, i) = find();
+        self.keys[slot].store(key, Ordering::Relaxed);
+        self.convs[slot].store(conv, Ordering::Relaxed);
+        i
+    }
+
+    /// Forget every conversation (a new capture file).
+    pub fn reset(&self) {
+        for c in &self.convs {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for ConvCache {
+    fn default() -> Self {
+        ConvCache::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sa(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_cache_finds_once_and_checks_what_it_kept() {
+        let c = ConvCache::new();
+        let key = tcp_key(sa("10.0.0.1:3478"), sa("10.0.0.2:50000"));
+        assert_eq!(c.index(key, |_| panic!("empty"), || (0x1000, 7)), 7);
+        // Kept: asked whether it is still current (yes), no new lookup.
+        let i = c.index(key, |h| (h == 0x1000).then_some(7), || panic!("cached"));
+        assert_eq!(i, 7);
+        // No longer current (a new connection on the 5-tuple): found again.
+        assert_eq!(c.index(key, |_| None, || (0x2000, 9)), 9);
+        assert_eq!(c.index(key, |h| (h == 0x2000).then_some(9), || (0, 0)), 9);
+        // Another key in the same slot replaces it.
+        let other = key + SLOTS as u64;
+        assert_eq!(c.index(other, |_| panic!("other key"), || (0x3000, 11)), 11);
+        c.reset();
+        assert_eq!(c.index(other, |_| panic!("reset"), || (0x3000, 12)), 12);
+        assert_ne!(
+            tcp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2")) | UDP_KEY_BIT,
+            udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"))
+        );
+    }
+
+    #[test]
+    fn both_directions_share_a_key_and_flows_differ() {
+        let (a, b) = (sa("10.0.0.1:3478"), sa("10.0.0.2:50000"));
+        assert_eq!(udp_key(a, b), udp_key(b, a));
+        assert_ne!(udp_key(a, b), udp_key(a, sa("10.0.0.2:50001")));
+        assert_ne!(udp_key(a, b), udp_key(a, sa("10.0.0.3:50000")));
+        // Swapping ports between the two addresses is another flow.
+        assert_ne!(
+            udp_key(a, b),
+            udp_key(sa("10.0.0.1:50000"), sa("10.0.0.2:3478"))
+        );
+        let v6 = udp_key(sa("[2001:db8::1]:3478"), sa("[2001:db8::2]:50000"));
+        assert_ne!(
+            v6,
+            udp_key(sa("[2001:db8::1]:3478"), sa("[2001:db8::3]:50000"))
+        );
+        assert!(udp_key(a, b) & UDP_KEY_BIT != 0 && v6 & UDP_KEY_BIT != 0);
+    }
+}

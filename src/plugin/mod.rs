@@ -1,0 +1,9 @@
+//! The plugin's safe root: policy and bookkeeping that need no libwireshark call, over the
+//! plain values [`crate::epan`] reads from it (addresses, ports, frame numbers).
+//!
+//! * [`flow`] — the key of a flow in the plugin's state, from its two endpoints, and the
+//!   conversation cache of TCP flows.
+//! * [`tap`] — the record the `msstun` tap reports of a message.
+
+pub mod flow;
+pub mod tap;
