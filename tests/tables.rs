@@ -1,6 +1,6 @@
 //! The table dialogs in the real tshark (issue 21 item 3): `-z msstun,table_alloc`,
 //! `msstun,table_ice` and `msstun,table_diag` (Wireshark's `stat_tap_table`, the same tables
-//! as Statistics → MS-STUN → Allocations / ICE pairs / Diagnosis in the GUI) print one row
+//! as Statistics → MS-STUN Allocations / MS-STUN ICE pairs / MS-STUN Diagnosis in the GUI) print one row
 //! per allocation, pair and finding, each with the display filter of its frames — and that
 //! filter selects them. The text tables of `-z msstun,alloc|ice|diag` stay beside them.
 
@@ -22,7 +22,11 @@ fn table(out: &str, title: &str) -> (Vec<String>, Vec<Vec<String>>) {
         .lines()
         .skip_while(|l| *l != format!("{title}:"))
         .skip(2);
-    let header = cells(lines.next().unwrap_or_else(|| panic!("no table {title}:\n{out}")));
+    let header = cells(
+        lines
+            .next()
+            .unwrap_or_else(|| panic!("no table {title}:\n{out}")),
+    );
     assert_eq!(lines.next(), Some(title), "{out}");
     let rows = lines
         .take_while(|l| !l.starts_with("====="))
@@ -64,16 +68,12 @@ fn the_three_tables_are_registered_beside_the_text_tables() {
         );
     }
     // Both kinds in one run: neither name is taken for the other.
-    let out = seed().raw(&[
-        "-q",
-        "-2",
-        "-z",
-        "msstun,alloc",
-        "-z",
-        "msstun,table_alloc",
-    ]);
-    assert!(out.contains("\nMS-STUN Allocations\nFilter: <none>\n"), "{out}");
-    assert!(out.contains("\nMS-STUN/Allocations:\n"), "{out}");
+    let out = seed().raw(&["-q", "-2", "-z", "msstun,alloc", "-z", "msstun,table_alloc"]);
+    assert!(
+        out.contains("\nMS-STUN Allocations\nFilter: <none>\n"),
+        "{out}"
+    );
+    assert!(out.contains("\nMS-STUN Allocations:\n"), "{out}");
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn seed_rows_and_their_filters() {
         "msstun,table_diag",
     ]);
 
-    let (h, rows) = table(&out, "MS-STUN/Allocations");
+    let (h, rows) = table(&out, "MS-STUN Allocations");
     assert_eq!(rows.len(), 1, "{out}");
     let a = &rows[0];
     for (c, v) in [
@@ -109,7 +109,7 @@ fn seed_rows_and_their_filters() {
     let frames = run.frames(col(&h, a, "Filter"));
     assert_eq!(frames, [4, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21]);
 
-    let (h, rows) = table(&out, "MS-STUN/ICE pairs");
+    let (h, rows) = table(&out, "MS-STUN ICE pairs");
     assert_eq!(rows.len(), 1, "{out}");
     let p = &rows[0];
     for (c, v) in [
@@ -130,7 +130,7 @@ fn seed_rows_and_their_filters() {
     }
     assert_eq!(run.frames(col(&h, p, "Filter")), [18, 19, 20, 21]);
 
-    let (h, rows) = table(&out, "MS-STUN/Diagnosis");
+    let (h, rows) = table(&out, "MS-STUN Diagnosis");
     let found: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (col(&h, r, "Finding"), col(&h, r, "Frame")))
@@ -145,12 +145,19 @@ fn seed_rows_and_their_filters() {
 #[test]
 fn a_one_way_pair_and_its_findings() {
     let run = Run::from_file(Path::new("tests/captures/diag-oneway.pcapng"), &[]);
-    let out = run.raw(&["-q", "-2", "-z", "msstun,table_ice", "-z", "msstun,table_diag"]);
-    let (h, rows) = table(&out, "MS-STUN/ICE pairs");
+    let out = run.raw(&[
+        "-q",
+        "-2",
+        "-z",
+        "msstun,table_ice",
+        "-z",
+        "msstun,table_diag",
+    ]);
+    let (h, rows) = table(&out, "MS-STUN ICE pairs");
     assert_eq!(rows.len(), 1, "{out}");
     assert_eq!(col(&h, &rows[0], "State"), "succeeded-one-way");
     assert_eq!(col(&h, &rows[0], "OK A>B"), "0");
-    let (h, rows) = table(&out, "MS-STUN/Diagnosis");
+    let (h, rows) = table(&out, "MS-STUN Diagnosis");
     let found: Vec<(&str, &str, &str)> = rows
         .iter()
         .map(|r| {
@@ -192,11 +199,11 @@ fn a_display_filter_chooses_the_rows() {
         "-z",
         "msstun,table_diag,frame.number == 6",
     ]);
-    let (_, rows) = table(&out, "MS-STUN/Allocations");
+    let (_, rows) = table(&out, "MS-STUN Allocations");
     assert_eq!(rows.len(), 1, "{out}");
-    let (_, rows) = table(&out, "MS-STUN/ICE pairs");
+    let (_, rows) = table(&out, "MS-STUN ICE pairs");
     assert!(rows.is_empty(), "{out}");
-    let (h, rows) = table(&out, "MS-STUN/Diagnosis");
+    let (h, rows) = table(&out, "MS-STUN Diagnosis");
     assert_eq!(rows.len(), 1, "{out}");
     assert_eq!(col(&h, &rows[0], "Finding"), "auth_challenge");
 }

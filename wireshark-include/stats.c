@@ -564,9 +564,9 @@ void msstun_register_stat_tables(msstun_rows_new_fn rnew, msstun_rows_packet_fn 
         const char *title;
         const char *cli;
     } kinds[3] = {
-        { MSSTUN_TABLE_ALLOC, "MS-STUN/Allocations", "msstun,table_alloc" },
-        { MSSTUN_TABLE_ICE, "MS-STUN/ICE pairs", "msstun,table_ice" },
-        { MSSTUN_TABLE_DIAG, "MS-STUN/Diagnosis", "msstun,table_diag" },
+        { MSSTUN_TABLE_ALLOC, "MS-STUN Allocations", "msstun,table_alloc" },
+        { MSSTUN_TABLE_ICE, "MS-STUN ICE pairs", "msstun,table_ice" },
+        { MSSTUN_TABLE_DIAG, "MS-STUN Diagnosis", "msstun,table_diag" },
     };
     msstun_rnew = rnew;
     msstun_rpacket = rpacket;
@@ -590,7 +590,7 @@ void msstun_register_stat_tables(msstun_rows_new_fn rnew, msstun_rows_packet_fn 
             fields[k].field_format = c.format ? c.format : "%s";
         }
         t->kind = kinds[i].kind;
-        t->ui.group = REGISTER_STAT_GROUP_GENERIC;
+        t->ui.group = REGISTER_PACKET_STAT_GROUP_UNSORTED; /* Statistics, beside the MS-STUN submenu */
         t->ui.title = kinds[i].title;
         t->ui.tap_name = "msstun";
         t->ui.cli_string = kinds[i].cli;

@@ -1,4 +1,4 @@
-//! The FFI half of the table dialogs (Statistics → MS-STUN → Allocations, ICE pairs,
+//! The FFI half of the table dialogs (Statistics → MS-STUN Allocations, ICE pairs,
 //! Diagnosis; tshark `-z msstun,table_alloc|table_ice|table_diag`): the callbacks
 //! `wireshark-include/stats.c` calls to make the rows of its `stat_tap_table`s. The
 //! framework's structs (unions) stay in C; the rows are [`crate::stats::rows`].

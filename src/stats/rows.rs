@@ -1,4 +1,4 @@
-//! The table dialogs of Statistics → MS-STUN → Allocations, ICE pairs and Diagnosis
+//! The table dialogs Statistics → MS-STUN Allocations, MS-STUN ICE pairs, MS-STUN Diagnosis
 //! (Wireshark's `stat_tap_table` framework; tshark `-z msstun,table_alloc|table_ice|table_diag`):
 //! one row per allocation, candidate pair or finding, each with a `Filter` column holding the
 //! display filter that selects its frames (`msstun.allocation.id == 2`,
@@ -70,14 +70,6 @@ const fn s(name: &'static str) -> Column {
         format: "%s",
     }
 }
-const fn f(name: &'static str) -> Column {
-    Column {
-        name,
-        ty: ColType::Float,
-        right: true,
-        format: "%.1f",
-    }
-}
 
 /// Columns of the Allocations table.
 pub const ALLOC_COLUMNS: &[Column] = &[
@@ -114,7 +106,7 @@ pub const ICE_COLUMNS: &[Column] = &[
     u("Checks B>A"),
     u("OK B>A"),
     u("Unanswered"),
-    f("RTT ms"),
+    u("RTT us"),
     s("Filter"),
 ];
 
@@ -181,7 +173,8 @@ fn alloc_row(a: &AllocationReport) -> Vec<Cell> {
     ]
 }
 
-fn rtt_ms(d: [&DirectionReport; 2]) -> f64 {
+/// Mean round-trip time of the answered checks both ways, in microseconds.
+fn rtt_us(d: [&DirectionReport; 2]) -> u32 {
     let (mut sum, mut n) = (0.0, 0u32);
     for d in d {
         if let Some(avg) = d.rtt_avg {
@@ -190,9 +183,9 @@ fn rtt_ms(d: [&DirectionReport; 2]) -> f64 {
         }
     }
     if n == 0 {
-        0.0
+        0
     } else {
-        sum / f64::from(n) * 1000.0
+        (sum / f64::from(n) * 1e6).round() as u32
     }
 }
 
@@ -216,7 +209,7 @@ fn pair_row(session: u32, p: &PairReport) -> Vec<Cell> {
         Cell::U(p.b_to_a.requests),
         Cell::U(p.b_to_a.successes),
         Cell::U(p.a_to_b.unanswered + p.b_to_a.unanswered),
-        Cell::F(rtt_ms([&p.a_to_b, &p.b_to_a])),
+        Cell::U(rtt_us([&p.a_to_b, &p.b_to_a])),
         Cell::S(format!("msstun.ice.pair == {}", p.id)),
     ]
 }
