@@ -25,8 +25,7 @@ cd "$root"
 if [ "${1:-}" = --suite ]; then
     suite=${2:?usage: screenshot-stats.sh [--suite SUITE]}
     export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target/ws-4.6}
-    [ -f "$CARGO_TARGET_DIR/release/libmsstun_plugin.so" ] \
-        || scripts/chroot-run.sh "$suite" cargo build --release -p msstun-plugin
+    [ -n "${MSSTUN_PLUGIN:-}" ] || scripts/chroot-run.sh "$suite" cargo build --release -p msstun-plugin
     export MSSTUN_PLUGIN=${MSSTUN_PLUGIN:-$CARGO_TARGET_DIR/release/libmsstun_plugin.so}
     export MSSTUN_CHROOT_ENV="MSSTUN_PLUGIN ALLOC_CAPTURE ICE_CAPTURE DIAG_CAPTURE MSSTUN_IN_CHROOT"
     export MSSTUN_IN_CHROOT=1
@@ -38,9 +37,12 @@ missing=0
 for tool in "${need[@]}"; do command -v "$tool" >/dev/null || missing=1; done
 stamp=/var/lib/msstun-screenshot-ready
 if [ "$missing" = 1 ] || { [ -n "${MSSTUN_IN_CHROOT:-}" ] && [ ! -f "$stamp" ]; }; then
-    echo "screenshot-stats: installing wireshark-qt xvfb xdotool imagemagick" >&2
+    # The Qt GUI is wireshark-qt in Debian 12, wireshark in later releases.
+    gui=wireshark-qt
+    apt-cache policy wireshark-qt 2>/dev/null | grep -q 'Candidate: [0-9]' || gui=wireshark
+    echo "screenshot-stats: installing $gui xvfb xdotool imagemagick" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        wireshark-qt xvfb xauth xdotool imagemagick fonts-dejavu-core >/dev/null
+        "$gui" xvfb xauth xdotool imagemagick fonts-dejavu-core >/dev/null
     [ -n "${MSSTUN_IN_CHROOT:-}" ] && touch "$stamp"
 fi
 

@@ -18,7 +18,6 @@
 
 use std::collections::BTreeSet;
 use std::ffi::c_int;
-use std::fmt::Write as _;
 
 use msstun::framing::Transport;
 use msstun::Message;
@@ -119,8 +118,9 @@ pub const DIAG_COLUMNS: &[Column] = &[
     s("Allocation"),
     s("Pair"),
     s("Detail"),
-    s("Next step"),
     s("Filter"),
+    s("Cause"),
+    s("Next step"),
 ];
 
 /// The columns of a table kind (empty: unknown kind).
@@ -215,12 +215,11 @@ fn pair_row(session: u32, p: &PairReport) -> Vec<Cell> {
 }
 
 fn finding_row(n: u32, x: &Finding) -> Vec<Cell> {
-    let mut detail = x.detail.clone();
-    if detail.is_empty() {
-        detail = x.cause.to_string();
+    let detail = if x.detail.is_empty() {
+        x.cause
     } else {
-        let _ = write!(detail, ": {}", x.cause);
-    }
+        &x.detail
+    };
     vec![
         Cell::U(n),
         Cell::U(x.frame),
@@ -228,12 +227,13 @@ fn finding_row(n: u32, x: &Finding) -> Vec<Cell> {
         Cell::S(x.code.into()),
         opt(x.allocation),
         opt(x.pair),
-        Cell::S(detail),
-        Cell::S(x.next_step.into()),
+        Cell::S(detail.to_string()),
         Cell::S(format!(
             "msstun.finding == \"{}\" && frame.number == {}",
             x.code, x.frame
         )),
+        Cell::S(x.cause.into()),
+        Cell::S(x.next_step.into()),
     ]
 }
 
@@ -489,7 +489,7 @@ mod tests {
         assert!(!d.rows.is_empty());
         for row in &d.rows {
             assert_eq!(row[5], Cell::S("2".into()), "{row:?}");
-            let Cell::S(filter) = &row[8] else { panic!() };
+            let Cell::S(filter) = &row[7] else { panic!() };
             assert!(filter.starts_with("msstun.finding == \""), "{filter}");
         }
         t.reset();
