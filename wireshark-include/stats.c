@@ -371,13 +371,240 @@ void msstun_register_stats(int proto, const char *const *methods, int n,
 
     stats_tree_register_plugin("msstun", ABBR_STAT, "MS-STUN/Messages", 0, st_stat_packet,
         st_stat_init, NULL);
-    stats_tree_register_plugin("msstun", ABBR_ALLOC, "MS-STUN/Allocations", 0, st_alloc_packet,
+    stats_tree_register_plugin("msstun", ABBR_ALLOC, "MS-STUN/Allocation messages", 0, st_alloc_packet,
         st_alloc_init, st_table_cleanup);
-    stats_tree_register_plugin("msstun", ABBR_ICE, "MS-STUN/ICE", 0, st_ice_packet,
+    stats_tree_register_plugin("msstun", ABBR_ICE, "MS-STUN/ICE checks", 0, st_ice_packet,
         st_ice_init, st_table_cleanup);
     register_stat_tap_ui(&ui_stat, NULL);
     register_stat_tap_ui(&ui_alloc, NULL);
     register_stat_tap_ui(&ui_ice, NULL);
     register_diag_cli();
     register_srt_table(proto, "msstun", 1, srt_packet, srt_init, NULL);
+}
+
+/* ---- Table dialogs: Statistics → MS-STUN → Allocations, ICE pairs, Diagnosis ----------
+ * One stat_tap_table per dialog kind, its rows made by Rust from the capture's session
+ * analysis. The framework's tables are shared by every dialog of a kind (and the Qt
+ * dialog keeps pointers into the row arrays until it closes), so a row array is never
+ * freed while the table lives: a reset empties the cells and keeps the arrays in `pool`
+ * for the next run. Cells' strings are g_strndup'ed here and freed here. */
+
+typedef struct {
+    stat_tap_table_ui ui; /* the framework hands this pointer back */
+    int kind;
+    void *rows;           /* Rust's rows of this kind */
+    GPtrArray *pool;      /* every row array made for the current table, in row order */
+    guint used;           /* rows of the table in use (its num_elements as last set) */
+    stat_tap_table *table;
+} msstun_gui_table;
+
+static msstun_rows_new_fn msstun_rnew;
+static msstun_rows_packet_fn msstun_rpacket;
+static msstun_rows_count_fn msstun_rcount;
+static msstun_rows_cell_fn msstun_rcell;
+static msstun_rows_reset_fn msstun_rreset;
+
+static msstun_gui_table msstun_gui_tables[3];
+
+static msstun_gui_table *gui_table_of(const stat_tap_table_ui *ui)
+{
+    for (int i = 0; i < 3; i++)
+        if (&msstun_gui_tables[i].ui == ui)
+            return &msstun_gui_tables[i];
+    return NULL;
+}
+
+static msstun_gui_table *gui_table_of_table(const stat_tap_table *table)
+{
+    for (int i = 0; i < 3; i++)
+        if (msstun_gui_tables[i].table == table)
+            return &msstun_gui_tables[i];
+    return NULL;
+}
+
+static void cell_clear(stat_tap_table_item_type *c)
+{
+    if (c->type == TABLE_ITEM_STRING)
+        g_free((char *)c->value.string_value);
+    memset(c, 0, sizeof *c);
+}
+
+/* Empty every row (the arrays stay: a dialog may still point to them). */
+static void gui_table_empty(msstun_gui_table *t)
+{
+    if (!t->table)
+        return;
+    for (guint i = 0; i < t->pool->len; i++) {
+        stat_tap_table_item_type *row = (stat_tap_table_item_type *)g_ptr_array_index(t->pool, i);
+        for (guint c = 0; c < t->table->num_fields; c++)
+            cell_clear(&row[c]);
+    }
+    t->table->num_elements = 0;
+    t->used = 0;
+}
+
+/* Copy Rust's rows into the table. */
+static void gui_table_fill(msstun_gui_table *t)
+{
+    guint32 n = msstun_rcount(t->rows);
+    guint nf = t->table->num_fields;
+    while (t->pool->len < n)
+        g_ptr_array_add(t->pool, g_new0(stat_tap_table_item_type, nf));
+    if (n > t->table->num_elements)
+        t->table->elements = (stat_tap_table_item_type **)g_realloc(t->table->elements,
+            sizeof(stat_tap_table_item_type *) * n);
+    for (guint32 r = 0; r < n; r++) {
+        stat_tap_table_item_type *row = (stat_tap_table_item_type *)g_ptr_array_index(t->pool, r);
+        t->table->elements[r] = row;
+        for (guint c = 0; c < nf; c++) {
+            msstun_cell cell;
+            memset(&cell, 0, sizeof cell);
+            cell_clear(&row[c]);
+            if (!msstun_rcell(t->rows, r, c, &cell))
+                continue;
+            switch (cell.type) {
+            case 1:
+                row[c].type = TABLE_ITEM_UINT;
+                row[c].value.uint_value = cell.u;
+                break;
+            case 2:
+                row[c].type = TABLE_ITEM_STRING;
+                row[c].value.string_value = g_strndup(cell.s ? cell.s : "", cell.len);
+                break;
+            case 3:
+                row[c].type = TABLE_ITEM_FLOAT;
+                row[c].value.float_value = cell.f;
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    /* Rows past the new count (a narrower filter) are emptied, not shown. */
+    for (guint32 r = n; r < t->pool->len && r < t->table->num_elements; r++) {
+        stat_tap_table_item_type *row = (stat_tap_table_item_type *)g_ptr_array_index(t->pool, r);
+        for (guint c = 0; c < nf; c++)
+            cell_clear(&row[c]);
+    }
+    t->table->num_elements = n;
+    t->used = n;
+}
+
+static void gui_table_init(stat_tap_table_ui *ui)
+{
+    msstun_gui_table *t = gui_table_of(ui);
+    if (!t)
+        return;
+    if (!t->rows)
+        t->rows = msstun_rnew(t->kind);
+    else
+        msstun_rreset(t->rows);
+    if (!ui->tables || ui->tables->len == 0 || !t->table) {
+        /* The framework freed the table (free_stat_tables) and the rows in use then;
+         * the pool's rows past them are ours to free. */
+        if (t->pool) {
+            for (guint i = t->used; i < t->pool->len; i++)
+                g_free(g_ptr_array_index(t->pool, i));
+            g_ptr_array_free(t->pool, TRUE);
+        }
+        t->pool = g_ptr_array_new();
+        t->used = 0;
+        t->table = stat_tap_init_table(ui->title, (int)ui->nfields, 0, NULL);
+        stat_tap_add_table(ui, t->table);
+    } else {
+        gui_table_empty(t);
+    }
+}
+
+static void gui_table_reset(stat_tap_table *table)
+{
+    msstun_gui_table *t = gui_table_of_table(table);
+    if (!t)
+        return;
+    if (t->rows)
+        msstun_rreset(t->rows);
+    gui_table_empty(t);
+}
+
+static void gui_table_free_item(stat_tap_table *table, guint row, guint column,
+    stat_tap_table_item_type *field_data)
+{
+    msstun_gui_table *t = gui_table_of_table(table);
+    cell_clear(field_data);
+    if (t && t->pool && row + 1 == table->num_elements && column + 1 == table->num_fields) {
+        /* The framework frees rows 0..num_elements and the table after this; the pool
+         * keeps the rest until gui_table_init. */
+        for (guint i = table->num_elements; i < t->pool->len; i++)
+            g_free(g_ptr_array_index(t->pool, i));
+        g_ptr_array_free(t->pool, TRUE);
+        t->pool = NULL;
+        t->table = NULL;
+    }
+}
+
+static tap_packet_status gui_table_packet(void *tapdata, packet_info *pinfo _U_,
+    epan_dissect_t *edt _U_, const void *data, tap_flags_t flags _U_)
+{
+    stat_data_t *sd = (stat_data_t *)tapdata;
+    msstun_gui_table *t = sd ? gui_table_of(sd->stat_tap_data) : NULL;
+    if (!t || !t->rows || !t->table)
+        return TAP_PACKET_DONT_REDRAW;
+    if (!msstun_rpacket(t->rows, (const msstun_tap_record *)data))
+        return TAP_PACKET_DONT_REDRAW;
+    gui_table_fill(t);
+    return TAP_PACKET_REDRAW;
+}
+
+void msstun_register_stat_tables(msstun_rows_new_fn rnew, msstun_rows_packet_fn rpacket,
+    msstun_rows_count_fn rcount, msstun_rows_cell_fn rcell, msstun_rows_reset_fn rreset,
+    msstun_rows_column_fn rcolumn)
+{
+    static const struct {
+        int kind;
+        const char *title;
+        const char *cli;
+    } kinds[3] = {
+        { MSSTUN_TABLE_ALLOC, "MS-STUN Allocations", "msstun,table_alloc" },
+        { MSSTUN_TABLE_ICE, "MS-STUN ICE pairs", "msstun,table_ice" },
+        { MSSTUN_TABLE_DIAG, "MS-STUN Diagnosis", "msstun,table_diag" },
+    };
+    msstun_rnew = rnew;
+    msstun_rpacket = rpacket;
+    msstun_rcount = rcount;
+    msstun_rcell = rcell;
+    msstun_rreset = rreset;
+    for (int i = 0; i < 3; i++) {
+        msstun_gui_table *t = &msstun_gui_tables[i];
+        guint32 n = 0;
+        msstun_cell c;
+        memset(&c, 0, sizeof c);
+        while (rcolumn(kinds[i].kind, n, &c))
+            n++;
+        stat_tap_table_item *fields = g_new0(stat_tap_table_item, n ? n : 1);
+        for (guint32 k = 0; k < n; k++) {
+            memset(&c, 0, sizeof c);
+            rcolumn(kinds[i].kind, k, &c);
+            fields[k].type = c.type == 1 ? TABLE_ITEM_UINT : c.type == 3 ? TABLE_ITEM_FLOAT : TABLE_ITEM_STRING;
+            fields[k].align = c.u ? TAP_ALIGN_RIGHT : TAP_ALIGN_LEFT;
+            fields[k].column_name = g_strndup(c.s ? c.s : "", c.len);
+            fields[k].field_format = c.format ? c.format : "%s";
+        }
+        t->kind = kinds[i].kind;
+        t->ui.group = REGISTER_PACKET_STAT_GROUP_UNSORTED; /* Statistics, beside the MS-STUN submenu */
+        t->ui.title = kinds[i].title;
+        t->ui.tap_name = "msstun";
+        t->ui.cli_string = kinds[i].cli;
+        t->ui.stat_tap_init_cb = gui_table_init;
+        t->ui.packet_func = gui_table_packet;
+        t->ui.stat_tap_reset_table_cb = gui_table_reset;
+        t->ui.stat_tap_free_table_item_cb = gui_table_free_item;
+        t->ui.stat_filter_check_cb = NULL;
+        t->ui.nfields = n;
+        t->ui.fields = fields;
+        t->ui.nparams = 0;
+        t->ui.params = NULL;
+        t->ui.tables = NULL;
+        t->ui.refcount = 0;
+        register_stat_tap_table_ui(&t->ui);
+    }
 }

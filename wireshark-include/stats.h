@@ -77,4 +77,36 @@ void msstun_st_tick(void *st, const char *path);
 #define MSSTUN_TABLE_ICE 2
 #define MSSTUN_TABLE_DIAG 3
 
+/* ---- Table dialogs (stat_tap_table): Statistics → MS-STUN → Allocations, ICE pairs,
+ * Diagnosis; tshark -z msstun,table_alloc|table_ice|table_diag. The rows are made in Rust
+ * (src/stats/rows.rs); the tables, their cells and strings are C's. */
+
+/** One cell or one column as Rust hands it over: `type` 1 unsigned (`u`), 2 text (`s`, `len`
+ *  bytes, not NUL-terminated), 3 real (`f`); for a column `s` is its name, `u` 1 when
+ *  right-aligned and `format` its printf format. */
+typedef struct msstun_cell {
+    int type;
+    guint32 u;
+    double f;
+    const char *s;
+    guint32 len;
+    const char *format;
+} msstun_cell;
+
+/** The rows of one table dialog of `kind` (MSSTUN_TABLE_*). */
+typedef void *(*msstun_rows_new_fn)(int kind);
+/** A record passed the dialog's filter; 1: the rows changed. */
+typedef int (*msstun_rows_packet_fn)(void *rows, const msstun_tap_record *rec);
+typedef guint32 (*msstun_rows_count_fn)(void *rows);
+/** Cell `col` of row `row`; 0: none. The text stays valid until the next call on `rows`. */
+typedef int (*msstun_rows_cell_fn)(void *rows, guint32 row, guint32 col, msstun_cell *out);
+typedef void (*msstun_rows_reset_fn)(void *rows);
+/** Column `col` of the tables of `kind`; 0: past the last. */
+typedef int (*msstun_rows_column_fn)(int kind, guint32 col, msstun_cell *out);
+
+/** Register the three table dialogs (after msstun_register_stats: they read its tap). */
+void msstun_register_stat_tables(msstun_rows_new_fn rnew, msstun_rows_packet_fn rpacket,
+    msstun_rows_count_fn rcount, msstun_rows_cell_fn rcell, msstun_rows_reset_fn rreset,
+    msstun_rows_column_fn rcolumn);
+
 #endif

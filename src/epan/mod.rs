@@ -64,6 +64,7 @@ mod ffi;
 pub mod fields;
 mod packet;
 pub mod plugin;
+mod stat_table;
 pub mod tap;
 mod tree;
 pub mod uat;

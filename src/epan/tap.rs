@@ -212,15 +212,16 @@ pub(super) unsafe fn register(proto: c_int) {
         Some(table_tree),
     );
     TAP_ID.store(ffi::msstun_tap_id(), Ordering::Relaxed);
+    super::stat_table::register();
 }
 
 /// A tap record as the safe [`Rec`] the tables read.
-struct RecC;
+pub(super) struct RecC;
 
 impl RecC {
     /// # Safety
     /// `r` is a record the tap passed; its bytes are valid for `'a`.
-    unsafe fn from_c<'a>(r: &'a msstun_tap_record) -> Option<Rec<'a>> {
+    pub(super) unsafe fn from_c<'a>(r: &'a msstun_tap_record) -> Option<Rec<'a>> {
         let ip = |b: &[u8; 16]| -> Option<IpAddr> {
             match r.family {
                 4 => Some(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
