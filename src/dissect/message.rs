@@ -126,6 +126,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     }
     let checks = compute_checks(ctx, &msg);
     let answer = analysis::message(ctx, &msg, checks.integrity);
+    super::flow::queue(ctx, &msg, answer.as_ref());
     let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
@@ -178,7 +179,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
 }
 
 /// The XOR-PEER-ADDRESS of a message.
-fn peer_of<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<std::net::SocketAddr> {
+pub(super) fn peer_of<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<std::net::SocketAddr> {
     msg.attributes()
         .map_while(Result::ok)
         .find(|a| a.role() == msstun::Role::PeerAddress)
