@@ -49,26 +49,18 @@ pub(super) fn texts<T: AsRef<[u8]>>(
         None
     };
     let mut label = format!("{} {}", method.name, class.name());
+    let mut parts: Vec<String> = Vec::new();
     if let Some(code) = error {
         let _ = write!(label, " {code}");
+        // First in the comment: tshark's text diagram cuts labels at 20 characters.
+        parts.push(match registry::error_name(code) {
+            Some(name) => format!("{code} {name}"),
+            None => format!("error {code}"),
+        });
     }
-    // The comment repeats the label (tshark's text diagram cuts labels at 20 characters),
-    // with the error's name.
-    let mut head = label.clone();
-    if let Some(name) = error.and_then(registry::error_name) {
-        let _ = write!(head, " {name}");
-    }
-    let mut parts = vec![head];
-    if let Some(p) = peer {
-        parts.push(format!("peer {p}"));
-    }
+    // Most telling first (the GUI's Comment column is narrow): the pair, the findings, the
+    // peer, then the allocation.
     if let Some(a) = answer {
-        if let Some(id) = a.allocation {
-            parts.push(match relayed {
-                Some(r) => format!("allocation {id} (relayed {r})"),
-                None => format!("allocation {id}"),
-            });
-        }
         match (a.ice_session, a.pair) {
             (_, Some(p)) => parts.push(match a.pair_state {
                 Some(st) => format!("ICE pair {p} ({})", st.key()),
@@ -81,6 +73,15 @@ pub(super) fn texts<T: AsRef<[u8]>>(
         if !findings.is_empty() {
             parts.push(format!("finding {}", findings.join(", ")));
         }
+    }
+    if let Some(p) = peer {
+        parts.push(format!("peer {p}"));
+    }
+    if let Some(id) = answer.and_then(|a| a.allocation) {
+        parts.push(match relayed {
+            Some(r) => format!("allocation {id} (relayed {r})"),
+            None => format!("allocation {id}"),
+        });
     }
     if let Some(c) = carried {
         parts.push(format!("in {}", c.name()));
@@ -113,10 +114,7 @@ mod tests {
         };
         let (label, comment) = texts(&m, Some(&answer), None, None, None);
         assert_eq!(label, "Allocate Error Response 401");
-        assert_eq!(
-            comment,
-            "Allocate Error Response 401 Unauthenticated; allocation 1"
-        );
+        assert_eq!(comment, "401 Unauthenticated; allocation 1");
     }
 
     #[test]
@@ -133,8 +131,7 @@ mod tests {
         assert_eq!(label, "ConnectionAttempt Indication");
         assert_eq!(
             comment,
-            "ConnectionAttempt Indication; peer 192.168.1.252:53577; \
-             allocation 2 (relayed 10.48.54.229:24000)"
+            "peer 192.168.1.252:53577; allocation 2 (relayed 10.48.54.229:24000)"
         );
         let b = msg(method::BINDING, Class::Request, |b| b);
         let m = Message::new_checked(&b[..]).unwrap();
@@ -148,7 +145,7 @@ mod tests {
         assert_eq!(
             comment,
             format!(
-                "Binding Request; ICE pair 3 (in-progress); in {}",
+                "ICE pair 3 (in-progress); in {}",
                 Carrier::ChannelData.name()
             )
         );
