@@ -131,6 +131,8 @@ fn main() {
     println!("cargo:rerun-if-changed=wireshark-include/shim.h");
     println!("cargo:rerun-if-changed=wireshark-include/stats.c");
     println!("cargo:rerun-if-changed=wireshark-include/stats.h");
+    println!("cargo:rerun-if-changed=wireshark-include/seq.c");
+    println!("cargo:rerun-if-changed=wireshark-include/seq.h");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_SYSROOT_DIR");
     println!("cargo:rerun-if-env-changed=LIBCLANG_PATH");
@@ -182,6 +184,8 @@ fn main() {
         .file("wireshark-include/shim.c")
         // The statistics: tap, stats trees, SRT table, tshark -z names.
         .file("wireshark-include/stats.c")
+        // The MSSTUN flow of the sequence analysis (Flow Graph, -z flow,msstun).
+        .file("wireshark-include/seq.c")
         .flag_if_supported("-Wno-unused-parameter")
         // What newer compilers (GCC 14, in the 4.4/4.6 chroots) reject anyway fails here too.
         .flag_if_supported("-Werror=incompatible-pointer-types")

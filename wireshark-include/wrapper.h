@@ -20,3 +20,4 @@
 #endif
 #include "shim.h"
 #include "stats.h"
+#include "seq.h"

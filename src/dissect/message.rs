@@ -141,6 +141,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
         (seen, answer)
     });
     crate::plugin::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
+    super::flow::queue(ctx, &msg, answer.as_ref());
     // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
     // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
     // attribute, by a walk of its own), so that the attributes are walked once.
@@ -225,7 +226,7 @@ fn srtp_decided<T: AsRef<[u8]>>(a: &msstun::Attribute<'_>, msg: &Message<T>) -> 
 }
 
 /// The XOR-PEER-ADDRESS of a message.
-fn peer_of<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<std::net::SocketAddr> {
+pub(super) fn peer_of<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<std::net::SocketAddr> {
     msg.attributes()
         .map_while(Result::ok)
         .find(|a| a.role() == msstun::Role::PeerAddress)

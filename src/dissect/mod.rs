@@ -15,6 +15,7 @@
 mod analysis;
 mod attribute;
 mod data_conn;
+mod flow;
 mod info;
 mod links;
 mod message;

@@ -155,6 +155,7 @@ unsafe extern "C" fn register_protoinfo() {
             register_media(proto);
             ffi::msstun_register_data_heur(proto);
             super::tap::register(proto);
+            super::seq::register(proto);
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);
             ffi::register_init_routine(Some(init_routine));

@@ -748,6 +748,11 @@ impl Analysis {
     pub fn session_count(&self) -> usize {
         self.sessions.len()
     }
+    /// The relayed transport address of allocation `id` (as in [`Answer::allocation`]), once
+    /// a success response granted it.
+    pub fn relayed_address(&self, id: u32) -> Option<SocketAddr> {
+        self.allocs.get(id.checked_sub(1)? as usize)?.relayed
+    }
     /// Open transactions (requests not answered yet and younger than the timeout).
     pub fn open_transactions(&self) -> usize {
         self.pending.len()

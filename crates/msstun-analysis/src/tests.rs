@@ -1148,3 +1148,14 @@ fn carrier_from_wire_carries_its_data() {
         Some(Carrier::Direct)
     );
 }
+
+#[test]
+fn relayed_address_by_allocation_id() {
+    let mut f = Feed::new();
+    assert_eq!(f.an.relayed_address(1), None);
+    let a = f.allocate(0.0, 600);
+    let id = a.allocation.unwrap();
+    assert_eq!(f.an.relayed_address(id), Some(sa("10.0.0.9:50000")));
+    assert_eq!(f.an.relayed_address(0), None);
+    assert_eq!(f.an.relayed_address(id + 1), None);
+}
