@@ -99,17 +99,6 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     checks
 }
 
-/// Whether this message shows SRTP to be the rule on its flow (issue 18): an ICE check (a
-/// Binding with MESSAGE-INTEGRITY(-SHA256)) or a Microsoft dialect.
-fn shows_srtp<T: AsRef<[u8]>>(msg: &Message<T>) -> bool {
-    msg.dialect().is_ms_turn()
-        || (msg.method().code == msstun::registry::method::BINDING
-            && msg
-                .attributes()
-                .flatten()
-                .any(|a| matches!(a.role(), Role::Integrity | Role::IntegritySha256)))
-}
-
 /// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
 pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usize, bytes: &[u8]) {
     let msg = match Message::new_checked(bytes) {
@@ -121,12 +110,16 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     let names = uat::count() > 0;
     let seen = session::with(|s| s.record_and_read(ctx.at(), &msg, now, names));
     crate::epan::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
-    if !ctx.visited && shows_srtp(&msg) {
+    let method = msg.method().code;
+    // SRTP is the rule on this flow (issue 18) from a Microsoft dialect's message on (its
+    // Send/Data indications' DATA, shown below, included), or from an ICE check: a Binding
+    // with MESSAGE-INTEGRITY(-SHA256), which the attribute walk below notes on its way (one
+    // test per attribute rather than a walk of its own for every Binding).
+    if !ctx.visited && msg.dialect().is_ms_turn() {
         relayed::srtp_evidence(ctx);
     }
     let checks = compute_checks(ctx, &msg);
     let answer = analysis::message(ctx, &msg, checks.integrity);
-    let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
     {
@@ -147,6 +140,7 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
 
     // Attributes. In a tree nobody sees, only the referenced items are added, straight
     // under the message; expert items then go to the message item.
+    let mut integrity = false;
     if msg.length() > 0 {
         let f = ctx.f;
         let (at, at_item) = if ctx.visible {
@@ -164,11 +158,15 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
         for a in msg.attributes() {
             match a {
                 Ok(a) => {
+                    integrity |= matches!(a.role(), Role::Integrity | Role::IntegritySha256);
                     attribute::dissect_attribute(ctx, (at, at_item), m, &a, &checks, class, bytes)
                 }
                 Err(e) => ctx.expert(at_item, Expert::Malformed, ctx.text(&e.to_string())),
             }
         }
+    }
+    if !ctx.visited && integrity && method == msstun::registry::method::BINDING {
+        relayed::srtp_evidence(ctx);
     }
     links::show_transaction(ctx, st, ti, class, &seen);
     links::show_links(ctx, st, ti, &msg, &seen);
