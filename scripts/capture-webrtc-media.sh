@@ -23,21 +23,17 @@ if [ -z "$venv" ]; then
     python3 -m venv "$venv" >/dev/null
     "$venv/bin/pip" install -q aiortc
 fi
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=turn.msstun.test \
-    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+. "$root/scripts/capture-lib.sh"
+capture_cert "$work"
 mkdir -p "$(dirname "$out")"
-unshare --net bash -s "$work" "$venv" "$root/scripts/webrtc_media.py" "$seconds" <<'NS'
+unshare --net bash -s "$work" "$venv" "$root/scripts/webrtc_media.py" "$seconds" "$root" <<'NS'
 set -euo pipefail
 work=$1 venv=$2 script=$3 seconds=$4
+. "$5/scripts/capture-lib.sh"
 ip link set lo up
 # coturn listens for TLS on one port per process: one for UDP/TCP 3478 and TLS/DTLS 5349,
 # one for TLS/DTLS on 443.
-turn() {
-  turnserver -n --no-cli --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-    --cert="$work/cert.pem" --pkey="$work/key.pem" \
-    --lt-cred-mech --user=alice:wonderland --realm=example.org \
-    --allow-loopback-peers --log-file=stdout --simple-log "$@"
-}
+turn() { capture_turnserver "$work" "$@"; }
 turn --listening-port=3478 --tls-listening-port=5349 --min-port=41000 --max-port=41499 \
   --pidfile="$work/turn1.pid" --db="$work/turndb1" >"$work/turnserver1.log" 2>&1 &
 ts1=$!

@@ -24,16 +24,6 @@ const PI_MALFORMED: u64 = 0x0700_0000;
 /// (SRTP/SRTCP shown as encrypted, issue 18 item 1) was merged: every hand-off counts.
 const SRTP_HAND_OFF: &[&str] = &[];
 
-/// Hand-offs excused in one capture only: (capture, protocol pairs as in [`SRTP_HAND_OFF`],
-/// reason).
-const HAND_OFF_IN: &[(&str, &[&str], &str)] = &[(
-    "ndpi-telegram_videocall-udp.pcapng",
-    &["msstun:rtp", "msstun:rtcp", "msstun:zrtp", "msstun:dtls"],
-    "Telegram's own encrypted media in RTP's first-byte range (RFC 7983), on a flow with no \
-     SRTP evidence, still reaches Wireshark's RTP (CSRC counts past the data; other frames \
-     on 4.4 and 4.6): open, to be found where the hand-off picks plain RTP for these",
-)];
-
 /// Single frames above stock for a known reason: (capture file name, frames, reason).
 const KNOWN: &[(&str, &[u32], &str)] = &[
     (
@@ -175,22 +165,14 @@ fn real_captures_decode_every_stock_stun_frame_and_no_more_malformed() {
             .collect();
         let excused = |n: &u32| {
             known(&name).contains(n)
-                || SRTP_HAND_OFF
-                    .iter()
-                    .chain(
-                        HAND_OFF_IN
-                            .iter()
-                            .filter(|(c, _, _)| *c == name)
-                            .flat_map(|(_, h, _)| h.iter()),
-                    )
-                    .any(|h| {
-                        ours[n]
-                            .protocols
-                            .split(':')
-                            .collect::<Vec<_>>()
-                            .windows(2)
-                            .any(|w| h.split_once(':') == Some((w[0], w[1])))
-                    })
+                || SRTP_HAND_OFF.iter().any(|h| {
+                    ours[n]
+                        .protocols
+                        .split(':')
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .any(|w| h.split_once(':') == Some((w[0], w[1])))
+                })
         };
         let counted: Vec<u32> = ours_bad.iter().copied().filter(|n| !excused(n)).collect();
         let new: Vec<u32> = counted

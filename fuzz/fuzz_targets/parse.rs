@@ -63,6 +63,13 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
     }
     assert!(msstun::media::rtcp_walk(data) <= data.len());
     let _ = msstun::media::RtpHeader::parse(data);
+    // DTLS and ZRTP record checks (the hand-off's): a DTLSPlaintext header is 13 bytes.
+    if msstun::media::DtlsRecord::of(data) == msstun::media::DtlsRecord::Plain {
+        assert!(data.len() >= 13 && (20..=26).contains(&data[0]));
+    }
+    if msstun::media::is_zrtp(data) {
+        assert_eq!(&data[4..8], b"ZRTP");
+    }
     let _ = msstun::detect::detect(Transport::Tcp, data);
     let _ = msstun::detect::detect(Transport::Udp, data);
 }));

@@ -270,7 +270,10 @@ fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
         // WhatsApp's proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN
         // range: STUN when the parser's detector says so (cookie, exact walk).
         PayloadKind::Other => {
-            msstun::framing::is_multiplexed_turn_datagram(bytes)
+            // RFC 5766's channels 0x5000–0x7FFF (coturn's clients still pick them), beyond
+            // RFC 7983's ChannelData range: as the built-in turnchannel, when the length fits.
+            bytes.first().is_some_and(|b| b >> 6 == 1) && plausible(Transport::Udp, bytes)
+                || msstun::framing::is_multiplexed_turn_datagram(bytes)
                 || detect_framing(Framing::Plain, Transport::Udp, bytes)
                     .found()
                     .is_some()
@@ -331,6 +334,9 @@ mod tests {
         assert!(udp_stun_like(&binding_request(), true));
         assert!(udp_stun_like(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
         assert!(!udp_stun_like(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
+        // RFC 5766's wider channel range (coturn's turnutils_uclient binds 0x594c).
+        assert!(udp_stun_like(&[0x59, 0x4c, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like(&[0x59, 0x4c, 0x00, 0x09, 1, 2, 3], true));
         assert!(!udp_stun_like(
             &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
             true

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use msstun::classify::{classify, Carrier, PayloadKind};
 use msstun::detect::detect_framing;
 use msstun::framing::{Framing, PduKind, Transport};
-use msstun::media::{Encryption, MediaKind, RtpHeader, SrtcpTrailer};
+use msstun::media::{is_zrtp, DtlsRecord, Encryption, MediaKind, RtpHeader, SrtcpTrailer};
 
 use super::{analysis, info, pdu, Ctx};
 use crate::epan::{Encoding, Hf, Packet, Tree, Tvb};
@@ -66,10 +66,24 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
     } else {
         classify(bytes)
     };
-    if kind == PayloadKind::Dtls {
-        // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
-        srtp_evidence(ctx);
-    }
+    // Whether a payload in DTLS's or ZRTP's first-byte range is what its range says
+    // (Telegram's own cipher fills those ranges with records that are neither).
+    let is_kind = match kind {
+        PayloadKind::Dtls => match DtlsRecord::of(bytes) {
+            DtlsRecord::Plain => {
+                // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
+                dtls_seen(ctx);
+                srtp_evidence(ctx);
+                true
+            }
+            // DTLS 1.3 begins with DTLSPlaintext records (RFC 9147 §4): unified headers
+            // only after those (a capture that begins later shows them as stock does).
+            DtlsRecord::Unified | DtlsRecord::UnifiedCid => dtls_flow(ctx),
+            DtlsRecord::No => false,
+        },
+        PayloadKind::Zrtp => is_zrtp(bytes),
+        _ => true,
+    };
     // Decoding payloads off, or one dissector forced for all of them: no media classes.
     let enc = if Packet::payloads_by_class() {
         encryption()
@@ -112,18 +126,22 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
         ctx.pdus.set(inner.pdus.get());
         return;
     }
-    match media.filter(|_| enc != Encryption::Rtp) {
-        Some(MediaKind::Srtp) if srtp(ctx, off, sub, bytes) => {}
-        Some(MediaKind::Rtp) => match RtpHeader::parse(bytes) {
+    // `msstun.media_encryption: rtp` (or payloads not classified): everything plain.
+    let plain = enc == Encryption::Rtp;
+    match media {
+        Some(m @ (MediaKind::Srtp | MediaKind::Rtp)) => match RtpHeader::parse(bytes) {
             // Not even a whole RTP header (its CSRC list or extension runs past the data):
-            // not RTP, whatever its first byte says (RFC 7983); the heuristics, or data.
+            // not RTP, whatever its first byte says (RFC 7983), on any flow, SRTP or not
+            // (Telegram's own cipher); the heuristics, or data.
             None => ctx.pinfo.call_relayed(sub, ctx.tree, None),
-            // A padding count that cannot be (RFC 3550 §5.1): not plain, shown as SRTP,
-            // nothing read from what is ciphertext.
-            Some(h) if !h.fits_plain(bytes) && srtp(ctx, off, sub, bytes) => {}
+            // SRTP by the flow or the preference; or a padding count that cannot be
+            // (RFC 3550 §5.1): not plain, shown as SRTP, nothing read from ciphertext.
+            Some(h) if !plain && (m == MediaKind::Srtp || !h.fits_plain(bytes)) => {
+                srtp(ctx, off, sub, bytes, &h);
+            }
             Some(_) => ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"rtp")),
         },
-        Some(MediaKind::Srtcp(t)) => {
+        Some(MediaKind::Srtcp(t)) if !plain => {
             if let Some(t) = &t {
                 srtcp_trailer(ctx, st, off, t);
             }
@@ -135,6 +153,9 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
                 ctx.pinfo.call_relayed(sub, ctx.tree, Some(c"srtcp"));
             }
         }
+        // Not DTLS or ZRTP whatever the first byte says: the heuristics, or data, as
+        // without msstun (Wireshark's DTLS would read it as broken records).
+        _ if !is_kind => ctx.pinfo.call_relayed(sub, ctx.tree, None),
         _ => ctx.pinfo.call_relayed(sub, ctx.tree, dissector_of(kind)),
     }
     if !ctx.visited {
@@ -166,6 +187,24 @@ pub(super) fn srtp_evidence(ctx: &Ctx<'_>) {
     });
 }
 
+/// Note that this flow carries DTLS (a record with a DTLS header) from this frame on.
+fn dtls_seen(ctx: &Ctx<'_>) {
+    if ctx.visited {
+        return;
+    }
+    session::with(|s| {
+        let c = s.convs.entry(ctx.conv).or_default();
+        if c.dtls_from.is_none_or(|n| n > ctx.num) {
+            c.dtls_from = Some(ctx.num);
+        }
+    });
+}
+
+/// Whether this flow carried DTLS before this frame (see [`dtls_seen`]).
+fn dtls_flow(ctx: &Ctx<'_>) -> bool {
+    session::with(|s| s.convs.get(&ctx.conv).and_then(|c| c.dtls_from)).is_some_and(|n| n < ctx.num)
+}
+
 /// Whether SRTP is the rule on this flow at this frame (see [`srtp_evidence`]).
 fn srtp_flow(ctx: &Ctx<'_>) -> bool {
     session::with(|s| s.convs.get(&ctx.conv).and_then(|c| c.srtp_from))
@@ -176,11 +215,8 @@ fn srtp_flow(ctx: &Ctx<'_>) -> bool {
 /// (RFC 3550 §5.1, in the clear in SRTP, RFC 3711 §3.1) field by field, then the rest —
 /// encrypted payload, padding (its count is encrypted: never read) and authentication tag —
 /// as one opaque item; the RTP tap gets the packet (marked SRTP) so that RTP stream tools
-/// list it. `false`: not a whole RTP header (handed on as RTP instead).
-fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8]) -> bool {
-    let Some(h) = RtpHeader::parse(bytes) else {
-        return false;
-    };
+/// list it. `h` is the packet's header (parsed from `bytes`, so it fits).
+fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8], h: &RtpHeader) {
     let f = ctx.f;
     ctx.pinfo.set_protocol_name(c"SRTP");
     if ctx.pinfo.has_columns() {
@@ -259,7 +295,6 @@ fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8]) -> bool {
         }
     }
     ctx.pinfo.rtp_tap(sub, h.header_len);
-    true
 }
 
 /// The SRTCP trailer of the payload at `off`, under `st`: E flag, index, MKI and tag where

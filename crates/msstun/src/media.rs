@@ -70,6 +70,77 @@ impl RtpHeader {
     }
 }
 
+/// What a payload in DTLS's first-byte range (RFC 7983: 20–63) shows itself to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DtlsRecord {
+    /// A DTLSPlaintext-style header (RFC 6347 §4.1, RFC 9147 §4): content type 20–26, a
+    /// DTLS version (1.0 0xFEFF, 1.2 0xFEFD, 1.3's 0xFEFC) and, but for `tls12_cid` (whose
+    /// connection id comes first), a record length within the data. A handshake shows DTLS
+    /// (and DTLS-SRTP) on the flow.
+    Plain,
+    /// A DTLS 1.3 unified header (RFC 9147 §4: 0b001CSLEE) that can be checked alone: no
+    /// connection id, and its length, if present, within the data. DTLS 1.3 begins with
+    /// [`DtlsRecord::Plain`] records: DTLS only on a flow that carried those before.
+    Unified,
+    /// A unified header with a connection id (its length was negotiated: nothing to check it
+    /// by): as [`DtlsRecord::Unified`], DTLS only after [`DtlsRecord::Plain`] records.
+    UnifiedCid,
+    /// Not a DTLS record (a proprietary cipher in DTLS's first-byte range).
+    No,
+}
+
+impl DtlsRecord {
+    /// Read the first record header of `p` (a payload whose first byte is 20–63).
+    pub fn of(p: &[u8]) -> DtlsRecord {
+        let Some(&b0) = p.first() else {
+            return DtlsRecord::No;
+        };
+        match b0 {
+            20..=26 => {
+                let version_ok = matches!(p.get(1..3), Some([0xfe, 0xff | 0xfd | 0xfc]));
+                let fits = b0 == 25
+                    || p.get(11..13).is_some_and(|l| {
+                        13 + usize::from(u16::from_be_bytes([l[0], l[1]])) <= p.len()
+                    });
+                if version_ok && fits && p.len() >= 13 {
+                    DtlsRecord::Plain
+                } else {
+                    DtlsRecord::No
+                }
+            }
+            0x20..=0x3f if b0 & 0x10 != 0 => DtlsRecord::UnifiedCid,
+            0x20..=0x3f => {
+                // Sequence number of 16 (S) or 8 bits, then the length if L is set.
+                let seq = if b0 & 0x08 != 0 { 2 } else { 1 };
+                if b0 & 0x04 == 0 {
+                    return if p.len() > 1 + seq {
+                        DtlsRecord::Unified
+                    } else {
+                        DtlsRecord::No
+                    };
+                }
+                let fits = p.get(1 + seq..3 + seq).is_some_and(|l| {
+                    let n = usize::from(u16::from_be_bytes([l[0], l[1]]));
+                    n > 0 && 3 + seq + n <= p.len()
+                });
+                if fits {
+                    DtlsRecord::Unified
+                } else {
+                    DtlsRecord::No
+                }
+            }
+            _ => DtlsRecord::No,
+        }
+    }
+}
+
+/// Whether `p` (a payload whose first byte is 16–19, ZRTP's range in RFC 7983) is a ZRTP
+/// packet: its header (RFC 6189 §5) carries the magic cookie "ZRTP" at offset 4, and a
+/// message (preamble 0x505A, a length) and the CRC follow.
+pub fn is_zrtp(p: &[u8]) -> bool {
+    p.len() >= 12 + 4 + 4 && &p[4..8] == b"ZRTP"
+}
+
 /// Sequence tracking of one SSRC.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SeqTracker {
@@ -446,6 +517,44 @@ mod tests {
             t.update(&RtpHeader::parse(&rtp(s, 7)).unwrap());
         }
         t
+    }
+
+    #[test]
+    fn dtls_records_by_their_headers() {
+        // A ClientHello's record header: handshake, DTLS 1.0, epoch 0, seq 0, 4 bytes.
+        let mut hello = vec![22, 0xfe, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0];
+        assert_eq!(DtlsRecord::of(&hello), DtlsRecord::Plain);
+        hello[12] = 5; // one byte longer than there is
+        assert_eq!(DtlsRecord::of(&hello), DtlsRecord::No);
+        hello[12] = 4;
+        hello[2] = 0x00; // no DTLS version
+        assert_eq!(DtlsRecord::of(&hello), DtlsRecord::No);
+        assert_eq!(DtlsRecord::of(&hello[..10]), DtlsRecord::No);
+        // Content type 28 is none of DTLS's.
+        assert_eq!(DtlsRecord::of(&[28; 40]), DtlsRecord::No);
+        // Unified header 0b0010_1100: 16-bit sequence, length 3, 3 bytes: fits.
+        assert_eq!(
+            DtlsRecord::of(&[0x2c, 0, 1, 0, 3, 9, 9, 9]),
+            DtlsRecord::Unified
+        );
+        // Telegram's 0x24 with a length of 0x2832 in 55 bytes: not DTLS.
+        let mut tg = vec![0x24, 0xc8, 0x28, 0x32];
+        tg.resize(55, 0x11);
+        assert_eq!(DtlsRecord::of(&tg), DtlsRecord::No);
+        // Without a length the record runs to the end of the datagram.
+        assert_eq!(DtlsRecord::of(&[0x20, 1, 2, 3]), DtlsRecord::Unified);
+        // With a connection id (C): nothing to check it by.
+        assert_eq!(DtlsRecord::of(&[0x36, 1, 2, 3]), DtlsRecord::UnifiedCid);
+    }
+
+    #[test]
+    fn zrtp_by_its_magic_cookie() {
+        let mut p = vec![0x10, 0, 0, 1, b'Z', b'R', b'T', b'P', 1, 2, 3, 4];
+        p.extend_from_slice(&[0x50, 0x5a, 0, 3, 0, 0, 0, 0]);
+        assert!(is_zrtp(&p));
+        p[4] = b'z';
+        assert!(!is_zrtp(&p));
+        assert!(!is_zrtp(&p[..12]));
     }
 
     #[test]

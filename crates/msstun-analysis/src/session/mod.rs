@@ -161,6 +161,9 @@ pub struct Conv {
     /// The first frame that showed SRTP to be the rule on this flow (an ICE check with
     /// MESSAGE-INTEGRITY, DTLS, a Microsoft dialect): its RTP is then shown as SRTP.
     pub srtp_from: Option<u32>,
+    /// The first frame that carried a DTLS record header (`msstun::media::DtlsRecord::Plain`)
+    /// on this flow: DTLS 1.3 records with a connection id are DTLS from then on.
+    pub dtls_from: Option<u32>,
 }
 
 /// The whole state.
