@@ -1,6 +1,7 @@
 //! Attributes: iteration over the TLVs of a message and typed decoding of each value
 //! into the sub-fields its [`Layout`] describes.
 
+use crate::field::{split_tlv, Tlv, TlvError};
 use crate::message::{Dialect, HEADER_LEN};
 use crate::registry::{
     self, AttrDesc, FieldDesc, FieldRole, Layout, Role, ADDRESS_FIELD_ARRAY, ERROR_CODE_FIELD_ARRAY,
@@ -885,8 +886,8 @@ pub struct Attributes<'a> {
     header: &'a [u8; HEADER_LEN],
     /// Offset of the next attribute; the message length once finished.
     pos: usize,
-    /// 3 where values are padded to 4 bytes, else 0.
-    pad: usize,
+    /// Whether values are padded to 4 bytes.
+    pad: bool,
     dialect: Dialect,
 }
 
@@ -901,11 +902,7 @@ impl<'a> Attributes<'a> {
             msg,
             header,
             pos: HEADER_LEN,
-            pad: if crate::message::walk_padded(msg, dialect) {
-                3
-            } else {
-                0
-            },
+            pad: crate::message::walk_padded(msg, dialect),
             dialect,
         }
     }
@@ -920,35 +917,34 @@ impl<'a> Iterator for Attributes<'a> {
             return None;
         }
         let rest = &self.msg[self.pos..];
-        let Some((&[c0, c1, l0, l1], body)) = rest.split_first_chunk::<4>() else {
-            let offset = self.pos;
-            self.pos = self.msg.len();
-            return Some(Err(Error::AttributeTruncated {
-                offset,
-                available: rest.len(),
-            }));
-        };
-        let code = u16::from_be_bytes([c0, c1]);
-        let length = u16::from_be_bytes([l0, l1]);
-        let len = length as usize;
         let offset = self.pos;
-        let padded = (len + self.pad) & !self.pad;
-        if padded > body.len() {
-            self.pos = self.msg.len();
-            return Some(Err(if len > body.len() {
-                Error::AttributeOverrun {
-                    offset,
-                    code,
-                    declared: length,
-                    available: body.len(),
-                }
-            } else {
-                // The last attribute lacks its padding.
-                Error::BadPadding { offset, code }
-            }));
-        }
-        let value = &body[..len];
-        self.pos = offset + 4 + padded;
+        let (after, tlv) = match split_tlv(rest, self.pad) {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.pos = self.msg.len();
+                let available = rest.len().saturating_sub(crate::field::tlv::VALUE);
+                return Some(Err(match e {
+                    TlvError::Truncated => Error::AttributeTruncated {
+                        offset,
+                        available: rest.len(),
+                    },
+                    TlvError::Overrun { code, declared } => Error::AttributeOverrun {
+                        offset,
+                        code,
+                        declared,
+                        available,
+                    },
+                    // The last attribute lacks its padding.
+                    TlvError::BadPadding { code } => Error::BadPadding { offset, code },
+                }));
+            }
+        };
+        let Tlv {
+            code,
+            length,
+            value,
+        } = tlv;
+        self.pos = self.msg.len() - after.len();
         Some(Ok(Attribute {
             code,
             length,
@@ -957,7 +953,7 @@ impl<'a> Iterator for Attributes<'a> {
             header: self.header,
             desc: registry::attribute(self.dialect, code),
             dialect: self.dialect,
-            padded: self.pad != 0,
+            padded: self.pad,
         }))
     }
 }
