@@ -14,6 +14,7 @@ use crate::limits::{more, SourcePermit};
 use crate::output::{Conn, Dir};
 use crate::pcap::PcapEvent;
 use crate::relay::{Ctx, SharedDecode};
+use msstun::framing::Transport;
 
 /// Read buffer per direction: also the most bytes in flight inside the relay per direction.
 pub const BUF_SIZE: usize = 16 * 1024;
@@ -100,7 +101,7 @@ async fn handle(
     ctx.stats.tcp_conns.fetch_add(1, Relaxed);
     let conn = Conn {
         id,
-        transport: "tcp",
+        transport: Transport::Tcp,
         client: peer,
         upstream: ctx.upstream,
     };
