@@ -476,6 +476,13 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         Check::No
     };
     let pad = dialect.pads_attributes() && len.is_multiple_of(4);
+    walk_tlvs(b, total, pad, broken, more).unwrap_or(Check::Ok(dialect, total))
+}
+
+/// Walk the TLVs of the message of `total` bytes that `b` starts (perhaps only in
+/// part): `None` when each ends inside it and the last exactly at its end, all present;
+/// else `broken` (they do not fit) or `more` (what is here fits, the rest is not here).
+fn walk_tlvs(b: &[u8], total: usize, pad: bool, broken: Check, more: Check) -> Option<Check> {
     // The bytes of the message present so far (all of it when `b.len() >= total`).
     let present = total.min(b.len());
     let mut pos = HEADER_LEN;
@@ -483,8 +490,8 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
         match field::split_tlv(&b[pos.min(present)..present], pad) {
             Ok((after, _)) => pos = present - after.len(),
             // The next header does not fit the message; or it fits but is not here yet.
-            Err(TlvError::Truncated) if pos + 4 > total => return broken,
-            Err(TlvError::Truncated) => return more,
+            Err(TlvError::Truncated) if pos + 4 > total => return Some(broken),
+            Err(TlvError::Truncated) => return Some(more),
             // The header is here (field::tlv::LENGTH of it), its value or padding not.
             Err(TlvError::Overrun { .. } | TlvError::BadPadding { .. }) => {
                 let next = pos
@@ -492,18 +499,15 @@ fn check_stun(b: &[u8], exact: bool) -> Check {
                     + field::padded(field::be16(&b[pos..], field::tlv::LENGTH) as usize, pad);
                 // Past the end of the message, or leaving no room for a header: broken;
                 // else its value (or what follows) is not here yet.
-                return if next > total || (next < total && next + 4 > total) {
+                return Some(if next > total || (next < total && next + 4 > total) {
                     broken
                 } else {
                     more
-                };
+                });
             }
         }
     }
-    if b.len() < total {
-        return more;
-    }
-    Check::Ok(dialect, total)
+    (b.len() < total).then_some(more)
 }
 
 /// Strict check of an [MS-TURN] §2.1.1 pseudo-TLS record: a TLS 1.x handshake record
