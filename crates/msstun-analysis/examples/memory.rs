@@ -3,9 +3,7 @@
 //! MESSAGES (default 1,000,000) STUN messages (`msstun-fixtures scale`), measured with a
 //! counting global allocator. The numbers in the crate README come from here.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 
 use msstun::build::MessageBuilder;
 use msstun::framing::Transport;
@@ -13,30 +11,11 @@ use msstun::{Class, Dialect, Message};
 use msstun_analysis::replay::Replayer;
 use msstun_analysis::{Analysis, Observation};
 
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        LIVE.fetch_add(n as isize - l.size() as isize, Relaxed);
-        System.realloc(p, l, n)
-    }
-}
-
 #[global_allocator]
-static A: Counting = Counting;
+static A: msstun_alloc_count::Counting = msstun_alloc_count::Counting;
 
 fn live() -> isize {
-    LIVE.load(Relaxed)
+    msstun_alloc_count::live_bytes()
 }
 
 fn tid(n: u32) -> [u8; 12] {

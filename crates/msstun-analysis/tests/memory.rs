@@ -1,36 +1,15 @@
 //! State grows with allocations and pairs, not with messages: heap held, measured with a
 //! counting global allocator (the README's figures come from `examples/memory.rs`).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 
 use msstun::build::MessageBuilder;
 use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
 use msstun_analysis::{Analysis, Observation};
 
-struct Counting;
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size() as isize, Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size() as isize, Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        LIVE.fetch_add(n as isize - l.size() as isize, Relaxed);
-        System.realloc(p, l, n)
-    }
-}
-
 #[global_allocator]
-static A: Counting = Counting;
+static A: msstun_alloc_count::Counting = msstun_alloc_count::Counting;
 
 fn tid(n: u32) -> [u8; 12] {
     let mut t = [0x77; 12];
@@ -64,7 +43,7 @@ fn check(an: &mut Analysis, f: &mut u32, t: f64, l: SocketAddr, r: SocketAddr, k
 #[test]
 fn heap_grows_with_pairs_not_messages() {
     // 200,000 answered checks on one pair (50 a second): a few KB, not per message.
-    let before = LIVE.load(Relaxed);
+    let before = msstun_alloc_count::live_bytes();
     let mut an = Analysis::new();
     let mut f = 0;
     for k in 0..100_000 {
@@ -77,7 +56,7 @@ fn heap_grows_with_pairs_not_messages() {
             k,
         );
     }
-    let one_pair = LIVE.load(Relaxed) - before;
+    let one_pair = msstun_alloc_count::live_bytes() - before;
     assert!(
         one_pair < 128 * 1024,
         "one pair, {f} messages: {one_pair} bytes"
@@ -85,7 +64,7 @@ fn heap_grows_with_pairs_not_messages() {
     drop(an);
 
     // 20,000 pairs: bounded bytes per pair.
-    let before = LIVE.load(Relaxed);
+    let before = msstun_alloc_count::live_bytes();
     let mut an = Analysis::new();
     let mut f = 0;
     for k in 0..20_000 {
@@ -98,12 +77,12 @@ fn heap_grows_with_pairs_not_messages() {
             k,
         );
     }
-    let per_pair = (LIVE.load(Relaxed) - before) / 20_000;
+    let per_pair = (msstun_alloc_count::live_bytes() - before) / 20_000;
     assert_eq!(an.pair_count(), 20_000);
     assert!(per_pair < 1024, "{per_pair} bytes per pair");
     // Ten times the messages on the same pairs: the same heap, give or take the
     // open-transaction table.
-    let mid = LIVE.load(Relaxed);
+    let mid = msstun_alloc_count::live_bytes();
     for round in 1..10u32 {
         for k in 0..20_000 {
             let t = 20.0 + round as f64 * 40.0 + k as f64 * 0.001;
@@ -117,7 +96,7 @@ fn heap_grows_with_pairs_not_messages() {
             );
         }
     }
-    let growth = LIVE.load(Relaxed) - mid;
+    let growth = msstun_alloc_count::live_bytes() - mid;
     assert_eq!(an.pair_count(), 20_000);
     assert!(
         growth < 1024 * 1024,
