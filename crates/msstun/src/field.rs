@@ -135,11 +135,9 @@ pub enum TlvError {
 /// The padded length of a value of `len` bytes: `len` rounded up to 4 when `pad`.
 #[inline(always)]
 pub const fn padded(len: usize, pad: bool) -> usize {
-    if pad {
-        (len + 3) & !3
-    } else {
-        len
-    }
+    // Branch-free: a mask of 3 or 0.
+    let m = (pad as usize) * 3;
+    (len + m) & !m
 }
 
 /// Split the first attribute TLV off `rest`: `(what follows it, the attribute)`, its

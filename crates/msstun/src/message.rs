@@ -341,12 +341,16 @@ fn check_header(b: &[u8]) -> Result<(), Error> {
 
 /// Whether the 8 bytes from `at` are the [MS-TURN] MAGIC-COOKIE attribute (type 0x000F,
 /// length 4, value 0x72C64BC6); false when they are not all there.
-#[inline]
+#[inline(always)]
 pub(crate) fn ms_magic_cookie_at(b: &[u8], at: usize) -> bool {
-    b.len() >= at + 8
-        && field::be16_at(b, at) == ATTR_MS_MAGIC_COOKIE
-        && field::be16_at(b, at + 2) == 4
-        && field::be32_at(b, at + 4) == MS_TURN_MAGIC_COOKIE
+    const TL: [u8; 4] = {
+        let c = ATTR_MS_MAGIC_COOKIE.to_be_bytes();
+        [c[0], c[1], 0, 4]
+    };
+    match b.get(at..).and_then(|r| r.first_chunk::<8>()) {
+        Some(a) => a[..4] == TL && a[4..] == MS_TURN_MAGIC_COOKIE.to_be_bytes(),
+        None => false,
+    }
 }
 
 /// Guess the dialect from a buffer that starts with a STUN header.
@@ -354,6 +358,7 @@ pub(crate) fn ms_magic_cookie_at(b: &[u8], at: usize) -> bool {
 /// The [MS-TURN] MAGIC-COOKIE attribute (0x000F, length 4, value 0x72C64BC6) as the
 /// first attribute means [MS-TURN]'s rules, whatever the header says: with the RFC 5389
 /// cookie in the header [`Dialect::MsTurn5389`] (Teams), else [`Dialect::MsTurn`].
+#[inline]
 pub fn detect_dialect(b: &[u8]) -> Dialect {
     let cookie = b.len() >= 8 && field::be32(b, stun::COOKIE) == MAGIC_COOKIE;
     let ms = ms_magic_cookie_at(b, stun::ATTRIBUTES);
