@@ -22,7 +22,8 @@ cd "$root"
 N=${1:-200000}
 RUNS=${2:-5}
 TSHARK=${TSHARK:-tshark}
-ver=$("$TSHARK" --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+. "$root/scripts/wireshark-lib.sh"
+ver=$(msstun_ws_version)
 plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
 [ -f "$plugin" ] || cargo build --release -p msstun-plugin
 cargo build -q --release -p msstun-fixtures
@@ -30,8 +31,8 @@ cargo build -q --release -p msstun-fixtures
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-mkdir -p "$work/with/.local/lib/wireshark/plugins/$ver/epan" "$work/without"
-cp "$plugin" "$work/with/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+mkdir -p "$work/without"
+msstun_plugin_home "$work/with" "$plugin" "$ver"
 target/release/msstun-fixtures bench "$work/stun.pcapng" "$N"
 target/release/msstun-fixtures bench-tcp "$work/stun-tcp.pcapng" "$N"
 target/release/msstun-fixtures bench-tcp-coalesced "$work/stun-tcp8.pcapng" "$N"
@@ -40,11 +41,7 @@ chmod -R a+rX "$work"
 
 ts() { # HOME-dir, tshark args...
     local home=$1; shift
-    if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" "$TSHARK" "$@"
-    else
-        env HOME="$home" "$TSHARK" "$@"
-    fi
+    msstun_as_nobody "$home" "$TSHARK" "$@"
 }
 
 # One timed run: prints "wall cpu" seconds (cpu = user + sys of tshark); checks the number

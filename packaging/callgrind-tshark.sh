@@ -22,7 +22,8 @@ cd "$root"
 N=${1:-20000}
 TSHARK=${TSHARK:-tshark}
 command -v valgrind >/dev/null || { echo "callgrind-tshark: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-ver=$("$TSHARK" --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+. "$root/scripts/wireshark-lib.sh"
+ver=$(msstun_ws_version)
 plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
 [ -f "$plugin" ] || cargo build --release -p msstun-plugin
 cargo build -q --release -p msstun-fixtures
@@ -30,8 +31,8 @@ cargo build -q --release -p msstun-fixtures
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-mkdir -p "$work/home/.local/lib/wireshark/plugins/$ver/epan" "$work/stock"
-cp "$plugin" "$work/home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+mkdir -p "$work/stock"
+msstun_plugin_home "$work/home" "$plugin" "$ver"
 # The generator says "<file>: <frames> frames (<scenario>)".
 frames_udp=$(target/release/msstun-fixtures bench "$work/udp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
 frames_tcp=$(target/release/msstun-fixtures bench-tcp "$work/tcp.pcapng" "$N" 2>&1 | awk '{ print $2 }')
@@ -42,11 +43,7 @@ chmod -R a+rwX "$work"
 run() { # out-file home tshark-args...
     local out=$1 home=$2; shift 2
     local cmd=(valgrind --tool=callgrind --callgrind-out-file="$out" "$TSHARK" "$@")
-    if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" "${cmd[@]}"
-    else
-        env HOME="$home" "${cmd[@]}"
-    fi >/dev/null 2>&1
+    msstun_as_nobody "$home" "${cmd[@]}" >/dev/null 2>&1
 }
 # inclusive OUT-FILE SYMBOL-REGEX → instructions (the largest matching line; 0 when absent)
 inclusive() {

@@ -19,7 +19,8 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(1000000 5000000)
 TSHARK=${TSHARK:-tshark}
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-ver=$("$TSHARK" --version 2>/dev/null | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+. "$root/scripts/wireshark-lib.sh"
+ver=$(msstun_ws_version)
 plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
 [ -f "$plugin" ] || cargo build --release -p msstun-plugin
 cargo build -q --release -p msstun-fixtures
@@ -28,8 +29,8 @@ mkdir -p "$cache"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
-mkdir -p "$work/with/.local/lib/wireshark/plugins/$ver/epan" "$work/without"
-cp "$plugin" "$work/with/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+mkdir -p "$work/without"
+msstun_plugin_home "$work/with" "$plugin" "$ver"
 chmod -R a+rX "$work"
 chmod a+rx "$root/target" "$cache" 2>/dev/null || true
 

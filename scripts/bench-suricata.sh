@@ -14,6 +14,7 @@ set -euo pipefail
 N=${1:-50000}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$SRC"
+. scripts/wireshark-lib.sh
 W="$SRC/target/bench-suricata"
 rm -rf "$W"; mkdir -p "$W"
 cargo build -q --release -p msstun-fixtures
@@ -27,13 +28,12 @@ sed "s#/usr/local/lib/suricata/msstun.so#$SO#" crates/msstun-suricata/msstun.yam
 : > "$W/rules"
 
 PLUGIN=${MSSTUN_PLUGIN:-}
-ws=$(tshark -v 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9]*.*/\1/p')
+ws=$(msstun_ws_version)
 for cand in "$SRC/target/ws-$ws/release" "$SRC/target/release"; do
     [ -z "$PLUGIN" ] && [ -f "$cand/libmsstun_plugin.so" ] && PLUGIN="$cand/libmsstun_plugin.so"
 done
 [ -n "$PLUGIN" ] || { cargo build -q --release -p msstun-plugin; PLUGIN=$SRC/target/release/libmsstun_plugin.so; }
-mkdir -p "$W/home/.local/lib/wireshark/plugins/$ws/epan"
-cp "$PLUGIN" "$W/home/.local/lib/wireshark/plugins/$ws/epan/msstun.so"
+msstun_plugin_home "$W/home" "$PLUGIN" "$ws"
 chmod -R a+rX "$W"
 
 # Child CPU of a subshell, measured by python around it.
@@ -57,7 +57,7 @@ tsh() {
         tshark -r "$1" -T fields -e msstun.type
 }
 msgs() {
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$W/home" \
+    msstun_as_nobody "$W/home" \
         tshark -r "$1" -Y msstun.type -T fields -E occurrence=a -e msstun.type | tr ',' '\n' | grep -c .
 }
 printf '%-8s %8s %8s %-16s %9s %12s %12s %9s\n' capture packets messages decoder cpu_s msgs/cpu_s pkts/cpu_s vs_tshark

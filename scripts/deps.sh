@@ -98,7 +98,6 @@ msstun_install_debian_rust() {
         "${MSSTUN_DEBIAN_RUST[@]}" && command -v cargo >/dev/null
 }
 
-# Wireshark major.minor of the tshark in use (TSHARK overrides the binary).
-msstun_ws_version() {
-    "${TSHARK:-tshark}" --version 2>/dev/null | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p'
-}
+# msstun_ws_version, msstun_plugin_home, msstun_as_nobody: finding Wireshark, the plugin in
+# a throwaway HOME.
+. "$(dirname "${BASH_SOURCE[0]}")/wireshark-lib.sh"

@@ -48,7 +48,8 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 TSHARK=${TSHARK:-tshark}
-ver=$("$TSHARK" --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+. "$root/scripts/wireshark-lib.sh"
+ver=$(msstun_ws_version)
 log() { printf '==> fuzz-tshark: %s\n' "$*" >&2; }
 
 out=$root/target/fuzz-tshark
@@ -72,8 +73,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 home=$work/home
-mkdir -p "$home/.local/lib/wireshark/plugins/$ver/epan" "$work/in" "$work/run"
-cp "$plugin" "$home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+mkdir -p "$work/in" "$work/run"
+msstun_plugin_home "$home" "$plugin" "$ver"
 
 # 1. Inputs.
 while read -r name _; do
@@ -121,13 +122,7 @@ ARGS=(-n -2 -V -d udp.port==3478,msstun -d tcp.port==3478,msstun
     -o 'uat:msstun_credentials:"turn","TANDBERG","expressway"'
     -o 'uat:msstun_credentials:"MRAv:a9Xy","","the-ice-password"'
     -o 'uat:msstun_credentials:"MRAv:a9Xy","","cmsIcePasswordAbc123xyz"')
-as_nobody() {
-    if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" "$@"
-    else
-        env HOME="$home" "$@"
-    fi
-}
+as_nobody() { msstun_as_nobody "$home" "$@"; }
 
 runs=0 crashes=0 timeouts=0 panics=0 vg_runs=0 vg_errors=0 vg_reg_leaks=0 failures=0
 keep() { # file why run-dir

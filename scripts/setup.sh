@@ -26,12 +26,9 @@ args=(-n -2 -Y msstun -T fields -E header=y
 if [ "$(id -u)" = 0 ] && ! "${TSHARK:-tshark}" -G plugins 2>/dev/null | grep -q '^msstun.so'; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    ver=$(msstun_ws_version)
-    mkdir -p "$tmp/.local/lib/wireshark/plugins/$ver/epan"
-    cp target/release/libmsstun_plugin.so "$tmp/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
     cp examples/seed-tcp-turn.pcapng "$tmp/"
-    chmod -R a+rX "$tmp"
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$tmp" \
+    msstun_plugin_home "$tmp" target/release/libmsstun_plugin.so
+    msstun_as_nobody "$tmp" \
         "${TSHARK:-tshark}" -r "$tmp/seed-tcp-turn.pcapng" "${args[@]}"
 else
     "${TSHARK:-tshark}" -r examples/seed-tcp-turn.pcapng "${args[@]}" 2> >(grep -v 'Running as user' >&2)

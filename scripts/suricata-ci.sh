@@ -17,6 +17,7 @@ set -uo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$SRC/target/suricata-ci}
 cd "$SRC"
+. scripts/wireshark-lib.sh
 t0=$SECONDS
 fail=0
 say() { echo "[suricata-ci] $*" >&2; }
@@ -33,7 +34,7 @@ RULES
 # The host tshark's plugin: what CI built before this step (multi-version.sh's native
 # build, test.sh's), else a release build now.
 PLUGIN=${MSSTUN_PLUGIN:-}
-ws=$(tshark -v 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)\.[0-9]*.*/\1/p')
+ws=$(msstun_ws_version)
 for cand in "$SRC/target/ws-$ws/release" "$SRC/target/release" "$SRC/target/debug"; do
     [ -z "$PLUGIN" ] && [ -f "$cand/libmsstun_plugin.so" ] && PLUGIN="$cand/libmsstun_plugin.so"
 done
@@ -43,13 +44,10 @@ if [ -z "$PLUGIN" ]; then
 fi
 say "tshark $ws with $PLUGIN"
 TSHOME="$OUT/tshark-home"
-mkdir -p "$TSHOME/.local/lib/wireshark/plugins/$ws/epan"
-cp "$PLUGIN" "$TSHOME/.local/lib/wireshark/plugins/$ws/epan/msstun.so"
+msstun_plugin_home "$TSHOME" "$PLUGIN" "$ws"
 chmod -R a+rX "$OUT"
 tshark_fields() { # capture → fields (as nobody: Wireshark ignores personal plugins as root)
-    local run=(env HOME="$TSHOME")
-    [ "$(id -u)" = 0 ] && run=(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$TSHOME")
-    "${run[@]}" tshark -r "$1" -Y msstun.type -T fields -E occurrence=a \
+    msstun_as_nobody "$TSHOME" tshark -r "$1" -Y msstun.type -T fields -E occurrence=a \
         -e frame.number -e msstun.type -e msstun.transaction_id
 }
 alerts() { # eve sid → count

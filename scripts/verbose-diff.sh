@@ -40,20 +40,14 @@ for name in $("$fixtures" list | awk '{print $1}'); do
 done
 cp tests/captures/*.pcapng examples/*.pcapng "$caps/"
 
-ws=$(tshark --version 2>/dev/null | head -1 | awk '{print $3}' | cut -d. -f1,2)
+. scripts/wireshark-lib.sh
 run() { # run <plugin.so> <home> <out> <capture> [tshark args]
     local so=$1 home=$2 out=$3 cap=$4
     shift 4
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" \
-        tshark -n -2 -r "$cap" -V "$@" >"$out" 2>&1 || true
+    msstun_as_nobody "$home" tshark -n -2 -r "$cap" -V "$@" >"$out" 2>&1 || true
 }
-home_of() { # home_of <plugin.so> <dir>
-    mkdir -p "$2/.local/lib/wireshark/plugins/$ws/epan"
-    cp "$1" "$2/.local/lib/wireshark/plugins/$ws/epan/msstun.so"
-    chmod -R a+rX "$2"
-}
-home_of "$base_so" "$work/home-base"
-home_of "$cur_so" "$work/home-cur"
+msstun_plugin_home "$work/home-base" "$base_so"
+msstun_plugin_home "$work/home-cur" "$cur_so"
 cred() { echo "uat:msstun_credentials:\"$1\",\"$2\",\"$3\""; }
 creds=(-o "$(cred turn TANDBERG expressway)" -o "$(cred 'MRAv:a9Xy' '' cmsIcePasswordAbc123xyz)"
     -o "$(cred 'a9Xy:MRAv' '' skypeIcePassword789qrs)"

@@ -48,8 +48,38 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
         }
     }
     assert_eq!(pushed, popped, "bytes lost or duplicated");
+    fed(transport, rest, chunk);
     data_connection_segment(rest);
 }));
+
+/// The same chunks through `ConnectionDecoder::feed` (items cut in place): every byte comes
+/// out once, in order, with consecutive offsets.
+fn fed(transport: Transport, rest: &[u8], chunk: usize) {
+    let mut dec = ConnectionDecoder::new(transport);
+    let (mut pushed, mut next) = ([0u64; 2], [0u64; 2]);
+    for (i, piece) in rest.chunks(chunk).enumerate() {
+        let dir = if (i / 3) % 2 == 0 {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let d = dir as usize;
+        pushed[d] += piece.len() as u64;
+        dec.feed(dir, piece, |item, _| {
+            assert_eq!(item.offset, next[d], "items out of order");
+            next[d] += item.bytes.len() as u64;
+        });
+    }
+    dec.finish();
+    for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+        let d = dir as usize;
+        dec.feed(dir, &[], |item, _| {
+            assert_eq!(item.offset, next[d], "items out of order");
+            next[d] += item.bytes.len() as u64;
+        });
+    }
+    assert_eq!(pushed, next, "bytes lost or duplicated by feed");
+}
 
 /// The plugin's scan of one data-connection segment: the parts tile the segment in order,
 /// and relayed frames tile the data.

@@ -7,7 +7,7 @@ use msstun::registry::{FieldKind, FieldRole, Role};
 use msstun::{Class, FieldValue};
 
 use super::message::Checks;
-use super::{info, relayed, Ctx};
+use super::{relayed, Ctx};
 use crate::epan::{Encoding, Hf, Item, PStr, Tree};
 use crate::expert::{self, Expert};
 use crate::fields::{attr_index, AttrFields};
@@ -103,7 +103,7 @@ fn own_item<'p>(
             a.code, a.length
         ))
     } else {
-        let mut t = format!("{}: {}", a.name(), info::attr_value_text(a));
+        let mut t = format!("{}: {}", a.name(), a.value_text());
         if let Some(s) = status {
             t.push_str(&format!(" [{}]", s.name()));
         }

@@ -1,10 +1,7 @@
 //! The Info column (a message's summary, written in place into packet-scoped memory) and
 //! the short texts of attribute values in the tree.
 
-use std::fmt::Write;
-
 use msstun::summary::fitting_len;
-use msstun::FieldValue;
 
 use super::Ctx;
 use crate::epan::{PStr, TextBuf};
@@ -83,61 +80,6 @@ pub(super) fn set_columns<'p>(ctx: &Ctx<'p>, text: PStr<'p>) {
     } else {
         ctx.pinfo.append_info(text);
     }
-}
-
-/// Short text of one attribute value for its tree item.
-pub(super) fn attr_value_text(a: &msstun::Attribute<'_>) -> String {
-    if let Some(Ok(addr)) = a.address() {
-        return addr.to_string();
-    }
-    if let Some((code, reason)) = a.error_code() {
-        return format!("{code} {reason}");
-    }
-    let mut out = String::new();
-    for f in a.fields().map_while(Result::ok) {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        match f.value {
-            FieldValue::Uint(n) => match f.desc.value_name(n as u32) {
-                Some(name) => {
-                    let _ = write!(out, "{name}");
-                }
-                None if f.desc.base == msstun::registry::Base::Hex => {
-                    let _ = write!(out, "0x{n:x}");
-                }
-                None => {
-                    let _ = write!(out, "{n}");
-                    if !f.desc.unit.is_empty() {
-                        let _ = write!(out, " {}", f.desc.unit);
-                    }
-                }
-            },
-            FieldValue::Bool(b) => {
-                let _ = write!(out, "{b}");
-            }
-            FieldValue::Ipv4(ip) => {
-                let _ = write!(out, "{}", std::net::Ipv4Addr::from(ip));
-            }
-            FieldValue::Ipv6(ip) => {
-                let _ = write!(out, "{}", std::net::Ipv6Addr::from(ip));
-            }
-            // Text as Wireshark's format_text shows it (one line, no control characters);
-            // binary text (MS-ICE credentials) the same way, `\xNN` for its bytes.
-            FieldValue::Str(t) => {
-                let _ = msstun::summary::write_escaped(&mut out, t.as_bytes());
-            }
-            // A token (binary where text is only customary): bytes, with their length.
-            FieldValue::Bytes(b) if f.desc.kind == msstun::FieldKind::Str => {
-                let _ = write!(out, "({} bytes) ", b.len());
-                let _ = msstun::summary::write_hex(&mut out, b, 16);
-            }
-            FieldValue::Bytes(b) => {
-                let _ = msstun::summary::write_hex(&mut out, b, 16);
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -107,6 +107,17 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     checks
 }
 
+/// Whether this message shows SRTP to be the rule on its flow (issue 18): an ICE check (a
+/// Binding with MESSAGE-INTEGRITY(-SHA256)) or a Microsoft dialect.
+fn shows_srtp<T: AsRef<[u8]>>(msg: &Message<T>) -> bool {
+    msg.dialect().is_ms_turn()
+        || (msg.method().code == msstun::registry::method::BINDING
+            && msg
+                .attributes()
+                .flatten()
+                .any(|a| matches!(a.role(), Role::Integrity | Role::IntegritySha256)))
+}
+
 /// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
 pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usize, bytes: &[u8]) {
     let msg = match Message::new_checked(bytes) {

@@ -2,7 +2,7 @@
 //! conversations) and the `msstun_tcp`/`msstun_udp` heuristics, on top of the parser's
 //! `framing`, `detect`, `check`, `classify` and `summary`.
 //!
-//! A payload flows through the rooms of this module in this order:
+//! A payload flows through the submodules of this module in this order:
 //! * here, [`dissect`]: is it ours (heuristics), which flow and framing, a data connection?
 //! * [`segment`]: the PDUs of a TCP segment or UDP datagram, and TCP desegmentation;
 //! * [`pdu`]: one PDU's framing header and what it carries (STUN, ChannelData, MS-TURN data,

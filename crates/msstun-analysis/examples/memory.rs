@@ -11,9 +11,12 @@ use msstun::{Class, Dialect, Message};
 use msstun_analysis::replay::Replayer;
 use msstun_analysis::{Analysis, Observation};
 
-#[path = "../tests/counting/mod.rs"]
-mod counting;
-use counting::live;
+#[global_allocator]
+static A: msstun_alloc_count::Counting = msstun_alloc_count::Counting;
+
+fn live() -> isize {
+    msstun_alloc_count::live_bytes()
+}
 
 fn tid(n: u32) -> [u8; 12] {
     let mut t = [0x77; 12];

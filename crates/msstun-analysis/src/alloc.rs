@@ -22,10 +22,10 @@ fn method_name(m: u16) -> &'static str {
     msstun::registry::method(m).map_or("request", |d| d.name)
 }
 
-/// [MS-TURN] method codes (their own table, [MS-TURN] §2.2.1).
-const MS_SEND: u16 = 0x004;
-const MS_DATA: u16 = 0x005;
-const MS_SET_ACTIVE_DESTINATION: u16 = 0x006;
+/// [MS-TURN] method codes (their own table, [MS-TURN] §2.2.1), from the registry.
+use msstun::registry::ms_method::{
+    DATA as MS_DATA, SEND as MS_SEND, SET_ACTIVE_DESTINATION as MS_SET_ACTIVE_DESTINATION,
+};
 
 /// A direct TURN message as `turn_observe` hands it to its steps.
 pub(crate) struct Turn<'o, 'f> {

@@ -130,6 +130,7 @@ impl Finding {
         s
     }
     /// The finding as one JSON object (`"record": "finding"`).
+    #[cfg(feature = "json")]
     pub fn json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }

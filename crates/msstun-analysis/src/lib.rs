@@ -55,7 +55,11 @@ pub mod replay;
 mod report;
 pub mod session;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+/// The analysis's maps: keyed per process like std's, but cheaper to hash (foldhash):
+/// every relayed packet looks its flow up.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::SocketAddr;
 
 use msstun::framing::Transport;

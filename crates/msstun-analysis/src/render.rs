@@ -249,16 +249,19 @@ pub fn text(r: &Report) -> String {
 
 /// The whole report as one JSON object (`start_time`, `end_time`, `allocations`,
 /// `ice_sessions`, `events`).
+#[cfg(feature = "json")]
 pub fn json(r: &Report) -> String {
     serde_json::to_string(r).unwrap_or_else(|_| "{}".into())
 }
 
 /// `{"allocations": [...]}`.
+#[cfg(feature = "json")]
 pub fn alloc_json(r: &Report) -> String {
     serde_json::json!({ "allocations": r.allocations }).to_string()
 }
 
 /// `{"ice_sessions": [...]}`.
+#[cfg(feature = "json")]
 pub fn ice_json(r: &Report) -> String {
     serde_json::json!({ "ice_sessions": r.ice_sessions }).to_string()
 }
@@ -369,6 +372,7 @@ pub fn finding_line(f: &crate::Finding) -> String {
 }
 
 /// `{"findings": [...]}`.
+#[cfg(feature = "json")]
 pub fn diag_json(r: &Report) -> String {
     serde_json::json!({ "ice_sessions": r.ice_sessions, "allocations": r.allocations, "findings": r.findings }).to_string()
 }

@@ -8,8 +8,8 @@ use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
 use msstun_analysis::{Analysis, Observation};
 
-mod counting;
-use counting::live;
+#[global_allocator]
+static A: msstun_alloc_count::Counting = msstun_alloc_count::Counting;
 
 fn tid(n: u32) -> [u8; 12] {
     let mut t = [0x77; 12];
@@ -43,7 +43,7 @@ fn check(an: &mut Analysis, f: &mut u32, t: f64, l: SocketAddr, r: SocketAddr, k
 #[test]
 fn heap_grows_with_pairs_not_messages() {
     // 200,000 answered checks on one pair (50 a second): a few KB, not per message.
-    let before = live();
+    let before = msstun_alloc_count::live_bytes();
     let mut an = Analysis::new();
     let mut f = 0;
     for k in 0..100_000 {
@@ -56,7 +56,7 @@ fn heap_grows_with_pairs_not_messages() {
             k,
         );
     }
-    let one_pair = live() - before;
+    let one_pair = msstun_alloc_count::live_bytes() - before;
     assert!(
         one_pair < 128 * 1024,
         "one pair, {f} messages: {one_pair} bytes"
@@ -64,7 +64,7 @@ fn heap_grows_with_pairs_not_messages() {
     drop(an);
 
     // 20,000 pairs: bounded bytes per pair.
-    let before = live();
+    let before = msstun_alloc_count::live_bytes();
     let mut an = Analysis::new();
     let mut f = 0;
     for k in 0..20_000 {
@@ -77,12 +77,12 @@ fn heap_grows_with_pairs_not_messages() {
             k,
         );
     }
-    let per_pair = (live() - before) / 20_000;
+    let per_pair = (msstun_alloc_count::live_bytes() - before) / 20_000;
     assert_eq!(an.pair_count(), 20_000);
     assert!(per_pair < 1024, "{per_pair} bytes per pair");
     // Ten times the messages on the same pairs: the same heap, give or take the
     // open-transaction table.
-    let mid = live();
+    let mid = msstun_alloc_count::live_bytes();
     for round in 1..10u32 {
         for k in 0..20_000 {
             let t = 20.0 + round as f64 * 40.0 + k as f64 * 0.001;
@@ -96,7 +96,7 @@ fn heap_grows_with_pairs_not_messages() {
             );
         }
     }
-    let growth = live() - mid;
+    let growth = msstun_alloc_count::live_bytes() - mid;
     assert_eq!(an.pair_count(), 20_000);
     assert!(
         growth < 1024 * 1024,

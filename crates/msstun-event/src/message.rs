@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use msstun::check::{self, Status};
 use msstun::framing::Framing;
-use msstun::registry::{Base, Layout};
-use msstun::{Class, FieldValue, Message};
+
+use msstun::{Class, Message};
 
 use crate::writer::{JsonWriter, WResult};
 use crate::{write_record, Record};
@@ -174,57 +174,10 @@ pub fn hex(b: &[u8]) -> String {
     s
 }
 
-/// An attribute's value as the message object shows it: addresses `ip:port` with XOR
-/// undone, `ERROR-CODE` as `401 Unauthorized`, MESSAGE-INTEGRITY and FINGERPRINT as hex,
-/// flags empty, otherwise the registry's fields (`key=value` with value names and units;
-/// bytes as hex, cut at 64 bytes).
+/// An attribute's value as the message object shows it: the text the plugin shows in its
+/// tree, [`msstun::Attribute::write_value`] (one formatter for both).
 pub fn attribute_value(a: &msstun::Attribute<'_>) -> String {
-    if matches!(a.layout(), Layout::Address | Layout::XorAddress) {
-        if let Some(Ok(addr)) = a.address() {
-            return addr.to_string();
-        }
-    }
-    if let Some((code, reason)) = a.error_code() {
-        return format!("{code} {}", msstun::summary::escaped(reason.as_bytes()));
-    }
-    match a.layout() {
-        Layout::Integrity | Layout::Fingerprint => return hex(a.value),
-        Layout::Flag => return String::new(),
-        _ => {}
-    }
-    let mut parts = Vec::new();
-    for f in a.fields() {
-        let Ok(f) = f else { return hex(a.value) };
-        let v = match f.value {
-            FieldValue::Uint(n) => {
-                let num = match f.desc.base {
-                    Base::Hex => format!("0x{n:x}"),
-                    _ => n.to_string(),
-                };
-                let named = u32::try_from(n).ok().and_then(|n| f.desc.value_name(n));
-                match named {
-                    Some(name) => format!("{name} ({num})"),
-                    None if !f.desc.unit.is_empty() => format!("{num} {}", f.desc.unit),
-                    None => num,
-                }
-            }
-            FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Ipv4(ip) => std::net::Ipv4Addr::from(ip).to_string(),
-            FieldValue::Ipv6(ip) => std::net::Ipv6Addr::from(ip).to_string(),
-            // Text leaves msstun escaped (the parser's one escaping: `\n`, `\xNN`).
-            FieldValue::Str(s) => msstun::summary::escaped(s.as_bytes()),
-            FieldValue::Bytes(b) if b.len() > 64 => {
-                format!("{}… ({} bytes)", hex(&b[..64]), b.len())
-            }
-            FieldValue::Bytes(b) => hex(b),
-        };
-        if f.desc.key.is_empty() {
-            parts.push(v);
-        } else {
-            parts.push(format!("{}={v}", f.desc.key));
-        }
-    }
-    parts.join(" ")
+    a.value_text().to_string()
 }
 
 #[cfg(test)]

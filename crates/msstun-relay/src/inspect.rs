@@ -73,14 +73,13 @@ fn tid16(tid: &[u8]) -> [u8; 16] {
 
 pub use msstun_event::hex;
 
-/// Decode a framed STUN message; `framing` is the framing it arrived in, if known.
+/// Decode a STUN message; `framing` is the framing it arrived in, if known.
 pub fn inspect(
-    bytes: &[u8],
+    msg: &Message<&[u8]>,
     framing: Option<Framing>,
     creds: Option<&Credentials>,
     keys: &mut TxKeys,
-) -> Result<Record, String> {
-    let msg = Message::new_checked(bytes).map_err(|e| e.to_string())?;
+) -> Record {
     let (_, class) = msg.method_class();
     let b = msg.bytes();
     let auth = check::auth_info(b, msg.dialect());
@@ -112,9 +111,9 @@ pub fn inspect(
         (Some(a), _) => Some(a),
         (None, b) => b,
     };
-    let mut rec = Record::from_message(&msg, framing);
+    let mut rec = Record::from_message(msg, framing);
     rec.integrity = integrity;
-    Ok(rec)
+    rec
 }
 
 #[cfg(test)]
@@ -145,7 +144,8 @@ mod tests {
                 (0x0015, b"abc"),
             ],
         );
-        let r = inspect(&m, Some(Framing::Plain), None, &mut TxKeys::default()).unwrap();
+        let m = Message::new_checked(&m[..]).unwrap();
+        let r = inspect(&m, Some(Framing::Plain), None, &mut TxKeys::default());
         assert_eq!(r.method, "Allocate");
         assert_eq!(r.class, Some(msstun::Class::ErrorResponse));
         assert_eq!(

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
 
 use crate::output::Format;
 use crate::relay::Ctx;
@@ -209,40 +210,81 @@ async fn run(args: Args) -> u8 {
         }
     };
     let (out, out_writer) = output::spawn_writer(std::io::stdout(), 64 * 1024);
-    let ctx = Arc::new(
-        Ctx::new(
-            args.format,
-            args.show_data,
-            args.no_decode,
-            creds,
-            upstream,
-            Duration::from_secs(args.idle_timeout.max(1)),
-            out,
-            pcap,
-            !args.quiet,
-        )
-        .with_limits(relay::Limits::new(
-            args.max_tcp_per_source,
-            args.max_udp_per_source,
-            Duration::from_secs(args.first_message_timeout),
-        ))
-        .with_tables(match args.tables {
-            _ if args.no_decode => None,
-            None => Some(args.format),
-            Some(Tables::Text) => Some(Format::Text),
-            Some(Tables::Json) => Some(Format::Json),
-            Some(Tables::Off) => None,
-        }),
-    );
+    let ctx = Arc::new(context(&args, upstream, creds, out, pcap));
     let limit = Arc::new(Semaphore::new(args.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
+    let (what, mut tasks) = serve(tcp, udp, &ctx, &limit, &stop_rx);
+    ctx.log(format_args!(
+        "listening on {}, forwarding to {upstream}",
+        what.join(", ")
+    ));
+    let started = Instant::now();
+    if let Some(secs @ 1..) = args.media_interval {
+        tasks.push(media_reports(&ctx, stop_rx, Duration::from_secs(secs)));
+    }
+    let sig = wait_for_signal(&ctx).await;
+    ctx.log(format_args!("{sig}: stopping"));
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    shutdown(
+        ctx,
+        started,
+        args.media_interval.is_some(),
+        out_writer,
+        pcap_thread,
+    )
+    .await;
+    EXIT_OK
+}
+
+/// The relay's context from the command line.
+fn context(
+    args: &Args,
+    upstream: SocketAddr,
+    creds: Option<creds::Credentials>,
+    out: output::Out,
+    pcap: Option<pcap::PcapSink>,
+) -> Ctx {
+    Ctx::new(
+        args.format,
+        args.show_data,
+        args.no_decode,
+        creds,
+        upstream,
+        Duration::from_secs(args.idle_timeout.max(1)),
+        out,
+        pcap,
+        !args.quiet,
+    )
+    .with_limits(relay::Limits::new(
+        args.max_tcp_per_source,
+        args.max_udp_per_source,
+        Duration::from_secs(args.first_message_timeout),
+    ))
+    .with_tables(match args.tables {
+        _ if args.no_decode => None,
+        None => Some(args.format),
+        Some(Tables::Text) => Some(Format::Text),
+        Some(Tables::Json) => Some(Format::Json),
+        Some(Tables::Off) => None,
+    })
+}
+
+/// Start the TCP and UDP servers: what listens where, and their tasks.
+fn serve(
+    tcp: Option<TcpListener>,
+    udp: Option<UdpSocket>,
+    ctx: &Arc<Ctx>,
+    limit: &Arc<Semaphore>,
+    stop_rx: &watch::Receiver<bool>,
+) -> (Vec<String>, Vec<JoinHandle<()>>) {
     let mut what = Vec::new();
     let mut tasks = Vec::new();
+    let local = |a: std::io::Result<SocketAddr>| a.map_or("?".into(), |a| a.to_string());
     if let Some(l) = tcp {
-        what.push(format!(
-            "tcp {}",
-            l.local_addr().map_or("?".into(), |a| a.to_string())
-        ));
+        what.push(format!("tcp {}", local(l.local_addr())));
         tasks.push(tokio::spawn(tcp::serve(
             l,
             ctx.clone(),
@@ -251,10 +293,7 @@ async fn run(args: Args) -> u8 {
         )));
     }
     if let Some(s) = udp {
-        what.push(format!(
-            "udp {}",
-            s.local_addr().map_or("?".into(), |a| a.to_string())
-        ));
+        what.push(format!("udp {}", local(s.local_addr())));
         tasks.push(tokio::spawn(udp::serve(
             s,
             ctx.clone(),
@@ -262,34 +301,41 @@ async fn run(args: Args) -> u8 {
             stop_rx.clone(),
         )));
     }
-    ctx.log(format_args!(
-        "listening on {}, forwarding to {upstream}",
-        what.join(", ")
-    ));
-    let started = Instant::now();
-    if let Some(secs @ 1..) = args.media_interval {
-        let (ctx, mut stop, every) = (ctx.clone(), stop_rx.clone(), Duration::from_secs(secs));
-        tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.tick().await;
-            loop {
-                tokio::select! {
-                    _ = tick.tick() => {
-                        for line in ctx.media.report(ctx.format, std::time::SystemTime::now(), false) {
-                            ctx.emit(line);
-                        }
+    (what, tasks)
+}
+
+/// The periodic media report (`--media-interval`), until stopped.
+fn media_reports(
+    ctx: &Arc<Ctx>,
+    mut stop: watch::Receiver<bool>,
+    every: Duration,
+) -> JoinHandle<()> {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    for line in ctx.media.report(ctx.format, std::time::SystemTime::now(), false) {
+                        ctx.emit(line);
                     }
-                    _ = stop.changed() => break,
                 }
+                _ = stop.changed() => break,
             }
-        }));
-    }
-    let sig = wait_for_signal(&ctx).await;
-    ctx.log(format_args!("{sig}: stopping"));
-    let _ = stop_tx.send(true);
-    for t in tasks {
-        let _ = t.await;
-    }
+        }
+    })
+}
+
+/// After the servers stopped: the summary, the tables, the last media report; flush the
+/// output and the capture.
+async fn shutdown(
+    ctx: Arc<Ctx>,
+    started: Instant,
+    media: bool,
+    out_writer: output::Writer,
+    pcap_thread: Option<std::thread::JoinHandle<()>>,
+) {
     // Let connection tasks log their close and queue their last capture events.
     let deadline = Instant::now() + Duration::from_secs(2);
     while Arc::strong_count(&ctx) > 1 && Instant::now() < deadline {
@@ -297,7 +343,7 @@ async fn run(args: Args) -> u8 {
     }
     let summary = ctx.summary(started.elapsed());
     ctx.emit_tables("shutdown");
-    if args.media_interval.is_some() {
+    if media {
         for line in ctx
             .media
             .report(ctx.format, std::time::SystemTime::now(), true)
@@ -316,7 +362,6 @@ async fn run(args: Args) -> u8 {
     for line in summary.lines() {
         eprintln!("msstun-relay: {line}");
     }
-    EXIT_OK
 }
 
 /// Each TCP connection takes two descriptors: raise the soft limit to the hard one.

@@ -134,11 +134,12 @@ fn line(fmt: Format, ts: SystemTime, f: &Flow, last: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use msstun::framing::Transport;
 
     fn conn() -> Conn {
         Conn {
             id: 3,
-            transport: "udp",
+            transport: Transport::Udp,
             client: "127.0.0.1:40000".parse().unwrap(),
             upstream: "127.0.0.1:3478".parse().unwrap(),
         }

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use msstun_event::{write_record, JsonText, JsonWriter, MessageRecord, Record};
 
 use crate::inspect::Record as MessageLine;
+use msstun::framing::Transport;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,7 +64,7 @@ pub struct Conn {
     /// Connection id (TCP connection or UDP binding), counted from 1.
     pub id: u64,
     /// `"tcp"` or `"udp"`.
-    pub transport: &'static str,
+    pub transport: Transport,
     /// Client endpoint.
     pub client: SocketAddr,
     /// Upstream endpoint.
@@ -125,7 +126,7 @@ pub(crate) fn conn_keys(
     if let Some(d) = dir {
         let _ = w.set_str("dir", d.key());
     }
-    let _ = w.set_str("transport", conn.transport);
+    let _ = w.set_str("transport", conn.transport.key());
     let _ = w.set_str("client", &conn.client.to_string());
     let _ = w.set_str("upstream", &conn.upstream.to_string());
 }
@@ -340,12 +341,15 @@ mod tests {
         // RFC 5769 §2.1 sample request: USERNAME, SOFTWARE, PRIORITY…, MI, FINGERPRINT.
         let m = msstun_fixtures_free_sample();
         let mut keys = crate::inspect::TxKeys::default();
-        let rec =
-            crate::inspect::inspect(&m, Some(msstun::framing::Framing::Plain), None, &mut keys)
-                .unwrap();
+        let rec = crate::inspect::inspect(
+            &msstun::Message::new_checked(&m[..]).unwrap(),
+            Some(msstun::framing::Framing::Plain),
+            None,
+            &mut keys,
+        );
         let conn = Conn {
             id: 7,
-            transport: "udp",
+            transport: Transport::Udp,
             client: "[::1]:5000".parse().unwrap(),
             upstream: "127.0.0.1:3478".parse().unwrap(),
         };

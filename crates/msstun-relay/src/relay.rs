@@ -17,6 +17,7 @@ use crate::media::MediaFlows;
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
 use msstun::classify::Carrier;
+use msstun::registry::{method_role, MethodRole, Role};
 
 /// Counters printed in the final summary.
 #[derive(Debug, Default)]
@@ -194,34 +195,27 @@ impl Ctx {
     /// `verdict`: its MESSAGE-INTEGRITY checked with the relay's credentials).
     fn analyse(
         &self,
-        conn: &Conn,
-        dir: Dir,
-        ts: SystemTime,
+        pass: &mut Pass<'_>,
         item: &Decoded<'_>,
         data_connection: bool,
         verdict: Option<bool>,
     ) {
-        let Some(an) = &self.analysis else { return };
-        let (src, dst) = match dir {
+        let Some(an) = pass.analysis.as_mut() else {
+            return;
+        };
+        let conn = pass.conn;
+        let (src, dst) = match pass.dir {
             Dir::C2S => (conn.client, conn.upstream),
             Dir::S2C => (conn.upstream, conn.client),
         };
-        let transport = if conn.transport == "udp" {
-            Transport::Udp
-        } else {
-            Transport::Tcp
-        };
-        let time = ts
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
         let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
-        let mut obs = Observation::direct(frame, time, transport, src, dst).with_integrity(verdict);
-        if transport == Transport::Tcp {
+        let mut obs =
+            Observation::direct(frame, pass.time, conn.transport, src, dst).with_integrity(verdict);
+        if conn.transport == Transport::Tcp {
             obs.tcp_stream = u32::try_from(conn.id).ok();
         }
-        let mut an = an.lock().expect("analysis lock");
-        feed_decoded(&mut an, &obs, item, data_connection, |_| {});
-        self.emit_findings(&an, ts);
+        feed_decoded(an, &obs, item, data_connection, |_| {});
+        self.emit_findings(an, pass.ts);
     }
 
     /// Print the findings the analysis raised since the last call (a line each, or a JSON
@@ -312,138 +306,151 @@ impl Ctx {
         };
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Print and count one decoded item; returns how many of its bytes were undecodable
+    /// (0 for a decoded item) and, for a STUN message, its MESSAGE-INTEGRITY verdict.
     fn handle_item(
         &self,
+        pass: &mut Pass<'_>,
         keys: &mut TxKeys,
-        reported: &mut bool,
-        conn: &Conn,
-        dir: Dir,
-        ts: SystemTime,
-        item: Decoded<'_>,
+        item: &Decoded<'_>,
         data_connection: bool,
-        verdict: &mut Option<bool>,
-    ) -> usize {
-        let mut undecodable = 0;
-        let framing = item.framing;
-        let unframed = matches!(item.kind, DecodedKind::Data { framed: false, .. });
-        let fkey = framing.map_or(if unframed { "none" } else { "unknown" }, |f| f.key());
-        let data = |what: String| {
-            if self.show_data {
-                self.emit(data_line(self.format, ts, conn, dir, fkey, &what));
-            }
-        };
-        match item.kind {
-            DecodedKind::Stun { message, .. } => {
-                self.stats.stun_messages.fetch_add(1, Relaxed);
-                self.account_data_attribute(conn, message);
-                match inspect(message, framing, self.creds.as_ref(), keys) {
-                    Ok(rec) => {
-                        if rec.error.is_some() {
-                            self.stats.malformed.fetch_add(1, Relaxed);
-                        }
-                        if rec.integrity == Some(crate::creds::Status::Bad) {
-                            self.stats.integrity_bad.fetch_add(1, Relaxed);
-                        }
-                        *verdict = match rec.integrity {
-                            Some(crate::creds::Status::Good) => Some(true),
-                            Some(crate::creds::Status::Bad) => Some(false),
-                            _ => None,
-                        };
-                        {
-                            let mut m = self.stats.by_type.lock().expect("stats lock");
-                            let k =
-                                format!("{} {}", rec.method, rec.class.map_or("", |c| c.name()));
-                            *m.entry(k).or_insert(0) += 1;
-                        }
-                        self.emit(message_line(self.format, ts, conn, dir, &rec));
-                    }
-                    Err(e) => {
-                        self.stats.malformed.fetch_add(1, Relaxed);
-                        self.log(format_args!(
-                            "conn #{} {}: bad STUN message: {e}",
-                            conn.id,
-                            dir.key()
-                        ));
-                    }
-                }
-            }
-            DecodedKind::ChannelData { channel, data: d } => {
-                self.stats.channel_data.fetch_add(1, Relaxed);
-                self.media.account(conn, Carrier::ChannelData, channel, d);
-                data(format!(
-                    "ChannelData channel: 0x{channel:04x} len: {}",
-                    d.len()
-                ));
-            }
-            DecodedKind::MultiplexedTurn {
-                session_id,
-                data: d,
-            } => {
-                self.stats.channel_data.fetch_add(1, Relaxed);
-                self.media.account(
-                    conn,
-                    Carrier::MultiplexedTurn,
-                    msstun::framing::MULTIPLEXED_TURN_CHANNEL,
-                    d,
+    ) -> (usize, Option<bool>) {
+        let conn = pass.conn;
+        let (carrier, channel, d) = match item.kind {
+            DecodedKind::Stun { message, dialect } => {
+                return (
+                    0,
+                    self.handle_stun(pass, keys, item.framing, message, dialect),
                 );
-                data(format!(
-                    "MS-TURN multiplexed session: {} len: {}",
-                    crate::inspect::hex(&session_id),
-                    d.len()
-                ));
             }
-            DecodedKind::MsTurnData { data: d } => {
-                self.stats.data_frames.fetch_add(1, Relaxed);
-                self.media.account(conn, Carrier::MsTurnData, 0, d);
-                data(format!("MS-TURN data len: {}", d.len()));
+            DecodedKind::ChannelData { channel, data } => {
+                self.stats.channel_data.fetch_add(1, Relaxed);
+                (Some(Carrier::ChannelData), channel, data)
             }
-            DecodedKind::TlsHello(h) => {
-                self.stats.data_frames.fetch_add(1, Relaxed);
-                data(h.name().to_string());
+            DecodedKind::MultiplexedTurn { data, .. } => {
+                self.stats.channel_data.fetch_add(1, Relaxed);
+                let mux = msstun::framing::MULTIPLEXED_TURN_CHANNEL;
+                (Some(Carrier::MultiplexedTurn), mux, data)
             }
-            DecodedKind::Data { data: d, framed } => {
+            DecodedKind::MsTurnData { data } => {
                 self.stats.data_frames.fetch_add(1, Relaxed);
-                // A data connection's bytes (each RFC 4571 frame, or a chunk of an unframed
-                // stream), or the content of a frame beside STUN (ICE-TCP media).
+                (Some(Carrier::MsTurnData), 0, data)
+            }
+            DecodedKind::TlsHello(_) => {
+                self.stats.data_frames.fetch_add(1, Relaxed);
+                (None, 0, &[][..])
+            }
+            // A data connection's bytes (each RFC 4571 frame, or a chunk of an unframed
+            // stream), or the content of a frame beside STUN (ICE-TCP media).
+            DecodedKind::Data { data, .. } => {
+                self.stats.data_frames.fetch_add(1, Relaxed);
                 let carrier = if data_connection {
                     Carrier::DataConnection
                 } else {
                     Carrier::Flow
                 };
-                self.media.account(conn, carrier, 0, d);
-                data(format!(
-                    "Data{} len: {}",
-                    if framed { " (framed)" } else { "" },
-                    d.len()
-                ));
+                (Some(carrier), 0, data)
             }
-            DecodedKind::Undecodable { data: d } => {
-                if conn.transport == "udp" {
-                    // A whole datagram beside the STUN of a 5-tuple (media beside ICE checks).
-                    self.media.account(conn, Carrier::Flow, 0, d);
+            DecodedKind::Undecodable { data } => {
+                // Over UDP a whole datagram beside the STUN of a 5-tuple (media beside ICE
+                // checks).
+                if conn.transport == Transport::Udp {
+                    self.media.account(conn, Carrier::Flow, 0, data);
                 }
-                undecodable = d.len();
-                self.stats
-                    .undecodable_bytes
-                    .fetch_add(d.len() as u64, Relaxed);
-                if !*reported {
-                    *reported = true;
-                    self.stats.undecodable.fetch_add(1, Relaxed);
-                    self.log(format_args!(
-                        "conn #{} {} {} {} {}: {} undecodable bytes at offset {}; forwarded untouched (reported once per direction, see summary)",
-                        conn.id,
-                        conn.transport,
-                        conn.client,
-                        dir.arrow(),
-                        conn.upstream,
-                        d.len(),
-                        item.offset,
-                    ));
-                }
+                self.undecodable(pass, item.offset, data.len());
+                return (data.len(), None);
             }
+        };
+        if let Some(carrier) = carrier {
+            self.media.account(conn, carrier, channel, d);
         }
-        undecodable
+        if self.show_data {
+            let framing = item.framing.map_or(
+                if matches!(item.kind, DecodedKind::Data { framed: false, .. }) {
+                    "none"
+                } else {
+                    "unknown"
+                },
+                |f| f.key(),
+            );
+            let what = data_text(item);
+            self.emit(data_line(
+                self.format,
+                pass.ts,
+                conn,
+                pass.dir,
+                framing,
+                &what,
+            ));
+        }
+        (0, None)
+    }
+
+    /// Print and count one STUN message; its MESSAGE-INTEGRITY verdict with the relay's
+    /// credentials.
+    fn handle_stun(
+        &self,
+        pass: &Pass<'_>,
+        keys: &mut TxKeys,
+        framing: Option<msstun::framing::Framing>,
+        message: &[u8],
+        dialect: msstun::Dialect,
+    ) -> Option<bool> {
+        self.stats.stun_messages.fetch_add(1, Relaxed);
+        let (conn, dir) = (pass.conn, pass.dir);
+        let rec = match msstun::Message::with_dialect(message, dialect) {
+            Ok(msg) => {
+                self.account_data_attribute(conn, &msg);
+                inspect(&msg, framing, self.creds.as_ref(), keys)
+            }
+            Err(e) => {
+                self.stats.malformed.fetch_add(1, Relaxed);
+                let id = conn.id;
+                self.log(format_args!(
+                    "conn #{id} {}: bad STUN message: {e}",
+                    dir.key()
+                ));
+                return None;
+            }
+        };
+        if rec.error.is_some() {
+            self.stats.malformed.fetch_add(1, Relaxed);
+        }
+        let verdict = match rec.integrity {
+            Some(crate::creds::Status::Good) => Some(true),
+            Some(crate::creds::Status::Bad) => {
+                self.stats.integrity_bad.fetch_add(1, Relaxed);
+                Some(false)
+            }
+            _ => None,
+        };
+        {
+            let mut m = self.stats.by_type.lock().expect("stats lock");
+            let k = format!("{} {}", rec.method, rec.class.map_or("", |c| c.name()));
+            *m.entry(k).or_insert(0) += 1;
+        }
+        self.emit(message_line(self.format, pass.ts, conn, dir, &rec));
+        verdict
+    }
+
+    /// Count undecodable bytes; the first time in a direction, say so on stderr.
+    fn undecodable(&self, pass: &mut Pass<'_>, offset: u64, len: usize) {
+        self.stats.undecodable_bytes.fetch_add(len as u64, Relaxed);
+        if std::mem::replace(pass.reported, true) {
+            return;
+        }
+        self.stats.undecodable.fetch_add(1, Relaxed);
+        let conn = pass.conn;
+        self.log(format_args!(
+            "conn #{} {} {} {} {}: {} undecodable bytes at offset {}; forwarded untouched (reported once per direction, see summary)",
+            conn.id,
+            conn.transport,
+            conn.client,
+            pass.dir.arrow(),
+            conn.upstream,
+            len,
+            offset,
+        ));
     }
 
     /// Decode bytes already forwarded (a TCP chunk or one UDP datagram); empty `data`: the
@@ -460,34 +467,22 @@ impl Ctx {
             return;
         }
         let mut guard = state.lock().expect("decode lock");
-        let DecodeState {
-            dec,
-            keys,
-            reported_undecodable,
-            data_connection,
-            lost,
-            gave_up,
-            first_message,
-        } = &mut *guard;
+        let st = &mut *guard;
         let i = dir.idx();
-        if gave_up[i] {
+        if st.gave_up[i] {
             self.stats
                 .undecodable_bytes
                 .fetch_add(data.len() as u64, Relaxed);
             return;
         }
-        let transport = if conn.transport == "udp" {
-            Transport::Udp
-        } else {
-            Transport::Tcp
-        };
-        let dec =
-            dec.get_or_insert_with(|| ConnectionDecoder::with_capacity(transport, DECODE_CAPACITY));
+        let transport = conn.transport;
+        let dec = st
+            .dec
+            .get_or_insert_with(|| ConnectionDecoder::with_capacity(transport, DECODE_CAPACITY));
         let direction = match dir {
             Dir::C2S => Direction::ClientToServer,
             Dir::S2C => Direction::ServerToClient,
         };
-        let reported = &mut reported_undecodable[dir.idx()];
         if data.is_empty() && transport == Transport::Tcp {
             // End of this direction (TCP FIN): what the decoder held back is complete now.
             match direction {
@@ -495,67 +490,60 @@ impl Ctx {
                 Direction::ServerToClient => dec.server_to_client.finish(),
             }
         }
-        let mut rest = data;
-        loop {
-            let n = dec.push(direction, rest);
-            rest = &rest[n..];
-            let mut popped = false;
-            loop {
-                let was_data_connection = dec.is_data_connection();
-                let Some(item) = dec.pop(direction) else {
-                    break;
-                };
-                popped = true;
-                // The message line first, then the analysis (its findings follow the line),
-                // given the MESSAGE-INTEGRITY verdict of the relay's credentials.
-                let mut verdict = None;
-                let handled = self.handle_item(
-                    keys,
-                    reported,
-                    conn,
-                    dir,
-                    ts,
-                    item,
-                    was_data_connection,
-                    &mut verdict,
-                );
-                self.analyse(conn, dir, ts, &item, was_data_connection, verdict);
-                match handled {
-                    0 => {
-                        lost[i] = 0;
-                        *first_message |= dir == Dir::C2S;
-                    }
-                    n => lost[i] += n,
+        // One lock of the analysis and one clock reading per chunk, not per item.
+        let mut pass = Pass {
+            conn,
+            dir,
+            ts,
+            time: ts
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+            analysis: self
+                .analysis
+                .as_ref()
+                .map(|a| a.lock().expect("analysis lock")),
+            reported: &mut st.reported_undecodable[i],
+        };
+        let lost = &mut st.lost[i];
+        let (keys, first_message) = (&mut st.keys, &mut st.first_message);
+        let mut gave_up = false;
+        let mut skipped = 0;
+        // Items wholly inside `data` are cut from it in place (no copy).
+        dec.feed(direction, data, |item, was_data_connection| {
+            if gave_up {
+                skipped += item.bytes.len();
+                return;
+            }
+            // The message line first, then the analysis (its findings follow the line),
+            // given the MESSAGE-INTEGRITY verdict of the relay's credentials.
+            let (undecodable, verdict) =
+                self.handle_item(&mut pass, keys, &item, was_data_connection);
+            self.analyse(&mut pass, &item, was_data_connection, verdict);
+            match undecodable {
+                0 => {
+                    *lost = 0;
+                    *first_message |= dir == Dir::C2S;
                 }
+                n => *lost += n,
             }
-            if lost[i] > GIVE_UP_AFTER {
-                // Resynchronising costs CPU per byte: stop decoding this direction
-                // rather than let a non-STUN stream slow the relay down.
-                gave_up[i] = true;
-                self.stats
-                    .undecodable_bytes
-                    .fetch_add(rest.len() as u64, Relaxed);
-                self.log(format_args!(
-                    "conn #{} {}: {} bytes in a row did not decode; not decoding this direction any more (forwarding continues)",
-                    conn.id,
-                    dir.key(),
-                    lost[i]
-                ));
-                break;
-            }
-            if rest.is_empty() {
-                break;
-            }
-            if n == 0 && !popped {
-                // Cannot happen with a correct decoder; never spin.
-                self.stats
-                    .undecodable_bytes
-                    .fetch_add(rest.len() as u64, Relaxed);
-                break;
-            }
+            // Resynchronising costs CPU per byte: stop decoding this direction rather
+            // than let a non-STUN stream slow the relay down.
+            gave_up = *lost > GIVE_UP_AFTER;
+        });
+        if gave_up {
+            st.gave_up[i] = true;
+            self.stats
+                .undecodable_bytes
+                .fetch_add(skipped as u64, Relaxed);
+            self.log(format_args!(
+                "conn #{} {}: {} bytes in a row did not decode; not decoding this direction any more (forwarding continues)",
+                conn.id,
+                dir.key(),
+                st.lost[i]
+            ));
         }
-        if !*data_connection && dec.is_data_connection() {
-            *data_connection = true;
+        if !st.data_connection && dec.is_data_connection() {
+            st.data_connection = true;
             self.log_conn(format_args!(
                 "conn #{} is now an RFC 6062 data connection",
                 conn.id
@@ -565,16 +553,13 @@ impl Ctx {
 
     /// Account the DATA attribute of a Send/Data indication (or [MS-TURN] Send request /
     /// Data Indication) as relayed media.
-    fn account_data_attribute(&self, conn: &Conn, message: &[u8]) {
-        // Send 0x006 / Data 0x007 (RFC 8656); [MS-TURN] Send 0x004, Data Indication 0x115.
-        if message.len() < 20 || !matches!(message[1] & 0x0f, 4..=7) {
+    fn account_data_attribute(&self, conn: &Conn, msg: &msstun::Message<&[u8]>) {
+        let role = method_role(msg.dialect(), msg.method().code);
+        if !matches!(role, MethodRole::Send | MethodRole::Data) {
             return;
         }
-        let Ok(msg) = msstun::Message::new_checked(message) else {
-            return;
-        };
         for a in msg.attributes().flatten() {
-            if a.code == DATA_ATTRIBUTE {
+            if a.role() == Role::Data {
                 self.media.account(conn, Carrier::DataAttribute, 0, a.value);
             }
         }
@@ -631,6 +616,41 @@ impl Ctx {
     }
 }
 
+/// What one [`Ctx::decode`] call works with: the connection and direction, the time of
+/// the bytes, the analysis (locked once for the call) and whether undecodable bytes were
+/// reported in this direction.
+struct Pass<'a> {
+    conn: &'a Conn,
+    dir: Dir,
+    ts: SystemTime,
+    /// `ts` in seconds since the epoch, for the analysis.
+    time: f64,
+    analysis: Option<std::sync::MutexGuard<'a, Analysis>>,
+    reported: &'a mut bool,
+}
+
+/// The `--show-data` text of a decoded item that is not STUN.
+fn data_text(item: &Decoded<'_>) -> String {
+    match item.kind {
+        DecodedKind::ChannelData { channel, data } => {
+            format!("ChannelData channel: 0x{channel:04x} len: {}", data.len())
+        }
+        DecodedKind::MultiplexedTurn { session_id, data } => format!(
+            "MS-TURN multiplexed session: {} len: {}",
+            crate::inspect::hex(&session_id),
+            data.len()
+        ),
+        DecodedKind::MsTurnData { data } => format!("MS-TURN data len: {}", data.len()),
+        DecodedKind::TlsHello(h) => h.name().to_string(),
+        DecodedKind::Data { data, framed } => format!(
+            "Data{} len: {}",
+            if framed { " (framed)" } else { "" },
+            data.len()
+        ),
+        DecodedKind::Stun { .. } | DecodedKind::Undecodable { .. } => String::new(),
+    }
+}
+
 /// Decoder buffer per direction: the largest PDU any framing carries (4 + 65535 + 3)
 /// plus margin. Allocated on a connection's first bytes.
 const DECODE_CAPACITY: usize = 72 * 1024;
@@ -657,11 +677,75 @@ impl DecodeState {
     }
 }
 
-/// DATA (RFC 8656 §18.4, [MS-TURN] §2.2.2.12: the same code).
-const DATA_ATTRIBUTE: u16 = 0x0013;
-
 /// Consecutive undecodable bytes after which a direction is no longer decoded.
 const GIVE_UP_AFTER: usize = 64 * 1024;
 
 /// Shared handle to a connection's decoder state.
 pub type SharedDecode = Arc<Mutex<DecodeState>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::spawn_writer;
+    use std::time::Instant;
+
+    /// What decoding costs per byte of a TCP ChannelData stream (the load of
+    /// `scripts/bench-relay.sh`: an Allocate request, then 1,204-byte ChannelData frames),
+    /// fed in 64 KiB chunks as the relay reads them. Not a pass/fail test:
+    /// `cargo test --release -p msstun-relay decode_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn decode_cost() {
+        let (out, writer) = spawn_writer(std::io::sink(), 1 << 16);
+        let up: SocketAddr = "127.0.0.1:3478".parse().unwrap();
+        let ctx = Ctx::new(
+            Format::Text,
+            false,
+            false,
+            None,
+            up,
+            Duration::from_secs(60),
+            out,
+            None,
+            false,
+        );
+        let conn = Conn {
+            id: 1,
+            transport: Transport::Tcp,
+            client: "127.0.0.1:40000".parse().unwrap(),
+            upstream: up,
+        };
+        let mut stream = vec![0x00, 0x03, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42];
+        stream.extend_from_slice(&[7; 12]);
+        stream.extend_from_slice(&[0x00, 0x19, 0x00, 0x04, 0x11, 0, 0, 0]);
+        let mut frame = vec![0x40, 0x00, 0x04, 0xB0];
+        frame.extend((0..1200u32).map(|i| (i * 7 + 0x80) as u8));
+        while stream.len() < 8 << 20 {
+            stream.extend_from_slice(&frame);
+        }
+        let frames = (stream.len() - 28) / frame.len();
+        stream.truncate(28 + frames * frame.len());
+        let state = Mutex::new(DecodeState::default());
+        let ts = SystemTime::now();
+        let rounds = std::env::var("ROUNDS").map_or(32, |r| r.parse().unwrap());
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for chunk in stream.chunks(64 << 10) {
+                ctx.decode(&state, &conn, Dir::C2S, ts, chunk);
+            }
+            // The next round starts with the Allocate request again.
+            *state.lock().unwrap() = DecodeState::default();
+        }
+        let s = t.elapsed().as_secs_f64();
+        eprintln!(
+            "decode: {:.0} MB/s ({:.1} ns per frame)",
+            (stream.len() * rounds) as f64 / s / 1e6,
+            s * 1e9 / (frames * rounds) as f64
+        );
+        assert_eq!(
+            ctx.stats.channel_data.load(Relaxed) as usize,
+            frames * rounds
+        );
+        writer.finish();
+    }
+}

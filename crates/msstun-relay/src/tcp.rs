@@ -14,6 +14,7 @@ use crate::limits::{more, SourcePermit};
 use crate::output::{Conn, Dir};
 use crate::pcap::PcapEvent;
 use crate::relay::{Ctx, SharedDecode};
+use msstun::framing::Transport;
 
 /// Read buffer per direction: also the most bytes in flight inside the relay per direction.
 pub const BUF_SIZE: usize = 16 * 1024;
@@ -77,30 +78,15 @@ async fn handle(
     mut stop: watch::Receiver<bool>,
 ) {
     let id = ctx.next_id();
-    let upstream = match tokio::time::timeout(ctx.connect_timeout, TcpStream::connect(ctx.upstream))
-        .await
-    {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
-            ctx.log(format_args!("conn #{id} tcp {peer}: upstream {} unreachable ({e}); closing the client connection", ctx.upstream));
-            return;
-        }
-        Err(_) => {
-            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
-            ctx.log(format_args!(
-                "conn #{id} tcp {peer}: upstream {} did not answer within {:?}; closing the client connection",
-                ctx.upstream, ctx.connect_timeout
-            ));
-            return;
-        }
+    let Some(upstream) = connect_upstream(&ctx, id, peer).await else {
+        return;
     };
     let _ = client.set_nodelay(true);
     let _ = upstream.set_nodelay(true);
     ctx.stats.tcp_conns.fetch_add(1, Relaxed);
     let conn = Conn {
         id,
-        transport: "tcp",
+        transport: Transport::Tcp,
         client: peer,
         upstream: ctx.upstream,
     };
@@ -170,20 +156,7 @@ async fn handle(
             }
             _ = tokio::time::sleep_until(first_deadline.unwrap_or(start).into()), if first_deadline.is_some() => {
                 first_deadline = None;
-                let sent = if ctx.no_decode {
-                    counts[0].load(Relaxed) > 0
-                } else {
-                    decode.lock().map(|d| d.first_message()).unwrap_or(true)
-                };
-                if !sent {
-                    ctx.stats.first_message_timeouts.fetch_add(1, Relaxed);
-                    if let Some(n) = ctx.limits.first_message_log.allow() {
-                        ctx.log(format_args!(
-                            "conn #{id} tcp {peer}: no complete message within {:?} (--first-message-timeout); closing{}",
-                            ctx.limits.first_message.unwrap_or_default(),
-                            more(n)
-                        ));
-                    }
+                if no_first_message(&ctx, &decode, &counts[0], id, peer) {
                     break "no complete message in time";
                 }
             }
@@ -193,18 +166,81 @@ async fn handle(
             break "closed";
         }
     };
-    let show = |r: &Option<Result<u64, (u64, std::io::Error)>>,
-                n: &std::sync::atomic::AtomicU64| {
+    closed(&ctx, &conn, &decode, reason, [&ra, &rb], &counts);
+}
+
+/// What a pump ended with: the bytes it forwarded, or those and the error.
+type PumpEnd = Option<Result<u64, (u64, std::io::Error)>>;
+
+/// Connect to the upstream within the connect timeout; on failure count and log it.
+async fn connect_upstream(ctx: &Ctx, id: u64, peer: SocketAddr) -> Option<TcpStream> {
+    match tokio::time::timeout(ctx.connect_timeout, TcpStream::connect(ctx.upstream)).await {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
+            ctx.log(format_args!("conn #{id} tcp {peer}: upstream {} unreachable ({e}); closing the client connection", ctx.upstream));
+            None
+        }
+        Err(_) => {
+            ctx.stats.upstream_failures.fetch_add(1, Relaxed);
+            ctx.log(format_args!(
+                "conn #{id} tcp {peer}: upstream {} did not answer within {:?}; closing the client connection",
+                ctx.upstream, ctx.connect_timeout
+            ));
+            None
+        }
+    }
+}
+
+/// At the first-message deadline: whether the client has sent no complete message (then
+/// counted and logged, rate-limited).
+fn no_first_message(
+    ctx: &Ctx,
+    decode: &SharedDecode,
+    c2s: &std::sync::atomic::AtomicU64,
+    id: u64,
+    peer: SocketAddr,
+) -> bool {
+    let sent = if ctx.no_decode {
+        c2s.load(Relaxed) > 0
+    } else {
+        decode.lock().map(|d| d.first_message()).unwrap_or(true)
+    };
+    if sent {
+        return false;
+    }
+    ctx.stats.first_message_timeouts.fetch_add(1, Relaxed);
+    if let Some(n) = ctx.limits.first_message_log.allow() {
+        ctx.log(format_args!(
+            "conn #{id} tcp {peer}: no complete message within {:?} (--first-message-timeout); closing{}",
+            ctx.limits.first_message.unwrap_or_default(),
+            more(n)
+        ));
+    }
+    true
+}
+
+/// The connection ended (`reason`; `ends`: how each direction's pump ended): capture,
+/// decoder and analysis told, the close logged with the bytes each way.
+fn closed(
+    ctx: &Ctx,
+    conn: &Conn,
+    decode: &SharedDecode,
+    reason: &str,
+    [ra, rb]: [&PumpEnd; 2],
+    counts: &[std::sync::atomic::AtomicU64; 2],
+) {
+    let show = |r: &PumpEnd, n: &std::sync::atomic::AtomicU64| {
         let n = n.load(Relaxed);
         match r {
             Some(Err((_, e))) => format!("{n} ({e})"),
             _ => n.to_string(),
         }
     };
-    let up = show(&ra, &counts[0]);
-    let down = show(&rb, &counts[1]);
-    let is_reset = |r: &Option<Result<u64, (u64, std::io::Error)>>| matches!(r, Some(Err((_, e))) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe));
-    let reason = if reason == "error" && (is_reset(&ra) || is_reset(&rb)) {
+    let up = show(ra, &counts[0]);
+    let down = show(rb, &counts[1]);
+    let is_reset = |r: &PumpEnd| matches!(r, Some(Err((_, e))) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe));
+    let reason = if reason == "error" && (is_reset(ra) || is_reset(rb)) {
         "reset"
     } else {
         if reason == "error" {
@@ -212,15 +248,16 @@ async fn handle(
         }
         reason
     };
+    let (id, peer) = (conn.id, conn.client);
     ctx.capture(PcapEvent::TcpClose {
         id,
         ts: SystemTime::now(),
     });
     // A reset (or the relay stopping) ends both directions without a FIN: the decoder's
     // held-back bytes are complete now (a repeated end is harmless).
-    ctx.decode(&decode, &conn, Dir::C2S, SystemTime::now(), &[]);
-    ctx.decode(&decode, &conn, Dir::S2C, SystemTime::now(), &[]);
-    ctx.analyse_closed(&conn);
+    ctx.decode(decode, conn, Dir::C2S, SystemTime::now(), &[]);
+    ctx.decode(decode, conn, Dir::S2C, SystemTime::now(), &[]);
+    ctx.analyse_closed(conn);
     ctx.log_conn(format_args!(
         "conn #{id} tcp {peer} → {} {reason}: bytes client→upstream {up}, upstream→client {down}",
         ctx.upstream

@@ -14,6 +14,7 @@ use crate::limits::{more, SourcePermit};
 use crate::output::{Conn, Dir};
 use crate::pcap::PcapEvent;
 use crate::relay::{Ctx, SharedDecode};
+use msstun::framing::Transport;
 
 struct Binding {
     conn: Conn,
@@ -140,7 +141,7 @@ async fn new_binding(
     Ok(Binding {
         conn: Conn {
             id,
-            transport: "udp",
+            transport: Transport::Udp,
             client,
             upstream: ctx.upstream,
         },

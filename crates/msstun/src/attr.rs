@@ -1,6 +1,7 @@
 //! Attributes: iteration over the TLVs of a message and typed decoding of each value
 //! into the sub-fields its [`Layout`] describes.
 
+use crate::field::{split_tlv, Tlv, TlvError};
 use crate::message::{Dialect, HEADER_LEN};
 use crate::registry::{
     self, AttrDesc, FieldDesc, FieldRole, Layout, Role, ADDRESS_FIELD_ARRAY, ERROR_CODE_FIELD_ARRAY,
@@ -30,6 +31,56 @@ pub struct Attribute<'a> {
 }
 
 impl<'a> Attribute<'a> {
+    /// Write the value as one line of text — the one formatter of attribute values: the
+    /// plugin's tree items and the relay's lines and JSON (`msstun-event`) show this
+    /// text. An address `ip:port` (XOR undone), ERROR-CODE `401 Unauthorized`, otherwise
+    /// the registry's fields separated by `, `: numbers by their value name (else hex or
+    /// decimal as the field says, with its unit), text escaped
+    /// ([`crate::summary::write_escaped`]), bytes as hex cut at [`VALUE_HEX_MAX`] bytes
+    /// (`…`), a token of bytes where text is customary with its length first. Nothing
+    /// for fields past a value that does not decode. No allocation.
+    pub fn write_value<W: core::fmt::Write + ?Sized>(&self, w: &mut W) -> core::fmt::Result {
+        use crate::summary::{write_escaped, write_hex};
+        if let Some(Ok(addr)) = self.address() {
+            return write!(w, "{addr}");
+        }
+        if let Some((code, reason)) = self.error_code() {
+            write!(w, "{code} ")?;
+            return write_escaped(w, reason.as_bytes());
+        }
+        for (i, f) in self.fields().map_while(Result::ok).enumerate() {
+            if i > 0 {
+                w.write_str(", ")?;
+            }
+            match f.value {
+                FieldValue::Uint(n) => match f.desc.value_name(n as u32) {
+                    Some(name) => w.write_str(name)?,
+                    None if f.desc.base == registry::Base::Hex => write!(w, "0x{n:x}")?,
+                    None if f.desc.unit.is_empty() => write!(w, "{n}")?,
+                    None => write!(w, "{n} {}", f.desc.unit)?,
+                },
+                FieldValue::Bool(b) => write!(w, "{b}")?,
+                FieldValue::Ipv4(ip) => write!(w, "{}", core::net::Ipv4Addr::from(ip))?,
+                FieldValue::Ipv6(ip) => write!(w, "{}", core::net::Ipv6Addr::from(ip))?,
+                // Text as Wireshark's format_text shows it (one line, no control
+                // characters); binary text (MS-ICE credentials) the same way.
+                FieldValue::Str(t) => write_escaped(w, t.as_bytes())?,
+                // A token (binary where text is only customary): bytes, with their length.
+                FieldValue::Bytes(b) if f.desc.kind == registry::FieldKind::Str => {
+                    write!(w, "({} bytes) ", b.len())?;
+                    write_hex(w, b, VALUE_HEX_MAX)?;
+                }
+                FieldValue::Bytes(b) => write_hex(w, b, VALUE_HEX_MAX)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// [`write_value`](Self::write_value) as a `Display` (`format!("{}", a.value_text())`).
+    pub fn value_text(&self) -> ValueText<'_, 'a> {
+        ValueText(self)
+    }
+
     /// Name from the registry, or `"Unknown"`.
     pub fn name(&self) -> &'static str {
         self.desc.map_or("Unknown", |d| d.name)
@@ -914,6 +965,19 @@ pub(crate) fn utf8(b: &[u8]) -> Result<&str, core::str::Utf8Error> {
     }
 }
 
+/// Bytes of a value [`Attribute::write_value`] shows as hex before it cuts them (`…`).
+pub const VALUE_HEX_MAX: usize = 16;
+
+/// An attribute's value as text: [`Attribute::write_value`].
+#[derive(Debug, Clone, Copy)]
+pub struct ValueText<'r, 'a>(&'r Attribute<'a>);
+
+impl core::fmt::Display for ValueText<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.write_value(f)
+    }
+}
+
 /// Iterator over the attributes of a message. After a framing error (truncated or
 /// overrunning attribute) it yields that error once and stops.
 #[derive(Debug, Clone)]
@@ -922,8 +986,8 @@ pub struct Attributes<'a> {
     header: &'a [u8; HEADER_LEN],
     /// Offset of the next attribute; the message length once finished.
     pos: usize,
-    /// 3 where values are padded to 4 bytes, else 0.
-    pad: usize,
+    /// Whether values are padded to 4 bytes.
+    pad: bool,
     dialect: Dialect,
 }
 
@@ -938,11 +1002,7 @@ impl<'a> Attributes<'a> {
             msg,
             header,
             pos: HEADER_LEN,
-            pad: if crate::message::walk_padded(msg, dialect) {
-                3
-            } else {
-                0
-            },
+            pad: crate::message::walk_padded(msg, dialect),
             dialect,
         }
     }
@@ -957,35 +1017,34 @@ impl<'a> Iterator for Attributes<'a> {
             return None;
         }
         let rest = &self.msg[self.pos..];
-        let Some((&[c0, c1, l0, l1], body)) = rest.split_first_chunk::<4>() else {
-            let offset = self.pos;
-            self.pos = self.msg.len();
-            return Some(Err(Error::AttributeTruncated {
-                offset,
-                available: rest.len(),
-            }));
-        };
-        let code = u16::from_be_bytes([c0, c1]);
-        let length = u16::from_be_bytes([l0, l1]);
-        let len = length as usize;
         let offset = self.pos;
-        let padded = (len + self.pad) & !self.pad;
-        if padded > body.len() {
-            self.pos = self.msg.len();
-            return Some(Err(if len > body.len() {
-                Error::AttributeOverrun {
-                    offset,
-                    code,
-                    declared: length,
-                    available: body.len(),
-                }
-            } else {
-                // The last attribute lacks its padding.
-                Error::BadPadding { offset, code }
-            }));
-        }
-        let value = &body[..len];
-        self.pos = offset + 4 + padded;
+        let (after, tlv) = match split_tlv(rest, self.pad) {
+            Ok(ok) => ok,
+            Err(e) => {
+                self.pos = self.msg.len();
+                let available = rest.len().saturating_sub(crate::field::tlv::VALUE);
+                return Some(Err(match e {
+                    TlvError::Truncated => Error::AttributeTruncated {
+                        offset,
+                        available: rest.len(),
+                    },
+                    TlvError::Overrun { code, declared } => Error::AttributeOverrun {
+                        offset,
+                        code,
+                        declared,
+                        available,
+                    },
+                    // The last attribute lacks its padding.
+                    TlvError::BadPadding { code } => Error::BadPadding { offset, code },
+                }));
+            }
+        };
+        let Tlv {
+            code,
+            length,
+            value,
+        } = tlv;
+        self.pos = self.msg.len() - after.len();
         Some(Ok(Attribute {
             code,
             length,
@@ -994,7 +1053,7 @@ impl<'a> Iterator for Attributes<'a> {
             header: self.header,
             desc: registry::attribute(self.dialect, code),
             dialect: self.dialect,
-            padded: self.pad != 0,
+            padded: self.pad,
         }))
     }
 }
@@ -1138,6 +1197,42 @@ pub(crate) mod tests {
             );
             assert_eq!(it.next().unwrap().value_error().is_some(), !ok);
         }
+    }
+
+    /// The one value formatter: the texts the plugin's tree and the relay show.
+    #[test]
+    fn value_text() {
+        let b = rfc5389(
+            0x0003,
+            [1; 12],
+            &[
+                tlv(0x0019, &[17, 0, 0, 0], true),
+                tlv(0x000D, &600u32.to_be_bytes(), true),
+                tlv(0x0009, b"\0\0\x04\x01Bad\nthing", true),
+                tlv(0x0008, &[0xab; 20], true),
+                tlv(0x0006, b"user:name", true),
+            ],
+        );
+        let m = Message::new_checked(&b[..]).unwrap();
+        let t: Vec<std::string::String> = m
+            .attributes()
+            .map(|a| std::format!("{}", a.unwrap().value_text()))
+            .collect();
+        assert_eq!(t[0], "UDP");
+        assert_eq!(t[1], "600 s");
+        assert_eq!(t[2], "401 Bad\\nthing");
+        assert_eq!(t[3], std::format!("{}…", "ab".repeat(VALUE_HEX_MAX)));
+        assert_eq!(t[4], "user:name");
+        let f =
+            crate::build::MessageBuilder::new(Dialect::Rfc5389, 1, crate::Class::Request, &[1; 12])
+                .fingerprint()
+                .finish();
+        let m = Message::new_checked(&f[..]).unwrap();
+        let a = m.attributes().next().unwrap().unwrap();
+        assert_eq!(
+            std::format!("{}", a.value_text()),
+            std::format!("0x{:08x}", a.as_u32().unwrap())
+        );
     }
 
     fn fields_of<'a>(a: &Attribute<'a>) -> Vec<(&'static str, FieldValue<'a>)> {

@@ -51,6 +51,23 @@ pub enum Transport {
     Udp,
 }
 
+impl Transport {
+    /// Stable lower-case key for logs and JSON (`tcp`, `udp`).
+    pub const fn key(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
+    }
+}
+
+impl core::fmt::Display for Transport {
+    /// The [`key`](Transport::key).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 /// How PDUs are delimited in a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Framing {

@@ -31,6 +31,7 @@ pub mod check;
 pub mod classify;
 pub mod data_conn;
 pub mod detect;
+pub mod field;
 pub mod framing;
 pub mod media;
 pub mod message;

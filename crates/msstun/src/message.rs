@@ -14,6 +14,7 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
+use crate::field::{self, stun};
 use crate::registry::{self, MethodDesc};
 use crate::{Attributes, Error};
 
@@ -193,24 +194,18 @@ impl<T: AsRef<[u8]>> Message<T> {
     /// Wrap a buffer holding exactly one message (extra trailing bytes are ignored
     /// by accessors; use [`Message::total_len`] to know where the message ends).
     pub fn new_checked(buffer: T) -> Result<Self, Error> {
-        let b = buffer.as_ref();
-        if b.len() < HEADER_LEN {
-            return Err(Error::Truncated {
-                needed: HEADER_LEN,
-                available: b.len(),
-            });
-        }
-        if b[0] & 0xC0 != 0 {
-            return Err(Error::NotStun);
-        }
-        let len = u16::from_be_bytes([b[2], b[3]]) as usize;
-        if b.len() < HEADER_LEN + len {
-            return Err(Error::Truncated {
-                needed: HEADER_LEN + len,
-                available: b.len(),
-            });
-        }
-        let dialect = detect_dialect(b);
+        check_header(buffer.as_ref())?;
+        let dialect = detect_dialect(buffer.as_ref());
+        Ok(Message { buffer, dialect })
+    }
+
+    /// Wrap a buffer whose dialect is already known — from a
+    /// [`Detection`](crate::detect::Detection) or a
+    /// [`Decoded`](crate::stream::Decoded) item — with the checks of
+    /// [`new_checked`](Self::new_checked) but without working the dialect out again.
+    #[inline]
+    pub fn with_dialect(buffer: T, dialect: Dialect) -> Result<Self, Error> {
+        check_header(buffer.as_ref())?;
         Ok(Message { buffer, dialect })
     }
 
@@ -232,14 +227,12 @@ impl<T: AsRef<[u8]>> Message<T> {
 
     /// The 16-bit message type as sent.
     pub fn message_type(&self) -> u16 {
-        let b = self.buffer.as_ref();
-        u16::from_be_bytes([b[0], b[1]])
+        field::be16(self.buffer.as_ref(), stun::TYPE)
     }
 
     /// Declared length of the attributes section.
     pub fn length(&self) -> u16 {
-        let b = self.buffer.as_ref();
-        u16::from_be_bytes([b[2], b[3]])
+        field::be16(self.buffer.as_ref(), stun::LENGTH)
     }
 
     /// Header plus declared length.
@@ -249,18 +242,16 @@ impl<T: AsRef<[u8]>> Message<T> {
 
     /// The 32 bits after the length: the magic cookie in RFC 5389+.
     pub fn cookie(&self) -> u32 {
-        let b = self.buffer.as_ref();
-        u32::from_be_bytes([b[4], b[5], b[6], b[7]])
+        field::be32(self.buffer.as_ref(), stun::COOKIE)
     }
 
     /// The transaction id: 12 bytes (RFC 5389) or 16 bytes (RFC 3489, MS-TURN).
     pub fn transaction_id(&self) -> &[u8] {
         let b = self.buffer.as_ref();
-        // After the cookie (bytes 4..8) in RFC 5389+; bytes 4..20 without one.
         if self.dialect.has_cookie() {
-            &b[8..HEADER_LEN]
+            &b[stun::TRANSACTION_ID]
         } else {
-            &b[4..HEADER_LEN]
+            &b[stun::LEGACY_TRANSACTION_ID]
         }
     }
 
@@ -325,17 +316,52 @@ impl<T: AsRef<[u8]>> Message<T> {
     }
 }
 
+/// The checks of [`Message::new_checked`]: a whole header, the top two bits zero, the
+/// declared length present.
+#[inline]
+fn check_header(b: &[u8]) -> Result<(), Error> {
+    if b.len() < HEADER_LEN {
+        return Err(Error::Truncated {
+            needed: HEADER_LEN,
+            available: b.len(),
+        });
+    }
+    if b[0] & 0xC0 != 0 {
+        return Err(Error::NotStun);
+    }
+    let len = field::be16(b, stun::LENGTH) as usize;
+    if b.len() < HEADER_LEN + len {
+        return Err(Error::Truncated {
+            needed: HEADER_LEN + len,
+            available: b.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether the 8 bytes from `at` are the [MS-TURN] MAGIC-COOKIE attribute (type 0x000F,
+/// length 4, value 0x72C64BC6); false when they are not all there.
+#[inline(always)]
+pub(crate) fn ms_magic_cookie_at(b: &[u8], at: usize) -> bool {
+    const TL: [u8; 4] = {
+        let c = ATTR_MS_MAGIC_COOKIE.to_be_bytes();
+        [c[0], c[1], 0, 4]
+    };
+    match b.get(at..).and_then(|r| r.first_chunk::<8>()) {
+        Some(a) => a[..4] == TL && a[4..] == MS_TURN_MAGIC_COOKIE.to_be_bytes(),
+        None => false,
+    }
+}
+
 /// Guess the dialect from a buffer that starts with a STUN header.
 ///
 /// The [MS-TURN] MAGIC-COOKIE attribute (0x000F, length 4, value 0x72C64BC6) as the
 /// first attribute means [MS-TURN]'s rules, whatever the header says: with the RFC 5389
 /// cookie in the header [`Dialect::MsTurn5389`] (Teams), else [`Dialect::MsTurn`].
+#[inline]
 pub fn detect_dialect(b: &[u8]) -> Dialect {
-    let cookie = b.len() >= 8 && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) == MAGIC_COOKIE;
-    let ms = b.len() >= 28
-        && u16::from_be_bytes([b[20], b[21]]) == ATTR_MS_MAGIC_COOKIE
-        && u16::from_be_bytes([b[22], b[23]]) == 4
-        && u32::from_be_bytes([b[24], b[25], b[26], b[27]]) == MS_TURN_MAGIC_COOKIE;
+    let cookie = b.len() >= 8 && field::be32(b, stun::COOKIE) == MAGIC_COOKIE;
+    let ms = ms_magic_cookie_at(b, stun::ATTRIBUTES);
     match (cookie, ms) {
         (true, true) => Dialect::MsTurn5389,
         (true, false) => Dialect::Rfc5389,
@@ -398,14 +424,14 @@ pub(crate) fn walk_padded(msg: &[u8], dialect: Dialect) -> bool {
 /// Whether the TLVs after the header, read without padding, end exactly at the end.
 #[cold]
 pub(crate) fn unpadded_walk_fits(msg: &[u8]) -> bool {
-    let mut pos = HEADER_LEN;
-    while pos < msg.len() {
-        let Some(h) = msg.get(pos + 2..pos + 4) else {
-            return false;
-        };
-        pos += 4 + u16::from_be_bytes([h[0], h[1]]) as usize;
+    let mut rest = msg.get(HEADER_LEN..).unwrap_or(&[]);
+    while !rest.is_empty() {
+        match field::split_tlv(rest, false) {
+            Ok((after, _)) => rest = after,
+            Err(_) => return false,
+        }
     }
-    pos == msg.len()
+    true
 }
 
 #[cfg(test)]

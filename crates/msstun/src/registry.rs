@@ -704,28 +704,105 @@ pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
     (0x0116, MS_SET_ACTIVE_DESTINATION, Class::ErrorResponse),
 ];
 
-const MS_BINDING: MethodDesc = MethodDesc {
-    code: 0x001,
+/// [MS-TURN] §2.2.1 method codes (of [`MS_TURN_TYPES`]), for code that acts on a
+/// method of the [MS-TURN] dialects: they are not [`method`]'s (Send is 0x004, Data 0x005).
+pub mod ms_method {
+    /// Binding (0x001).
+    pub const BINDING: u16 = 0x001;
+    /// Allocate (0x003).
+    pub const ALLOCATE: u16 = 0x003;
+    /// Send (0x004): a request, its DESTINATION-ADDRESS the peer.
+    pub const SEND: u16 = 0x004;
+    /// Data (0x005): the Data Indication, its REMOTE-ADDRESS the peer.
+    pub const DATA: u16 = 0x005;
+    /// Set Active Destination (0x006).
+    pub const SET_ACTIVE_DESTINATION: u16 = 0x006;
+}
+
+/// What a method does, whatever the dialect numbers it: the role the plugin, the relay
+/// and the analysis act on (see [`method_role`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MethodRole {
+    /// Binding.
+    Binding,
+    /// Allocate.
+    Allocate,
+    /// Refresh.
+    Refresh,
+    /// Send: data to a peer (an indication in RFC 8656, a request in [MS-TURN]).
+    Send,
+    /// Data: data from a peer.
+    Data,
+    /// CreatePermission.
+    CreatePermission,
+    /// ChannelBind.
+    ChannelBind,
+    /// Connect (RFC 6062).
+    Connect,
+    /// ConnectionBind (RFC 6062).
+    ConnectionBind,
+    /// ConnectionAttempt (RFC 6062).
+    ConnectionAttempt,
+    /// [MS-TURN] Set Active Destination.
+    SetActiveDestination,
+    /// Any other method.
+    Other,
+}
+
+/// The role of method `code` (as [`method_for_type`] gives it) in `dialect`.
+pub const fn method_role(dialect: Dialect, code: u16) -> MethodRole {
+    if dialect.is_ms_turn() {
+        return match code {
+            ms_method::BINDING => MethodRole::Binding,
+            ms_method::ALLOCATE => MethodRole::Allocate,
+            ms_method::SEND => MethodRole::Send,
+            ms_method::DATA => MethodRole::Data,
+            ms_method::SET_ACTIVE_DESTINATION => MethodRole::SetActiveDestination,
+            _ => MethodRole::Other,
+        };
+    }
+    match code {
+        method::BINDING => MethodRole::Binding,
+        method::ALLOCATE => MethodRole::Allocate,
+        method::REFRESH => MethodRole::Refresh,
+        method::SEND => MethodRole::Send,
+        method::DATA => MethodRole::Data,
+        method::CREATE_PERMISSION => MethodRole::CreatePermission,
+        method::CHANNEL_BIND => MethodRole::ChannelBind,
+        method::CONNECT => MethodRole::Connect,
+        method::CONNECTION_BIND => MethodRole::ConnectionBind,
+        method::CONNECTION_ATTEMPT => MethodRole::ConnectionAttempt,
+        _ => MethodRole::Other,
+    }
+}
+
+/// [MS-TURN] Binding (draft-STUN-02's, kept for keep-alives).
+pub const MS_BINDING: MethodDesc = MethodDesc {
+    code: ms_method::BINDING,
     name: "Binding",
     spec: "draft-ietf-behave-rfc3489bis-02 §10.1",
 };
-const MS_ALLOCATE: MethodDesc = MethodDesc {
-    code: 0x003,
+/// [MS-TURN] Allocate.
+pub const MS_ALLOCATE: MethodDesc = MethodDesc {
+    code: ms_method::ALLOCATE,
     name: "Allocate",
     spec: "[MS-TURN] §2.2.1",
 };
-const MS_SEND: MethodDesc = MethodDesc {
-    code: 0x004,
+/// [MS-TURN] Send request.
+pub const MS_SEND: MethodDesc = MethodDesc {
+    code: ms_method::SEND,
     name: "Send",
     spec: "[MS-TURN] §2.2.1",
 };
-const MS_DATA: MethodDesc = MethodDesc {
-    code: 0x005,
+/// [MS-TURN] Data Indication.
+pub const MS_DATA: MethodDesc = MethodDesc {
+    code: ms_method::DATA,
     name: "Data",
     spec: "[MS-TURN] §2.2.1",
 };
-const MS_SET_ACTIVE_DESTINATION: MethodDesc = MethodDesc {
-    code: 0x006,
+/// [MS-TURN] Set Active Destination.
+pub const MS_SET_ACTIVE_DESTINATION: MethodDesc = MethodDesc {
+    code: ms_method::SET_ACTIVE_DESTINATION,
     name: "Set Active Destination",
     spec: "[MS-TURN] §2.2.1",
 };
@@ -1473,6 +1550,33 @@ const ATTRIBUTE_LIST: &[AttrDesc] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every method of the tables has the role its name says, in its dialect.
+    #[test]
+    fn method_roles_follow_the_tables() {
+        for (ty, m, _) in MS_TURN_TYPES {
+            let (desc, _) = method_for_type(Dialect::MsTurn, *ty);
+            let role = method_role(Dialect::MsTurn5389, desc.code);
+            let want = match m.name {
+                "Binding" => MethodRole::Binding,
+                "Allocate" => MethodRole::Allocate,
+                "Send" => MethodRole::Send,
+                "Data" => MethodRole::Data,
+                _ => MethodRole::SetActiveDestination,
+            };
+            assert_eq!(role, want, "{}", m.name);
+        }
+        assert_eq!(
+            method_role(Dialect::Rfc5389, method::SEND),
+            MethodRole::Send
+        );
+        assert_eq!(method_role(Dialect::Rfc5389, 0x005), MethodRole::Other);
+        assert_eq!(method_role(Dialect::MsTurn, 0x007), MethodRole::Other);
+        assert_eq!(
+            method_role(Dialect::Rfc3489, method::CONNECTION_BIND),
+            MethodRole::ConnectionBind
+        );
+    }
 
     /// Every attribute Teams sends in MS-TURN over an RFC 5389 header (issue 14) is
     /// typed from [MS-TURN] §2.2.2 in that dialect, as in legacy MS-TURN; 0x8006 is in

@@ -163,6 +163,10 @@ pub struct StreamDecoder {
     /// Set after skipping undecodable bytes: only a strictly valid PDU ends it.
     lost: bool,
     eof: bool,
+    /// How many more bytes complete the PDU the buffer starts with, when a framing whose
+    /// PDUs are cut by their length alone says so (0: unknown). [`StreamDecoder::feed`]
+    /// copies only those into the buffer and goes on in place.
+    want: usize,
 }
 
 impl StreamDecoder {
@@ -186,6 +190,7 @@ impl StreamDecoder {
             data_framed: false,
             lost: false,
             eof: false,
+            want: 0,
         }
     }
 
@@ -252,12 +257,69 @@ impl StreamDecoder {
 
     /// The next whole item, if there is one.
     pub fn pop(&mut self) -> Option<Decoded<'_>> {
-        let item = self.next_item()?;
+        let item = self.next_buffered()?;
         Some(self.view(item))
     }
 
+    /// Push `bytes` and pop every item they complete, handing each to `each`: the same
+    /// items [`push`](Self::push) and [`pop`](Self::pop) in turn would give, but while
+    /// nothing is buffered the items are cut from `bytes` in place — only an incomplete
+    /// tail is copied into the buffer. Every byte is taken (over UDP `bytes` is one
+    /// datagram).
+    pub fn feed(&mut self, bytes: &[u8], mut each: impl FnMut(Decoded<'_>)) {
+        let mut rest = bytes;
+        loop {
+            if self.buffered() == 0 && !rest.is_empty() {
+                // In place: what the buffer would hold after a push.
+                let avail = &rest[..rest.len().min(self.cap)];
+                if let Some(it) = self.next_item_in(avail) {
+                    let len = it.len;
+                    each(view_in(avail, self.offset, it));
+                    rest = &rest[len..];
+                    continue;
+                }
+            }
+            // Buffered: only what completes its PDU, when known, then on in place.
+            let n = match self.want {
+                0 => self.push(rest),
+                want => self.push(&rest[..want.min(rest.len())]),
+            };
+            rest = &rest[n..];
+            let mut popped = false;
+            while let Some(it) = self.next_buffered() {
+                popped = true;
+                each(self.view(it));
+                if self.transport == Transport::Udp {
+                    break;
+                }
+            }
+            if rest.is_empty() || (n == 0 && !popped) {
+                return;
+            }
+        }
+    }
+
+    /// The next item of the buffer (its start made absolute), the buffer's head moved
+    /// past it.
+    fn next_buffered(&mut self) -> Option<Item> {
+        let buf = core::mem::take(&mut self.buf);
+        let it = self.next_item_in(&buf[self.head..]);
+        self.buf = buf;
+        let mut it = it?;
+        it.start = self.head;
+        self.head += it.len;
+        Some(it)
+    }
+
     fn view(&self, it: Item) -> Decoded<'_> {
-        let bytes = &self.buf[it.start..it.start + it.len];
+        view_in(&self.buf, self.offset, it)
+    }
+}
+
+/// The item `it` of `buf` (`offset`: the stream offset just after it).
+fn view_in(buf: &[u8], offset: u64, it: Item) -> Decoded<'_> {
+    {
+        let bytes = &buf[it.start..it.start + it.len];
         let kind = match it.kind {
             ItemKind::Stun { off, len, dialect } => DecodedKind::Stun {
                 message: &bytes[off..off + len],
@@ -286,53 +348,56 @@ impl StreamDecoder {
             ItemKind::Undecodable => DecodedKind::Undecodable { data: bytes },
         };
         Decoded {
-            offset: self.offset - it.len as u64,
+            offset: offset - it.len as u64,
             framing: it.framing,
             bytes,
             kind,
         }
     }
+}
 
-    /// Whether no more bytes can arrive before a pop (buffer full, or end of stream).
-    fn stuck(&self) -> bool {
-        self.eof || self.buf.len() - self.head >= self.cap || self.transport == Transport::Udp
+impl StreamDecoder {
+    /// Whether no more bytes can arrive before a pop (`avail`, what the buffer holds,
+    /// fills it; or end of stream).
+    fn stuck(&self, avail: &[u8]) -> bool {
+        self.eof || avail.len() >= self.cap || self.transport == Transport::Udp
     }
 
-    fn take(&mut self, len: usize, kind: ItemKind) -> Item {
+    /// Cut the first `len` bytes of `avail` as an item (its start relative to `avail`).
+    fn take(&mut self, avail: &[u8], len: usize, kind: ItemKind) -> Item {
         let it = Item {
-            start: self.head,
+            start: 0,
             len,
             framing: self.framing,
             kind,
         };
-        self.head += len;
         self.offset += len as u64;
-        if kind_is_connection_bind_success(&self.buf[it.start..it.start + len], kind) {
+        if kind_is_connection_bind_success(&avail[..len], kind) {
             self.data_connection = true;
         }
         it
     }
 
-    fn next_item(&mut self) -> Option<Item> {
-        let avail_len = self.buf.len() - self.head;
-        if avail_len == 0 {
+    /// The item that starts `avail` (the bytes not yet popped), if it is whole.
+    fn next_item_in(&mut self, avail: &[u8]) -> Option<Item> {
+        self.want = 0;
+        if avail.is_empty() {
             return None;
         }
         if self.transport == Transport::Udp {
-            return Some(self.next_datagram());
+            return Some(self.next_datagram(avail));
         }
         if self.data_connection {
-            return self.next_data();
+            return self.next_data(avail);
         }
-        let avail = &self.buf[self.head..];
         let framing = match self.framing {
             Some(f) if self.lost => match candidate(f, avail) {
                 Verdict::Found(_) => {
                     self.lost = false;
                     f
                 }
-                Verdict::NeedMore if !self.stuck() => return None,
-                _ => return Some(self.resync()),
+                Verdict::NeedMore if !self.stuck(avail) => return None,
+                _ => return Some(self.resync(avail)),
             },
             Some(f) => f,
             None => match detect_verdict(Transport::Tcp, avail) {
@@ -340,17 +405,23 @@ impl StreamDecoder {
                     self.framing = Some(d.framing);
                     d.framing
                 }
-                Verdict::NeedMore if !self.stuck() => return None,
-                _ => return Some(self.resync()),
+                Verdict::NeedMore if !self.stuck(avail) => return None,
+                _ => return Some(self.resync(avail)),
             },
         };
         match next_pdu(framing, Transport::Tcp, avail) {
             PduResult::Complete { len, kind } => match self.item_kind(&avail[..len], kind) {
-                Some(k) => Some(self.take(len, k)),
-                None => Some(self.resync()),
+                Some(k) => Some(self.take(avail, len, k)),
+                None => Some(self.resync(avail)),
             },
-            PduResult::NeedMore(_) if !self.stuck() => None,
-            _ => Some(self.resync()),
+            PduResult::NeedMore(n) if !self.stuck(avail) => {
+                // Whether such a PDU is complete does not depend on the bytes after it.
+                if matches!(framing, Framing::Plain | Framing::Rfc4571) {
+                    self.want = n;
+                }
+                None
+            }
+            _ => Some(self.resync(avail)),
         }
     }
 
@@ -404,8 +475,7 @@ impl StreamDecoder {
         })
     }
 
-    fn next_datagram(&mut self) -> Item {
-        let avail = &self.buf[self.head..];
+    fn next_datagram(&mut self, avail: &[u8]) -> Item {
         if self.framing.is_none() {
             if let Some(d) = crate::detect::detect(Transport::Udp, avail) {
                 self.framing = Some(d.framing);
@@ -418,13 +488,12 @@ impl StreamDecoder {
             }
             _ => ItemKind::Undecodable,
         };
-        self.take(n, kind)
+        self.take(avail, n, kind)
     }
 
     /// Skip to the next position where a valid PDU (or a consistent start of one) begins;
     /// at least one byte is skipped.
-    fn resync(&mut self) -> Item {
-        let avail = &self.buf[self.head..];
+    fn resync(&mut self, avail: &[u8]) -> Item {
         let mut cut = avail.len();
         for i in 1..avail.len() {
             let v = match self.framing {
@@ -437,13 +506,12 @@ impl StreamDecoder {
             }
         }
         self.lost = true;
-        self.take(cut, ItemKind::Undecodable)
+        self.take(avail, cut, ItemKind::Undecodable)
     }
 
     /// RFC 6062 data connection: RFC 4571-framed STUN, other frames once locked on
     /// RFC 4571, raw data otherwise.
-    fn next_data(&mut self) -> Option<Item> {
-        let avail = &self.buf[self.head..];
+    fn next_data(&mut self, avail: &[u8]) -> Option<Item> {
         if self.data_framed {
             match next_pdu(Framing::Rfc4571, Transport::Tcp, avail) {
                 PduResult::Complete { len, kind } => {
@@ -468,16 +536,15 @@ impl StreamDecoder {
                             framed: true,
                         },
                     };
-                    return Some(self.take_framed(len, k));
+                    return Some(self.take_framed(avail, len, k));
                 }
-                PduResult::NeedMore(_) if !self.stuck() => return None,
+                PduResult::NeedMore(_) if !self.stuck(avail) => return None,
                 _ => {
                     // Lost the framing: fall back to scanning.
                     self.data_framed = false;
                 }
             }
         }
-        let avail = &self.buf[self.head..];
         match detect_framing(Framing::Rfc4571, Transport::Tcp, avail) {
             Verdict::Found(d) => {
                 self.data_framed = true;
@@ -486,9 +553,13 @@ impl StreamDecoder {
                     _ => (2, d.pdu_len - 2),
                 };
                 let dialect = d.dialect.unwrap_or(Dialect::Rfc5389);
-                return Some(self.take_framed(d.pdu_len, ItemKind::Stun { off, len, dialect }));
+                return Some(self.take_framed(
+                    avail,
+                    d.pdu_len,
+                    ItemKind::Stun { off, len, dialect },
+                ));
             }
-            Verdict::NeedMore if !self.stuck() => return None,
+            Verdict::NeedMore if !self.stuck(avail) => return None,
             _ => {}
         }
         let mut cut = avail.len();
@@ -499,6 +570,7 @@ impl StreamDecoder {
             }
         }
         Some(self.take_framed(
+            avail,
             cut,
             ItemKind::Data {
                 off: 0,
@@ -508,8 +580,8 @@ impl StreamDecoder {
         ))
     }
 
-    fn take_framed(&mut self, len: usize, kind: ItemKind) -> Item {
-        let mut it = self.take(len, kind);
+    fn take_framed(&mut self, avail: &[u8], len: usize, kind: ItemKind) -> Item {
+        let mut it = self.take(avail, len, kind);
         it.framing = match kind {
             ItemKind::Data { framed: false, .. } => None,
             _ => Some(Framing::Rfc4571),
@@ -529,6 +601,16 @@ fn candidate(f: Framing, b: &[u8]) -> Verdict {
         },
         f => detect_framing(f, Transport::Tcp, b),
     }
+}
+
+/// Whether popping `item` turned its connection into an RFC 6062 data connection (it is
+/// the ConnectionBind success response; see [`kind_is_connection_bind_success`]).
+fn item_made_data_connection(item: &Decoded<'_>) -> bool {
+    matches!(
+        item.kind,
+        DecodedKind::Stun { message, dialect: Dialect::Rfc5389 }
+            if message.len() >= 2 && u16::from_be_bytes([message[0], message[1]]) == CONNECTION_BIND_SUCCESS
+    )
 }
 
 fn kind_is_connection_bind_success(pdu: &[u8], kind: ItemKind) -> bool {
@@ -593,11 +675,27 @@ impl ConnectionDecoder {
     /// Pop the next item travelling in `dir`.
     pub fn pop(&mut self, dir: Direction) -> Option<Decoded<'_>> {
         let (this, other) = self.pair(dir);
-        let item = this.next_item()?;
+        let item = this.next_buffered()?;
         if this.data_connection {
             other.data_connection = true;
         }
         Some(this.view(item))
+    }
+
+    /// Push the bytes travelling in `dir` and pop every item they complete; see
+    /// [`StreamDecoder::feed`]. `each` also gets whether the connection was an RFC 6062
+    /// data connection before the item (the item itself may be the ConnectionBind
+    /// success response that makes it one).
+    pub fn feed(&mut self, dir: Direction, bytes: &[u8], mut each: impl FnMut(Decoded<'_>, bool)) {
+        let (this, other) = self.pair(dir);
+        let mut was = this.data_connection || other.data_connection;
+        this.feed(bytes, |item| {
+            each(item, was);
+            was = was || item_made_data_connection(&item);
+        });
+        if this.data_connection {
+            other.data_connection = true;
+        }
     }
 
     /// Whether the connection has become an RFC 6062 data connection.
@@ -693,8 +791,53 @@ mod tests {
         (tag, d.bytes.to_vec())
     }
 
-    /// Feed `chunks` with pushes of at most the given sizes, pop everything, then finish.
+    /// Feed `chunks` with pushes of at most the given sizes, pop everything, then finish;
+    /// [`StreamDecoder::feed`] on a copy of the decoder must give the same items (where it
+    /// cuts undecodable bytes may differ: it sees more of them at once).
     fn run(dec: &mut StreamDecoder, stream: &[u8], cuts: &[usize]) -> Vec<(String, Vec<u8>)> {
+        let fed = run_fed(&mut dec.clone(), stream, cuts);
+        let popped = run_popped(dec, stream, cuts);
+        assert_eq!(
+            merged(fed),
+            merged(popped.clone()),
+            "feed and push/pop differ"
+        );
+        popped
+    }
+
+    /// [`run`] with [`StreamDecoder::feed`].
+    fn run_fed(dec: &mut StreamDecoder, stream: &[u8], cuts: &[usize]) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut next_offset = 0u64;
+        let mut bounds: Vec<usize> = cuts
+            .iter()
+            .copied()
+            .filter(|&c| c > 0 && c < stream.len())
+            .collect();
+        bounds.push(stream.len());
+        let mut pos = 0;
+        let mut each = |d: Decoded<'_>| {
+            assert_eq!(d.offset, next_offset);
+            next_offset += d.bytes.len() as u64;
+            out.push(summary(&d));
+        };
+        for b in bounds {
+            if b > pos {
+                dec.feed(&stream[pos..b], &mut each);
+                pos = b;
+            }
+        }
+        dec.finish();
+        dec.feed(&[], &mut each);
+        assert_eq!(next_offset, stream.len() as u64);
+        out
+    }
+
+    fn run_popped(
+        dec: &mut StreamDecoder,
+        stream: &[u8],
+        cuts: &[usize],
+    ) -> Vec<(String, Vec<u8>)> {
         let mut out = Vec::new();
         let mut pos = 0;
         let mut next_offset = 0u64;
