@@ -18,21 +18,7 @@ static FLOW_TAP: AtomicI32 = AtomicI32::new(-1);
 /// Whether a flow graph listens (Flow Graph dialog open on MSSTUN, `-z flow,msstun,…`).
 #[inline]
 pub fn active() -> bool {
-    let id = FLOW_TAP.load(Ordering::Relaxed);
-    // SAFETY: reads the tap registry.
-    id >= 0 && truthy(unsafe { ffi::have_tap_listener(id) })
-}
-
-/// `have_tap_listener` returns gboolean before Wireshark 4.4, bool since.
-#[cfg(not(ws_ge_4_4))]
-#[inline]
-fn truthy(b: ffi::gboolean) -> bool {
-    b != 0
-}
-#[cfg(ws_ge_4_4)]
-#[inline]
-fn truthy(b: bool) -> bool {
-    b
+    super::tap::listening(FLOW_TAP.load(Ordering::Relaxed))
 }
 
 /// Queue one arrow for the frame being dissected: `label` above it, `comment` beside it

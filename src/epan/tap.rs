@@ -126,7 +126,13 @@ static TAP_ID: AtomicI32 = AtomicI32::new(-1);
 /// Whether anything listens to the tap: Wireshark's `have_tap_listener`, called directly.
 #[inline]
 pub fn active() -> bool {
-    let id = TAP_ID.load(Ordering::Relaxed);
+    listening(TAP_ID.load(Ordering::Relaxed))
+}
+
+/// Whether tap `id` (-1: not registered) has a listener (this tap's, and the flow graph's
+/// `msstun_flow`).
+#[inline]
+pub(super) fn listening(id: std::ffi::c_int) -> bool {
     // SAFETY: reads the tap registry.
     id >= 0 && truthy(unsafe { ffi::have_tap_listener(id) })
 }

@@ -385,39 +385,7 @@ fn select(an: &Analysis, r: &Rec<'_>, sel: &mut Selection) {
 mod tests {
     use super::*;
 
-    fn binding(class_bits: u16, tid: u8, user: Option<&str>) -> Vec<u8> {
-        let mut attrs = Vec::new();
-        if let Some(u) = user {
-            attrs.extend_from_slice(&[0x00, 0x06]);
-            attrs.extend_from_slice(&(u.len() as u16).to_be_bytes());
-            attrs.extend_from_slice(u.as_bytes());
-            while attrs.len() % 4 != 0 {
-                attrs.push(0);
-            }
-        }
-        let t: u16 = 0x0001 | class_bits;
-        let mut m = Vec::new();
-        m.extend_from_slice(&t.to_be_bytes());
-        m.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
-        m.extend_from_slice(&0x2112_A442u32.to_be_bytes());
-        m.extend_from_slice(&[tid; 12]);
-        m.extend_from_slice(&attrs);
-        m
-    }
-
-    fn rec<'a>(frame: u32, src: &str, dst: &str, bytes: &'a [u8]) -> Rec<'a> {
-        Rec {
-            frame,
-            time: f64::from(frame) / 100.0,
-            tcp: false,
-            src: src.parse().unwrap(),
-            dst: dst.parse().unwrap(),
-            tcp_stream: None,
-            carrier: 0,
-            channel: 0,
-            bytes,
-        }
-    }
+    use crate::stats::tables::tests::{binding, rec};
 
     /// Frame, source, destination, message.
     type Msg = (u32, &'static str, &'static str, Vec<u8>);

@@ -291,10 +291,10 @@ fn transport_name(t: Transport) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn binding(class_bits: u16, tid: u8, user: Option<&str>) -> Vec<u8> {
+    pub(in crate::stats) fn binding(class_bits: u16, tid: u8, user: Option<&str>) -> Vec<u8> {
         let mut attrs = Vec::new();
         if let Some(u) = user {
             attrs.extend_from_slice(&[0x00, 0x06]);
@@ -314,7 +314,7 @@ mod tests {
         m
     }
 
-    fn rec<'a>(frame: u32, src: &str, dst: &str, bytes: &'a [u8]) -> Rec<'a> {
+    pub(in crate::stats) fn rec<'a>(frame: u32, src: &str, dst: &str, bytes: &'a [u8]) -> Rec<'a> {
         Rec {
             frame,
             time: f64::from(frame) / 100.0,

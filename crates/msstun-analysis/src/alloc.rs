@@ -586,21 +586,16 @@ impl Analysis {
         }
         self.open(
             tid,
-            Pending {
-                frame: obs.frame,
-                first: obs.time,
-                time: obs.time,
-                flow: (obs.src, obs.dst),
-                kind: PendingKind::Turn {
-                    alloc: i,
-                    method: m,
-                    authed: f.integrity,
-                    integrity: obs.integrity,
-                    lifetime: f.lifetime,
-                    peers,
-                    channel: f.channel,
-                    dc: None,
-                },
+            obs,
+            PendingKind::Turn {
+                alloc: i,
+                method: m,
+                authed: f.integrity,
+                integrity: obs.integrity,
+                lifetime: f.lifetime,
+                peers,
+                channel: f.channel,
+                dc: None,
             },
         );
         ans.allocation = Some(i + 1);
@@ -997,21 +992,16 @@ impl Analysis {
             self.dc_by_flow.insert((obs.src, obs.dst), (i, d));
             self.open(
                 tid,
-                Pending {
-                    frame: obs.frame,
-                    first: obs.time,
-                    time: obs.time,
-                    flow: (obs.src, obs.dst),
-                    kind: PendingKind::Turn {
-                        alloc: i,
-                        method: method::CONNECTION_BIND,
-                        authed: f.integrity,
-                        integrity: obs.integrity,
-                        lifetime: None,
-                        peers: Vec::new(),
-                        channel: None,
-                        dc: Some(d),
-                    },
+                obs,
+                PendingKind::Turn {
+                    alloc: i,
+                    method: method::CONNECTION_BIND,
+                    authed: f.integrity,
+                    integrity: obs.integrity,
+                    lifetime: None,
+                    peers: Vec::new(),
+                    channel: None,
+                    dc: Some(d),
                 },
             );
             return;

@@ -347,16 +347,11 @@ impl Analysis {
         self.pending.remove(&tid);
         self.open(
             tid,
-            Pending {
-                frame: obs.frame,
-                first: obs.time,
-                time: obs.time,
-                flow: (obs.src, obs.dst),
-                kind: PendingKind::Check {
-                    pair: p,
-                    dir,
-                    use_candidate: f.use_candidate,
-                },
+            obs,
+            PendingKind::Check {
+                pair: p,
+                dir,
+                use_candidate: f.use_candidate,
             },
         );
         p

@@ -854,7 +854,15 @@ impl Analysis {
         }
     }
 
-    fn open(&mut self, tid: Tid, p: Pending) {
+    /// Open transaction `tid`: a request of `kind` first seen in `obs`.
+    fn open(&mut self, tid: Tid, obs: &Observation, kind: PendingKind) {
+        let p = Pending {
+            frame: obs.frame,
+            first: obs.time,
+            time: obs.time,
+            flow: (obs.src, obs.dst),
+            kind,
+        };
         self.pending_order.push_back((p.first, tid));
         self.pending.insert(tid, p);
     }
