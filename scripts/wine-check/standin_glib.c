@@ -6,6 +6,8 @@
 #include <string.h>
 #define X __declspec(dllexport)
 X void *g_malloc0(size_t n) { return calloc(1, n ? n : 1); }
+X void *g_malloc0_n(size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
+X void *g_realloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
 X void g_free(void *p) { free(p); }
 X char *g_strdup(const char *s) { return s ? strdup(s) : NULL; }
 X char *g_strndup(const char *s, size_t n)
