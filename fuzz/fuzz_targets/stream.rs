@@ -20,11 +20,7 @@ fuzz_target!(|data: &[u8]| msstun_fuzz::no_leak(|| {
     let mut dec = ConnectionDecoder::new(transport);
     let (mut pushed, mut popped) = ([0usize; 2], [0usize; 2]);
     for (i, piece) in rest.chunks(chunk).enumerate() {
-        let dir = if (i / 3) % 2 == 0 {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
+        let dir = direction_of(i);
         let d = dir as usize;
         let mut at = 0;
         while at < piece.len() {
@@ -58,11 +54,7 @@ fn fed(transport: Transport, rest: &[u8], chunk: usize) {
     let mut dec = ConnectionDecoder::new(transport);
     let (mut pushed, mut next) = ([0u64; 2], [0u64; 2]);
     for (i, piece) in rest.chunks(chunk).enumerate() {
-        let dir = if (i / 3) % 2 == 0 {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
+        let dir = direction_of(i);
         let d = dir as usize;
         pushed[d] += piece.len() as u64;
         dec.feed(dir, piece, |item, _| {
@@ -113,4 +105,13 @@ fn data_connection_segment(seg: &[u8]) {
         }
     }
     assert!(at == seg.len());
+}
+
+/// The direction of chunk `i`: three chunks one way, then three the other.
+fn direction_of(i: usize) -> Direction {
+    if (i / 3) % 2 == 0 {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    }
 }

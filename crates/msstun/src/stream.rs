@@ -805,16 +805,22 @@ mod tests {
         popped
     }
 
-    /// [`run`] with [`StreamDecoder::feed`].
-    fn run_fed(dec: &mut StreamDecoder, stream: &[u8], cuts: &[usize]) -> Vec<(String, Vec<u8>)> {
-        let mut out = Vec::new();
-        let mut next_offset = 0u64;
-        let mut bounds: Vec<usize> = cuts
+    /// The ends of the pieces `stream` is cut into at `cuts` (those inside it), last the end.
+    fn bounds(stream: &[u8], cuts: &[usize]) -> Vec<usize> {
+        let mut b: Vec<usize> = cuts
             .iter()
             .copied()
             .filter(|&c| c > 0 && c < stream.len())
             .collect();
-        bounds.push(stream.len());
+        b.push(stream.len());
+        b
+    }
+
+    /// [`run`] with [`StreamDecoder::feed`].
+    fn run_fed(dec: &mut StreamDecoder, stream: &[u8], cuts: &[usize]) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut next_offset = 0u64;
+        let bounds = bounds(stream, cuts);
         let mut pos = 0;
         let mut each = |d: Decoded<'_>| {
             assert_eq!(d.offset, next_offset);
@@ -841,12 +847,7 @@ mod tests {
         let mut out = Vec::new();
         let mut pos = 0;
         let mut next_offset = 0u64;
-        let mut bounds: Vec<usize> = cuts
-            .iter()
-            .copied()
-            .filter(|&c| c > 0 && c < stream.len())
-            .collect();
-        bounds.push(stream.len());
+        let bounds = bounds(stream, cuts);
         for b in bounds {
             while pos < b {
                 let n = dec.push(&stream[pos..b]);
