@@ -16,7 +16,8 @@ capture=${1:-examples/seed-tcp-turn.pcapng}
 out=${2:-docs/flow-gui-msstun.png}
 plugin=${MSSTUN_PLUGIN:-target/release/libmsstun_plugin.so}
 [ -f "$plugin" ] || cargo build --release -p msstun-plugin
-ver=$(tshark --version | head -1 | sed -nE 's/.* ([0-9]+)\.([0-9]+)\.[0-9]+.*/\1.\2/p')
+. scripts/wireshark-lib.sh
+ver=$(msstun_ws_version)
 for tool in wireshark Xvfb xdotool import; do
     command -v "$tool" >/dev/null || { echo "screenshot-flow: needs $tool" >&2; exit 1; }
 done
@@ -29,8 +30,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/home/.local/lib/wireshark/plugins/$ver/epan" "$work/run"
-cp "$plugin" "$work/home/.local/lib/wireshark/plugins/$ver/epan/msstun.so"
+mkdir -p "$work/run"
+msstun_plugin_home "$work/home" "$plugin" "$ver"
 cp "$capture" "$work/capture.pcapng"
 chmod -R a+rwX "$work"
 chown -R 65534:65534 "$work/run" "$work/home" 2>/dev/null || true
@@ -41,9 +42,7 @@ Xvfb "$display" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 sleep 2
 export DISPLAY=$display
-as_nobody=()
-[ "$(id -u)" = 0 ] && as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-"${as_nobody[@]}" env HOME="$work/home" XDG_RUNTIME_DIR="$work/run" DISPLAY="$display" \
+msstun_as_nobody "$work/home" env XDG_RUNTIME_DIR="$work/run" DISPLAY="$display" \
     wireshark -r "$work/capture.pcapng" >/dev/null 2>&1 &
 ws_pid=$!
 
