@@ -14,6 +14,9 @@
 //! Entry points Wireshark looks up (in [`epan::plugin`]): `plugin_version`,
 //! `plugin_want_major`, `plugin_want_minor`, `plugin_register` (and `plugin_describe` from 4.2).
 #![deny(unsafe_code)]
+// The plugin is a cdylib: its documentation is for its maintainers (`cargo doc
+// --document-private-items`), where the module maps' links to private modules resolve.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod dissect;
 pub mod epan;

@@ -14,7 +14,7 @@
 //! always (the file is read before a dialog opens), in tshark with `-2`.
 //!
 //! Safe Rust: the C side (`wireshark-include/stats.c`) owns the `stat_tap_table`s and their
-//! strings; [`crate::epan::stat_table`] passes the callbacks.
+//! strings; `src/epan/stat_table.rs` passes the callbacks.
 
 use std::collections::BTreeSet;
 use std::ffi::c_int;

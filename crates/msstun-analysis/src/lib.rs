@@ -547,7 +547,7 @@ impl Event {
         }
     }
     /// Expert severity (a finding that depends on what came before the capture is a note
-    /// instead, [`Finding::boundary`]).
+    /// instead, `Finding::boundary`).
     pub const fn severity(self) -> Severity {
         match self {
             Event::PairValid | Event::AuthChallenge | Event::StaleNonce => Severity::Chat,

@@ -396,7 +396,7 @@ const SRTCP_LAYOUTS: [(bool, usize, usize); 5] = [
 /// starts. Plain RTCP (its packets end exactly at the end of `p`) is `None`, so is anything
 /// that does not start with an RTCP header.
 ///
-/// Where several layouts fit, the first of [`SRTCP_LAYOUTS`] wins (lengths ≡ 2 mod 4 can only
+/// Where several layouts fit, the first of `SRTCP_LAYOUTS` wins (lengths ≡ 2 mod 4 can only
 /// be the 10-byte tag; ≡ 0 mod 4 is taken for AES-GCM before the 4-byte tag).
 pub fn srtcp_trailer(p: &[u8]) -> Option<SrtcpTrailer> {
     let first = p.get(..4)?;

@@ -230,7 +230,7 @@ pub struct Part {
     /// `Some` when the part is a transport address (family, port, IPv4/IPv6 — plain or
     /// XORed like RFC 8489 §14.2) rather than one value: it then yields the four fields
     /// of [`AddressPart::fields`] and `field` only names the part. Made by
-    /// [`address_part`] / [`xor_address_part`] and [`address_part_fields!`].
+    /// [`address_part`] / [`xor_address_part`] and [`address_part_fields!`](crate::address_part_fields).
     pub address: Option<AddressPart>,
 }
 
@@ -240,7 +240,7 @@ pub struct AddressPart {
     /// XORed with header bytes 4..20 (as XOR-MAPPED-ADDRESS), or plain.
     pub xor: bool,
     /// Family, port, IPv4 and IPv6 fields, in that order, with those [`FieldRole`]s
-    /// (build them with [`address_part_fields!`]).
+    /// (build them with [`address_part_fields!`](crate::address_part_fields)).
     pub fields: &'static [FieldDesc; 4],
 }
 
@@ -287,7 +287,7 @@ macro_rules! address_part_fields {
 
 /// A plain address part at `offset` (`len` 8 for IPv4 only, 20 for IPv6 only, 0 for
 /// "to the end of the value", which takes either); `fields` from
-/// [`address_part_fields!`].
+/// [`address_part_fields!`](crate::address_part_fields).
 pub const fn address_part(fields: &'static [FieldDesc; 4], offset: u16, len: u16) -> Part {
     Part {
         field: FieldDesc::new("", "Address", FieldKind::Bytes, Base::None),
@@ -705,7 +705,7 @@ pub const MS_TURN_TYPES: &[(u16, MethodDesc, Class)] = &[
 ];
 
 /// [MS-TURN] §2.2.1 method codes (of [`MS_TURN_TYPES`]), for code that acts on a
-/// method of the [MS-TURN] dialects: they are not [`method`]'s (Send is 0x004, Data 0x005).
+/// method of the [MS-TURN] dialects: they are not [`method()`]'s (Send is 0x004, Data 0x005).
 pub mod ms_method {
     /// Binding (0x001).
     pub const BINDING: u16 = 0x001;
