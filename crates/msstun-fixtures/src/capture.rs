@@ -1,10 +1,12 @@
 //! Ethernet/IPv4/TCP/UDP packets written as pcapng, with labelled frames.
 //!
-//! Headers come from `etherparse`, the file format from `pcap-file`. TCP connections get a
-//! three-way handshake, consistent sequence/acknowledgement numbers and segments cut where
-//! the scenario says, so a STUN message can span segments or share one with others.
+//! TCP connections and the frames come from `msstun-pcap` (the relay's `--pcap` writer uses
+//! the same synthesiser): a three-way handshake, consistent sequence/acknowledgement numbers
+//! and segments cut where the scenario says, so a STUN message can span segments or share one
+//! with others. ICMP comes from `etherparse`, the file format from `pcap-file`.
 
 use etherparse::PacketBuilder;
+use msstun_pcap::{frame, Conversation, Segment, Transport};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
@@ -34,22 +36,13 @@ pub struct Capture {
 }
 
 /// Direction on a TCP connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dir {
-    /// Client to server.
-    C2S,
-    /// Server to client.
-    S2C,
-}
+pub use msstun_pcap::Dir;
 
-/// State of one TCP connection inside a [`Capture`].
-#[derive(Debug, Clone)]
-pub struct Tcp {
-    client: SocketAddrV4,
-    server: SocketAddrV4,
-    seq_c: u32,
-    seq_s: u32,
-}
+/// State of one TCP connection inside a [`Capture`] (IPv4 endpoints).
+pub type Tcp = Conversation;
+
+/// Receive window of every segment.
+const WINDOW: u16 = 64240;
 
 fn v4(a: SocketAddr) -> SocketAddrV4 {
     match a {
@@ -115,13 +108,7 @@ impl Capture {
 
     /// One UDP datagram.
     pub fn udp(&mut self, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
-        let (s, d) = (v4(src), v4(dst));
-        let b = PacketBuilder::ethernet2(mac(*s.ip()), mac(*d.ip()))
-            .ipv4(s.ip().octets(), d.ip().octets(), 64)
-            .udp(s.port(), d.port());
-        let mut out = Vec::with_capacity(b.size(payload.len()));
-        b.write(&mut out, payload).expect("write udp");
-        self.push(out);
+        self.frame(src, dst, Transport::Udp, payload);
     }
 
     /// An ICMP destination-unreachable (port) from `router` to `quoted_src`'s host,
@@ -150,6 +137,19 @@ impl Capture {
         self.push(out);
     }
 
+    /// One Ethernet/IPv4 frame from `src` to `dst` (MAC addresses made from the IPv4 ones).
+    fn frame(&mut self, src: SocketAddr, dst: SocketAddr, t: Transport<'_>, payload: &[u8]) {
+        let (s, d) = (v4(src), v4(dst));
+        let mut out = Vec::with_capacity(64 + payload.len());
+        frame(&mut out, (mac(*s.ip()), mac(*d.ip())), src, dst, t, payload).expect("write frame");
+        self.push(out);
+    }
+
+    fn segment(&mut self, t: &Tcp, seg: Segment, payload: &[u8]) {
+        let (src, dst) = t.endpoints(seg.dir);
+        self.frame(src, dst, Transport::Tcp(&seg, WINDOW), payload);
+    }
+
     /// Opens a TCP connection (SYN, SYN-ACK, ACK) and returns its state.
     pub fn tcp_open(&mut self, client: SocketAddr, server: SocketAddr) -> Tcp {
         let (c, s) = (v4(client), v4(server));
@@ -157,53 +157,24 @@ impl Capture {
         let isn_s = 0x7000_0000u32
             .wrapping_add(u32::from(s.port()) << 8)
             .wrapping_add(u32::from(c.port()));
-        let mut t = Tcp {
-            client: c,
-            server: s,
-            seq_c: isn_c,
-            seq_s: isn_s,
-        };
-        self.tcp_raw(&t, Dir::C2S, t.seq_c, None, true, false, &[]);
-        self.tcp_raw(&t, Dir::S2C, t.seq_s, Some(t.seq_c + 1), true, false, &[]);
-        t.seq_c += 1;
-        t.seq_s += 1;
-        self.tcp_raw(&t, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
-        t
+        self.tcp_open_isn(client, server, isn_c, isn_s)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn tcp_raw(
+    /// Like [`Capture::tcp_open`], with initial sequence numbers `isn_c` and `isn_s` (reused
+    /// 5-tuples: Wireshark tells a new connection on the same addresses and ports from a
+    /// retransmitted SYN by its new ISN).
+    pub fn tcp_open_isn(
         &mut self,
-        t: &Tcp,
-        dir: Dir,
-        seq: u32,
-        ack: Option<u32>,
-        syn: bool,
-        fin: bool,
-        payload: &[u8],
-    ) {
-        let (src, dst) = match dir {
-            Dir::C2S => (t.client, t.server),
-            Dir::S2C => (t.server, t.client),
-        };
-        let mut b = PacketBuilder::ethernet2(mac(*src.ip()), mac(*dst.ip()))
-            .ipv4(src.ip().octets(), dst.ip().octets(), 64)
-            .tcp(src.port(), dst.port(), seq, 64240);
-        if syn {
-            b = b.syn();
+        client: SocketAddr,
+        server: SocketAddr,
+        isn_c: u32,
+        isn_s: u32,
+    ) -> Tcp {
+        let mut t = Conversation::new(v4(client).into(), v4(server).into(), isn_c, isn_s);
+        for seg in t.handshake() {
+            self.segment(&t, seg, &[]);
         }
-        if let Some(a) = ack {
-            b = b.ack(a);
-        }
-        if fin {
-            b = b.fin();
-        }
-        if !payload.is_empty() {
-            b = b.psh();
-        }
-        let mut out = Vec::with_capacity(b.size(payload.len()));
-        b.write(&mut out, payload).expect("write tcp");
-        self.push(out);
+        t
     }
 
     /// Sends `data` on `t` in one segment.
@@ -220,38 +191,22 @@ impl Capture {
                 continue;
             }
             let chunk = &data[start..end];
-            let (seq, ack) = match dir {
-                Dir::C2S => (t.seq_c, t.seq_s),
-                Dir::S2C => (t.seq_s, t.seq_c),
-            };
-            self.tcp_raw(t, dir, seq, Some(ack), false, false, chunk);
-            match dir {
-                Dir::C2S => t.seq_c = t.seq_c.wrapping_add(chunk.len() as u32),
-                Dir::S2C => t.seq_s = t.seq_s.wrapping_add(chunk.len() as u32),
-            }
+            let seg = t.data(dir, chunk.len());
+            self.segment(t, seg, chunk);
             start = end;
         }
     }
 
     /// A pure ACK from `dir`'s sender.
     pub fn tcp_ack(&mut self, t: &Tcp, dir: Dir) {
-        let (seq, ack) = match dir {
-            Dir::C2S => (t.seq_c, t.seq_s),
-            Dir::S2C => (t.seq_s, t.seq_c),
-        };
-        self.tcp_raw(t, dir, seq, Some(ack), false, false, &[]);
+        self.segment(t, t.ack(dir), &[]);
     }
 
     /// Closes `t` with FIN/ACK both ways and a final ACK.
     pub fn tcp_close(&mut self, t: &mut Tcp) {
-        let t2 = t.clone();
-        self.tcp_raw(&t2, Dir::C2S, t.seq_c, Some(t.seq_s), false, true, &[]);
-        t.seq_c += 1;
-        let t2 = t.clone();
-        self.tcp_raw(&t2, Dir::S2C, t.seq_s, Some(t.seq_c), false, true, &[]);
-        t.seq_s += 1;
-        let t2 = t.clone();
-        self.tcp_raw(&t2, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
+        for seg in t.close() {
+            self.segment(t, seg, &[]);
+        }
     }
 
     /// The capture as pcapng bytes (little-endian, nanosecond timestamps, Ethernet).
@@ -286,30 +241,4 @@ impl Capture {
 /// Shorthand for an IPv4 socket address.
 pub fn sa(ip: [u8; 4], port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), port)
-}
-
-/// Connections with chosen initial sequence numbers (reused 5-tuples: Wireshark tells a new
-/// connection on the same addresses and ports from a retransmitted SYN by its new ISN).
-impl Capture {
-    /// Like [`Capture::tcp_open`], with initial sequence numbers `isn_c` and `isn_s`.
-    pub fn tcp_open_isn(
-        &mut self,
-        client: SocketAddr,
-        server: SocketAddr,
-        isn_c: u32,
-        isn_s: u32,
-    ) -> Tcp {
-        let mut t = Tcp {
-            client: v4(client),
-            server: v4(server),
-            seq_c: isn_c,
-            seq_s: isn_s,
-        };
-        self.tcp_raw(&t, Dir::C2S, t.seq_c, None, true, false, &[]);
-        self.tcp_raw(&t, Dir::S2C, t.seq_s, Some(t.seq_c + 1), true, false, &[]);
-        t.seq_c += 1;
-        t.seq_s += 1;
-        self.tcp_raw(&t, Dir::C2S, t.seq_c, Some(t.seq_s), false, false, &[]);
-        t
-    }
 }

@@ -464,4 +464,74 @@ mod tests {
         // SYN, SYN-ACK, ACK, 3 data segments, 1 data, FIN+ACK, UDP, FIN+ACK at close.
         assert_eq!(n, 3 + 3 + 1 + 2 + 1 + 2);
     }
+
+    /// The bytes of a conversation over both families, half-closes and close: pinned, so a
+    /// change to the synthesiser (`msstun-pcap`) that changes the relay's capture shows.
+    #[test]
+    fn capture_bytes_are_stable() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.pcapng");
+        let (sink, h) = start(&path, 64).unwrap();
+        let ts = |ms| UNIX_EPOCH + Duration::from_millis(1_700_000_000_000 + ms);
+        let c4: SocketAddr = "192.0.2.1:50000".parse().unwrap();
+        let s4: SocketAddr = "198.51.100.2:3478".parse().unwrap();
+        let s6: SocketAddr = "[2001:db8::2]:443".parse().unwrap();
+        for (id, server) in [(7, s4), (8, s6)] {
+            sink.send(PcapEvent::TcpOpen {
+                id,
+                client: c4,
+                server,
+                ts: ts(id),
+            });
+        }
+        for (i, id) in [7, 8, 7, 8].into_iter().enumerate() {
+            let dir = if i % 2 == 0 { Dir::C2S } else { Dir::S2C };
+            let data = vec![i as u8; 100 + 20_000 * (i % 2)];
+            sink.send(PcapEvent::TcpData {
+                id,
+                dir,
+                data,
+                ts: ts(10 + i as u64),
+            });
+        }
+        sink.send(PcapEvent::TcpFin {
+            id: 8,
+            dir: Dir::S2C,
+            ts: ts(20),
+        });
+        sink.send(PcapEvent::TcpFin {
+            id: 8,
+            dir: Dir::S2C,
+            ts: ts(21),
+        });
+        sink.send(PcapEvent::TcpClose { id: 8, ts: ts(22) });
+        sink.send(PcapEvent::TcpClose { id: 7, ts: ts(23) });
+        sink.send(PcapEvent::TcpData {
+            id: 7,
+            dir: Dir::C2S,
+            data: vec![9],
+            ts: ts(24),
+        });
+        sink.send(PcapEvent::Udp {
+            client: c4,
+            server: s6,
+            dir: Dir::C2S,
+            data: vec![5; 30],
+            ts: ts(25),
+        });
+        drop(sink);
+        h.join().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            hex,
+            "275c2a200f9d3126ce955c32a00d72c8b5a978b7291a340fb5d27dd2f2959bc3",
+            "{} bytes",
+            bytes.len()
+        );
+    }
 }
