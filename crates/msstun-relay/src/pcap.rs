@@ -3,21 +3,22 @@
 //!
 //! Each relayed TCP connection appears as one client↔upstream TCP connection with a
 //! three-way handshake, consistent sequence/acknowledgement numbers, and FIN/ACK per
-//! direction on close, so Wireshark's TCP analysis and reassembly work. Writing happens on
+//! direction on close, so Wireshark's TCP analysis and reassembly work (the synthesiser is
+//! `msstun-pcap`'s, which the test captures of `msstun-fixtures` use too). Writing happens on
 //! its own thread behind a bounded channel; when the channel is full an event is dropped
 //! and counted (reported in the final summary) rather than holding back forwarding.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use etherparse::{PacketBuilder, TcpHeader};
+use msstun_pcap::{frame, Conversation, Segment, Transport};
 use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
@@ -153,13 +154,8 @@ pub fn start(
     ))
 }
 
-struct TcpState {
-    client: SocketAddr,
-    server: SocketAddr,
-    /// Next sequence number per direction (client, server).
-    next: [u32; 2],
-    fin: [bool; 2],
-}
+/// Receive window of every synthetic segment.
+const WINDOW: u16 = 65535;
 
 fn isn(id: u64, salt: u64) -> u32 {
     // Deterministic, spread-out initial sequence numbers.
@@ -167,16 +163,11 @@ fn isn(id: u64, salt: u64) -> u32 {
     (x >> 17) as u32
 }
 
-/// Map both endpoints into one address family (v4-mapped v6 when they differ).
-fn same_family(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
-    let v6 = |s: SocketAddr| match s.ip() {
-        IpAddr::V4(ip) => SocketAddr::new(IpAddr::V6(ip.to_ipv6_mapped()), s.port()),
-        IpAddr::V6(_) => s,
-    };
-    if a.is_ipv4() == b.is_ipv4() {
-        (a, b)
-    } else {
-        (v6(a), v6(b))
+/// The relay's direction as the synthesiser's.
+fn side(d: Dir) -> msstun_pcap::Dir {
+    match d {
+        Dir::C2S => msstun_pcap::Dir::C2S,
+        Dir::S2C => msstun_pcap::Dir::S2C,
     }
 }
 
@@ -190,39 +181,21 @@ impl Writer {
     fn packet(
         &mut self,
         ts: SystemTime,
-        from: Dir,
-        src: SocketAddr,
-        dst: SocketAddr,
-        tcp: Option<TcpHeader>,
+        from: msstun_pcap::Dir,
+        (src, dst): (SocketAddr, SocketAddr),
+        transport: Transport<'_>,
         payload: &[u8],
     ) {
         if self.failed {
             return;
         }
-        let (src, dst) = same_family(src, dst);
-        let (smac, dmac) = if from == Dir::C2S {
+        let macs = if from == msstun_pcap::Dir::C2S {
             (CLIENT_MAC, SERVER_MAC)
         } else {
             (SERVER_MAC, CLIENT_MAC)
         };
-        let eth = PacketBuilder::ethernet2(smac, dmac);
-        let ip = match (src.ip(), dst.ip()) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => eth.ipv4(s.octets(), d.octets(), 64),
-            (IpAddr::V6(s), IpAddr::V6(d)) => eth.ipv6(s.octets(), d.octets(), 64),
-            _ => unreachable!("same_family"),
-        };
         self.buf.clear();
-        let res = match tcp {
-            Some(h) => ip
-                .tcp_header(h)
-                .write(&mut self.buf, payload)
-                .map_err(|e| e.to_string()),
-            None => ip
-                .udp(src.port(), dst.port())
-                .write(&mut self.buf, payload)
-                .map_err(|e| e.to_string()),
-        };
-        if let Err(e) = res {
+        if let Err(e) = frame(&mut self.buf, macs, src, dst, transport, payload) {
             eprintln!("msstun-relay: pcap: cannot build packet: {e}");
             return;
         }
@@ -239,31 +212,15 @@ impl Writer {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn tcp(
-        &mut self,
-        ts: SystemTime,
-        st: &TcpState,
-        from: Dir,
-        seq: u32,
-        flags: (bool, bool, bool),
-        ack: Option<u32>,
-        payload: &[u8],
-    ) {
-        let (src, dst) = match from {
-            Dir::C2S => (st.client, st.server),
-            Dir::S2C => (st.server, st.client),
-        };
-        let mut h = TcpHeader::new(src.port(), dst.port(), seq, 65535);
-        let (syn, fin, psh) = flags;
-        h.syn = syn;
-        h.fin = fin;
-        h.psh = psh;
-        if let Some(a) = ack {
-            h.ack = true;
-            h.acknowledgment_number = a;
+    fn tcp(&mut self, ts: SystemTime, conv: &Conversation, seg: Segment, payload: &[u8]) {
+        let ends = conv.endpoints(seg.dir);
+        self.packet(ts, seg.dir, ends, Transport::Tcp(&seg, WINDOW), payload);
+    }
+
+    fn segments(&mut self, ts: SystemTime, conv: &Conversation, segs: &[Segment]) {
+        for &seg in segs {
+            self.tcp(ts, conv, seg, &[]);
         }
-        self.packet(ts, from, src, dst, Some(h), payload);
     }
 }
 
@@ -273,7 +230,7 @@ fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>, queued: &Atomi
         buf: Vec::with_capacity(MAX_SEGMENT + 128),
         failed: false,
     };
-    let mut conns: HashMap<u64, TcpState> = HashMap::new();
+    let mut conns: HashMap<u64, Conversation> = HashMap::new();
     while let Ok(ev) = rx.recv() {
         queued.fetch_sub(payload_len(&ev), Relaxed);
         handle(&mut wr, &mut conns, ev);
@@ -293,36 +250,13 @@ fn run(rx: Receiver<PcapEvent>, w: PcapNgWriter<BufWriter<File>>, queued: &Atomi
     let _ = wr.w.get_mut().flush();
 }
 
-fn fin(wr: &mut Writer, st: &mut TcpState, dir: Dir, ts: SystemTime) {
-    let i = dir.idx();
-    if st.fin[i] {
-        return;
+fn fin(wr: &mut Writer, conv: &mut Conversation, dir: msstun_pcap::Dir, ts: SystemTime) {
+    if let Some(segs) = conv.fin(dir) {
+        wr.segments(ts, conv, &segs);
     }
-    let other = 1 - i;
-    wr.tcp(
-        ts,
-        st,
-        dir,
-        st.next[i],
-        (false, true, false),
-        Some(st.next[other]),
-        &[],
-    );
-    st.next[i] = st.next[i].wrapping_add(1);
-    st.fin[i] = true;
-    let back = if dir == Dir::C2S { Dir::S2C } else { Dir::C2S };
-    wr.tcp(
-        ts,
-        st,
-        back,
-        st.next[other],
-        (false, false, false),
-        Some(st.next[i]),
-        &[],
-    );
 }
 
-fn handle(wr: &mut Writer, conns: &mut HashMap<u64, TcpState>, ev: PcapEvent) {
+fn handle(wr: &mut Writer, conns: &mut HashMap<u64, Conversation>, ev: PcapEvent) {
     match ev {
         PcapEvent::TcpOpen {
             id,
@@ -330,62 +264,31 @@ fn handle(wr: &mut Writer, conns: &mut HashMap<u64, TcpState>, ev: PcapEvent) {
             server,
             ts,
         } => {
-            let (client, server) = same_family(client, server);
-            let ic = isn(id, 0x5151);
-            let is = isn(id, 0xA0A0_0000_1234);
-            let mut st = TcpState {
-                client,
-                server,
-                next: [ic, is],
-                fin: [false; 2],
-            };
-            wr.tcp(ts, &st, Dir::C2S, ic, (true, false, false), None, &[]);
-            wr.tcp(
-                ts,
-                &st,
-                Dir::S2C,
-                is,
-                (true, false, false),
-                Some(ic.wrapping_add(1)),
-                &[],
-            );
-            st.next = [ic.wrapping_add(1), is.wrapping_add(1)];
-            wr.tcp(
-                ts,
-                &st,
-                Dir::C2S,
-                st.next[0],
-                (false, false, false),
-                Some(st.next[1]),
-                &[],
-            );
-            conns.insert(id, st);
+            let (client, server) = msstun_pcap::same_family(client, server);
+            let mut conv =
+                Conversation::new(client, server, isn(id, 0x5151), isn(id, 0xA0A0_0000_1234));
+            let segs = conv.handshake();
+            wr.segments(ts, &conv, &segs);
+            conns.insert(id, conv);
         }
         PcapEvent::TcpData { id, dir, data, ts } => {
-            let Some(st) = conns.get_mut(&id) else { return };
-            let i = dir.idx();
+            let Some(conv) = conns.get_mut(&id) else {
+                return;
+            };
             for chunk in data.chunks(MAX_SEGMENT) {
-                wr.tcp(
-                    ts,
-                    st,
-                    dir,
-                    st.next[i],
-                    (false, false, true),
-                    Some(st.next[1 - i]),
-                    chunk,
-                );
-                st.next[i] = st.next[i].wrapping_add(chunk.len() as u32);
+                let seg = conv.data(side(dir), chunk.len());
+                wr.tcp(ts, conv, seg, chunk);
             }
         }
         PcapEvent::TcpFin { id, dir, ts } => {
-            if let Some(st) = conns.get_mut(&id) {
-                fin(wr, st, dir, ts);
+            if let Some(conv) = conns.get_mut(&id) {
+                fin(wr, conv, side(dir), ts);
             }
         }
         PcapEvent::TcpClose { id, ts } => {
-            if let Some(mut st) = conns.remove(&id) {
-                fin(wr, &mut st, Dir::C2S, ts);
-                fin(wr, &mut st, Dir::S2C, ts);
+            if let Some(mut conv) = conns.remove(&id) {
+                fin(wr, &mut conv, msstun_pcap::Dir::C2S, ts);
+                fin(wr, &mut conv, msstun_pcap::Dir::S2C, ts);
             }
         }
         PcapEvent::Udp {
@@ -395,11 +298,11 @@ fn handle(wr: &mut Writer, conns: &mut HashMap<u64, TcpState>, ev: PcapEvent) {
             data,
             ts,
         } => {
-            let (src, dst) = match dir {
+            let ends = match dir {
                 Dir::C2S => (client, server),
                 Dir::S2C => (server, client),
             };
-            wr.packet(ts, dir, src, dst, None, &data);
+            wr.packet(ts, side(dir), ends, Transport::Udp, &data);
         }
     }
 }
