@@ -542,195 +542,234 @@ fn play(cap: &mut Capture, k: usize, wrap: &mut Wrap<'_>) {
 fn media(direct: bool) -> Fixture {
     let mut cap = Capture::new();
     for (k, case) in CARRIERS.iter().enumerate() {
+        let cap = &mut cap;
         if direct {
-            let port = DIRECT_BASE + k as u16;
-            let (c, p) = (sa(CLIENT, port), sa([192, 0, 2, 50], port));
-            play(&mut cap, k, &mut |cap, dir, what, b| {
-                if what == What::Rtp {
-                    match dir {
-                        Dir::C2S => cap.udp(c, p, b),
-                        Dir::S2C => cap.udp(p, c, b),
-                    }
-                }
-            });
+            direct_rtp(cap, k);
             continue;
         }
-        let client = sa(CLIENT, case.port);
-        let n = 10 * k as u32;
         match case.name {
-            "chan-udp" | "send-data" | "ms-send-data" | "ice-udp" | "mturn-udp" => {
-                let server = if case.name == "ice-udp" {
-                    sa([10, 62, 0, 2], 50001)
-                } else {
-                    sa(SERVER, 3478)
-                };
-                let mut udp = |cap: &mut Capture, dir: Dir, b: &[u8]| match dir {
-                    Dir::C2S => cap.udp(client, server, b),
-                    Dir::S2C => cap.udp(server, client, b),
-                };
-                match case.name {
-                    "chan-udp" => {
-                        allocate(&mut cap, &mut udp, n, false, client);
-                        channel_bind(&mut cap, &mut udp, n + 1, 0x4001);
-                        play(&mut cap, k, &mut |cap, dir, _, b| {
-                            udp(cap, dir, &channel_data(0x4001, b, false))
-                        });
-                    }
-                    "send-data" => {
-                        allocate(&mut cap, &mut udp, n, false, client);
-                        let mut t = n + 100;
-                        play(&mut cap, k, &mut |cap, dir, _, b| {
-                            t += 1;
-                            let m = match dir {
-                                Dir::C2S => msg("Send", Class::Indication, tid(t)),
-                                Dir::S2C => msg("Data", Class::Indication, tid(t)),
-                            };
-                            let m = m
-                                .xor_address(attr(Role::PeerAddress), PEER)
-                                .attr(attr(Role::Data), b)
-                                .finish();
-                            udp(cap, dir, &m)
-                        });
-                    }
-                    "ms-send-data" => {
-                        let req = ms_msg("Allocate", Class::Request, tid16(n))
-                            .attr_u32(ms_attr(Role::MsVersion), 1)
-                            .attr_u32(ms_attr(Role::Lifetime), 480)
-                            .finish();
-                        udp(&mut cap, Dir::C2S, &req);
-                        let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
-                            .attr_u32(ms_attr(Role::MsVersion), 1)
-                            .address(ms_attr(Role::MappedAddress), sa(SERVER, 50100))
-                            .attr_u32(ms_attr(Role::Lifetime), 480)
-                            .finish();
-                        udp(&mut cap, Dir::S2C, &ok);
-                        let mut t = n + 100;
-                        play(&mut cap, k, &mut |cap, dir, _, b| {
-                            t += 1;
-                            let m = match dir {
-                                Dir::C2S => ms_msg("Send", Class::Request, tid16(t))
-                                    .address(ms_attr(Role::DestinationAddress), PEER),
-                                Dir::S2C => ms_msg("Data", Class::Indication, tid16(t))
-                                    .address(ms_attr(Role::RemoteAddress), PEER),
-                            };
-                            udp(cap, dir, &m.attr(ms_attr(Role::Data), b).finish())
-                        });
-                    }
-                    "mturn-udp" => {
-                        // [MS-TURN] over UDP: an Allocate, then the multiplexed-TURN channel.
-                        let req = ms_msg("Allocate", Class::Request, tid16(n))
-                            .attr_u32(ms_attr(Role::MsVersion), 1)
-                            .finish();
-                        udp(&mut cap, Dir::C2S, &req);
-                        let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
-                            .attr_u32(ms_attr(Role::MsVersion), 1)
-                            .address(ms_attr(Role::MappedAddress), sa(SERVER, 50300))
-                            .finish();
-                        udp(&mut cap, Dir::S2C, &ok);
-                        play(&mut cap, k, &mut |cap, dir, _, b| {
-                            udp(cap, dir, &build::multiplexed_turn(MS_SESSION, b))
-                        });
-                    }
-                    _ => {
-                        // A plain ICE flow: the checks on the 5-tuple itself, media beside.
-                        play(&mut cap, k, &mut |cap, dir, _, b| udp(cap, dir, b));
-                    }
-                }
-            }
-            "chan-tcp" => {
-                let mut t = cap.tcp_open(client, sa(SERVER, 3478));
-                let mut send = |cap: &mut Capture, dir: Dir, b: &[u8]| cap.tcp_send(&mut t, dir, b);
-                allocate(&mut cap, &mut send, n, false, client);
-                channel_bind(&mut cap, &mut send, n + 1, 0x4002);
-                play(&mut cap, k, &mut |cap, dir, _, b| {
-                    send(cap, dir, &channel_data(0x4002, b, true))
-                });
-                cap.tcp_close(&mut t);
-            }
-            "mturn" | "ms-e2e" => {
-                // [MS-TURN] TCP framing on 443: an Allocate in control frames, then the
-                // multiplexed-TURN channel (0xFF10, in control frames) or end-to-end data
-                // frames (type 0x03).
-                let mut t = cap.tcp_open(client, sa(SERVER, 443));
-                let req = ms_msg("Allocate", Class::Request, tid16(n))
-                    .attr_u32(ms_attr(Role::MsVersion), 1)
-                    .attr_u32(ms_attr(Role::Lifetime), 480)
-                    .finish();
-                cap.tcp_send(&mut t, Dir::C2S, &ms_tcp(MsTcpType::Control, &req));
-                let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
-                    .attr_u32(ms_attr(Role::MsVersion), 1)
-                    .address(ms_attr(Role::MappedAddress), sa(SERVER, 50200 + k as u16))
-                    .attr_u32(ms_attr(Role::Lifetime), 480)
-                    .finish();
-                cap.tcp_send(&mut t, Dir::S2C, &ms_tcp(MsTcpType::Control, &ok));
-                let mturn = case.name == "mturn";
-                play(&mut cap, k, &mut |cap, dir, what, b| {
-                    let frame = if mturn {
-                        ms_tcp(MsTcpType::Control, &build::multiplexed_turn(MS_SESSION, b))
-                    } else if what == What::Stun {
-                        // STUN is never end-to-end data: the checks go in control frames.
-                        ms_tcp(MsTcpType::Control, b)
-                    } else {
-                        ms_tcp(MsTcpType::Data, b)
-                    };
-                    cap.tcp_send(&mut t, dir, &frame)
-                });
-                cap.tcp_close(&mut t);
-            }
-            "rfc6062-framed" | "rfc6062-unframed" => {
-                let framed = case.name == "rfc6062-framed";
-                let server = sa(SERVER, 3478);
-                let mut c = cap.tcp_open(client, server);
-                let mut send = |cap: &mut Capture, dir: Dir, b: &[u8]| cap.tcp_send(&mut c, dir, b);
-                allocate(&mut cap, &mut send, n, true, client);
-                let cid = 0x6062_0000 + k as u32;
-                if framed {
-                    // Client-initiated: Connect, its answer with the CONNECTION-ID.
-                    let req = msg("Connect", Class::Request, tid(n + 1))
-                        .xor_address(attr(Role::PeerAddress), PEER)
-                        .finish();
-                    send(&mut cap, Dir::C2S, &req);
-                    let ok = msg("Connect", Class::SuccessResponse, tid(n + 1))
-                        .attr_u32(attr(Role::ConnectionId), cid)
-                        .finish();
-                    send(&mut cap, Dir::S2C, &ok);
-                } else {
-                    // Peer-initiated: ConnectionAttempt.
-                    let ind = msg("ConnectionAttempt", Class::Indication, tid(n + 1))
-                        .xor_address(attr(Role::PeerAddress), PEER)
-                        .attr_u32(attr(Role::ConnectionId), cid)
-                        .finish();
-                    send(&mut cap, Dir::S2C, &ind);
-                }
-                let mut d = cap.tcp_open(sa(CLIENT, case.port + 100), server);
-                let bind = msg("ConnectionBind", Class::Request, tid(n + 2))
-                    .attr_u32(attr(Role::ConnectionId), cid)
-                    .finish();
-                cap.tcp_send(&mut d, Dir::C2S, &bind);
-                let ok = msg("ConnectionBind", Class::SuccessResponse, tid(n + 2)).finish();
-                cap.tcp_send(&mut d, Dir::S2C, &ok);
-                play(&mut cap, k, &mut |cap, dir, _, b| {
-                    if framed {
-                        cap.tcp_send(&mut d, dir, &rfc4571(b))
-                    } else {
-                        cap.tcp_send(&mut d, dir, b)
-                    }
-                });
-                cap.tcp_close(&mut d);
-                cap.tcp_close(&mut c);
-            }
-            "ice-tcp" => {
-                // ICE-TCP (RFC 6544): RFC 4571 frames, checks first, media beside them.
-                let mut t = cap.tcp_open(client, sa([10, 62, 0, 2], 50002));
-                play(&mut cap, k, &mut |cap, dir, _, b| {
-                    cap.tcp_send(&mut t, dir, &rfc4571(b))
-                });
-                cap.tcp_close(&mut t);
-            }
+            "chan-udp" => chan_udp(cap, k),
+            "send-data" => send_data(cap, k),
+            "ms-send-data" => ms_send_data(cap, k),
+            "mturn-udp" => mturn_udp(cap, k),
+            "ice-udp" => ice_udp(cap, k),
+            "chan-tcp" => chan_tcp(cap, k),
+            "mturn" | "ms-e2e" => ms_tcp_443(cap, k, case.name == "mturn"),
+            "rfc6062-framed" | "rfc6062-unframed" => rfc6062(cap, k, case.name == "rfc6062-framed"),
+            "ice-tcp" => ice_tcp(cap, k),
             other => unreachable!("carrier {other}"),
         }
     }
     Fixture::from_capture(if direct { "media-direct" } else { "media" }, cap)
+}
+
+/// `media-direct`: carrier `k`'s RTP alone, on plain UDP between client and peer.
+fn direct_rtp(cap: &mut Capture, k: usize) {
+    let port = DIRECT_BASE + k as u16;
+    let (c, p) = (sa(CLIENT, port), sa([192, 0, 2, 50], port));
+    play(cap, k, &mut |cap, dir, what, b| {
+        if what == What::Rtp {
+            match dir {
+                Dir::C2S => cap.udp(c, p, b),
+                Dir::S2C => cap.udp(p, c, b),
+            }
+        }
+    });
+}
+
+/// Carrier `k`'s client and the first transaction number of its messages.
+fn client_and_tid(k: usize) -> (SocketAddr, u32) {
+    (sa(CLIENT, CARRIERS[k].port), 10 * k as u32)
+}
+
+/// Sends one datagram between `client` and `server` in the given direction.
+fn udp_between(client: SocketAddr, server: SocketAddr) -> impl Fn(&mut Capture, Dir, &[u8]) + Copy {
+    move |cap: &mut Capture, dir: Dir, b: &[u8]| match dir {
+        Dir::C2S => cap.udp(client, server, b),
+        Dir::S2C => cap.udp(server, client, b),
+    }
+}
+
+/// TURN over UDP with a channel: Allocate, ChannelBind, ChannelData.
+fn chan_udp(cap: &mut Capture, k: usize) {
+    let (client, n) = client_and_tid(k);
+    let mut udp = udp_between(client, sa(SERVER, 3478));
+    allocate(cap, &mut udp, n, false, client);
+    channel_bind(cap, &mut udp, n + 1, 0x4001);
+    play(cap, k, &mut |cap, dir, _, b| {
+        udp(cap, dir, &channel_data(0x4001, b, false))
+    });
+}
+
+/// TURN over UDP without a channel: Send and Data indications.
+fn send_data(cap: &mut Capture, k: usize) {
+    let (client, n) = client_and_tid(k);
+    let mut udp = udp_between(client, sa(SERVER, 3478));
+    allocate(cap, &mut udp, n, false, client);
+    let mut t = n + 100;
+    play(cap, k, &mut |cap, dir, _, b| {
+        t += 1;
+        let m = match dir {
+            Dir::C2S => msg("Send", Class::Indication, tid(t)),
+            Dir::S2C => msg("Data", Class::Indication, tid(t)),
+        };
+        let m = m
+            .xor_address(attr(Role::PeerAddress), PEER)
+            .attr(attr(Role::Data), b)
+            .finish();
+        udp(cap, dir, &m)
+    });
+}
+
+/// [MS-TURN] over UDP: Allocate, then Send requests and Data indications.
+fn ms_send_data(cap: &mut Capture, k: usize) {
+    let (client, n) = client_and_tid(k);
+    let udp = udp_between(client, sa(SERVER, 3478));
+    let req = ms_msg("Allocate", Class::Request, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .attr_u32(ms_attr(Role::Lifetime), 480)
+        .finish();
+    udp(cap, Dir::C2S, &req);
+    let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .address(ms_attr(Role::MappedAddress), sa(SERVER, 50100))
+        .attr_u32(ms_attr(Role::Lifetime), 480)
+        .finish();
+    udp(cap, Dir::S2C, &ok);
+    let mut t = n + 100;
+    play(cap, k, &mut |cap, dir, _, b| {
+        t += 1;
+        let m = match dir {
+            Dir::C2S => ms_msg("Send", Class::Request, tid16(t))
+                .address(ms_attr(Role::DestinationAddress), PEER),
+            Dir::S2C => ms_msg("Data", Class::Indication, tid16(t))
+                .address(ms_attr(Role::RemoteAddress), PEER),
+        };
+        udp(cap, dir, &m.attr(ms_attr(Role::Data), b).finish())
+    });
+}
+
+/// [MS-TURN] over UDP: an Allocate, then the multiplexed-TURN channel.
+fn mturn_udp(cap: &mut Capture, k: usize) {
+    let (client, n) = client_and_tid(k);
+    let udp = udp_between(client, sa(SERVER, 3478));
+    let req = ms_msg("Allocate", Class::Request, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .finish();
+    udp(cap, Dir::C2S, &req);
+    let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .address(ms_attr(Role::MappedAddress), sa(SERVER, 50300))
+        .finish();
+    udp(cap, Dir::S2C, &ok);
+    play(cap, k, &mut |cap, dir, _, b| {
+        udp(cap, dir, &build::multiplexed_turn(MS_SESSION, b))
+    });
+}
+
+/// A plain ICE flow: the checks on the 5-tuple itself, media beside.
+fn ice_udp(cap: &mut Capture, k: usize) {
+    let (client, _) = client_and_tid(k);
+    let udp = udp_between(client, sa([10, 62, 0, 2], 50001));
+    play(cap, k, &mut |cap, dir, _, b| udp(cap, dir, b));
+}
+
+/// TURN over TCP with a channel: Allocate, ChannelBind, ChannelData (padded).
+fn chan_tcp(cap: &mut Capture, k: usize) {
+    let (client, n) = client_and_tid(k);
+    let mut t = cap.tcp_open(client, sa(SERVER, 3478));
+    let mut send = |cap: &mut Capture, dir: Dir, b: &[u8]| cap.tcp_send(&mut t, dir, b);
+    allocate(cap, &mut send, n, false, client);
+    channel_bind(cap, &mut send, n + 1, 0x4002);
+    play(cap, k, &mut |cap, dir, _, b| {
+        send(cap, dir, &channel_data(0x4002, b, true))
+    });
+    cap.tcp_close(&mut t);
+}
+
+/// [MS-TURN] TCP framing on 443: an Allocate in control frames, then the multiplexed-TURN
+/// channel (0xFF10, in control frames; `mturn`) or end-to-end data frames (type 0x03).
+fn ms_tcp_443(cap: &mut Capture, k: usize, mturn: bool) {
+    let (client, n) = client_and_tid(k);
+    let mut t = cap.tcp_open(client, sa(SERVER, 443));
+    let req = ms_msg("Allocate", Class::Request, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .attr_u32(ms_attr(Role::Lifetime), 480)
+        .finish();
+    cap.tcp_send(&mut t, Dir::C2S, &ms_tcp(MsTcpType::Control, &req));
+    let ok = ms_msg("Allocate", Class::SuccessResponse, tid16(n))
+        .attr_u32(ms_attr(Role::MsVersion), 1)
+        .address(ms_attr(Role::MappedAddress), sa(SERVER, 50200 + k as u16))
+        .attr_u32(ms_attr(Role::Lifetime), 480)
+        .finish();
+    cap.tcp_send(&mut t, Dir::S2C, &ms_tcp(MsTcpType::Control, &ok));
+    play(cap, k, &mut |cap, dir, what, b| {
+        let frame = if mturn {
+            ms_tcp(MsTcpType::Control, &build::multiplexed_turn(MS_SESSION, b))
+        } else if what == What::Stun {
+            // STUN is never end-to-end data: the checks go in control frames.
+            ms_tcp(MsTcpType::Control, b)
+        } else {
+            ms_tcp(MsTcpType::Data, b)
+        };
+        cap.tcp_send(&mut t, dir, &frame)
+    });
+    cap.tcp_close(&mut t);
+}
+
+/// RFC 6062: a TCP allocation, Connect (`framed`, the media then RFC 4571 framed) or the
+/// peer's ConnectionAttempt, and the data connection with its ConnectionBind.
+fn rfc6062(cap: &mut Capture, k: usize, framed: bool) {
+    let (client, n) = client_and_tid(k);
+    let server = sa(SERVER, 3478);
+    let mut c = cap.tcp_open(client, server);
+    let mut send = |cap: &mut Capture, dir: Dir, b: &[u8]| cap.tcp_send(&mut c, dir, b);
+    allocate(cap, &mut send, n, true, client);
+    let cid = 0x6062_0000 + k as u32;
+    if framed {
+        // Client-initiated: Connect, its answer with the CONNECTION-ID.
+        let req = msg("Connect", Class::Request, tid(n + 1))
+            .xor_address(attr(Role::PeerAddress), PEER)
+            .finish();
+        send(cap, Dir::C2S, &req);
+        let ok = msg("Connect", Class::SuccessResponse, tid(n + 1))
+            .attr_u32(attr(Role::ConnectionId), cid)
+            .finish();
+        send(cap, Dir::S2C, &ok);
+    } else {
+        // Peer-initiated: ConnectionAttempt.
+        let ind = msg("ConnectionAttempt", Class::Indication, tid(n + 1))
+            .xor_address(attr(Role::PeerAddress), PEER)
+            .attr_u32(attr(Role::ConnectionId), cid)
+            .finish();
+        send(cap, Dir::S2C, &ind);
+    }
+    let mut d = cap.tcp_open(sa(CLIENT, CARRIERS[k].port + 100), server);
+    let bind = msg("ConnectionBind", Class::Request, tid(n + 2))
+        .attr_u32(attr(Role::ConnectionId), cid)
+        .finish();
+    cap.tcp_send(&mut d, Dir::C2S, &bind);
+    let ok = msg("ConnectionBind", Class::SuccessResponse, tid(n + 2)).finish();
+    cap.tcp_send(&mut d, Dir::S2C, &ok);
+    play(cap, k, &mut |cap, dir, _, b| {
+        if framed {
+            cap.tcp_send(&mut d, dir, &rfc4571(b))
+        } else {
+            cap.tcp_send(&mut d, dir, b)
+        }
+    });
+    cap.tcp_close(&mut d);
+    cap.tcp_close(&mut c);
+}
+
+/// ICE-TCP (RFC 6544): RFC 4571 frames, checks first, media beside them.
+fn ice_tcp(cap: &mut Capture, k: usize) {
+    let (client, _) = client_and_tid(k);
+    let mut t = cap.tcp_open(client, sa([10, 62, 0, 2], 50002));
+    play(cap, k, &mut |cap, dir, _, b| {
+        cap.tcp_send(&mut t, dir, &rfc4571(b))
+    });
+    cap.tcp_close(&mut t);
 }
 
 #[cfg(test)]

@@ -245,125 +245,161 @@ impl Conns {
 
 /// The mutant capture for `seed`.
 pub fn mutants(seed: u64) -> Fixture {
-    let mut rng = Rng::new(seed);
-    let mut cap = Capture::new();
-    let server = sa([10, 9, 0, 1], 3478);
-    let client = sa([10, 9, 0, 2], 40000 + (seed % 1000) as u16);
-    let mut conns = Conns {
-        next_port: 20000 + (seed % 20000) as u16,
+    let mut g = Mutants {
+        rng: Rng::new(seed),
+        cap: Capture::new(),
+        server: sa([10, 9, 0, 1], 3478),
+        client: sa([10, 9, 0, 2], 40000 + (seed % 1000) as u16),
+        conns: Conns {
+            next_port: 20000 + (seed % 20000) as u16,
+        },
     };
     let bases = bases();
-    // 1. Each base message's mutants, as datagrams and on TCP (8 per connection, so a
-    //    broken length desynchronises the stream for the following ones).
-    for (m, padded) in &bases {
-        let list = mutants_of(&mut rng, m, *padded);
-        for v in &list {
-            cap.udp(client, server, v);
-        }
-        if cap.labels().is_empty() {
-            cap.label("first-mutants-udp");
-        }
-        for chunk in list.chunks(8) {
-            let mut t = conns.open(&mut cap, server);
-            for v in chunk {
-                let dir = if rng.below(2) == 0 {
-                    Dir::C2S
-                } else {
-                    Dir::S2C
-                };
-                cap.tcp_send(&mut t, dir, v);
-            }
-            if rng.below(4) != 0 {
-                cap.tcp_close(&mut t);
-            }
-        }
+    g.base_mutants(&bases);
+    g.mixed_framings(&bases);
+    let looks = g.unannounced_binds();
+    g.bound_data_connection(&bases, &looks);
+    Fixture::from_capture("mutants", g.cap)
+}
+
+/// Transaction ids of the RFC 6062 parts.
+fn bind_tid(n: u8) -> [u8; 12] {
+    [0xb1, n, 9, 8, 7, 6, 5, 4, 3, 2, 1, n]
+}
+
+/// The mutant capture being written (the parts draw from `rng` in order).
+struct Mutants {
+    rng: Rng,
+    cap: Capture,
+    server: SocketAddr,
+    client: SocketAddr,
+    conns: Conns,
+}
+
+impl Mutants {
+    fn open(&mut self) -> Tcp {
+        self.conns.open(&mut self.cap, self.server)
     }
-    // 2. Framings mixed mid-stream on one connection, in a seed-drawn order.
-    let (plain, _) = &bases[3];
-    let (ms, _) = &bases[5];
-    let pieces: Vec<Vec<u8>> = vec![
-        plain.clone(),
-        rfc4571(plain),
-        ms_tcp(MsTcpType::Control, ms),
-        ms_tcp(MsTcpType::Data, b"end-to-end"),
-        channel_data(0x4001, b"media", true),
-        build::pseudo_tls_client_hello(&[rng.next_u64() as u8; 32]),
-        rfc4571(b"\x80\x60not stun"),
-    ];
-    for _ in 0..4 {
-        let mut t = conns.open(&mut cap, server);
-        for _ in 0..10 {
-            let p = rng.pick(&pieces).clone();
-            let cut = rng.below(p.len() + 1);
-            cap.tcp_send_split(&mut t, Dir::C2S, &p, &[cut]);
-        }
-        cap.tcp_close(&mut t);
-    }
-    // 3. RFC 6062: ConnectionBind for an id never announced, a bind without CONNECTION-ID,
-    //    a success response without a request, then relayed look-alikes on each.
-    let tid = |n: u8| [0xb1, n, 9, 8, 7, 6, 5, 4, 3, 2, 1, n];
-    let binds = [
-        msg("ConnectionBind", Class::Request, tid(1))
-            .attr_u32(attr(Role::ConnectionId), rng.next_u64() as u32)
-            .finish(),
-        msg("ConnectionBind", Class::Request, tid(2)).finish(),
-        msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish(),
-    ];
-    let looks = lookalikes(&mut rng);
-    for (i, b) in binds.iter().enumerate() {
-        let mut t = conns.open(&mut cap, server);
-        if i < 2 {
-            cap.tcp_send(&mut t, Dir::C2S, b);
-        }
-        let ok = msg("ConnectionBind", Class::SuccessResponse, tid(i as u8 + 1)).finish();
-        cap.tcp_send(&mut t, Dir::S2C, &ok);
-        for l in &looks {
-            let dir = if rng.below(2) == 0 {
-                Dir::C2S
-            } else {
-                Dir::S2C
-            };
-            cap.tcp_send(&mut t, dir, l);
-            cap.tcp_send(&mut t, dir, &rfc4571(l));
-        }
-        cap.tcp_close(&mut t);
-    }
-    // 4. A proper ConnectionAttempt on a control connection, then a data connection that
-    //    binds it and carries look-alikes (the relayed payload the plugin classifies).
-    let mut ctrl = conns.open(&mut cap, server);
-    cap.tcp_send(&mut ctrl, Dir::S2C, &bases[4].0);
-    let mut data = conns.open(&mut cap, server);
-    let bind = msg("ConnectionBind", Class::Request, tid(9))
-        .attr_u32(attr(Role::ConnectionId), 0x2b7f_0001)
-        .finish();
-    cap.tcp_send(&mut data, Dir::C2S, &bind);
-    cap.label("data-bind");
-    cap.tcp_send(
-        &mut data,
-        Dir::S2C,
-        &msg("ConnectionBind", Class::SuccessResponse, tid(9)).finish(),
-    );
-    for l in looks.iter().chain(&looks) {
-        let dir = if rng.below(2) == 0 {
+
+    fn coin_dir(&mut self) -> Dir {
+        if self.rng.below(2) == 0 {
             Dir::C2S
         } else {
             Dir::S2C
-        };
-        let framed = rng.below(2) == 0;
-        cap.tcp_send(&mut data, dir, &if framed { rfc4571(l) } else { l.clone() });
+        }
     }
-    // Look-alikes as UDP payloads and inside ChannelData too.
-    for l in &looks {
-        cap.udp(client, server, l);
-        cap.udp(
-            server,
-            client,
-            &channel_data(0x4000 + rng.below(0x3fff) as u16, l, false),
-        );
+
+    /// 1. Each base message's mutants, as datagrams and on TCP (8 per connection, so a
+    ///    broken length desynchronises the stream for the following ones).
+    fn base_mutants(&mut self, bases: &[(Vec<u8>, bool)]) {
+        for (m, padded) in bases {
+            let list = mutants_of(&mut self.rng, m, *padded);
+            for v in &list {
+                self.cap.udp(self.client, self.server, v);
+            }
+            if self.cap.labels().is_empty() {
+                self.cap.label("first-mutants-udp");
+            }
+            for chunk in list.chunks(8) {
+                let mut t = self.open();
+                for v in chunk {
+                    let dir = self.coin_dir();
+                    self.cap.tcp_send(&mut t, dir, v);
+                }
+                if self.rng.below(4) != 0 {
+                    self.cap.tcp_close(&mut t);
+                }
+            }
+        }
     }
-    cap.tcp_close(&mut data);
-    cap.tcp_close(&mut ctrl);
-    Fixture::from_capture("mutants", cap)
+
+    /// 2. Framings mixed mid-stream on one connection, in a seed-drawn order.
+    fn mixed_framings(&mut self, bases: &[(Vec<u8>, bool)]) {
+        let (plain, _) = &bases[3];
+        let (ms, _) = &bases[5];
+        let pieces: Vec<Vec<u8>> = vec![
+            plain.clone(),
+            rfc4571(plain),
+            ms_tcp(MsTcpType::Control, ms),
+            ms_tcp(MsTcpType::Data, b"end-to-end"),
+            channel_data(0x4001, b"media", true),
+            build::pseudo_tls_client_hello(&[self.rng.next_u64() as u8; 32]),
+            rfc4571(b"\x80\x60not stun"),
+        ];
+        for _ in 0..4 {
+            let mut t = self.open();
+            for _ in 0..10 {
+                let p = self.rng.pick(&pieces).clone();
+                let cut = self.rng.below(p.len() + 1);
+                self.cap.tcp_send_split(&mut t, Dir::C2S, &p, &[cut]);
+            }
+            self.cap.tcp_close(&mut t);
+        }
+    }
+
+    /// 3. RFC 6062: ConnectionBind for an id never announced, a bind without CONNECTION-ID,
+    ///    a success response without a request, then relayed look-alikes on each. Returns
+    ///    the look-alikes.
+    fn unannounced_binds(&mut self) -> Vec<Vec<u8>> {
+        let binds = [
+            msg("ConnectionBind", Class::Request, bind_tid(1))
+                .attr_u32(attr(Role::ConnectionId), self.rng.next_u64() as u32)
+                .finish(),
+            msg("ConnectionBind", Class::Request, bind_tid(2)).finish(),
+            msg("ConnectionBind", Class::SuccessResponse, bind_tid(3)).finish(),
+        ];
+        let looks = lookalikes(&mut self.rng);
+        for (i, b) in binds.iter().enumerate() {
+            let mut t = self.open();
+            if i < 2 {
+                self.cap.tcp_send(&mut t, Dir::C2S, b);
+            }
+            let ok = msg(
+                "ConnectionBind",
+                Class::SuccessResponse,
+                bind_tid(i as u8 + 1),
+            )
+            .finish();
+            self.cap.tcp_send(&mut t, Dir::S2C, &ok);
+            for l in &looks {
+                let dir = self.coin_dir();
+                self.cap.tcp_send(&mut t, dir, l);
+                self.cap.tcp_send(&mut t, dir, &rfc4571(l));
+            }
+            self.cap.tcp_close(&mut t);
+        }
+        looks
+    }
+
+    /// 4. A proper ConnectionAttempt on a control connection, then a data connection that
+    ///    binds it and carries look-alikes (the relayed payload the plugin classifies); the
+    ///    look-alikes as UDP payloads and inside ChannelData too.
+    fn bound_data_connection(&mut self, bases: &[(Vec<u8>, bool)], looks: &[Vec<u8>]) {
+        let mut ctrl = self.open();
+        self.cap.tcp_send(&mut ctrl, Dir::S2C, &bases[4].0);
+        let mut data = self.open();
+        let bind = msg("ConnectionBind", Class::Request, bind_tid(9))
+            .attr_u32(attr(Role::ConnectionId), 0x2b7f_0001)
+            .finish();
+        self.cap.tcp_send(&mut data, Dir::C2S, &bind);
+        self.cap.label("data-bind");
+        let ok = msg("ConnectionBind", Class::SuccessResponse, bind_tid(9)).finish();
+        self.cap.tcp_send(&mut data, Dir::S2C, &ok);
+        for l in looks.iter().chain(looks) {
+            let dir = self.coin_dir();
+            let framed = self.rng.below(2) == 0;
+            let p = if framed { rfc4571(l) } else { l.clone() };
+            self.cap.tcp_send(&mut data, dir, &p);
+        }
+        for l in looks {
+            self.cap.udp(self.client, self.server, l);
+            let ch = 0x4000 + self.rng.below(0x3fff) as u16;
+            self.cap
+                .udp(self.server, self.client, &channel_data(ch, l, false));
+        }
+        self.cap.tcp_close(&mut data);
+        self.cap.tcp_close(&mut ctrl);
+    }
 }
 
 #[cfg(test)]

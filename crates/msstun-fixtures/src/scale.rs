@@ -34,15 +34,13 @@ fn client(i: u64) -> SocketAddr {
 
 /// About `n` STUN messages (see the module text).
 pub fn scale(n: usize) -> Fixture {
-    let mut cap = Capture::new();
-    let server = sa([10, 1, 0, 1], 3478);
-    let key = long_term_key("alice", "example.org", "wonderland");
-    let mut sent = 0usize;
-    let mut t = 0u64;
-    let mut next = || {
-        t += 1;
-        t
+    let mut g = Scale {
+        cap: Capture::new(),
+        server: sa([10, 1, 0, 1], 3478),
+        key: long_term_key("alice", "example.org", "wonderland"),
+        t: 0,
     };
+    let mut sent = 0usize;
     let mut k = 0u64; // unit counter
     let mut on_data = 0usize; // messages on data connections so far
     while sent < n {
@@ -51,163 +49,163 @@ pub fn scale(n: usize) -> Fixture {
         // otherwise allocations and ICE pairs in turn.
         let shape = if on_data * 5 < sent { 2 } else { k % 2 };
         match shape {
-            // One UDP allocation (10 messages).
-            0 => {
-                let c = client(k);
-                let a = next();
-                cap.udp(
-                    c,
-                    server,
-                    &msg("Allocate", Class::Request, tid(a))
-                        .attr_u8_padded(attr(Role::RequestedTransport), 17)
-                        .finish(),
-                );
-                cap.udp(
-                    server,
-                    c,
-                    &msg("Allocate", Class::ErrorResponse, tid(a))
-                        .error_code(401, "Unauthorized")
-                        .string(attr(Role::Realm), "example.org")
-                        .string(attr(Role::Nonce), "0123456789abcdef")
-                        .finish(),
-                );
-                let auth = |m: msstun::build::MessageBuilder| {
-                    m.string(attr(Role::Username), "alice")
-                        .string(attr(Role::Realm), "example.org")
-                        .string(attr(Role::Nonce), "0123456789abcdef")
-                        .message_integrity(&key)
-                        .finish()
-                };
-                let a = next();
-                cap.udp(
-                    c,
-                    server,
-                    &auth(
-                        msg("Allocate", Class::Request, tid(a))
-                            .attr_u8_padded(attr(Role::RequestedTransport), 17)
-                            .attr_u32(attr(Role::Lifetime), 600),
-                    ),
-                );
-                cap.udp(
-                    server,
-                    c,
-                    &msg("Allocate", Class::SuccessResponse, tid(a))
-                        .xor_address(
-                            attr(Role::RelayedAddress),
-                            sa([10, 1, 0, 1], 49152 + (k % 16000) as u16),
-                        )
-                        .xor_address(attr(Role::XorMappedAddress), c)
-                        .attr_u32(attr(Role::Lifetime), 600)
-                        .message_integrity(&key)
-                        .finish(),
-                );
-                let peer = client(k + 1_000_003);
-                for (method, extra) in [
-                    ("CreatePermission", 0u8),
-                    ("ChannelBind", 1),
-                    ("Refresh", 2),
-                ] {
-                    let a = next();
-                    let m = msg(method, Class::Request, tid(a));
-                    let m = match extra {
-                        0 => m.xor_address(attr(Role::PeerAddress), peer),
-                        1 => m
-                            .attr_u32(attr(Role::ChannelNumber), 0x4000_0000)
-                            .xor_address(attr(Role::PeerAddress), peer),
-                        _ => m.attr_u32(attr(Role::Lifetime), 600),
-                    };
-                    cap.udp(c, server, &auth(m));
-                    cap.udp(
-                        server,
-                        c,
-                        &msg(method, Class::SuccessResponse, tid(a))
-                            .message_integrity(&key)
-                            .finish(),
-                    );
-                }
-                sent += 10;
-            }
-            // Five ICE pairs (a check and its response each: 10 messages).
-            1 => {
-                for j in 0..5 {
-                    let c = client(k * 5 + j + 2_000_000);
-                    let a = next();
-                    cap.udp(
-                        c,
-                        server,
-                        &msg("Binding", Class::Request, tid(a))
-                            .string(attr(Role::Username), "MRAv:a9Xy")
-                            .attr_u32(attr(Role::Priority), 0x6eff_ffff)
-                            .message_integrity(b"the-ice-password")
-                            .fingerprint()
-                            .finish(),
-                    );
-                    cap.udp(
-                        server,
-                        c,
-                        &msg("Binding", Class::SuccessResponse, tid(a))
-                            .xor_address(attr(Role::XorMappedAddress), c)
-                            .message_integrity(b"the-ice-password")
-                            .fingerprint()
-                            .finish(),
-                    );
-                }
-                sent += 10;
-            }
-            // An RFC 6062 control + data connection with 1,000 ICE checks.
+            0 => sent += g.allocation(k),
+            1 => sent += g.ice_pairs(k),
             _ => {
-                let c = client(k + 3_000_000);
-                let mut ctrl = cap.tcp_open(c, server);
-                let id = k as u32;
-                cap.tcp_send(
-                    &mut ctrl,
-                    Dir::S2C,
-                    &msg("ConnectionAttempt", Class::Indication, tid(next()))
-                        .xor_address(attr(Role::PeerAddress), client(k + 4_000_000))
-                        .attr_u32(attr(Role::ConnectionId), id)
-                        .finish(),
-                );
-                let dc = client(k + 5_000_000);
-                let mut data = cap.tcp_open(dc, server);
-                let a = next();
-                cap.tcp_send(
-                    &mut data,
-                    Dir::C2S,
-                    &msg("ConnectionBind", Class::Request, tid(a))
-                        .attr_u32(attr(Role::ConnectionId), id)
-                        .finish(),
-                );
-                cap.tcp_send(
-                    &mut data,
-                    Dir::S2C,
-                    &msg("ConnectionBind", Class::SuccessResponse, tid(a)).finish(),
-                );
-                sent += 3;
-                let checks = 1000.min(n.saturating_sub(sent)).max(1);
-                for i in 0..checks {
-                    let a = next();
-                    let m = msg("Binding", Class::Request, tid(a))
-                        .string(attr(Role::Username), "MRAv:a9Xy")
-                        .attr_u32(attr(Role::Priority), i as u32)
-                        .fingerprint()
-                        .finish();
-                    let dir = if i % 2 == 0 { Dir::C2S } else { Dir::S2C };
-                    cap.tcp_send(&mut data, dir, &rfc4571(&m));
-                }
-                if on_data == 0 {
-                    cap.label("first-data-connection-end");
-                }
-                sent += checks;
-                on_data += checks + 3;
-                cap.tcp_close(&mut data);
-                cap.tcp_close(&mut ctrl);
+                let m = g.data_connection(k, n, sent, on_data == 0);
+                sent += m;
+                on_data += m;
             }
         }
         if k == 1 {
-            cap.label("first-unit-end");
+            g.cap.label("first-unit-end");
         }
     }
-    Fixture::from_capture("scale", cap)
+    Fixture::from_capture("scale", g.cap)
+}
+
+/// The capture being written and what its units share.
+struct Scale {
+    cap: Capture,
+    server: SocketAddr,
+    key: [u8; 16],
+    /// Transactions so far.
+    t: u64,
+}
+
+impl Scale {
+    /// The next transaction number.
+    fn next(&mut self) -> u64 {
+        self.t += 1;
+        self.t
+    }
+
+    /// `m` with the long-term credentials and MESSAGE-INTEGRITY.
+    fn auth(&self, m: msstun::build::MessageBuilder) -> Vec<u8> {
+        m.string(attr(Role::Username), "alice")
+            .string(attr(Role::Realm), "example.org")
+            .string(attr(Role::Nonce), "0123456789abcdef")
+            .message_integrity(&self.key)
+            .finish()
+    }
+
+    /// One UDP allocation: Allocate 401 → Allocate → success, CreatePermission,
+    /// ChannelBind, Refresh, each answered (10 messages).
+    fn allocation(&mut self, k: u64) -> usize {
+        let (c, server) = (client(k), self.server);
+        let a = self.next();
+        let m = msg("Allocate", Class::Request, tid(a))
+            .attr_u8_padded(attr(Role::RequestedTransport), 17)
+            .finish();
+        self.cap.udp(c, server, &m);
+        let m = msg("Allocate", Class::ErrorResponse, tid(a))
+            .error_code(401, "Unauthorized")
+            .string(attr(Role::Realm), "example.org")
+            .string(attr(Role::Nonce), "0123456789abcdef")
+            .finish();
+        self.cap.udp(server, c, &m);
+        let a = self.next();
+        let m = self.auth(
+            msg("Allocate", Class::Request, tid(a))
+                .attr_u8_padded(attr(Role::RequestedTransport), 17)
+                .attr_u32(attr(Role::Lifetime), 600),
+        );
+        self.cap.udp(c, server, &m);
+        let m = msg("Allocate", Class::SuccessResponse, tid(a))
+            .xor_address(
+                attr(Role::RelayedAddress),
+                sa([10, 1, 0, 1], 49152 + (k % 16000) as u16),
+            )
+            .xor_address(attr(Role::XorMappedAddress), c)
+            .attr_u32(attr(Role::Lifetime), 600)
+            .message_integrity(&self.key)
+            .finish();
+        self.cap.udp(server, c, &m);
+        let peer = client(k + 1_000_003);
+        for (method, extra) in [
+            ("CreatePermission", 0u8),
+            ("ChannelBind", 1),
+            ("Refresh", 2),
+        ] {
+            let a = self.next();
+            let m = msg(method, Class::Request, tid(a));
+            let m = match extra {
+                0 => m.xor_address(attr(Role::PeerAddress), peer),
+                1 => m
+                    .attr_u32(attr(Role::ChannelNumber), 0x4000_0000)
+                    .xor_address(attr(Role::PeerAddress), peer),
+                _ => m.attr_u32(attr(Role::Lifetime), 600),
+            };
+            let m = self.auth(m);
+            self.cap.udp(c, server, &m);
+            let m = msg(method, Class::SuccessResponse, tid(a))
+                .message_integrity(&self.key)
+                .finish();
+            self.cap.udp(server, c, &m);
+        }
+        10
+    }
+
+    /// Five ICE pairs, a check and its response each (10 messages).
+    fn ice_pairs(&mut self, k: u64) -> usize {
+        for j in 0..5 {
+            let (c, server) = (client(k * 5 + j + 2_000_000), self.server);
+            let a = self.next();
+            let m = msg("Binding", Class::Request, tid(a))
+                .string(attr(Role::Username), "MRAv:a9Xy")
+                .attr_u32(attr(Role::Priority), 0x6eff_ffff)
+                .message_integrity(b"the-ice-password")
+                .fingerprint()
+                .finish();
+            self.cap.udp(c, server, &m);
+            let m = msg("Binding", Class::SuccessResponse, tid(a))
+                .xor_address(attr(Role::XorMappedAddress), c)
+                .message_integrity(b"the-ice-password")
+                .fingerprint()
+                .finish();
+            self.cap.udp(server, c, &m);
+        }
+        10
+    }
+
+    /// An RFC 6062 control + data connection with up to 1,000 ICE checks (as many as the
+    /// `n` messages still allow, at least one); returns the messages written. `first`
+    /// labels its end.
+    fn data_connection(&mut self, k: u64, n: usize, sent: usize, first: bool) -> usize {
+        let server = self.server;
+        let mut ctrl = self.cap.tcp_open(client(k + 3_000_000), server);
+        let id = k as u32;
+        let m = msg("ConnectionAttempt", Class::Indication, tid(self.next()))
+            .xor_address(attr(Role::PeerAddress), client(k + 4_000_000))
+            .attr_u32(attr(Role::ConnectionId), id)
+            .finish();
+        self.cap.tcp_send(&mut ctrl, Dir::S2C, &m);
+        let mut data = self.cap.tcp_open(client(k + 5_000_000), server);
+        let a = self.next();
+        let m = msg("ConnectionBind", Class::Request, tid(a))
+            .attr_u32(attr(Role::ConnectionId), id)
+            .finish();
+        self.cap.tcp_send(&mut data, Dir::C2S, &m);
+        let m = msg("ConnectionBind", Class::SuccessResponse, tid(a)).finish();
+        self.cap.tcp_send(&mut data, Dir::S2C, &m);
+        let checks = 1000.min(n.saturating_sub(sent + 3)).max(1);
+        for i in 0..checks {
+            let a = self.next();
+            let m = msg("Binding", Class::Request, tid(a))
+                .string(attr(Role::Username), "MRAv:a9Xy")
+                .attr_u32(attr(Role::Priority), i as u32)
+                .fingerprint()
+                .finish();
+            let dir = if i % 2 == 0 { Dir::C2S } else { Dir::S2C };
+            self.cap.tcp_send(&mut data, dir, &rfc4571(&m));
+        }
+        if first {
+            self.cap.label("first-data-connection-end");
+        }
+        self.cap.tcp_close(&mut data);
+        self.cap.tcp_close(&mut ctrl);
+        checks + 3
+    }
 }
 
 #[cfg(test)]

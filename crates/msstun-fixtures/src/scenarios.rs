@@ -1,7 +1,7 @@
 //! The capture scenarios. Each returns a [`Fixture`]: pcapng bytes plus labels naming
 //! the frames tests look at (a label points at the frame that completes the message).
 
-use crate::capture::{sa, Capture, Dir};
+use crate::capture::{sa, Capture, Dir, Tcp};
 use crate::stun::{
     append_raw, attr, corrupt_last_byte, ms_attr, ms_msg, msg, set_length, wrong_key,
 };
@@ -131,26 +131,47 @@ fn seed() -> Fixture {
     use seed_consts::*;
     let mut cap = Capture::new();
     let server = sa(EXPRESSWAY, 3478);
+    let key = long_term_key(USER, REALM, PASSWORD);
+    let mut c = cap.tcp_open(sa(CMS, CONTROL_PORT), server);
+    seed_control(&mut cap, &mut c, &key);
+    // RFC 6062 data connection.
+    cap.wait(Duration::from_millis(48));
+    let mut d = cap.tcp_open(sa(CMS, DATA_PORT), server);
+    seed_data_connection(&mut cap, &mut d, &key);
+
+    // Keep-alive on the control connection (the seed's frame 3209).
+    cap.wait(Duration::from_millis(4400));
+    let m = msg("Binding", Class::Indication, tid(8))
+        .fingerprint()
+        .finish();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.label("keepalive");
+    cap.tcp_close(&mut d);
+    cap.tcp_close(&mut c);
+    Fixture::from("seed", cap)
+}
+
+/// The seed's control connection: Allocate (401, then authenticated), Refresh and the
+/// server's ConnectionAttempt.
+fn seed_control(cap: &mut Capture, c: &mut Tcp, key: &[u8]) {
+    use seed_consts::*;
     let cms_ctrl = sa(CMS, CONTROL_PORT);
     let relay = sa(EXPRESSWAY, RELAY_PORT);
     let peer = sa(PEER, PEER_PORT);
-    let key = long_term_key(USER, REALM, PASSWORD);
-
-    let mut c = cap.tcp_open(cms_ctrl, server);
     let m = msg("Allocate", Class::Request, tid(1))
         .attr_u8_padded(attr(Role::RequestedTransport), 6)
         .attr_u32(attr(Role::Lifetime), 600)
         .finish();
-    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.tcp_send(c, Dir::C2S, &m);
     cap.label("alloc-req");
-    cap.tcp_ack(&c, Dir::S2C);
+    cap.tcp_ack(c, Dir::S2C);
     let m = msg("Allocate", Class::ErrorResponse, tid(1))
         .error_code(401, "Unauthorized")
         .string(attr(Role::Nonce), NONCE)
         .string(attr(Role::Realm), REALM)
         .attr_u32(attr(Role::Lifetime), 600)
         .finish();
-    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.tcp_send(c, Dir::S2C, &m);
     cap.label("alloc-401");
     let m = msg("Allocate", Class::Request, tid(2))
         .attr_u8_padded(attr(Role::RequestedTransport), 6)
@@ -158,61 +179,65 @@ fn seed() -> Fixture {
         .string(attr(Role::Username), USER)
         .string(attr(Role::Realm), REALM)
         .string(attr(Role::Nonce), NONCE)
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.tcp_send(c, Dir::C2S, &m);
     cap.label("alloc-auth");
     cap.wait(Duration::from_millis(115));
     let m = msg("Allocate", Class::SuccessResponse, tid(2))
         .attr_u32(attr(Role::Lifetime), 600)
         .xor_address(attr(Role::RelayedAddress), relay)
         .xor_address(attr(Role::XorMappedAddress), cms_ctrl)
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.tcp_send(c, Dir::S2C, &m);
     cap.label("alloc-ok");
     let m = msg("Refresh", Class::Request, tid(3))
         .string(attr(Role::Username), USER)
         .string(attr(Role::Realm), REALM)
         .string(attr(Role::Nonce), NONCE)
         .attr_u32(attr(Role::Lifetime), 600)
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut c, Dir::C2S, &m);
+    cap.tcp_send(c, Dir::C2S, &m);
     cap.label("refresh");
     cap.wait(Duration::from_millis(87));
     let m = msg("Refresh", Class::SuccessResponse, tid(3))
         .attr_u32(attr(Role::Lifetime), 600)
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.tcp_send(c, Dir::S2C, &m);
     cap.label("refresh-ok");
     cap.wait(Duration::from_millis(395));
     let m = msg("ConnectionAttempt", Class::Indication, tid(4))
         .xor_address(attr(Role::PeerAddress), peer)
         .attr_u32(attr(Role::ConnectionId), CONNECTION_ID)
         .finish();
-    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.tcp_send(c, Dir::S2C, &m);
     cap.label("connection-attempt");
-    cap.tcp_ack(&c, Dir::C2S);
+    cap.tcp_ack(c, Dir::C2S);
+}
 
-    // RFC 6062 data connection.
-    cap.wait(Duration::from_millis(48));
-    let mut d = cap.tcp_open(sa(CMS, DATA_PORT), server);
+/// The seed's RFC 6062 data connection: ConnectionBind, then ICE checks and media relayed
+/// over it, RFC 4571 framed.
+fn seed_data_connection(cap: &mut Capture, d: &mut Tcp, key: &[u8]) {
+    use seed_consts::*;
+    let relay = sa(EXPRESSWAY, RELAY_PORT);
+    let peer = sa(PEER, PEER_PORT);
     let m = msg("ConnectionBind", Class::Request, tid(5))
         .attr_u32(attr(Role::ConnectionId), CONNECTION_ID)
         .string(attr(Role::Username), USER)
         .string(attr(Role::Realm), REALM)
         .string(attr(Role::Nonce), NONCE)
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut d, Dir::C2S, &m);
+    cap.tcp_send(d, Dir::C2S, &m);
     cap.label("connection-bind");
     cap.wait(Duration::from_millis(54));
     let m = msg("ConnectionBind", Class::SuccessResponse, tid(5))
-        .message_integrity(&key)
+        .message_integrity(key)
         .finish();
-    cap.tcp_send(&mut d, Dir::S2C, &m);
+    cap.tcp_send(d, Dir::S2C, &m);
     cap.label("connection-bind-ok");
 
     // ICE checks relayed over the data connection, RFC 4571 framed (the seed's `00 6c 00 01`).
@@ -233,7 +258,7 @@ fn seed() -> Fixture {
             .finish()
     };
     let m = check(tid(6), ICE_USER_IN, true, ICE_PWD_CMS);
-    cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
+    cap.tcp_send(d, Dir::S2C, &rfc4571(&m));
     cap.label("ice-req-in");
     let m = msg("Binding", Class::SuccessResponse, tid(6))
         .xor_address(attr(Role::XorMappedAddress), peer)
@@ -241,10 +266,10 @@ fn seed() -> Fixture {
         .message_integrity(ICE_PWD_CMS.as_bytes())
         .fingerprint()
         .finish();
-    cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
+    cap.tcp_send(d, Dir::C2S, &rfc4571(&m));
     cap.label("ice-resp-out");
     let m = check(tid(7), ICE_USER_OUT, false, ICE_PWD_PEER);
-    cap.tcp_send(&mut d, Dir::C2S, &rfc4571(&m));
+    cap.tcp_send(d, Dir::C2S, &rfc4571(&m));
     cap.label("ice-req-out");
     let m = msg("Binding", Class::SuccessResponse, tid(7))
         .xor_address(attr(Role::XorMappedAddress), relay)
@@ -252,9 +277,9 @@ fn seed() -> Fixture {
         .message_integrity(ICE_PWD_PEER.as_bytes())
         .fingerprint()
         .finish();
-    cap.tcp_send(&mut d, Dir::S2C, &rfc4571(&m));
+    cap.tcp_send(d, Dir::S2C, &rfc4571(&m));
     cap.label("ice-resp-in");
-    cap.tcp_ack(&d, Dir::C2S);
+    cap.tcp_ack(d, Dir::C2S);
     // Media: RFC 4571-framed RTP-like packets, not STUN.
     cap.wait(Duration::from_millis(200));
     let rtp = |seq: u16| {
@@ -265,21 +290,10 @@ fn seed() -> Fixture {
         p.extend((0..48u8).map(|i| i ^ (seq as u8)));
         rfc4571(&p)
     };
-    cap.tcp_send(&mut d, Dir::S2C, &rtp(1));
+    cap.tcp_send(d, Dir::S2C, &rtp(1));
     cap.label("media-in");
-    cap.tcp_send(&mut d, Dir::C2S, &rtp(2));
+    cap.tcp_send(d, Dir::C2S, &rtp(2));
     cap.label("media-out");
-
-    // Keep-alive on the control connection (the seed's frame 3209).
-    cap.wait(Duration::from_millis(4400));
-    let m = msg("Binding", Class::Indication, tid(8))
-        .fingerprint()
-        .finish();
-    cap.tcp_send(&mut c, Dir::C2S, &m);
-    cap.label("keepalive");
-    cap.tcp_close(&mut d);
-    cap.tcp_close(&mut c);
-    Fixture::from("seed", cap)
 }
 
 fn plain_tcp() -> Fixture {
