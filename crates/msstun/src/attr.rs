@@ -1838,110 +1838,88 @@ pub(crate) mod tests {
         }
     }
 
+    /// The attributes with a struct layout: (type, value, its fields in order); an empty
+    /// list is checked by name in `struct_layout_value_names`.
+    #[rustfmt::skip]
+    const STRUCT_CASES: &[(u16, &[u8], &[(&str, FieldValue<'static>)])] = {
+        use FieldValue::*;
+        &[
+            (0x0018, &[0x80], &[("reserve_next", Bool(true))]),
+            (0x0019, &[17, 0, 0, 0], &[("", Uint(17))]),
+            (0x000C, &[0x40, 0x00, 0, 0], &[("", Uint(0x4000))]),
+            (
+                0x8050,
+                &[0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                  0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0, 0, 0, 2],
+                &[("connection_id", Bytes(&[0x11; 20])), ("sequence", Uint(2))],
+            ),
+            (0x8055, &[0, 2, 0, 1], &[]),
+            (
+                0x805D,
+                &[0x40, 0, 0, 0, 0, 0, 0x01, 0xf4, 0, 0, 0x03, 0xe8],
+                &[("valid", Bool(false)), ("pstn_failover", Bool(true)),
+                  ("max_send", Uint(500)), ("max_receive", Uint(1000))],
+            ),
+            (
+                0x8068,
+                &[1, 2, 1, 0],
+                &[("peer_location", Uint(1)), ("self_location", Uint(2)), ("federation", Uint(1))],
+            ),
+            (
+                0x8001,
+                b"\x02\0\x04\x40Address Family not Supported",
+                &[("family", Uint(2)), ("class", Uint(4)), ("number", Uint(0x40)),
+                  ("reason", Str("Address Family not Supported"))],
+            ),
+            (
+                0x8004,
+                &[0, 0, 3, 1, 0, 0, 0x05, 0xdc],
+                &[("type", Uint(3)), ("code", Uint(1)), ("error_data", Uint(1500))],
+            ),
+            (0x802D, &[0, 0, 0, 0x05], &[("ecf", Uint(2)), ("valid", Bool(true))]),
+            (
+                0x001D,
+                &[0, 2, 0, 0],
+                &[("algorithm", Uint(2)), ("parameters_length", Uint(0)), ("parameters", Bytes(&[]))],
+            ),
+            (0xC057, &[0, 7, 0, 10], &[("network_id", Uint(7)), ("network_cost", Uint(10))]),
+            (
+                0x8058,
+                &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4],
+                &[("min_send", Uint(1)), ("max_send", Uint(2)),
+                  ("min_receive", Uint(3)), ("max_receive", Uint(4))],
+            ),
+        ]
+    };
+
     #[test]
     fn struct_layouts() {
-        let mut seq = [0u8; 24];
-        seq[..20].copy_from_slice(&[0x11; 20]);
-        seq[20..].copy_from_slice(&2u32.to_be_bytes());
-        let b = rfc5389(
-            0x0003,
-            [1; 12],
-            &[
-                tlv(0x0018, &[0x80], true),
-                tlv(0x0019, &[17, 0, 0, 0], true),
-                tlv(0x000C, &[0x40, 0x00, 0, 0], true),
-                tlv(0x8050, &seq, true),
-                tlv(0x8055, &[0, 2, 0, 1], true),
-                tlv(
-                    0x805D,
-                    &[0x40, 0, 0, 0, 0, 0, 0x01, 0xf4, 0, 0, 0x03, 0xe8],
-                    true,
-                ),
-                tlv(0x8068, &[1, 2, 1, 0], true),
-                tlv(0x8001, b"\x02\0\x04\x40Address Family not Supported", true),
-                tlv(0x8004, &[0, 0, 3, 1, 0, 0, 0x05, 0xdc], true),
-                tlv(0x802D, &[0, 0, 0, 0x05], true),
-                tlv(0x001D, &[0, 2, 0, 0], true),
-                tlv(0xC057, &[0, 7, 0, 10], true),
-                tlv(
-                    0x8058,
-                    &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4],
-                    true,
-                ),
-            ],
-        );
+        let tlvs: Vec<_> = STRUCT_CASES
+            .iter()
+            .map(|(t, v, _)| tlv(*t, v, true))
+            .collect();
+        let b = rfc5389(0x0003, [1; 12], &tlvs);
         let m = Message::new_checked(&b[..]).unwrap();
         let attrs: Vec<_> = m.attributes().map(|a| a.unwrap()).collect();
-        use FieldValue::*;
-        assert_eq!(fields_of(&attrs[0]), [("reserve_next", Bool(true))]);
-        assert_eq!(fields_of(&attrs[1]), [("", Uint(17))]);
-        assert_eq!(fields_of(&attrs[2]), [("", Uint(0x4000))]);
-        assert_eq!(
-            fields_of(&attrs[3]),
-            [("connection_id", Bytes(&[0x11; 20])), ("sequence", Uint(2))]
-        );
-        let sq: Vec<_> = attrs[4].fields().map(|f| f.unwrap()).collect();
+        assert_eq!(attrs.len(), STRUCT_CASES.len());
+        for (a, (t, _, want)) in attrs.iter().zip(STRUCT_CASES) {
+            assert_eq!(a.code, *t);
+            if !want.is_empty() {
+                assert_eq!(fields_of(a), *want, "{t:#06x}");
+            }
+        }
+    }
+
+    #[test]
+    fn struct_layout_value_names() {
+        let b = rfc5389(0x0003, [1; 12], &[tlv(0x8055, &[0, 2, 0, 1], true)]);
+        let sq: Vec<_> = only(&b).fields().map(|f| f.unwrap()).collect();
         assert_eq!(sq[0].desc.value_name(2), Some("Video"));
         assert_eq!(sq[1].desc.value_name(1), Some("Reliable delivery"));
-        assert_eq!(
-            fields_of(&attrs[5]),
-            [
-                ("valid", Bool(false)),
-                ("pstn_failover", Bool(true)),
-                ("max_send", Uint(500)),
-                ("max_receive", Uint(1000))
-            ]
-        );
-        assert_eq!(
-            fields_of(&attrs[6]),
-            [
-                ("peer_location", Uint(1)),
-                ("self_location", Uint(2)),
-                ("federation", Uint(1))
-            ]
-        );
-        assert_eq!(
-            fields_of(&attrs[7]),
-            [
-                ("family", Uint(2)),
-                ("class", Uint(4)),
-                ("number", Uint(0x40)),
-                ("reason", Str("Address Family not Supported"))
-            ]
-        );
-        assert_eq!(
-            fields_of(&attrs[8]),
-            [
-                ("type", Uint(3)),
-                ("code", Uint(1)),
-                ("error_data", Uint(1500))
-            ]
-        );
-        assert_eq!(
-            fields_of(&attrs[9]),
-            [("ecf", Uint(2)), ("valid", Bool(true))]
-        );
-        assert_eq!(
-            fields_of(&attrs[10]),
-            [
-                ("algorithm", Uint(2)),
-                ("parameters_length", Uint(0)),
-                ("parameters", Bytes(&[]))
-            ]
-        );
-        assert_eq!(
-            fields_of(&attrs[11]),
-            [("network_id", Uint(7)), ("network_cost", Uint(10))]
-        );
-        assert_eq!(
-            fields_of(&attrs[12]),
-            [
-                ("min_send", Uint(1)),
-                ("max_send", Uint(2)),
-                ("min_receive", Uint(3)),
-                ("max_receive", Uint(4))
-            ]
-        );
+    }
+
+    #[test]
+    fn struct_layout_too_short_is_one_error() {
         // Too short for its layout: one error, then nothing.
         let b = rfc5389(0x0003, [1; 12], &[tlv(0x8050, &[0; 21], true)]);
         let a = only(&b);
