@@ -1838,10 +1838,12 @@ pub(crate) mod tests {
         }
     }
 
+    type Fields = &'static [(&'static str, FieldValue<'static>)];
+
     /// The attributes with a struct layout: (type, value, its fields in order); an empty
     /// list is checked by name in `struct_layout_value_names`.
     #[rustfmt::skip]
-    const STRUCT_CASES: &[(u16, &[u8], &[(&str, FieldValue<'static>)])] = {
+    const STRUCT_CASES: &[(u16, &[u8], Fields)] = {
         use FieldValue::*;
         &[
             (0x0018, &[0x80], &[("reserve_next", Bool(true))]),
