@@ -125,7 +125,9 @@ fn link_args() {
     }
 }
 
-fn main() {
+/// What makes cargo re-run this script, and every `cfg` it may set (so `#[cfg(ws_4_2)]` never
+/// warns).
+fn rerun_and_check_cfgs() {
     println!("cargo:rerun-if-changed=wireshark-include/wrapper.h");
     println!("cargo:rerun-if-changed=wireshark-include/shim.c");
     println!("cargo:rerun-if-changed=wireshark-include/shim.h");
@@ -157,9 +159,12 @@ fn main() {
     ] {
         println!("cargo::rustc-check-cfg=cfg({v})");
     }
+}
 
-    let includes = include_dirs();
-    let (major, minor, micro) = match header_version(&includes) {
+/// The Wireshark version of the headers as `cfg`s (`ws_4_4`, `ws_ge_4_2` …) and
+/// `MSSTUN_WS_*` environment variables.
+fn version_cfgs(includes: &[PathBuf]) {
+    let (major, minor, micro) = match header_version(includes) {
         Some(v) => v,
         None => fail("ws_version.h not found in the Wireshark include paths"),
     };
@@ -170,14 +175,17 @@ fn main() {
             println!("cargo:rustc-cfg=ws_ge_{ma}_{mi}");
         }
     }
-    if has_module_loader(&includes) {
+    if has_module_loader(includes) {
         println!("cargo:rustc-cfg=ws_module_loader");
     }
     println!("cargo:rustc-env=MSSTUN_WS_MAJOR={major}");
     println!("cargo:rustc-env=MSSTUN_WS_MINOR={minor}");
     println!("cargo:rustc-env=MSSTUN_WS_MICRO={micro}");
     println!("cargo:rustc-env=MSSTUN_WS_VERSION={major}.{minor}.{micro}");
+}
 
+/// The C shim, statistics and sequence-analysis files, compiled and linked.
+fn compile_shim(includes: &[PathBuf]) {
     // The shim: macros, inline functions, preferences and the UAT.
     let mut build = cc::Build::new();
     build
@@ -191,7 +199,7 @@ fn main() {
         .flag_if_supported("-Werror=incompatible-pointer-types")
         .flag_if_supported("-Werror=implicit-function-declaration")
         .flag_if_supported("-Werror=int-conversion");
-    for p in &includes {
+    for p in includes {
         build.include(p);
     }
     build.include("wireshark-include");
@@ -199,6 +207,13 @@ fn main() {
     // After the shim archive: GNU ld (MinGW) resolves an archive's undefined symbols only
     // against the libraries that follow it on the command line.
     link_args();
+}
+
+fn main() {
+    rerun_and_check_cfgs();
+    let includes = include_dirs();
+    version_cfgs(&includes);
+    compile_shim(&includes);
 
     // bindgen over our own wrapper header.
     let mut clang_args: Vec<String> = includes

@@ -533,29 +533,7 @@ impl<X: Default> FlowState<X> {
             connection_id: None,
             carrier,
         };
-        let base = bytes.as_ptr() as usize;
-        let mut bad_attrs = false;
-        for a in msg.attributes() {
-            let Ok(a) = a else {
-                bad_attrs = true;
-                break;
-            };
-            if let Some((code, _)) = a.error_code() {
-                m.error_code = Some(code);
-            }
-            match a.name() {
-                "USERNAME" => {
-                    let s = a.value.as_ptr() as usize - base;
-                    m.username = Some((s, s + a.value.len()));
-                }
-                "CONNECTION-ID" if a.value.len() == 4 => {
-                    m.connection_id = Some(u32::from_be_bytes([
-                        a.value[0], a.value[1], a.value[2], a.value[3],
-                    ]));
-                }
-                _ => {}
-            }
-        }
+        let bad_attrs = !read_attributes(&msg, bytes, &mut m);
         if m.method == method::CONNECTION_BIND
             && class == Class::SuccessResponse
             && !msg.dialect().is_ms_turn()
@@ -565,19 +543,29 @@ impl<X: Default> FlowState<X> {
         if m.method == method::CONNECTION_BIND && class == Class::Request {
             self.data_connection_id = m.connection_id.or(self.data_connection_id);
         }
-        let tx = match class {
+        let tx = self.file(m, class);
+        if bad_attrs {
+            tx.raise(Event::MalformedAttributes);
+        }
+    }
+
+    /// Files message `m` of `class` in its transaction: a response answers the latest
+    /// unanswered request with its id (within the window), a request closes an earlier copy
+    /// of itself, an indication stands alone.
+    fn file(&mut self, m: Msg, class: Class) -> &mut Tx<X> {
+        match class {
             Class::SuccessResponse | Class::ErrorResponse => {
                 let tid = m.tid;
-                let found = self
-                    .txs
-                    .iter_mut()
+                let n = self.txs.len();
+                let found = (n.saturating_sub(ANSWER_WINDOW as usize)..n)
                     .rev()
-                    .take(ANSWER_WINDOW as usize)
-                    .find(|t| {
+                    .find(|&i| {
+                        let t = &self.txs[i];
                         t.response.is_none() && t.request.as_ref().is_some_and(|r| r.tid == tid)
                     });
                 match found {
-                    Some(t) => {
+                    Some(i) => {
+                        let t = &mut self.txs[i];
                         t.response = Some(m);
                         t.complete = true;
                         t.touched = true;
@@ -611,11 +599,35 @@ impl<X: Default> FlowState<X> {
                 t.complete = true;
                 t
             }
-        };
-        if bad_attrs {
-            tx.raise(Event::MalformedAttributes);
         }
     }
+}
+
+/// Reads what the log needs from `msg`'s attributes into `m` (ERROR-CODE, USERNAME's span in
+/// `bytes`, CONNECTION-ID); false when the attribute list is malformed.
+fn read_attributes(msg: &Message<&[u8]>, bytes: &[u8], m: &mut Msg) -> bool {
+    let base = bytes.as_ptr() as usize;
+    for a in msg.attributes() {
+        let Ok(a) = a else {
+            return false;
+        };
+        if let Some((code, _)) = a.error_code() {
+            m.error_code = Some(code);
+        }
+        match a.name() {
+            "USERNAME" => {
+                let s = a.value.as_ptr() as usize - base;
+                m.username = Some((s, s + a.value.len()));
+            }
+            "CONNECTION-ID" if a.value.len() == 4 => {
+                m.connection_id = Some(u32::from_be_bytes([
+                    a.value[0], a.value[1], a.value[2], a.value[3],
+                ]));
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 enum Found {

@@ -386,9 +386,20 @@ fn main() {
     let quick = std::env::var_os("MSSTUN_BENCH_QUICK").is_some();
     let std_corpus = standard_corpus();
     let ms = ms_corpus();
-    let bytes: usize = std_corpus.iter().map(Vec::len).sum();
+    report_corpus(&std_corpus, &ms);
+    if let Some(passes) = std::env::var_os("MSSTUN_BENCH_PROFILE") {
+        profile(&passes, &std_corpus);
+        return;
+    }
+    explain_rejects(&std_corpus, &ms);
+    criterion_groups(quick, &std_corpus, &ms);
+    side_by_side(quick, &std_corpus, &ms);
+}
 
-    // Every decoder must fully decode every message of the comparison corpus.
+/// The corpora, and how many messages each decoder fully decodes (every decoder must decode
+/// every message of the comparison corpus).
+fn report_corpus(std_corpus: &[Vec<u8>], ms: &[Vec<u8>]) {
+    let bytes: usize = std_corpus.iter().map(Vec::len).sum();
     let ok = |f: Decoder, c: &[Vec<u8>]| c.iter().filter(|m| f(m).is_some()).count();
     println!(
         "corpus: {} standard messages ({bytes} bytes), {} MS-TURN/MS-ICE2 messages",
@@ -397,46 +408,50 @@ fn main() {
     );
     println!(
         "  msstun decodes {}/{} standard, {}/{} MS",
-        ok(msstun_decode, &std_corpus),
+        ok(msstun_decode, std_corpus),
         std_corpus.len(),
-        ok(msstun_decode, &ms),
+        ok(msstun_decode, ms),
         ms.len()
     );
     for (name, f) in PEERS {
         println!(
             "  {name} decodes {}/{} standard",
-            ok(f, &std_corpus),
+            ok(f, std_corpus),
             std_corpus.len()
         );
     }
+}
 
-    if let Some(passes) = std::env::var_os("MSSTUN_BENCH_PROFILE") {
-        // For perf: msstun alone, a fixed number of passes over the corpus (so that
-        // `perf stat -e task-clock` can compare builds on a busy machine).
-        let passes: usize = passes
-            .to_str()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(10_000);
-        // MSSTUN_BENCH_DECODER picks a peer instead (e.g. for callgrind instruction counts).
-        let name = std::env::var("MSSTUN_BENCH_DECODER").unwrap_or_else(|_| "msstun".into());
-        let f = PEERS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(msstun_decode as Decoder, |(_, f)| *f);
-        let start = Instant::now();
-        for _ in 0..passes {
-            black_box(decode_all(f, &std_corpus));
-        }
-        let n = passes * std_corpus.len();
-        println!(
-            "{name} {:.0} msg/s ({n} messages)",
-            n as f64 / start.elapsed().as_secs_f64()
-        );
-        return;
+/// `MSSTUN_BENCH_PROFILE=N`: a fixed number of passes, for perf.
+fn profile(passes: &std::ffi::OsStr, std_corpus: &[Vec<u8>]) {
+    // For perf: msstun alone, a fixed number of passes over the corpus (so that
+    // `perf stat -e task-clock` can compare builds on a busy machine).
+    let passes: usize = passes
+        .to_str()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10_000);
+    // MSSTUN_BENCH_DECODER picks a peer instead (e.g. for callgrind instruction counts).
+    let name = std::env::var("MSSTUN_BENCH_DECODER").unwrap_or_else(|_| "msstun".into());
+    let f = PEERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(msstun_decode as Decoder, |(_, f)| *f);
+    let start = Instant::now();
+    for _ in 0..passes {
+        black_box(decode_all(f, std_corpus));
     }
+    let n = passes * std_corpus.len();
+    println!(
+        "{name} {:.0} msg/s ({n} messages)",
+        n as f64 / start.elapsed().as_secs_f64()
+    );
+}
+
+/// The first messages msstun rejects, with why (none expected).
+fn explain_rejects(std_corpus: &[Vec<u8>], ms: &[Vec<u8>]) {
     for m in ms
         .iter()
-        .chain(&std_corpus)
+        .chain(std_corpus)
         .filter(|m| msstun_decode(m).is_none())
         .take(3)
     {
@@ -455,6 +470,10 @@ fn main() {
             .collect();
         println!("  msstun rejects {:02x?}...: {why:?}", &m[..m.len().min(8)]);
     }
+}
+
+/// The criterion benchmark groups (quick with `MSSTUN_BENCH_QUICK`).
+fn criterion_groups(quick: bool, std_corpus: &[Vec<u8>], ms: &[Vec<u8>]) {
     let mut c = Criterion::default().configure_from_args();
     if quick {
         c = c
@@ -466,25 +485,27 @@ fn main() {
         let mut g = c.benchmark_group("full_decode_standard");
         g.throughput(Throughput::Elements(std_corpus.len() as u64));
         g.bench_function("msstun", |b| {
-            b.iter(|| decode_all(msstun_decode, &std_corpus))
+            b.iter(|| decode_all(msstun_decode, std_corpus))
         });
         for (name, f) in PEERS {
-            g.bench_function(name, |b| b.iter(|| decode_all(f, &std_corpus)));
+            g.bench_function(name, |b| b.iter(|| decode_all(f, std_corpus)));
         }
         g.finish();
         let mut g = c.benchmark_group("full_decode_ms");
         g.throughput(Throughput::Elements(ms.len() as u64));
-        g.bench_function("msstun", |b| b.iter(|| decode_all(msstun_decode, &ms)));
+        g.bench_function("msstun", |b| b.iter(|| decode_all(msstun_decode, ms)));
         g.finish();
     }
     c.final_summary();
+}
 
-    // Side-by-side table with the ratio to the fastest peer.
+/// Side-by-side table with the ratio to the fastest peer.
+fn side_by_side(quick: bool, std_corpus: &[Vec<u8>], ms: &[Vec<u8>]) {
     let min = Duration::from_millis(if quick { 100 } else { 300 });
     let rounds = if quick { 3 } else { 10 };
     let mut all: Vec<Decoder> = vec![msstun_decode];
     all.extend(PEERS.iter().map(|(_, f)| *f));
-    let r = rates(&all, &std_corpus, min, rounds);
+    let r = rates(&all, std_corpus, min, rounds);
     let ours = r[0];
     let peers: Vec<(&str, f64)> = PEERS
         .iter()
@@ -501,7 +522,7 @@ fn main() {
     for (n, r) in &peers {
         println!("  {:<18} {:>14.0} msg/s", n, r);
     }
-    let ms_rate = rates(&[msstun_decode], &ms, min, rounds)[0];
+    let ms_rate = rates(&[msstun_decode], ms, min, rounds)[0];
     println!("  msstun MS-TURN/MS-ICE2 corpus: {ms_rate:.0} msg/s");
     println!(
         "msstun / fastest peer ({}) = {:.2}x",

@@ -62,6 +62,13 @@ fn corpus() -> Vec<Vec<u8>> {
 
 fn main() {
     let msgs = corpus();
+    fingerprint(&msgs);
+    text_values();
+    summary_pieces(&msgs);
+}
+
+/// FINGERPRINT's CRC-32: the crate's path against crc32fast called two ways.
+fn fingerprint(msgs: &[Vec<u8>]) {
     let n = msgs.len();
     let offs: Vec<usize> = msgs.iter().map(|m| m.len() - 8).collect();
     let crate_path = ns_per_item(n, || {
@@ -91,7 +98,10 @@ fn main() {
     println!("  msstun::check::fingerprint_value  {crate_path:7.1}");
     println!("  crc32fast::hash                   {one_call:7.1}");
     println!("  crc32fast::Hasher::new per call   {fresh_hasher:7.1}");
+}
 
+/// STUN text values: checked UTF-8 against the ASCII fast path.
+fn text_values() {
     let texts: Vec<Vec<u8>> = (0..300u32)
         .map(|i| match i % 4 {
             0 => format!("user{i}:frag{}", i * 7).into_bytes(),
@@ -123,7 +133,11 @@ fn main() {
     println!("STUN text values (9..32 bytes), ns per value:");
     println!("  core::str::from_utf8               {safe:6.1}");
     println!("  is_ascii + from_utf8_unchecked     {unchecked:6.1}");
+}
 
+/// Summary pieces: core::fmt against hand-written digits, and a whole summary.
+fn summary_pieces(msgs: &[Vec<u8>]) {
+    let n = msgs.len();
     let numbers: Vec<u32> = (0..1000u32).map(|i| i * 7919 % 70_000).collect();
     let ips: Vec<(Ipv4Addr, u16)> = (0..1000u32)
         .map(|i| {
@@ -175,23 +189,7 @@ fn main() {
             }
             let _ = buf.write_str(" XOR-MAPPED-ADDRESS: ");
             let mut out = [0u8; 21];
-            let mut k = 0;
-            let mut d = [0u8; 10];
-            for (j, part) in ip
-                .octets()
-                .iter()
-                .map(|&o| u32::from(o))
-                .chain([u32::from(port)])
-                .enumerate()
-            {
-                if j > 0 {
-                    out[k] = if j == 4 { b':' } else { b'.' };
-                    k += 1;
-                }
-                let i = digits(&mut d, part);
-                out[k..k + 10 - i].copy_from_slice(&d[i..]);
-                k += 10 - i;
-            }
+            let k = addr_digits(&mut out, ip, port);
             let _ = buf.write_str(std::str::from_utf8(&out[..k]).unwrap_or(""));
         }
         buf.as_str().len() as u64
@@ -210,6 +208,28 @@ fn main() {
     println!("  \" lifetime: N\"  core::fmt {fmt_num:6.1}   hand-written digits {digits_num:6.1}");
     println!("  \" ADDR: a.b.c.d:p\" core::fmt {fmt_ip:6.1}   hand-written digits {digits_ip:6.1}");
     println!("  SummaryBuf::summarize (3 attributes + FINGERPRINT) {summary:6.1}");
+}
+
+/// `a.b.c.d:port` in hand-written digits into `out`; returns its length.
+fn addr_digits(out: &mut [u8; 21], ip: Ipv4Addr, port: u16) -> usize {
+    let mut k = 0;
+    let mut d = [0u8; 10];
+    for (j, part) in ip
+        .octets()
+        .iter()
+        .map(|&o| u32::from(o))
+        .chain([u32::from(port)])
+        .enumerate()
+    {
+        if j > 0 {
+            out[k] = if j == 4 { b':' } else { b'.' };
+            k += 1;
+        }
+        let i = digits(&mut d, part);
+        out[k..k + 10 - i].copy_from_slice(&d[i..]);
+        k += 10 - i;
+    }
+    k
 }
 
 /// Decimal digits of `n` at the end of `buf`; returns where they start.
