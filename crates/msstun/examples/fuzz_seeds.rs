@@ -78,66 +78,103 @@ fn main() -> std::io::Result<()> {
 
     let lt_key = check::long_term_key("user", "example.org", "secret");
     for d in Dialect::ALL {
-        let realm = build::code(d, msstun::Role::Realm).unwrap_or(0x0014);
-        let nonce = build::code(d, msstun::Role::Nonce).unwrap_or(0x0015);
-        // Every registered attribute of the dialect, a few per message.
-        let attrs: Vec<_> = registry::ATTRIBUTES
-            .iter()
-            .filter(|a| a.dialects.contains(d) && registry::attribute(d, a.code) == Some(a))
-            .filter(|a| !matches!(a.layout, Layout::Fingerprint | Layout::Integrity))
-            .filter(|a| a.code != msstun::message::ATTR_MS_MAGIC_COOKIE)
-            .collect();
-        for (i, group) in attrs.chunks(4).enumerate() {
-            let mut b = MessageBuilder::new(d, 0x003, Class::Request, &tid(d, i as u8));
-            for (j, a) in group.iter().enumerate() {
-                b = sample(b, a.code, &a.layout, j as u8);
-            }
-            parse.push((
-                format!("{}-attrs-{i:02}", d.key()),
-                b.fingerprint().finish(),
-            ));
-        }
-        // Authenticated exchanges: 401, then the request with long-term integrity.
-        let err = MessageBuilder::new(d, 0x003, Class::ErrorResponse, &tid(d, 100))
-            .error_code(401, "Unauthorized")
-            .string(realm, "example.org")
-            .string(nonce, "obMatJos2gAAAadl7W7PeDU4hKE72jda")
-            .finish();
-        parse.push((format!("{}-allocate-401", d.key()), err));
-        let req = MessageBuilder::new(d, 0x003, Class::Request, &tid(d, 101))
-            .string(0x0006, "user")
-            .string(realm, "example.org")
-            .string(nonce, "obMatJos2gAAAadl7W7PeDU4hKE72jda")
-            .message_integrity(&lt_key);
-        let req = if d == Dialect::Rfc5389 {
-            req.fingerprint()
-        } else {
-            req
-        };
-        parse.push((format!("{}-allocate-auth", d.key()), req.finish()));
-        // Every method/class of the dialect's table, empty.
-        let types: Vec<u16> = match d {
-            Dialect::MsTurn | Dialect::MsTurn5389 => {
-                registry::MS_TURN_TYPES.iter().map(|(t, _, _)| *t).collect()
-            }
-            _ => registry::METHODS
-                .iter()
-                .flat_map(|m| {
-                    [
-                        Class::Request,
-                        Class::Indication,
-                        Class::SuccessResponse,
-                        Class::ErrorResponse,
-                    ]
-                    .map(|c| msstun::message::join_type(m.code, c))
-                })
-                .collect(),
-        };
-        for t in types {
-            let b = MessageBuilder::with_type(d, t, &tid(d, t as u8)).finish();
-            parse.push((format!("{}-type-{t:04x}", d.key()), b));
-        }
+        dialect_seeds(d, &lt_key, &mut parse);
     }
+    let ice = more_parse_seeds(&mut parse);
+    let (alloc, cd) = framed_seeds(&mut parse);
+    for (name, bytes) in &parse {
+        std::fs::write(parse_dir.join(name), bytes)?;
+    }
+
+    let streams = stream_seeds(&parse, &alloc, &cd, &ice, &lt_key);
+    for (name, ctl, bytes) in &streams {
+        let mut v = vec![*ctl];
+        v.extend_from_slice(bytes);
+        std::fs::write(stream_dir.join(name), v)?;
+    }
+
+    let sessions = session_seeds(&streams, &ice, &lt_key);
+    for (name, bytes) in &sessions {
+        std::fs::write(session_dir.join(name), bytes)?;
+    }
+    eprintln!(
+        "wrote {} seeds to {}, {} to {} and {} to {}",
+        parse.len(),
+        parse_dir.display(),
+        streams.len(),
+        stream_dir.display(),
+        sessions.len(),
+        session_dir.display()
+    );
+    Ok(())
+}
+
+/// Dialect `d`'s seeds: its registered attributes a few per message, an authenticated
+/// exchange, every method/class of its table.
+fn dialect_seeds(d: Dialect, lt_key: &[u8], parse: &mut Vec<(String, Vec<u8>)>) {
+    let realm = build::code(d, msstun::Role::Realm).unwrap_or(0x0014);
+    let nonce = build::code(d, msstun::Role::Nonce).unwrap_or(0x0015);
+    // Every registered attribute of the dialect, a few per message.
+    let attrs: Vec<_> = registry::ATTRIBUTES
+        .iter()
+        .filter(|a| a.dialects.contains(d) && registry::attribute(d, a.code) == Some(a))
+        .filter(|a| !matches!(a.layout, Layout::Fingerprint | Layout::Integrity))
+        .filter(|a| a.code != msstun::message::ATTR_MS_MAGIC_COOKIE)
+        .collect();
+    for (i, group) in attrs.chunks(4).enumerate() {
+        let mut b = MessageBuilder::new(d, 0x003, Class::Request, &tid(d, i as u8));
+        for (j, a) in group.iter().enumerate() {
+            b = sample(b, a.code, &a.layout, j as u8);
+        }
+        parse.push((
+            format!("{}-attrs-{i:02}", d.key()),
+            b.fingerprint().finish(),
+        ));
+    }
+    // Authenticated exchanges: 401, then the request with long-term integrity.
+    let err = MessageBuilder::new(d, 0x003, Class::ErrorResponse, &tid(d, 100))
+        .error_code(401, "Unauthorized")
+        .string(realm, "example.org")
+        .string(nonce, "obMatJos2gAAAadl7W7PeDU4hKE72jda")
+        .finish();
+    parse.push((format!("{}-allocate-401", d.key()), err));
+    let req = MessageBuilder::new(d, 0x003, Class::Request, &tid(d, 101))
+        .string(0x0006, "user")
+        .string(realm, "example.org")
+        .string(nonce, "obMatJos2gAAAadl7W7PeDU4hKE72jda")
+        .message_integrity(lt_key);
+    let req = if d == Dialect::Rfc5389 {
+        req.fingerprint()
+    } else {
+        req
+    };
+    parse.push((format!("{}-allocate-auth", d.key()), req.finish()));
+    // Every method/class of the dialect's table, empty.
+    let types: Vec<u16> = match d {
+        Dialect::MsTurn | Dialect::MsTurn5389 => {
+            registry::MS_TURN_TYPES.iter().map(|(t, _, _)| *t).collect()
+        }
+        _ => registry::METHODS
+            .iter()
+            .flat_map(|m| {
+                [
+                    Class::Request,
+                    Class::Indication,
+                    Class::SuccessResponse,
+                    Class::ErrorResponse,
+                ]
+                .map(|c| msstun::message::join_type(m.code, c))
+            })
+            .collect(),
+    };
+    for t in types {
+        let b = MessageBuilder::with_type(d, t, &tid(d, t as u8)).finish();
+        parse.push((format!("{}-type-{t:04x}", d.key()), b));
+    }
+}
+
+/// SHA-256 integrity, an ICE check (returned) and malformed messages.
+fn more_parse_seeds(parse: &mut Vec<(String, Vec<u8>)>) -> Vec<u8> {
     // SHA-256 integrity, truncated, USERHASH.
     let sha_key = check::long_term_key_sha256("user", "example.org", "secret");
     parse.push((
@@ -194,7 +231,11 @@ fn main() -> std::io::Result<()> {
         .attr_raw(0x0006, 3, b"abc")
         .finish(),
     ));
-    // Framed PDUs.
+    ice
+}
+
+/// Framed PDUs; returns the authenticated Allocate and the ChannelData they frame.
+fn framed_seeds(parse: &mut Vec<(String, Vec<u8>)>) -> (Vec<u8>, Vec<u8>) {
     let cd = build::channel_data(0x4001, b"hello, peer", true);
     let alloc = parse
         .iter()
@@ -221,18 +262,24 @@ fn main() -> std::io::Result<()> {
         "pseudo-tls-server-hello".into(),
         build::pseudo_tls_server_hello(&[0xA5; 32]),
     ));
+    (alloc, cd)
+}
 
-    for (name, bytes) in &parse {
-        std::fs::write(parse_dir.join(name), bytes)?;
-    }
-
+/// Seeds of the `stream` target: (name, ctl byte, bytes).
+fn stream_seeds(
+    parse: &[(String, Vec<u8>)],
+    alloc: &[u8],
+    cd: &[u8],
+    ice: &[u8],
+    lt_key: &[u8],
+) -> Vec<(String, u8, Vec<u8>)> {
     // Streams for the `stream` target: ctl byte (bit 0: 0 = TCP; the rest: chunk size).
     let mut streams: Vec<(String, u8, Vec<u8>)> = Vec::new();
-    let plain: Vec<u8> = [alloc.clone(), cd.clone(), ice.clone()].concat();
+    let plain: Vec<u8> = [alloc.to_vec(), cd.to_vec(), ice.to_vec()].concat();
     streams.push(("tcp-plain".into(), 0x10, plain));
     let rfc4571: Vec<u8> = [
-        build::rfc4571(&ice),
-        build::rfc4571(&ice),
+        build::rfc4571(ice),
+        build::rfc4571(ice),
         build::rfc4571(b"\x80\x60rtp"),
     ]
     .concat();
@@ -259,24 +306,27 @@ fn main() -> std::io::Result<()> {
         Class::SuccessResponse,
         &tid(Dialect::Rfc5389, 210),
     )
-    .message_integrity(&lt_key)
+    .message_integrity(lt_key)
     .finish();
     streams.push((
         "tcp-rfc6062-data".into(),
         0x06,
-        [bind_ok, build::rfc4571(&ice), b"opaque tail".to_vec()].concat(),
+        [bind_ok, build::rfc4571(ice), b"opaque tail".to_vec()].concat(),
     ));
     streams.push((
         "udp-datagrams".into(),
         0x01 | (20 << 1),
         [alloc, cd].concat(),
     ));
-    for (name, ctl, bytes) in &streams {
-        let mut v = vec![*ctl];
-        v.extend_from_slice(bytes);
-        std::fs::write(stream_dir.join(name), v)?;
-    }
+    streams
+}
 
+/// Seeds of the `session` target.
+fn session_seeds(
+    streams: &[(String, u8, Vec<u8>)],
+    ice: &[u8],
+    lt_key: &[u8],
+) -> Vec<(String, Vec<u8>)> {
     // Sessions for the `session` target: 2 header bytes (connections + transports,
     // capacity + framing), then `op len bytes…` records (op: connection, direction,
     // mark-data, finish).
@@ -287,7 +337,7 @@ fn main() -> std::io::Result<()> {
         }
     };
     let mut sessions: Vec<(String, Vec<u8>)> = Vec::new();
-    for (name, ctl, bytes) in &streams {
+    for (name, ctl, bytes) in streams {
         let udp = ctl & 1;
         let mut v = vec![udp << 2, 0];
         for (i, chunk) in bytes.chunks(97).enumerate() {
@@ -312,7 +362,7 @@ fn main() -> std::io::Result<()> {
         &tid(Dialect::Rfc5389, 212),
     )
     .attr_u32(0x002a, 0x2b7f_0001)
-    .message_integrity(&lt_key)
+    .message_integrity(lt_key)
     .finish();
     let bind_ok = MessageBuilder::new(
         Dialect::Rfc5389,
@@ -325,7 +375,7 @@ fn main() -> std::io::Result<()> {
     record(&mut v, 4, &attempt);
     record(&mut v, 1, &bind);
     record(&mut v, 5, &bind_ok);
-    record(&mut v, 1, &build::rfc4571(&ice));
+    record(&mut v, 1, &build::rfc4571(ice));
     record(
         &mut v,
         5,
@@ -341,19 +391,7 @@ fn main() -> std::io::Result<()> {
         5,
         &[0x00, 0x01, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3],
     );
-    record(&mut v, 0x11, &ice);
+    record(&mut v, 0x11, ice);
     sessions.push(("rfc6062-control-and-data".into(), v));
-    for (name, bytes) in &sessions {
-        std::fs::write(session_dir.join(name), bytes)?;
-    }
-    eprintln!(
-        "wrote {} seeds to {}, {} to {} and {} to {}",
-        parse.len(),
-        parse_dir.display(),
-        streams.len(),
-        stream_dir.display(),
-        sessions.len(),
-        session_dir.display()
-    );
-    Ok(())
+    sessions
 }
