@@ -187,22 +187,7 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
     );
     let turn = Coturn::start();
     let upstream: SocketAddr = turn.addr().parse().unwrap();
-    let creds = turn.dir.path().join("creds");
-    std::fs::write(&creds, "alice:example.org:wonderland\n").unwrap();
-    let relay = Relay::start(
-        &turn.addr(),
-        &[
-            "--quiet",
-            "--format",
-            "json",
-            "--credentials",
-            creds.to_str().unwrap(),
-            // The defaults (256 per source, 4096 in all), and a first-message deadline
-            // longer than the test so that only the per-source caps act here.
-            "--first-message-timeout",
-            "120",
-        ],
-    );
+    let relay = relay_with_default_caps(&turn);
     let listen: SocketAddr = relay.addr().parse().unwrap();
     let dst = SocketAddrV4::new(Ipv4Addr::LOCALHOST, relay.port);
     let rss_idle = rss_kib(relay.pid());
@@ -282,7 +267,34 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
          after the sessions {rss_after} KiB, {upstream_socks} upstream sockets"
     );
 
-    // 3. What the relay said and counted.
+    assert_report(&s, flood_secs, refused_tcp);
+
+    assert_memory_bounded(rss_flood, rss_after, rss_tcp, rss_udp);
+}
+
+/// The relay in front of `turn` with JSON output and credentials, the default per-source caps
+/// (256 per source, 4096 in all), and a first-message deadline longer than the test so that
+/// only the per-source caps act.
+fn relay_with_default_caps(turn: &Coturn) -> Relay {
+    let creds = turn.dir.path().join("creds");
+    std::fs::write(&creds, "alice:example.org:wonderland\n").unwrap();
+    Relay::start(
+        &turn.addr(),
+        &[
+            "--quiet",
+            "--format",
+            "json",
+            "--credentials",
+            creds.to_str().unwrap(),
+            "--first-message-timeout",
+            "120",
+        ],
+    )
+}
+
+/// What the relay said and counted after the flood (`flood_secs` long, `refused_tcp`
+/// connections refused) and the client's sessions.
+fn assert_report(s: &Stopped, flood_secs: f64, refused_tcp: usize) {
     let msgs: Vec<serde_json::Value> = s
         .stdout
         .lines()
@@ -343,8 +355,10 @@ fn one_address_flooding_idle_connections_does_not_lock_out_another() {
         (256..=256 + 10).contains(&bindings),
         "{bindings} UDP bindings created (256 for the flood, a few for the session)"
     );
+}
 
-    // 4. Memory bounded: held connections cost buffers, refused ones nothing.
+/// Held connections cost buffers, refused ones nothing.
+fn assert_memory_bounded(rss_flood: u64, rss_after: u64, rss_tcp: [u64; 2], rss_udp: [u64; 2]) {
     assert!(
         rss_flood < 100 * 1024 && rss_after < 100 * 1024,
         "relay RSS {rss_flood} / {rss_after} KiB with one address capped at 256"

@@ -127,7 +127,15 @@ fn corpus() -> Vec<Vec<u8>> {
         0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
     ]);
     let mut out = Vec::new();
+    rfc5389_messages(&mut out, &id);
+    rfc3489_messages(&mut out);
+    ms_turn_messages(&mut out);
+    deviations(&mut out, &id);
+    out
+}
 
+/// RFC 5389 messages with transaction `id`.
+fn rfc5389_messages(out: &mut Vec<Vec<u8>>, id: &[u8]) {
     // RFC 5389: Allocate success with addresses (IPv4, IPv6), numbers, text, integrity.
     let mut b = Vec::new();
     tlv(
@@ -150,7 +158,7 @@ fn corpus() -> Vec<Vec<u8>> {
     tlv(&mut b, 0x8029, &[1, 2, 3, 4, 5, 6, 7, 8], true);
     tlv(&mut b, 0x0008, &[0xaa; 20], true);
     tlv(&mut b, 0x8028, &[1, 2, 3, 4], true);
-    out.push(finish(0x0103, &id, b));
+    out.push(finish(0x0103, id, b));
 
     // RFC 5389: Allocate error with ERROR-CODE, REALM, NONCE, UNKNOWN-ATTRIBUTES, structs.
     let mut b = Vec::new();
@@ -170,7 +178,7 @@ fn corpus() -> Vec<Vec<u8>> {
     tlv(&mut b, 0x8004, &[0, 0, 3, 1, 0, 0, 5, 0xdc], true);
     tlv(&mut b, 0xC059, &[0, 1, 0, 2], true);
     tlv(&mut b, 0x7fff, b"unknown", true);
-    out.push(finish(0x0113, &id, b));
+    out.push(finish(0x0113, id, b));
 
     // RFC 5389: ConnectionAttempt and ChannelBind.
     let mut b = Vec::new();
@@ -181,25 +189,31 @@ fn corpus() -> Vec<Vec<u8>> {
         &[0x00, 0x01, 0xf3, 0x5b, 0xe1, 0xba, 0xa5, 0xbe],
         true,
     );
-    out.push(finish(0x001c, &id, b));
+    out.push(finish(0x001c, id, b));
     let mut b = Vec::new();
     tlv(&mut b, 0x000C, &[0x40, 0, 0, 0], true);
     tlv(&mut b, 0x8055, &[0, 1, 0, 0], true);
-    out.push(finish(0x0009, &id, b));
+    out.push(finish(0x0009, id, b));
 
     // RFC 5389: malformed (overrunning last attribute) — still summarised.
     let mut b = Vec::new();
     tlv(&mut b, 0x0006, b"alice", true);
     b.extend_from_slice(&[0x80, 0x22, 0x00, 0x40, b'x', b'y', b'z', b'!']);
-    out.push(finish(0x0001, &id, b));
+    out.push(finish(0x0001, id, b));
+}
 
+/// RFC 3489 messages.
+fn rfc3489_messages(out: &mut Vec<Vec<u8>>) {
     // RFC 3489: 128-bit id, CHANGE-REQUEST, SOURCE-ADDRESS.
     let mut b = Vec::new();
     tlv(&mut b, 0x0003, &[0, 0, 0, 6], true);
     tlv(&mut b, 0x0004, &[0, 1, 0x0d, 0x96, 10, 0, 0, 1], true);
     tlv(&mut b, 0x0001, &[0, 1, 0x0d, 0x96, 10, 0, 0, 2], true);
     out.push(finish(0x0101, &[7; 16], b));
+}
 
+/// Legacy MS-TURN messages.
+fn ms_turn_messages(out: &mut Vec<Vec<u8>>) {
     // Legacy MS-TURN: MAGIC-COOKIE first, unpadded, MS attributes and TURNBWM.
     let mut b = Vec::new();
     tlv(&mut b, 0x000F, &0x72C6_4BC6u32.to_be_bytes(), false);
@@ -256,7 +270,10 @@ fn corpus() -> Vec<Vec<u8>> {
     tlv(&mut b, 0x0012, &[0, 1, 0, 80, 10, 0, 0, 1], false);
     tlv(&mut b, 0x0013, b"payload", false);
     out.push(finish(0x0115, &[9; 16], b));
+}
 
+/// The deviations met in the field; `id` is an RFC 5389 transaction.
+fn deviations(out: &mut Vec<Vec<u8>>, id: &[u8]) {
     // RFC 3489 (OC2007): binary USERNAME (escaped in the summary), and the 20-byte
     // keepalive; NUL-padded USERNAME in RFC 5389.
     let mut b = Vec::new();
@@ -265,7 +282,7 @@ fn corpus() -> Vec<Vec<u8>> {
     out.push(finish(0x0011, &[0x54; 16], Vec::new()));
     let mut b = Vec::new();
     tlv(&mut b, 0x0006, b"ab:cd\0\0\0", true);
-    out.push(finish(0x0001, &id, b));
+    out.push(finish(0x0001, id, b));
     // MS-TURN in an RFC 5389 header (Teams): unpadded, 32-byte MESSAGE-INTEGRITY.
     let mut id = vec![0x21, 0x12, 0xA4, 0x42];
     id.extend_from_slice(&[7; 12]);
@@ -282,7 +299,6 @@ fn corpus() -> Vec<Vec<u8>> {
     let mut b = Vec::new();
     tlv(&mut b, 0x4000, &[0x5a; 102], false);
     out.push(finish(0x0003, &id, b));
-    out
 }
 
 #[test]
