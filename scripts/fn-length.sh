@@ -10,6 +10,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 MAX=100
+# Functions another change is rewriting (file:fn), reported but not failed. Keep this empty:
+# an entry is a debt with a name beside it.
+#   src/dissect/relayed.rs:hand_over — folded into the core session by issue 20 items 1-2
+#   (lead: check after merge, then drop the entry).
+ALLOW="src/dissect/relayed.rs:hand_over"
 if [ "${1:-}" = --max ]; then MAX=$2; shift 2; fi
 if [ $# -gt 0 ]; then
     FILES=("$@")
@@ -17,11 +22,12 @@ else
     mapfile -t FILES < <(git ls-files -- 'src/*.rs' 'crates/*.rs' 'fuzz/*.rs' 'tests/*.rs' build.rs)
 fi
 # shellcheck disable=SC2016
-awk -v max="$MAX" '
+awk -v max="$MAX" -v allow=" $ALLOW " '
 function over(end_line) {
     if (end_line - start + 1 > max) {
-        printf "%s:%d: fn %s is %d lines (most: %d)\n", FILENAME, start, name, end_line - start + 1, max
-        bad++
+        allowed = index(allow, " " FILENAME ":" name " ") > 0
+        printf "%s:%d: fn %s is %d lines (most: %d)%s\n", FILENAME, start, name, end_line - start + 1, max, allowed ? " [allowed for now]" : ""
+        if (!allowed) bad++
     }
 }
 FNR == 1 { name = "" }

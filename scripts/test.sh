@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2 (and CI, via .ci/run): install what is missing, then
-#   cargo fmt --check · cargo clippy -D warnings · build · the whole test suite
+#   cargo fmt --check · cargo clippy -D warnings · function length · cargo doc -D warnings ·
+#   build · the whole test suite
 # (unit, property, relay/coturn and the plugin's tshark integration tests, which include the
 # docs/FIELDS.md check against `tshark -G fields`), and print the runner's summary.
 #
@@ -40,6 +41,10 @@ SEL=(${MSSTUN_TEST_ARGS:---workspace})
 if [ -z "${MSSTUN_SKIP_LINT:-}" ]; then
     step fmt cargo fmt --all -- --check
     step clippy cargo clippy "${SEL[@]}" --all-targets -- -D warnings
+    # No function over 100 lines anywhere (awk, under a second), and the API docs build
+    # without a warning (broken or private intra-doc links).
+    step fn-length scripts/fn-length.sh
+    step doc env RUSTDOCFLAGS="-D warnings" cargo doc "${SEL[@]}" --no-deps
 fi
 step build cargo build "${SEL[@]}" --all-targets
 

@@ -203,12 +203,34 @@ fn coturn_tcp_relay_capture() {
         );
     }
 
-    // 2. Data connections: the stream of each ConnectionBind success carries, on every later
-    //    payload frame, msstun.tcp_data.connection_id = the CONNECTION-ID it bound.
+    assert_data_connections(&ms);
+
+    // 3. MESSAGE-INTEGRITY is Good everywhere with the configured credentials.
+    let statuses: Vec<u64> = ms.values().flat_map(|r| nums(&r[2])).collect();
+    assert!(
+        statuses.len() >= 10,
+        "only {} MESSAGE-INTEGRITY attributes",
+        statuses.len()
+    );
+    assert!(
+        statuses.iter().all(|s| *s == GOOD),
+        "MESSAGE-INTEGRITY statuses: {statuses:?}"
+    );
+
+    // 4. `-T` relays client to client: one side Connects (client-initiated), the other gets a
+    //    ConnectionAttempt. Every ConnectionBind links to exactly one of the two; none is
+    //    reported as unmatched.
+    both_origins_link(&pcap, port, &cred_opt);
+}
+
+/// Data connections: the stream of each ConnectionBind success carries, on every later payload
+/// frame, msstun.tcp_data.connection_id = the CONNECTION-ID it bound (`ms`: the fields of
+/// `coturn_tcp_relay_capture`).
+fn assert_data_connections(ms: &Rows) {
     let mut bound: BTreeMap<u64, (u32, u64)> = BTreeMap::new(); // stream -> (bind-ok frame, cid)
     let mut pending: BTreeMap<u64, u64> = BTreeMap::new(); // stream -> cid of the ConnectionBind request
     let mut attempts: BTreeMap<u64, u32> = BTreeMap::new(); // cid -> ConnectionAttempt frame
-    for (f, r) in &ms {
+    for (f, r) in ms {
         let types = nums(&r[0]);
         let stream = r[3].first().map(|s| num(s)).unwrap_or(u64::MAX);
         for t in &types {
@@ -271,23 +293,6 @@ fn coturn_tcp_relay_capture() {
             "ConnectionAttempt {att}: msstun.tcp_data.bound_in"
         );
     }
-
-    // 3. MESSAGE-INTEGRITY is Good everywhere with the configured credentials.
-    let statuses: Vec<u64> = ms.values().flat_map(|r| nums(&r[2])).collect();
-    assert!(
-        statuses.len() >= 10,
-        "only {} MESSAGE-INTEGRITY attributes",
-        statuses.len()
-    );
-    assert!(
-        statuses.iter().all(|s| *s == GOOD),
-        "MESSAGE-INTEGRITY statuses: {statuses:?}"
-    );
-
-    // 4. `-T` relays client to client: one side Connects (client-initiated), the other gets a
-    //    ConnectionAttempt. Every ConnectionBind links to exactly one of the two; none is
-    //    reported as unmatched.
-    both_origins_link(&pcap, port, &cred_opt);
 }
 
 fn both_origins_link(pcap: &Path, port: u16, cred_opt: &str) {

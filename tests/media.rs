@@ -109,6 +109,27 @@ fn payload_name(pt: u8) -> String {
     }
 }
 
+/// The payload kind and Protocol column frame `f` must show, given the frames found as SRTP,
+/// RTP, RTCP and DTLS (in that order of precedence); `proto` is the column shown.
+fn shown_as(
+    f: u32,
+    proto: &str,
+    [srtp, rtp, rtcp, dtls]: [&[u32]; 4],
+) -> Option<(u64, &'static str)> {
+    if srtp.contains(&f) {
+        Some((4, "SRTP"))
+    } else if rtp.contains(&f) {
+        Some((4, "RTP"))
+    } else if rtcp.contains(&f) {
+        // "RTCP", or "SRTCP" on a flow that shows SRTP.
+        Some((5, if proto == "SRTCP" { "SRTCP" } else { "RTCP" }))
+    } else if dtls.contains(&f) {
+        Some((2, "DTLS"))
+    } else {
+        None
+    }
+}
+
 #[test]
 fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
     let fx = fixture("media");
@@ -172,19 +193,7 @@ fn every_carrier_hands_on_rtp_rtcp_srtp_dtls_and_stun() {
         for (f, r) in &mine {
             let kind = nums(&r[3]);
             let proto = r[2].first().map(String::as_str).unwrap_or("");
-            let want = if srtp.contains(f) {
-                Some((4, "SRTP"))
-            } else if rtp.contains(f) {
-                Some((4, "RTP"))
-            } else if rtcp.contains(f) {
-                // "RTCP", or "SRTCP" on a flow that shows SRTP.
-                Some((5, if proto == "SRTCP" { "SRTCP" } else { "RTCP" }))
-            } else if dtls.contains(f) {
-                Some((2, "DTLS"))
-            } else {
-                None
-            };
-            if let Some((k, p)) = want {
+            if let Some((k, p)) = shown_as(**f, proto, [&srtp, &rtp, &rtcp, &dtls]) {
                 assert_eq!(kind, [k], "{} frame {f}: kind", c.name);
                 assert_eq!(
                     nums(&r[4]),

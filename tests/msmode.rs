@@ -185,9 +185,8 @@ fn oc2007_capture() {
     assert!(!run.frames("msstun.expert.ms_tcp_no_length").is_empty());
 }
 
-/// The encoder-made counterparts, one flow each.
-#[test]
-fn encoder_made_msmode_cases() {
+/// The encoder-made counterparts of the Microsoft-mode cases, one flow each, labelled.
+fn msmode_capture() -> Capture {
     let (a, b) = (sa([10, 9, 0, 1], 41000), sa([10, 9, 0, 2], 41002));
     let mut cap = Capture::new();
     // a: RFC 3489 Binding request with a binary USERNAME, answered.
@@ -243,6 +242,13 @@ fn encoder_made_msmode_cases() {
         &build::ms_tcp_without_length(MsTcpType::Control, &alloc),
     );
     cap.label("ms-tcp-2");
+    cap
+}
+
+/// The encoder-made counterparts, one flow each.
+#[test]
+fn encoder_made_msmode_cases() {
+    let cap = msmode_capture();
     let labels = cap.labels().clone();
     let frame = |l: &str| labels[l];
 
