@@ -171,10 +171,7 @@ fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind) -> bool {
 /// What is left of a STUN message cut short: decoded as far as it goes (the parser
 /// reports where it ends).
 fn truncated(ctx: &Ctx<'_>, off: usize, rest: &[u8], framing: Framing) {
-    let kind = PduKind::Stun {
-        offset: 0,
-        len: rest.len(),
-    };
+    let kind = PduKind::stun(0, rest.len());
     pdu::dissect_pdu(ctx, off, rest, kind, framing);
 }
 

@@ -435,17 +435,14 @@ impl<X: Default> FlowState<X> {
 
     fn pdu(&mut self, dir: Dir, framing: Option<Framing>, pdu: &[u8], kind: PduKind) {
         match kind {
-            PduKind::Stun { offset, len } => {
-                let Some(m) = pdu.get(offset..offset + len) else {
+            PduKind::Stun { message, .. } => {
+                let Some(m) = message.get(pdu) else {
                     return;
                 };
                 self.message(dir, framing, m);
             }
-            PduKind::ChannelData {
-                channel,
-                offset,
-                len,
-            } => {
+            PduKind::ChannelData { channel, data } => {
+                let (offset, len) = (data.offset, data.len);
                 if self.inner(dir, framing, pdu, offset, len, ("channel-data", channel)) {
                     return;
                 }
@@ -458,13 +455,15 @@ impl<X: Default> FlowState<X> {
                     t.complete = true;
                 }
             }
-            PduKind::MultiplexedTurn { offset, len, .. }
-                if self.inner(dir, framing, pdu, offset, len, ("multiplexed-turn", 0xFF10)) => {}
-            PduKind::MsTurnData { offset, len }
-                if self.inner(dir, framing, pdu, offset, len, ("ms-turn-data", 0)) => {}
-            PduKind::MultiplexedTurn { len, .. }
-            | PduKind::MsTurnData { len, .. }
-            | PduKind::Opaque { len, .. } => {
+            PduKind::MultiplexedTurn { data, .. }
+                if self.inner(dir, framing, pdu, data.offset, data.len, ("multiplexed-turn", 0xFF10)) => {}
+            PduKind::MsTurnData { data }
+                if self.inner(dir, framing, pdu, data.offset, data.len, ("ms-turn-data", 0)) => {}
+            PduKind::MultiplexedTurn { data, .. }
+            | PduKind::MsTurnData { data }
+            | PduKind::Data { data, .. }
+            | PduKind::Undecodable { data } => {
+                let len = data.len;
                 if self.config.data {
                     let key = framing.map_or("plain", |f| f.key());
                     let t = self.new_tx();

@@ -34,14 +34,14 @@
 //! let mut b = vec![0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
 //! b.extend_from_slice(&[9; 12]);
 //! let d = detect(Transport::Tcp, &b).unwrap();
-//! assert_eq!((d.framing, d.dialect), (Framing::Rfc4571, Some(Dialect::Rfc5389)));
+//! assert_eq!((d.framing, d.dialect()), (Framing::Rfc4571, Some(Dialect::Rfc5389)));
 //! assert!(detect(Transport::Tcp, b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n").is_none());
 //! ```
 
 use crate::field::{self, be16_at as be16, stun, TlvError};
 use crate::framing::{
-    is_tls_record_start, ms_tcp_without_length, next_pdu, Framing, PduKind, PduResult, Transport,
-    MS_TCP_CONTROL,
+    is_tls_record_start, ms_tcp_without_length, next_pdu, Framing, PduKind, PduResult, Span,
+    Transport, MS_TCP_CONTROL,
 };
 use crate::message::{split_type, Dialect, ATTR_MS_MAGIC_COOKIE, HEADER_LEN, MAGIC_COOKIE};
 use crate::registry;
@@ -51,11 +51,10 @@ use crate::registry;
 pub struct Detection {
     /// The framing of the stream (or datagram).
     pub framing: Framing,
-    /// Dialect of the STUN message; `None` for a pseudo-TLS hello.
-    pub dialect: Option<Dialect>,
     /// Length of the first PDU (framing included).
     pub pdu_len: usize,
-    /// What the first PDU holds (offsets from the start of the payload).
+    /// What the first PDU holds (offsets from the start of the payload); a STUN message
+    /// with its dialect.
     pub kind: PduKind,
 }
 
@@ -64,10 +63,22 @@ impl Detection {
     /// made from), with the dialect found here: parsing starts from the detection rather
     /// than working the dialect out again. `None` for a pseudo-TLS hello.
     pub fn message<'a>(&self, payload: &'a [u8]) -> Option<crate::Message<&'a [u8]>> {
-        let (PduKind::Stun { offset, len }, Some(dialect)) = (self.kind, self.dialect) else {
+        let PduKind::Stun {
+            message,
+            dialect: Some(dialect),
+        } = self.kind
+        else {
             return None;
         };
-        crate::Message::with_dialect(payload.get(offset..offset + len)?, dialect).ok()
+        crate::Message::with_dialect(message.get(payload)?, dialect).ok()
+    }
+
+    /// Dialect of the STUN message; `None` for a pseudo-TLS hello.
+    pub const fn dialect(&self) -> Option<Dialect> {
+        match self.kind {
+            PduKind::Stun { dialect, .. } => dialect,
+            _ => None,
+        }
     }
 }
 
@@ -231,9 +242,8 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
         Framing::Plain => match check_stun(payload, udp) {
             Check::Ok(dialect, len) => Verdict::Found(Detection {
                 framing,
-                dialect: Some(dialect),
                 pdu_len: len,
-                kind: PduKind::Stun { offset: 0, len },
+                kind: stun_kind(0, len, dialect),
             }),
             Check::NeedMore => Verdict::NeedMore,
             Check::No if udp => with_trailer(payload),
@@ -256,11 +266,10 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             match ms_tcp_without_length(payload) {
                 Some(len) => Verdict::Found(Detection {
                     framing,
-                    dialect: stun_dialect(&payload[2..len]),
                     pdu_len: len,
                     kind: PduKind::Stun {
-                        offset: 2,
-                        len: len - 2,
+                        message: Span::new(2, len - 2),
+                        dialect: stun_dialect(&payload[2..len]),
                     },
                 }),
                 None => standard,
@@ -270,7 +279,6 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             Check::Ok(_, len) => match next_pdu(Framing::PseudoTls, transport, &payload[..len]) {
                 PduResult::Complete { len, kind } => Verdict::Found(Detection {
                     framing,
-                    dialect: None,
                     pdu_len: len,
                     kind,
                 }),
@@ -302,9 +310,8 @@ fn with_trailer(payload: &[u8]) -> Verdict {
         {
             Verdict::Found(Detection {
                 framing: Framing::Plain,
-                dialect: Some(dialect),
                 pdu_len: payload.len(),
-                kind: PduKind::Stun { offset: 0, len },
+                kind: stun_kind(0, len, dialect),
             })
         }
         _ => Verdict::No,
@@ -326,12 +333,19 @@ fn framed(framing: Framing, payload: &[u8], hdr: usize, udp: bool) -> Verdict {
     match check_stun(inner, inner.len() == flen) {
         Check::Ok(dialect, len) if len == flen => Verdict::Found(Detection {
             framing,
-            dialect: Some(dialect),
             pdu_len: hdr + flen,
-            kind: PduKind::Stun { offset: hdr, len },
+            kind: stun_kind(hdr, len, dialect),
         }),
         Check::NeedMore if inner.len() < flen && !udp => Verdict::NeedMore,
         _ => Verdict::No,
+    }
+}
+
+/// A STUN message of `len` bytes at `offset`, of a proven `dialect`.
+const fn stun_kind(offset: usize, len: usize, dialect: Dialect) -> PduKind {
+    PduKind::Stun {
+        message: Span::new(offset, len),
+        dialect: Some(dialect),
     }
 }
 
@@ -824,29 +838,23 @@ mod tests {
             for t in [Transport::Udp, Transport::Tcp] {
                 let got = detect(t, m).unwrap();
                 assert_eq!(
-                    (got.framing, got.dialect, got.pdu_len),
+                    (got.framing, got.dialect(), got.pdu_len),
                     (Framing::Plain, Some(*d), m.len())
                 );
             }
             let f = prefixed(&[0, 0], m);
             let got = detect(Transport::Tcp, &f).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::Rfc4571, Some(*d), f.len())
             );
             let f = prefixed(&[2, 0, 0, 0], m);
             let got = detect(Transport::Tcp, &f).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::MsTurnTcp, Some(*d), f.len())
             );
-            assert_eq!(
-                got.kind,
-                PduKind::Stun {
-                    offset: 4,
-                    len: m.len()
-                }
-            );
+            assert_eq!(got.kind, stun_kind(4, m.len(), *d));
             // Every strict prefix is "need more" over TCP, never a detection.
             for cut in 0..m.len() {
                 assert_eq!(
@@ -867,13 +875,7 @@ mod tests {
                 Some(got) => {
                     assert!(d.has_cookie(), "{d:?}");
                     assert_eq!(got.pdu_len, two.len());
-                    assert_eq!(
-                        got.kind,
-                        PduKind::Stun {
-                            offset: 0,
-                            len: m.len()
-                        }
-                    );
+                    assert_eq!(got.kind, stun_kind(0, m.len(), *d));
                 }
             }
         }
@@ -899,7 +901,7 @@ mod tests {
         ] {
             let got = detect(Transport::Tcp, &h).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len, got.kind),
+                (got.framing, got.dialect(), got.pdu_len, got.kind),
                 (Framing::PseudoTls, None, h.len(), PduKind::TlsHello(want))
             );
             for cut in 0..h.len() {
@@ -953,11 +955,11 @@ mod tests {
                     f
                 };
                 assert_eq!(
-                    (got.framing, got.dialect, got.pdu_len),
+                    (got.framing, got.dialect(), got.pdu_len),
                     (want_framing, Some(want), framed.len())
                 );
             }
-            assert_eq!(detect(Transport::Udp, m).unwrap().dialect, Some(want));
+            assert_eq!(detect(Transport::Udp, m).unwrap().dialect(), Some(want));
         }
         for h in [
             build::pseudo_tls_client_hello(&[7; 32]),
@@ -965,7 +967,7 @@ mod tests {
         ] {
             let got = detect(Transport::Tcp, &h).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::PseudoTls, None, h.len())
             );
         }
@@ -1022,12 +1024,12 @@ mod tests {
             prefixed(&[2, 0, 0, 0], &v),
         ] {
             assert_eq!(
-                detect(Transport::Tcp, &m).unwrap().dialect,
+                detect(Transport::Tcp, &m).unwrap().dialect(),
                 Some(Dialect::MsTurn5389)
             );
         }
         assert_eq!(
-            detect(Transport::Udp, &v).unwrap().dialect,
+            detect(Transport::Udp, &v).unwrap().dialect(),
             Some(Dialect::MsTurn5389)
         );
         for cut in 0..v.len() {
@@ -1036,7 +1038,7 @@ mod tests {
         let mut bad = v.clone();
         bad[27] ^= 1; // not the MS MAGIC-COOKIE value: RFC 5389, tolerated unpadded
         assert_eq!(
-            detect(Transport::Udp, &bad).unwrap().dialect,
+            detect(Transport::Udp, &bad).unwrap().dialect(),
             Some(Dialect::Rfc5389)
         );
         bad[23] = 9; // ... and no longer walking exactly: declined on a TCP stream
@@ -1064,7 +1066,7 @@ mod tests {
                       // A datagram with a proven header is STUN whose attributes are broken (the
                       // parser reports them); a TCP stream needs the walk to stay framed.
         assert_eq!(
-            detect(Transport::Udp, &bad).unwrap().dialect,
+            detect(Transport::Udp, &bad).unwrap().dialect(),
             Some(Dialect::Rfc5389)
         );
         assert_eq!(detect(Transport::Tcp, &bad), None);
@@ -1175,12 +1177,12 @@ mod tests {
             let framed = build::ms_tcp_without_length(kind, &allocate);
             let d = detect(Transport::Tcp, &framed).expect("detected");
             assert_eq!(
-                (d.framing, d.dialect, d.pdu_len, d.kind),
+                (d.framing, d.dialect(), d.pdu_len, d.kind),
                 (
                     Framing::MsTurnTcp,
                     Some(Dialect::MsTurn),
                     38,
-                    PduKind::Stun { offset: 2, len: 36 }
+                    stun_kind(2, 36, Dialect::MsTurn)
                 )
             );
             // Back to back in a stream, then a standard frame.
@@ -1196,10 +1198,10 @@ mod tests {
                             Framing::MsTurnTcp,
                             kind,
                         ));
-                        let PduKind::Stun { offset, len: l } = kind else {
+                        let PduKind::Stun { message, .. } = kind else {
                             panic!("{kind:?}")
                         };
-                        assert_eq!(&stream[at + offset..at + offset + l], &allocate[..]);
+                        assert_eq!(message.get(&stream[at..]), Some(&allocate[..]));
                         at += len;
                     }
                     other => panic!("{other:?} at {at}"),
@@ -1320,7 +1322,7 @@ mod tests {
         };
         let empty = msg(0x0801, &[]);
         assert_eq!(
-            detect(Transport::Udp, &empty).map(|d| d.dialect),
+            detect(Transport::Udp, &empty).map(|d| d.dialect()),
             Some(Some(Dialect::Rfc5389))
         );
         let mut a = std::vec![0x40, 0x07, 0, 2, 1, 2, 0, 0];
@@ -1347,12 +1349,12 @@ mod tests {
         longer.extend_from_slice(&[0; 28]);
         let d = detect(Transport::Udp, &longer).unwrap();
         assert_eq!(d.pdu_len, longer.len());
-        assert_eq!(d.kind, PduKind::Stun { offset: 0, len: 28 });
+        assert_eq!(d.kind, stun_kind(0, 28, Dialect::Rfc5389));
         assert_eq!(
             next_pdu(Framing::Plain, Transport::Udp, &longer),
             PduResult::Complete {
                 len: longer.len(),
-                kind: PduKind::Stun { offset: 0, len: 28 }
+                kind: PduKind::stun(0, 28)
             }
         );
         // ... but not when the message itself is broken, nor without the cookie.
