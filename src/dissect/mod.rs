@@ -249,8 +249,7 @@ fn plausible(transport: Transport, bytes: &[u8]) -> bool {
         Transport::Tcp => detect_verdict(transport, bytes) != Verdict::No,
         Transport::Udp => {
             if bytes.len() >= 4 && bytes[0] >> 6 == 1 {
-                let l = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
-                return bytes.len() >= 4 + l && bytes.len() <= 4 + ((l + 3) & !3);
+                return msstun::framing::channel_data_datagram(bytes).is_some();
             }
             detect_framing(Framing::Plain, transport, bytes) != Verdict::No
                 || msstun::detect::is_classic_keepalive(bytes)
@@ -259,20 +258,20 @@ fn plausible(transport: Transport, bytes: &[u8]) -> bool {
 }
 
 /// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
-/// (possibly malformed) rather than handed on: ChannelData whose length fits, an [MS-TURN]
-/// multiplexed-TURN message filling the datagram, or what
-/// [`msstun::detect::stun_on_known_flow`] takes for STUN.
+/// (possibly malformed) rather than handed on: ChannelData whose length fills it on any
+/// channel 0x4000–0x7FFF ([`msstun::framing::channel_data_datagram`]), an [MS-TURN]
+/// multiplexed-TURN message filling it, or STUN by the parser's policy for a known flow
+/// ([`msstun::detect::stun_on_known_flow`], the relay's too).
 fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
     use msstun::classify::{classify, PayloadKind};
     match classify(bytes) {
-        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
-        PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
-        // WhatsApp's proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN
-        // range: STUN when the parser's detector says so (cookie, exact walk).
+        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole).is_some(),
+        PayloadKind::TurnChannel => msstun::framing::channel_data_datagram(bytes).is_some(),
+        // RFC 5766's channels 0x5000–0x7FFF, beyond RFC 7983's ChannelData range; WhatsApp's
+        // proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN range: STUN when
+        // the parser's detector says so (cookie, exact walk).
         PayloadKind::Other => {
-            // RFC 5766's channels 0x5000–0x7FFF (coturn's clients still pick them), beyond
-            // RFC 7983's ChannelData range: as the built-in turnchannel, when the length fits.
-            bytes.first().is_some_and(|b| b >> 6 == 1) && plausible(Transport::Udp, bytes)
+            msstun::framing::channel_data_datagram(bytes).is_some()
                 || msstun::framing::is_multiplexed_turn_datagram(bytes)
                 || detect_framing(Framing::Plain, Transport::Udp, bytes)
                     .found()

@@ -328,7 +328,7 @@ impl<X: Default> FlowState<X> {
                 // Media, DTLS, … beside STUN on the flow: not ours, not an anomaly. A
                 // datagram that claims to be STUN but does not parse is.
                 if buf.first().is_some_and(|&b| b < 4)
-                    && msstun::detect::stun_on_known_flow(buf, true)
+                    && msstun::detect::stun_on_known_flow(buf, true).is_some()
                     && Message::new_checked(buf).is_err()
                 {
                     self.event(Event::MalformedMessage);
@@ -456,9 +456,23 @@ impl<X: Default> FlowState<X> {
                 }
             }
             PduKind::MultiplexedTurn { data, .. }
-                if self.inner(dir, framing, pdu, data.offset, data.len, ("multiplexed-turn", 0xFF10)) => {}
+                if self.inner(
+                    dir,
+                    framing,
+                    pdu,
+                    data.offset,
+                    data.len,
+                    ("multiplexed-turn", 0xFF10),
+                ) => {}
             PduKind::MsTurnData { data }
-                if self.inner(dir, framing, pdu, data.offset, data.len, ("ms-turn-data", 0)) => {}
+                if self.inner(
+                    dir,
+                    framing,
+                    pdu,
+                    data.offset,
+                    data.len,
+                    ("ms-turn-data", 0),
+                ) => {}
             PduKind::MultiplexedTurn { data, .. }
             | PduKind::MsTurnData { data }
             | PduKind::Data { data, .. }
@@ -489,7 +503,7 @@ impl<X: Default> FlowState<X> {
         let Some(data) = pdu.get(offset..offset + len) else {
             return false;
         };
-        if msstun::detect::detect(Transport::Udp, data).is_none_or(|d| d.dialect.is_none()) {
+        if msstun::detect::detect(Transport::Udp, data).is_none_or(|d| d.dialect().is_none()) {
             return false;
         }
         self.message_in(dir, framing, data, Some(carrier));

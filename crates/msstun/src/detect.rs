@@ -136,25 +136,37 @@ pub fn detect_verdict(transport: Transport, payload: &[u8]) -> Verdict {
     }
 }
 
-/// Whether a datagram whose first byte is in STUN's RFC 7983 range (0–3), arriving on a port
-/// or flow already known to carry STUN, is to be read as a STUN message (perhaps malformed)
-/// rather than handed on as something else: it carries the RFC 5389 magic cookie, was cut by
-/// the capture's snapshot length (`whole` false), is a valid STUN message, is the OC2007
-/// keepalive ([`is_classic_keepalive`]), or has an RFC 3489 header of a known method whose
-/// length fills the datagram exactly (Zoom's Binding with its own first attribute). A Teams
-/// relay packet that merely starts with 0x03 has none of these.
-pub fn stun_on_known_flow(datagram: &[u8], whole: bool) -> bool {
-    let b = datagram;
+/// The one policy for STUN-looking bytes on a port or flow already known to carry STUN
+/// (the plugin's datagrams on a port msstun owns, the relay's and the stream decoder's
+/// PDUs once the framing is known): whether `message` — a datagram, or a PDU's message as
+/// its framing cut it — is to be read as a STUN message (perhaps malformed) rather than
+/// handed on as something else, and its dialect.
+///
+/// With a first byte in STUN's RFC 7983 range (0–3) it is STUN when it carries the RFC 5389
+/// magic cookie, was cut by the capture's snapshot length (`whole` false), is a valid STUN
+/// message ([`stun_dialect`]), is the OC2007 keepalive ([`is_classic_keepalive`]), or has an
+/// RFC 3489 header of a known method whose length fills the bytes exactly (Zoom's Binding
+/// with its own first attribute). A Teams relay packet that merely starts with 0x03 has none
+/// of these. Outside that range only a valid message is STUN (WhatsApp's 0x0800–0x0805).
+/// The dialect is the strict check's for a valid message, else the header's
+/// ([`crate::message::detect_dialect`]).
+pub fn stun_on_known_flow(message: &[u8], whole: bool) -> Option<Dialect> {
+    let b = message;
+    if !matches!(b.first(), Some(0..=3)) {
+        return stun_dialect(b);
+    }
     // The cookie first: the common case costs a compare, not a second parse.
-    b.get(stun::COOKIE) == Some(&MAGIC_COOKIE.to_be_bytes()[..])
-        || (!b.is_empty() && !whole)
-        || detect_framing(Framing::Plain, Transport::Udp, b)
-            .found()
-            .is_some()
-        || is_classic_keepalive(b)
+    if b.get(stun::COOKIE) == Some(&MAGIC_COOKIE.to_be_bytes()[..]) || !whole {
+        return Some(crate::message::detect_dialect(b));
+    }
+    if let Some(d) = stun_dialect(b) {
+        return Some(d);
+    }
+    (is_classic_keepalive(b)
         || (b.len() >= HEADER_LEN
             && field::be16(b, stun::LENGTH) as usize + HEADER_LEN == b.len()
-            && known_standard(field::be16(b, stun::TYPE)))
+            && known_standard(field::be16(b, stun::TYPE))))
+    .then(|| crate::message::detect_dialect(b))
 }
 
 /// Length of the [MS-TURN] §2.1.1 pseudo-TLS ClientHello record: the section's diagram
@@ -627,31 +639,40 @@ mod tests {
         let mut m = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[1; 12])
             .attr(0x0006, b"user")
             .finish();
-        assert!(stun_on_known_flow(&m, true));
+        assert_eq!(stun_on_known_flow(&m, true), Some(Dialect::Rfc5389));
         m.truncate(22);
-        assert!(stun_on_known_flow(&m, true));
+        assert_eq!(stun_on_known_flow(&m, true), Some(Dialect::Rfc5389));
         // Zoom: RFC 3489 Binding whose length fills the datagram, unknown first attribute.
         let mut z = std::vec![0x00, 0x01, 0x00, 0x08];
         z.extend_from_slice(&[0x5a; 16]);
         z.extend_from_slice(&[0x01, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
-        assert!(stun_on_known_flow(&z, true));
+        assert_eq!(stun_on_known_flow(&z, true), Some(Dialect::Rfc3489));
         // The OC2007 keepalive.
         let k =
             MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Indication, &[0x54; 16]).finish();
-        assert!(stun_on_known_flow(&k, true));
+        assert_eq!(stun_on_known_flow(&k, true), Some(Dialect::Rfc3489));
         // Teams' relay packets starting 0x03: no STUN header fits.
         let mut t = std::vec![0x03, 0x00, 0xfe, 0xcb, 0x12, 0x34, 0x56, 0x78];
         t.extend_from_slice(&[0x5c; 60]);
-        assert!(!stun_on_known_flow(&t, true));
+        assert_eq!(stun_on_known_flow(&t, true), None);
         // Cut by the snapshot length: read as (truncated) STUN.
-        assert!(stun_on_known_flow(&t, false));
-        assert!(!stun_on_known_flow(&[], false));
+        assert!(stun_on_known_flow(&t, false).is_some());
+        assert_eq!(stun_on_known_flow(&[], false), None);
         // An RFC 3489 header of a method no table knows, filling the datagram: not STUN
         // (the method test once compared addresses of a const, which need not match).
         let mut u = std::vec![0x0f, 0xef, 0x00, 0x08];
         u.extend_from_slice(&[0x5a; 16]);
         u.extend_from_slice(&[0x7f, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
-        assert!(!stun_on_known_flow(&u, true));
+        assert_eq!(stun_on_known_flow(&u, true), None);
+        // Outside RFC 7983's STUN range only a valid message: the cookie alone is not enough.
+        let mut w = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[1; 12])
+            .attr(0x0006, b"user")
+            .finish();
+        w[0] = 0x08;
+        assert_eq!(stun_on_known_flow(&w, true), Some(Dialect::Rfc5389));
+        w[23] = 0xff; // the attribute runs past the end
+        assert_eq!(stun_on_known_flow(&w, true), None);
+        assert_eq!(stun_on_known_flow(&w, false), None);
     }
 
     #[test]

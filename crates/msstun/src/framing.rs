@@ -385,6 +385,20 @@ pub fn is_multiplexed_turn_datagram(datagram: &[u8]) -> bool {
         && 4 + be16(datagram, 2) == datagram.len()
 }
 
+/// The channel of `datagram` when it is exactly one ChannelData message, as a UDP flow
+/// msstun owns (or its heuristic, on a flow already seen carrying STUN) takes it: the first
+/// two bits `01` — RFC 8656's channels 0x4000–0x4FFF and RFC 5766's wider range up to
+/// [`CHANNEL_MAX`], which coturn's clients still bind, beyond RFC 7983's ChannelData first
+/// bytes 64–79 — and a length that fills the datagram, unpadded or padded to 4: exactly what
+/// [`next_pdu`] over UDP yields as one whole-datagram PDU, so the plugin and the relay agree.
+pub fn channel_data_datagram(datagram: &[u8]) -> Option<u16> {
+    if datagram.len() < 4 || datagram[0] >> 6 != 1 {
+        return None;
+    }
+    let (n, len) = (datagram.len(), be16(datagram, 2));
+    (n == 4 + len || n == 4 + ((len + 3) & !3)).then(|| be16(datagram, 0) as u16)
+}
+
 /// Whether `b` starts like a TLS 1.x handshake record (content type 22, version 3.x).
 /// Fewer than two bytes never do.
 pub fn is_tls_record_start(b: &[u8]) -> bool {
@@ -658,6 +672,43 @@ mod tests {
     }
 
     use super::*;
+
+    /// RFC 5766's channels beyond RFC 8656's (0x5000–0x7FFF) are ChannelData on a flow
+    /// msstun owns, and a datagram is ChannelData exactly when `next_pdu` takes all of it
+    /// as one ChannelData PDU.
+    #[test]
+    fn channel_data_datagrams_all_channels() {
+        for channel in [0x4000u16, 0x4fff, 0x5000, 0x594c, 0x7ffe, 0x7fff] {
+            let mut d = channel.to_be_bytes().to_vec();
+            d.extend_from_slice(&[0, 3, 1, 2, 3]);
+            assert_eq!(channel_data_datagram(&d), Some(channel), "{channel:#x}");
+            d.push(0);
+            assert_eq!(
+                channel_data_datagram(&d),
+                Some(channel),
+                "{channel:#x} padded"
+            );
+        }
+        assert_eq!(channel_data_datagram(&[0x80, 0, 0, 0]), None);
+        assert_eq!(channel_data_datagram(&[0x3f, 0xff, 0, 0]), None);
+        assert_eq!(channel_data_datagram(&[0x59, 0x4c, 0, 9, 1, 2, 3]), None);
+        let mut buf = [0u8; 16];
+        buf[0] = 0x61;
+        for dlen in 0..9u8 {
+            buf[3] = dlen;
+            for n in 0..buf.len() {
+                let whole = matches!(
+                    next_pdu(Framing::Plain, Transport::Udp, &buf[..n]),
+                    PduResult::Complete { len, kind: PduKind::ChannelData { channel: 0x6100, .. } } if len == n
+                );
+                assert_eq!(
+                    channel_data_datagram(&buf[..n]).is_some(),
+                    whole,
+                    "{dlen} in {n}"
+                );
+            }
+        }
+    }
 
     /// FRAMING_NAMES has one entry per code [`framing_code`] gives, in code order.
     #[test]

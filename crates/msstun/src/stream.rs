@@ -33,9 +33,9 @@
 
 use alloc::vec::Vec;
 
-use crate::detect::{detect_framing, detect_verdict, stun_dialect, Verdict};
+use crate::detect::{detect_framing, detect_verdict, stun_dialect, stun_on_known_flow, Verdict};
 use crate::framing::{next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport};
-use crate::message::{detect_dialect, join_type, Class, Dialect, HEADER_LEN, MAGIC_COOKIE};
+use crate::message::{join_type, Class, Dialect};
 
 /// Default buffer capacity: room for the largest PDU any framing can carry
 /// (4 + 65535 + padding) with margin.
@@ -327,27 +327,17 @@ impl StreamDecoder {
     }
 
     /// A framing result with the dialect of its STUN message worked out; `None` for
-    /// STUN-looking bytes that fail the checks.
+    /// STUN-looking bytes that are not STUN by the parser's one policy for a flow known to
+    /// carry it ([`stun_on_known_flow`]: the plugin's too).
     fn item_kind(&self, pdu: &[u8], kind: PduKind) -> Option<PduKind> {
         Some(match kind {
-            PduKind::Stun { message, .. } => {
-                let m = &pdu[message.offset..message.end()];
-                let dialect = match stun_dialect(m) {
-                    Some(d) => d,
-                    // Unknown methods or attributes are still STUN when the cookie says so.
-                    None if m.len() >= HEADER_LEN
-                        && u32::from_be_bytes([m[4], m[5], m[6], m[7]]) == MAGIC_COOKIE
-                        && m.len().is_multiple_of(4) =>
-                    {
-                        detect_dialect(m)
-                    }
-                    None => return None,
-                };
-                PduKind::Stun {
-                    message,
-                    dialect: Some(dialect),
-                }
-            }
+            PduKind::Stun { message, .. } => PduKind::Stun {
+                message,
+                dialect: Some(stun_on_known_flow(
+                    &pdu[message.offset..message.end()],
+                    true,
+                )?),
+            },
             other => other,
         })
     }
@@ -598,6 +588,7 @@ impl ConnectionDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::MAGIC_COOKIE;
     use alloc::vec::Vec;
     use std::string::String;
 
@@ -785,6 +776,42 @@ mod tests {
 
     fn s(tag: &str, b: &[u8]) -> (String, Vec<u8>) {
         (String::from(tag), b.to_vec())
+    }
+
+    /// STUN-looking bytes on a flow whose framing is known follow the parser's one policy
+    /// (`detect::stun_on_known_flow`, the plugin's too): the OC2007 keepalive, Zoom's
+    /// RFC 3489 Binding with its own first attribute and a message with the cookie but a
+    /// broken length are STUN here (they were undecodable before the policy was shared).
+    #[test]
+    fn known_flow_policy_is_the_plugins() {
+        let mut keepalive = std::vec![0x00, 0x11, 0x00, 0x00];
+        keepalive.extend_from_slice(&[0x54; 16]);
+        let mut zoom = std::vec![0x00, 0x01, 0x00, 0x08];
+        zoom.extend_from_slice(&[0x5a; 16]);
+        zoom.extend_from_slice(&[0x01, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
+        for dgram in [&keepalive, &zoom] {
+            let mut d = StreamDecoder::new(Transport::Udp);
+            assert_eq!(
+                run(&mut d, dgram, &[]),
+                [s(&std::format!("stun Rfc3489 {:02x?}", &dgram[..4]), dgram)]
+            );
+        }
+        // TCP: a valid message, one with the cookie whose length (5) is not a multiple of 4
+        // and whose attribute is cut, then a valid one again.
+        let a = stun(0x0001, 1, &[]);
+        let mut broken = std::vec![0x00, 0x01, 0x00, 0x05];
+        broken.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        broken.extend_from_slice(&[2; 12]);
+        broken.extend_from_slice(&[0x00, 0x06, 0x00, 0x09, b'u']);
+        let mut st = a.clone();
+        st.extend_from_slice(&broken);
+        st.extend_from_slice(&a);
+        let tag = |m: &[u8]| std::format!("stun Rfc5389 {:02x?}", &m[..4]);
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        assert_eq!(
+            run(&mut d, &st, &[]),
+            [s(&tag(&a), &a), s(&tag(&broken), &broken), s(&tag(&a), &a)]
+        );
     }
 
     #[test]
