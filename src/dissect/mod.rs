@@ -151,9 +151,14 @@ pub fn dissect(
         return if heuristic { None } else { Some(0) };
     }
     // Heuristics: reject what cannot be ours before any conversation lookup, and never
-    // re-enter through the heuristics we hand relayed data to.
-    if heuristic && (Packet::relaying() || !plausible(transport, bytes)) {
-        return None;
+    // re-enter through the heuristics we hand relayed data to. The detector's verdict is
+    // carried on to the framing and the first PDU: each packet is detected once.
+    let mut verdict = None;
+    if heuristic {
+        if Packet::relaying() {
+            return None;
+        }
+        verdict = Some(plausible(transport, bytes)?);
     }
     let ends = pinfo.endpoints();
     let ctx = Ctx {
@@ -198,12 +203,21 @@ pub fn dissect(
     }
     let framing = match known {
         Some(f) => f,
-        None => match segment::first_framing(&ctx, bytes, heuristic)? {
-            segment::First::Framing(f) => f,
-            segment::First::Done => return Some(len),
-        },
+        None => {
+            let v = *verdict.get_or_insert_with(|| detect_verdict(transport, bytes));
+            match segment::first_framing(&ctx, bytes, heuristic, v)? {
+                segment::First::Framing(f) => f,
+                segment::First::Done => return Some(len),
+            }
+        }
     };
-    segment::pdus(&ctx, bytes, framing, heuristic)?;
+    segment::pdus(
+        &ctx,
+        bytes,
+        framing,
+        heuristic,
+        verdict.and_then(Verdict::found),
+    )?;
     Some(len)
 }
 
@@ -243,16 +257,21 @@ pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
 
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
 /// known framing, a consistent start of one (TCP), or ChannelData whose length fits the
-/// datagram (UDP; accepted later only on a flow already known to carry STUN).
-fn plausible(transport: Transport, bytes: &[u8]) -> bool {
+/// datagram or the OC2007 keepalive (UDP; accepted later only on a flow already known to
+/// carry STUN). `None`: not ours; else the detector's verdict, carried on so that the
+/// packet is detected once (over UDP [`Verdict::No`] for ChannelData and the keepalive,
+/// plausible without a detection).
+fn plausible(transport: Transport, bytes: &[u8]) -> Option<Verdict> {
     match transport {
-        Transport::Tcp => detect_verdict(transport, bytes) != Verdict::No,
+        Transport::Tcp => Some(detect_verdict(transport, bytes)).filter(|v| *v != Verdict::No),
         Transport::Udp => {
             if bytes.len() >= 4 && bytes[0] >> 6 == 1 {
-                return msstun::framing::channel_data_datagram(bytes).is_some();
+                return msstun::framing::channel_data_datagram(bytes).map(|_| Verdict::No);
             }
-            detect_framing(Framing::Plain, transport, bytes) != Verdict::No
-                || msstun::detect::is_classic_keepalive(bytes)
+            match detect_framing(Framing::Plain, transport, bytes) {
+                Verdict::No if !msstun::detect::is_classic_keepalive(bytes) => None,
+                v => Some(v),
+            }
         }
     }
 }
@@ -295,37 +314,23 @@ mod tests {
     #[test]
     fn heuristic_precheck() {
         let m = binding_request();
-        assert!(plausible(Transport::Udp, &m));
-        assert!(plausible(Transport::Tcp, &m));
+        assert!(plausible(Transport::Udp, &m).is_some());
+        assert!(plausible(Transport::Tcp, &m).is_some());
         // A consistent start of a message over TCP is worth waiting for.
-        assert!(plausible(Transport::Tcp, &m[..10]));
-        assert!(!plausible(Transport::Udp, &m[..10]));
-        assert!(!plausible(
-            Transport::Udp,
-            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-        ));
-        assert!(!plausible(
-            Transport::Tcp,
-            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-        ));
+        assert!(plausible(Transport::Tcp, &m[..10]).is_some());
+        assert!(plausible(Transport::Udp, &m[..10]).is_none());
+        assert!(plausible(Transport::Udp, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").is_none());
+        assert!(plausible(Transport::Tcp, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").is_none());
         // RTP (version 2) is never ours.
-        assert!(!plausible(
+        assert!(plausible(
             Transport::Udp,
             &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]
-        ));
+        )
+        .is_none());
         // ChannelData whose length fits the datagram is a candidate (with or without padding).
-        assert!(plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]
-        ));
-        assert!(plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]
-        ));
-        assert!(!plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]
-        ));
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]).is_some());
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]).is_some());
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]).is_none());
     }
 
     #[test]

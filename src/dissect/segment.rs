@@ -2,7 +2,7 @@
 //! segment or UDP datagram, and TCP desegmentation. The framing rules themselves are the
 //! parser's (`msstun::framing::next_pdu`, `msstun::detect`); this file only acts on them.
 
-use msstun::detect::{detect_framing, detect_verdict, Verdict};
+use msstun::detect::{detect_framing, Detection, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
 
 use super::{pdu, relayed, Ctx};
@@ -18,12 +18,17 @@ pub(super) enum First {
     Done,
 }
 
-/// The framing of a connection (TCP) whose framing is not known yet, from its first bytes.
-/// `None`: not ours (heuristics only).
-pub(super) fn first_framing(ctx: &Ctx<'_>, bytes: &[u8], heuristic: bool) -> Option<First> {
+/// The framing of a connection (TCP) whose framing is not known yet, from the detector's
+/// `verdict` on its first bytes. `None`: not ours (heuristics only).
+pub(super) fn first_framing(
+    ctx: &Ctx<'_>,
+    bytes: &[u8],
+    heuristic: bool,
+    verdict: Verdict,
+) -> Option<First> {
     let transport = ctx.transport;
     let tcp = transport == Transport::Tcp;
-    match detect_verdict(transport, bytes) {
+    match verdict {
         Verdict::Found(d) => {
             if !ctx.visited || heuristic {
                 session::with(|s| {
@@ -83,20 +88,37 @@ fn need_for_first(bytes: &[u8]) -> Option<Option<usize>> {
     }
 }
 
-/// Dissect the PDUs of `bytes` in `framing`, one after the other. `None`: not ours
+/// Dissect the PDUs of `bytes` in `framing`, one after the other; `first`: the detector's
+/// finding on `bytes` when it made one (the first PDU is taken from it, its STUN message
+/// with the dialect found there, rather than framed and detected again). `None`: not ours
 /// (a heuristic call whose first PDU is not acceptable).
-pub(super) fn pdus(ctx: &Ctx<'_>, bytes: &[u8], framing: Framing, heuristic: bool) -> Option<()> {
+pub(super) fn pdus(
+    ctx: &Ctx<'_>,
+    bytes: &[u8],
+    framing: Framing,
+    heuristic: bool,
+    first: Option<Detection>,
+) -> Option<()> {
     let transport = ctx.transport;
     let len = bytes.len();
+    let mut first = first.filter(|d| d.framing == framing && d.pdu_len <= len);
+    let detected = first.is_some();
     let mut off = 0;
     while off < len {
         let rest = &bytes[off..];
-        match next_pdu(framing, transport, rest) {
+        let framed = match first.take() {
+            Some(d) => PduResult::Complete {
+                len: d.pdu_len,
+                kind: d.kind,
+            },
+            None => next_pdu(framing, transport, rest),
+        };
+        match framed {
             PduResult::Complete { len: plen, kind } => {
                 if heuristic
                     && transport == Transport::Udp
                     && off == 0
-                    && !accept_udp(ctx, rest, kind)
+                    && !accept_udp(ctx, rest, kind, detected)
                 {
                     return None;
                 }
@@ -139,16 +161,15 @@ pub(super) fn pdus(ctx: &Ctx<'_>, bytes: &[u8], framing: Framing, heuristic: boo
 
 /// Over UDP the heuristic only claims what really is STUN (ChannelData and the OC2007
 /// keepalive need a flow already seen carrying STUN); a STUN message makes the flow msstun's.
-fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind) -> bool {
+/// `detected`: the detector found the datagram's message (in the heuristic's first look).
+fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind, detected: bool) -> bool {
     let flow_known =
         || session::with(|s| s.convs.get(&ctx.conv).is_some_and(|c| c.framing.is_some()));
     match kind {
         // The OC2007 keepalive (20 bytes, no attributes, 128-bit id).
         PduKind::Stun { .. } if msstun::detect::is_classic_keepalive(rest) => flow_known(),
         PduKind::Stun { .. } => {
-            let ok = detect_framing(Framing::Plain, Transport::Udp, rest)
-                .found()
-                .is_some();
+            let ok = detected;
             if ok && !ctx.visited {
                 session::with(|s| {
                     s.convs
