@@ -181,11 +181,19 @@ pub fn dissect(
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
     // flow's state is only needed to accept ChannelData heuristically (looked up then).
     let udp = transport == Transport::Udp;
-    if udp && !heuristic && !udp_stun_like(bytes, tvb.whole()) {
-        // A port or flow msstun owns also carries other things (media beside ICE checks,
-        // Teams' relay protocols): classified and handed on, not "malformed STUN".
-        relayed::not_stun(&ctx, bytes);
-        return Some(len);
+    // The dialect of an owned datagram's STUN message, as the known-flow policy found it.
+    let mut dialect = None;
+    if udp && !heuristic {
+        match udp_stun_like(bytes, tvb.whole()) {
+            Some(d) => dialect = d,
+            None => {
+                // A port or flow msstun owns also carries other things (media beside ICE
+                // checks, Teams' relay protocols): classified and handed on, not
+                // "malformed STUN".
+                relayed::not_stun(&ctx, bytes);
+                return Some(len);
+            }
+        }
     }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
@@ -211,13 +219,11 @@ pub fn dissect(
             }
         }
     };
-    segment::pdus(
-        &ctx,
-        bytes,
-        framing,
-        heuristic,
-        verdict.and_then(Verdict::found),
-    )?;
+    let first = match verdict.and_then(Verdict::found) {
+        Some(d) => segment::Seen::Detection(d),
+        None => dialect.map_or(segment::Seen::Nothing, segment::Seen::Dialect),
+    };
+    segment::pdus(&ctx, bytes, framing, heuristic, first)?;
     Some(len)
 }
 
@@ -277,26 +283,27 @@ fn plausible(transport: Transport, bytes: &[u8]) -> Option<Verdict> {
 }
 
 /// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
-/// (possibly malformed) rather than handed on: ChannelData whose length fills it on any
-/// channel 0x4000–0x7FFF ([`msstun::framing::channel_data_datagram`]), an [MS-TURN]
+/// (possibly malformed) rather than handed on (`None`): ChannelData whose length fills it on
+/// any channel 0x4000–0x7FFF ([`msstun::framing::channel_data_datagram`]), an [MS-TURN]
 /// multiplexed-TURN message filling it, or STUN by the parser's policy for a known flow
-/// ([`msstun::detect::stun_on_known_flow`], the relay's too).
-fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
+/// ([`msstun::detect::stun_on_known_flow`], the relay's too), then with its dialect.
+fn udp_stun_like(bytes: &[u8], whole: bool) -> Option<Option<msstun::Dialect>> {
     use msstun::classify::{classify, PayloadKind};
+    let other = || {
+        msstun::framing::channel_data_datagram(bytes).is_some()
+            || msstun::framing::is_multiplexed_turn_datagram(bytes)
+    };
     match classify(bytes) {
-        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole).is_some(),
-        PayloadKind::TurnChannel => msstun::framing::channel_data_datagram(bytes).is_some(),
+        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole).map(Some),
+        PayloadKind::TurnChannel => other().then_some(None),
         // RFC 5766's channels 0x5000–0x7FFF, beyond RFC 7983's ChannelData range; WhatsApp's
         // proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN range: STUN when
         // the parser's detector says so (cookie, exact walk).
-        PayloadKind::Other => {
-            msstun::framing::channel_data_datagram(bytes).is_some()
-                || msstun::framing::is_multiplexed_turn_datagram(bytes)
-                || detect_framing(Framing::Plain, Transport::Udp, bytes)
-                    .found()
-                    .is_some()
-        }
-        _ => false,
+        PayloadKind::Other if other() => Some(None),
+        PayloadKind::Other => detect_framing(Framing::Plain, Transport::Udp, bytes)
+            .found()
+            .map(|d| d.dialect()),
+        _ => None,
     }
 }
 
@@ -333,15 +340,19 @@ mod tests {
         assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]).is_none());
     }
 
+    fn udp_stun_like_(bytes: &[u8], whole: bool) -> bool {
+        udp_stun_like(bytes, whole).is_some()
+    }
+
     #[test]
     fn owned_udp_flows_decode_stun_and_channel_data_only() {
-        assert!(udp_stun_like(&binding_request(), true));
-        assert!(udp_stun_like(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
-        assert!(!udp_stun_like(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
+        assert!(udp_stun_like_(&binding_request(), true));
+        assert!(udp_stun_like_(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like_(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
         // RFC 5766's wider channel range (coturn's turnutils_uclient binds 0x594c).
-        assert!(udp_stun_like(&[0x59, 0x4c, 0x00, 0x03, 1, 2, 3, 0], true));
-        assert!(!udp_stun_like(&[0x59, 0x4c, 0x00, 0x09, 1, 2, 3], true));
-        assert!(!udp_stun_like(
+        assert!(udp_stun_like_(&[0x59, 0x4c, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like_(&[0x59, 0x4c, 0x00, 0x09, 1, 2, 3], true));
+        assert!(!udp_stun_like_(
             &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
             true
         ));

@@ -4,6 +4,7 @@
 
 use msstun::detect::{detect_framing, Detection, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
+use msstun::Dialect;
 
 use super::{pdu, relayed, Ctx};
 use crate::epan::Encoding;
@@ -88,28 +89,57 @@ fn need_for_first(bytes: &[u8]) -> Option<Option<usize>> {
     }
 }
 
-/// Dissect the PDUs of `bytes` in `framing`, one after the other; `first`: the detector's
-/// finding on `bytes` when it made one (the first PDU is taken from it, its STUN message
-/// with the dialect found there, rather than framed and detected again). `None`: not ours
-/// (a heuristic call whose first PDU is not acceptable).
+/// What a first look at a packet's bytes found, carried on so that they are detected once.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Seen {
+    /// Nothing (the framing is known and the bytes were not looked at).
+    Nothing,
+    /// The detector's finding: the first PDU, its STUN message with its dialect.
+    Detection(Detection),
+    /// The dialect of the STUN message a datagram on an owned port starts with (the
+    /// known-flow policy's).
+    Dialect(Dialect),
+}
+
+/// Dissect the PDUs of `bytes` in `framing`, one after the other; `first`: what a first look
+/// found (the first PDU is taken from a detection, the dialect of its STUN message from
+/// either, rather than worked out again). `None`: not ours (a heuristic call whose first
+/// PDU is not acceptable).
 pub(super) fn pdus(
     ctx: &Ctx<'_>,
     bytes: &[u8],
     framing: Framing,
     heuristic: bool,
-    first: Option<Detection>,
+    first: Seen,
 ) -> Option<()> {
     let transport = ctx.transport;
     let len = bytes.len();
-    let mut first = first.filter(|d| d.framing == framing && d.pdu_len <= len);
-    let detected = first.is_some();
+    let mut first = match first {
+        Seen::Detection(d) if d.framing == framing && d.pdu_len <= len => Some(Ok(d)),
+        Seen::Dialect(d) => Some(Err(d)),
+        _ => None,
+    };
+    let detected = matches!(first, Some(Ok(_)));
     let mut off = 0;
     while off < len {
         let rest = &bytes[off..];
         let framed = match first.take() {
-            Some(d) => PduResult::Complete {
+            Some(Ok(d)) => PduResult::Complete {
                 len: d.pdu_len,
                 kind: d.kind,
+            },
+            Some(Err(dialect)) => match next_pdu(framing, transport, rest) {
+                PduResult::Complete {
+                    len,
+                    kind: PduKind::Stun { message, .. },
+                } => PduResult::Complete {
+                    len,
+                    kind: PduKind::Stun {
+                        message,
+                        dialect: Some(dialect),
+                    },
+                },
+                other => other,
             },
             None => next_pdu(framing, transport, rest),
         };
