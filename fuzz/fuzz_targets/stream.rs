@@ -77,12 +77,18 @@ fn fed(transport: Transport, rest: &[u8], chunk: usize) {
 /// and relayed frames tile the data.
 fn data_connection_segment(seg: &[u8]) {
     use msstun::data_conn::{frames, scan, Segment};
+    use msstun::framing::Kind;
     let mut at = 0;
     for part in scan(seg) {
         match part {
-            Segment::Stun { offset, len, .. } => {
+            Segment::Unit {
+                offset,
+                len,
+                kind: kind @ Kind::Stun { .. },
+            } => {
                 assert_eq!(offset, at);
                 assert!(len > 0 && offset + len <= seg.len());
+                assert!(kind.view(&seg[offset..offset + len]).is_some());
                 at = offset + len;
             }
             Segment::NeedMore { offset, more } => {
@@ -90,8 +96,10 @@ fn data_connection_segment(seg: &[u8]) {
                 assert!(more > 0);
                 at = seg.len();
             }
-            Segment::Data { offset } => {
+            Segment::Unit { offset, len, kind } => {
+                assert!(matches!(kind, Kind::Data { framed: false, .. }));
                 assert_eq!(offset, at);
+                assert_eq!(offset + len, seg.len());
                 if let Some(fr) = frames(seg, offset) {
                     let mut p = offset;
                     for (s, l) in fr {

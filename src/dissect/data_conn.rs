@@ -7,7 +7,7 @@ use std::cell::Cell;
 
 use msstun::classify::Carrier;
 use msstun::data_conn::{frames, scan, Segment};
-use msstun::framing::Framing;
+use msstun::framing::{Framing, Kind};
 
 use super::links::{show_tcp_data, TcpDataAt};
 use super::{info, pdu, relayed, Ctx};
@@ -18,7 +18,12 @@ use crate::session::{self, DataConn, Origins};
 pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: DataConn) {
     for part in scan(bytes) {
         match part {
-            Segment::Stun { offset, len, kind } => {
+            Segment::Unit {
+                offset,
+                kind: Kind::Data { .. },
+                ..
+            } => relayed_data(ctx, bytes, offset, dc),
+            Segment::Unit { offset, len, kind } => {
                 // The session analysis sees STUN on a bound data connection as carried by
                 // it (the agents' view: relayed address and peer), as the feeding rules say.
                 let carrier = ctx.carrier.map(|_| msstun_analysis::Carrier::TcpData);
@@ -43,7 +48,7 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
             Segment::NeedMore { offset, more } if whole && ctx.pinfo.can_desegment() => {
                 ctx.pinfo.desegment(offset, Some(more));
             }
-            Segment::NeedMore { offset, .. } | Segment::Data { offset } => {
+            Segment::NeedMore { offset, .. } => {
                 relayed_data(ctx, bytes, offset, dc);
             }
         }

@@ -118,9 +118,21 @@ fn shows_srtp<T: AsRef<[u8]>>(msg: &Message<T>) -> bool {
                 .any(|a| matches!(a.role(), Role::Integrity | Role::IntegritySha256)))
 }
 
-/// One STUN message at tvb offset `m`, under the layer `st`/`ti`.
-pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usize, bytes: &[u8]) {
-    let msg = match Message::new_checked(bytes) {
+/// One STUN message at tvb offset `m`, under the layer `st`/`ti`; `dialect` when the
+/// detector already worked it out (not worked out again).
+pub(super) fn dissect_stun<'p>(
+    ctx: &Ctx<'p>,
+    st: Tree<'p>,
+    ti: Item<'p>,
+    m: usize,
+    bytes: &[u8],
+    dialect: Option<msstun::Dialect>,
+) {
+    let built = match dialect {
+        Some(d) => Message::with_dialect(bytes, d),
+        None => Message::new_checked(bytes),
+    };
+    let msg = match built {
         Ok(msg) => msg,
         Err(e) => return malformed(ctx, st, ti, m, bytes, e),
     };

@@ -151,9 +151,14 @@ pub fn dissect(
         return if heuristic { None } else { Some(0) };
     }
     // Heuristics: reject what cannot be ours before any conversation lookup, and never
-    // re-enter through the heuristics we hand relayed data to.
-    if heuristic && (Packet::relaying() || !plausible(transport, bytes)) {
-        return None;
+    // re-enter through the heuristics we hand relayed data to. The detector's verdict is
+    // carried on to the framing and the first PDU: each packet is detected once.
+    let mut verdict = None;
+    if heuristic {
+        if Packet::relaying() {
+            return None;
+        }
+        verdict = Some(plausible(transport, bytes)?);
     }
     let ends = pinfo.endpoints();
     let ctx = Ctx {
@@ -176,11 +181,19 @@ pub fn dissect(
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the
     // flow's state is only needed to accept ChannelData heuristically (looked up then).
     let udp = transport == Transport::Udp;
-    if udp && !heuristic && !udp_stun_like(bytes, tvb.whole()) {
-        // A port or flow msstun owns also carries other things (media beside ICE checks,
-        // Teams' relay protocols): classified and handed on, not "malformed STUN".
-        relayed::not_stun(&ctx, bytes);
-        return Some(len);
+    // The dialect of an owned datagram's STUN message, as the known-flow policy found it.
+    let mut dialect = None;
+    if udp && !heuristic {
+        match udp_stun_like(bytes, tvb.whole()) {
+            Some(d) => dialect = d,
+            None => {
+                // A port or flow msstun owns also carries other things (media beside ICE
+                // checks, Teams' relay protocols): classified and handed on, not
+                // "malformed STUN".
+                relayed::not_stun(&ctx, bytes);
+                return Some(len);
+            }
+        }
     }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
@@ -198,12 +211,19 @@ pub fn dissect(
     }
     let framing = match known {
         Some(f) => f,
-        None => match segment::first_framing(&ctx, bytes, heuristic)? {
-            segment::First::Framing(f) => f,
-            segment::First::Done => return Some(len),
-        },
+        None => {
+            let v = *verdict.get_or_insert_with(|| detect_verdict(transport, bytes));
+            match segment::first_framing(&ctx, bytes, heuristic, v)? {
+                segment::First::Framing(f) => f,
+                segment::First::Done => return Some(len),
+            }
+        }
     };
-    segment::pdus(&ctx, bytes, framing, heuristic)?;
+    let first = match verdict.and_then(Verdict::found) {
+        Some(d) => segment::Seen::Detection(d),
+        None => dialect.map_or(segment::Seen::Nothing, segment::Seen::Dialect),
+    };
+    segment::pdus(&ctx, bytes, framing, heuristic, first)?;
     Some(len)
 }
 
@@ -243,42 +263,47 @@ pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
 
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a
 /// known framing, a consistent start of one (TCP), or ChannelData whose length fits the
-/// datagram (UDP; accepted later only on a flow already known to carry STUN).
-fn plausible(transport: Transport, bytes: &[u8]) -> bool {
+/// datagram or the OC2007 keepalive (UDP; accepted later only on a flow already known to
+/// carry STUN). `None`: not ours; else the detector's verdict, carried on so that the
+/// packet is detected once (over UDP [`Verdict::No`] for ChannelData and the keepalive,
+/// plausible without a detection).
+fn plausible(transport: Transport, bytes: &[u8]) -> Option<Verdict> {
     match transport {
-        Transport::Tcp => detect_verdict(transport, bytes) != Verdict::No,
+        Transport::Tcp => Some(detect_verdict(transport, bytes)).filter(|v| *v != Verdict::No),
         Transport::Udp => {
             if bytes.len() >= 4 && bytes[0] >> 6 == 1 {
-                let l = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
-                return bytes.len() >= 4 + l && bytes.len() <= 4 + ((l + 3) & !3);
+                return msstun::framing::channel_data_datagram(bytes).map(|_| Verdict::No);
             }
-            detect_framing(Framing::Plain, transport, bytes) != Verdict::No
-                || msstun::detect::is_classic_keepalive(bytes)
+            match detect_framing(Framing::Plain, transport, bytes) {
+                Verdict::No if !msstun::detect::is_classic_keepalive(bytes) => None,
+                v => Some(v),
+            }
         }
     }
 }
 
 /// Whether a datagram on a port or flow msstun owns is to be decoded as STUN or ChannelData
-/// (possibly malformed) rather than handed on: ChannelData whose length fits, an [MS-TURN]
-/// multiplexed-TURN message filling the datagram, or what
-/// [`msstun::detect::stun_on_known_flow`] takes for STUN.
-fn udp_stun_like(bytes: &[u8], whole: bool) -> bool {
+/// (possibly malformed) rather than handed on (`None`): ChannelData whose length fills it on
+/// any channel 0x4000–0x7FFF ([`msstun::framing::channel_data_datagram`]), an [MS-TURN]
+/// multiplexed-TURN message filling it, or STUN by the parser's policy for a known flow
+/// ([`msstun::detect::stun_on_known_flow`], the relay's too), then with its dialect.
+fn udp_stun_like(bytes: &[u8], whole: bool) -> Option<Option<msstun::Dialect>> {
     use msstun::classify::{classify, PayloadKind};
+    let other = || {
+        msstun::framing::channel_data_datagram(bytes).is_some()
+            || msstun::framing::is_multiplexed_turn_datagram(bytes)
+    };
     match classify(bytes) {
-        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole),
-        PayloadKind::TurnChannel => plausible(Transport::Udp, bytes),
-        // WhatsApp's proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN
-        // range: STUN when the parser's detector says so (cookie, exact walk).
-        PayloadKind::Other => {
-            // RFC 5766's channels 0x5000–0x7FFF (coturn's clients still pick them), beyond
-            // RFC 7983's ChannelData range: as the built-in turnchannel, when the length fits.
-            bytes.first().is_some_and(|b| b >> 6 == 1) && plausible(Transport::Udp, bytes)
-                || msstun::framing::is_multiplexed_turn_datagram(bytes)
-                || detect_framing(Framing::Plain, Transport::Udp, bytes)
-                    .found()
-                    .is_some()
-        }
-        _ => false,
+        PayloadKind::Stun => msstun::detect::stun_on_known_flow(bytes, whole).map(Some),
+        PayloadKind::TurnChannel => other().then_some(None),
+        // RFC 5766's channels 0x5000–0x7FFF, beyond RFC 7983's ChannelData range; WhatsApp's
+        // proprietary methods (0x0800–0x0805) start outside RFC 7983's STUN range: STUN when
+        // the parser's detector says so (cookie, exact walk).
+        PayloadKind::Other if other() => Some(None),
+        PayloadKind::Other => detect_framing(Framing::Plain, Transport::Udp, bytes)
+            .found()
+            .map(|d| d.dialect()),
+        _ => None,
     }
 }
 
@@ -296,48 +321,38 @@ mod tests {
     #[test]
     fn heuristic_precheck() {
         let m = binding_request();
-        assert!(plausible(Transport::Udp, &m));
-        assert!(plausible(Transport::Tcp, &m));
+        assert!(plausible(Transport::Udp, &m).is_some());
+        assert!(plausible(Transport::Tcp, &m).is_some());
         // A consistent start of a message over TCP is worth waiting for.
-        assert!(plausible(Transport::Tcp, &m[..10]));
-        assert!(!plausible(Transport::Udp, &m[..10]));
-        assert!(!plausible(
-            Transport::Udp,
-            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-        ));
-        assert!(!plausible(
-            Transport::Tcp,
-            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-        ));
+        assert!(plausible(Transport::Tcp, &m[..10]).is_some());
+        assert!(plausible(Transport::Udp, &m[..10]).is_none());
+        assert!(plausible(Transport::Udp, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").is_none());
+        assert!(plausible(Transport::Tcp, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").is_none());
         // RTP (version 2) is never ours.
-        assert!(!plausible(
+        assert!(plausible(
             Transport::Udp,
             &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]
-        ));
+        )
+        .is_none());
         // ChannelData whose length fits the datagram is a candidate (with or without padding).
-        assert!(plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]
-        ));
-        assert!(plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]
-        ));
-        assert!(!plausible(
-            Transport::Udp,
-            &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]
-        ));
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x03, 1, 2, 3]).is_some());
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0]).is_some());
+        assert!(plausible(Transport::Udp, &[0x40, 0x00, 0x00, 0x09, 1, 2, 3]).is_none());
+    }
+
+    fn udp_stun_like_(bytes: &[u8], whole: bool) -> bool {
+        udp_stun_like(bytes, whole).is_some()
     }
 
     #[test]
     fn owned_udp_flows_decode_stun_and_channel_data_only() {
-        assert!(udp_stun_like(&binding_request(), true));
-        assert!(udp_stun_like(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
-        assert!(!udp_stun_like(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
+        assert!(udp_stun_like_(&binding_request(), true));
+        assert!(udp_stun_like_(&[0x40, 0x00, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like_(&[0x40, 0x00, 0x00, 0x09, 1, 2, 3], true));
         // RFC 5766's wider channel range (coturn's turnutils_uclient binds 0x594c).
-        assert!(udp_stun_like(&[0x59, 0x4c, 0x00, 0x03, 1, 2, 3, 0], true));
-        assert!(!udp_stun_like(&[0x59, 0x4c, 0x00, 0x09, 1, 2, 3], true));
-        assert!(!udp_stun_like(
+        assert!(udp_stun_like_(&[0x59, 0x4c, 0x00, 0x03, 1, 2, 3, 0], true));
+        assert!(!udp_stun_like_(&[0x59, 0x4c, 0x00, 0x09, 1, 2, 3], true));
+        assert!(!udp_stun_like_(
             &[0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 0],
             true
         ));

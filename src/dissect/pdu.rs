@@ -15,14 +15,12 @@ pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, 
     ctx.add_generated(st, f.framing, off, 0, framing_code(framing, ctx.transport));
     framing_header(ctx, st, ti, off, pdu, kind, framing);
     match kind {
-        PduKind::Stun { offset, len } if offset + len <= pdu.len() => {
-            message::dissect_stun(ctx, st, ti, off + offset, &pdu[offset..offset + len]);
+        PduKind::Stun { message, dialect } if message.end() <= pdu.len() => {
+            let bytes = &pdu[message.offset..message.end()];
+            message::dissect_stun(ctx, st, ti, off + message.offset, bytes, dialect);
         }
-        PduKind::ChannelData {
-            channel,
-            offset,
-            len,
-        } if offset >= 4 && offset + len <= pdu.len() => {
+        PduKind::ChannelData { channel, data } if data.offset >= 4 && data.end() <= pdu.len() => {
+            let (offset, len) = (data.offset, data.len);
             let h = off + offset - 4;
             ctx.add_uint(st, f.channel, h, 2, channel as u32);
             ctx.add_uint(st, f.channel_length, h + 2, 2, len as u32);
@@ -40,9 +38,8 @@ pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, 
                 Carrier::ChannelData,
             );
         }
-        PduKind::MultiplexedTurn { offset, len, .. }
-            if offset >= 8 && offset + len <= pdu.len() =>
-        {
+        PduKind::MultiplexedTurn { data, .. } if data.offset >= 8 && data.end() <= pdu.len() => {
+            let (offset, len) = (data.offset, data.len);
             ctx.add_item(st, f.mturn_session, off + offset - 8, 8, Encoding::Na);
             label(
                 ctx,
@@ -51,21 +48,23 @@ pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, 
             );
             relayed::relayed(ctx, st, f.data, off + offset, len, Carrier::MultiplexedTurn);
         }
-        PduKind::MsTurnData { offset, len } if offset + len <= pdu.len() => {
+        PduKind::MsTurnData { data } if data.end() <= pdu.len() => {
+            let len = data.len;
             label(
                 ctx,
                 ti,
                 ctx.text(&format!("MS-TURN end-to-end data, {len} bytes")),
             );
-            relayed::relayed(ctx, st, f.data, off + offset, len, Carrier::MsTurnData);
+            relayed::relayed(ctx, st, f.data, off + data.offset, len, Carrier::MsTurnData);
         }
         PduKind::TlsHello(h) => {
             st.add_item(f.pseudo_tls, ctx.tvb, off, pdu.len(), Encoding::Na);
             label(ctx, ti, ctx.text(h.name()));
         }
-        PduKind::Opaque { offset, len } if offset + len <= pdu.len() => {
+        PduKind::Data { data, .. } if data.end() <= pdu.len() => {
+            let len = data.len;
             label(ctx, ti, ctx.text(&format!("Data, {len} bytes")));
-            relayed::relayed(ctx, st, f.data, off + offset, len, Carrier::Flow);
+            relayed::relayed(ctx, st, f.data, off + data.offset, len, Carrier::Flow);
         }
         _ => ctx.expert(
             ti,

@@ -121,7 +121,7 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
             carried: Some((carrier, channel_at(ctx, off).unwrap_or(0))),
             data_peer: Cell::new(None),
         };
-        let kind = PduKind::Stun { offset: 0, len };
+        let kind = PduKind::stun(0, len);
         pdu::dissect_pdu(&inner, 0, bytes, kind, Framing::Plain);
         ctx.pdus.set(inner.pdus.get());
         return;

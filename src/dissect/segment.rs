@@ -2,8 +2,9 @@
 //! segment or UDP datagram, and TCP desegmentation. The framing rules themselves are the
 //! parser's (`msstun::framing::next_pdu`, `msstun::detect`); this file only acts on them.
 
-use msstun::detect::{detect_framing, detect_verdict, Verdict};
+use msstun::detect::{detect_framing, Detection, Verdict};
 use msstun::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
+use msstun::Dialect;
 
 use super::{pdu, relayed, Ctx};
 use crate::epan::Encoding;
@@ -18,12 +19,17 @@ pub(super) enum First {
     Done,
 }
 
-/// The framing of a connection (TCP) whose framing is not known yet, from its first bytes.
-/// `None`: not ours (heuristics only).
-pub(super) fn first_framing(ctx: &Ctx<'_>, bytes: &[u8], heuristic: bool) -> Option<First> {
+/// The framing of a connection (TCP) whose framing is not known yet, from the detector's
+/// `verdict` on its first bytes. `None`: not ours (heuristics only).
+pub(super) fn first_framing(
+    ctx: &Ctx<'_>,
+    bytes: &[u8],
+    heuristic: bool,
+    verdict: Verdict,
+) -> Option<First> {
     let transport = ctx.transport;
     let tcp = transport == Transport::Tcp;
-    match detect_verdict(transport, bytes) {
+    match verdict {
         Verdict::Found(d) => {
             if !ctx.visited || heuristic {
                 session::with(|s| {
@@ -83,20 +89,66 @@ fn need_for_first(bytes: &[u8]) -> Option<Option<usize>> {
     }
 }
 
-/// Dissect the PDUs of `bytes` in `framing`, one after the other. `None`: not ours
-/// (a heuristic call whose first PDU is not acceptable).
-pub(super) fn pdus(ctx: &Ctx<'_>, bytes: &[u8], framing: Framing, heuristic: bool) -> Option<()> {
+/// What a first look at a packet's bytes found, carried on so that they are detected once.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Seen {
+    /// Nothing (the framing is known and the bytes were not looked at).
+    Nothing,
+    /// The detector's finding: the first PDU, its STUN message with its dialect.
+    Detection(Detection),
+    /// The dialect of the STUN message a datagram on an owned port starts with (the
+    /// known-flow policy's).
+    Dialect(Dialect),
+}
+
+/// Dissect the PDUs of `bytes` in `framing`, one after the other; `first`: what a first look
+/// found (the first PDU is taken from a detection, the dialect of its STUN message from
+/// either, rather than worked out again). `None`: not ours (a heuristic call whose first
+/// PDU is not acceptable).
+pub(super) fn pdus(
+    ctx: &Ctx<'_>,
+    bytes: &[u8],
+    framing: Framing,
+    heuristic: bool,
+    first: Seen,
+) -> Option<()> {
     let transport = ctx.transport;
     let len = bytes.len();
+    let mut first = match first {
+        Seen::Detection(d) if d.framing == framing && d.pdu_len <= len => Some(Ok(d)),
+        Seen::Dialect(d) => Some(Err(d)),
+        _ => None,
+    };
+    let detected = matches!(first, Some(Ok(_)));
     let mut off = 0;
     while off < len {
         let rest = &bytes[off..];
-        match next_pdu(framing, transport, rest) {
+        let framed = match first.take() {
+            Some(Ok(d)) => PduResult::Complete {
+                len: d.pdu_len,
+                kind: d.kind,
+            },
+            Some(Err(dialect)) => match next_pdu(framing, transport, rest) {
+                PduResult::Complete {
+                    len,
+                    kind: PduKind::Stun { message, .. },
+                } => PduResult::Complete {
+                    len,
+                    kind: PduKind::Stun {
+                        message,
+                        dialect: Some(dialect),
+                    },
+                },
+                other => other,
+            },
+            None => next_pdu(framing, transport, rest),
+        };
+        match framed {
             PduResult::Complete { len: plen, kind } => {
                 if heuristic
                     && transport == Transport::Udp
                     && off == 0
-                    && !accept_udp(ctx, rest, kind)
+                    && !accept_udp(ctx, rest, kind, detected)
                 {
                     return None;
                 }
@@ -139,16 +191,15 @@ pub(super) fn pdus(ctx: &Ctx<'_>, bytes: &[u8], framing: Framing, heuristic: boo
 
 /// Over UDP the heuristic only claims what really is STUN (ChannelData and the OC2007
 /// keepalive need a flow already seen carrying STUN); a STUN message makes the flow msstun's.
-fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind) -> bool {
+/// `detected`: the detector found the datagram's message (in the heuristic's first look).
+fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind, detected: bool) -> bool {
     let flow_known =
         || session::with(|s| s.convs.get(&ctx.conv).is_some_and(|c| c.framing.is_some()));
     match kind {
         // The OC2007 keepalive (20 bytes, no attributes, 128-bit id).
         PduKind::Stun { .. } if msstun::detect::is_classic_keepalive(rest) => flow_known(),
         PduKind::Stun { .. } => {
-            let ok = detect_framing(Framing::Plain, Transport::Udp, rest)
-                .found()
-                .is_some();
+            let ok = detected;
             if ok && !ctx.visited {
                 session::with(|s| {
                     s.convs
@@ -171,10 +222,7 @@ fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind) -> bool {
 /// What is left of a STUN message cut short: decoded as far as it goes (the parser
 /// reports where it ends).
 fn truncated(ctx: &Ctx<'_>, off: usize, rest: &[u8], framing: Framing) {
-    let kind = PduKind::Stun {
-        offset: 0,
-        len: rest.len(),
-    };
+    let kind = PduKind::stun(0, rest.len());
     pdu::dissect_pdu(ctx, off, rest, kind, framing);
 }
 

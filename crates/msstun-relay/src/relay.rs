@@ -318,6 +318,8 @@ impl Ctx {
         let conn = pass.conn;
         let (carrier, channel, d) = match item.kind {
             DecodedKind::Stun { message, dialect } => {
+                // The decoder always works the dialect out.
+                let dialect = dialect.unwrap_or_else(|| msstun::message::detect_dialect(message));
                 return (
                     0,
                     self.handle_stun(pass, keys, item.framing, message, dialect),

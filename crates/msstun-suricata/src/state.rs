@@ -328,7 +328,7 @@ impl<X: Default> FlowState<X> {
                 // Media, DTLS, … beside STUN on the flow: not ours, not an anomaly. A
                 // datagram that claims to be STUN but does not parse is.
                 if buf.first().is_some_and(|&b| b < 4)
-                    && msstun::detect::stun_on_known_flow(buf, true)
+                    && msstun::detect::stun_on_known_flow(buf, true).is_some()
                     && Message::new_checked(buf).is_err()
                 {
                     self.event(Event::MalformedMessage);
@@ -435,17 +435,14 @@ impl<X: Default> FlowState<X> {
 
     fn pdu(&mut self, dir: Dir, framing: Option<Framing>, pdu: &[u8], kind: PduKind) {
         match kind {
-            PduKind::Stun { offset, len } => {
-                let Some(m) = pdu.get(offset..offset + len) else {
+            PduKind::Stun { message, .. } => {
+                let Some(m) = message.get(pdu) else {
                     return;
                 };
                 self.message(dir, framing, m);
             }
-            PduKind::ChannelData {
-                channel,
-                offset,
-                len,
-            } => {
+            PduKind::ChannelData { channel, data } => {
+                let (offset, len) = (data.offset, data.len);
                 if self.inner(dir, framing, pdu, offset, len, ("channel-data", channel)) {
                     return;
                 }
@@ -458,13 +455,29 @@ impl<X: Default> FlowState<X> {
                     t.complete = true;
                 }
             }
-            PduKind::MultiplexedTurn { offset, len, .. }
-                if self.inner(dir, framing, pdu, offset, len, ("multiplexed-turn", 0xFF10)) => {}
-            PduKind::MsTurnData { offset, len }
-                if self.inner(dir, framing, pdu, offset, len, ("ms-turn-data", 0)) => {}
-            PduKind::MultiplexedTurn { len, .. }
-            | PduKind::MsTurnData { len, .. }
-            | PduKind::Opaque { len, .. } => {
+            PduKind::MultiplexedTurn { data, .. }
+                if self.inner(
+                    dir,
+                    framing,
+                    pdu,
+                    data.offset,
+                    data.len,
+                    ("multiplexed-turn", 0xFF10),
+                ) => {}
+            PduKind::MsTurnData { data }
+                if self.inner(
+                    dir,
+                    framing,
+                    pdu,
+                    data.offset,
+                    data.len,
+                    ("ms-turn-data", 0),
+                ) => {}
+            PduKind::MultiplexedTurn { data, .. }
+            | PduKind::MsTurnData { data }
+            | PduKind::Data { data, .. }
+            | PduKind::Undecodable { data } => {
+                let len = data.len;
                 if self.config.data {
                     let key = framing.map_or("plain", |f| f.key());
                     let t = self.new_tx();
@@ -490,7 +503,7 @@ impl<X: Default> FlowState<X> {
         let Some(data) = pdu.get(offset..offset + len) else {
             return false;
         };
-        if msstun::detect::detect(Transport::Udp, data).is_none_or(|d| d.dialect.is_none()) {
+        if msstun::detect::detect(Transport::Udp, data).is_none_or(|d| d.dialect().is_none()) {
             return false;
         }
         self.message_in(dir, framing, data, Some(carrier));

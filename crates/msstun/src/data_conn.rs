@@ -6,17 +6,18 @@
 //!
 //! ```
 //! use msstun::data_conn::{scan, Segment};
+//! use msstun::framing::Kind;
 //! // A framed Binding request (20-byte header, no attributes), then a framed 4-byte packet.
 //! let mut seg = vec![0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
 //! seg.extend_from_slice(&[7; 12]);
 //! seg.extend_from_slice(&[0x00, 0x04, 0x80, 0x7f, 0x00, 0x01]);
 //! let items: Vec<Segment> = scan(&seg).collect();
-//! assert!(matches!(items[0], Segment::Stun { offset: 0, len: 22, .. }));
-//! assert_eq!(items[1], Segment::Data { offset: 22 });
+//! assert!(matches!(items[0], Segment::Unit { offset: 0, len: 22, kind: Kind::Stun { .. } }));
+//! assert!(matches!(items[1], Segment::Unit { offset: 22, len: 6, kind: Kind::Data { framed: false, .. } }));
 //! ```
 
 use crate::detect::{detect_framing, Verdict};
-use crate::framing::{next_pdu, Framing, PduKind, PduResult, Transport};
+use crate::framing::{next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport};
 
 /// Most frames [`frames`] splits relayed data into (more: shown as one piece).
 pub const MAX_FRAMES: usize = 16;
@@ -24,14 +25,15 @@ pub const MAX_FRAMES: usize = 16;
 /// One part of a data-connection segment, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {
-    /// An RFC 4571-framed STUN message: the frame at `offset`, `len` bytes with its length
-    /// field; `kind` locates the message inside it.
-    Stun {
-        /// Offset of the frame.
+    /// A whole unit at `offset`, `len` bytes: an RFC 4571 frame holding a STUN message
+    /// (`kind` is [`Kind::Stun`] with its dialect, spans from `offset`), or relayed data
+    /// from `offset` to the end ([`Kind::Data`], not framed; always the last item).
+    Unit {
+        /// Where it starts.
         offset: usize,
-        /// Length of the frame.
+        /// Its length (the frame's, with its length field).
         len: usize,
-        /// What the frame holds (as `framing::next_pdu` reports it).
+        /// What it is, spans from `offset`.
         kind: PduKind,
     },
     /// A framed STUN message starts at `offset` but needs `more` bytes (TCP may be asked for
@@ -42,11 +44,18 @@ pub enum Segment {
         /// Bytes still missing.
         more: usize,
     },
-    /// Relayed data from `offset` to the end. Always the last item.
-    Data {
-        /// Where it starts.
-        offset: usize,
-    },
+}
+
+/// Relayed data: the rest of the segment from `offset` (`rest` bytes).
+const fn data(offset: usize, rest: usize) -> Segment {
+    Segment::Unit {
+        offset,
+        len: rest,
+        kind: Kind::Data {
+            data: Span::new(0, rest),
+            framed: false,
+        },
+    }
 }
 
 /// The parts of `segment`, in order (see [`Segment`]).
@@ -78,7 +87,7 @@ impl Iterator for Scan<'_> {
         match detect_framing(Framing::Rfc4571, Transport::Tcp, rest) {
             Verdict::Found(d) if d.pdu_len <= rest.len() => {
                 self.off += d.pdu_len;
-                Some(Segment::Stun {
+                Some(Segment::Unit {
                     offset,
                     len: d.pdu_len,
                     kind: d.kind,
@@ -88,12 +97,12 @@ impl Iterator for Scan<'_> {
                 self.done = true;
                 Some(match next_pdu(Framing::Rfc4571, Transport::Tcp, rest) {
                     PduResult::NeedMore(more) => Segment::NeedMore { offset, more },
-                    _ => Segment::Data { offset },
+                    _ => data(offset, rest.len()),
                 })
             }
             _ => {
                 self.done = true;
-                Some(Segment::Data { offset })
+                Some(data(offset, rest.len()))
             }
         }
     }
@@ -170,21 +179,21 @@ mod tests {
         assert_eq!(items.len(), 3);
         assert!(matches!(
             items[0],
-            Segment::Stun {
+            Segment::Unit {
                 offset: 0,
                 len: 22,
-                ..
+                kind: Kind::Stun { .. }
             }
         ));
         assert!(matches!(
             items[1],
-            Segment::Stun {
+            Segment::Unit {
                 offset: 22,
                 len: 22,
-                ..
+                kind: Kind::Stun { .. }
             }
         ));
-        assert_eq!(items[2], Segment::Data { offset: media_at });
+        assert_eq!(items[2], data(media_at, 28));
         let fr: Vec<_> = frames(&seg, media_at).unwrap().collect();
         assert_eq!(fr, vec![(media_at, 14), (media_at + 14, 14)]);
     }
@@ -206,10 +215,7 @@ mod tests {
     fn unframed_data_is_one_piece() {
         // An RFC 4571 length of 9 over 3 bytes that are not STUN.
         let seg = [0x00u8, 0x09, 0x80, 0x00, 0x01];
-        assert_eq!(
-            scan(&seg).collect::<Vec<_>>(),
-            vec![Segment::Data { offset: 0 }]
-        );
+        assert_eq!(scan(&seg).collect::<Vec<_>>(), vec![data(0, 5)]);
         assert!(frames(&seg, 0).is_none());
         // Frames with a partial one at the end, or more than MAX_FRAMES: one piece.
         let mut cut = rtp_frame(1);

@@ -34,14 +34,14 @@
 //! let mut b = vec![0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42];
 //! b.extend_from_slice(&[9; 12]);
 //! let d = detect(Transport::Tcp, &b).unwrap();
-//! assert_eq!((d.framing, d.dialect), (Framing::Rfc4571, Some(Dialect::Rfc5389)));
+//! assert_eq!((d.framing, d.dialect()), (Framing::Rfc4571, Some(Dialect::Rfc5389)));
 //! assert!(detect(Transport::Tcp, b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n").is_none());
 //! ```
 
 use crate::field::{self, be16_at as be16, stun, TlvError};
 use crate::framing::{
-    is_tls_record_start, ms_tcp_without_length, next_pdu, Framing, PduKind, PduResult, Transport,
-    MS_TCP_CONTROL,
+    is_tls_record_start, ms_tcp_without_length, next_pdu, Framing, PduKind, PduResult, Span,
+    Transport, MS_TCP_CONTROL,
 };
 use crate::message::{split_type, Dialect, ATTR_MS_MAGIC_COOKIE, HEADER_LEN, MAGIC_COOKIE};
 use crate::registry;
@@ -51,11 +51,10 @@ use crate::registry;
 pub struct Detection {
     /// The framing of the stream (or datagram).
     pub framing: Framing,
-    /// Dialect of the STUN message; `None` for a pseudo-TLS hello.
-    pub dialect: Option<Dialect>,
     /// Length of the first PDU (framing included).
     pub pdu_len: usize,
-    /// What the first PDU holds (offsets from the start of the payload).
+    /// What the first PDU holds (offsets from the start of the payload); a STUN message
+    /// with its dialect.
     pub kind: PduKind,
 }
 
@@ -64,10 +63,22 @@ impl Detection {
     /// made from), with the dialect found here: parsing starts from the detection rather
     /// than working the dialect out again. `None` for a pseudo-TLS hello.
     pub fn message<'a>(&self, payload: &'a [u8]) -> Option<crate::Message<&'a [u8]>> {
-        let (PduKind::Stun { offset, len }, Some(dialect)) = (self.kind, self.dialect) else {
+        let PduKind::Stun {
+            message,
+            dialect: Some(dialect),
+        } = self.kind
+        else {
             return None;
         };
-        crate::Message::with_dialect(payload.get(offset..offset + len)?, dialect).ok()
+        crate::Message::with_dialect(message.get(payload)?, dialect).ok()
+    }
+
+    /// Dialect of the STUN message; `None` for a pseudo-TLS hello.
+    pub const fn dialect(&self) -> Option<Dialect> {
+        match self.kind {
+            PduKind::Stun { dialect, .. } => dialect,
+            _ => None,
+        }
     }
 }
 
@@ -125,25 +136,37 @@ pub fn detect_verdict(transport: Transport, payload: &[u8]) -> Verdict {
     }
 }
 
-/// Whether a datagram whose first byte is in STUN's RFC 7983 range (0–3), arriving on a port
-/// or flow already known to carry STUN, is to be read as a STUN message (perhaps malformed)
-/// rather than handed on as something else: it carries the RFC 5389 magic cookie, was cut by
-/// the capture's snapshot length (`whole` false), is a valid STUN message, is the OC2007
-/// keepalive ([`is_classic_keepalive`]), or has an RFC 3489 header of a known method whose
-/// length fills the datagram exactly (Zoom's Binding with its own first attribute). A Teams
-/// relay packet that merely starts with 0x03 has none of these.
-pub fn stun_on_known_flow(datagram: &[u8], whole: bool) -> bool {
-    let b = datagram;
+/// The one policy for STUN-looking bytes on a port or flow already known to carry STUN
+/// (the plugin's datagrams on a port msstun owns, the relay's and the stream decoder's
+/// PDUs once the framing is known): whether `message` — a datagram, or a PDU's message as
+/// its framing cut it — is to be read as a STUN message (perhaps malformed) rather than
+/// handed on as something else, and its dialect.
+///
+/// With a first byte in STUN's RFC 7983 range (0–3) it is STUN when it carries the RFC 5389
+/// magic cookie, was cut by the capture's snapshot length (`whole` false), is a valid STUN
+/// message ([`stun_dialect`]), is the OC2007 keepalive ([`is_classic_keepalive`]), or has an
+/// RFC 3489 header of a known method whose length fills the bytes exactly (Zoom's Binding
+/// with its own first attribute). A Teams relay packet that merely starts with 0x03 has none
+/// of these. Outside that range only a valid message is STUN (WhatsApp's 0x0800–0x0805).
+/// The dialect is the strict check's for a valid message, else the header's
+/// ([`crate::message::detect_dialect`]).
+pub fn stun_on_known_flow(message: &[u8], whole: bool) -> Option<Dialect> {
+    let b = message;
+    if !matches!(b.first(), Some(0..=3)) {
+        return stun_dialect(b);
+    }
     // The cookie first: the common case costs a compare, not a second parse.
-    b.get(stun::COOKIE) == Some(&MAGIC_COOKIE.to_be_bytes()[..])
-        || (!b.is_empty() && !whole)
-        || detect_framing(Framing::Plain, Transport::Udp, b)
-            .found()
-            .is_some()
-        || is_classic_keepalive(b)
+    if b.get(stun::COOKIE) == Some(&MAGIC_COOKIE.to_be_bytes()[..]) || !whole {
+        return Some(crate::message::detect_dialect(b));
+    }
+    if let Some(d) = stun_dialect(b) {
+        return Some(d);
+    }
+    (is_classic_keepalive(b)
         || (b.len() >= HEADER_LEN
             && field::be16(b, stun::LENGTH) as usize + HEADER_LEN == b.len()
-            && known_standard(field::be16(b, stun::TYPE)))
+            && known_standard(field::be16(b, stun::TYPE))))
+    .then(|| crate::message::detect_dialect(b))
 }
 
 /// Length of the [MS-TURN] §2.1.1 pseudo-TLS ClientHello record: the section's diagram
@@ -231,9 +254,8 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
         Framing::Plain => match check_stun(payload, udp) {
             Check::Ok(dialect, len) => Verdict::Found(Detection {
                 framing,
-                dialect: Some(dialect),
                 pdu_len: len,
-                kind: PduKind::Stun { offset: 0, len },
+                kind: stun_kind(0, len, dialect),
             }),
             Check::NeedMore => Verdict::NeedMore,
             Check::No if udp => with_trailer(payload),
@@ -256,11 +278,10 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             match ms_tcp_without_length(payload) {
                 Some(len) => Verdict::Found(Detection {
                     framing,
-                    dialect: stun_dialect(&payload[2..len]),
                     pdu_len: len,
                     kind: PduKind::Stun {
-                        offset: 2,
-                        len: len - 2,
+                        message: Span::new(2, len - 2),
+                        dialect: stun_dialect(&payload[2..len]),
                     },
                 }),
                 None => standard,
@@ -270,7 +291,6 @@ pub fn detect_framing(framing: Framing, transport: Transport, payload: &[u8]) ->
             Check::Ok(_, len) => match next_pdu(Framing::PseudoTls, transport, &payload[..len]) {
                 PduResult::Complete { len, kind } => Verdict::Found(Detection {
                     framing,
-                    dialect: None,
                     pdu_len: len,
                     kind,
                 }),
@@ -302,9 +322,8 @@ fn with_trailer(payload: &[u8]) -> Verdict {
         {
             Verdict::Found(Detection {
                 framing: Framing::Plain,
-                dialect: Some(dialect),
                 pdu_len: payload.len(),
-                kind: PduKind::Stun { offset: 0, len },
+                kind: stun_kind(0, len, dialect),
             })
         }
         _ => Verdict::No,
@@ -326,12 +345,19 @@ fn framed(framing: Framing, payload: &[u8], hdr: usize, udp: bool) -> Verdict {
     match check_stun(inner, inner.len() == flen) {
         Check::Ok(dialect, len) if len == flen => Verdict::Found(Detection {
             framing,
-            dialect: Some(dialect),
             pdu_len: hdr + flen,
-            kind: PduKind::Stun { offset: hdr, len },
+            kind: stun_kind(hdr, len, dialect),
         }),
         Check::NeedMore if inner.len() < flen && !udp => Verdict::NeedMore,
         _ => Verdict::No,
+    }
+}
+
+/// A STUN message of `len` bytes at `offset`, of a proven `dialect`.
+const fn stun_kind(offset: usize, len: usize, dialect: Dialect) -> PduKind {
+    PduKind::Stun {
+        message: Span::new(offset, len),
+        dialect: Some(dialect),
     }
 }
 
@@ -613,31 +639,40 @@ mod tests {
         let mut m = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[1; 12])
             .attr(0x0006, b"user")
             .finish();
-        assert!(stun_on_known_flow(&m, true));
+        assert_eq!(stun_on_known_flow(&m, true), Some(Dialect::Rfc5389));
         m.truncate(22);
-        assert!(stun_on_known_flow(&m, true));
+        assert_eq!(stun_on_known_flow(&m, true), Some(Dialect::Rfc5389));
         // Zoom: RFC 3489 Binding whose length fills the datagram, unknown first attribute.
         let mut z = std::vec![0x00, 0x01, 0x00, 0x08];
         z.extend_from_slice(&[0x5a; 16]);
         z.extend_from_slice(&[0x01, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
-        assert!(stun_on_known_flow(&z, true));
+        assert_eq!(stun_on_known_flow(&z, true), Some(Dialect::Rfc3489));
         // The OC2007 keepalive.
         let k =
             MessageBuilder::new(Dialect::Rfc3489, 0x001, Class::Indication, &[0x54; 16]).finish();
-        assert!(stun_on_known_flow(&k, true));
+        assert_eq!(stun_on_known_flow(&k, true), Some(Dialect::Rfc3489));
         // Teams' relay packets starting 0x03: no STUN header fits.
         let mut t = std::vec![0x03, 0x00, 0xfe, 0xcb, 0x12, 0x34, 0x56, 0x78];
         t.extend_from_slice(&[0x5c; 60]);
-        assert!(!stun_on_known_flow(&t, true));
+        assert_eq!(stun_on_known_flow(&t, true), None);
         // Cut by the snapshot length: read as (truncated) STUN.
-        assert!(stun_on_known_flow(&t, false));
-        assert!(!stun_on_known_flow(&[], false));
+        assert!(stun_on_known_flow(&t, false).is_some());
+        assert_eq!(stun_on_known_flow(&[], false), None);
         // An RFC 3489 header of a method no table knows, filling the datagram: not STUN
         // (the method test once compared addresses of a const, which need not match).
         let mut u = std::vec![0x0f, 0xef, 0x00, 0x08];
         u.extend_from_slice(&[0x5a; 16]);
         u.extend_from_slice(&[0x7f, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
-        assert!(!stun_on_known_flow(&u, true));
+        assert_eq!(stun_on_known_flow(&u, true), None);
+        // Outside RFC 7983's STUN range only a valid message: the cookie alone is not enough.
+        let mut w = MessageBuilder::new(Dialect::Rfc5389, 0x001, Class::Request, &[1; 12])
+            .attr(0x0006, b"user")
+            .finish();
+        w[0] = 0x08;
+        assert_eq!(stun_on_known_flow(&w, true), Some(Dialect::Rfc5389));
+        w[23] = 0xff; // the attribute runs past the end
+        assert_eq!(stun_on_known_flow(&w, true), None);
+        assert_eq!(stun_on_known_flow(&w, false), None);
     }
 
     #[test]
@@ -824,29 +859,23 @@ mod tests {
             for t in [Transport::Udp, Transport::Tcp] {
                 let got = detect(t, m).unwrap();
                 assert_eq!(
-                    (got.framing, got.dialect, got.pdu_len),
+                    (got.framing, got.dialect(), got.pdu_len),
                     (Framing::Plain, Some(*d), m.len())
                 );
             }
             let f = prefixed(&[0, 0], m);
             let got = detect(Transport::Tcp, &f).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::Rfc4571, Some(*d), f.len())
             );
             let f = prefixed(&[2, 0, 0, 0], m);
             let got = detect(Transport::Tcp, &f).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::MsTurnTcp, Some(*d), f.len())
             );
-            assert_eq!(
-                got.kind,
-                PduKind::Stun {
-                    offset: 4,
-                    len: m.len()
-                }
-            );
+            assert_eq!(got.kind, stun_kind(4, m.len(), *d));
             // Every strict prefix is "need more" over TCP, never a detection.
             for cut in 0..m.len() {
                 assert_eq!(
@@ -867,13 +896,7 @@ mod tests {
                 Some(got) => {
                     assert!(d.has_cookie(), "{d:?}");
                     assert_eq!(got.pdu_len, two.len());
-                    assert_eq!(
-                        got.kind,
-                        PduKind::Stun {
-                            offset: 0,
-                            len: m.len()
-                        }
-                    );
+                    assert_eq!(got.kind, stun_kind(0, m.len(), *d));
                 }
             }
         }
@@ -899,7 +922,7 @@ mod tests {
         ] {
             let got = detect(Transport::Tcp, &h).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len, got.kind),
+                (got.framing, got.dialect(), got.pdu_len, got.kind),
                 (Framing::PseudoTls, None, h.len(), PduKind::TlsHello(want))
             );
             for cut in 0..h.len() {
@@ -953,11 +976,11 @@ mod tests {
                     f
                 };
                 assert_eq!(
-                    (got.framing, got.dialect, got.pdu_len),
+                    (got.framing, got.dialect(), got.pdu_len),
                     (want_framing, Some(want), framed.len())
                 );
             }
-            assert_eq!(detect(Transport::Udp, m).unwrap().dialect, Some(want));
+            assert_eq!(detect(Transport::Udp, m).unwrap().dialect(), Some(want));
         }
         for h in [
             build::pseudo_tls_client_hello(&[7; 32]),
@@ -965,7 +988,7 @@ mod tests {
         ] {
             let got = detect(Transport::Tcp, &h).unwrap();
             assert_eq!(
-                (got.framing, got.dialect, got.pdu_len),
+                (got.framing, got.dialect(), got.pdu_len),
                 (Framing::PseudoTls, None, h.len())
             );
         }
@@ -1022,12 +1045,12 @@ mod tests {
             prefixed(&[2, 0, 0, 0], &v),
         ] {
             assert_eq!(
-                detect(Transport::Tcp, &m).unwrap().dialect,
+                detect(Transport::Tcp, &m).unwrap().dialect(),
                 Some(Dialect::MsTurn5389)
             );
         }
         assert_eq!(
-            detect(Transport::Udp, &v).unwrap().dialect,
+            detect(Transport::Udp, &v).unwrap().dialect(),
             Some(Dialect::MsTurn5389)
         );
         for cut in 0..v.len() {
@@ -1036,7 +1059,7 @@ mod tests {
         let mut bad = v.clone();
         bad[27] ^= 1; // not the MS MAGIC-COOKIE value: RFC 5389, tolerated unpadded
         assert_eq!(
-            detect(Transport::Udp, &bad).unwrap().dialect,
+            detect(Transport::Udp, &bad).unwrap().dialect(),
             Some(Dialect::Rfc5389)
         );
         bad[23] = 9; // ... and no longer walking exactly: declined on a TCP stream
@@ -1064,7 +1087,7 @@ mod tests {
                       // A datagram with a proven header is STUN whose attributes are broken (the
                       // parser reports them); a TCP stream needs the walk to stay framed.
         assert_eq!(
-            detect(Transport::Udp, &bad).unwrap().dialect,
+            detect(Transport::Udp, &bad).unwrap().dialect(),
             Some(Dialect::Rfc5389)
         );
         assert_eq!(detect(Transport::Tcp, &bad), None);
@@ -1175,12 +1198,12 @@ mod tests {
             let framed = build::ms_tcp_without_length(kind, &allocate);
             let d = detect(Transport::Tcp, &framed).expect("detected");
             assert_eq!(
-                (d.framing, d.dialect, d.pdu_len, d.kind),
+                (d.framing, d.dialect(), d.pdu_len, d.kind),
                 (
                     Framing::MsTurnTcp,
                     Some(Dialect::MsTurn),
                     38,
-                    PduKind::Stun { offset: 2, len: 36 }
+                    stun_kind(2, 36, Dialect::MsTurn)
                 )
             );
             // Back to back in a stream, then a standard frame.
@@ -1196,10 +1219,10 @@ mod tests {
                             Framing::MsTurnTcp,
                             kind,
                         ));
-                        let PduKind::Stun { offset, len: l } = kind else {
+                        let PduKind::Stun { message, .. } = kind else {
                             panic!("{kind:?}")
                         };
-                        assert_eq!(&stream[at + offset..at + offset + l], &allocate[..]);
+                        assert_eq!(message.get(&stream[at..]), Some(&allocate[..]));
                         at += len;
                     }
                     other => panic!("{other:?} at {at}"),
@@ -1320,7 +1343,7 @@ mod tests {
         };
         let empty = msg(0x0801, &[]);
         assert_eq!(
-            detect(Transport::Udp, &empty).map(|d| d.dialect),
+            detect(Transport::Udp, &empty).map(|d| d.dialect()),
             Some(Some(Dialect::Rfc5389))
         );
         let mut a = std::vec![0x40, 0x07, 0, 2, 1, 2, 0, 0];
@@ -1347,12 +1370,12 @@ mod tests {
         longer.extend_from_slice(&[0; 28]);
         let d = detect(Transport::Udp, &longer).unwrap();
         assert_eq!(d.pdu_len, longer.len());
-        assert_eq!(d.kind, PduKind::Stun { offset: 0, len: 28 });
+        assert_eq!(d.kind, stun_kind(0, 28, Dialect::Rfc5389));
         assert_eq!(
             next_pdu(Framing::Plain, Transport::Udp, &longer),
             PduResult::Complete {
                 len: longer.len(),
-                kind: PduKind::Stun { offset: 0, len: 28 }
+                kind: PduKind::stun(0, 28)
             }
         );
         // ... but not when the message itself is broken, nor without the cookie.

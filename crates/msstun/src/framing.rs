@@ -31,16 +31,16 @@
 //! // ChannelData on channel 0x4000 with three bytes of data, padded to 8 over TCP.
 //! let wire = [0x40, 0x00, 0x00, 0x03, b'a', b'b', b'c', 0x00, 0x99];
 //! match next_pdu(Framing::Plain, Transport::Tcp, &wire) {
-//!     PduResult::Complete { len, kind: PduKind::ChannelData { channel, offset, len: data_len } } => {
+//!     PduResult::Complete { len, kind: PduKind::ChannelData { channel, data } } => {
 //!         assert_eq!((len, channel), (8, 0x4000));
-//!         assert_eq!(&wire[offset..offset + data_len], b"abc");
+//!         assert_eq!(data.get(&wire), Some(&b"abc"[..]));
 //!     }
 //!     other => panic!("{other:?}"),
 //! }
 //! assert_eq!(next_pdu(Framing::Plain, Transport::Tcp, &wire[..5]), PduResult::NeedMore(3));
 //! ```
 
-use crate::message::HEADER_LEN;
+use crate::message::{Dialect, HEADER_LEN};
 
 /// The transport the bytes came over: it decides whether ChannelData is padded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,52 +171,146 @@ impl TlsHello {
     }
 }
 
-/// What one complete PDU holds. Offsets are from the start of the PDU (= the start of the
-/// buffer given to [`next_pdu`]).
+/// Where a part of a PDU lies: `len` bytes at `offset` from the PDU's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// Start, from the start of the PDU.
+    pub offset: usize,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+impl Span {
+    /// `len` bytes at `offset`.
+    pub const fn new(offset: usize, len: usize) -> Span {
+        Span { offset, len }
+    }
+    /// One past the last byte.
+    pub const fn end(self) -> usize {
+        self.offset + self.len
+    }
+    /// The bytes of `pdu` this span covers, if it holds them.
+    #[inline]
+    pub fn get(self, pdu: &[u8]) -> Option<&[u8]> {
+        pdu.get(self.offset..self.end())
+    }
+}
+
+/// What a framed unit is — the one kind enum of the parser: [`next_pdu`] and the detector
+/// say it with [`Span`]s into the PDU ([`PduKind`]), the stream decoder with the bytes
+/// themselves ([`crate::stream::DecodedKind`]), a data connection's scan
+/// ([`crate::data_conn::Segment`]) with spans again. `D` locates the content that follows
+/// the unit's own header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PduKind {
-    /// A STUN message (first two bits `00`) at `offset`, `len` bytes (header included).
+pub enum Kind<D = Span> {
+    /// A STUN message (first two bits `00`): header and attributes, framing excluded.
     Stun {
-        /// Start of the message.
-        offset: usize,
-        /// Header plus declared length.
-        len: usize,
+        /// The message.
+        message: D,
+        /// Its dialect, when the detector or the stream decoder worked it out (`None` from
+        /// [`next_pdu`], which only frames).
+        dialect: Option<Dialect>,
     },
-    /// A ChannelData message; `offset..offset+len` is the application data.
+    /// A ChannelData message (RFC 8656 §12.4).
     ChannelData {
-        /// Channel number (0x4000–0x7FFF).
+        /// Channel number (0x4000–0x7FFF, see [`CHANNEL_MAX`]).
         channel: u16,
-        /// Start of the data.
-        offset: usize,
-        /// Length of the data (padding excluded).
-        len: usize,
+        /// The application data, padding excluded.
+        data: D,
     },
     /// An [MS-TURN] Multiplexed TURN message (channel 0xFF10).
     MultiplexedTurn {
         /// The 8-byte MTURN session id.
         session_id: [u8; 8],
-        /// Start of the data.
-        offset: usize,
-        /// Length of the data.
-        len: usize,
+        /// The wrapped data.
+        data: D,
     },
     /// An [MS-TURN] §2.1.4 end-to-end data frame (type 0x03).
     MsTurnData {
-        /// Start of the data.
-        offset: usize,
-        /// Length of the data.
-        len: usize,
+        /// The data.
+        data: D,
     },
     /// A pseudo-TLS handshake record ([MS-TURN] §2.1.1).
     TlsHello(TlsHello),
-    /// A well-delimited frame (RFC 4571, or an [MS-TURN] control frame) whose content is
-    /// none of the above, e.g. RTP in an RFC 4571 frame.
-    Opaque {
-        /// Start of the content.
-        offset: usize,
-        /// Length of the content.
-        len: usize,
+    /// Data that is none of the above: the content of a well-delimited frame (RFC 4571, an
+    /// [MS-TURN] control frame: `framed`), e.g. RTP over ICE-TCP, or the raw payload of an
+    /// RFC 6062 data connection (not `framed`).
+    Data {
+        /// The data (the frame's content when `framed`).
+        data: D,
+        /// Whether it came in an RFC 4571 (or [MS-TURN]) frame.
+        framed: bool,
     },
+    /// Bytes that could not be decoded and were skipped to resynchronise (the stream
+    /// decoder's; [`next_pdu`] says [`PduResult::Invalid`] instead).
+    Undecodable {
+        /// The skipped bytes.
+        data: D,
+    },
+}
+
+/// [`Kind`] located by [`Span`]s from the start of the PDU (= the start of the buffer given
+/// to [`next_pdu`]).
+pub type PduKind = Kind<Span>;
+
+impl<D> Kind<D> {
+    /// The same kind with its content located by `f(content)`.
+    #[inline]
+    pub fn map<E>(self, f: impl FnOnce(D) -> E) -> Kind<E> {
+        match self {
+            Kind::Stun { message, dialect } => Kind::Stun {
+                message: f(message),
+                dialect,
+            },
+            Kind::ChannelData { channel, data } => Kind::ChannelData {
+                channel,
+                data: f(data),
+            },
+            Kind::MultiplexedTurn { session_id, data } => Kind::MultiplexedTurn {
+                session_id,
+                data: f(data),
+            },
+            Kind::MsTurnData { data } => Kind::MsTurnData { data: f(data) },
+            Kind::TlsHello(h) => Kind::TlsHello(h),
+            Kind::Data { data, framed } => Kind::Data {
+                data: f(data),
+                framed,
+            },
+            Kind::Undecodable { data } => Kind::Undecodable { data: f(data) },
+        }
+    }
+
+    /// The content after the unit's own header (`None` for a pseudo-TLS hello).
+    #[inline]
+    pub fn content(&self) -> Option<&D> {
+        match self {
+            Kind::Stun { message: d, .. }
+            | Kind::ChannelData { data: d, .. }
+            | Kind::MultiplexedTurn { data: d, .. }
+            | Kind::MsTurnData { data: d }
+            | Kind::Data { data: d, .. }
+            | Kind::Undecodable { data: d } => Some(d),
+            Kind::TlsHello(_) => None,
+        }
+    }
+}
+
+impl PduKind {
+    /// A STUN message of `len` bytes at `offset`, dialect not worked out.
+    pub const fn stun(offset: usize, len: usize) -> PduKind {
+        Kind::Stun {
+            message: Span::new(offset, len),
+            dialect: None,
+        }
+    }
+    /// This kind with its spans resolved in `pdu`; `None` when a span lies outside it.
+    #[inline]
+    pub fn view(self, pdu: &[u8]) -> Option<Kind<&[u8]>> {
+        if self.content().is_some_and(|s| s.end() > pdu.len()) {
+            return None;
+        }
+        Some(self.map(|s| &pdu[s.offset..s.end()]))
+    }
 }
 
 /// Result of [`next_pdu`].
@@ -289,6 +383,20 @@ pub fn is_multiplexed_turn_datagram(datagram: &[u8]) -> bool {
     datagram.len() >= 12
         && be16(datagram, 0) == MULTIPLEXED_TURN_CHANNEL as usize
         && 4 + be16(datagram, 2) == datagram.len()
+}
+
+/// The channel of `datagram` when it is exactly one ChannelData message, as a UDP flow
+/// msstun owns (or its heuristic, on a flow already seen carrying STUN) takes it: the first
+/// two bits `01` — RFC 8656's channels 0x4000–0x4FFF and RFC 5766's wider range up to
+/// [`CHANNEL_MAX`], which coturn's clients still bind, beyond RFC 7983's ChannelData first
+/// bytes 64–79 — and a length that fills the datagram, unpadded or padded to 4: exactly what
+/// [`next_pdu`] over UDP yields as one whole-datagram PDU, so the plugin and the relay agree.
+pub fn channel_data_datagram(datagram: &[u8]) -> Option<u16> {
+    if datagram.len() < 4 || datagram[0] >> 6 != 1 {
+        return None;
+    }
+    let (n, len) = (datagram.len(), be16(datagram, 2));
+    (n == 4 + len || n == 4 + ((len + 3) & !3)).then(|| be16(datagram, 0) as u16)
 }
 
 /// Whether `b` starts like a TLS 1.x handshake record (content type 22, version 3.x).
@@ -366,18 +474,12 @@ fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
             {
                 return PduResult::Complete {
                     len: buf.len(),
-                    kind: PduKind::Stun {
-                        offset: 0,
-                        len: total,
-                    },
+                    kind: PduKind::stun(0, total),
                 };
             }
             PduResult::Complete {
                 len: total,
-                kind: PduKind::Stun {
-                    offset: 0,
-                    len: total,
-                },
+                kind: PduKind::stun(0, total),
             }
         }
         1 => {
@@ -396,8 +498,7 @@ fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
                 len: total,
                 kind: PduKind::ChannelData {
                     channel,
-                    offset: 4,
-                    len,
+                    data: Span::new(4, len),
                 },
             }
         }
@@ -415,8 +516,7 @@ fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
                 len: total,
                 kind: PduKind::MultiplexedTurn {
                     session_id,
-                    offset: 12,
-                    len: len - 8,
+                    data: Span::new(12, len - 8),
                 },
             }
         }
@@ -429,10 +529,7 @@ fn inner_kind(payload: &[u8], offset: usize) -> PduKind {
         && payload[0] >> 6 == 0
         && HEADER_LEN + be16(payload, 2) == payload.len()
     {
-        return PduKind::Stun {
-            offset,
-            len: payload.len(),
-        };
+        return PduKind::stun(offset, payload.len());
     }
     if payload.len() >= 12
         && be16(payload, 0) == MULTIPLEXED_TURN_CHANNEL as usize
@@ -442,13 +539,12 @@ fn inner_kind(payload: &[u8], offset: usize) -> PduKind {
         session_id.copy_from_slice(&payload[4..12]);
         return PduKind::MultiplexedTurn {
             session_id,
-            offset: offset + 12,
-            len: payload.len() - 12,
+            data: Span::new(offset + 12, payload.len() - 12),
         };
     }
-    PduKind::Opaque {
-        offset,
-        len: payload.len(),
+    PduKind::Data {
+        data: Span::new(offset, payload.len()),
+        framed: true,
     }
 }
 
@@ -479,8 +575,7 @@ fn next_ms_tcp(buf: &[u8]) -> PduResult {
         None
     } else if buf[0] == MS_TCP_DATA {
         Some(PduKind::MsTurnData {
-            offset: 4,
-            len: total - 4,
+            data: Span::new(4, total - 4),
         })
     } else {
         Some(inner_kind(&buf[4..total], 4))
@@ -494,10 +589,7 @@ fn next_ms_tcp(buf: &[u8]) -> PduResult {
         _ => match ms_tcp_without_length(buf) {
             Some(len) => PduResult::Complete {
                 len,
-                kind: PduKind::Stun {
-                    offset: 2,
-                    len: len - 2,
-                },
+                kind: PduKind::stun(2, len - 2),
             },
             None => match kind {
                 Some(kind) => PduResult::Complete { len: total, kind },
@@ -513,7 +605,7 @@ fn next_ms_tcp(buf: &[u8]) -> PduResult {
 /// its control messages (the type byte is 0x03 even for them). Only a message that is
 /// complete in `buf` is recognised: a frame split before its end reads the standard way.
 /// With [`Framing::MsTurnTcp`], [`next_pdu`] yields such a frame as
-/// `PduKind::Stun { offset: 2, .. }` ([`is_ms_tcp_without_length`]).
+/// a STUN message at offset 2 ([`is_ms_tcp_without_length`]).
 pub fn ms_tcp_without_length(buf: &[u8]) -> Option<usize> {
     if buf.len() < 2 + HEADER_LEN
         || !matches!(buf[0], MS_TCP_CONTROL | MS_TCP_DATA)
@@ -531,7 +623,13 @@ pub fn ms_tcp_without_length(buf: &[u8]) -> Option<usize> {
 /// length field ([`ms_tcp_without_length`]).
 pub fn is_ms_tcp_without_length(framing: Framing, kind: PduKind) -> bool {
     matches!(framing, Framing::MsTurnTcp | Framing::PseudoTls)
-        && matches!(kind, PduKind::Stun { offset: 2, .. })
+        && matches!(
+            kind,
+            PduKind::Stun {
+                message: Span { offset: 2, .. },
+                ..
+            }
+        )
 }
 
 fn next_tls(buf: &[u8]) -> PduResult {
@@ -575,6 +673,43 @@ mod tests {
 
     use super::*;
 
+    /// RFC 5766's channels beyond RFC 8656's (0x5000–0x7FFF) are ChannelData on a flow
+    /// msstun owns, and a datagram is ChannelData exactly when `next_pdu` takes all of it
+    /// as one ChannelData PDU.
+    #[test]
+    fn channel_data_datagrams_all_channels() {
+        for channel in [0x4000u16, 0x4fff, 0x5000, 0x594c, 0x7ffe, 0x7fff] {
+            let mut d = channel.to_be_bytes().to_vec();
+            d.extend_from_slice(&[0, 3, 1, 2, 3]);
+            assert_eq!(channel_data_datagram(&d), Some(channel), "{channel:#x}");
+            d.push(0);
+            assert_eq!(
+                channel_data_datagram(&d),
+                Some(channel),
+                "{channel:#x} padded"
+            );
+        }
+        assert_eq!(channel_data_datagram(&[0x80, 0, 0, 0]), None);
+        assert_eq!(channel_data_datagram(&[0x3f, 0xff, 0, 0]), None);
+        assert_eq!(channel_data_datagram(&[0x59, 0x4c, 0, 9, 1, 2, 3]), None);
+        let mut buf = [0u8; 16];
+        buf[0] = 0x61;
+        for dlen in 0..9u8 {
+            buf[3] = dlen;
+            for n in 0..buf.len() {
+                let whole = matches!(
+                    next_pdu(Framing::Plain, Transport::Udp, &buf[..n]),
+                    PduResult::Complete { len, kind: PduKind::ChannelData { channel: 0x6100, .. } } if len == n
+                );
+                assert_eq!(
+                    channel_data_datagram(&buf[..n]).is_some(),
+                    whole,
+                    "{dlen} in {n}"
+                );
+            }
+        }
+    }
+
     /// FRAMING_NAMES has one entry per code [`framing_code`] gives, in code order.
     #[test]
     fn framing_names_follow_the_codes() {
@@ -615,7 +750,7 @@ mod tests {
             next_pdu(Framing::Plain, Transport::Tcp, &m),
             PduResult::Complete {
                 len: 28,
-                kind: PduKind::Stun { offset: 0, len: 28 }
+                kind: PduKind::stun(0, 28)
             }
         );
         for cut in 0..m.len() {
@@ -632,8 +767,7 @@ mod tests {
         assert_eq!(pdu_len(Framing::Plain, Transport::Udp, &cd), Some(9));
         let want = PduKind::ChannelData {
             channel: 0x7FFE,
-            offset: 4,
-            len: 5,
+            data: Span::new(4, 5),
         };
         assert_eq!(
             next_pdu(Framing::Plain, Transport::Tcp, &cd),
@@ -677,8 +811,7 @@ mod tests {
         f.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 0xAA, 0xBB, 0xCC]);
         let kind = PduKind::MultiplexedTurn {
             session_id: [1, 2, 3, 4, 5, 6, 7, 8],
-            offset: 12,
-            len: 3,
+            data: Span::new(12, 3),
         };
         assert_eq!(
             next_pdu(Framing::Plain, Transport::Udp, &f),
@@ -709,14 +842,17 @@ mod tests {
             next_pdu(Framing::Rfc4571, Transport::Tcp, &f),
             PduResult::Complete {
                 len: 22,
-                kind: PduKind::Stun { offset: 2, len: 20 }
+                kind: PduKind::stun(2, 20)
             }
         );
         assert_eq!(
             next_pdu(Framing::Rfc4571, Transport::Tcp, &f[22..]),
             PduResult::Complete {
                 len: 5,
-                kind: PduKind::Opaque { offset: 2, len: 3 }
+                kind: PduKind::Data {
+                    data: Span::new(2, 3),
+                    framed: true
+                }
             }
         );
         assert_eq!(
@@ -741,14 +877,16 @@ mod tests {
                 next_pdu(fr, Transport::Tcp, &f),
                 PduResult::Complete {
                     len: 24,
-                    kind: PduKind::Stun { offset: 4, len: 20 }
+                    kind: PduKind::stun(4, 20)
                 }
             );
             assert_eq!(
                 next_pdu(fr, Transport::Tcp, &f[24..]),
                 PduResult::Complete {
                     len: 6,
-                    kind: PduKind::MsTurnData { offset: 4, len: 2 }
+                    kind: PduKind::MsTurnData {
+                        data: Span::new(4, 2)
+                    }
                 }
             );
             assert_eq!(

@@ -33,9 +33,9 @@
 
 use alloc::vec::Vec;
 
-use crate::detect::{detect_framing, detect_verdict, stun_dialect, Verdict};
-use crate::framing::{next_pdu, Framing, PduKind, PduResult, TlsHello, Transport};
-use crate::message::{detect_dialect, join_type, Class, Dialect, HEADER_LEN, MAGIC_COOKIE};
+use crate::detect::{detect_framing, detect_verdict, stun_dialect, stun_on_known_flow, Verdict};
+use crate::framing::{next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport};
+use crate::message::{join_type, Class, Dialect};
 
 /// Default buffer capacity: room for the largest PDU any framing can carry
 /// (4 + 65535 + padding) with margin.
@@ -62,53 +62,12 @@ pub struct Decoded<'a> {
     pub kind: DecodedKind<'a>,
 }
 
-/// What a popped item holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecodedKind<'a> {
-    /// A STUN message (hand `message` to [`crate::Message::new_checked`]).
-    Stun {
-        /// The message bytes (header and attributes, without framing).
-        message: &'a [u8],
-        /// Dialect from the header and first attribute.
-        dialect: Dialect,
-    },
-    /// A ChannelData message (RFC 8656 §12.4).
-    ChannelData {
-        /// Channel number.
-        channel: u16,
-        /// Application data, padding excluded.
-        data: &'a [u8],
-    },
-    /// An [MS-TURN] Multiplexed TURN message (channel 0xFF10).
-    MultiplexedTurn {
-        /// MTURN session id.
-        session_id: [u8; 8],
-        /// Wrapped data.
-        data: &'a [u8],
-    },
-    /// [MS-TURN] §2.1.4 end-to-end data frame (type 0x03).
-    MsTurnData {
-        /// The data.
-        data: &'a [u8],
-    },
-    /// [MS-TURN] §2.1.1 pseudo-TLS hello record.
-    TlsHello(TlsHello),
-    /// Application data: the payload of an RFC 6062 data connection, or a delimited
-    /// frame (RFC 4571, MS-TURN control) whose content is not STUN.
-    Data {
-        /// The data (frame content when `framed`).
-        data: &'a [u8],
-        /// Whether it came in an RFC 4571 (or MS-TURN) frame.
-        framed: bool,
-    },
-    /// Bytes that could not be decoded and were skipped to resynchronise.
-    Undecodable {
-        /// The skipped bytes.
-        data: &'a [u8],
-    },
-}
+/// What a popped item holds: the parser's one [`Kind`], its content located by the bytes
+/// themselves (a STUN message's `dialect` is always known here: hand `message` to
+/// [`crate::Message::with_dialect`]).
+pub type DecodedKind<'a> = Kind<&'a [u8]>;
 
-/// Item boundaries, kept as ranges so the borrow of the buffer starts only in `view`.
+/// Item boundaries, kept as spans so the borrow of the buffer starts only in `view`.
 #[derive(Debug, Clone, Copy)]
 struct Item {
     /// Start in `buf`.
@@ -116,37 +75,8 @@ struct Item {
     /// Length.
     len: usize,
     framing: Option<Framing>,
-    kind: ItemKind,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum ItemKind {
-    Stun {
-        off: usize,
-        len: usize,
-        dialect: Dialect,
-    },
-    ChannelData {
-        channel: u16,
-        off: usize,
-        len: usize,
-    },
-    Mux {
-        session_id: [u8; 8],
-        off: usize,
-        len: usize,
-    },
-    MsData {
-        off: usize,
-        len: usize,
-    },
-    Tls(TlsHello),
-    Data {
-        off: usize,
-        len: usize,
-        framed: bool,
-    },
-    Undecodable,
+    /// What the item is, spans from its start.
+    kind: PduKind,
 }
 
 /// Decoder for one direction of a connection.
@@ -318,41 +248,12 @@ impl StreamDecoder {
 
 /// The item `it` of `buf` (`offset`: the stream offset just after it).
 fn view_in(buf: &[u8], offset: u64, it: Item) -> Decoded<'_> {
-    {
-        let bytes = &buf[it.start..it.start + it.len];
-        let kind = match it.kind {
-            ItemKind::Stun { off, len, dialect } => DecodedKind::Stun {
-                message: &bytes[off..off + len],
-                dialect,
-            },
-            ItemKind::ChannelData { channel, off, len } => DecodedKind::ChannelData {
-                channel,
-                data: &bytes[off..off + len],
-            },
-            ItemKind::Mux {
-                session_id,
-                off,
-                len,
-            } => DecodedKind::MultiplexedTurn {
-                session_id,
-                data: &bytes[off..off + len],
-            },
-            ItemKind::MsData { off, len } => DecodedKind::MsTurnData {
-                data: &bytes[off..off + len],
-            },
-            ItemKind::Tls(h) => DecodedKind::TlsHello(h),
-            ItemKind::Data { off, len, framed } => DecodedKind::Data {
-                data: &bytes[off..off + len],
-                framed,
-            },
-            ItemKind::Undecodable => DecodedKind::Undecodable { data: bytes },
-        };
-        Decoded {
-            offset: offset - it.len as u64,
-            framing: it.framing,
-            bytes,
-            kind,
-        }
+    let bytes = &buf[it.start..it.start + it.len];
+    Decoded {
+        offset: offset - it.len as u64,
+        framing: it.framing,
+        bytes,
+        kind: it.kind.map(|s| &bytes[s.offset..s.end()]),
     }
 }
 
@@ -364,7 +265,7 @@ impl StreamDecoder {
     }
 
     /// Cut the first `len` bytes of `avail` as an item (its start relative to `avail`).
-    fn take(&mut self, avail: &[u8], len: usize, kind: ItemKind) -> Item {
+    fn take(&mut self, avail: &[u8], len: usize, kind: PduKind) -> Item {
         let it = Item {
             start: 0,
             len,
@@ -425,53 +326,19 @@ impl StreamDecoder {
         }
     }
 
-    /// Convert a framing result, rejecting STUN-looking PDUs that fail the checks.
-    fn item_kind(&self, pdu: &[u8], kind: PduKind) -> Option<ItemKind> {
+    /// A framing result with the dialect of its STUN message worked out; `None` for
+    /// STUN-looking bytes that are not STUN by the parser's one policy for a flow known to
+    /// carry it ([`stun_on_known_flow`]: the plugin's too).
+    fn item_kind(&self, pdu: &[u8], kind: PduKind) -> Option<PduKind> {
         Some(match kind {
-            PduKind::Stun { offset, len } => {
-                let m = &pdu[offset..offset + len];
-                let dialect = match stun_dialect(m) {
-                    Some(d) => d,
-                    // Unknown methods or attributes are still STUN when the cookie says so.
-                    None if m.len() >= HEADER_LEN
-                        && u32::from_be_bytes([m[4], m[5], m[6], m[7]]) == MAGIC_COOKIE
-                        && m.len().is_multiple_of(4) =>
-                    {
-                        detect_dialect(m)
-                    }
-                    None => return None,
-                };
-                ItemKind::Stun {
-                    off: offset,
-                    len,
-                    dialect,
-                }
-            }
-            PduKind::ChannelData {
-                channel,
-                offset,
-                len,
-            } => ItemKind::ChannelData {
-                channel,
-                off: offset,
-                len,
+            PduKind::Stun { message, .. } => PduKind::Stun {
+                message,
+                dialect: Some(stun_on_known_flow(
+                    &pdu[message.offset..message.end()],
+                    true,
+                )?),
             },
-            PduKind::MultiplexedTurn {
-                session_id,
-                offset,
-                len,
-            } => ItemKind::Mux {
-                session_id,
-                off: offset,
-                len,
-            },
-            PduKind::MsTurnData { offset, len } => ItemKind::MsData { off: offset, len },
-            PduKind::TlsHello(h) => ItemKind::Tls(h),
-            PduKind::Opaque { offset, len } => ItemKind::Data {
-                off: offset,
-                len,
-                framed: true,
-            },
+            other => other,
         })
     }
 
@@ -484,9 +351,9 @@ impl StreamDecoder {
         let n = avail.len();
         let kind = match next_pdu(Framing::Plain, Transport::Udp, avail) {
             PduResult::Complete { len, kind } if len == n => {
-                self.item_kind(avail, kind).unwrap_or(ItemKind::Undecodable)
+                self.item_kind(avail, kind).unwrap_or(undecodable(n))
             }
-            _ => ItemKind::Undecodable,
+            _ => undecodable(n),
         };
         self.take(avail, n, kind)
     }
@@ -506,7 +373,7 @@ impl StreamDecoder {
             }
         }
         self.lost = true;
-        self.take(avail, cut, ItemKind::Undecodable)
+        self.take(avail, cut, undecodable(cut))
     }
 
     /// RFC 6062 data connection: RFC 4571-framed STUN, other frames once locked on
@@ -516,23 +383,20 @@ impl StreamDecoder {
             match next_pdu(Framing::Rfc4571, Transport::Tcp, avail) {
                 PduResult::Complete { len, kind } => {
                     let k = match kind {
-                        PduKind::Stun { offset, len } => {
-                            match stun_dialect(&avail[offset..offset + len]) {
-                                Some(dialect) => ItemKind::Stun {
-                                    off: offset,
-                                    len,
-                                    dialect,
+                        PduKind::Stun { message, .. } => {
+                            match message.get(avail).and_then(stun_dialect) {
+                                Some(dialect) => PduKind::Stun {
+                                    message,
+                                    dialect: Some(dialect),
                                 },
-                                None => ItemKind::Data {
-                                    off: offset,
-                                    len,
+                                None => PduKind::Data {
+                                    data: message,
                                     framed: true,
                                 },
                             }
                         }
-                        _ => ItemKind::Data {
-                            off: 2,
-                            len: len - 2,
+                        _ => PduKind::Data {
+                            data: Span::new(2, len - 2),
                             framed: true,
                         },
                     };
@@ -548,15 +412,15 @@ impl StreamDecoder {
         match detect_framing(Framing::Rfc4571, Transport::Tcp, avail) {
             Verdict::Found(d) => {
                 self.data_framed = true;
-                let (off, len) = match d.kind {
-                    PduKind::Stun { offset, len } => (offset, len),
-                    _ => (2, d.pdu_len - 2),
+                let message = match d.kind {
+                    PduKind::Stun { message, .. } => message,
+                    _ => Span::new(2, d.pdu_len - 2),
                 };
-                let dialect = d.dialect.unwrap_or(Dialect::Rfc5389);
+                let dialect = Some(d.dialect().unwrap_or(Dialect::Rfc5389));
                 return Some(self.take_framed(
                     avail,
                     d.pdu_len,
-                    ItemKind::Stun { off, len, dialect },
+                    PduKind::Stun { message, dialect },
                 ));
             }
             Verdict::NeedMore if !self.stuck(avail) => return None,
@@ -572,18 +436,17 @@ impl StreamDecoder {
         Some(self.take_framed(
             avail,
             cut,
-            ItemKind::Data {
-                off: 0,
-                len: cut,
+            PduKind::Data {
+                data: Span::new(0, cut),
                 framed: false,
             },
         ))
     }
 
-    fn take_framed(&mut self, avail: &[u8], len: usize, kind: ItemKind) -> Item {
+    fn take_framed(&mut self, avail: &[u8], len: usize, kind: PduKind) -> Item {
         let mut it = self.take(avail, len, kind);
         it.framing = match kind {
-            ItemKind::Data { framed: false, .. } => None,
+            PduKind::Data { framed: false, .. } => None,
             _ => Some(Framing::Rfc4571),
         };
         it
@@ -608,22 +471,28 @@ fn candidate(f: Framing, b: &[u8]) -> Verdict {
 fn item_made_data_connection(item: &Decoded<'_>) -> bool {
     matches!(
         item.kind,
-        DecodedKind::Stun { message, dialect: Dialect::Rfc5389 }
+        DecodedKind::Stun { message, dialect: Some(Dialect::Rfc5389) }
             if message.len() >= 2 && u16::from_be_bytes([message[0], message[1]]) == CONNECTION_BIND_SUCCESS
     )
 }
 
-fn kind_is_connection_bind_success(pdu: &[u8], kind: ItemKind) -> bool {
+fn kind_is_connection_bind_success(pdu: &[u8], kind: PduKind) -> bool {
     match kind {
-        ItemKind::Stun {
-            off,
-            len,
-            dialect: Dialect::Rfc5389,
+        PduKind::Stun {
+            message,
+            dialect: Some(Dialect::Rfc5389),
         } => {
-            let m = &pdu[off..off + len];
+            let m = &pdu[message.offset..message.end()];
             u16::from_be_bytes([m[0], m[1]]) == CONNECTION_BIND_SUCCESS
         }
         _ => false,
+    }
+}
+
+/// `len` skipped bytes.
+const fn undecodable(len: usize) -> PduKind {
+    PduKind::Undecodable {
+        data: Span::new(0, len),
     }
 }
 
@@ -719,6 +588,7 @@ impl ConnectionDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::MAGIC_COOKIE;
     use alloc::vec::Vec;
     use std::string::String;
 
@@ -775,7 +645,7 @@ mod tests {
     fn summary(d: &Decoded<'_>) -> (String, Vec<u8>) {
         let tag = match d.kind {
             DecodedKind::Stun { message, dialect } => {
-                std::format!("stun {dialect:?} {:02x?}", &message[..4])
+                std::format!("stun {:?} {:02x?}", dialect.unwrap(), &message[..4])
             }
             DecodedKind::ChannelData { channel, data } => {
                 std::format!("cd {channel:04x} {}", data.len())
@@ -908,6 +778,42 @@ mod tests {
         (String::from(tag), b.to_vec())
     }
 
+    /// STUN-looking bytes on a flow whose framing is known follow the parser's one policy
+    /// (`detect::stun_on_known_flow`, the plugin's too): the OC2007 keepalive, Zoom's
+    /// RFC 3489 Binding with its own first attribute and a message with the cookie but a
+    /// broken length are STUN here (they were undecodable before the policy was shared).
+    #[test]
+    fn known_flow_policy_is_the_plugins() {
+        let mut keepalive = std::vec![0x00, 0x11, 0x00, 0x00];
+        keepalive.extend_from_slice(&[0x54; 16]);
+        let mut zoom = std::vec![0x00, 0x01, 0x00, 0x08];
+        zoom.extend_from_slice(&[0x5a; 16]);
+        zoom.extend_from_slice(&[0x01, 0x01, 0x00, 0x04, 1, 2, 3, 4]);
+        for dgram in [&keepalive, &zoom] {
+            let mut d = StreamDecoder::new(Transport::Udp);
+            assert_eq!(
+                run(&mut d, dgram, &[]),
+                [s(&std::format!("stun Rfc3489 {:02x?}", &dgram[..4]), dgram)]
+            );
+        }
+        // TCP: a valid message, one with the cookie whose length (5) is not a multiple of 4
+        // and whose attribute is cut, then a valid one again.
+        let a = stun(0x0001, 1, &[]);
+        let mut broken = std::vec![0x00, 0x01, 0x00, 0x05];
+        broken.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        broken.extend_from_slice(&[2; 12]);
+        broken.extend_from_slice(&[0x00, 0x06, 0x00, 0x09, b'u']);
+        let mut st = a.clone();
+        st.extend_from_slice(&broken);
+        st.extend_from_slice(&a);
+        let tag = |m: &[u8]| std::format!("stun Rfc5389 {:02x?}", &m[..4]);
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        assert_eq!(
+            run(&mut d, &st, &[]),
+            [s(&tag(&a), &a), s(&tag(&broken), &broken), s(&tag(&a), &a)]
+        );
+    }
+
     #[test]
     fn plain_stun_and_channel_data_split_everywhere() {
         let a = stun(
@@ -953,7 +859,7 @@ mod tests {
                 item.kind,
                 DecodedKind::Stun {
                     message: &alloc[..],
-                    dialect: Dialect::MsTurn
+                    dialect: Some(Dialect::MsTurn)
                 }
             );
         }

@@ -106,7 +106,7 @@ fn teams_allocate_is_ms_turn_in_an_rfc5389_header() {
 
     // Found by the detector, over UDP and TCP, as dialect 4.
     for t in [Transport::Udp, Transport::Tcp] {
-        assert_eq!(detect(t, &b).unwrap().dialect, Some(Dialect::MsTurn5389));
+        assert_eq!(detect(t, &b).unwrap().dialect(), Some(Dialect::MsTurn5389));
     }
     // The 32-byte MESSAGE-INTEGRITY is HMAC-SHA256 with the long-term key.
     let creds = vec![(USER, REALM, PASSWORD)];
@@ -191,7 +191,10 @@ fn teams_error_alternate_and_send_layouts() {
     assert_eq!(inner.dialect(), Dialect::Rfc5389);
     assert_eq!(check::fingerprint_status(&inner), Some(Status::Good));
     for t in [Transport::Udp, Transport::Tcp] {
-        assert_eq!(detect(t, &send).unwrap().dialect, Some(Dialect::MsTurn5389));
+        assert_eq!(
+            detect(t, &send).unwrap().dialect(),
+            Some(Dialect::MsTurn5389)
+        );
     }
 }
 
@@ -225,7 +228,7 @@ fn whatsapp_unpadded_allocate_is_tolerated() {
     );
     assert!(attrs[0].comprehension_required());
     for t in [Transport::Udp, Transport::Tcp] {
-        assert_eq!(detect(t, &b).unwrap().dialect, Some(Dialect::Rfc5389));
+        assert_eq!(detect(t, &b).unwrap().dialect(), Some(Dialect::Rfc5389));
     }
     // A length that is not a multiple of 4 and does not walk exactly: declined on a
     // TCP stream, and the parser reports where it stops.

@@ -400,9 +400,9 @@ proptest! {
         for framing in Framing::ALL {
             let wire = build::frame(framing, &bytes);
             match next_pdu(framing, Transport::Tcp, &wire) {
-                PduResult::Complete { len, kind: PduKind::Stun { offset, len: l } } => {
+                PduResult::Complete { len, kind: PduKind::Stun { message, .. } } => {
                     prop_assert_eq!(len, wire.len());
-                    prop_assert_eq!(&wire[offset..offset + l], &bytes[..]);
+                    prop_assert_eq!(message.get(&wire), Some(&bytes[..]));
                 }
                 other => prop_assert!(false, "{:?}: {:?}", framing, other),
             }
@@ -414,10 +414,10 @@ proptest! {
         let wire = build::channel_data(channel, &data, pad);
         let transport = if pad { Transport::Tcp } else { Transport::Udp };
         match next_pdu(Framing::Plain, transport, &wire) {
-            PduResult::Complete { len, kind: PduKind::ChannelData { channel: ch, offset, len: l } } => {
+            PduResult::Complete { len, kind: PduKind::ChannelData { channel: ch, data: d } } => {
                 prop_assert_eq!(len, wire.len());
                 prop_assert_eq!(ch, channel);
-                prop_assert_eq!(&wire[offset..offset + l], &data[..]);
+                prop_assert_eq!(d.get(&wire), Some(&data[..]));
             }
             other => prop_assert!(false, "{:?}", other),
         }
