@@ -247,7 +247,6 @@ impl Analysis {
         &mut self,
         obs: &Observation,
         msg: &Message<T>,
-        f: &Facts<'_>,
         class: Class,
         ans: &mut Answer,
     ) {
@@ -257,6 +256,7 @@ impl Analysis {
         let key = pair_key(transport, src, dst);
         match class {
             Class::Request => {
+                let f = &Facts::of(msg);
                 let Some(user) = f.username else { return };
                 let check = Check {
                     obs,
@@ -288,7 +288,9 @@ impl Analysis {
                 };
                 self.pending.remove(&tid);
                 ans.pair = Some(pair + 1);
-                self.ice_response(obs, f, class, (pair, dir, use_candidate), time);
+                // Only the response to a check of this capture is worth a walk.
+                let f = Facts::of(msg);
+                self.ice_response(obs, &f, class, (pair, dir, use_candidate), time);
             }
             Class::Indication => {
                 // Binding indications are keep-alives; they belong to the pair if one exists.
