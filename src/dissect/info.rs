@@ -67,7 +67,13 @@ fn has_control(text: &[u8]) -> bool {
 impl std::fmt::Write for InfoText<'_> {
     #[inline]
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let n = fitting_len(s, self.buf.room());
+        // Nearly always fits: the cut at a character boundary only when it does not.
+        let room = self.buf.room();
+        let n = if s.len() <= room {
+            s.len()
+        } else {
+            fitting_len(s, room)
+        };
         self.buf.push(&s.as_bytes()[..n]);
         if n < s.len() {
             Err(std::fmt::Error)
