@@ -11,27 +11,38 @@ const INFO_MAX: usize = 320;
 
 /// A message's Info text, written straight into packet-scoped memory (Wireshark keeps
 /// the pointer until the columns are written): at most [`INFO_MAX`] bytes, cut at a
-/// character boundary, NUL-terminated; one line, so control characters (a USERNAME or a
-/// reason phrase may carry them) become spaces.
-pub(super) struct InfoText<'p>(TextBuf<'p>);
+/// character boundary, NUL-terminated; one line, so control characters (a reason phrase
+/// may carry them) become spaces.
+///
+/// Only what went through formatting (`write!`: numbers, a reason phrase, an error) is
+/// scanned for them: what [`msstun::summary`] writes with `write_str` is a name of its
+/// tables, an address or text it escaped itself (USERNAME, REALM), all free of them.
+pub(super) struct InfoText<'p> {
+    buf: TextBuf<'p>,
+    /// Something was written through `write_fmt` with arguments.
+    formatted: bool,
+}
 
 impl<'p> InfoText<'p> {
     /// An empty text in the packet's memory.
     #[inline]
     pub(super) fn new(ctx: &Ctx<'p>) -> InfoText<'p> {
-        InfoText(ctx.pinfo.text_buf(INFO_MAX))
+        InfoText {
+            buf: ctx.pinfo.text_buf(INFO_MAX),
+            formatted: false,
+        }
     }
 
     /// The NUL-terminated text.
     pub(super) fn finish(mut self) -> PStr<'p> {
-        let text = self.0.written();
+        let text = self.buf.written();
         // Branch-free test first: control characters are rare.
-        if has_control(text) {
+        if self.formatted && has_control(text) {
             for b in text.iter_mut().filter(|b| **b < 0x20 || **b == 0x7f) {
                 *b = b' ';
             }
         }
-        self.0.finish()
+        self.buf.finish()
     }
 }
 
@@ -56,12 +67,30 @@ fn has_control(text: &[u8]) -> bool {
 impl std::fmt::Write for InfoText<'_> {
     #[inline]
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let n = fitting_len(s, self.0.room());
-        self.0.push(&s.as_bytes()[..n]);
+        // Nearly always fits: the cut at a character boundary only when it does not.
+        let room = self.buf.room();
+        let n = if s.len() <= room {
+            s.len()
+        } else {
+            fitting_len(s, room)
+        };
+        self.buf.push(&s.as_bytes()[..n]);
         if n < s.len() {
             Err(std::fmt::Error)
         } else {
             Ok(())
+        }
+    }
+
+    /// Formatted text (anything but a plain string) is scanned by [`InfoText::finish`].
+    #[inline]
+    fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::fmt::Result {
+        match args.as_str() {
+            Some(s) => self.write_str(s),
+            None => {
+                self.formatted = true;
+                std::fmt::write(self, args)
+            }
         }
     }
 }
@@ -85,6 +114,81 @@ pub(super) fn set_columns<'p>(ctx: &Ctx<'p>, text: PStr<'p>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer that notes control characters written outside `write!` with arguments
+    /// (what [`InfoText::finish`] does not scan).
+    #[derive(Default)]
+    struct Probe {
+        in_fmt: bool,
+        unscanned_control: bool,
+        text: String,
+    }
+
+    impl std::fmt::Write for Probe {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            if !self.in_fmt && has_control(s.as_bytes()) {
+                self.unscanned_control = true;
+            }
+            self.text.push_str(s);
+            Ok(())
+        }
+        fn write_fmt(&mut self, args: std::fmt::Arguments<'_>) -> std::fmt::Result {
+            match args.as_str() {
+                Some(s) => self.write_str(s),
+                None => {
+                    let outer = std::mem::replace(&mut self.in_fmt, true);
+                    let r = std::fmt::write(self, args);
+                    self.in_fmt = outer;
+                    r
+                }
+            }
+        }
+    }
+
+    /// A message of type `t` with one attribute `code` = `value` (padded).
+    fn message(t: u16, code: u16, value: &[u8]) -> Vec<u8> {
+        let pad = (4 - value.len() % 4) % 4;
+        let len = (4 + value.len() + pad) as u16;
+        let mut b = t.to_be_bytes().to_vec();
+        b.extend_from_slice(&len.to_be_bytes());
+        b.extend_from_slice(&[0x21, 0x12, 0xa4, 0x42]);
+        b.extend_from_slice(&[9; 12]);
+        b.extend_from_slice(&code.to_be_bytes());
+        b.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        b.extend_from_slice(value);
+        b.extend(std::iter::repeat_n(0, pad));
+        b
+    }
+
+    /// The summary writes text from the wire with control characters only through
+    /// formatting, which the Info text scans: a reason phrase, a USERNAME, a REALM with
+    /// a newline, a tab, DEL.
+    #[test]
+    fn wire_text_reaches_the_info_text_through_formatting_or_escaped() {
+        let cases = [
+            message(0x0111, 0x0009, b"\0\0\x04\x5fbad\nreason\x7f"),
+            message(0x0111, 0x0009, b"\0\0\x06\x63odd\treason"),
+            message(0x0001, 0x0006, b"user\nname\x01"),
+            message(0x0003, 0x0014, b"realm\x7f\r"),
+        ];
+        for m in cases {
+            let msg = msstun::Message::new_checked(&m[..]).expect("a valid message");
+            let mut p = Probe::default();
+            msstun::summary::write_summary(&msg, &mut p).expect("written");
+            assert!(!p.unscanned_control, "{:?}", p.text);
+            assert!(
+                ["reason", "user", "realm"]
+                    .iter()
+                    .any(|w| p.text.contains(w)),
+                "{:?}",
+                p.text
+            );
+        }
+        // The probe sees a control character written plainly.
+        let mut p = Probe::default();
+        let _ = std::fmt::Write::write_str(&mut p, "a\nb");
+        assert!(p.unscanned_control);
+    }
 
     #[test]
     fn control_characters_are_found_in_every_position() {

@@ -90,24 +90,24 @@ const NO_ORIGIN: PStr<'static> = PStr::of(
     c"ConnectionBind with no matching ConnectionAttempt or Connect response in this capture",
 );
 
-/// Allocation and RFC 6062 links.
+/// Allocation and RFC 6062 links of `msg` (its method code and class as read by the
+/// caller).
 pub(super) fn show_links<'p, T: AsRef<[u8]>>(
     ctx: &Ctx<'p>,
-    st: Tree<'p>,
-    ti: Item<'p>,
+    (st, ti): (Tree<'p>, Item<'p>),
     msg: &Message<T>,
+    (method, class): (u16, Class),
     seen: &Seen,
 ) {
-    let (method, class) = msg.method_class();
     // Only messages from the Allocate success on belong to the allocation (and so one
     // pass and two passes show the same tree).
     show_allocation(ctx, st, seen.alloc.filter(|(frame, _)| ctx.num >= *frame));
     if msg.dialect().is_ms_turn() {
         return;
     }
-    let bind_request = method.code == CONNECTION_BIND && class == Class::Request;
+    let bind_request = method == CONNECTION_BIND && class == Class::Request;
     if seen.announces {
-        announced(ctx, st, method.code == CONNECT, seen);
+        announced(ctx, st, method == CONNECT, seen);
     } else if let Some(d) = seen.data {
         show_tcp_data(
             ctx,
@@ -120,7 +120,7 @@ pub(super) fn show_links<'p, T: AsRef<[u8]>>(
         if bind_request && seen.origins.any().is_none() {
             ctx.expert(ti, Expert::BindNoAttempt, NO_ORIGIN);
         }
-        if method.code == CONNECTION_BIND
+        if method == CONNECTION_BIND
             && class == Class::SuccessResponse
             && d.bound_frame == Some(ctx.num)
         {

@@ -136,7 +136,9 @@ pub(super) fn dissect_stun<'p>(
         Ok(msg) => msg,
         Err(e) => return malformed(ctx, st, ti, m, bytes, e),
     };
-    let class = msg.class();
+    // Read once: each `method()`/`class()` decodes the type and looks the method up.
+    let (method, class) = msg.method_class();
+    let method = method.code;
     let now = ctx.pinfo.abs_time();
     // The checks read the session state (a response's request) before this message is
     // recorded; recording a response changes nothing they read.
@@ -162,10 +164,9 @@ pub(super) fn dissect_stun<'p>(
         if msg.dialect().is_ms_turn() {
             relayed::srtp_evidence(ctx);
         } else {
-            srtp_pending = msg.method().code == msstun::registry::method::BINDING;
+            srtp_pending = method == msstun::registry::method::BINDING;
         }
     }
-    let method = msg.method().code;
     if ctx.carrier.is_some()
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
     {
@@ -219,7 +220,7 @@ pub(super) fn dissect_stun<'p>(
         }
     }
     links::show_transaction(ctx, st, ti, class, &seen);
-    links::show_links(ctx, st, ti, &msg, &seen);
+    links::show_links(ctx, (st, ti), &msg, (method, class), &seen);
     if let Some(a) = answer {
         analysis::show(ctx, st, ti, &a);
     }

@@ -247,17 +247,20 @@ impl Analysis {
         &mut self,
         obs: &Observation,
         msg: &Message<T>,
-        f: &Facts<'_>,
         class: Class,
         ans: &mut Answer,
     ) {
         let (src, dst, transport, alloc) = self.agent_view(obs);
         ans.allocation = alloc.map(|i| i + 1);
-        let tid = tid16(msg.transaction_id());
-        let key = pair_key(transport, src, dst);
+        // The transaction id and the pair key when used (not for a request without
+        // USERNAME: a Binding to a STUN server).
+        let tid = || tid16(msg.transaction_id());
+        let key = || pair_key(transport, src, dst);
         match class {
             Class::Request => {
+                let f = &Facts::of(msg);
                 let Some(user) = f.username else { return };
+                let (tid, key) = (tid(), key());
                 let check = Check {
                     obs,
                     f,
@@ -271,6 +274,7 @@ impl Analysis {
                 ans.pair = Some(self.ice_request(&check, tid) + 1);
             }
             Class::SuccessResponse | Class::ErrorResponse => {
+                let tid = tid();
                 let Some(Pending {
                     kind:
                         PendingKind::Check {
@@ -283,16 +287,18 @@ impl Analysis {
                 }) = self.pending.get(&tid).cloned()
                 else {
                     // A response to a request before the capture, or a second response.
-                    ans.pair = self.pair_at(&key, obs.frame).map(|p| p + 1);
+                    ans.pair = self.pair_at(&key(), obs.frame).map(|p| p + 1);
                     return;
                 };
                 self.pending.remove(&tid);
                 ans.pair = Some(pair + 1);
-                self.ice_response(obs, f, class, (pair, dir, use_candidate), time);
+                // Only the response to a check of this capture is worth a walk.
+                let f = Facts::of(msg);
+                self.ice_response(obs, &f, class, (pair, dir, use_candidate), time);
             }
             Class::Indication => {
                 // Binding indications are keep-alives; they belong to the pair if one exists.
-                ans.pair = self.pair_at(&key, obs.frame).map(|p| p + 1);
+                ans.pair = self.pair_at(&key(), obs.frame).map(|p| p + 1);
             }
         }
     }

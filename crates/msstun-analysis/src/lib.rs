@@ -871,12 +871,13 @@ impl Analysis {
     /// feeding rules.
     pub fn observe<T: AsRef<[u8]>>(&mut self, obs: &Observation, msg: &Message<T>) -> Answer {
         self.tick(obs);
-        let f = Facts::of(msg);
         let (m, class) = msg.method_class();
         let mut ans = Answer::default();
         if m.code == method::BINDING {
-            self.ice_observe(obs, msg, &f, class, &mut ans);
+            // Its facts are collected there, when the message turns out to need them.
+            self.ice_observe(obs, msg, class, &mut ans);
         } else if obs.carrier == Carrier::Direct {
+            let f = Facts::of(msg);
             self.turn_observe(obs, msg, &f, m.code, class, &mut ans);
         }
         self.fill(obs.frame, &mut ans);

@@ -291,42 +291,47 @@ impl Address {
     pub fn write_to<W: core::fmt::Write + ?Sized>(&self, f: &mut W) -> core::fmt::Result {
         match self.ip {
             core::net::IpAddr::V4(ip) => {
-                // "255.255.255.255:65535"
-                let mut out = [0u8; 21];
+                // "255.255.255.255:65535" (21 bytes) in a 32-byte buffer: indexes masked
+                // with 31 need no bounds check.
+                let mut out = [0u8; 32];
                 let mut n = 0;
-                let [a, b, c, d] = ip.octets();
-                for (k, part) in [a as u16, b as u16, c as u16, d as u16, self.port]
-                    .into_iter()
-                    .enumerate()
-                {
-                    if k > 0 {
-                        out[n] = if k == 4 { b':' } else { b'.' };
-                        n += 1;
-                    }
-                    n += dec_digits(&mut out[n..], part);
+                for (k, o) in ip.octets().into_iter().enumerate() {
+                    n = dec_digits(&mut out, n, o as u16);
+                    out[n & 31] = if k == 3 { b':' } else { b'.' };
+                    n += 1;
                 }
-                f.write_str(core::str::from_utf8(&out[..n]).map_err(|_| core::fmt::Error)?)
+                n = dec_digits(&mut out, n, self.port);
+                f.write_str(core::str::from_utf8(&out[..n & 31]).map_err(|_| core::fmt::Error)?)
             }
             core::net::IpAddr::V6(a) => write!(f, "[{}]:{}", a, self.port),
         }
     }
 }
 
-/// Writes `n` in decimal at the start of `out` (room for 5 digits); returns the count.
-fn dec_digits(out: &mut [u8], n: u16) -> usize {
-    let len = match n {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1000..=9999 => 4,
-        _ => 5,
-    };
-    let mut m = n;
-    for slot in out.iter_mut().take(len).rev() {
-        *slot = b'0' + (m % 10) as u8;
-        m /= 10;
+/// Writes `v` in decimal into `out` at `n`; returns the position after it (the Info
+/// text of every message with an address: unrolled, no bounds checks, divisions by
+/// constants; half the instructions of a digit loop, callgrind-tshark).
+#[inline]
+fn dec_digits(out: &mut [u8; 32], mut n: usize, v: u16) -> usize {
+    let v = v as u32;
+    if v >= 10000 {
+        out[n & 31] = b'0' + (v / 10000) as u8;
+        n += 1;
     }
-    len
+    if v >= 1000 {
+        out[n & 31] = b'0' + (v / 1000 % 10) as u8;
+        n += 1;
+    }
+    if v >= 100 {
+        out[n & 31] = b'0' + (v / 100 % 10) as u8;
+        n += 1;
+    }
+    if v >= 10 {
+        out[n & 31] = b'0' + (v / 10 % 10) as u8;
+        n += 1;
+    }
+    out[n & 31] = b'0' + (v % 10) as u8;
+    n + 1
 }
 
 /// The 16-byte XOR key: header bytes 4..20 (see [`address_field`]).
@@ -1064,6 +1069,37 @@ pub(crate) mod tests {
     use crate::message::{Message, MAGIC_COOKIE, MS_TURN_MAGIC_COOKIE};
     use crate::registry::{FieldKind, ATTRIBUTES};
     use std::vec::Vec;
+
+    /// An IPv4 address is written as std writes the socket address, at every digit count
+    /// of the octets and the port.
+    #[test]
+    fn ipv4_address_text_is_std_s() {
+        use std::string::ToString;
+        let parts = [0u16, 7, 9, 10, 42, 99, 100, 199, 255];
+        let ports = [
+            0u16, 5, 10, 99, 100, 999, 1000, 3478, 9999, 10000, 54321, 65535,
+        ];
+        for (i, &a) in parts.iter().enumerate() {
+            for &b in &parts[i..] {
+                for &port in &ports {
+                    let o = [
+                        a as u8,
+                        b as u8,
+                        parts[(i + 3) % parts.len()] as u8,
+                        b as u8,
+                    ];
+                    let ip = core::net::IpAddr::from(o);
+                    let addr = Address {
+                        family: 1,
+                        port,
+                        ip,
+                    };
+                    let want = std::net::SocketAddr::new(ip, port).to_string();
+                    assert_eq!(addr.to_string(), want);
+                }
+            }
+        }
+    }
 
     /// One TLV, padded to 4 bytes when `pad`.
     pub(crate) fn tlv(code: u16, value: &[u8], pad: bool) -> Vec<u8> {
