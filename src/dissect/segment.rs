@@ -105,6 +105,7 @@ pub(super) enum Seen {
 /// found (the first PDU is taken from a detection, the dialect of its STUN message from
 /// either, rather than worked out again). `None`: not ours (a heuristic call whose first
 /// PDU is not acceptable).
+#[inline(always)]
 pub(super) fn pdus(
     ctx: &Ctx<'_>,
     bytes: &[u8],
