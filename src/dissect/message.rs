@@ -138,8 +138,8 @@ pub(super) fn dissect_stun<'p>(ctx: &Ctx<'p>, st: Tree<'p>, ti: Item<'p>, m: usi
     } else {
         session::Input::Message(&msg)
     };
-    let fed = session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
-    let (seen, answer) = (fed.seen.unwrap_or_default(), fed.answer);
+    let session::Fed { seen, answer } =
+        session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
     let carried = relayed::found_in(ctx).map(|c| (c.carrier, c.channel.unwrap_or(0)));
     crate::plugin::tap::queue(ctx.pinfo, ctx.conv, carried, &msg, seen.txn, seen.data);
     super::flow::queue(ctx, &msg, answer.as_ref());

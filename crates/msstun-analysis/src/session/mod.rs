@@ -209,8 +209,8 @@ struct Live {
 /// What [`State::feed`] answers: what the tree shows of the core (for a message) and the
 /// session analysis's answer (when it was fed: an observation, not an ICMP quote).
 pub struct Fed {
-    /// The core's view of the message (`None` for a relayed payload).
-    pub seen: Option<Seen>,
+    /// The core's view of the message (empty for a relayed payload).
+    pub seen: Seen,
     /// The analysis's answer (first pass: observed; later passes: answered as of the frame).
     pub answer: Option<Answer>,
 }
@@ -290,23 +290,17 @@ impl State {
                         self.analysis.observe(o, msg)
                     }
                 });
-                Fed {
-                    seen: Some(seen),
-                    answer,
-                }
+                Fed { seen, answer }
             }
             Input::Quoted(msg) => {
                 let seen = self.record_and_read(at, msg, now, names);
                 if let Some(o) = obs.filter(|_| !at.visited) {
                     self.analysis.observe_icmp_error(o, msg);
                 }
-                Fed {
-                    seen: Some(seen),
-                    answer: None,
-                }
+                Fed { seen, answer: None }
             }
             Input::Relayed(len) => Fed {
-                seen: None,
+                seen: Seen::default(),
                 answer: obs
                     .filter(|_| !at.visited)
                     .map(|o| self.analysis.observe_relayed(o, len)),
@@ -350,8 +344,8 @@ impl State {
         let mut first = None;
         crate::feed::walk(obs, item, data_connection, |o, input| {
             let fed = self.feed(at, now, Some(o), input, names);
-            if first.is_none() {
-                first = fed.seen;
+            if first.is_none() && !matches!(input, Input::Relayed(_)) {
+                first = Some(fed.seen);
             }
             if let Some(a) = &fed.answer {
                 each(o, input, a);
