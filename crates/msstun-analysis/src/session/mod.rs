@@ -271,6 +271,7 @@ impl State {
     /// message (ICMP error) counts on its flow's allocation; a relayed payload is counted
     /// on the first pass. The dissector, the tap tables and [`State::feed_decoded`] (relay,
     /// replay, fuzz target) all feed this way.
+    #[inline]
     pub fn feed(
         &mut self,
         at: At,

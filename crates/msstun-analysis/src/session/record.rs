@@ -162,6 +162,7 @@ fn txn_of(t: &Transaction) -> Txn {
 
 /// Record what one message teaches. Returns the transaction as it now stands when the
 /// message is a request or response (`Some(None)`: a response to no known request).
+#[inline]
 fn record_in<T: AsRef<[u8]>>(
     s: &mut State,
     at: At,
