@@ -6,7 +6,8 @@
 #
 # Every generated scenario (`msstun-fixtures list`, except the large bench/scale ones), every
 # capture in tests/captures/ and the bundled example are decoded twice per plugin: with default
-# preferences and with the fixtures' credentials in the UAT (so integrity checks run). The base
+# preferences, with the fixtures' credentials in the UAT (so integrity checks run) and as the
+# `-z msstun,*` tables and the flow graph print them. The base
 # plugin is built in a temporary git worktree under target/verbose-diff/. Exits 0 when all
 # outputs are identical, 1 (printing the first differences) otherwise.
 #
@@ -44,7 +45,9 @@ cp tests/captures/*.pcapng examples/*.pcapng "$caps/"
 run() { # run <plugin.so> <home> <out> <capture> [tshark args]
     local so=$1 home=$2 out=$3 cap=$4
     shift 4
-    msstun_as_nobody "$home" tshark -n -2 -r "$cap" -V "$@" >"$out" 2>&1 || true
+    # (GLib's warnings carry the process id and the time: not compared.)
+    msstun_as_nobody "$home" tshark -n -2 -r "$cap" -V "$@" 2>&1 |
+        sed -E 's/\(tshark:[0-9]+\) [0-9:.]+ /(tshark) /' >"$out" || true
 }
 msstun_plugin_home "$work/home-base" "$base_so"
 msstun_plugin_home "$work/home-cur" "$cur_so"
@@ -52,21 +55,26 @@ cred() { echo "uat:msstun_credentials:\"$1\",\"$2\",\"$3\""; }
 creds=(-o "$(cred turn TANDBERG expressway)" -o "$(cred 'MRAv:a9Xy' '' cmsIcePasswordAbc123xyz)"
     -o "$(cred 'a9Xy:MRAv' '' skypeIcePassword789qrs)"
     -o "$(cred 'AgAAJCp9kQ8B2uwvzNh0F7a1l8ZQ4A==' rtcmedia teams-relay-password)")
+# The tap tables and statistics (their own analyses, fed from tap records).
+tables=()
+for z in stat srt alloc ice diag table_alloc table_ice table_diag; do tables+=(-z "msstun,$z"); done
+tables+=(-z flow,msstun,standard)
 chmod -R a+rX "$caps"
 
 status=0
 n=0
 for cap in "$caps"/*.pcapng; do
     b=$(basename "$cap" .pcapng)
-    for mode in default creds; do
+    for mode in default creds tables; do
         args=()
         [ "$mode" = creds ] && args=("${creds[@]}")
+        [ "$mode" = tables ] && args=("${tables[@]}")
         run "$base_so" "$work/home-base" "$work/$b.$mode.base" "$cap" "${args[@]}"
         run "$cur_so" "$work/home-cur" "$work/$b.$mode.cur" "$cap" "${args[@]}"
         n=$((n + 1))
         if ! cmp -s "$work/$b.$mode.base" "$work/$b.$mode.cur"; then
             echo "DIFFERENT: $b ($mode)"
-            diff "$work/$b.$mode.base" "$work/$b.$mode.cur" | head -20
+            diff "$work/$b.$mode.base" "$work/$b.$mode.cur" | head -20 || true
             status=1
         fi
     done

@@ -7,17 +7,17 @@
 
 use std::fmt::Write as _;
 
-use msstun::Message;
-use msstun_analysis::{Answer, Carrier, Event, Observation};
+use msstun::classify::Carried;
+use msstun_analysis::{follows, Answer, Event, Observation};
 
 use super::Ctx;
 use crate::epan::{Item, Packet, Tree};
 use crate::session;
 
-/// The observation of this message or payload, when the session analysis applies to it.
-fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
-    let carrier = ctx.carrier?;
-    if !Packet::analyze_sessions() {
+/// The observation of a message or payload in this context carried as `carrier`, when the
+/// session analysis applies to it (it follows what carried the context and `carrier`).
+fn observation(ctx: &Ctx<'_>, carrier: Carried) -> Option<Observation> {
+    if !follows(&ctx.carried) || !follows(&carrier) || !Packet::analyze_sessions() {
         return None;
     }
     let (src, dst) = ctx.ends?;
@@ -37,47 +37,19 @@ fn observation(ctx: &Ctx<'_>) -> Option<Observation> {
 /// The observation of the message this context dissects, when the session analysis applies
 /// (read before the session state is locked: see [`message`]).
 pub(super) fn message_observation(ctx: &Ctx<'_>, integrity: Option<bool>) -> Option<Observation> {
-    Some(observation(ctx)?.with_integrity(integrity))
-}
-
-/// Feed (first pass) or ask (later passes) the analysis about `msg`, observed as `obs`, in
-/// the session state `s` the caller holds.
-pub(super) fn message<T: AsRef<[u8]>>(
-    s: &mut session::State,
-    ctx: &Ctx<'_>,
-    obs: &Observation,
-    msg: &Message<T>,
-) -> Option<Answer> {
-    if ctx.pinfo.in_error_pkt() {
-        // The request an ICMP error quotes: not sent again, but refused on the way.
-        if !ctx.visited {
-            s.analysis.observe_icmp_error(obs, msg);
-        }
-        return None;
-    }
-    Some(if ctx.visited {
-        if !s.analysis_finished {
-            s.analysis.finish(None);
-            s.analysis_finished = true;
-        }
-        s.analysis.answer(obs, msg)
-    } else {
-        s.analysis.observe(obs, msg)
-    })
+    Some(observation(ctx, ctx.carried)?.with_integrity(integrity))
 }
 
 /// Count a relayed payload of `len` bytes (ChannelData, data connections, MS-TURN data).
-pub(super) fn relayed(ctx: &Ctx<'_>, carrier: Carrier, len: usize) {
+pub(super) fn relayed(ctx: &Ctx<'_>, carrier: Carried, len: usize) {
     if ctx.visited {
         return;
     }
-    let Some(mut obs) = observation(ctx) else {
+    let Some(obs) = observation(ctx, carrier) else {
         return;
     };
-    obs.carrier = carrier;
-    session::with(|s| {
-        s.analysis.observe_relayed(&obs, len);
-    });
+    let input = session::Input::Relayed(len);
+    session::with(|s| s.feed(ctx.at(), ctx.pinfo.abs_time(), Some(&obs), input, false));
 }
 
 /// Show what the analysis answered for a message.

@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use msstun::classify::Carrier;
+use msstun::classify::{Carried, Carrier};
 use msstun::data_conn::{frames, scan, Segment};
 use msstun::framing::{Framing, Kind};
 
@@ -26,12 +26,10 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
             Segment::Unit { offset, len, kind } => {
                 // The session analysis sees STUN on a bound data connection as carried by
                 // it (the agents' view: relayed address and peer), as the feeding rules say.
-                let carrier = ctx.carrier.map(|_| msstun_analysis::Carrier::TcpData);
-                if let Some(c) = carrier {
-                    super::analysis::relayed(ctx, c, len);
-                }
+                let carried = Carried::new(Carrier::DataConnection);
+                super::analysis::relayed(ctx, carried, len);
                 let inner = Ctx {
-                    carrier,
+                    carried,
                     pdus: Cell::new(ctx.pdus.get()),
                     data_peer: Cell::new(None),
                     ..*ctx

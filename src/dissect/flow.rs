@@ -26,7 +26,13 @@ pub(super) fn queue<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>, answer: Opt
         .and_then(|a| a.allocation)
         .and_then(|id| session::with(|s| s.analysis.relayed_address(id)));
     let peer = super::message::peer_of(msg);
-    let (label, comment) = texts(msg, answer, relayed, peer, ctx.carried.map(|c| c.0));
+    let (label, comment) = texts(
+        msg,
+        answer,
+        relayed,
+        peer,
+        super::relayed::found_in(ctx).map(|c| c.carrier),
+    );
     seq::queue(ctx.pinfo, ctx.text(&label), ctx.text(&comment));
 }
 

@@ -147,14 +147,15 @@ pub(super) fn dissect_stun<'p>(
     let names = !checks.inline;
     // One visit of the session state: what the message teaches and what the tree shows,
     // then the session analysis.
-    let (seen, answer) = session::with(|s| {
-        let seen = s.record_and_read(ctx.at(), &msg, now, names);
-        let answer = obs
-            .as_ref()
-            .and_then(|obs| analysis::message(s, ctx, obs, &msg));
-        (seen, answer)
-    });
-    crate::plugin::tap::queue(ctx.pinfo, ctx.conv, ctx.carried, &msg, seen.txn, seen.data);
+    let input = if ctx.pinfo.in_error_pkt() {
+        session::Input::Quoted(&msg)
+    } else {
+        session::Input::Message(&msg)
+    };
+    let session::Fed { seen, answer } =
+        session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
+    let carried = relayed::found_in(ctx).map(|c| (c.carrier, c.channel.unwrap_or(0)));
+    crate::plugin::tap::queue(ctx.pinfo, ctx.conv, carried, &msg, seen.txn, seen.data);
     super::flow::queue(ctx, &msg, answer.as_ref());
     // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
     // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
@@ -167,7 +168,7 @@ pub(super) fn dissect_stun<'p>(
             srtp_pending = method == msstun::registry::method::BINDING;
         }
     }
-    if ctx.carrier.is_some()
+    if msstun_analysis::follows(&ctx.carried)
         && (method == msstun::registry::method::SEND || method == msstun::registry::method::DATA)
     {
         ctx.data_peer.set(peer_of(&msg));

@@ -52,11 +52,10 @@ struct Ctx<'p> {
     pdus: Cell<u32>,
     /// 0 for the packet's own payload; 1 and more for STUN found in what it relays.
     depth: u8,
-    /// How the session analysis sees what this context dissects (`None`: not fed).
-    carrier: Option<msstun_analysis::Carrier>,
-    /// What carried this context's bytes when they were found in relayed data (carrier,
-    /// ChannelData channel); `None` for the packet's own payload.
-    carried: Option<(msstun::classify::Carrier, u16)>,
+    /// What carried this context's bytes, with its data ([`msstun::classify::Carried::FLOW`]: the packet's
+    /// own payload); the session analysis follows it when it names what it needs
+    /// ([`msstun_analysis::follows`]).
+    carried: msstun::classify::Carried,
     /// XOR-PEER-ADDRESS of the Send/Data indication being dissected (the peer of its DATA).
     data_peer: Cell<Option<std::net::SocketAddr>>,
 }
@@ -174,8 +173,7 @@ pub fn dissect(
         visible: tree.visible(),
         pdus: Cell::new(0),
         depth: 0,
-        carrier: Some(msstun_analysis::Carrier::Direct),
-        carried: None,
+        carried: msstun::classify::Carried::FLOW,
         data_peer: Cell::new(None),
     };
     // UDP knows one framing (plain STUN and ChannelData) and no data connections: the

@@ -1,7 +1,7 @@
 //! One PDU: its framing header (RFC 4571 length, [MS-TURN] TCP type/reserved/length), then
 //! what it carries.
 
-use msstun::classify::Carrier;
+use msstun::classify::{Carried, Carrier};
 use msstun::framing::{framing_code, Framing, PduKind};
 
 use super::{info, message, relayed, Ctx};
@@ -35,7 +35,7 @@ pub(super) fn dissect_pdu(ctx: &Ctx<'_>, off: usize, pdu: &[u8], kind: PduKind, 
                 f.channel_data,
                 off + offset,
                 len,
-                Carrier::ChannelData,
+                Carried::channel_data(channel),
             );
         }
         PduKind::MultiplexedTurn { data, .. } if data.offset >= 8 && data.end() <= pdu.len() => {

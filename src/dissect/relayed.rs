@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 
-use msstun::classify::{classify, Carrier, PayloadKind};
+use msstun::classify::{classify, Carried, Carrier, PayloadKind};
 use msstun::detect::detect_framing;
 use msstun::framing::{Framing, PduKind, Transport};
 use msstun::media::{is_zrtp, DtlsRecord, Encryption, MediaKind, RtpHeader, SrtcpTrailer};
@@ -12,7 +12,6 @@ use super::{analysis, info, pdu, Ctx};
 use crate::epan::{Encoding, Hf, Packet, Tree, Tvb};
 use crate::expert::Expert;
 use crate::session;
-use msstun_analysis::Carrier as AnCarrier;
 
 /// How deep STUN inside relayed data is decoded (a check in a Send indication: 1).
 const MAX_DEPTH: u8 = 2;
@@ -24,10 +23,10 @@ pub(super) fn relayed<'p>(
     hf: Hf,
     off: usize,
     len: usize,
-    carrier: Carrier,
+    carried: impl Into<Carried>,
 ) {
     ctx.add_item(st, hf, off, len, Encoding::Na);
-    hand_over(ctx, st, off, len, carrier);
+    hand_over(ctx, st, off, len, carried);
 }
 
 /// The dissector of a payload of `kind`, by name (`None`: the heuristics decide).
@@ -48,10 +47,23 @@ fn dissector_of(kind: PayloadKind) -> Option<&'static std::ffi::CStr> {
 /// dissectors of them; anything else to the relayed-data heuristics (or `data`). A dissector
 /// that recognises the data writes its own Protocol and Info columns. Whatever those
 /// dissectors do, the flow stays msstun's (a heuristic that accepts a payload may make itself
-/// the dissector of the packet's conversation, as the built-in stun does).
-pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize, carrier: Carrier) {
+/// the dissector of the packet's conversation, as the built-in stun does). `carried`: what
+/// carried them, with its data (a DATA attribute names the peer of the indication being
+/// dissected).
+pub(super) fn hand_over<'p>(
+    ctx: &Ctx<'p>,
+    st: Tree<'p>,
+    off: usize,
+    len: usize,
+    carried: impl Into<Carried>,
+) {
+    let mut carried = carried.into();
     if len == 0 {
         return;
+    }
+    let carrier = carried.carrier;
+    if carrier == Carrier::DataAttribute {
+        carried = carried.or_peer(ctx.data_peer.get());
     }
     let Some(sub) = ctx.tvb.subset(off, len) else {
         return;
@@ -94,11 +106,9 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
         && enc == Encryption::Auto
         && srtp_flow(ctx);
     let media = MediaKind::of(kind, bytes, enc, srtp_flow);
-    let inner_carrier = analysis_carrier(ctx, off, carrier);
-    if let Some(c) = inner_carrier.filter(|_| carrier != Carrier::DataAttribute) {
-        if !matches!(c, AnCarrier::Direct) {
-            analysis::relayed(ctx, c, len);
-        }
+    // Counted here; a DATA attribute's bytes are counted with their indication.
+    if carrier != Carrier::DataAttribute && !carried.is_flow() {
+        analysis::relayed(ctx, carried, len);
     }
     let f = ctx.f;
     ctx.add_generated(st, f.payload_kind, off, len, u32::from(kind.code()));
@@ -117,8 +127,7 @@ pub(super) fn hand_over<'p>(ctx: &Ctx<'p>, st: Tree<'p>, off: usize, len: usize,
             visible: ctx.visible,
             pdus: Cell::new(ctx.pdus.get()),
             depth: ctx.depth + 1,
-            carrier: inner_carrier,
-            carried: Some((carrier, channel_at(ctx, off).unwrap_or(0))),
+            carried,
             data_peer: Cell::new(None),
         };
         let kind = PduKind::stun(0, len);
@@ -356,25 +365,10 @@ fn srtcp_encrypted<'p>(
     true
 }
 
-/// The channel number of the ChannelData whose payload starts at `off` (its header, channel
-/// number and length, precedes the payload).
-fn channel_at(ctx: &Ctx<'_>, off: usize) -> Option<u16> {
-    let h = ctx
-        .tvb
-        .bytes()
-        .get(off.checked_sub(4)?..off.checked_sub(2)?)?;
-    Some(u16::from_be_bytes([h[0], h[1]]))
-}
-
-/// How the session analysis sees a payload at `off` carried by `carrier` (`None`: it does
-/// not follow it).
-fn analysis_carrier(ctx: &Ctx<'_>, off: usize, carrier: Carrier) -> Option<AnCarrier> {
-    ctx.carrier?;
-    let channel = match carrier {
-        Carrier::ChannelData => Some(channel_at(ctx, off)?),
-        _ => None,
-    };
-    AnCarrier::from_wire(carrier, channel, ctx.data_peer.get())
+/// What carried this context's bytes when they were found in relayed data (`None` for the
+/// packet's own payload and its RFC 6062 data connection's messages).
+pub(super) fn found_in(ctx: &Ctx<'_>) -> Option<Carried> {
+    (ctx.depth > 0).then_some(ctx.carried)
 }
 
 /// A payload that is not STUN, ChannelData or a framing msstun knows, on a port or flow

@@ -22,12 +22,12 @@ use std::ffi::c_int;
 use msstun::framing::Transport;
 use msstun::Message;
 use msstun_analysis::{
-    inner_stun, AllocationReport, Analysis, Carrier, DirectionReport, Finding, Observation,
-    PairReport, Report,
+    inner_stun, AllocationReport, Analysis, DirectionReport, Finding, Observation, PairReport,
+    Report,
 };
 
 use super::tables::{Rec, KIND_ALLOC, KIND_DIAG, KIND_ICE};
-use msstun::classify::Carrier as Wire;
+use msstun::classify::{Carried, Carrier};
 
 /// A column's type (`stat_tap_table_item_enum`'s values the C side maps to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,12 +347,11 @@ fn select(an: &Analysis, r: &Rec<'_>, sel: &mut Selection) {
         Transport::Udp
     };
     let obs = Observation::direct(r.frame, r.time, transport, r.src, r.dst);
-    let carried = match r.carrier {
-        0 => None,
-        c if c == Wire::DataAttribute.code() => return, // answered with its indication
-        c if c == Wire::DataConnection.code() => Some(Carrier::TcpData),
-        c if c == Wire::ChannelData.code() => Some(Carrier::ChannelData { channel: r.channel }),
-        _ => Some(Carrier::MsTurnData { peer: None }),
+    let carried = match r.carried() {
+        // Answered with its indication.
+        Some(c) if c.carrier == Carrier::DataAttribute => return,
+        Some(c) if !c.is_flow() => Some(c),
+        _ => None,
     };
     let mut answers = Vec::with_capacity(2);
     match carried {
@@ -365,7 +364,7 @@ fn select(an: &Analysis, r: &Rec<'_>, sel: &mut Selection) {
             answers.push(an.answer(&obs, &msg));
             if let Some((peer, data)) = inner_stun(&msg) {
                 if let Ok(inner) = Message::new_checked(data) {
-                    let o = obs.with_carrier(Carrier::DataAttribute { peer });
+                    let o = obs.with_carrier(Carried::data_attribute(peer));
                     answers.push(an.answer(&o, &inner));
                 }
             }

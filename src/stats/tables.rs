@@ -1,8 +1,9 @@
 //! The allocation and ICE tables of `-z msstun,alloc` and `-z msstun,ice`, and their stats
 //! trees (Statistics → MS-STUN → Allocations / ICE), fed from `msstun` tap records.
 //!
-//! Each listener owns its own [`msstun_analysis::Analysis`], fed only the records its display
-//! filter passes, with the feeding rules of [`msstun_analysis::feed`]: a Send/Data
+//! Each listener owns its own [`msstun_analysis::session::State`], fed only the records its
+//! display filter passes through [`State::feed`], by the feeding rules of
+//! [`msstun_analysis::feed`]: a Send/Data
 //! indication brings the check in its DATA along (so records carried by a DATA attribute
 //! are not fed again); STUN inside ChannelData, an RFC 6062 data connection or [MS-TURN]
 //! data is observed with that carrier. tshark prints the crate's text tables at the end;
@@ -14,10 +15,11 @@ use std::ffi::c_int;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use msstun::classify::Carrier as Wire;
+use msstun::classify::{Carried, Carrier};
 use msstun::framing::Transport;
 use msstun::{Class, Message};
-use msstun_analysis::{inner_stun, render, Analysis, Answer, Carrier, Event, Observation};
+use msstun_analysis::session::{At, Input, State};
+use msstun_analysis::{carrier_key, inner_stun, render, Answer, Event, Observation};
 
 /// `MSSTUN_TABLE_ALLOC`.
 pub const KIND_ALLOC: c_int = 1;
@@ -50,13 +52,42 @@ pub struct Rec<'a> {
     pub bytes: &'a [u8],
 }
 
+impl Rec<'_> {
+    /// What carried the record's message (`None`: an unknown carrier code).
+    pub(crate) fn carried(&self) -> Option<Carried> {
+        if self.carrier == 0 {
+            return Some(Carried::FLOW);
+        }
+        let c = Carrier::ALL
+            .into_iter()
+            .find(|c| c.code() == self.carrier)?;
+        Some(match c {
+            Carrier::ChannelData => Carried::channel_data(self.channel),
+            c => Carried::new(c),
+        })
+    }
+}
+
+/// The state's flow key of a record: its TCP stream, else its address pair either way.
+fn flow_key(r: &Rec<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    if let Some(s) = r.tcp_stream {
+        return u64::from(s) | 1 << 63;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (r.tcp, r.src.min(r.dst), r.src.max(r.dst)).hash(&mut h);
+    h.finish() & !(1 << 63)
+}
+
 /// A table of one kind: its analysis, and what the GUI's tree has shown so far.
 #[derive(Default)]
 pub struct Table {
     kind: c_int,
     /// The listener's display filter.
     filter: Option<String>,
-    an: Analysis,
+    /// The listener's own capture state (fed only what its filter passes; live: it reads
+    /// no frame again, so answered transactions are forgotten).
+    st: State,
     /// Allocation id → its label and last state shown.
     allocs: BTreeMap<u32, (String, &'static str)>,
     /// Pair id → its label and last state shown.
@@ -78,6 +109,7 @@ impl Table {
         Table {
             kind,
             filter: filter.map(str::to_string),
+            st: State::live(),
             ..Table::default()
         }
     }
@@ -100,35 +132,44 @@ impl Table {
         };
         let mut obs = Observation::direct(r.frame, r.time, transport, r.src, r.dst);
         obs.tcp_stream = r.tcp_stream;
-        let an = &mut self.an;
-        let relayed = |an: &mut Analysis, carrier: Carrier, seen: &mut Vec<Seen<'m>>| {
-            let o = obs.with_carrier(carrier);
-            an.observe_relayed(&o, r.bytes.len());
-            let answer = an.observe(&o, &msg);
-            seen.push(Seen {
-                obs: o,
-                msg,
-                answer,
-            });
+        let at = At {
+            flow: flow_key(r),
+            frame: r.frame,
+            visited: false,
         };
-        let wire = Wire::ALL.into_iter().find(|w| w.code() == r.carrier);
-        match wire.map(|w| (w, Carrier::from_wire(w, Some(r.channel), None))) {
-            Some((Wire::DataAttribute, _)) => {} // fed with its Send/Data indication
-            Some((_, Some(c))) if c != Carrier::Direct => relayed(an, c, &mut seen),
+        let secs = r.time.floor();
+        let now = (secs as i64, ((r.time - secs) * 1e9) as i32);
+        let st = &mut self.st;
+        let mut observe = |o: Observation, msg: Message<&'m [u8]>, relayed: bool| {
+            if relayed {
+                st.feed(at, now, Some(&o), Input::Relayed(r.bytes.len()), false);
+            }
+            if let Some(answer) = st
+                .feed(at, now, Some(&o), Input::Message(&msg), false)
+                .answer
+            {
+                seen.push(Seen {
+                    obs: o,
+                    msg,
+                    answer,
+                });
+            }
+        };
+        match r.carried() {
+            // Fed with its Send/Data indication.
+            Some(c) if c.carrier == Carrier::DataAttribute => {}
+            Some(c) if !c.is_flow() => observe(obs.with_carrier(c), msg, true),
             _ => {
-                let answer = an.observe(&obs, &msg);
-                seen.push(Seen { obs, msg, answer });
+                observe(obs, msg, false);
                 if let Some((peer, data)) = inner_stun(&msg) {
                     let off = data.as_ptr() as usize - r.bytes.as_ptr() as usize;
                     let data: &'m [u8] = &r.bytes[off..off + data.len()];
                     if let Ok(inner) = Message::new_checked(data) {
-                        let o = obs.with_carrier(Carrier::DataAttribute { peer });
-                        let answer = an.observe(&o, &inner);
-                        seen.push(Seen {
-                            obs: o,
-                            msg: inner,
-                            answer,
-                        });
+                        observe(
+                            obs.with_carrier(Carried::data_attribute(peer)),
+                            inner,
+                            false,
+                        );
                     }
                 }
             }
@@ -166,8 +207,8 @@ impl Table {
             .or_insert_with(|| (format!("Allocation {id}: {t} {client} -> {server}"), ""));
         let label = entry.0.clone();
         let via = match s.obs.carrier {
-            Carrier::Direct => String::new(),
-            c => format!(" (via {})", c.key()),
+            c if c.is_flow() => String::new(),
+            c => format!(" (via {})", carrier_key(c)),
         };
         paths.push(format!(
             "Allocations/{label}/{} {}{via}",
@@ -202,7 +243,7 @@ impl Table {
         if !self.pairs.contains_key(&pair) {
             // The pair as the analysis names it (for relayed checks: relayed address and
             // peer), once per pair.
-            let report = self.an.report();
+            let report = self.st.analysis.report();
             let named = report
                 .ice_sessions
                 .iter()
@@ -256,8 +297,8 @@ impl Table {
 
     /// The table as tshark prints it (at the end of the capture).
     pub fn text(&mut self) -> String {
-        self.an.finish(None);
-        let report = self.an.report();
+        self.st.analysis.finish(None);
+        let report = self.st.analysis.report();
         let rule = "=".repeat(80);
         let mut s = String::new();
         let title = match self.kind {
@@ -372,7 +413,7 @@ pub(super) mod tests {
         let mut t = Table::new(KIND_ICE, None);
         let req = binding(0x0000, 1, Some("a:b"));
         let mut r = rec(1, "10.0.0.1:1", "10.0.0.2:2", &req);
-        r.carrier = Wire::DataAttribute.code();
+        r.carrier = Carrier::DataAttribute.code();
         assert!(t.add(&r).is_empty());
         assert!(t.text().contains("MS-STUN ICE sessions: 0"), "{}", t.text());
     }

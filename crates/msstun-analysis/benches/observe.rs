@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use msstun::build::MessageBuilder;
 use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
-use msstun_analysis::{Analysis, Carrier, Observation};
+use msstun_analysis::{Analysis, Carried, Observation};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -87,7 +87,7 @@ fn turn(g: &mut BenchmarkGroup<'_, WallTime>) {
         })
     });
     let o = Observation::direct(7, 2.0, Transport::Udp, cl, sv)
-        .with_carrier(Carrier::ChannelData { channel: 0x4000 });
+        .with_carrier(Carried::channel_data(0x4000));
     g.bench_function("channel data", |b| {
         b.iter(|| black_box(an.observe_relayed(black_box(&o), 172)))
     });

@@ -188,13 +188,14 @@ fn main() {
 
     let fixture = msstun_fixtures::scale::scale(n);
     let before = live();
-    let mut an = Analysis::new();
-    let stats = Replayer::new().replay(&fixture.pcapng, &mut an).unwrap();
+    let mut st = msstun_analysis::session::State::live();
+    let stats = Replayer::new().replay(&fixture.pcapng, &mut st).unwrap();
     let held = live() - before;
+    let an = &st.analysis;
     let r = an.report();
     let events = an.all_events().len();
     println!(
-        "scale capture: {} packets, {} messages observed, {} relayed payloads -> {} allocations, {} sessions, {} pairs, {} frames with events; analysis holds {} bytes ({:.1} bytes per message)",
+        "scale capture: {} packets, {} messages observed, {} relayed payloads -> {} allocations, {} sessions, {} pairs, {} frames with events; the state (core and analysis) holds {} bytes ({:.1} bytes per message)",
         stats.packets,
         stats.messages,
         stats.relayed,

@@ -1090,9 +1090,10 @@ impl Analysis {
         &self,
         obs: &Observation,
     ) -> Option<(u32, Option<SocketAddr>, bool)> {
-        match obs.carrier {
-            Carrier::Direct => None,
-            Carrier::TcpData => {
+        let c = obs.carrier;
+        match c.carrier {
+            Carrier::Flow => None,
+            Carrier::DataConnection => {
                 if let Some(&(i, d)) = self.dc_by_flow.get(&(obs.src, obs.dst)) {
                     let dc = &self.allocs[i as usize].data_conns[d as usize];
                     return Some((i, Some(dc.peer), true));
@@ -1101,18 +1102,20 @@ impl Analysis {
                 let dc = &self.allocs[i as usize].data_conns[d as usize];
                 Some((i, Some(dc.peer), false))
             }
-            Carrier::ChannelData { channel } => {
+            Carrier::ChannelData => {
+                let channel = c.channel?;
                 let (i, up) = self.either_alloc(obs)?;
                 let peer = self.allocs[i as usize].channel(channel).map(|c| c.peer);
                 Some((i, peer, up))
             }
-            Carrier::DataAttribute { peer } => {
+            Carrier::DataAttribute => {
+                let peer = c.peer?;
                 let (i, up) = self.either_alloc(obs)?;
                 Some((i, Some(peer), up))
             }
-            Carrier::MsTurnData { peer } => {
+            Carrier::MsTurnData | Carrier::MultiplexedTurn => {
                 let (i, up) = self.either_alloc(obs)?;
-                Some((i, peer.or(self.allocs[i as usize].active_destination), up))
+                Some((i, c.peer.or(self.allocs[i as usize].active_destination), up))
             }
         }
     }
@@ -1122,11 +1125,11 @@ impl Analysis {
             return;
         };
         ans.allocation = Some(i + 1);
-        if matches!(obs.carrier, Carrier::DataAttribute { .. }) {
+        if obs.carrier.carrier == Carrier::DataAttribute {
             // Counted with its indication.
             return;
         }
-        if let Carrier::ChannelData { channel } = obs.carrier {
+        if let (Carrier::ChannelData, Some(channel)) = (obs.carrier.carrier, obs.carrier.channel) {
             let a = &mut self.allocs[i as usize];
             if to_peer {
                 // Raised once per episode, like check_permission; every packet counted.
@@ -1173,7 +1176,7 @@ impl Analysis {
             }
             return;
         }
-        if obs.carrier == Carrier::TcpData {
+        if obs.carrier.carrier == Carrier::DataConnection {
             let key = if to_peer {
                 (obs.src, obs.dst)
             } else {

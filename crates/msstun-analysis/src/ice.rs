@@ -371,7 +371,7 @@ impl Analysis {
             a: c.key.1,
             b: c.key.2,
             transport: c.transport,
-            carrier: c.obs.carrier.key(),
+            carrier: crate::carrier_key(c.obs.carrier),
             allocation: c.alloc,
             first_frame: c.obs.frame,
             first_time: c.obs.time,

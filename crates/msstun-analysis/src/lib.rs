@@ -90,63 +90,27 @@ pub const DEFAULT_LIFETIME: u32 = 600;
 /// stale-nonce loop.
 pub const STALE_NONCE_LOOP: u32 = 3;
 
-/// How a STUN message (or a relayed payload) reached the capture point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Carrier {
-    /// The flow's own payload (a message between client and TURN server, or a direct ICE check).
-    #[default]
-    Direct,
-    /// Inside ChannelData `channel` on the client ↔ server flow.
-    ChannelData {
-        /// Channel number.
-        channel: u16,
-    },
-    /// Inside the DATA attribute of a Send or Data indication; `peer` is its XOR-PEER-ADDRESS.
-    DataAttribute {
-        /// The peer the indication names.
-        peer: SocketAddr,
-    },
-    /// On an RFC 6062 data connection after ConnectionBind (the flow is that connection).
-    TcpData,
-    /// [MS-TURN] end-to-end data (Send request, Data Indication, TCP data framing or the
-    /// multiplexed-TURN channel); `None`: the allocation's active destination.
-    MsTurnData {
-        /// The peer, if the carrier names it.
-        peer: Option<SocketAddr>,
-    },
+pub use msstun::classify::{Carried, Carrier};
+
+/// Stable key of how a message was carried, for JSON and the pair table (`direct`,
+/// `channel`, `data`, `tcp-data`, `ms-turn-data`).
+pub const fn carrier_key(c: Carried) -> &'static str {
+    match c.carrier {
+        Carrier::Flow => "direct",
+        Carrier::ChannelData => "channel",
+        Carrier::DataAttribute => "data",
+        Carrier::DataConnection => "tcp-data",
+        Carrier::MsTurnData | Carrier::MultiplexedTurn => "ms-turn-data",
+    }
 }
 
-impl Carrier {
-    /// The analysis's view of a payload that `wire` carried (the parser's
-    /// [`msstun::classify::Carrier`], as the dissector and the tap record name it) with the
-    /// data the carrier has: the ChannelData `channel`, the DATA attribute's `peer` (its
-    /// XOR-PEER-ADDRESS). `None`: the analysis does not follow it (ChannelData without its
-    /// channel, a DATA attribute without its peer). The one translation between the two
-    /// (the dissector's relayed payloads and the `-z` tables use it).
-    pub fn from_wire(
-        wire: msstun::classify::Carrier,
-        channel: Option<u16>,
-        peer: Option<SocketAddr>,
-    ) -> Option<Carrier> {
-        use msstun::classify::Carrier as Wire;
-        Some(match wire {
-            Wire::ChannelData => Carrier::ChannelData { channel: channel? },
-            Wire::DataAttribute => Carrier::DataAttribute { peer: peer? },
-            Wire::DataConnection => Carrier::TcpData,
-            Wire::MsTurnData | Wire::MultiplexedTurn => Carrier::MsTurnData { peer: None },
-            Wire::Flow => Carrier::Direct,
-        })
-    }
-
-    /// Stable key for JSON (`direct`, `channel`, `data`, `tcp-data`, `ms-turn-data`).
-    pub const fn key(self) -> &'static str {
-        match self {
-            Carrier::Direct => "direct",
-            Carrier::ChannelData { .. } => "channel",
-            Carrier::DataAttribute { .. } => "data",
-            Carrier::TcpData => "tcp-data",
-            Carrier::MsTurnData { .. } => "ms-turn-data",
-        }
+/// Whether the analysis follows what `c` carried: it needs the ChannelData channel (to find
+/// the binding) and the DATA attribute's peer. A feeder leaves the others out.
+pub const fn follows(c: &Carried) -> bool {
+    match c.carrier {
+        Carrier::ChannelData => c.channel.is_some(),
+        Carrier::DataAttribute => c.peer.is_some(),
+        _ => true,
     }
 }
 
@@ -165,8 +129,8 @@ pub struct Observation {
     pub dst: SocketAddr,
     /// Wireshark's `tcp.stream`, for TCP.
     pub tcp_stream: Option<u32>,
-    /// How the message was carried.
-    pub carrier: Carrier,
+    /// How the message was carried ([`Carried::FLOW`]: by the flow itself).
+    pub carrier: Carried,
     /// The message's MESSAGE-INTEGRITY as the feeder checked it with its credentials
     /// (`Some(true)` verified, `Some(false)` wrong key, `None` not checked): an input fact
     /// for `auth_failed`.
@@ -189,7 +153,7 @@ impl Observation {
             src,
             dst,
             tcp_stream: None,
-            carrier: Carrier::Direct,
+            carrier: Carried::FLOW,
             integrity: None,
         }
     }
@@ -199,7 +163,7 @@ impl Observation {
         self
     }
     /// The same observation with another carrier.
-    pub fn with_carrier(mut self, carrier: Carrier) -> Self {
+    pub fn with_carrier(mut self, carrier: Carried) -> Self {
         self.carrier = carrier;
         self
     }
@@ -648,7 +612,7 @@ pub struct Answer {
 
 /// A Send/Data indication whose DATA attribute holds a STUN message: the peer
 /// (XOR-PEER-ADDRESS; [MS-TURN] DESTINATION-/REMOTE-ADDRESS) and the DATA bytes — what a
-/// feeder observes again with [`Carrier::DataAttribute`].
+/// feeder observes again carried by [`Carrier::DataAttribute`].
 pub fn inner_stun<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<(SocketAddr, &[u8])> {
     let f = Facts::of(msg);
     let data = f.data?;
@@ -876,7 +840,7 @@ impl Analysis {
         if m.code == method::BINDING {
             // Its facts are collected there, when the message turns out to need them.
             self.ice_observe(obs, msg, class, &mut ans);
-        } else if obs.carrier == Carrier::Direct {
+        } else if obs.carrier.is_flow() {
             let f = Facts::of(msg);
             self.turn_observe(obs, msg, &f, m.code, class, &mut ans);
         }
@@ -934,7 +898,7 @@ impl Analysis {
         let mut ans = Answer::default();
         if m.code == method::BINDING {
             self.ice_answer(obs, msg, &f, class, &mut ans);
-        } else if obs.carrier == Carrier::Direct {
+        } else if obs.carrier.is_flow() {
             ans.allocation = self
                 .turn_alloc_for(obs, &f, m.code, class, msg.dialect().is_ms_turn())
                 .map(|i| i + 1);

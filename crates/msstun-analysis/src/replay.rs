@@ -19,7 +19,8 @@ use pcap_file::pcap::PcapReader;
 use pcap_file::pcapng::{Block, PcapNgReader};
 use pcap_file::DataLink;
 
-use crate::feed::{feed_decoded, Fed};
+use crate::feed::Input;
+use crate::session::{At, State};
 use crate::{Analysis, Answer, Observation};
 
 /// What one replayed item was.
@@ -43,6 +44,8 @@ pub struct Stats {
 }
 
 struct Flow {
+    /// The flow key of the state ([`At::flow`]).
+    id: u64,
     client: SocketAddr,
     transport: Transport,
     stream: Option<u32>,
@@ -54,6 +57,7 @@ struct Flow {
 /// Replays packets into an [`Analysis`].
 pub struct Replayer<'f> {
     flows: HashMap<(u8, SocketAddr, SocketAddr), Flow>,
+    next_flow: u64,
     next_stream: u32,
     frame: u32,
     /// A FIN that carried payload: closed after feeding it.
@@ -83,6 +87,7 @@ impl<'f> Replayer<'f> {
     pub fn new() -> Self {
         Replayer {
             flows: HashMap::new(),
+            next_flow: 0,
             next_stream: 0,
             frame: 0,
             pending_close: None,
@@ -97,8 +102,9 @@ impl<'f> Replayer<'f> {
         self
     }
 
-    /// Read a whole pcap or pcapng file (bytes) into `an`; then [`Analysis::finish`]`(None)`.
-    pub fn replay(&mut self, file: &[u8], an: &mut Analysis) -> Result<Stats, String> {
+    /// Read a whole pcap or pcapng file (bytes) into the state `an`; then
+    /// [`State::finish`].
+    pub fn replay(&mut self, file: &[u8], an: &mut State) -> Result<Stats, String> {
         if file.len() >= 4 && file[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
             let mut r = PcapNgReader::new(file).map_err(|e| e.to_string())?;
             let mut links: Vec<DataLink> = Vec::new();
@@ -123,12 +129,12 @@ impl<'f> Replayer<'f> {
                 self.packet(an, link, p.timestamp.as_secs_f64(), &p.data);
             }
         }
-        an.finish(None);
+        an.finish();
         Ok(self.stats)
     }
 
     /// One captured packet at time `ts` (seconds).
-    pub fn packet(&mut self, an: &mut Analysis, link: DataLink, ts: f64, data: &[u8]) {
+    pub fn packet(&mut self, an: &mut State, link: DataLink, ts: f64, data: &[u8]) {
         self.frame += 1;
         self.stats.packets += 1;
         let sliced = match link {
@@ -164,16 +170,14 @@ impl<'f> Replayer<'f> {
     }
 
     /// One UDP datagram.
-    fn udp(
-        &mut self,
-        an: &mut Analysis,
-        ts: f64,
-        src: SocketAddr,
-        dst: SocketAddr,
-        payload: &[u8],
-    ) {
+    fn udp(&mut self, an: &mut State, ts: f64, src: SocketAddr, dst: SocketAddr, payload: &[u8]) {
         let (x, y) = canon(src, dst);
+        let next = &mut self.next_flow;
         let flow = self.flows.entry((0, x, y)).or_insert_with(|| Flow {
+            id: {
+                *next += 1;
+                *next
+            },
             client: src,
             transport: Transport::Udp,
             stream: None,
@@ -216,9 +220,11 @@ impl<'f> Replayer<'f> {
             if !same {
                 let stream = self.next_stream;
                 self.next_stream += 1;
+                self.next_flow += 1;
                 self.flows.insert(
                     key,
                     Flow {
+                        id: self.next_flow,
                         client: src,
                         transport: Transport::Tcp,
                         stream: Some(stream),
@@ -233,14 +239,7 @@ impl<'f> Replayer<'f> {
     }
 
     /// One TCP segment: its connection, the bytes not fed before, FIN and RST.
-    fn tcp(
-        &mut self,
-        an: &mut Analysis,
-        ts: f64,
-        src: SocketAddr,
-        dst: SocketAddr,
-        t: &TcpSlice<'_>,
-    ) {
+    fn tcp(&mut self, an: &mut State, ts: f64, src: SocketAddr, dst: SocketAddr, t: &TcpSlice<'_>) {
         let key = self.tcp_flow(src, dst, t);
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
@@ -250,7 +249,7 @@ impl<'f> Replayer<'f> {
             // After this packet's payload (a FIN can carry the last bytes).
             let (frame, payload) = (self.frame, t.payload().is_empty());
             if payload {
-                an.tcp_closed(frame, ts, src, dst);
+                an.analysis.tcp_closed(frame, ts, src, dst);
                 return;
             }
             self.pending_close = Some((frame, ts, src, dst));
@@ -271,7 +270,7 @@ impl<'f> Replayer<'f> {
             feed(flow, 0, c, v, ts, self.frame, &[], an, st, oi);
             feed(flow, 1, v, c, ts, self.frame, &[], an, st, oi);
             if let Some((frame, ts, a, b)) = self.pending_close.take() {
-                an.tcp_closed(frame, ts, a, b);
+                an.analysis.tcp_closed(frame, ts, a, b);
             }
             return;
         }
@@ -299,7 +298,7 @@ impl<'f> Replayer<'f> {
             &mut self.on_item,
         );
         if let Some((frame, ts, a, b)) = self.pending_close.take() {
-            an.tcp_closed(frame, ts, a, b);
+            an.analysis.tcp_closed(frame, ts, a, b);
         }
     }
 }
@@ -341,7 +340,7 @@ fn feed(
     ts: f64,
     frame: u32,
     payload: &[u8],
-    an: &mut Analysis,
+    an: &mut State,
     stats: &mut Stats,
     on_item: &mut Option<Box<dyn FnMut(&Observation, Item<'_>, &Answer) + '_>>,
 ) {
@@ -359,18 +358,24 @@ fn feed(
         loop {
             let dc = flow.dec.is_data_connection();
             let Some(item) = flow.dec.pop(d) else { break };
-            feed_decoded(an, &obs, &item, dc, |fed| match fed {
-                Fed::Stun(o, m, a) => {
-                    stats.messages += 1;
-                    if let Some(f) = on_item {
-                        f(&o, Item::Stun(&m), &a);
+            let at = At {
+                flow: flow.id,
+                frame,
+                visited: false,
+            };
+            an.feed_decoded(at, &obs, &item, dc, false, |o, input, a| {
+                let it = match input {
+                    Input::Message(m) | Input::Quoted(m) => {
+                        stats.messages += 1;
+                        Item::Stun(m)
                     }
-                }
-                Fed::Relayed(o, len, a) => {
-                    stats.relayed += 1;
-                    if let Some(f) = on_item {
-                        f(&o, Item::Relayed(len), &a);
+                    Input::Relayed(len) => {
+                        stats.relayed += 1;
+                        Item::Relayed(len)
                     }
+                };
+                if let Some(f) = on_item {
+                    f(o, it, a);
                 }
             });
         }
@@ -388,7 +393,7 @@ pub fn analyze_file(path: &std::path::Path) -> Result<Analysis, String> {
 
 /// Read capture bytes into a new, finished [`Analysis`].
 pub fn analyze_bytes(bytes: &[u8]) -> Result<Analysis, String> {
-    let mut an = Analysis::new();
-    Replayer::new().replay(bytes, &mut an)?;
-    Ok(an)
+    let mut st = State::live();
+    Replayer::new().replay(bytes, &mut st)?;
+    Ok(st.analysis)
 }

@@ -75,7 +75,7 @@ impl Feed {
         t: f64,
         src: SocketAddr,
         dst: SocketAddr,
-        c: Carrier,
+        c: Carried,
         bytes: Vec<u8>,
     ) -> Answer {
         let o = self.obs(t, src, dst).with_carrier(c);
@@ -90,7 +90,7 @@ impl Feed {
         let (c, s) = (self.client, self.server);
         self.at(t, s, c, mb.finish())
     }
-    fn relayed(&mut self, t: f64, up: bool, c: Carrier, len: usize) -> Answer {
+    fn relayed(&mut self, t: f64, up: bool, c: Carried, len: usize) -> Answer {
         let (cl, s) = (self.client, self.server);
         let o = if up {
             self.obs(t, cl, s)
@@ -355,10 +355,10 @@ fn channels_and_channel_expiry() {
             .xor_address(XOR_PEER, peer),
     );
     f.down(1.0, b(m::CHANNEL_BIND, Class::SuccessResponse, 3));
-    let ok = f.relayed(2.0, true, Carrier::ChannelData { channel: 0x4000 }, 160);
+    let ok = f.relayed(2.0, true, Carried::channel_data(0x4000), 160);
     assert!(ok.events.is_empty());
     assert_eq!(ok.allocation, Some(1));
-    f.relayed(2.1, false, Carrier::ChannelData { channel: 0x4000 }, 172);
+    f.relayed(2.1, false, Carried::channel_data(0x4000), 172);
     // Permission refreshed by a CreatePermission at 250 s keeps the peer permitted, but the
     // channel binding itself still runs out at 601 s.
     f.up(
@@ -366,27 +366,17 @@ fn channels_and_channel_expiry() {
         b(m::CREATE_PERMISSION, Class::Request, 4).xor_address(XOR_PEER, peer),
     );
     f.down(250.0, b(m::CREATE_PERMISSION, Class::SuccessResponse, 4));
-    let still = f.relayed(500.0, true, Carrier::ChannelData { channel: 0x4000 }, 10);
+    let still = f.relayed(500.0, true, Carried::channel_data(0x4000), 10);
     assert!(still.events.is_empty(), "{:?}", still.events);
-    let late = f.relayed(601.5, true, Carrier::ChannelData { channel: 0x4000 }, 10);
+    let late = f.relayed(601.5, true, Carried::channel_data(0x4000), 10);
     assert!(late.events.contains(Event::ChannelExpired));
-    let unbound = f.relayed(602.0, true, Carrier::ChannelData { channel: 0x4001 }, 10);
+    let unbound = f.relayed(602.0, true, Carried::channel_data(0x4001), 10);
     assert!(unbound.events.contains(Event::NoPermission));
     // The rest of the episode is counted, not raised again (no state per packet).
     for k in 0..1000 {
-        let more = f.relayed(
-            603.0 + k as f64,
-            true,
-            Carrier::ChannelData { channel: 0x4001 },
-            10,
-        );
+        let more = f.relayed(603.0 + k as f64, true, Carried::channel_data(0x4001), 10);
         assert!(more.events.is_empty());
-        let late = f.relayed(
-            603.0 + k as f64,
-            true,
-            Carrier::ChannelData { channel: 0x4000 },
-            10,
-        );
+        let late = f.relayed(603.0 + k as f64, true, Carried::channel_data(0x4000), 10);
         assert!(late.events.is_empty());
     }
     assert_eq!(f.an.report().allocations[0].auth.denied_packets, 2002);
@@ -668,7 +658,7 @@ fn ice_through_a_channel_is_the_relayed_pair() {
     );
     f.down(1.0, b(m::CHANNEL_BIND, Class::SuccessResponse, 3));
     let (c, s) = (f.client, f.server);
-    let ch = Carrier::ChannelData { channel: 0x4000 };
+    let ch = Carried::channel_data(0x4000);
     let a = f.carried(2.0, c, s, ch, check(10, "R:L").finish());
     assert_eq!((a.allocation, a.pair), (Some(1), Some(1)));
     f.carried(
@@ -679,7 +669,7 @@ fn ice_through_a_channel_is_the_relayed_pair() {
         b(m::BINDING, Class::SuccessResponse, 10).finish(),
     );
     // The peer's check arrives in a Data indication, answered in a Send indication.
-    let d = Carrier::DataAttribute { peer };
+    let d = Carried::data_attribute(peer);
     f.carried(2.02, s, c, d, check(11, "L:R").finish());
     let v = f.carried(
         2.03,
@@ -745,7 +735,7 @@ fn rfc6062_data_connection() {
         dc,
         b(m::CONNECTION_BIND, Class::SuccessResponse, 4).finish(),
     );
-    let t = Carrier::TcpData;
+    let t = Carried::from(Carrier::DataConnection);
     let c1 = f.carried(0.4, s, dc, t, check(5, "MRAv:a9Xy").finish());
     assert_eq!((c1.allocation, c1.pair), (Some(1), Some(1)));
     f.carried(
@@ -1117,35 +1107,31 @@ fn binary_credentials_are_escaped_in_the_tables() {
 }
 
 #[test]
-fn carrier_from_wire_carries_its_data() {
-    use msstun::classify::Carrier as Wire;
+fn the_analysis_follows_carriers_that_name_their_data() {
     let peer: SocketAddr = "192.0.2.9:7000".parse().unwrap();
-    assert_eq!(
-        Carrier::from_wire(Wire::ChannelData, Some(0x4001), None),
-        Some(Carrier::ChannelData { channel: 0x4001 })
-    );
-    assert_eq!(
-        Carrier::from_wire(Wire::ChannelData, None, Some(peer)),
-        None
-    );
-    assert_eq!(
-        Carrier::from_wire(Wire::DataAttribute, Some(1), Some(peer)),
-        Some(Carrier::DataAttribute { peer })
-    );
-    assert_eq!(Carrier::from_wire(Wire::DataAttribute, Some(1), None), None);
-    assert_eq!(
-        Carrier::from_wire(Wire::DataConnection, None, None),
-        Some(Carrier::TcpData)
-    );
-    for w in [Wire::MsTurnData, Wire::MultiplexedTurn] {
-        assert_eq!(
-            Carrier::from_wire(w, None, Some(peer)),
-            Some(Carrier::MsTurnData { peer: None })
-        );
+    assert!(follows(&Carried::channel_data(0x4001)));
+    assert!(!follows(&Carrier::ChannelData.into()));
+    assert!(follows(&Carried::data_attribute(peer)));
+    assert!(!follows(&Carrier::DataAttribute.into()));
+    for c in [
+        Carrier::DataConnection,
+        Carrier::MsTurnData,
+        Carrier::MultiplexedTurn,
+        Carrier::Flow,
+    ] {
+        assert!(follows(&c.into()));
     }
+    let keys: Vec<_> = Carrier::ALL.map(|c| carrier_key(c.into())).to_vec();
     assert_eq!(
-        Carrier::from_wire(Wire::Flow, None, None),
-        Some(Carrier::Direct)
+        keys,
+        [
+            "channel",
+            "data",
+            "tcp-data",
+            "ms-turn-data",
+            "ms-turn-data",
+            "direct"
+        ]
     );
 }
 

@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 use crate::creds::Credentials;
 use msstun::framing::Transport;
 use msstun::stream::{ConnectionDecoder, Decoded, DecodedKind, Direction};
-use msstun_analysis::{feed::feed_decoded, render, Analysis, Observation};
+use msstun_analysis::session::{At, State};
+use msstun_analysis::{render, Analysis, Observation};
 
 use crate::inspect::{inspect, TxKeys};
 use crate::limits::{PerSource, RateLog};
@@ -86,8 +87,9 @@ pub struct Ctx {
     pub log_conns: bool,
     /// Per-source caps and deadlines.
     pub limits: Limits,
-    /// Allocation and ICE analysis of everything decoded (None: `--tables off`).
-    pub analysis: Option<Mutex<Analysis>>,
+    /// The capture state of everything decoded, with its allocation and ICE analysis
+    /// (None: `--tables off`).
+    pub analysis: Option<Mutex<State>>,
     /// Format of the tables.
     pub tables: Format,
     /// "Frame" numbers for the analysis: one per decoded item, in decoding order.
@@ -173,7 +175,7 @@ impl Ctx {
             stats: Stats::default(),
             log_conns,
             limits: Limits::default(),
-            analysis: Some(Mutex::new(Analysis::new())),
+            analysis: Some(Mutex::new(State::live())),
             tables: format,
             frames: AtomicU32::new(0),
             findings_printed: AtomicUsize::new(0),
@@ -214,8 +216,13 @@ impl Ctx {
         if conn.transport == Transport::Tcp {
             obs.tcp_stream = u32::try_from(conn.id).ok();
         }
-        feed_decoded(an, &obs, item, data_connection, |_| {});
-        self.emit_findings(an, pass.ts);
+        let at = At {
+            flow: conn.id,
+            frame,
+            visited: false,
+        };
+        an.feed_decoded(at, &obs, item, data_connection, false, |_, _, _| {});
+        self.emit_findings(&an.analysis, pass.ts);
     }
 
     /// Print the findings the analysis raised since the last call (a line each, or a JSON
@@ -240,8 +247,9 @@ impl Ctx {
             .map_or(0.0, |d| d.as_secs_f64());
         let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
         let mut an = an.lock().expect("analysis lock");
-        an.tcp_closed(frame, time, conn.client, conn.upstream);
-        self.emit_findings(&an, SystemTime::now());
+        an.analysis
+            .tcp_closed(frame, time, conn.client, conn.upstream);
+        self.emit_findings(&an.analysis, SystemTime::now());
     }
 
     /// The allocation and ICE tables as of now (text, or one JSON line), or None with
@@ -252,9 +260,9 @@ impl Ctx {
         let now = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        an.finish(Some(now));
-        self.emit_findings(&an, SystemTime::now());
-        let r = an.report();
+        an.analysis.finish(Some(now));
+        self.emit_findings(&an.analysis, SystemTime::now());
+        let r = an.analysis.report();
         Some(match self.tables {
             Format::Text => format!("=== msstun-relay tables ({why}) ===\n{}", render::text(&r)),
             Format::Json => msstun_event::tables_line(why, &render::json(&r)),
@@ -627,7 +635,7 @@ struct Pass<'a> {
     ts: SystemTime,
     /// `ts` in seconds since the epoch, for the analysis.
     time: f64,
-    analysis: Option<std::sync::MutexGuard<'a, Analysis>>,
+    analysis: Option<std::sync::MutexGuard<'a, State>>,
     reported: &'a mut bool,
 }
 

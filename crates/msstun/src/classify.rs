@@ -124,6 +124,72 @@ impl Carrier {
     }
 }
 
+/// A carried payload: the [`Carrier`] that brought it with the data that carrier names —
+/// the one description of "how a payload (or a STUN message inside it) was carried" the
+/// plugin, the relay and the session analysis share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Carried {
+    /// The mechanism ([`Carrier::Flow`]: the flow's own payload).
+    pub carrier: Carrier,
+    /// The ChannelData channel number.
+    pub channel: Option<u16>,
+    /// The peer the carrier names (a Send/Data indication's XOR-PEER-ADDRESS, [MS-TURN]'s
+    /// DESTINATION-/REMOTE-ADDRESS).
+    pub peer: Option<core::net::SocketAddr>,
+    /// The CONNECTION-ID of an RFC 6062 data connection.
+    pub connection: Option<u32>,
+}
+
+impl Carried {
+    /// The flow's own payload (a message between client and server, a direct ICE check).
+    pub const FLOW: Carried = Carried::new(Carrier::Flow);
+
+    /// Carried by `carrier`, with no data known yet.
+    pub const fn new(carrier: Carrier) -> Self {
+        Carried {
+            carrier,
+            channel: None,
+            peer: None,
+            connection: None,
+        }
+    }
+
+    /// Inside ChannelData `channel`.
+    pub const fn channel_data(channel: u16) -> Self {
+        Carried {
+            channel: Some(channel),
+            ..Carried::new(Carrier::ChannelData)
+        }
+    }
+
+    /// Inside the DATA attribute of an indication naming `peer`.
+    pub const fn data_attribute(peer: core::net::SocketAddr) -> Self {
+        Carried {
+            peer: Some(peer),
+            ..Carried::new(Carrier::DataAttribute)
+        }
+    }
+
+    /// The same carrier naming `peer` when it named none.
+    pub const fn or_peer(mut self, peer: Option<core::net::SocketAddr>) -> Self {
+        if self.peer.is_none() {
+            self.peer = peer;
+        }
+        self
+    }
+
+    /// The flow's own payload.
+    pub const fn is_flow(&self) -> bool {
+        matches!(self.carrier, Carrier::Flow)
+    }
+}
+
+impl From<Carrier> for Carried {
+    fn from(c: Carrier) -> Self {
+        Carried::new(c)
+    }
+}
+
 /// Classify `payload` by its first byte (and, for RTP/RTCP, its second byte).
 pub fn classify(payload: &[u8]) -> PayloadKind {
     let Some(&b) = payload.first() else {
@@ -147,6 +213,25 @@ pub fn classify(payload: &[u8]) -> PayloadKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carried_names_its_data() {
+        let peer: core::net::SocketAddr = "192.0.2.1:5000".parse().unwrap();
+        let c = Carried::channel_data(0x4001);
+        assert_eq!(
+            (c.carrier, c.channel, c.peer),
+            (Carrier::ChannelData, Some(0x4001), None)
+        );
+        let d = Carried::from(Carrier::DataAttribute).or_peer(Some(peer));
+        assert_eq!(d, Carried::data_attribute(peer));
+        let other: core::net::SocketAddr = "192.0.2.2:5000".parse().unwrap();
+        assert_eq!(
+            d.or_peer(Some(other)).peer,
+            Some(peer),
+            "a named peer stays"
+        );
+        assert!(Carried::FLOW.is_flow() && !c.is_flow());
+    }
 
     /// The name tables hold every variant under its code (the `name()` methods index
     /// them).

@@ -15,6 +15,9 @@ use std::net::IpAddr;
 
 use msstun::framing::Framing;
 use msstun::stream::{Decoded, DecodedKind};
+
+pub use crate::feed::Input;
+use crate::{Answer, Observation};
 mod record;
 
 pub use record::{At, Origins, Seen, Txn};
@@ -186,42 +189,170 @@ pub struct State {
     /// Per (flow, attribute type): the frame that got the one "unknown
     /// comprehension-required attribute" note of that flow.
     pub unknown_required: FastMap<(u64, u16), u32>,
+    /// A live state ([`State::live`]): nothing is read again, so transactions are pruned.
+    live: Option<Box<Live>>,
+}
+
+/// Open transactions a live state keeps at most (the oldest go first beyond it).
+pub const LIVE_TRANSACTIONS: usize = 1 << 16;
+
+/// Key of a transaction: its flow and the 16 bytes after the length field.
+pub type TxnKey = (u64, [u8; 16]);
+
+/// What a live state keeps to prune its transactions: the open requests in order.
+#[derive(Debug, Default)]
+struct Live {
+    /// (request time, key) of each transaction, oldest first.
+    order: std::collections::VecDeque<((i64, i32), TxnKey)>,
+}
+
+/// What [`State::feed`] answers: what the tree shows of the core (for a message) and the
+/// session analysis's answer (when it was fed: an observation, not an ICMP quote).
+pub struct Fed {
+    /// The core's view of the message (empty for a relayed payload).
+    pub seen: Seen,
+    /// The analysis's answer (first pass: observed; later passes: answered as of the frame).
+    pub answer: Option<Answer>,
 }
 
 impl State {
-    /// Feed one item the shared stream decoder ([`msstun::stream::ConnectionDecoder`]) cut
-    /// on the flow of `at`, seen as `obs`: a STUN message is recorded in the core
-    /// ([`State::record_and_read`]: transactions, allocation, RFC 6062 links; the flow's
-    /// framing when the decoder knew it), and the item with whatever it carries goes to the
-    /// analysis by the rules of [`crate::feed::feed_decoded`]. `data_connection`: the
-    /// connection was an RFC 6062 data connection before this item. `names`: keep the
-    /// requests' USERNAME and REALM. The relay-side callers (replay, fuzz target) use this
-    /// one entry; the dissector calls the two parts itself, per PDU.
-    pub fn feed_decoded(
+    /// A state for a live feeder that never reads a frame again (the relay, a replay): a
+    /// transaction is forgotten once answered (after what its response teaches, such as a
+    /// Connect's peer, is recorded), after [`crate::TRANSACTION_TIMEOUT`] unanswered, and
+    /// beyond [`LIVE_TRANSACTIONS`] open ones; retransmissions are not kept. The
+    /// dissector's state ([`State::default`]) keeps every transaction: a later pass reads
+    /// them again.
+    pub fn live() -> Self {
+        State {
+            live: Some(Box::default()),
+            ..State::default()
+        }
+    }
+
+    /// Whether this is a [`State::live`] state.
+    pub fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Prune a live state's transactions as of `now` (see [`State::live`]).
+    fn prune(&mut self, now: (i64, i32)) {
+        let Some(live) = self.live.as_mut() else {
+            return;
+        };
+        let timeout = crate::TRANSACTION_TIMEOUT as i64;
+        while let Some(&(t, key)) = live.order.front() {
+            let expired = (t.0 + timeout, t.1) <= now;
+            if !expired && self.transactions.len() <= LIVE_TRANSACTIONS {
+                break;
+            }
+            live.order.pop_front();
+            if self
+                .transactions
+                .get(&key)
+                .is_some_and(|x| x.request_time == t)
+            {
+                self.transactions.remove(&key);
+            }
+        }
+        if live.order.len() > 2 * LIVE_TRANSACTIONS.max(self.transactions.len()) {
+            // Answered transactions left their places behind: drop those.
+            let txns = &self.transactions;
+            live.order
+                .retain(|(t, k)| txns.get(k).is_some_and(|x| x.request_time == *t));
+        }
+    }
+
+    /// The one way into the state: one message or relayed payload seen `at` (at time
+    /// `now`), observed as `obs` (`None`: the session analysis does not take it). A message
+    /// is recorded in the core ([`State::record_and_read`]: transactions, allocation,
+    /// RFC 6062 links; `names`: keep the requests' USERNAME and REALM) and observed by the
+    /// analysis on the first pass; on a later pass (`at.visited`) nothing is recorded and
+    /// the analysis — finished at the first later frame — answers as of the frame. A quoted
+    /// message (ICMP error) counts on its flow's allocation; a relayed payload is counted
+    /// on the first pass. The dissector, the tap tables and [`State::feed_decoded`] (relay,
+    /// replay, fuzz target) all feed this way.
+    #[inline]
+    pub fn feed(
         &mut self,
         at: At,
-        obs: &crate::Observation,
-        item: &Decoded<'_>,
+        now: (i64, i32),
+        obs: Option<&Observation>,
+        input: Input<'_, '_>,
+        names: bool,
+    ) -> Fed {
+        match input {
+            Input::Message(msg) => {
+                let seen = self.record_and_read(at, msg, now, names);
+                let answer = obs.map(|o| {
+                    if at.visited {
+                        self.finish();
+                        self.analysis.answer(o, msg)
+                    } else {
+                        self.analysis.observe(o, msg)
+                    }
+                });
+                Fed { seen, answer }
+            }
+            Input::Quoted(msg) => {
+                let seen = self.record_and_read(at, msg, now, names);
+                if let Some(o) = obs.filter(|_| !at.visited) {
+                    self.analysis.observe_icmp_error(o, msg);
+                }
+                Fed { seen, answer: None }
+            }
+            Input::Relayed(len) => Fed {
+                seen: Seen::default(),
+                answer: obs
+                    .filter(|_| !at.visited)
+                    .map(|o| self.analysis.observe_relayed(o, len)),
+            },
+        }
+    }
+
+    /// Finish the analysis once (end of the capture; at the latest at the first frame of a
+    /// later pass, so that the end-of-capture conclusions show on every frame).
+    pub fn finish(&mut self) {
+        if !self.analysis_finished {
+            self.analysis.finish(None);
+            self.analysis_finished = true;
+        }
+    }
+
+    /// Feed one item the shared stream decoder ([`msstun::stream::ConnectionDecoder`]) cut
+    /// on the flow of `at`, seen as `obs`: the messages and relayed payloads it brings
+    /// ([`crate::feed::walk`]) go to [`State::feed`], and the flow's framing is kept when
+    /// the decoder knew it. `data_connection`: the connection was an RFC 6062 data
+    /// connection before this item. `names`: keep the requests' USERNAME and REALM.
+    /// `each` sees every input fed with its observation and answer. Returns the core's view
+    /// of the item's own message.
+    pub fn feed_decoded<'m>(
+        &mut self,
+        at: At,
+        obs: &Observation,
+        item: &Decoded<'m>,
         data_connection: bool,
         names: bool,
+        mut each: impl FnMut(&Observation, Input<'_, 'm>, &Answer),
     ) -> Option<Seen> {
-        let seen = match item.kind {
-            DecodedKind::Stun { message, .. } if !data_connection => {
-                let c = self.convs.entry(at.flow).or_default();
-                if c.framing.is_none() {
-                    c.framing = item.framing;
-                }
-                let m = msstun::Message::new_checked(message).ok()?;
-                let secs = obs.time.floor();
-                let now = (secs as i64, ((obs.time - secs) * 1e9) as i32);
-                Some(self.record_and_read(at, &m, now, names))
+        if matches!(item.kind, DecodedKind::Stun { .. }) && !data_connection {
+            let c = self.convs.entry(at.flow).or_default();
+            if c.framing.is_none() {
+                c.framing = item.framing;
             }
-            _ => None,
-        };
-        if !at.visited {
-            crate::feed::feed_decoded(&mut self.analysis, obs, item, data_connection, |_| {});
         }
-        seen
+        let secs = obs.time.floor();
+        let now = (secs as i64, ((obs.time - secs) * 1e9) as i32);
+        let mut first = None;
+        crate::feed::walk(obs, item, data_connection, |o, input| {
+            let fed = self.feed(at, now, Some(o), input, names);
+            if first.is_none() && !matches!(input, Input::Relayed(_)) {
+                first = Some(fed.seen);
+            }
+            if let Some(a) = &fed.answer {
+                each(o, input, a);
+            }
+        });
+        first
     }
 }
 
@@ -261,6 +392,54 @@ mod tests {
     }
 
     #[test]
+    fn a_live_state_forgets_answered_expired_and_surplus_transactions() {
+        use msstun::build::MessageBuilder;
+        use msstun::{Class, Dialect, Message};
+        let bytes = |class, tid: u32| {
+            let mut t = [0u8; 12];
+            t[..4].copy_from_slice(&tid.to_be_bytes());
+            MessageBuilder::new(Dialect::Rfc5389, 1, class, &t).finish()
+        };
+        let see = |s: &mut State, frame: u32, secs: i64, b: &[u8]| {
+            let at = At {
+                flow: 1,
+                frame,
+                visited: false,
+            };
+            let m = Message::new_checked(b).unwrap();
+            s.record_and_read(at, &m, (secs, 0), false)
+        };
+        for live in [false, true] {
+            let mut s = if live {
+                State::live()
+            } else {
+                State::default()
+            };
+            assert_eq!(s.is_live(), live);
+            see(&mut s, 1, 0, &bytes(Class::Request, 1));
+            see(&mut s, 2, 0, &bytes(Class::Request, 1));
+            let ok = see(&mut s, 3, 0, &bytes(Class::SuccessResponse, 1));
+            // The response still reads its request.
+            assert_eq!(ok.txn.map(|t| t.0), Some(1));
+            see(&mut s, 4, 10, &bytes(Class::Request, 2));
+            // Answered: gone from a live state; the open one stays until it times out.
+            assert_eq!(s.transactions.len(), if live { 1 } else { 2 });
+            assert_eq!(s.retransmissions.len(), if live { 0 } else { 1 });
+            see(&mut s, 5, 49, &bytes(Class::Request, 3));
+            assert_eq!(s.transactions.len(), if live { 2 } else { 3 });
+            see(&mut s, 6, 50, &bytes(Class::Indication, 4));
+            assert_eq!(s.transactions.len(), if live { 1 } else { 3 });
+        }
+        // Beyond the bound the oldest open ones go.
+        let mut s = State::live();
+        for i in 0..LIVE_TRANSACTIONS as u32 + 10 {
+            see(&mut s, i + 1, 0, &bytes(Class::Request, i));
+        }
+        assert_eq!(s.transactions.len(), LIVE_TRANSACTIONS);
+        assert!(s.live.as_ref().unwrap().order.len() <= 2 * LIVE_TRANSACTIONS);
+    }
+
+    #[test]
     fn feed_decoded_records_the_core_and_feeds_the_analysis() {
         use msstun::build::MessageBuilder;
         use msstun::framing::Transport;
@@ -290,7 +469,9 @@ mod tests {
                 visited: false,
             };
             let item = dec.pop(dir).unwrap();
-            let seen = s.feed_decoded(at, &obs, &item, false, false).unwrap();
+            let seen = s
+                .feed_decoded(at, &obs, &item, false, false, |_, _, _| {})
+                .unwrap();
             assert_eq!(seen.txn.map(|t| (t.0, t.1)), Some((1, (1, 500_000_000))));
         }
         let conv = &s.convs[&7];

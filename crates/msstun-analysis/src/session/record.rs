@@ -64,6 +64,7 @@ fn learn<T: AsRef<[u8]>>(msg: &Message<T>, names: bool) -> Learned {
 
 /// What the tree shows of the capture-wide state for one message, read under the lock
 /// that records what the message teaches (first pass).
+#[derive(Default)]
 pub struct Seen {
     /// Request frame, request time and first response frame of its transaction.
     pub txn: Option<Txn>,
@@ -161,6 +162,7 @@ fn txn_of(t: &Transaction) -> Txn {
 
 /// Record what one message teaches. Returns the transaction as it now stands when the
 /// message is a request or response (`Some(None)`: a response to no known request).
+#[inline]
 fn record_in<T: AsRef<[u8]>>(
     s: &mut State,
     at: At,
@@ -171,6 +173,13 @@ fn record_in<T: AsRef<[u8]>>(
 ) -> Option<Option<Txn>> {
     let txn = record_transaction(s, at, key, msg, &l, now);
     record_links(s, at, key, msg, &l);
+    if s.live.is_some() {
+        // Nothing reads an answered transaction again.
+        if matches!(msg.class(), Class::SuccessResponse | Class::ErrorResponse) {
+            s.transactions.remove(&key);
+        }
+        s.prune(now);
+    }
     txn
 }
 
@@ -192,22 +201,31 @@ fn record_transaction<T: AsRef<[u8]>>(
             } else {
                 None
             };
-            let t = s.transactions.entry(key).or_insert_with(|| Transaction {
-                request_frame: at.frame,
-                request_time: now,
-                response_frame: None,
-                extra: (l.username.is_some() || l.realm.is_some() || peer.is_some()).then(|| {
-                    Box::new(Extra {
-                        username: l.username.clone(),
-                        realm: l.realm.clone(),
-                        peer,
-                    })
-                }),
+            let mut fresh = false;
+            let t = s.transactions.entry(key).or_insert_with(|| {
+                fresh = true;
+                Transaction {
+                    request_frame: at.frame,
+                    request_time: now,
+                    response_frame: None,
+                    extra: (l.username.is_some() || l.realm.is_some() || peer.is_some()).then(
+                        || {
+                            Box::new(Extra {
+                                username: l.username.clone(),
+                                realm: l.realm.clone(),
+                                peer,
+                            })
+                        },
+                    ),
+                }
             });
             txn = Some(Some(txn_of(t)));
-            if t.request_frame != at.frame {
+            if t.request_frame != at.frame && s.live.is_none() {
                 let orig = t.request_frame;
                 s.retransmissions.insert(at.frame, orig);
+            }
+            if let Some(live) = s.live.as_mut().filter(|_| fresh) {
+                live.order.push_back((now, key));
             }
         }
         Class::SuccessResponse | Class::ErrorResponse => {
