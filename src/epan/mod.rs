@@ -65,6 +65,7 @@ mod ffi;
 pub mod fields;
 mod packet;
 pub mod plugin;
+pub mod ports;
 pub mod seq;
 mod stat_table;
 pub mod tap;

@@ -10,7 +10,7 @@ use msstun::framing::Transport;
 
 use super::ffi;
 use super::{Packet, Tree, Tvb};
-use crate::dissect::{self, Shared};
+use crate::dissect;
 use crate::expert::Expert;
 
 const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
@@ -151,7 +151,7 @@ unsafe extern "C" fn register_protoinfo() {
         super::expert::register(proto);
         // SAFETY: as above; the dissector and routines are 'static functions.
         unsafe {
-            ffi::msstun_register_prefs(proto);
+            ffi::msstun_register_prefs(proto, Some(super::ports::apply));
             register_media(proto);
             ffi::msstun_register_data_heur(proto);
             super::tap::register(proto);
@@ -159,6 +159,7 @@ unsafe extern "C" fn register_protoinfo() {
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);
             ffi::register_init_routine(Some(init_routine));
+            ffi::register_init_routine(Some(super::ports::init_routine));
             ffi::register_cleanup_routine(Some(init_routine));
         }
     });
@@ -170,10 +171,10 @@ unsafe extern "C" fn register_protoinfo() {
 /// `register_handoff`: Decode As, the port preferences, the heuristics.
 unsafe extern "C" fn register_handoff() {
     let r = catch_unwind(|| {
+        crate::plugin::ports::handoff(proto());
         // SAFETY: called once by Wireshark after every protocol registered; the callbacks
         // are 'static functions with the C signatures the shim declares.
         unsafe {
-            ffi::msstun_handoff_ports(handle(), Some(shared_verdict));
             ffi::msstun_add_heuristics(
                 proto(),
                 heur_tcp as *const () as *mut c_void,
@@ -315,22 +316,6 @@ unsafe extern "C" fn heur_udp(
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
     unsafe { heuristic(tvb, pinfo, tree, Transport::Udp) }
-}
-
-/// The verdict of a TCP port shared with TLS (443), for the shim's port handle:
-/// 1 msstun, 0 the port's own dissector (TLS), -1 asked TCP for more bytes.
-unsafe extern "C" fn shared_verdict(
-    tvb: *mut ffi::tvbuff_t,
-    pinfo: *mut ffi::packet_info,
-) -> c_int {
-    // SAFETY: Wireshark's arguments (through the shim's port handle). No tree here: a
-    // panic only answers "not msstun".
-    let (tvb, pinfo) = unsafe { (Tvb::from_raw(tvb), Packet::from_raw(pinfo)) };
-    match catch_unwind(AssertUnwindSafe(|| dissect::shared_verdict(tvb, pinfo))) {
-        Ok(Shared::Msstun) => 1,
-        Ok(Shared::NeedMore) => -1,
-        Ok(Shared::Other) | Err(_) => 0,
-    }
 }
 
 // ---- media and TURN over TLS/DTLS (issue 18 items 1 and 3) ----

@@ -3,7 +3,10 @@
 //!
 //! * [`flow`] — the key of a flow in the plugin's state, from its two endpoints, and the
 //!   conversation cache of TCP flows.
+//! * [`ports`] — the ports msstun takes and gives back, and the decision on a port shared
+//!   with TLS.
 //! * [`tap`] — the record the `msstun` tap reports of a message.
 
 pub mod flow;
+pub mod ports;
 pub mod tap;
