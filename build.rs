@@ -247,7 +247,7 @@ fn main() {
         )
         .allowlist_var(
             "ENC_.*|BASE_.*|COL_.*|WIRESHARK_VERSION_.*|WIRESHARK_ABI_VERSION_EPAN|FT_FRAMENUM_.*|PI_.*|DESEGMENT_.*\
-             |WS_PLUGIN_DESC_.*|WS_PLUGIN_EPAN",
+             |WS_PLUGIN_DESC_.*|WS_PLUGIN_EPAN|MSSTUN_PORTS_.*",
         )
         // bindgen 0.70 panics ("Unable to get layout information?") generating this union of
         // wiretap pseudo-headers from Wireshark 4.4/4.6 headers; the plugin never looks inside.

@@ -66,125 +66,99 @@ int msstun_cred_get(guint i, const char **username, const char **realm, const ch
     return 1;
 }
 
-/* ---- the ports msstun takes --------------------------------------------
- * By default msstun takes TCP 3478 and UDP 3478-3481 from the built-in stun (preferences
- * msstun.tcp_ports / msstun.udp_ports), and shares TCP 443 with TLS (msstun.shared_tcp_ports).
- * Every taken port gets one handle of no protocol (it adds no layer of its own), which
- * remembers what held the port before and decides per packet:
- *  - msstun.take_ports FALSE, or msstun disabled: the port's previous dissector, exactly as
- *    without the plugin;
- *  - a port shared with TLS: once per connection, on its first payload, msstun when the first
- *    bytes are [MS-TURN] pseudo-TLS, [MS-TURN] TCP framing or STUN, the previous dissector
- *    (normally TLS) otherwise; the choice becomes the conversation's dissector;
- *  - otherwise msstun.
- * Preferences are applied after command-line Decode As (-d), so a port changed by Decode As
- * is left as the user set it. */
+/* ---- the ports msstun takes ---------------------------------------------
+ * The policy (which ports, what goes on each, what was there before, the shared port's
+ * decision) is src/plugin/ports.rs; here are only its calls into libwireshark: the
+ * preferences' storage, the tables, and the hop of a TCP port shared with TLS. */
 static range_t *msstun_tcp_ports = NULL, *msstun_udp_ports = NULL, *msstun_shared_ports = NULL;
 static msstun_pref_bool msstun_take_ports = TRUE;
-static range_t *applied_tcp = NULL, *applied_udp = NULL, *applied_shared = NULL;
-static GHashTable *prev_tcp = NULL, *prev_udp = NULL; /* port -> handle before msstun took it */
-static dissector_handle_t msstun_handle = NULL, msstun_port_handle = NULL;
-static msstun_shared_verdict_fn shared_verdict = NULL;
-/* msstun's protocol_t, found once (a lookup per packet cost ~500 instructions). */
-static protocol_t *msstun_protocol = NULL;
+static msstun_hop_route_fn hop_route = NULL;
 
-static void take_port(const char *table, GHashTable *prev, guint32 port)
+static const range_t *pref_ports(int which)
 {
-    dissector_handle_t cur = dissector_get_uint_handle(find_dissector_table(table), port);
-    if (cur == msstun_port_handle)
-        return;
-    if (cur == msstun_handle)
-        return; /* Decode As'd to msstun already */
-    if (cur && !g_hash_table_contains(prev, GUINT_TO_POINTER(port)))
-        g_hash_table_insert(prev, GUINT_TO_POINTER(port), cur);
-    dissector_add_uint(table, port, msstun_port_handle);
+    switch (which) {
+    case MSSTUN_PORTS_UDP:
+        return msstun_udp_ports;
+    case MSSTUN_PORTS_TCP:
+        return msstun_tcp_ports;
+    case MSSTUN_PORTS_SHARED:
+        return msstun_shared_ports;
+    default:
+        return NULL;
+    }
 }
 
-static void give_back_port(const char *table, GHashTable *prev, guint32 port)
+int msstun_pref_ports(int which, guint i, guint32 *low, guint32 *high)
 {
-    dissector_handle_t before = (dissector_handle_t)g_hash_table_lookup(prev, GUINT_TO_POINTER(port));
-    if (dissector_get_uint_handle(find_dissector_table(table), port) == msstun_port_handle) {
-        if (before)
-            dissector_add_uint(table, port, before);
-        else
-            dissector_delete_uint(table, port, msstun_port_handle);
-    }
-    g_hash_table_remove(prev, GUINT_TO_POINTER(port));
-}
-
-static gboolean in_range(const range_t *r, guint32 p)
-{
-    return r && value_is_in_range(r, p);
-}
-
-/* Ports of `r` (NULL: none), one by one. */
-#define FOR_PORTS(r, p) \
-    for (guint _i = 0; (r) && _i < (r)->nranges; _i++) \
-        for (guint32 p = (r)->ranges[_i].low; p <= (r)->ranges[_i].high && p <= 65535; p++)
-
-static void msstun_ports_apply(void)
-{
-    if (!msstun_handle || !msstun_port_handle)
-        return;
-    FOR_PORTS(applied_udp, p) {
-        if (!in_range(msstun_udp_ports, p))
-            give_back_port("udp.port", prev_udp, p);
-    }
-    FOR_PORTS(applied_tcp, p) {
-        if (!in_range(msstun_tcp_ports, p) && !in_range(msstun_shared_ports, p))
-            give_back_port("tcp.port", prev_tcp, p);
-    }
-    FOR_PORTS(applied_shared, p) {
-        if (!in_range(msstun_tcp_ports, p) && !in_range(msstun_shared_ports, p))
-            give_back_port("tcp.port", prev_tcp, p);
-    }
-    FOR_PORTS(msstun_udp_ports, p) take_port("udp.port", prev_udp, p);
-    FOR_PORTS(msstun_tcp_ports, p) take_port("tcp.port", prev_tcp, p);
-    FOR_PORTS(msstun_shared_ports, p) take_port("tcp.port", prev_tcp, p);
-    applied_udp = msstun_udp_ports ? range_copy(wmem_epan_scope(), msstun_udp_ports) : NULL;
-    applied_tcp = msstun_tcp_ports ? range_copy(wmem_epan_scope(), msstun_tcp_ports) : NULL;
-    applied_shared = msstun_shared_ports ? range_copy(wmem_epan_scope(), msstun_shared_ports) : NULL;
-}
-
-/* The handle of every port msstun takes (see above). */
-static int dissect_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    gboolean tcp = pinfo->ptype == PT_TCP;
-    guint32 port = pinfo->match_uint;
-    gboolean shared = tcp && in_range(applied_shared, port) && !in_range(applied_tcp, port);
-    int verdict = msstun_take_ports && proto_is_protocol_enabled(msstun_protocol);
-    if (verdict && shared)
-        verdict = shared_verdict ? shared_verdict(tvb, pinfo) : 0;
-    if (verdict < 0)
-        return tvb_captured_length(tvb); /* asked TCP for more */
-    if (verdict > 0) {
-        if (shared && !PINFO_FD_VISITED(pinfo))
-            conversation_set_dissector(find_or_create_conversation(pinfo), msstun_handle);
-        return call_dissector_only(msstun_handle, tvb, pinfo, tree, data);
-    }
-    dissector_handle_t before =
-        (dissector_handle_t)g_hash_table_lookup(tcp ? prev_tcp : prev_udp, GUINT_TO_POINTER(port));
-    if (!before && shared)
-        before = find_dissector("tls");
-    if (!before)
+    const range_t *r = pref_ports(which);
+    if (!r || i >= r->nranges)
         return 0;
-    if (shared && msstun_take_ports && !PINFO_FD_VISITED(pinfo))
-        conversation_set_dissector(find_or_create_conversation(pinfo), before);
-    return call_dissector_only(before, tvb, pinfo, tree, data);
+    *low = r->ranges[i].low;
+    *high = r->ranges[i].high;
+    return 1;
 }
 
-void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn verdict)
+int msstun_pref_take_ports(void)
 {
-    msstun_handle = handle;
-    shared_verdict = verdict;
-    msstun_protocol = find_protocol_by_id(dissector_handle_get_protocol_index(handle));
-    msstun_port_handle = create_dissector_handle_with_name_and_description(dissect_port, -1,
-        "msstun_port", "MS-STUN (port taken from STUN/TLS)");
-    prev_tcp = g_hash_table_new(g_direct_hash, g_direct_equal);
-    prev_udp = g_hash_table_new(g_direct_hash, g_direct_equal);
-    dissector_add_for_decode_as("tcp.port", handle);
-    dissector_add_for_decode_as("udp.port", handle);
-    msstun_ports_apply();
+    return msstun_take_ports ? 1 : 0;
+}
+
+int msstun_protocol_enabled(int proto)
+{
+    protocol_t *p = find_protocol_by_id(proto);
+    return p && proto_is_protocol_enabled(p);
+}
+
+static dissector_table_t port_table(int tcp)
+{
+    static dissector_table_t tables[2];
+    if (!tables[tcp != 0])
+        tables[tcp != 0] = find_dissector_table(tcp ? "tcp.port" : "udp.port");
+    return tables[tcp != 0];
+}
+
+dissector_handle_t msstun_port_get(int tcp, guint32 port)
+{
+    dissector_table_t t = port_table(tcp);
+    return t ? dissector_get_uint_handle(t, port) : NULL;
+}
+
+void msstun_port_set(int tcp, guint32 port, dissector_handle_t handle)
+{
+    dissector_add_uint(tcp ? "tcp.port" : "udp.port", port, handle);
+}
+
+void msstun_port_delete(int tcp, guint32 port, dissector_handle_t handle)
+{
+    dissector_delete_uint(tcp ? "tcp.port" : "udp.port", port, handle);
+}
+
+dissector_handle_t msstun_find_dissector(const char *name)
+{
+    return find_dissector(name);
+}
+
+/* The hop of a TCP port shared with TLS: the route (src/plugin/ports.rs) names the
+ * dissector of this packet; the connection becomes that dissector's when claimed. */
+static int dissect_hop(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    dissector_handle_t handle = NULL;
+    int claim = 0;
+    int r = hop_route ? hop_route(tvb, pinfo, &handle, &claim) : 0;
+    if (r < 0)
+        return tvb_captured_length(tvb); /* asked TCP for more */
+    if (!handle)
+        return 0;
+    if (claim && !PINFO_FD_VISITED(pinfo))
+        conversation_set_dissector(find_or_create_conversation(pinfo), handle);
+    return call_dissector_only(handle, tvb, pinfo, tree, data);
+}
+
+dissector_handle_t msstun_register_hop(msstun_hop_route_fn route)
+{
+    hop_route = route;
+    return create_dissector_handle_with_name_and_description(dissect_hop, -1, "msstun_port",
+        "MS-STUN (port taken from STUN/TLS)");
 }
 
 /* Preferences of relayed payloads and of the session analysis. */
@@ -197,7 +171,7 @@ int msstun_pref_analyze_sessions(void)
 }
 static const char *msstun_payload_dissector = "";
 
-void msstun_register_prefs(int proto)
+void msstun_register_prefs(int proto, void (*apply)(void))
 {
     static uat_field_t fields[] = {
         UAT_FLD_CSTRING(msstun_cred, username, "Username", "USERNAME as sent in the messages"),
@@ -205,7 +179,7 @@ void msstun_register_prefs(int proto)
         UAT_FLD_CSTRING(msstun_cred, password, "Password", "Password (never shown in the packet tree)"),
         UAT_END_FIELDS
     };
-    module_t *module = prefs_register_protocol(proto, msstun_ports_apply);
+    module_t *module = prefs_register_protocol(proto, apply);
     range_convert_str(wmem_epan_scope(), &msstun_tcp_ports, MSSTUN_DEFAULT_TCP_PORTS, 65535);
     range_convert_str(wmem_epan_scope(), &msstun_udp_ports, MSSTUN_DEFAULT_UDP_PORTS, 65535);
     range_convert_str(wmem_epan_scope(), &msstun_shared_ports, MSSTUN_DEFAULT_SHARED_PORTS, 65535);

@@ -7,17 +7,40 @@
 
 #include <epan/packet.h>
 
-/** Register the preferences module and the `msstun_credentials` UAT. */
-void msstun_register_prefs(int proto);
-/** Default port preferences (see shim.c). */
+/** Register the preferences module and the `msstun_credentials` UAT; `apply` is called when
+ *  the preferences change (the port policy, src/plugin/ports.rs). */
+void msstun_register_prefs(int proto, void (*apply)(void));
+/** Default port preferences. */
 #define MSSTUN_DEFAULT_TCP_PORTS "3478"
 #define MSSTUN_DEFAULT_UDP_PORTS "3478-3481"
 #define MSSTUN_DEFAULT_SHARED_PORTS "443"
-/** Decides a connection on a TCP port shared with TLS from its first bytes: 1 msstun, 0 the
- *  port's own dissector, -1 asked TCP for more bytes (pinfo->desegment_* set). */
-typedef int (*msstun_shared_verdict_fn)(tvbuff_t *tvb, packet_info *pinfo);
-/** Decode As on tcp.port/udp.port, and take the ports of the msstun port preferences. */
-void msstun_handoff_ports(dissector_handle_t handle, msstun_shared_verdict_fn verdict);
+/** The port preferences of msstun_pref_ports. */
+#define MSSTUN_PORTS_UDP 0
+#define MSSTUN_PORTS_TCP 1
+#define MSSTUN_PORTS_SHARED 2
+/** Range `i` (low, high) of preference msstun.udp_ports, tcp_ports or shared_tcp_ports
+ *  (`which`); 0: past the last. */
+int msstun_pref_ports(int which, guint i, guint32 *low, guint32 *high);
+/** Preference msstun.take_ports. */
+int msstun_pref_take_ports(void);
+/** Whether protocol `proto` is enabled. */
+int msstun_protocol_enabled(int proto);
+/** The handle on `port` of tcp.port (`tcp` 1) or udp.port (NULL: none). */
+dissector_handle_t msstun_port_get(int tcp, guint32 port);
+/** dissector_add_uint on tcp.port or udp.port. */
+void msstun_port_set(int tcp, guint32 port, dissector_handle_t handle);
+/** dissector_delete_uint on tcp.port or udp.port. */
+void msstun_port_delete(int tcp, guint32 port, dissector_handle_t handle);
+/** find_dissector. */
+dissector_handle_t msstun_find_dissector(const char *name);
+/** The decision of the hop (a TCP port shared with TLS; any port msstun holds between
+ *  hand-off and the first apply) for one packet: -1 TCP was asked
+ *  for more bytes; else `*handle` is the dissector to call (NULL: none) and `*claim` 1 when
+ *  it becomes the conversation's dissector. */
+typedef int (*msstun_hop_route_fn)(tvbuff_t *tvb, packet_info *pinfo, dissector_handle_t *handle,
+                                   int *claim);
+/** Create the hop's handle (no protocol) that asks `route` per packet. */
+dissector_handle_t msstun_register_hop(msstun_hop_route_fn route);
 /** Number of credential rows. */
 guint msstun_cred_count(void);
 /** Row `i` of the credentials UAT (username, realm, password; never NULL). */

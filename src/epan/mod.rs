@@ -10,7 +10,9 @@
 //! * [`fields`] — header fields ([`Hf`]) and subtrees ([`Ett`]), registered from a
 //!   description; [`expert`] — expert items registered from [`crate::expert::TABLE`];
 //! * [`uat`] — the credentials table; [`plugin`] — registration, hand-off and the entry
-//!   points Wireshark calls.
+//!   points Wireshark calls, trampolines to the safe callbacks of [`plugin::Entries`];
+//! * [`ports`] — the port tables and port preferences of the port policy
+//!   ([`crate::plugin::ports`]).
 //!
 //! # The longjmp hazard, handled here once
 //!
@@ -45,7 +47,9 @@
 //! | shim `msstun_st_tick` (`tick_stat_node`, from the stats-tree callbacks) | never | — |
 //! | shim `msstun_conv_find`, `msstun_claim_conversation` (`find_or_create_conversation`, `conversation_set_dissector`) | never for a packet with addresses (assertions on a conversation without them) | called from a dissector of TCP/UDP payloads, whose packets always have them |
 //! | shim `msstun_call_relayed` (`call_dissector_only`, `dissector_try_heuristic`, `call_data_dissector`) | whatever the called dissector throws | inside the shim's `TRY`/`CATCH_NONFATAL_ERRORS`; shown with `show_exception` |
-//! | `proto_register_*`, `expert_register_*`, `register_*`, `heur_dissector_add`, `dissector_add_*`, shim `msstun_register_*`, `msstun_handoff_ports`, `msstun_add_heuristics`, `proto_registrar_get_nth` | at registration only, on a duplicate or malformed registration: no `TRY` is active then, so Wireshark aborts (nothing unwinds) | the registrations are fixed and checked by the integration suite on every version |
+//! | shim `msstun_port_get`, `msstun_port_set`, `msstun_port_delete` (`dissector_get_uint_handle`, `dissector_add_uint`, `dissector_delete_uint` on `tcp.port`/`udp.port`), `msstun_find_dissector`, `msstun_pref_ports`, `msstun_pref_take_ports`, `msstun_protocol_enabled`, `dissector_add_for_decode_as` | never (a missing table or handle is skipped; the handles are registered ones) | called from hand-off, the preferences' apply callback and the init routine, outside any dissection |
+//! | the shim's hop (`dissect_hop`: `call_dissector_only`, `conversation_set_dissector`) | whatever the called dissector (TLS, msstun) throws | C calls C: no Rust frame is between; the route it asks Rust for (`epan::ports`) throws nothing and catches panics |
+//! | `proto_register_*`, `expert_register_*`, `register_*`, `heur_dissector_add`, `dissector_add_*`, shim `msstun_register_*` (`msstun_register_hop`: `create_dissector_handle_with_name_and_description`), `msstun_add_heuristics`, `proto_registrar_get_nth` | at registration only, on a duplicate or malformed registration: no `TRY` is active then, so Wireshark aborts (nothing unwinds) | the registrations are fixed and checked by the integration suite on every version |
 //!
 //! `tests/ffi_safety.rs` sets `gui.max_tree_items`/`gui.max_tree_depth` low and checks that
 //! no throw out of msstun's tree calls is reported. Code added to this module must extend
@@ -65,6 +69,7 @@ mod ffi;
 pub mod fields;
 mod packet;
 pub mod plugin;
+pub mod ports;
 pub mod seq;
 mod stat_table;
 pub mod tap;

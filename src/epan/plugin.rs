@@ -1,17 +1,42 @@
 //! What Wireshark calls: the plugin symbols, registration and hand-off, the dissectors'
 //! entry points and the init routine. Each entry point turns the raw pointers into the safe
-//! types of [`crate::epan`] and runs the safe code under a panic guard.
+//! types of [`crate::epan`] and runs a safe callback of [`Entries`] under a panic guard.
+//! The safe root ([`crate::plugin::entry`]) provides the callbacks; it is named here once,
+//! where Wireshark enters (`plugin_register`), and nothing else of this module calls into
+//! the dissector, the session state or the statistics.
 
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use msstun::framing::Transport;
 
 use super::ffi;
 use super::{Packet, Tree, Tvb};
-use crate::dissect::{self, Shared};
 use crate::expert::Expert;
+
+/// The safe root's side of each entry point.
+pub struct Entries {
+    /// At registration, once the protocol is registered (its id): fields and subtrees.
+    pub register: fn(c_int),
+    /// At hand-off, before the heuristics are added.
+    pub handoff: fn(),
+    /// When a capture file's dissection starts and ends: forget its state.
+    pub reset: fn(),
+    /// Dissect `tvb` over `transport`; `heuristic`: as a heuristic (`None`: not msstun's),
+    /// else for msstun's handle. The bytes taken.
+    pub dissect: for<'p> fn(Tvb<'p>, Packet<'p>, Tree<'p>, Transport, bool) -> Option<usize>,
+    /// Inside (D)TLS: whether msstun already found STUN in this connection's plaintext.
+    pub tls_flow_known: for<'p> fn(Packet<'p>) -> bool,
+}
+
+static ENTRIES: OnceLock<&'static Entries> = OnceLock::new();
+
+/// The root's callbacks (set in `plugin_register`).
+fn entries() -> &'static Entries {
+    ENTRIES.get_or_init(|| &crate::plugin::entry::ENTRIES)
+}
 
 const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
     let b = s.as_bytes();
@@ -58,6 +83,7 @@ static PLUGIN: ffi::proto_plugin = ffi::proto_plugin {
 /// Called by Wireshark when it loads the plugin.
 #[no_mangle]
 pub extern "C" fn plugin_register() {
+    let _ = entries();
     // SAFETY: PLUGIN is a static; Wireshark keeps the pointer.
     let _ = catch_unwind(|| unsafe { ffi::proto_register_plugin(&PLUGIN) });
 }
@@ -147,11 +173,11 @@ unsafe extern "C" fn register_protoinfo() {
             )
         };
         PROTO.store(proto, Ordering::Relaxed);
-        crate::fields::register(proto);
+        (entries().register)(proto);
         super::expert::register(proto);
         // SAFETY: as above; the dissector and routines are 'static functions.
         unsafe {
-            ffi::msstun_register_prefs(proto);
+            ffi::msstun_register_prefs(proto, Some(super::ports::apply));
             register_media(proto);
             ffi::msstun_register_data_heur(proto);
             super::tap::register(proto);
@@ -159,6 +185,7 @@ unsafe extern "C" fn register_protoinfo() {
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);
             ffi::register_init_routine(Some(init_routine));
+            ffi::register_init_routine(Some(super::ports::init_routine));
             ffi::register_cleanup_routine(Some(init_routine));
         }
     });
@@ -170,10 +197,10 @@ unsafe extern "C" fn register_protoinfo() {
 /// `register_handoff`: Decode As, the port preferences, the heuristics.
 unsafe extern "C" fn register_handoff() {
     let r = catch_unwind(|| {
+        (entries().handoff)();
         // SAFETY: called once by Wireshark after every protocol registered; the callbacks
         // are 'static functions with the C signatures the shim declares.
         unsafe {
-            ffi::msstun_handoff_ports(handle(), Some(shared_verdict));
             ffi::msstun_add_heuristics(
                 proto(),
                 heur_tcp as *const () as *mut c_void,
@@ -193,8 +220,7 @@ unsafe extern "C" fn init_routine() {
     unsafe {
         ffi::msstun_rtp_ext_reset();
     }
-    crate::plugin::flow::CONVS.reset();
-    let _ = catch_unwind(crate::session::reset);
+    let _ = catch_unwind(entries().reset);
 }
 
 /// Run `f` on the safe views of one dissection call; a panic becomes an expert item.
@@ -268,7 +294,7 @@ unsafe extern "C" fn dissect_msstun(
         let all = |tvb: Tvb<'_>| consumed(tvb.len());
         guard(tvb, pinfo, tree, all, |tvb, pinfo, tree| {
             let t = pinfo.transport();
-            consumed(dissect::dissect(tvb, pinfo, tree, t, false).unwrap_or(0))
+            consumed((entries().dissect)(tvb, pinfo, tree, t, false).unwrap_or(0))
         })
     }
 }
@@ -290,7 +316,7 @@ unsafe fn heuristic(
             pinfo,
             tree,
             |_| false,
-            |tvb, pinfo, tree| dissect::dissect(tvb, pinfo, tree, transport, true).is_some(),
+            |tvb, pinfo, tree| (entries().dissect)(tvb, pinfo, tree, transport, true).is_some(),
         )
     })
 }
@@ -315,22 +341,6 @@ unsafe extern "C" fn heur_udp(
 ) -> HeurRet {
     // SAFETY: Wireshark's arguments.
     unsafe { heuristic(tvb, pinfo, tree, Transport::Udp) }
-}
-
-/// The verdict of a TCP port shared with TLS (443), for the shim's port handle:
-/// 1 msstun, 0 the port's own dissector (TLS), -1 asked TCP for more bytes.
-unsafe extern "C" fn shared_verdict(
-    tvb: *mut ffi::tvbuff_t,
-    pinfo: *mut ffi::packet_info,
-) -> c_int {
-    // SAFETY: Wireshark's arguments (through the shim's port handle). No tree here: a
-    // panic only answers "not msstun".
-    let (tvb, pinfo) = unsafe { (Tvb::from_raw(tvb), Packet::from_raw(pinfo)) };
-    match catch_unwind(AssertUnwindSafe(|| dissect::shared_verdict(tvb, pinfo))) {
-        Ok(Shared::Msstun) => 1,
-        Ok(Shared::NeedMore) => -1,
-        Ok(Shared::Other) | Err(_) => 0,
-    }
 }
 
 // ---- media and TURN over TLS/DTLS (issue 18 items 1 and 3) ----
@@ -414,7 +424,7 @@ unsafe extern "C" fn heur_tls(
             pinfo,
             tree,
             |_| false,
-            |_, pinfo, _| dissect::tls_flow_known(pinfo),
+            |_, pinfo, _| (entries().tls_flow_known)(pinfo),
         );
         if known {
             heur_ret(dissect_msstun(tvb, pinfo, tree, std::ptr::null_mut()) > 0)
