@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use msstun::check::{self, Status};
 use msstun::registry::Role;
 use msstun::summary::write_summary;
-use msstun::{Message, HEADER_LEN};
+use msstun::{Class, Message, HEADER_LEN};
 
 use super::{analysis, attribute, info, links, relayed, Ctx};
 use crate::epan::{Encoding, Item, Tree};
@@ -186,8 +186,35 @@ pub(super) fn dissect_stun<'p>(
     }
     header(ctx, st, ti, m, &msg);
 
-    // Attributes. In a tree nobody sees, only the referenced items are added, straight
-    // under the message; expert items then go to the message item.
+    attributes(
+        ctx,
+        (st, ti),
+        m,
+        &msg,
+        (&checks, class),
+        bytes,
+        srtp_pending,
+    );
+    links::show_transaction(ctx, st, ti, class, &seen);
+    links::show_links(ctx, (st, ti), &msg, (method, class), &seen);
+    if let Some(a) = answer {
+        analysis::show(ctx, st, ti, &a);
+    }
+}
+
+/// The attributes of `msg` (at tvb offset `m`) under the message `st`/`ti`. In a tree nobody
+/// sees, only the referenced items are added, straight under the message; expert items then
+/// go to the message item. `srtp_pending`: an ICE check whose SRTP evidence the loop decides.
+#[inline]
+fn attributes<'p>(
+    ctx: &Ctx<'p>,
+    (st, ti): (Tree<'p>, Item<'p>),
+    m: usize,
+    msg: &Message<&[u8]>,
+    (checks, class): (&Checks, Class),
+    bytes: &[u8],
+    mut srtp_pending: bool,
+) {
     if msg.length() > 0 {
         let f = ctx.f;
         let (at, at_item) = if ctx.visible {
@@ -206,7 +233,7 @@ pub(super) fn dissect_stun<'p>(
             match a {
                 Ok(a) => {
                     if srtp_pending {
-                        let (decided, shown) = srtp_decided(&a, &msg);
+                        let (decided, shown) = srtp_decided(&a, msg);
                         if decided {
                             srtp_pending = false;
                             if shown {
@@ -214,16 +241,11 @@ pub(super) fn dissect_stun<'p>(
                             }
                         }
                     }
-                    attribute::dissect_attribute(ctx, (at, at_item), m, &a, &checks, class, bytes)
+                    attribute::dissect_attribute(ctx, (at, at_item), m, &a, checks, class, bytes)
                 }
                 Err(e) => ctx.expert(at_item, Expert::Malformed, ctx.text(&e.to_string())),
             }
         }
-    }
-    links::show_transaction(ctx, st, ti, class, &seen);
-    links::show_links(ctx, (st, ti), &msg, (method, class), &seen);
-    if let Some(a) = answer {
-        analysis::show(ctx, st, ti, &a);
     }
 }
 

@@ -78,24 +78,7 @@ pub(super) fn hand_over<'p>(
     } else {
         classify(bytes)
     };
-    // Whether a payload in DTLS's or ZRTP's first-byte range is what its range says
-    // (Telegram's own cipher fills those ranges with records that are neither).
-    let is_kind = match kind {
-        PayloadKind::Dtls => match DtlsRecord::of(bytes) {
-            DtlsRecord::Plain => {
-                // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
-                dtls_seen(ctx);
-                srtp_evidence(ctx);
-                true
-            }
-            // DTLS 1.3 begins with DTLSPlaintext records (RFC 9147 §4): unified headers
-            // only after those (a capture that begins later shows them as stock does).
-            DtlsRecord::Unified | DtlsRecord::UnifiedCid => dtls_flow(ctx),
-            DtlsRecord::No => false,
-        },
-        PayloadKind::Zrtp => is_zrtp(bytes),
-        _ => true,
-    };
+    let is_kind = is_what_its_range_says(ctx, kind, bytes);
     // Decoding payloads off, or one dissector forced for all of them: no media classes.
     let enc = if Packet::payloads_by_class() {
         encryption()
@@ -114,26 +97,7 @@ pub(super) fn hand_over<'p>(
     ctx.add_generated(st, f.payload_kind, off, len, u32::from(kind.code()));
     ctx.add_generated(st, f.payload_carrier, off, len, u32::from(carrier.code()));
     if stun {
-        let inner = Ctx {
-            f: ctx.f,
-            tvb: sub,
-            pinfo: ctx.pinfo,
-            tree: ctx.tree,
-            transport: Transport::Udp,
-            conv: ctx.conv,
-            ends: ctx.ends,
-            num: ctx.num,
-            visited: ctx.visited,
-            visible: ctx.visible,
-            pdus: Cell::new(ctx.pdus.get()),
-            depth: ctx.depth + 1,
-            carried,
-            data_peer: Cell::new(None),
-        };
-        let kind = PduKind::stun(0, len);
-        pdu::dissect_pdu(&inner, 0, bytes, kind, Framing::Plain);
-        ctx.pdus.set(inner.pdus.get());
-        return;
+        return stun_inside(ctx, sub, carried);
     }
     // `msstun.media_encryption: rtp` (or payloads not classified): everything plain.
     let plain = enc == Encryption::Rtp;
@@ -170,6 +134,54 @@ pub(super) fn hand_over<'p>(
     if !ctx.visited {
         ctx.pinfo.claim_conversation();
     }
+}
+
+/// Whether a payload in DTLS's or ZRTP's first-byte range is what its range says
+/// (Telegram's own cipher fills those ranges with records that are neither); true for every
+/// other kind.
+fn is_what_its_range_says(ctx: &Ctx<'_>, kind: PayloadKind, bytes: &[u8]) -> bool {
+    match kind {
+        PayloadKind::Dtls => match DtlsRecord::of(bytes) {
+            DtlsRecord::Plain => {
+                // DTLS beside STUN or relayed: DTLS-SRTP keys the media of this flow.
+                dtls_seen(ctx);
+                srtp_evidence(ctx);
+                true
+            }
+            // DTLS 1.3 begins with DTLSPlaintext records (RFC 9147 §4): unified headers
+            // only after those (a capture that begins later shows them as stock does).
+            DtlsRecord::Unified | DtlsRecord::UnifiedCid => dtls_flow(ctx),
+            DtlsRecord::No => false,
+        },
+        PayloadKind::Zrtp => is_zrtp(bytes),
+        _ => true,
+    }
+}
+
+/// STUN found in a relayed payload `sub` (an ICE check, a TURN message inside TURN): one
+/// level deeper, as a layer of its own, with what carried it.
+fn stun_inside<'p>(ctx: &Ctx<'p>, sub: Tvb<'p>, carried: Carried) {
+    let bytes = sub.bytes();
+    let len = bytes.len();
+    let inner = Ctx {
+        f: ctx.f,
+        tvb: sub,
+        pinfo: ctx.pinfo,
+        tree: ctx.tree,
+        transport: Transport::Udp,
+        conv: ctx.conv,
+        ends: ctx.ends,
+        num: ctx.num,
+        visited: ctx.visited,
+        visible: ctx.visible,
+        pdus: Cell::new(ctx.pdus.get()),
+        depth: ctx.depth + 1,
+        carried,
+        data_peer: Cell::new(None),
+    };
+    let kind = PduKind::stun(0, len);
+    pdu::dissect_pdu(&inner, 0, bytes, kind, Framing::Plain);
+    ctx.pdus.set(inner.pdus.get());
 }
 
 /// The `msstun.media_encryption` preference.
