@@ -236,7 +236,7 @@ fn main() {
              |find_or_create_conversation|tvb_captured_length|tvb_reported_length|tvb_get_ptr|tvb_new_subset_length\
              |tvb_new_subset_remaining|tvb_new_subset_length_caplen|col_set_str|col_add_str|col_append_str|col_clear\
              |col_set_fence|col_append_sep_str|wmem_strndup|wmem_alloc|wmem_packet_scope|wmem_file_scope|register_init_routine\
-             |register_cleanup_routine|proto_registrar_get_nth|col_get_text|wmem_alloc0|have_tap_listener\
+             |register_cleanup_routine|register_shutdown_routine|proto_registrar_get_nth|col_get_text|wmem_alloc0|have_tap_listener\
              |expert_register_protocol|expert_register_field_array|expert_add_info_format|msstun_.*",
         )
         .allowlist_type(

@@ -24,6 +24,9 @@ pub struct Entries {
     pub handoff: fn(),
     /// When a capture file's dissection starts and ends: forget its state.
     pub reset: fn(),
+    /// When Wireshark shuts down (before it unloads the plugin): free what the plugin keeps
+    /// for the life of the process.
+    pub shutdown: fn(),
     /// Dissect `tvb` over `transport`; `heuristic`: as a heuristic (`None`: not msstun's),
     /// else for msstun's handle. The bytes taken.
     pub dissect: for<'p> fn(Tvb<'p>, Packet<'p>, Tree<'p>, Transport, bool) -> Option<usize>,
@@ -187,6 +190,7 @@ unsafe extern "C" fn register_protoinfo() {
             ffi::register_init_routine(Some(init_routine));
             ffi::register_init_routine(Some(super::ports::init_routine));
             ffi::register_cleanup_routine(Some(init_routine));
+            ffi::register_shutdown_routine(Some(shutdown_routine));
         }
     });
     if r.is_err() {
@@ -221,6 +225,12 @@ unsafe extern "C" fn init_routine() {
         ffi::msstun_rtp_ext_reset();
     }
     let _ = catch_unwind(entries().reset);
+}
+
+/// Wireshark shutdown routine (`epan_cleanup`, before the plugins are unloaded): the root's
+/// `shutdown` under a panic guard.
+unsafe extern "C" fn shutdown_routine() {
+    let _ = catch_unwind(entries().shutdown);
 }
 
 /// Run `f` on the safe views of one dissection call; a panic becomes an expert item.

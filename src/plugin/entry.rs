@@ -10,6 +10,7 @@ pub static ENTRIES: Entries = Entries {
     register,
     handoff,
     reset,
+    shutdown,
     dissect: dissect::dissect,
     tls_flow_known: dissect::tls_flow_known,
 };
@@ -29,4 +30,10 @@ fn handoff() {
 fn reset() {
     super::flow::CONVS.reset();
     crate::session::reset();
+}
+
+/// Wireshark shuts down: free the port policy's state (kept for the life of the process).
+fn shutdown() {
+    reset();
+    super::ports::shutdown();
 }

@@ -366,6 +366,12 @@ pub fn handoff(proto: c_int) {
 
 static PROTO: AtomicI32 = AtomicI32::new(-1);
 
+/// Wireshark shuts down: free the ports' state (the preferences last applied, the ports
+/// taken). The tables are left as they are; an apply or a hop after this does nothing.
+pub fn shutdown() {
+    *lock() = None;
+}
+
 fn lock() -> std::sync::MutexGuard<'static, Option<Ports<ports::Handle>>> {
     PORTS.lock().unwrap_or_else(|e| e.into_inner())
 }
