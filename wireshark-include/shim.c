@@ -248,35 +248,6 @@ int msstun_in_error_pkt(packet_info *pinfo)
     return pinfo->flags.in_error_pkt ? 1 : 0;
 }
 
-static guint64 mix(guint64 h, guint64 v)
-{
-    h ^= v;
-    h *= G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-    return h ^ (h >> 29);
-}
-
-static guint64 endpoint_hash(const address *a, guint32 port)
-{
-    guint64 h = mix(G_GUINT64_CONSTANT(0xcbf29ce484222325), ((guint64)a->type << 32) | port);
-    const guint8 *p = (const guint8 *)a->data;
-    int i = 0;
-    if (a->len > 0 && p) {
-        for (; i + 4 <= a->len; i += 4)
-            h = mix(h, (guint64)p[i] << 24 | (guint64)p[i + 1] << 16 | (guint64)p[i + 2] << 8 | p[i + 3]);
-        for (; i < a->len; i++)
-            h = mix(h, p[i]);
-    }
-    return h;
-}
-
-guint64 msstun_flow_key(packet_info *pinfo)
-{
-    guint64 a = endpoint_hash(&pinfo->src, pinfo->srcport);
-    guint64 b = endpoint_hash(&pinfo->dst, pinfo->destport);
-    guint64 lo = a < b ? a : b, hi = a < b ? b : a;
-    return mix(mix(lo, hi), (guint64)pinfo->ptype);
-}
-
 /* The conversation of this packet, found or created (~1,000 instructions in 4.0: the
  * plugin caches it per flow, see src/plugin/flow.rs); its index in *index. */
 void *msstun_conv_find(packet_info *pinfo, guint32 *index)
@@ -466,10 +437,18 @@ void msstun_rtp_ext_reset(void)
     memset(msstun_rtp_ext, 0, sizeof msstun_rtp_ext);
 }
 
-static void rtp_extend(packet_info *pinfo, guint32 ssrc, guint16 seq, guint32 ts,
+/* The slot key of an RTP stream: the plugin's flow key (src/plugin/flow.rs) and the SSRC. */
+static guint64 mix(guint64 h, guint64 v)
+{
+    h ^= v;
+    h *= G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    return h ^ (h >> 29);
+}
+
+static void rtp_extend(guint64 flow, guint32 ssrc, guint16 seq, guint32 ts,
                        guint32 *ext_seq, guint64 *ext_ts)
 {
-    guint64 key = mix(msstun_flow_key(pinfo), ssrc) | 1;
+    guint64 key = mix(flow, ssrc) | 1;
     size_t slot = (size_t)(key % MSSTUN_RTP_EXT);
     if (msstun_rtp_ext[slot].key != key) {
         msstun_rtp_ext[slot].key = key;
@@ -495,7 +474,7 @@ static void rtp_extend(packet_info *pinfo, guint32 ssrc, guint16 seq, guint32 ts
 
 /* Queue an RTP tap record for an SRTP packet msstun decoded itself (so that Telephony > RTP
  * and -z rtp,streams list the stream, marked SRTP). */
-void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
+void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len, guint64 flow)
 {
     static int rtp_tap = -2;
     struct _rtp_info *ri;
@@ -514,7 +493,7 @@ void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len)
     ri->info_seq_num = (guint16)(p[2] << 8 | p[3]);
     ri->info_timestamp = (guint32)p[4] << 24 | (guint32)p[5] << 16 | (guint32)p[6] << 8 | p[7];
     ri->info_sync_src = (guint32)p[8] << 24 | (guint32)p[9] << 16 | (guint32)p[10] << 8 | p[11];
-    rtp_extend(pinfo, ri->info_sync_src, ri->info_seq_num, ri->info_timestamp,
+    rtp_extend(flow, ri->info_sync_src, ri->info_seq_num, ri->info_timestamp,
                &ri->info_extended_seq_num, &ri->info_extended_timestamp);
     ri->info_is_srtp = TRUE;
     ri->info_all_data_present = len == tvb_reported_length(tvb);

@@ -58,7 +58,6 @@ void *msstun_conv_find(packet_info *pinfo, guint32 *index);
 int msstun_conv_current(const void *conv, guint32 num, guint32 *index);
 /** A 64-bit hash of addresses, ports and port type, the same for both directions (UDP flows:
  *  no table lookup, no conversation created per datagram). */
-guint64 msstun_flow_key(packet_info *pinfo);
 
 /** Make `handle` the dissector of this packet's conversation. */
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
@@ -109,6 +108,6 @@ int msstun_payloads_by_class(void);
 /** Forget the extended RTP sequence numbers and timestamps (init routine). */
 void msstun_rtp_ext_reset(void);
 /** Queue an RTP tap record (marked SRTP) for the SRTP packet in `tvb`. */
-void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len);
+void msstun_rtp_tap(tvbuff_t *tvb, packet_info *pinfo, guint header_len, guint64 flow);
 /** ALPN stun.turn/stun.nat-discovery, TLS/DTLS port 5349, the tls/dtls heuristics. */
 void msstun_register_tls(int proto, dissector_handle_t stream, void *heur_tls, void *heur_dtls);

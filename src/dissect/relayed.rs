@@ -315,7 +315,7 @@ fn srtp<'p>(ctx: &Ctx<'p>, off: usize, sub: Tvb<'p>, bytes: &[u8], h: &RtpHeader
             ti.append_text(ctx.text(&text));
         }
     }
-    ctx.pinfo.rtp_tap(sub, h.header_len);
+    ctx.pinfo.rtp_tap(sub, h.header_len, ctx.conv);
 }
 
 /// The SRTCP trailer of the payload at `off`, under `st`: E flag, index, MKI and tag where

@@ -128,6 +128,18 @@ impl Encoding {
 }
 
 /// The packet being dissected.
+/// One end of a flow as Wireshark holds it: the address type (`address_type`), the address
+/// bytes and the port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawEnd<'p> {
+    /// Wireshark's address type.
+    pub kind: u32,
+    /// The address bytes.
+    pub bytes: &'p [u8],
+    /// The port.
+    pub port: u16,
+}
+
 #[derive(Clone, Copy)]
 pub struct Packet<'p> {
     raw: *mut ffi::packet_info,
@@ -224,6 +236,26 @@ impl<'p> Packet<'p> {
                 std::net::SocketAddr::new(ip(&p.src)?, p.srcport as u16),
                 std::net::SocketAddr::new(ip(&p.dst)?, p.destport as u16),
             ))
+        }
+    }
+
+    /// Source and destination as Wireshark holds them, whatever their address type (for a
+    /// flow without IPv4/IPv6 addresses).
+    pub fn raw_endpoints(&self) -> (RawEnd<'p>, RawEnd<'p>) {
+        // SAFETY: plain field reads; `data` points to `len` bytes owned by the packet (or
+        // is NULL: no bytes).
+        unsafe {
+            let p = &*self.raw;
+            let end = |a: &ffi::address, port: u32| RawEnd {
+                kind: a.type_ as u32,
+                bytes: if a.data.is_null() || a.len <= 0 {
+                    &[]
+                } else {
+                    std::slice::from_raw_parts(a.data as *const u8, a.len as usize)
+                },
+                port: port as u16,
+            };
+            (end(&p.src, p.srcport), end(&p.dst, p.destport))
         }
     }
 
@@ -369,8 +401,10 @@ impl<'p> Packet<'p> {
             }
             (Transport::Tcp, None) => u64::from(self.conv_find().1),
             (Transport::Udp, Some((a, b))) => flow::udp_key(a, b),
-            // SAFETY: the shim reads addresses, ports and the port type.
-            (Transport::Udp, None) => unsafe { ffi::msstun_flow_key(self.raw) | flow::UDP_KEY_BIT },
+            (Transport::Udp, None) => {
+                let (a, b) = self.raw_endpoints();
+                flow::udp_key_raw(a, b)
+            }
         }
     }
 
@@ -499,10 +533,12 @@ impl<'p> Packet<'p> {
     /// Queue an RTP tap record, marked SRTP, for the SRTP packet `tvb` whose RTP header is
     /// `header_len` bytes (Telephony > RTP and `-z rtp,streams` then list its stream).
     #[inline]
-    pub fn rtp_tap(&self, tvb: Tvb<'p>, header_len: usize) {
+    /// `flow`: the plugin's key of the packet's flow ([`Packet::flow_id`]), where the RTP
+    /// dissector's extended sequence numbers and timestamps are kept per SSRC.
+    pub fn rtp_tap(&self, tvb: Tvb<'p>, header_len: usize, flow: u64) {
         let h = u32::try_from(header_len).unwrap_or(u32::MAX);
         // SAFETY: the shim checks the lengths against the tvb's captured length before
         // reading it (no exception) and allocates the record in packet scope.
-        unsafe { ffi::msstun_rtp_tap(tvb.raw, self.raw, h) };
+        unsafe { ffi::msstun_rtp_tap(tvb.raw, self.raw, h, flow) };
     }
 }

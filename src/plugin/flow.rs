@@ -1,6 +1,7 @@
 //! The key of a flow in the plugin's state ([`crate::session::State::convs`]).
 //!
-//! * UDP: a hash of its two transport addresses, the same for both directions ([`udp_key`]).
+//! * UDP: a hash of its two transport addresses, the same for both directions ([`udp_key`];
+//!   [`udp_key_raw`] for addresses other than IPv4/IPv6, from Wireshark's address bytes).
 //!   UDP has no connections to tell apart, so no conversation-table lookup is needed per
 //!   datagram.
 //! * TCP: Wireshark's conversation index (a new one when a SYN with a new ISN reuses the
@@ -10,6 +11,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use crate::epan::RawEnd;
 
 /// Top bit of every UDP key: a UDP key never equals a TCP conversation index (32 bits).
 pub const UDP_KEY_BIT: u64 = 1 << 63;
@@ -37,6 +40,30 @@ fn endpoint(a: SocketAddr) -> u64 {
 #[inline]
 pub fn udp_key(a: SocketAddr, b: SocketAddr) -> u64 {
     let (x, y) = (endpoint(a), endpoint(b));
+    let (lo, hi) = if x < y { (x, y) } else { (y, x) };
+    mix(mix(lo, hi), 17) | UDP_KEY_BIT
+}
+
+/// Hash of one endpoint whose address is not IP (Wireshark's address type and bytes).
+fn raw_endpoint(e: RawEnd<'_>) -> u64 {
+    let mut h = mix(
+        0xcbf2_9ce4_8422_2325,
+        (u64::from(e.kind) << 32) | u64::from(e.port),
+    );
+    let mut words = e.bytes.chunks_exact(4);
+    for w in &mut words {
+        h = mix(h, u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]])));
+    }
+    for &b in words.remainder() {
+        h = mix(h, u64::from(b));
+    }
+    h
+}
+
+/// The key of the UDP flow between `a` and `b` (either direction) when they are not IPv4 or
+/// IPv6 addresses, top bit set.
+pub fn udp_key_raw(a: RawEnd<'_>, b: RawEnd<'_>) -> u64 {
+    let (x, y) = (raw_endpoint(a), raw_endpoint(b));
     let (lo, hi) = if x < y { (x, y) } else { (y, x) };
     mix(mix(lo, hi), 17) | UDP_KEY_BIT
 }
@@ -157,5 +184,30 @@ mod tests {
             udp_key(sa("[2001:db8::1]:3478"), sa("[2001:db8::3]:50000"))
         );
         assert!(udp_key(a, b) & UDP_KEY_BIT != 0 && v6 & UDP_KEY_BIT != 0);
+    }
+
+    #[test]
+    fn raw_endpoints_share_a_key_both_ways_and_flows_differ() {
+        let end = |kind, bytes: &'static [u8], port| RawEnd { kind, bytes, port };
+        let (a, b) = (
+            end(1, &[0, 1, 2, 3, 4, 5], 10),
+            end(1, &[0, 1, 2, 3, 4, 6], 20),
+        );
+        assert_eq!(udp_key_raw(a, b), udp_key_raw(b, a));
+        assert_ne!(
+            udp_key_raw(a, b),
+            udp_key_raw(a, end(1, &[0, 1, 2, 3, 4, 6], 21))
+        );
+        assert_ne!(
+            udp_key_raw(a, b),
+            udp_key_raw(a, end(2, &[0, 1, 2, 3, 4, 6], 20))
+        );
+        // The bytes past the last whole word count, and no bytes is an address too.
+        assert_ne!(
+            udp_key_raw(a, b),
+            udp_key_raw(a, end(1, &[0, 1, 2, 3, 4, 7], 20))
+        );
+        let none = udp_key_raw(end(0, &[], 0), end(0, &[], 0));
+        assert!(udp_key_raw(a, b) & UDP_KEY_BIT != 0 && none & UDP_KEY_BIT != 0);
     }
 }
