@@ -71,7 +71,7 @@ mod packet;
 pub mod plugin;
 pub mod ports;
 pub mod seq;
-mod stat_table;
+pub mod stat_table;
 pub mod tap;
 mod tree;
 pub mod uat;

@@ -32,6 +32,8 @@ pub struct Entries {
     pub dissect: for<'p> fn(Tvb<'p>, Packet<'p>, Tree<'p>, Transport, bool) -> Option<usize>,
     /// Inside (D)TLS: whether msstun already found STUN in this connection's plaintext.
     pub tls_flow_known: for<'p> fn(Packet<'p>) -> bool,
+    /// At registration: the names and tables of the statistics.
+    pub stats: fn() -> super::tap::Stats,
 }
 
 static ENTRIES: OnceLock<&'static Entries> = OnceLock::new();
@@ -183,7 +185,7 @@ unsafe extern "C" fn register_protoinfo() {
             ffi::msstun_register_prefs(proto, Some(super::ports::apply));
             register_media(proto);
             ffi::msstun_register_data_heur(proto);
-            super::tap::register(proto);
+            super::tap::register(proto, (entries().stats)());
             super::seq::register(proto);
             let h = ffi::register_dissector(c"msstun".as_ptr(), Some(dissect_msstun), proto);
             HANDLE.store(h, Ordering::Relaxed);

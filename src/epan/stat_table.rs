@@ -1,21 +1,80 @@
 //! The FFI half of the table dialogs (Statistics → MS-STUN Allocations, ICE pairs,
 //! Diagnosis; tshark `-z msstun,table_alloc|table_ice|table_diag`): the callbacks
 //! `wireshark-include/stats.c` calls to make the rows of its `stat_tap_table`s. The
-//! framework's structs (unions) stay in C; the rows are [`crate::stats::rows`].
+//! framework's structs (unions) stay in C; the rows are made by the [`Rows`] of the safe
+//! root (handed in at registration, [`super::tap::Stats`]).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 use super::ffi::{self, msstun_cell, msstun_tap_record};
-use super::tap::RecC;
-use crate::session;
-use crate::stats::rows::{columns, Cell, ColType, GuiRows};
+use super::tap::{Rec, RecC};
 
-/// Register the three table dialogs (after the tap: `tap::register`).
+/// A column's type (`stat_tap_table_item_enum`'s values the C side maps to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// `TABLE_ITEM_UINT`.
+    Uint,
+    /// `TABLE_ITEM_STRING`.
+    Str,
+    /// `TABLE_ITEM_FLOAT`.
+    Float,
+}
+
+/// One column: name, type, right-aligned, printf format (tshark and the GUI use it).
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Header.
+    pub name: &'static str,
+    /// Type of its cells.
+    pub ty: ColType,
+    /// Right-aligned (numbers).
+    pub right: bool,
+    /// printf format of one cell.
+    pub format: &'static str,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// A number.
+    U(u32),
+    /// Text.
+    S(String),
+    /// A real number.
+    F(f64),
+}
+
+/// The rows of one table dialog (or one tshark `-z msstun,table_…`).
+pub trait Rows: Send {
+    /// Forget the rows (a new tap run).
+    fn clear(&mut self);
+    /// A record passed the listener's filter: whether the rows changed.
+    fn on_record(&mut self, r: &Rec<'_>) -> bool;
+    /// The rows now.
+    fn cells(&self) -> &[Vec<Cell>];
+}
+
+/// Rows of a kind, made by the root.
+type RowsBox = Box<dyn Rows>;
+
+static NEW: OnceLock<fn(c_int) -> RowsBox> = OnceLock::new();
+static COLUMNS: OnceLock<fn(c_int) -> &'static [Column]> = OnceLock::new();
+
+/// The columns of `kind` (none before registration).
+fn columns(kind: c_int) -> &'static [Column] {
+    COLUMNS.get().map_or(&[], |f| f(kind))
+}
+
+/// Register the three table dialogs (after the tap: `tap::register`), with the root's rows
+/// and columns.
 ///
 /// # Safety
 /// Called once by Wireshark during registration.
-pub(super) unsafe fn register() {
+pub(super) unsafe fn register(rows: fn(c_int) -> RowsBox, cols: fn(c_int) -> &'static [Column]) {
+    let _ = NEW.set(rows);
+    let _ = COLUMNS.set(cols);
     ffi::msstun_register_stat_tables(
         Some(rows_new),
         Some(rows_packet),
@@ -62,8 +121,11 @@ unsafe extern "C" fn rows_column(kind: c_int, col: u32, out: *mut msstun_cell) -
 
 /// `msstun_rows_new_fn`.
 unsafe extern "C" fn rows_new(kind: c_int) -> *mut c_void {
-    catch_unwind(|| Box::into_raw(Box::new(GuiRows::new(kind))) as *mut c_void)
-        .unwrap_or(std::ptr::null_mut())
+    catch_unwind(|| match NEW.get() {
+        Some(f) => Box::into_raw(Box::new(f(kind))) as *mut c_void,
+        None => std::ptr::null_mut(),
+    })
+    .unwrap_or(std::ptr::null_mut())
 }
 
 /// `msstun_rows_reset_fn`.
@@ -73,7 +135,7 @@ unsafe extern "C" fn rows_reset(t: *mut c_void) {
     }
     // SAFETY: a table made by rows_new, used from Wireshark's one thread.
     let _ = catch_unwind(AssertUnwindSafe(|| unsafe {
-        (*(t as *mut GuiRows)).reset()
+        (*(t as *mut RowsBox)).clear()
     }));
 }
 
@@ -88,9 +150,8 @@ unsafe extern "C" fn rows_packet(t: *mut c_void, rec: *const msstun_tap_record) 
             return 0;
         };
         // SAFETY: a table made by rows_new.
-        let rows = unsafe { &mut *(t as *mut GuiRows) };
-        let changed = session::with(|s| rows.record(&s.analysis, s.analysis_finished, &r));
-        c_int::from(changed)
+        let rows = unsafe { &mut *(t as *mut RowsBox) };
+        c_int::from(rows.on_record(&r))
     }))
     .unwrap_or(0)
 }
@@ -102,7 +163,7 @@ unsafe extern "C" fn rows_count(t: *mut c_void) -> u32 {
     }
     // SAFETY: a table made by rows_new.
     catch_unwind(AssertUnwindSafe(|| unsafe {
-        (*(t as *mut GuiRows)).rows.len() as u32
+        (*(t as *mut RowsBox)).cells().len() as u32
     }))
     .unwrap_or(0)
 }
@@ -114,9 +175,9 @@ unsafe extern "C" fn rows_cell(t: *mut c_void, row: u32, col: u32, out: *mut mss
     }
     catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: a table made by rows_new; `out` a cell the caller owns.
-        let (rows, out) = unsafe { (&*(t as *mut GuiRows), &mut *out) };
+        let (rows, out) = unsafe { (&*(t as *mut RowsBox), &mut *out) };
         let Some(cell) = rows
-            .rows
+            .cells()
             .get(row as usize)
             .and_then(|r| r.get(col as usize))
         else {

@@ -3,121 +3,156 @@
 //! tshark names `-z msstun,stat|srt|alloc|ice[,filter]`).
 //!
 //! With no listener attached, a message costs one call (`have_tap_listener`, [`active`]).
-//! The FFI half of the statistics: the C record of a [`Record`] (worked out in the safe
-//! [`crate::plugin::tap`]), the registration and the C callbacks of the tables (whose logic
-//! is the safe [`crate::stats::tables`]).
+//! The FFI half of the statistics only: a plain [`queue`] of a [`Record`] (which the safe
+//! root, `crate::plugin::tap`, works out), its C form (names as C strings, the packet's
+//! addresses and TCP stream), the registration, and the C callbacks of the tables, which
+//! hand each record back as a [`Rec`] to a [`Listener`] the root made ([`Stats`]).
 
-use std::ffi::{c_char, c_int, CString};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
-
-use msstun::classify::Carrier;
-use msstun::registry;
-use msstun::Dialect;
-
-use super::ffi::{self, msstun_tap_record};
-use super::Packet;
-use crate::fields::{CLASS_VALUES, FRAMING_VALUES};
-use crate::plugin::tap::Record;
-use crate::stats::tables::{Rec, Table};
 use std::collections::BTreeMap;
-use std::ffi::c_void;
+use std::ffi::{c_char, c_int, c_void, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-/// C strings of every name a record points to, built once from the registry.
-struct Names {
-    /// SRT row index → method name (null: unused row).
+use msstun::registry::MethodDesc;
+use msstun::{Class, Dialect};
+
+use super::ffi::{self, msstun_tap_record};
+use super::stat_table::{Column, Rows};
+use super::Packet;
+
+/// One message as the tap's listeners see it (made by the safe root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Frame number.
+    pub frame: u32,
+    /// Absolute time of the frame (seconds, nanoseconds).
+    pub time: (i64, i32),
+    /// Over TCP (else UDP).
+    pub tcp: bool,
+    /// Method as the dialect names it.
+    pub method: &'static MethodDesc,
+    /// The method's row in [`Names::methods`] (the SRT table's row).
+    pub method_row: u16,
+    /// Class.
+    pub class: Class,
+    /// Dialect.
+    pub dialect: Dialect,
+    /// `msstun.framing` code (0 over UDP).
+    pub framing: u8,
+    /// What carried the message: 0 directly, else a `msstun::classify::Carrier` code.
+    pub carrier: u8,
+    /// ChannelData channel number of a message found in ChannelData (else 0).
+    pub channel: u16,
+    /// ERROR-CODE of an error response and its text ("401 Unauthorized").
+    pub error: Option<(u16, String)>,
+    /// Responses: the request's frame (0: unknown), time, and the response time in
+    /// nanoseconds (-1: unknown).
+    pub request: (u32, (i64, i32), i64),
+    /// The STUN message.
+    pub bytes: &'a [u8],
+}
+
+/// A tap record as a listener reads it back (owned addresses, so what reads it is testable
+/// without Wireshark).
+#[derive(Debug, Clone)]
+pub struct Rec<'a> {
+    /// Frame number.
+    pub frame: u32,
+    /// Seconds (absolute).
+    pub time: f64,
+    /// TCP (else UDP).
+    pub tcp: bool,
+    /// Source transport address.
+    pub src: SocketAddr,
+    /// Destination transport address.
+    pub dst: SocketAddr,
+    /// `tcp.stream`.
+    pub tcp_stream: Option<u32>,
+    /// 0 direct, else the [`msstun::classify::Carrier`] code.
+    pub carrier: u8,
+    /// ChannelData channel (carrier ChannelData).
+    pub channel: u16,
+    /// The STUN message.
+    pub bytes: &'a [u8],
+}
+
+/// The names a record points to, indexed by its codes, and the SRT table's rows.
+#[derive(Debug, Clone)]
+pub struct Names {
+    /// Row → method name (`None`: an unused row).
+    pub methods: Vec<Option<&'static str>>,
+    /// Class bits → name.
+    pub classes: [&'static str; 4],
+    /// Dialect code − 1 → name.
+    pub dialects: [&'static str; 4],
+    /// Framing code → name.
+    pub framings: [&'static str; 5],
+    /// Carrier code → name (0: direct).
+    pub carriers: [&'static str; 7],
+}
+
+/// A listener's table: `-z msstun,alloc|ice|diag`, or the one behind a GUI stats tree.
+pub trait Listener: Send {
+    /// A record passed the listener's filter (tshark's tables).
+    fn feed(&mut self, r: &Rec<'_>);
+    /// The text tshark prints at the end.
+    fn text(&mut self) -> String;
+    /// A record passed the stats tree's filter: the tree's nodes to tick (paths "a/b/c").
+    fn tick(&mut self, r: &Rec<'_>) -> Vec<String>;
+}
+
+/// A new table of a kind (`MSSTUN_TABLE_*`) for a listener with a display filter.
+pub type NewListener = fn(c_int, Option<&str>) -> Box<dyn Listener>;
+
+/// What the safe root hands the statistics at registration.
+pub struct Stats {
+    /// The names of the records and the SRT table.
+    pub names: &'static Names,
+    /// A new table of a kind (`MSSTUN_TABLE_*`) for a listener with a display filter.
+    pub listener: NewListener,
+    /// The rows of a new table dialog of a kind.
+    pub rows: fn(c_int) -> Box<dyn Rows>,
+    /// The columns of a table dialog's kind (empty: unknown kind).
+    pub columns: fn(c_int) -> &'static [Column],
+}
+
+/// C strings of every name a record points to, made once from [`Names`].
+struct CNames {
     methods: Vec<*const c_char>,
-    /// Method names not in [`registry::METHODS`] (the MS-TURN ones, "Unknown"), with their row.
-    extra: Vec<(&'static str, u16)>,
     classes: [*const c_char; 4],
     dialects: [*const c_char; 4],
     framings: [*const c_char; 5],
-    /// Carrier code → name (0: direct).
     carriers: [*const c_char; 7],
 }
 
 // SAFETY: the pointers are to leaked, immutable C strings.
-unsafe impl Send for Names {}
-unsafe impl Sync for Names {}
+unsafe impl Send for CNames {}
+unsafe impl Sync for CNames {}
 
-static NAMES: OnceLock<Names> = OnceLock::new();
+static NAMES: OnceLock<CNames> = OnceLock::new();
+static LISTENER: OnceLock<NewListener> = OnceLock::new();
 
 fn leak(s: &str) -> *const c_char {
     let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
     Box::leak(c.into_boxed_c_str()).as_ptr()
 }
 
-fn value_name(values: &[(u32, &'static str)], v: u32) -> &'static str {
-    values
-        .iter()
-        .find(|(k, _)| *k == v)
-        .map_or("Unknown", |(_, n)| n)
-}
-
-fn names() -> &'static Names {
-    NAMES.get_or_init(|| {
-        // Standard methods take their code as row (so msstun.method == row in the GUI's
-        // filter actions); the others follow the highest code.
-        let top = registry::METHODS.iter().map(|m| m.code).max().unwrap_or(0);
-        let mut methods = vec![std::ptr::null(); top as usize + 1];
-        for m in registry::METHODS {
-            methods[m.code as usize] = leak(m.name);
-        }
-        let mut extra: Vec<(&'static str, u16)> = Vec::new();
-        let others = registry::MS_TURN_TYPES
-            .iter()
-            .map(|(_, m, _)| m.name)
-            .chain([registry::UNKNOWN_METHOD.name]);
-        for name in others {
-            if registry::METHODS.iter().any(|m| m.name == name) || extra.iter().any(|e| e.0 == name)
-            {
-                continue;
-            }
-            extra.push((name, methods.len() as u16));
-            methods.push(leak(name));
-        }
-        let carriers = std::array::from_fn(|i| match i {
-            0 => leak("Direct"),
-            c => Carrier::ALL
+impl CNames {
+    fn new(n: &Names) -> CNames {
+        CNames {
+            methods: n
+                .methods
                 .iter()
-                .find(|k| usize::from(k.code()) == c)
-                .map_or_else(|| leak("Unknown"), |k| leak(k.name())),
-        });
-        Names {
-            methods,
-            extra,
-            classes: std::array::from_fn(|i| leak(value_name(CLASS_VALUES, i as u32))),
-            dialects: std::array::from_fn(|i| leak(Dialect::ALL[i].name())),
-            framings: std::array::from_fn(|i| leak(value_name(FRAMING_VALUES, i as u32))),
-            carriers,
+                .map(|m| m.map_or(std::ptr::null(), leak))
+                .collect(),
+            classes: n.classes.map(leak),
+            dialects: n.dialects.map(leak),
+            framings: n.framings.map(leak),
+            carriers: n.carriers.map(leak),
         }
-    })
-}
-
-/// Row of a method in the SRT table and the method-name list.
-fn method_index(n: &Names, dialect: Dialect, desc: &registry::MethodDesc) -> u16 {
-    if !dialect.is_ms_turn()
-        && n.methods
-            .get(desc.code as usize)
-            .is_some_and(|p| !p.is_null())
-    {
-        return desc.code;
     }
-    if let Some(m) = registry::METHODS.iter().find(|m| m.name == desc.name) {
-        return m.code;
-    }
-    n.extra
-        .iter()
-        .find(|e| e.0 == desc.name)
-        .or_else(|| {
-            n.extra
-                .iter()
-                .find(|e| e.0 == registry::UNKNOWN_METHOD.name)
-        })
-        .map_or(0, |e| e.1)
 }
 
 /// The tap's id, once registered.
@@ -152,9 +187,16 @@ fn truthy(b: bool) -> bool {
 /// Queue `rec` on the `msstun` tap: the C record with the names as C strings, the
 /// packet's addresses and TCP stream (the caller checked [`active`]).
 pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
-    let n = names();
+    let Some(n) = NAMES.get() else {
+        return;
+    };
     let pinfo = pinfo.raw();
-    let row = method_index(n, rec.dialect, rec.method);
+    let method_name = n
+        .methods
+        .get(usize::from(rec.method_row))
+        .copied()
+        .filter(|p| !p.is_null())
+        .unwrap_or(c"Unknown".as_ptr());
     let (request_frame, req, rtt_ns) = rec.request;
     // SAFETY: pinfo is the packet being dissected; the error text is copied into its
     // packet-scoped memory; every name pointer is a leaked C string; the record's bytes
@@ -175,7 +217,7 @@ pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
             framing: rec.framing,
             carrier: rec.carrier,
             method: rec.method.code,
-            method_index: row,
+            method_index: rec.method_row,
             error_code: rec.error.as_ref().map_or(0, |e| e.0),
             src_port: (*pinfo).srcport as u16,
             dst_port: (*pinfo).destport as u16,
@@ -187,8 +229,8 @@ pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
             req_secs: req.0,
             req_nsecs: req.1,
             rtt_ns,
-            method_name: n.methods[usize::from(row)],
-            class_name: n.classes[usize::from(rec.class.bits())],
+            method_name,
+            class_name: n.classes[usize::from(rec.class.bits()).min(3)],
             dialect_name: n.dialects[usize::from(rec.dialect.code().saturating_sub(1)).min(3)],
             framing_name: n.framings[usize::from(rec.framing).min(4)],
             carrier_name: n.carriers[usize::from(rec.carrier).min(6)],
@@ -201,12 +243,14 @@ pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
     }
 }
 
-/// Register the tap and the statistics (from `register_protoinfo`).
+/// Register the tap and the statistics (from `register_protoinfo`), with the root's
+/// names and tables.
 ///
 /// # Safety
 /// Called once by Wireshark during registration.
-pub(super) unsafe fn register(proto: c_int) {
-    let n = names();
+pub(super) unsafe fn register(proto: c_int, stats: Stats) {
+    let n = NAMES.get_or_init(|| CNames::new(stats.names));
+    let _ = LISTENER.set(stats.listener);
     ffi::msstun_register_stats(
         proto,
         n.methods.as_ptr(),
@@ -218,7 +262,7 @@ pub(super) unsafe fn register(proto: c_int) {
         Some(table_tree),
     );
     TAP_ID.store(ffi::msstun_tap_id(), Ordering::Relaxed);
-    super::stat_table::register();
+    super::stat_table::register(stats.rows, stats.columns);
 }
 
 /// A tap record as the safe [`Rec`] the tables read.
@@ -254,6 +298,18 @@ impl RecC {
     }
 }
 
+/// A tshark table: the root's listener and the last text made (kept for the C side until
+/// the next call or the table's end).
+struct CliTable {
+    table: Box<dyn Listener>,
+    text: Option<CString>,
+}
+
+/// A new table of the root's for `kind` and `filter` (`None` before registration).
+fn new_listener(kind: c_int, filter: Option<&str>) -> Option<Box<dyn Listener>> {
+    LISTENER.get().map(|f| f(kind, filter))
+}
+
 /// `msstun_table_new_fn`.
 unsafe extern "C" fn table_new(kind: c_int, filter: *const c_char) -> *mut c_void {
     catch_unwind(|| {
@@ -263,7 +319,10 @@ unsafe extern "C" fn table_new(kind: c_int, filter: *const c_char) -> *mut c_voi
             // SAFETY: a NUL-terminated string from the tap's option.
             unsafe { std::ffi::CStr::from_ptr(filter) }.to_str().ok()
         };
-        Box::into_raw(Box::new(Table::new(kind, filter))) as *mut c_void
+        let Some(table) = new_listener(kind, filter) else {
+            return std::ptr::null_mut();
+        };
+        Box::into_raw(Box::new(CliTable { table, text: None })) as *mut c_void
     })
     .unwrap_or(std::ptr::null_mut())
 }
@@ -275,7 +334,7 @@ unsafe extern "C" fn table_packet(t: *mut c_void, rec: *const msstun_tap_record)
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if let Some(r) = RecC::from_c(&*rec) {
-            (*(t as *mut Table)).feed_rec(&r);
+            (*(t as *mut CliTable)).table.feed(&r);
         }
     }));
 }
@@ -286,9 +345,9 @@ unsafe extern "C" fn table_text(t: *mut c_void) -> *const c_char {
         return std::ptr::null();
     }
     catch_unwind(AssertUnwindSafe(|| {
-        let table = &mut *(t as *mut Table);
-        let text = CString::new(table.text().replace('\0', " ")).unwrap_or_default();
-        table.text.insert(text).as_ptr()
+        let t = &mut *(t as *mut CliTable);
+        let text = CString::new(t.table.text().replace('\0', " ")).unwrap_or_default();
+        t.text.insert(text).as_ptr()
     }))
     .unwrap_or(std::ptr::null())
 }
@@ -296,12 +355,12 @@ unsafe extern "C" fn table_text(t: *mut c_void) -> *const c_char {
 /// `msstun_table_free_fn`.
 unsafe extern "C" fn table_free(t: *mut c_void) {
     if !t.is_null() {
-        let _ = catch_unwind(|| drop(Box::from_raw(t as *mut Table)));
+        let _ = catch_unwind(|| drop(Box::from_raw(t as *mut CliTable)));
     }
 }
 
 /// The tables behind the GUI's stats trees, one per open tree (keyed by its address).
-static TREES: Mutex<BTreeMap<usize, Table>> = Mutex::new(BTreeMap::new());
+static TREES: Mutex<BTreeMap<usize, Box<dyn Listener>>> = Mutex::new(BTreeMap::new());
 
 /// `msstun_table_tree_fn`: feed one record to the table of stats tree `st` and tick the
 /// nodes it yields. `rec` NULL: a new tree (`kind` > 0) or its end (`kind` 0).
@@ -315,16 +374,20 @@ unsafe extern "C" fn table_tree(st: *mut c_void, kind: c_int, rec: *const msstun
         if rec.is_null() {
             if kind == 0 {
                 trees.remove(&key);
-            } else {
-                trees.insert(key, Table::new(kind, None));
+            } else if let Some(t) = new_listener(kind, None) {
+                trees.insert(key, t);
             }
             return;
         }
         let Some(r) = RecC::from_c(&*rec) else { return };
-        let paths = trees
-            .entry(key)
-            .or_insert_with(|| Table::new(kind, None))
-            .add(&r);
+        let table = match trees.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => match new_listener(kind, None) {
+                Some(t) => e.insert(t),
+                None => return,
+            },
+        };
+        let paths = table.tick(&r);
         drop(trees);
         for path in paths {
             if let Ok(c) = CString::new(path) {
@@ -332,28 +395,4 @@ unsafe extern "C" fn table_tree(st: *mut c_void, kind: c_int, rec: *const msstun
             }
         }
     }));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn method_rows_are_codes_for_standard_methods() {
-        let n = names();
-        let binding = registry::method(registry::method::BINDING).unwrap();
-        assert_eq!(method_index(n, Dialect::Rfc5389, binding), 1);
-        let (m, _) = registry::method_for_type(Dialect::MsTurn, 0x0006);
-        let row = method_index(n, Dialect::MsTurn, m);
-        assert!(usize::from(row) > registry::method::GOOGLE_PING as usize);
-        // SAFETY: a leaked C string.
-        let name = unsafe { std::ffi::CStr::from_ptr(n.methods[usize::from(row)]) };
-        assert_eq!(name.to_str().unwrap(), m.name);
-        // [MS-TURN] Send (0x004) is the Send row, not Refresh's.
-        let (send, _) = registry::method_for_type(Dialect::MsTurn, 0x0004);
-        assert_eq!(
-            method_index(n, Dialect::MsTurn, send),
-            registry::method::SEND
-        );
-    }
 }

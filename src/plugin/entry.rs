@@ -13,6 +13,7 @@ pub static ENTRIES: Entries = Entries {
     shutdown,
     dissect: dissect::dissect,
     tls_flow_known: dissect::tls_flow_known,
+    stats: super::tap::stats,
 };
 
 /// Registration: the header fields and subtrees of `proto` (the protocol itself, expert

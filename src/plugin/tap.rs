@@ -1,44 +1,104 @@
-//! What the `msstun` tap reports of one decoded STUN message ([`Record`]), worked out in
+//! What the `msstun` tap reports of one decoded STUN message (a [`Record`]), worked out in
 //! safe code from the message, the dissector's view of its flow and the session state;
 //! [`crate::epan::tap::queue`] only turns it into the C record (names as C strings,
-//! addresses, TCP stream) and queues it. Built only when a listener is attached.
+//! addresses, TCP stream) and queues it. Built only when a listener is attached. Also what
+//! the statistics are given at registration ([`stats`]): the names of the records and the
+//! SRT table's rows, and the tables behind the listeners ([`crate::stats`]).
+
+use std::sync::OnceLock;
 
 use msstun::classify::Carrier;
 use msstun::framing::{framing_code, Framing, Transport};
 use msstun::registry::{self, MethodDesc};
 use msstun::{Class, Dialect, Message};
 
+use crate::epan::tap::{Names, Record, Stats};
 use crate::epan::{self, Packet};
+use crate::fields::{CLASS_VALUES, FRAMING_VALUES};
 use crate::session::{self, DataConn, Txn};
+use crate::stats::rows::{columns, GuiRows};
+use crate::stats::tables::Table;
 
-/// One message as the tap's listeners see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record<'a> {
-    /// Frame number.
-    pub frame: u32,
-    /// Absolute time of the frame (seconds, nanoseconds).
-    pub time: (i64, i32),
-    /// Over TCP (else UDP).
-    pub tcp: bool,
-    /// Method as the dialect names it.
-    pub method: &'static MethodDesc,
-    /// Class.
-    pub class: Class,
-    /// Dialect.
-    pub dialect: Dialect,
-    /// `msstun.framing` code (0 over UDP).
-    pub framing: u8,
-    /// What carried the message: 0 directly, else a [`Carrier`] code.
-    pub carrier: u8,
-    /// ChannelData channel number of a message found in ChannelData (else 0).
-    pub channel: u16,
-    /// ERROR-CODE of an error response and its text ("401 Unauthorized").
-    pub error: Option<(u16, String)>,
-    /// Responses: the request's frame (0: unknown), time, and the response time in
-    /// nanoseconds (-1: unknown).
-    pub request: (u32, (i64, i32), i64),
-    /// The STUN message.
-    pub bytes: &'a [u8],
+/// What the statistics are given at registration.
+pub fn stats() -> Stats {
+    Stats {
+        names: names(),
+        listener: |kind, filter| Box::new(Table::new(kind, filter)),
+        rows: |kind| Box::new(GuiRows::new(kind)),
+        columns,
+    }
+}
+
+fn value_name(values: &[(u32, &'static str)], v: u32) -> &'static str {
+    values
+        .iter()
+        .find(|(k, _)| *k == v)
+        .map_or("Unknown", |(_, n)| n)
+}
+
+/// Method names not in [`registry::METHODS`] (the MS-TURN ones, "Unknown"), with their row.
+static EXTRA: OnceLock<Vec<(&'static str, u16)>> = OnceLock::new();
+static NAMES: OnceLock<Names> = OnceLock::new();
+
+/// Every name a record points to: standard methods take their code as row (so
+/// `msstun.method == row` in the GUI's filter actions); the others follow the highest code.
+fn names() -> &'static Names {
+    NAMES.get_or_init(|| {
+        let top = registry::METHODS.iter().map(|m| m.code).max().unwrap_or(0);
+        let mut methods = vec![None; top as usize + 1];
+        for m in registry::METHODS {
+            methods[m.code as usize] = Some(m.name);
+        }
+        let mut extra: Vec<(&'static str, u16)> = Vec::new();
+        let others = registry::MS_TURN_TYPES
+            .iter()
+            .map(|(_, m, _)| m.name)
+            .chain([registry::UNKNOWN_METHOD.name]);
+        for name in others {
+            if registry::METHODS.iter().any(|m| m.name == name) || extra.iter().any(|e| e.0 == name)
+            {
+                continue;
+            }
+            extra.push((name, methods.len() as u16));
+            methods.push(Some(name));
+        }
+        let _ = EXTRA.set(extra);
+        let carriers = std::array::from_fn(|i| match i {
+            0 => "Direct",
+            c => Carrier::ALL
+                .iter()
+                .find(|k| usize::from(k.code()) == c)
+                .map_or("Unknown", |k| k.name()),
+        });
+        Names {
+            methods,
+            classes: std::array::from_fn(|i| value_name(CLASS_VALUES, i as u32)),
+            dialects: std::array::from_fn(|i| Dialect::ALL[i].name()),
+            framings: std::array::from_fn(|i| value_name(FRAMING_VALUES, i as u32)),
+            carriers,
+        }
+    })
+}
+
+/// Row of a method in the SRT table and the method-name list ([`names`]).
+fn method_row(dialect: Dialect, desc: &MethodDesc) -> u16 {
+    let n = names();
+    if !dialect.is_ms_turn()
+        && n.methods
+            .get(desc.code as usize)
+            .is_some_and(|p| p.is_some())
+    {
+        return desc.code;
+    }
+    if let Some(m) = registry::METHODS.iter().find(|m| m.name == desc.name) {
+        return m.code;
+    }
+    let extra = EXTRA.get().map_or(&[][..], Vec::as_slice);
+    extra
+        .iter()
+        .find(|e| e.0 == desc.name)
+        .or_else(|| extra.iter().find(|e| e.0 == registry::UNKNOWN_METHOD.name))
+        .map_or(0, |e| e.1)
 }
 
 /// Queue a tap record for the STUN message `msg` (nothing when no listener is attached,
@@ -122,13 +182,15 @@ fn record<'a>(
         }
         _ => (0, (0, 0), -1),
     };
+    let dialect = msg.dialect();
     Record {
         frame,
         time,
         tcp,
         method,
+        method_row: method_row(dialect, method),
         class,
-        dialect: msg.dialect(),
+        dialect,
         framing,
         carrier,
         channel,
@@ -158,6 +220,20 @@ mod tests {
         ]);
         b.extend_from_slice(&[b'x', 0, 0, 0]);
         b
+    }
+
+    #[test]
+    fn method_rows_are_codes_for_standard_methods() {
+        let n = names();
+        let binding = registry::method(registry::method::BINDING).unwrap();
+        assert_eq!(method_row(Dialect::Rfc5389, binding), 1);
+        let (m, _) = registry::method_for_type(Dialect::MsTurn, 0x0006);
+        let row = method_row(Dialect::MsTurn, m);
+        assert!(usize::from(row) > registry::method::GOOGLE_PING as usize);
+        assert_eq!(n.methods[usize::from(row)], Some(m.name));
+        // [MS-TURN] Send (0x004) is the Send row, not Refresh's.
+        let (send, _) = registry::method_for_type(Dialect::MsTurn, 0x0004);
+        assert_eq!(method_row(Dialect::MsTurn, send), registry::method::SEND);
     }
 
     #[test]

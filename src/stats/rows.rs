@@ -14,7 +14,8 @@
 //! always (the file is read before a dialog opens), in tshark with `-2`.
 //!
 //! Safe Rust: the C side (`wireshark-include/stats.c`) owns the `stat_tap_table`s and their
-//! strings; `src/epan/stat_table.rs` passes the callbacks.
+//! strings; `src/epan/stat_table.rs` passes the callbacks, to the [`GuiRows`] the safe root
+//! hands it (`crate::plugin::tap::stats`).
 
 use std::collections::BTreeSet;
 use std::ffi::c_int;
@@ -29,29 +30,7 @@ use msstun_analysis::{
 use super::tables::{Rec, KIND_ALLOC, KIND_DIAG, KIND_ICE};
 use msstun::classify::{Carried, Carrier};
 
-/// A column's type (`stat_tap_table_item_enum`'s values the C side maps to).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColType {
-    /// `TABLE_ITEM_UINT`.
-    Uint,
-    /// `TABLE_ITEM_STRING`.
-    Str,
-    /// `TABLE_ITEM_FLOAT`.
-    Float,
-}
-
-/// One column: name, type, right-aligned, printf format (tshark and the GUI use it).
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    /// Header.
-    pub name: &'static str,
-    /// Type of its cells.
-    pub ty: ColType,
-    /// Right-aligned (numbers).
-    pub right: bool,
-    /// printf format of one cell.
-    pub format: &'static str,
-}
+pub use crate::epan::stat_table::{Cell, ColType, Column};
 
 const fn u(name: &'static str) -> Column {
     Column {
@@ -131,17 +110,6 @@ pub fn columns(kind: c_int) -> &'static [Column] {
         KIND_DIAG => DIAG_COLUMNS,
         _ => &[],
     }
-}
-
-/// One cell.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// A number.
-    U(u32),
-    /// Text.
-    S(String),
-    /// A real number.
-    F(f64),
 }
 
 fn opt<T: ToString>(v: Option<T>) -> Cell {
@@ -332,6 +300,22 @@ impl GuiRows {
         }
         self.rows = new;
         true
+    }
+}
+
+/// The rows of a table dialog over the dissector's capture-wide analysis (the session
+/// state's).
+impl crate::epan::stat_table::Rows for GuiRows {
+    fn clear(&mut self) {
+        self.reset();
+    }
+
+    fn on_record(&mut self, r: &Rec<'_>) -> bool {
+        crate::session::with(|s| self.record(&s.analysis, s.analysis_finished, r))
+    }
+
+    fn cells(&self) -> &[Vec<Cell>] {
+        &self.rows
     }
 }
 

@@ -8,12 +8,12 @@
 //! are not fed again); STUN inside ChannelData, an RFC 6062 data connection or [MS-TURN]
 //! data is observed with that carrier. tshark prints the crate's text tables at the end;
 //! the GUI's trees tick, per message, its allocation or pair and every state change.
-//! Safe Rust: the C callbacks that drive it are in [`crate::epan::tap`].
+//! Safe Rust: the C callbacks of [`crate::epan::tap`] drive it as a
+//! [`crate::epan::tap::Listener`] the safe root hands them (`crate::plugin::tap::stats`).
 
 use std::collections::BTreeMap;
 use std::ffi::c_int;
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 
 use msstun::classify::{Carried, Carrier};
 use msstun::framing::Transport;
@@ -28,29 +28,7 @@ pub const KIND_ICE: c_int = 2;
 /// `MSSTUN_TABLE_DIAG`: outcomes per ICE session and allocation, and the findings.
 pub const KIND_DIAG: c_int = 3;
 
-/// What a table needs of a tap record (owned addresses, so it is testable without
-/// Wireshark).
-#[derive(Debug, Clone)]
-pub struct Rec<'a> {
-    /// Frame number.
-    pub frame: u32,
-    /// Seconds (absolute).
-    pub time: f64,
-    /// TCP (else UDP).
-    pub tcp: bool,
-    /// Source transport address.
-    pub src: SocketAddr,
-    /// Destination transport address.
-    pub dst: SocketAddr,
-    /// `tcp.stream`.
-    pub tcp_stream: Option<u32>,
-    /// 0 direct, else the [`msstun::classify::Carrier`] code.
-    pub carrier: u8,
-    /// ChannelData channel (carrier ChannelData).
-    pub channel: u16,
-    /// The STUN message.
-    pub bytes: &'a [u8],
-}
+pub use crate::epan::tap::Rec;
 
 impl Rec<'_> {
     /// What carried the record's message (`None`: an unknown carrier code).
@@ -92,8 +70,6 @@ pub struct Table {
     allocs: BTreeMap<u32, (String, &'static str)>,
     /// Pair id → its label and last state shown.
     pairs: BTreeMap<u32, (String, &'static str)>,
-    /// The last text made (kept for the C side until the next call).
-    pub text: Option<std::ffi::CString>,
 }
 
 /// One observation made for a record, and its answer.
@@ -112,12 +88,6 @@ impl Table {
             st: State::live(),
             ..Table::default()
         }
-    }
-
-    /// Feed one record (frame order), as [`msstun_analysis::feed::feed_decoded`] feeds a
-    /// decoded item. Returns the observations made.
-    pub(crate) fn feed_rec<'m>(&mut self, r: &Rec<'m>) {
-        self.feed(r);
     }
 
     fn feed<'m>(&mut self, r: &Rec<'m>) -> Vec<Seen<'m>> {
@@ -316,6 +286,23 @@ impl Table {
         });
         let _ = writeln!(s, "{rule}");
         s
+    }
+}
+
+/// A listener's table for the tap's C callbacks ([`crate::epan::tap`]).
+impl crate::epan::tap::Listener for Table {
+    /// Feed one record (frame order), as [`msstun_analysis::feed::feed_decoded`] feeds a
+    /// decoded item.
+    fn feed(&mut self, r: &Rec<'_>) {
+        Table::feed(self, r);
+    }
+
+    fn text(&mut self) -> String {
+        Table::text(self)
+    }
+
+    fn tick(&mut self, r: &Rec<'_>) -> Vec<String> {
+        self.add(r)
     }
 }
 
