@@ -15,8 +15,10 @@ use crate::epan::{Item, Packet, Tree};
 use crate::session;
 
 /// The observation of a message or payload in this context carried as `carrier`, when the
-/// session analysis applies to it (it follows what carried the context and `carrier`).
-fn observation(ctx: &Ctx<'_>, carrier: Carried) -> Option<Observation> {
+/// session analysis applies to it (it follows what carried the context and `carrier`), with
+/// the message's `integrity` as checked.
+#[inline]
+fn observation(ctx: &Ctx<'_>, carrier: Carried, integrity: Option<bool>) -> Option<Observation> {
     if !follows(&ctx.carried) || !follows(&carrier) || !Packet::analyze_sessions() {
         return None;
     }
@@ -30,14 +32,15 @@ fn observation(ctx: &Ctx<'_>, carrier: Carried) -> Option<Observation> {
         dst,
         tcp_stream: None,
         carrier,
-        integrity: None,
+        integrity,
     })
 }
 
 /// The observation of the message this context dissects, when the session analysis applies
 /// (read before the session state is locked: see [`message`]).
+#[inline]
 pub(super) fn message_observation(ctx: &Ctx<'_>, integrity: Option<bool>) -> Option<Observation> {
-    Some(observation(ctx, ctx.carried)?.with_integrity(integrity))
+    observation(ctx, ctx.carried, integrity)
 }
 
 /// Count a relayed payload of `len` bytes (ChannelData, data connections, MS-TURN data).
@@ -45,7 +48,7 @@ pub(super) fn relayed(ctx: &Ctx<'_>, carrier: Carried, len: usize) {
     if ctx.visited {
         return;
     }
-    let Some(obs) = observation(ctx, carrier) else {
+    let Some(obs) = observation(ctx, carrier, None) else {
         return;
     };
     let input = session::Input::Relayed(len);

@@ -260,8 +260,18 @@ fn bad_value<'p>(ctx: &Ctx<'p>, item: Item<'p>, e: &msstun::Error, msg_bytes: &[
 }
 
 /// A value in a tolerated short form (Teams' 4-byte MS-SEQUENCE-NUMBER): a deviation, with
-/// what it carries.
+/// what it carries. Only structured values have short forms: the others are turned away
+/// here, inline (asked of every attribute).
+#[inline(always)]
 fn short_form_expert<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
+    if matches!(a.layout(), msstun::Layout::Struct(_)) {
+        short_form_note(ctx, item, a);
+    }
+}
+
+/// [`short_form_expert`] of a structured value.
+#[inline(never)]
+fn short_form_note<'p>(ctx: &Ctx<'p>, item: Item<'p>, a: &msstun::Attribute<'_>) {
     let Some(short) = a.short_form() else {
         return;
     };

@@ -1,10 +1,10 @@
 //! The Info column (a message's summary, written in place into packet-scoped memory) and
 //! the short texts of attribute values in the tree.
 
-use msstun::summary::fitting_len;
+use msstun::summary::{fitting_len, write_attribute, write_head};
 
 use super::Ctx;
-use crate::epan::{PStr, TextBuf};
+use crate::epan::{Item, PStr, TextBuf};
 
 /// Longest Info text of one message (Wireshark's Info column holds 4096 bytes in all).
 const INFO_MAX: usize = 320;
@@ -91,6 +91,71 @@ impl std::fmt::Write for InfoText<'_> {
                 self.formatted = true;
                 std::fmt::write(self, args)
             }
+        }
+    }
+}
+
+/// A message's Info text written during the dissector's own walk of its attributes (one
+/// walk for the text and the tree: [`msstun::summary::write_head`], then
+/// [`Summary::attribute`] per attribute), and set ([`Summary::set`]) once they are all
+/// written: after the walk, or before an attribute that hands data on (whose dissectors
+/// write the columns after msstun), the rest then written from a copy of the walk.
+pub(super) struct Summary<'p> {
+    /// The text, until set; `None` when neither the tree nor the columns show it.
+    text: Option<InfoText<'p>>,
+    /// The summary is still being written (no item ended it).
+    open: bool,
+}
+
+impl<'p> Summary<'p> {
+    /// The summary of `msg`, its head written.
+    #[inline]
+    pub(super) fn start<T: AsRef<[u8]>>(ctx: &Ctx<'p>, msg: &msstun::Message<T>) -> Self {
+        if !(ctx.visible || ctx.pinfo.has_columns()) {
+            return Summary {
+                text: None,
+                open: false,
+            };
+        }
+        let mut text = InfoText::new(ctx);
+        let open = write_head(msg, &mut text).is_ok();
+        Summary {
+            text: Some(text),
+            open,
+        }
+    }
+
+    /// Write the part of one item of the attribute walk.
+    #[inline]
+    pub(super) fn attribute(&mut self, a: &Result<msstun::Attribute<'_>, msstun::Error>) {
+        if let (true, Some(text)) = (self.open, self.text.as_mut()) {
+            self.open = write_attribute(a, text).is_ok();
+        }
+    }
+
+    /// Write the parts of the walk's `rest`, then set the columns and the protocol item's
+    /// (`ti`) text, once.
+    pub(super) fn set<'a>(
+        &mut self,
+        ctx: &Ctx<'p>,
+        ti: Item<'p>,
+        rest: impl Iterator<Item = Result<msstun::Attribute<'a>, msstun::Error>>,
+    ) {
+        let Some(text) = self.text.take() else {
+            return;
+        };
+        let mut text = text;
+        if self.open {
+            for a in rest {
+                if write_attribute(&a, &mut text).is_err() {
+                    break;
+                }
+            }
+        }
+        let text = text.finish();
+        set_columns(ctx, text);
+        if ctx.visible {
+            ti.append_text(text);
         }
     }
 }

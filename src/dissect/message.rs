@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use msstun::check::{self, Status};
 use msstun::registry::Role;
-use msstun::summary::write_summary;
 use msstun::{Class, Message, HEADER_LEN};
 
 use super::{analysis, attribute, info, links, relayed, Ctx};
@@ -174,27 +173,19 @@ pub(super) fn dissect_stun<'p>(
         ctx.data_peer.set(peer_of(&msg));
     }
 
-    // Columns and the protocol item's text.
-    if ctx.visible || ctx.pinfo.has_columns() {
-        let mut text = info::InfoText::new(ctx);
-        let _ = write_summary(&msg, &mut text);
-        let text = text.finish();
-        info::set_columns(ctx, text);
-        if ctx.visible {
-            ti.append_text(text);
-        }
-    }
+    // Columns and the protocol item's text, written in the attribute walk.
+    let mut summary = info::Summary::start(ctx, &msg);
     header(ctx, st, ti, m, &msg);
-
     attributes(
         ctx,
         (st, ti),
         m,
         &msg,
         (&checks, class),
-        bytes,
+        (bytes, &mut summary),
         srtp_pending,
     );
+    summary.set(ctx, ti, std::iter::empty());
     links::show_transaction(ctx, st, ti, class, &seen);
     links::show_links(ctx, (st, ti), &msg, (method, class), &seen);
     if let Some(a) = answer {
@@ -205,6 +196,7 @@ pub(super) fn dissect_stun<'p>(
 /// The attributes of `msg` (at tvb offset `m`) under the message `st`/`ti`. In a tree nobody
 /// sees, only the referenced items are added, straight under the message; expert items then
 /// go to the message item. `srtp_pending`: an ICE check whose SRTP evidence the loop decides.
+/// The walk writes the `summary` too, and sets it before an attribute that hands data on.
 #[inline]
 fn attributes<'p>(
     ctx: &Ctx<'p>,
@@ -212,7 +204,7 @@ fn attributes<'p>(
     m: usize,
     msg: &Message<&[u8]>,
     (checks, class): (&Checks, Class),
-    bytes: &[u8],
+    (bytes, summary): (&[u8], &mut info::Summary<'p>),
     mut srtp_pending: bool,
 ) {
     if msg.length() > 0 {
@@ -229,9 +221,15 @@ fn attributes<'p>(
         } else {
             (st, ti)
         };
-        for a in msg.attributes() {
+        let mut walk = msg.attributes();
+        while let Some(a) = walk.next() {
+            summary.attribute(&a);
             match a {
                 Ok(a) => {
+                    if a.role() == Role::Data {
+                        // Its dissectors write the columns after msstun's text.
+                        summary.set(ctx, ti, walk.clone());
+                    }
                     if srtp_pending {
                         let (decided, shown) = srtp_decided(&a, msg);
                         if decided {

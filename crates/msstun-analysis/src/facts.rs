@@ -36,6 +36,8 @@ fn addr<T: AsRef<[u8]>>(a: &msstun::Attribute<'_>, _m: &Message<T>) -> Option<So
 }
 
 impl<'a> Facts<'a> {
+    /// Inline: built in the caller's frame, not copied out (about 300 bytes).
+    #[inline(always)]
     pub fn of<T: AsRef<[u8]>>(m: &'a Message<T>) -> Facts<'a> {
         let mut f = Facts::default();
         for a in m.attributes() {

@@ -46,6 +46,20 @@ pub fn write_summary<T: AsRef<[u8]>, W: Write + ?Sized>(
     msg: &Message<T>,
     w: &mut W,
 ) -> fmt::Result {
+    write_head(msg, w)?;
+    for attr in msg.attributes() {
+        match attr {
+            Ok(a) => write_item(&a, w)?,
+            Err(e) => return write_error(w, &e),
+        }
+    }
+    Ok(())
+}
+
+/// The summary's first part: method, class and dialect. [`write_summary`] is this, then
+/// [`write_attribute`] for each item of [`Message::attributes`] until one returns `Err`:
+/// a caller that walks the attributes anyway writes the summary in the same walk.
+pub fn write_head<T: AsRef<[u8]>, W: Write + ?Sized>(msg: &Message<T>, w: &mut W) -> fmt::Result {
     let (method, class) = msg.method_class();
     if method.code == registry::UNKNOWN_METHOD.code {
         write!(w, "Method 0x{:03x}", split_type(msg.message_type()).0)?;
@@ -55,18 +69,28 @@ pub fn write_summary<T: AsRef<[u8]>, W: Write + ?Sized>(
     w.write_char(' ')?;
     w.write_str(class.name())?;
     match msg.dialect() {
-        Dialect::MsTurn => w.write_str(" [MS-TURN]")?,
-        Dialect::MsTurn5389 => w.write_str(" [MS-TURN/5389]")?,
-        Dialect::Rfc3489 => w.write_str(" [RFC3489]")?,
-        Dialect::Rfc5389 => {}
+        Dialect::MsTurn => w.write_str(" [MS-TURN]"),
+        Dialect::MsTurn5389 => w.write_str(" [MS-TURN/5389]"),
+        Dialect::Rfc3489 => w.write_str(" [RFC3489]"),
+        Dialect::Rfc5389 => Ok(()),
     }
-    for attr in msg.attributes() {
-        match attr {
-            Ok(a) => write_item(&a, w)?,
-            Err(e) => return write_error(w, &e),
+}
+
+/// The summary's part for one item of [`Message::attributes`] (see [`write_head`]). `Err`:
+/// the summary ends here — `w` failed, or an attribute framing error was written (what
+/// [`write_summary`] writes last).
+#[inline]
+pub fn write_attribute<W: Write + ?Sized>(
+    attr: &Result<Attribute<'_>, Error>,
+    w: &mut W,
+) -> fmt::Result {
+    match attr {
+        Ok(a) => write_item(a, w),
+        Err(e) => {
+            write_error(w, e)?;
+            Err(fmt::Error)
         }
     }
-    Ok(())
 }
 
 fn write_item<W: Write + ?Sized>(a: &Attribute<'_>, w: &mut W) -> fmt::Result {
@@ -745,6 +769,59 @@ mod tests {
             .attr(0x0015, b"realm.example\0\0\0")
             .finish();
         assert!(text(&b).ends_with(" realm: realm.example"), "{}", text(&b));
+    }
+
+    /// [`write_head`] then [`write_attribute`] per attribute (stopping at the first `Err`)
+    /// writes what [`write_summary`] writes, cut or not, framing errors included.
+    #[test]
+    fn head_and_attributes_write_the_summary() {
+        let user = tlv(0x0006, "é".repeat(20).as_bytes(), true);
+        let addr = tlv(0x0020, &[0, 1, 0x11, 0x2b, 0x21, 0x12, 0xa4, 0x43], true);
+        let mut cut = rfc5389(
+            0x0101,
+            TX,
+            &[addr.clone(), tlv(0x0009, b"\0\0\x04\x01no", true)],
+        );
+        let n = cut.len();
+        cut[n - 6] = 0x40; // the last attribute overruns the message
+        let messages = [
+            rfc5389(0x0001, TX, &[user.clone(), addr.clone()]),
+            rfc5389(
+                0x0101,
+                TX,
+                &[addr.clone(), tlv(0x8028, &[1, 2, 3, 4], true)],
+            ),
+            rfc5389(0x0111, TX, &[tlv(0x0009, b"\0\0\x04\x01bad", true), user]),
+            cut,
+        ];
+        for b in &messages {
+            let m = Message::new_checked(&b[..]).unwrap();
+            for cap in [10, 22, 23, 40, 64, 300] {
+                let mut whole = SummaryBuf::<300>::new();
+                let mut parts = SummaryBuf::<300>::new();
+                let _ = write_summary(&m, &mut Cap(&mut whole, cap));
+                if write_head(&m, &mut Cap(&mut parts, cap)).is_ok() {
+                    for a in m.attributes() {
+                        if write_attribute(&a, &mut Cap(&mut parts, cap)).is_err() {
+                            break;
+                        }
+                    }
+                }
+                assert_eq!(whole.as_str(), parts.as_str(), "cap {cap}");
+            }
+        }
+    }
+
+    /// A writer that takes at most `.1` bytes into `.0`, whole strings only.
+    struct Cap<'a>(&'a mut SummaryBuf<300>, usize);
+
+    impl Write for Cap<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            if self.0.as_str().len() + s.len() > self.1 {
+                return Err(fmt::Error);
+            }
+            self.0.write_str(s)
+        }
     }
 
     #[test]
