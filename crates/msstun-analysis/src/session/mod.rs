@@ -19,8 +19,10 @@ use msstun::stream::{Decoded, DecodedKind};
 pub use crate::feed::Input;
 use crate::{Answer, Observation};
 mod record;
+mod txns;
 
 pub use record::{At, Origins, Seen, Txn};
+pub use txns::{Tid, Transactions};
 
 /// A small, fast multiplicative hasher for the plugin's own integer/byte keys
 /// (the keys come from one capture file; no HashDoS concern).
@@ -82,7 +84,7 @@ pub struct Addr {
     pub port: u16,
 }
 
-/// One STUN transaction (keyed by conversation and transaction id).
+/// One STUN transaction (keyed by conversation and transaction id; see [`Transactions`]).
 #[derive(Debug, Clone, Default)]
 pub struct Transaction {
     /// First frame carrying the request.
@@ -93,6 +95,11 @@ pub struct Transaction {
     pub response_frame: Option<u32>,
     /// What only some requests carry (boxed, so that the common entry stays small).
     pub extra: Option<Box<Extra>>,
+    /// Its flow (see [`Transactions`]).
+    flow: u64,
+    /// The analysis's open request under this id (slab index + 1; 0: none) and whether the
+    /// entry holds no core transaction (see [`Transactions`]).
+    slot: u32,
 }
 
 impl Transaction {
@@ -174,8 +181,6 @@ pub struct Conv {
 pub struct State {
     /// Per flow: TCP conversation index or UDP 5-tuple hash (see `epan::Packet::flow_id`).
     pub convs: FastMap<u64, Conv>,
-    /// Per (conversation, transaction id).
-    pub transactions: FastMap<(u64, [u8; 16]), Transaction>,
     /// Frames that retransmit a request: frame → original frame.
     pub retransmissions: FastMap<u32, u32>,
     /// ConnectionAttempts by CONNECTION-ID.
@@ -216,6 +221,12 @@ pub struct Fed {
 }
 
 impl State {
+    /// The transactions (held by the analysis, which keeps its open requests in them).
+    #[inline]
+    pub fn transactions(&self) -> &Transactions {
+        &self.analysis.pending.txns
+    }
+
     /// A state for a live feeder that never reads a frame again (the relay, a replay): a
     /// transaction is forgotten once answered (after what its response teaches, such as a
     /// Connect's peer, is recorded), after [`crate::TRANSACTION_TIMEOUT`] unanswered, and
@@ -239,26 +250,20 @@ impl State {
         let Some(live) = self.live.as_mut() else {
             return;
         };
+        let txns = &mut self.analysis.pending.txns;
         let timeout = crate::TRANSACTION_TIMEOUT as i64;
         while let Some(&(t, key)) = live.order.front() {
             let expired = (t.0 + timeout, t.1) <= now;
-            if !expired && self.transactions.len() <= LIVE_TRANSACTIONS {
+            if !expired && txns.len() <= LIVE_TRANSACTIONS {
                 break;
             }
             live.order.pop_front();
-            if self
-                .transactions
-                .get(&key)
-                .is_some_and(|x| x.request_time == t)
-            {
-                self.transactions.remove(&key);
-            }
+            txns.forget_if(key.0, &key.1, |x| x.request_time != t);
         }
-        if live.order.len() > 2 * LIVE_TRANSACTIONS.max(self.transactions.len()) {
+        if live.order.len() > 2 * LIVE_TRANSACTIONS.max(txns.len()) {
             // Answered transactions left their places behind: drop those.
-            let txns = &self.transactions;
             live.order
-                .retain(|(t, k)| txns.get(k).is_some_and(|x| x.request_time == *t));
+                .retain(|(t, k)| txns.get(k.0, &k.1).is_some_and(|x| x.request_time == *t));
         }
     }
 
@@ -423,19 +428,19 @@ mod tests {
             assert_eq!(ok.txn.map(|t| t.0), Some(1));
             see(&mut s, 4, 10, &bytes(Class::Request, 2));
             // Answered: gone from a live state; the open one stays until it times out.
-            assert_eq!(s.transactions.len(), if live { 1 } else { 2 });
+            assert_eq!(s.transactions().len(), if live { 1 } else { 2 });
             assert_eq!(s.retransmissions.len(), if live { 0 } else { 1 });
             see(&mut s, 5, 49, &bytes(Class::Request, 3));
-            assert_eq!(s.transactions.len(), if live { 2 } else { 3 });
+            assert_eq!(s.transactions().len(), if live { 2 } else { 3 });
             see(&mut s, 6, 50, &bytes(Class::Indication, 4));
-            assert_eq!(s.transactions.len(), if live { 1 } else { 3 });
+            assert_eq!(s.transactions().len(), if live { 1 } else { 3 });
         }
         // Beyond the bound the oldest open ones go.
         let mut s = State::live();
         for i in 0..LIVE_TRANSACTIONS as u32 + 10 {
             see(&mut s, i + 1, 0, &bytes(Class::Request, i));
         }
-        assert_eq!(s.transactions.len(), LIVE_TRANSACTIONS);
+        assert_eq!(s.transactions().len(), LIVE_TRANSACTIONS);
         assert!(s.live.as_ref().unwrap().order.len() <= 2 * LIVE_TRANSACTIONS);
     }
 
@@ -480,7 +485,7 @@ mod tests {
             Some((2, Some(49152)))
         );
         assert!(conv.framing.is_some());
-        assert_eq!(s.transactions.len(), 1);
+        assert_eq!(s.transactions().len(), 1);
         let r = s.analysis.report();
         assert_eq!(r.allocations.len(), 1);
         assert_eq!(
