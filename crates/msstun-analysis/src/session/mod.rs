@@ -348,7 +348,16 @@ impl State {
         let secs = obs.time.floor();
         let now = (secs as i64, ((obs.time - secs) * 1e9) as i32);
         let mut first = None;
-        crate::feed::walk(obs, item, data_connection, |o, input| {
+        // A data connection's payloads are carried by it, named by its CONNECTION-ID.
+        let dc = data_connection.then(|| crate::Carried {
+            connection: self
+                .convs
+                .get(&at.flow)
+                .and_then(|c| c.data)
+                .map(|d| d.connection_id),
+            ..crate::Carrier::DataConnection.into()
+        });
+        crate::feed::walk(obs, item, dc, |o, input| {
             let fed = self.feed(at, now, Some(o), input, names);
             if first.is_none() && !matches!(input, Input::Relayed(_)) {
                 first = Some(fed.seen);
@@ -492,5 +501,49 @@ mod tests {
             r.allocations[0].relayed.as_deref(),
             Some("198.51.100.1:49152")
         );
+    }
+
+    #[test]
+    fn a_data_connections_payloads_are_carried_by_its_connection_id() {
+        use msstun::build::MessageBuilder;
+        use msstun::framing::Transport;
+        use msstun::stream::{ConnectionDecoder, Direction};
+        use msstun::{Class, Dialect};
+        let (c, srv) = (
+            "192.0.2.1:40001".parse().unwrap(),
+            "198.51.100.1:3478".parse().unwrap(),
+        );
+        let bind = MessageBuilder::new(Dialect::Rfc5389, 0x000b, Class::Request, &[2; 12])
+            .attr_u32(0x002a, 0x1234_5678)
+            .finish();
+        let ok = MessageBuilder::new(Dialect::Rfc5389, 0x000b, Class::SuccessResponse, &[2; 12])
+            .finish();
+        let mut s = State::live();
+        let mut dec = ConnectionDecoder::new(Transport::Tcp);
+        let mut seen = Vec::new();
+        for (frame, dir, bytes) in [
+            (1, Direction::ClientToServer, &bind[..]),
+            (2, Direction::ServerToClient, &ok[..]),
+            (3, Direction::ClientToServer, &[0, 4, 1, 2, 3, 4][..]),
+        ] {
+            let dc = dec.is_data_connection();
+            dec.push(dir, bytes);
+            let (src, dst) = if dir == Direction::ClientToServer {
+                (c, srv)
+            } else {
+                (srv, c)
+            };
+            let obs = crate::Observation::direct(frame, 1.0, Transport::Tcp, src, dst);
+            let at = At {
+                flow: 9,
+                frame,
+                visited: false,
+            };
+            let item = dec.pop(dir).unwrap();
+            s.feed_decoded(at, &obs, &item, dc, false, |o, _, _| seen.push(o.carrier));
+        }
+        let last = seen.last().unwrap();
+        assert_eq!(last.carrier, crate::Carrier::DataConnection);
+        assert_eq!(last.connection, Some(0x1234_5678));
     }
 }
