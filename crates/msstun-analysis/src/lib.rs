@@ -700,6 +700,10 @@ impl Pendings {
         let (slab, free) = (&mut self.slab, &mut self.free);
         let i = self.txns.open_pending(tid, || {
             free.pop().unwrap_or_else(|| {
+                if slab.is_empty() {
+                    // Often one open request at a time: no room for four.
+                    slab.reserve_exact(1);
+                }
                 slab.push(None);
                 (slab.len() - 1) as u32
             })

@@ -244,6 +244,17 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_is_no_larger_than_before_the_fold() {
+        // Before: a 40-byte transaction under a (flow, id) key of 24 bytes; now the flow and
+        // the analysis's slot sit in the transaction and the key is the id alone.
+        assert_eq!(
+            std::mem::size_of::<(Tid, Transaction)>(),
+            64,
+            "one entry of the table"
+        );
+    }
+
+    #[test]
     fn an_open_request_alone_leaves_no_entry_once_closed() {
         let mut t = Transactions::default();
         let id = [1; 16];
