@@ -26,7 +26,7 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
             Segment::Unit { offset, len, kind } => {
                 // The session analysis sees STUN on a bound data connection as carried by
                 // it (the agents' view: relayed address and peer), as the feeding rules say.
-                let carried = Carried::new(Carrier::DataConnection);
+                let carried = carried_by(dc);
                 super::analysis::relayed(ctx, carried, len);
                 let inner = Ctx {
                     carried,
@@ -53,6 +53,14 @@ pub(super) fn dissect_data_conn(ctx: &Ctx<'_>, bytes: &[u8], whole: bool, dc: Da
     }
 }
 
+/// How data connection `dc` carries its payloads: named by its CONNECTION-ID.
+fn carried_by(dc: DataConn) -> Carried {
+    Carried {
+        connection: Some(dc.connection_id),
+        ..Carried::new(Carrier::DataConnection)
+    }
+}
+
 /// Relayed data from `off` to the end of the segment.
 fn relayed_data(ctx: &Ctx<'_>, bytes: &[u8], off: usize, dc: DataConn) {
     let f = ctx.f;
@@ -76,16 +84,9 @@ fn relayed_data(ctx: &Ctx<'_>, bytes: &[u8], off: usize, dc: DataConn) {
         Some(frames) => {
             for (s, l) in frames {
                 st.add_item(f.framing_length, ctx.tvb, s, 2, Encoding::BigEndian);
-                relayed::relayed(ctx, st, f.td_relayed, s + 2, l - 2, Carrier::DataConnection);
+                relayed::relayed(ctx, st, f.td_relayed, s + 2, l - 2, carried_by(dc));
             }
         }
-        None => relayed::relayed(
-            ctx,
-            st,
-            f.td_relayed,
-            off,
-            len - off,
-            Carrier::DataConnection,
-        ),
+        None => relayed::relayed(ctx, st, f.td_relayed, off, len - off, carried_by(dc)),
     }
 }

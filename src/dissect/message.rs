@@ -72,9 +72,9 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
     }
     // Responses carry no USERNAME: use the request's.
     let (user, realm) = if msg.class().is_response() {
-        let key = (ctx.conv, session::txid_key(msg.header()));
+        let tid = session::txid_key(msg.header());
         session::with(|s| {
-            s.transactions.get(&key).map(|t| {
+            s.transactions().get(ctx.conv, &tid).map(|t| {
                 (
                     t.username().map(str::to_owned),
                     t.realm().map(str::to_owned),

@@ -10,9 +10,8 @@ use msstun::{Class, Dialect, Message};
 use crate::facts::Facts;
 use crate::findings::{address_range, error_event, list};
 use crate::{
-    from_client, tid16, tkey, AllocState, Analysis, Answer, Carrier, Event, Finding, Observation,
-    Pending, PendingKind, CHANNEL_LIFETIME, DEFAULT_LIFETIME, PERMISSION_LIFETIME,
-    STALE_NONCE_LOOP,
+    from_client, tkey, AllocState, Analysis, Answer, Carrier, Event, Finding, Observation, Pending,
+    PendingKind, CHANNEL_LIFETIME, DEFAULT_LIFETIME, PERMISSION_LIFETIME, STALE_NONCE_LOOP,
 };
 
 /// Seconds the server waits for the ConnectionBind after a ConnectionAttempt (RFC 6062 §5.3).
@@ -496,7 +495,7 @@ impl Analysis {
         ans: &mut Answer,
     ) {
         let ms = msg.dialect().is_ms_turn();
-        let tid = tid16(msg.transaction_id());
+        let tid = crate::session::txid_key(msg.header());
         if !ms && m == method::CONNECTION_BIND {
             self.connection_bind(obs, f, class, tid, ans);
             return;

@@ -23,7 +23,8 @@ pub enum Input<'a, 'm> {
 /// What one decoded item seen with `obs` brings (carrier [`Carried::FLOW`]; the item
 /// decides the carrier), in order: `each(observation, input)`. `data_connection`: the
 /// connection was an RFC 6062 data connection before this item (ask
-/// [`msstun::stream::ConnectionDecoder::is_data_connection`] before popping it).
+/// [`msstun::stream::ConnectionDecoder::is_data_connection`] before popping it), carried as
+/// this says ([`Carrier::DataConnection`], with its CONNECTION-ID when known).
 ///
 /// * STUN on the flow → the message; a Send/Data indication carrying STUN → that message
 ///   again with [`Carrier::DataAttribute`].
@@ -33,7 +34,7 @@ pub enum Input<'a, 'm> {
 pub fn walk<'m>(
     obs: &Observation,
     item: &Decoded<'m>,
-    data_connection: bool,
+    data_connection: Option<Carried>,
     mut each: impl FnMut(&Observation, Input<'_, 'm>),
 ) {
     match item.kind {
@@ -41,8 +42,8 @@ pub fn walk<'m>(
             let Ok(m) = Message::new_checked(message) else {
                 return;
             };
-            if data_connection {
-                let o = obs.with_carrier(Carrier::DataConnection.into());
+            if let Some(dc) = data_connection {
+                let o = obs.with_carrier(dc);
                 each(&o, Input::Relayed(message.len()));
                 each(&o, Input::Message(&m));
             } else {
@@ -63,9 +64,10 @@ pub fn walk<'m>(
             each(&o, Input::Relayed(data.len()));
             inner(&o, data, &mut each);
         }
-        DecodedKind::Data { data, .. } if data_connection => {
-            let o = obs.with_carrier(Carrier::DataConnection.into());
-            each(&o, Input::Relayed(data.len()));
+        DecodedKind::Data { data, .. } => {
+            if let Some(dc) = data_connection {
+                each(&obs.with_carrier(dc), Input::Relayed(data.len()));
+            }
         }
         DecodedKind::MsTurnData { data } | DecodedKind::MultiplexedTurn { data, .. } => {
             let o = obs.with_carrier(Carrier::MsTurnData.into());

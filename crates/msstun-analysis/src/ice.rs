@@ -8,9 +8,7 @@ use msstun::framing::Transport;
 use msstun::{Class, Dialect, Message};
 
 use crate::facts::Facts;
-use crate::{
-    tid16, tkey, Analysis, Answer, Event, Finding, Observation, PairState, Pending, PendingKind,
-};
+use crate::{tkey, Analysis, Answer, Event, Finding, Observation, PairState, Pending, PendingKind};
 
 /// (transport, lower address, higher address).
 pub(crate) type PairKey = (u8, SocketAddr, SocketAddr);
@@ -254,7 +252,7 @@ impl Analysis {
         ans.allocation = alloc.map(|i| i + 1);
         // The transaction id and the pair key when used (not for a request without
         // USERNAME: a Binding to a STUN server).
-        let tid = || tid16(msg.transaction_id());
+        let tid = || crate::session::txid_key(msg.header());
         let key = || pair_key(transport, src, dst);
         match class {
             Class::Request => {

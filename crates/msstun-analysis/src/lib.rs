@@ -621,14 +621,7 @@ pub fn inner_stun<T: AsRef<[u8]>>(msg: &Message<T>) -> Option<(SocketAddr, &[u8]
     (first < 4 && Message::new_checked(data).is_ok()).then_some((peer, data))
 }
 
-type Tid = [u8; 16];
-
-fn tid16(t: &[u8]) -> Tid {
-    let mut o = [0u8; 16];
-    let n = t.len().min(16);
-    o[..n].copy_from_slice(&t[..n]);
-    o
-}
+use session::Tid;
 
 /// A flow key: transport, client, server.
 type FlowKey = (u8, SocketAddr, SocketAddr);
@@ -675,6 +668,53 @@ enum PendingKind {
     },
 }
 
+/// The open requests: each hangs off its transaction's entry in the capture's one
+/// transaction table ([`session::Transactions`], which the core session state records in
+/// too), the requests themselves in a slab.
+#[derive(Debug, Default)]
+pub(crate) struct Pendings {
+    /// The capture's transactions.
+    pub(crate) txns: session::Transactions,
+    slab: Vec<Option<Pending>>,
+    /// Free places in `slab`.
+    free: Vec<u32>,
+}
+
+impl Pendings {
+    fn get(&self, tid: &Tid) -> Option<&Pending> {
+        self.slab.get(self.txns.pending(tid)? as usize)?.as_ref()
+    }
+    fn get_mut(&mut self, tid: &Tid) -> Option<&mut Pending> {
+        let i = self.txns.pending(tid)?;
+        self.slab.get_mut(i as usize)?.as_mut()
+    }
+    fn contains_key(&self, tid: &Tid) -> bool {
+        self.txns.pending(tid).is_some()
+    }
+    fn remove(&mut self, tid: &Tid) -> Option<Pending> {
+        let i = self.txns.take_pending(tid)?;
+        self.free.push(i);
+        self.slab.get_mut(i as usize)?.take()
+    }
+    fn insert(&mut self, tid: Tid, p: Pending) {
+        let (slab, free) = (&mut self.slab, &mut self.free);
+        let i = self.txns.open_pending(tid, || {
+            free.pop().unwrap_or_else(|| {
+                if slab.is_empty() {
+                    // Often one open request at a time: no room for four.
+                    slab.reserve_exact(1);
+                }
+                slab.push(None);
+                (slab.len() - 1) as u32
+            })
+        });
+        self.slab[i as usize] = Some(p);
+    }
+    fn len(&self) -> usize {
+        self.slab.len() - self.free.len()
+    }
+}
+
 /// The session analysis. See the crate documentation.
 #[derive(Debug, Default)]
 pub struct Analysis {
@@ -686,7 +726,7 @@ pub struct Analysis {
     session_by_key: HashMap<u64, Vec<u32>>,
     pairs: Vec<Pair>,
     pair_by_addr: HashMap<ice::PairKey, Vec<u32>>,
-    pending: HashMap<Tid, Pending>,
+    pending: Pendings,
     pending_order: VecDeque<(f64, Tid)>,
     /// Frame → (findings on it, of these the boundary notes).
     events: HashMap<u32, (Events, Events)>,
@@ -940,11 +980,13 @@ impl Analysis {
     pub fn finish(&mut self, now: Option<f64>) {
         let end = now.unwrap_or(self.last_time).max(self.last_time);
         let frame = self.last_frame.saturating_add(1);
+        // Each open request has its (first time, id) in `pending_order`.
         let mut open: Vec<(Tid, f64)> = self
-            .pending
+            .pending_order
             .iter()
-            .filter(|(_, p)| now.is_none() || p.first + TRANSACTION_TIMEOUT <= end)
-            .map(|(t, p)| (*t, p.first))
+            .filter(|(t, tid)| self.pending.get(tid).is_some_and(|p| p.first == *t))
+            .filter(|(t, _)| now.is_none() || t + TRANSACTION_TIMEOUT <= end)
+            .map(|(t, tid)| (*tid, *t))
             .collect();
         open.sort_by(|a, b| a.1.total_cmp(&b.1));
         for (tid, _) in open {

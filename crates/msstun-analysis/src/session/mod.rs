@@ -19,8 +19,10 @@ use msstun::stream::{Decoded, DecodedKind};
 pub use crate::feed::Input;
 use crate::{Answer, Observation};
 mod record;
+mod txns;
 
 pub use record::{At, Origins, Seen, Txn};
+pub use txns::{Tid, Transactions};
 
 /// A small, fast multiplicative hasher for the plugin's own integer/byte keys
 /// (the keys come from one capture file; no HashDoS concern).
@@ -82,7 +84,7 @@ pub struct Addr {
     pub port: u16,
 }
 
-/// One STUN transaction (keyed by conversation and transaction id).
+/// One STUN transaction (keyed by conversation and transaction id; see [`Transactions`]).
 #[derive(Debug, Clone, Default)]
 pub struct Transaction {
     /// First frame carrying the request.
@@ -93,6 +95,11 @@ pub struct Transaction {
     pub response_frame: Option<u32>,
     /// What only some requests carry (boxed, so that the common entry stays small).
     pub extra: Option<Box<Extra>>,
+    /// Its flow (see [`Transactions`]).
+    flow: u64,
+    /// The analysis's open request under this id (slab index + 1; 0: none) and whether the
+    /// entry holds no core transaction (see [`Transactions`]).
+    slot: u32,
 }
 
 impl Transaction {
@@ -174,8 +181,6 @@ pub struct Conv {
 pub struct State {
     /// Per flow: TCP conversation index or UDP 5-tuple hash (see `epan::Packet::flow_id`).
     pub convs: FastMap<u64, Conv>,
-    /// Per (conversation, transaction id).
-    pub transactions: FastMap<(u64, [u8; 16]), Transaction>,
     /// Frames that retransmit a request: frame → original frame.
     pub retransmissions: FastMap<u32, u32>,
     /// ConnectionAttempts by CONNECTION-ID.
@@ -216,6 +221,12 @@ pub struct Fed {
 }
 
 impl State {
+    /// The transactions (held by the analysis, which keeps its open requests in them).
+    #[inline]
+    pub fn transactions(&self) -> &Transactions {
+        &self.analysis.pending.txns
+    }
+
     /// A state for a live feeder that never reads a frame again (the relay, a replay): a
     /// transaction is forgotten once answered (after what its response teaches, such as a
     /// Connect's peer, is recorded), after [`crate::TRANSACTION_TIMEOUT`] unanswered, and
@@ -239,26 +250,20 @@ impl State {
         let Some(live) = self.live.as_mut() else {
             return;
         };
+        let txns = &mut self.analysis.pending.txns;
         let timeout = crate::TRANSACTION_TIMEOUT as i64;
         while let Some(&(t, key)) = live.order.front() {
             let expired = (t.0 + timeout, t.1) <= now;
-            if !expired && self.transactions.len() <= LIVE_TRANSACTIONS {
+            if !expired && txns.len() <= LIVE_TRANSACTIONS {
                 break;
             }
             live.order.pop_front();
-            if self
-                .transactions
-                .get(&key)
-                .is_some_and(|x| x.request_time == t)
-            {
-                self.transactions.remove(&key);
-            }
+            txns.forget_if(key.0, &key.1, |x| x.request_time != t);
         }
-        if live.order.len() > 2 * LIVE_TRANSACTIONS.max(self.transactions.len()) {
+        if live.order.len() > 2 * LIVE_TRANSACTIONS.max(txns.len()) {
             // Answered transactions left their places behind: drop those.
-            let txns = &self.transactions;
             live.order
-                .retain(|(t, k)| txns.get(k).is_some_and(|x| x.request_time == *t));
+                .retain(|(t, k)| txns.get(k.0, &k.1).is_some_and(|x| x.request_time == *t));
         }
     }
 
@@ -343,7 +348,16 @@ impl State {
         let secs = obs.time.floor();
         let now = (secs as i64, ((obs.time - secs) * 1e9) as i32);
         let mut first = None;
-        crate::feed::walk(obs, item, data_connection, |o, input| {
+        // A data connection's payloads are carried by it, named by its CONNECTION-ID.
+        let dc = data_connection.then(|| crate::Carried {
+            connection: self
+                .convs
+                .get(&at.flow)
+                .and_then(|c| c.data)
+                .map(|d| d.connection_id),
+            ..crate::Carrier::DataConnection.into()
+        });
+        crate::feed::walk(obs, item, dc, |o, input| {
             let fed = self.feed(at, now, Some(o), input, names);
             if first.is_none() && !matches!(input, Input::Relayed(_)) {
                 first = Some(fed.seen);
@@ -423,19 +437,19 @@ mod tests {
             assert_eq!(ok.txn.map(|t| t.0), Some(1));
             see(&mut s, 4, 10, &bytes(Class::Request, 2));
             // Answered: gone from a live state; the open one stays until it times out.
-            assert_eq!(s.transactions.len(), if live { 1 } else { 2 });
+            assert_eq!(s.transactions().len(), if live { 1 } else { 2 });
             assert_eq!(s.retransmissions.len(), if live { 0 } else { 1 });
             see(&mut s, 5, 49, &bytes(Class::Request, 3));
-            assert_eq!(s.transactions.len(), if live { 2 } else { 3 });
+            assert_eq!(s.transactions().len(), if live { 2 } else { 3 });
             see(&mut s, 6, 50, &bytes(Class::Indication, 4));
-            assert_eq!(s.transactions.len(), if live { 1 } else { 3 });
+            assert_eq!(s.transactions().len(), if live { 1 } else { 3 });
         }
         // Beyond the bound the oldest open ones go.
         let mut s = State::live();
         for i in 0..LIVE_TRANSACTIONS as u32 + 10 {
             see(&mut s, i + 1, 0, &bytes(Class::Request, i));
         }
-        assert_eq!(s.transactions.len(), LIVE_TRANSACTIONS);
+        assert_eq!(s.transactions().len(), LIVE_TRANSACTIONS);
         assert!(s.live.as_ref().unwrap().order.len() <= 2 * LIVE_TRANSACTIONS);
     }
 
@@ -480,12 +494,56 @@ mod tests {
             Some((2, Some(49152)))
         );
         assert!(conv.framing.is_some());
-        assert_eq!(s.transactions.len(), 1);
+        assert_eq!(s.transactions().len(), 1);
         let r = s.analysis.report();
         assert_eq!(r.allocations.len(), 1);
         assert_eq!(
             r.allocations[0].relayed.as_deref(),
             Some("198.51.100.1:49152")
         );
+    }
+
+    #[test]
+    fn a_data_connections_payloads_are_carried_by_its_connection_id() {
+        use msstun::build::MessageBuilder;
+        use msstun::framing::Transport;
+        use msstun::stream::{ConnectionDecoder, Direction};
+        use msstun::{Class, Dialect};
+        let (c, srv) = (
+            "192.0.2.1:40001".parse().unwrap(),
+            "198.51.100.1:3478".parse().unwrap(),
+        );
+        let bind = MessageBuilder::new(Dialect::Rfc5389, 0x000b, Class::Request, &[2; 12])
+            .attr_u32(0x002a, 0x1234_5678)
+            .finish();
+        let ok = MessageBuilder::new(Dialect::Rfc5389, 0x000b, Class::SuccessResponse, &[2; 12])
+            .finish();
+        let mut s = State::live();
+        let mut dec = ConnectionDecoder::new(Transport::Tcp);
+        let mut seen = Vec::new();
+        for (frame, dir, bytes) in [
+            (1, Direction::ClientToServer, &bind[..]),
+            (2, Direction::ServerToClient, &ok[..]),
+            (3, Direction::ClientToServer, &[0, 4, 1, 2, 3, 4][..]),
+        ] {
+            let dc = dec.is_data_connection();
+            dec.push(dir, bytes);
+            let (src, dst) = if dir == Direction::ClientToServer {
+                (c, srv)
+            } else {
+                (srv, c)
+            };
+            let obs = crate::Observation::direct(frame, 1.0, Transport::Tcp, src, dst);
+            let at = At {
+                flow: 9,
+                frame,
+                visited: false,
+            };
+            let item = dec.pop(dir).unwrap();
+            s.feed_decoded(at, &obs, &item, dc, false, |o, _, _| seen.push(o.carrier));
+        }
+        let last = seen.last().unwrap();
+        assert_eq!(last.carrier, crate::Carrier::DataConnection);
+        assert_eq!(last.connection, Some(0x1234_5678));
     }
 }

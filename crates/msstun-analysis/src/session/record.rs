@@ -124,7 +124,8 @@ impl State {
             } else {
                 record_in(s, at, key, msg, l, now)
             };
-            let txn = recorded.unwrap_or_else(|| s.transactions.get(&key).map(txn_of));
+            let txn =
+                recorded.unwrap_or_else(|| s.analysis.pending.txns.get(key.0, &key.1).map(txn_of));
             let retrans = if class == Class::Request && !s.retransmissions.is_empty() {
                 s.retransmissions.get(&at.frame).copied()
             } else {
@@ -176,7 +177,7 @@ fn record_in<T: AsRef<[u8]>>(
     if s.live.is_some() {
         // Nothing reads an answered transaction again.
         if matches!(msg.class(), Class::SuccessResponse | Class::ErrorResponse) {
-            s.transactions.remove(&key);
+            s.analysis.pending.txns.forget_if(key.0, &key.1, |_| false);
         }
         s.prune(now);
     }
@@ -201,10 +202,11 @@ fn record_transaction<T: AsRef<[u8]>>(
             } else {
                 None
             };
-            let mut fresh = false;
-            let t = s.transactions.entry(key).or_insert_with(|| {
-                fresh = true;
-                Transaction {
+            let (t, fresh) = s
+                .analysis
+                .pending
+                .txns
+                .request(key.0, key.1, || Transaction {
                     request_frame: at.frame,
                     request_time: now,
                     response_frame: None,
@@ -217,8 +219,8 @@ fn record_transaction<T: AsRef<[u8]>>(
                             })
                         },
                     ),
-                }
-            });
+                    ..Transaction::default()
+                });
             txn = Some(Some(txn_of(t)));
             if t.request_frame != at.frame && s.live.is_none() {
                 let orig = t.request_frame;
@@ -230,7 +232,7 @@ fn record_transaction<T: AsRef<[u8]>>(
         }
         Class::SuccessResponse | Class::ErrorResponse => {
             txn = Some(None);
-            if let Some(t) = s.transactions.get_mut(&key) {
+            if let Some(t) = s.analysis.pending.txns.get_mut(key.0, &key.1) {
                 if t.response_frame.is_none() {
                     t.response_frame = Some(at.frame);
                 }
@@ -275,7 +277,12 @@ fn record_links<T: AsRef<[u8]>>(
     if code == M_CONNECT && class == Class::SuccessResponse {
         if let Some(cid) = l.connection_id {
             // The peer is the Connect request's XOR-PEER-ADDRESS.
-            let peer = s.transactions.get(&key).and_then(|t| t.peer());
+            let peer = s
+                .analysis
+                .pending
+                .txns
+                .get(key.0, &key.1)
+                .and_then(|t| t.peer());
             s.connects.entry(cid).or_insert(Attempt {
                 frame: at.frame,
                 conv: at.flow,
