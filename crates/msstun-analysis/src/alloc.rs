@@ -285,15 +285,15 @@ impl Allocation {
         &mut self.traffic[i]
     }
 
-    fn count(&mut self, peer: SocketAddr, to_peer: bool, len: usize) {
+    fn count(&mut self, peer: SocketAddr, to_peer: bool, run: Run) {
         let t = self.traffic(peer);
         let c = if to_peer {
             &mut t.to_peer
         } else {
             &mut t.from_peer
         };
-        c.packets += 1;
-        c.bytes += len as u64;
+        c.packets += run.packets;
+        c.bytes += run.bytes;
     }
 
     fn permit(&mut self, ip: IpAddr, obs: &Observation) {
@@ -314,18 +314,18 @@ impl Allocation {
         }
     }
 
-    /// Permission check for data to `peer` at `time`.
+    /// Permission check for `packets` payloads to `peer` at `time`.
     ///
     /// Every such packet is counted (`denied`); the event is raised once per episode —
     /// the first packet to a peer never permitted, the first after a permission ran out
     /// (again after a refresh) — so a flood of refused data costs no state per packet.
-    fn check_permission(&mut self, peer: SocketAddr, time: f64) -> Option<Event> {
+    fn check_permission(&mut self, peer: SocketAddr, time: f64, packets: u64) -> Option<Event> {
         if self.dialect.is_ms_turn() || self.transport_is_tcp_relay() {
             return None;
         }
         match self.permissions.iter_mut().find(|p| p.ip == peer.ip()) {
             None => {
-                self.denied += 1;
+                self.denied += packets;
                 if self.unpermitted.contains(&peer.ip()) {
                     return None;
                 }
@@ -333,7 +333,7 @@ impl Allocation {
                 Some(Event::NoPermission)
             }
             Some(p) if time > p.last_time + PERMISSION_LIFETIME => {
-                self.denied += 1;
+                self.denied += packets;
                 let first = !p.expired_seen;
                 p.expired_seen = true;
                 first.then_some(Event::PermissionExpired)
@@ -1052,9 +1052,9 @@ impl Analysis {
         let Some(peer) = peer.or(a.active_destination) else {
             return;
         };
-        a.count(peer, to_peer, len);
+        a.count(peer, to_peer, Run::one(len));
         if to_peer {
-            if let Some(e) = a.check_permission(peer, obs.time) {
+            if let Some(e) = a.check_permission(peer, obs.time, 1) {
                 self.permission_finding(i, e, obs.frame, peer, None);
             }
         }
@@ -1119,7 +1119,9 @@ impl Analysis {
         }
     }
 
-    pub(crate) fn relayed_observe(&mut self, obs: &Observation, len: usize, ans: &mut Answer) {
+    /// `run`: that many payloads in a row at the time of `obs` (see
+    /// [`Analysis::observe_relayed_run`]): every packet counted, events raised once.
+    pub(crate) fn relayed_observe(&mut self, obs: &Observation, run: Run, ans: &mut Answer) {
         let Some((i, peer, to_peer)) = self.relay_target(obs) else {
             return;
         };
@@ -1134,7 +1136,7 @@ impl Analysis {
                 // Raised once per episode, like check_permission; every packet counted.
                 let ev = match a.channels.iter_mut().rev().find(|c| c.number == channel) {
                     None => {
-                        a.denied += 1;
+                        a.denied += run.packets;
                         if a.unbound_channels.contains(&channel) {
                             Some(None)
                         } else {
@@ -1145,7 +1147,7 @@ impl Analysis {
                     Some(c) if obs.time > c.last_time + CHANNEL_LIFETIME => {
                         let first = !c.expired_seen;
                         c.expired_seen = true;
-                        a.denied += 1;
+                        a.denied += run.packets;
                         Some(first.then_some(Event::ChannelExpired))
                     }
                     Some(_) => None,
@@ -1165,13 +1167,15 @@ impl Analysis {
                         );
                     }
                 } else if let Some(p) = peer {
-                    if let Some(e) = self.allocs[i as usize].check_permission(p, obs.time) {
+                    if let Some(e) =
+                        self.allocs[i as usize].check_permission(p, obs.time, run.packets)
+                    {
                         self.permission_finding(i, e, obs.frame, p, Some(channel));
                     }
                 }
             }
             if let Some(p) = peer {
-                self.allocs[i as usize].count(p, to_peer, len);
+                self.allocs[i as usize].count(p, to_peer, run);
             }
             return;
         }
@@ -1196,7 +1200,7 @@ impl Analysis {
             }
         }
         if let Some(p) = peer {
-            self.allocs[i as usize].count(p, to_peer, len);
+            self.allocs[i as usize].count(p, to_peer, run);
         }
     }
 
@@ -1225,4 +1229,22 @@ impl Analysis {
 /// Printable text of a USERNAME/REALM (control characters escaped).
 fn msstun_escape(s: &str) -> String {
     s.chars().flat_map(char::escape_default).collect()
+}
+
+/// Relayed payloads in a row on one flow and carrier, at one time: how many and their
+/// bytes in all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Run {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl Run {
+    /// One payload of `len` bytes.
+    pub fn one(len: usize) -> Run {
+        Run {
+            packets: 1,
+            bytes: len as u64,
+        }
+    }
 }

@@ -894,8 +894,29 @@ impl Analysis {
     pub fn observe_relayed(&mut self, obs: &Observation, len: usize) -> Answer {
         self.tick(obs);
         let mut ans = Answer::default();
-        self.relayed_observe(obs, len, &mut ans);
+        self.relayed_observe(obs, alloc::Run::one(len), &mut ans);
         self.fill(obs.frame, &mut ans);
+        ans
+    }
+
+    /// First pass: `packets` relayed payloads in a row, `bytes` in all, on the flow and
+    /// carrier of `obs` at its time, in frames `obs.frame` onwards (one each): the same
+    /// state as that many [`Analysis::observe_relayed`] calls — every packet counted, each
+    /// event raised at the first — for a feeder that holds a run back (the relay: a TCP
+    /// read's ChannelData frames). The answer is the first payload's; 0 packets do nothing.
+    pub fn observe_relayed_run(&mut self, obs: &Observation, packets: u32, bytes: u64) -> Answer {
+        if packets == 0 {
+            return Answer::default();
+        }
+        self.tick(obs);
+        let mut ans = Answer::default();
+        let run = alloc::Run {
+            packets: u64::from(packets),
+            bytes,
+        };
+        self.relayed_observe(obs, run, &mut ans);
+        self.fill(obs.frame, &mut ans);
+        self.last_frame = self.last_frame.max(obs.frame.saturating_add(packets - 1));
         ans
     }
 

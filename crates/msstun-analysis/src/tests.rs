@@ -1145,3 +1145,47 @@ fn relayed_address_by_allocation_id() {
     assert_eq!(f.an.relayed_address(0), None);
     assert_eq!(f.an.relayed_address(id + 1), None);
 }
+
+#[test]
+fn a_run_of_relayed_payloads_is_as_many_observed_one_by_one() {
+    // (time, to the peer, channel, packets, bytes each)
+    let runs = [
+        (2.0, true, 0x4000, 5, 160),
+        (2.0, false, 0x4000, 3, 172),
+        (601.5, true, 0x4000, 4, 10),
+        (602.0, true, 0x4001, 3, 10),
+        (603.0, true, 0x4001, 2, 7),
+        (603.0, false, 0x4001, 1, 7),
+    ];
+    let setup = |f: &mut Feed| {
+        f.allocate(0.0, 3600);
+        f.up(
+            1.0,
+            b(m::CHANNEL_BIND, Class::Request, 3)
+                .attr(CHANNEL, &channel_attr(0x4000))
+                .xor_address(XOR_PEER, sa("192.0.2.7:5000")),
+        );
+        f.down(1.0, b(m::CHANNEL_BIND, Class::SuccessResponse, 3));
+    };
+    let (mut one, mut run) = (Feed::new(), Feed::new());
+    setup(&mut one);
+    setup(&mut run);
+    for (t, up, ch, n, len) in runs {
+        for _ in 0..n {
+            one.relayed(t, up, Carried::channel_data(ch), len);
+        }
+        let (c, s) = (run.client, run.server);
+        let (src, dst) = if up { (c, s) } else { (s, c) };
+        let o = run.obs(t, src, dst).with_carrier(Carried::channel_data(ch));
+        run.frame += n - 1;
+        run.an.observe_relayed_run(&o, n, u64::from(n) * len as u64);
+    }
+    let none = run.obs(604.0, run.client, run.server);
+    assert_eq!(run.an.observe_relayed_run(&none, 0, 0), Answer::default());
+    assert_eq!(run.events(), one.events());
+    assert_eq!(run.an.findings(), one.an.findings());
+    run.an.finish(None);
+    one.an.finish(None);
+    assert_eq!(run.an.report(), one.an.report());
+    assert_eq!(run.an.report().allocations[0].auth.denied_packets, 9);
+}

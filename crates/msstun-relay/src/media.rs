@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use msstun::classify::Carrier;
@@ -30,10 +30,13 @@ struct Flow {
     reported: u64,
 }
 
+/// One flow, shared by the table of flows and the connection that feeds it.
+type SharedFlow = Arc<Mutex<Flow>>;
+
 /// Every flow with relayed payloads, by connection.
 #[derive(Debug, Default)]
 pub struct MediaFlows {
-    flows: Mutex<BTreeMap<FlowKey, Flow>>,
+    flows: Mutex<BTreeMap<FlowKey, SharedFlow>>,
 }
 
 impl MediaFlows {
@@ -42,26 +45,36 @@ impl MediaFlows {
         if payload.is_empty() {
             return;
         }
+        let flow = self.flow(conn, carrier, channel);
+        let mut f = flow.lock().expect("media lock");
+        f.counters.account(payload);
+    }
+
+    /// The flow of `conn` by `carrier` and `channel`, made when new.
+    fn flow(&self, conn: &Conn, carrier: Carrier, channel: u16) -> SharedFlow {
         let mut flows = self.flows.lock().expect("media lock");
         flows
             .entry((conn.id, carrier.code(), channel))
-            .or_insert_with(|| Flow {
-                conn: *conn,
-                carrier,
-                channel,
-                counters: MediaCounters::default(),
-                reported: 0,
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Flow {
+                    conn: *conn,
+                    carrier,
+                    channel,
+                    counters: MediaCounters::default(),
+                    reported: 0,
+                }))
             })
-            .counters
-            .account(payload);
+            .clone()
     }
 
     /// Report lines: every flow at shutdown (`last`), else those with new payloads since
     /// the last periodic report.
     pub fn report(&self, fmt: Format, ts: SystemTime, last: bool) -> Vec<String> {
-        let mut flows = self.flows.lock().expect("media lock");
+        let flows = self.flows.lock().expect("media lock");
         let mut out = Vec::new();
-        for f in flows.values_mut() {
+        for f in flows.values() {
+            let mut f = f.lock().expect("media lock");
+            let f = &mut *f;
             let total: u64 = f.counters.kinds().map(|(_, c)| c.packets).sum();
             if !last {
                 if total == f.reported {
@@ -77,6 +90,73 @@ impl MediaFlows {
     /// Number of flows seen.
     pub fn len(&self) -> usize {
         self.flows.lock().expect("media lock").len()
+    }
+}
+
+/// A connection's own copies of its flows' counters (kept with its decoder, under its
+/// lock): a payload is accounted without another lock or a look-up in the table of all;
+/// [`MediaCache::publish`] copies what changed into the table. Only the connection accounts
+/// these flows (every carrier but the DATA attribute, which [`MediaFlows::account`] takes).
+#[derive(Debug, Default)]
+pub struct MediaCache {
+    flows: Vec<Cached>,
+    /// The flow of the last payload.
+    last: usize,
+}
+
+/// One flow of a connection: its counters and whether they changed since published.
+#[derive(Debug)]
+struct Cached {
+    carrier: Carrier,
+    channel: u16,
+    counters: MediaCounters,
+    changed: bool,
+    shared: SharedFlow,
+}
+
+impl MediaCache {
+    /// As [`MediaFlows::account`], into the connection's copy.
+    #[inline]
+    pub fn account(
+        &mut self,
+        all: &MediaFlows,
+        conn: &Conn,
+        carrier: Carrier,
+        channel: u16,
+        payload: &[u8],
+    ) {
+        if payload.is_empty() {
+            return;
+        }
+        let same = |c: &Cached| c.carrier == carrier && c.channel == channel;
+        if !self.flows.get(self.last).is_some_and(same) {
+            self.last = match self.flows.iter().position(same) {
+                Some(i) => i,
+                None => {
+                    let shared = all.flow(conn, carrier, channel);
+                    let counters = shared.lock().expect("media lock").counters;
+                    self.flows.push(Cached {
+                        carrier,
+                        channel,
+                        counters,
+                        changed: false,
+                        shared,
+                    });
+                    self.flows.len() - 1
+                }
+            };
+        }
+        let c = &mut self.flows[self.last];
+        c.counters.account(payload);
+        c.changed = true;
+    }
+
+    /// Copy the counters that changed into the table of all flows.
+    pub fn publish(&mut self) {
+        for c in self.flows.iter_mut().filter(|c| c.changed) {
+            c.shared.lock().expect("media lock").counters = c.counters;
+            c.changed = false;
+        }
     }
 }
 
@@ -150,6 +230,41 @@ mod tests {
         p[2..4].copy_from_slice(&seq.to_be_bytes());
         p.extend_from_slice(&[0xaa; 20]);
         p
+    }
+
+    /// A connection's copies, published, report what the table accounts directly.
+    #[test]
+    fn cached_counters_report_as_the_table() {
+        let (direct, cached) = (MediaFlows::default(), MediaFlows::default());
+        let mut cache = MediaCache::default();
+        let c = conn();
+        let payloads: Vec<(Carrier, u16, Vec<u8>)> = vec![
+            (Carrier::ChannelData, 0x4001, rtp(1)),
+            (Carrier::ChannelData, 0x4002, rtp(7)),
+            (Carrier::ChannelData, 0x4001, rtp(3)),
+            (Carrier::ChannelData, 0x4001, vec![22, 0xfe, 0xfd, 0, 0]),
+            (Carrier::Flow, 0, rtp(9)),
+            (Carrier::ChannelData, 0x4001, vec![]),
+            (Carrier::ChannelData, 0x4002, rtp(8)),
+        ];
+        for (i, (carrier, ch, p)) in payloads.iter().enumerate() {
+            direct.account(&c, *carrier, *ch, p);
+            cache.account(&cached, &c, *carrier, *ch, p);
+            if i == 2 {
+                cache.publish();
+            }
+        }
+        // Unpublished changes are not seen yet.
+        assert_ne!(
+            cached.report(Format::Json, SystemTime::UNIX_EPOCH, true),
+            direct.report(Format::Json, SystemTime::UNIX_EPOCH, true)
+        );
+        cache.publish();
+        assert_eq!(
+            cached.report(Format::Json, SystemTime::UNIX_EPOCH, true),
+            direct.report(Format::Json, SystemTime::UNIX_EPOCH, true)
+        );
+        assert_eq!(cached.len(), 3);
     }
 
     #[test]

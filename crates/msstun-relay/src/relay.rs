@@ -14,10 +14,10 @@ use msstun_analysis::{render, Analysis, Observation};
 
 use crate::inspect::{inspect, TxKeys};
 use crate::limits::{PerSource, RateLog};
-use crate::media::MediaFlows;
+use crate::media::{MediaCache, MediaFlows};
 use crate::output::{data_line, message_line, Conn, Dir, Format, Out};
 use crate::pcap::{PcapEvent, PcapSink};
-use msstun::classify::Carrier;
+use msstun::classify::{Carried, Carrier};
 use msstun::registry::{method_role, MethodRole, Role};
 
 /// Counters printed in the final summary.
@@ -206,22 +206,90 @@ impl Ctx {
             return;
         };
         let conn = pass.conn;
-        let (src, dst) = match pass.dir {
-            Dir::C2S => (conn.client, conn.upstream),
-            Dir::S2C => (conn.upstream, conn.client),
-        };
         let frame = self.frames.fetch_add(1, Relaxed).wrapping_add(1);
-        let mut obs =
-            Observation::direct(frame, pass.time, conn.transport, src, dst).with_integrity(verdict);
-        if conn.transport == Transport::Tcp {
-            obs.tcp_stream = u32::try_from(conn.id).ok();
-        }
+        let obs = observation(pass.conn, pass.dir, pass.time, frame).with_integrity(verdict);
         let at = At {
             flow: conn.id,
             frame,
             visited: false,
         };
         an.feed_decoded(at, &obs, item, data_connection, false, |_, _, _| {});
+        self.emit_findings(&an.analysis, pass.ts);
+    }
+
+    /// One decoded item printed, counted and fed to the analysis; returns how many of its
+    /// bytes were undecodable.
+    #[inline]
+    fn decoded(
+        &self,
+        pass: &mut Pass<'_>,
+        keys: &mut TxKeys,
+        item: &Decoded<'_>,
+        data_connection: bool,
+    ) -> usize {
+        if let (true, DecodedKind::ChannelData { channel, data }) = (pass.runs, item.kind) {
+            // The bulk of a media leg, straight: counted, accounted, held back (a payload
+            // that may be STUN takes the general path below).
+            if !maybe_stun(data) {
+                pass.channel_data += 1;
+                let conn = pass.conn;
+                pass.media
+                    .account(&self.media, conn, Carrier::ChannelData, channel, data);
+                self.hold_relayed(pass, Carrier::ChannelData, Some(channel), data.len());
+                return 0;
+            }
+        }
+        // The findings of the payloads held back first; then the message line, then the
+        // analysis (its findings follow the line), given the MESSAGE-INTEGRITY verdict of
+        // the relay's credentials.
+        let alone = relayed_alone(item, data_connection).filter(|_| pass.runs);
+        if alone.is_none() {
+            self.flush_run(pass);
+        }
+        let (undecodable, verdict) = self.handle_item(pass, keys, item, data_connection);
+        match alone {
+            Some((carried, len)) => self.hold_relayed(pass, carried.carrier, carried.channel, len),
+            None => self.analyse(pass, item, data_connection, verdict),
+        }
+        undecodable
+    }
+
+    /// Hold a relayed payload back for the analysis (`len` bytes by `carrier`, `channel`: see
+    /// [`relayed_alone`]), in a run with those before it on the same carrier.
+    fn hold_relayed(
+        &self,
+        pass: &mut Pass<'_>,
+        carrier: Carrier,
+        channel: Option<u16>,
+        len: usize,
+    ) {
+        let run = &mut pass.run;
+        if run.packets > 0 && (run.carrier != carrier || run.channel != channel) {
+            self.flush_run(pass);
+        }
+        let run = &mut pass.run;
+        run.carrier = carrier;
+        run.channel = channel;
+        run.packets += 1;
+        run.bytes += len as u64;
+    }
+
+    /// Feed the relayed payloads held back to the analysis in one call (one frame each, as
+    /// one by one: [`msstun_analysis::Analysis::observe_relayed_run`]), and print what it
+    /// found.
+    fn flush_run(&self, pass: &mut Pass<'_>) {
+        let run = std::mem::take(&mut pass.run);
+        let Some(an) = pass.analysis.as_mut().filter(|_| run.packets > 0) else {
+            return;
+        };
+        let frame = self.frames.fetch_add(run.packets, Relaxed).wrapping_add(1);
+        let carried = Carried {
+            channel: run.channel,
+            ..Carried::new(run.carrier)
+        };
+        let obs = observation(pass.conn, pass.dir, pass.time, frame).with_carrier(carried);
+        an.analysis
+            .observe_relayed_run(&obs, run.packets, run.bytes);
         self.emit_findings(&an.analysis, pass.ts);
     }
 
@@ -334,11 +402,11 @@ impl Ctx {
                 );
             }
             DecodedKind::ChannelData { channel, data } => {
-                self.stats.channel_data.fetch_add(1, Relaxed);
+                pass.channel_data += 1;
                 (Some(Carrier::ChannelData), channel, data)
             }
             DecodedKind::MultiplexedTurn { data, .. } => {
-                self.stats.channel_data.fetch_add(1, Relaxed);
+                pass.channel_data += 1;
                 let mux = msstun::framing::MULTIPLEXED_TURN_CHANNEL;
                 (Some(Carrier::MultiplexedTurn), mux, data)
             }
@@ -365,14 +433,15 @@ impl Ctx {
                 // Over UDP a whole datagram beside the STUN of a 5-tuple (media beside ICE
                 // checks).
                 if conn.transport == Transport::Udp {
-                    self.media.account(conn, Carrier::Flow, 0, data);
+                    pass.media
+                        .account(&self.media, conn, Carrier::Flow, 0, data);
                 }
                 self.undecodable(pass, item.offset, data.len());
                 return (data.len(), None);
             }
         };
         if let Some(carrier) = carrier {
-            self.media.account(conn, carrier, channel, d);
+            pass.media.account(&self.media, conn, carrier, channel, d);
         }
         if self.show_data {
             let framing = item.framing.map_or(
@@ -513,6 +582,11 @@ impl Ctx {
                 .as_ref()
                 .map(|a| a.lock().expect("analysis lock")),
             reported: &mut st.reported_undecodable[i],
+            run: Run::default(),
+            media: &mut st.media,
+            channel_data: 0,
+            // Relayed payloads go to the analysis in runs, unless each has its own line.
+            runs: !self.show_data,
         };
         let lost = &mut st.lost[i];
         let (keys, first_message) = (&mut st.keys, &mut st.first_message);
@@ -524,12 +598,7 @@ impl Ctx {
                 skipped += item.bytes.len();
                 return;
             }
-            // The message line first, then the analysis (its findings follow the line),
-            // given the MESSAGE-INTEGRITY verdict of the relay's credentials.
-            let (undecodable, verdict) =
-                self.handle_item(&mut pass, keys, &item, was_data_connection);
-            self.analyse(&mut pass, &item, was_data_connection, verdict);
-            match undecodable {
+            match self.decoded(&mut pass, keys, &item, was_data_connection) {
                 0 => {
                     *lost = 0;
                     *first_message |= dir == Dir::C2S;
@@ -540,6 +609,7 @@ impl Ctx {
             // than let a non-STUN stream slow the relay down.
             gave_up = *lost > GIVE_UP_AFTER;
         });
+        self.end_pass(pass);
         if gave_up {
             st.gave_up[i] = true;
             self.stats
@@ -559,6 +629,16 @@ impl Ctx {
                 conn.id
             ));
         }
+    }
+
+    /// The end of a [`Ctx::decode`] call: the payloads held back fed, the media counters
+    /// published, the ChannelData counted, the analysis unlocked.
+    fn end_pass(&self, mut pass: Pass<'_>) {
+        self.flush_run(&mut pass);
+        pass.media.publish();
+        self.stats
+            .channel_data
+            .fetch_add(pass.channel_data, Relaxed);
     }
 
     /// Account the DATA attribute of a Send/Data indication (or [MS-TURN] Send request /
@@ -637,6 +717,75 @@ struct Pass<'a> {
     time: f64,
     analysis: Option<std::sync::MutexGuard<'a, State>>,
     reported: &'a mut bool,
+    /// Relayed payloads held back for the analysis.
+    run: Run,
+    /// The connection's handles on its media flows.
+    media: &'a mut MediaCache,
+    /// ChannelData (and multiplexed TURN) messages, added to the stats once per call.
+    channel_data: u64,
+    /// Relayed payloads are fed to the analysis in runs ([`Ctx::flush_run`]).
+    runs: bool,
+}
+
+/// Relayed payloads in a row on one carrier (and channel), not yet fed to the analysis
+/// (none while `packets` is 0).
+#[derive(Debug)]
+struct Run {
+    carrier: Carrier,
+    channel: Option<u16>,
+    packets: u32,
+    bytes: u64,
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Run {
+            carrier: Carrier::Flow,
+            channel: None,
+            packets: 0,
+            bytes: 0,
+        }
+    }
+}
+
+/// Whether a relayed payload may be a STUN message (RFC 7983: first byte 0–3), which the
+/// analysis then reads.
+#[inline]
+fn maybe_stun(data: &[u8]) -> bool {
+    data.first().is_some_and(|&b| b < 4)
+}
+
+/// The analysis's observation of what travels on `conn` in `dir` at `time` (`frame`).
+fn observation(conn: &Conn, dir: Dir, time: f64, frame: u32) -> Observation {
+    let (src, dst) = match dir {
+        Dir::C2S => (conn.client, conn.upstream),
+        Dir::S2C => (conn.upstream, conn.client),
+    };
+    let mut obs = Observation::direct(frame, time, conn.transport, src, dst);
+    if conn.transport == Transport::Tcp {
+        obs.tcp_stream = u32::try_from(conn.id).ok();
+    }
+    obs
+}
+
+/// When all an item brings the analysis is one relayed payload (no STUN message, inside
+/// or around it; the rules of [`msstun_analysis::feed::walk`]): how it was carried and its
+/// length. Such payloads are fed in runs ([`Ctx::flush_run`]).
+fn relayed_alone(item: &Decoded<'_>, data_connection: bool) -> Option<(Carried, usize)> {
+    match item.kind {
+        DecodedKind::ChannelData { channel, data } if !maybe_stun(data) => {
+            Some((Carried::channel_data(channel), data.len()))
+        }
+        DecodedKind::MsTurnData { data } | DecodedKind::MultiplexedTurn { data, .. }
+            if !maybe_stun(data) =>
+        {
+            Some((Carrier::MsTurnData.into(), data.len()))
+        }
+        DecodedKind::Data { data, .. } if data_connection => {
+            Some((Carrier::DataConnection.into(), data.len()))
+        }
+        _ => None,
+    }
 }
 
 /// The `--show-data` text of a decoded item that is not STUN.
@@ -678,6 +827,8 @@ pub struct DecodeState {
     gave_up: [bool; 2],
     /// The client has sent a complete message (anything the decoder delimited).
     first_message: bool,
+    /// Handles on the connection's media flows.
+    media: MediaCache,
 }
 
 impl DecodeState {
@@ -698,6 +849,174 @@ mod tests {
     use super::*;
     use crate::output::spawn_writer;
     use std::time::Instant;
+
+    /// A `Write` into a buffer shared with the test.
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A TCP TURN session, per direction in chunks: an allocation and a channel to a peer,
+    /// then ChannelData on the bound channel both ways, on unbound ones (findings), one
+    /// carrying a STUN message, one only STUN-looking, and STUN messages right after
+    /// relayed payloads in the same chunk.
+    fn turn_session() -> Vec<(Dir, Vec<u8>)> {
+        use msstun::build::{channel_data, MessageBuilder};
+        use msstun::{Class, Dialect};
+        let msg = |method, class, tid: u8| {
+            MessageBuilder::new(Dialect::Rfc5389, method, class, &[tid; 12])
+        };
+        let peer: SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        let rtp = |n: u8| {
+            let mut p = vec![0x80, 96, 0, n, 0, 0, 0, n, 0x12, 0x34, 0x56, 0x78];
+            p.extend_from_slice(&[n; 20]);
+            p
+        };
+        let cd = |ch, n| channel_data(ch, &rtp(n), true);
+        let mut up1 = Vec::new();
+        for n in 0..5 {
+            up1.extend(cd(0x4000, n));
+        }
+        for n in 5..8 {
+            up1.extend(cd(0x4001, n));
+        }
+        let binding = msg(0x001, Class::Request, 9).finish();
+        up1.extend(channel_data(0x4000, &binding, true));
+        up1.extend(channel_data(0x4000, &[0x01, 2, 3, 4, 5, 6, 7, 8], true));
+        up1.extend(cd(0x4000, 8));
+        up1.extend(cd(0x4002, 9));
+        up1.extend(msg(0x004, Class::Request, 4).attr_u32(0x000D, 600).finish());
+        up1.extend(cd(0x4002, 10));
+        let mut down1 = Vec::new();
+        for n in 20..24 {
+            down1.extend(cd(0x4000, n));
+        }
+        down1.extend(channel_data(0x4000, &[0x55; 7], true));
+        vec![
+            (
+                Dir::C2S,
+                msg(0x003, Class::Request, 1)
+                    .attr(0x0019, &[17, 0, 0, 0])
+                    .finish(),
+            ),
+            (
+                Dir::S2C,
+                msg(0x003, Class::SuccessResponse, 1)
+                    .xor_address(0x0016, "198.51.100.1:49152".parse().unwrap())
+                    .xor_address(0x0020, "127.0.0.1:40000".parse().unwrap())
+                    .attr_u32(0x000D, 600)
+                    .finish(),
+            ),
+            (
+                Dir::C2S,
+                msg(0x009, Class::Request, 2)
+                    .attr(0x000C, &[0x40, 0, 0, 0])
+                    .xor_address(0x0012, peer)
+                    .finish(),
+            ),
+            (Dir::S2C, msg(0x009, Class::SuccessResponse, 2).finish()),
+            (Dir::C2S, up1),
+            (Dir::S2C, down1),
+        ]
+    }
+
+    /// What the relay says about `chunks` (each fed in two pieces, cut mid-frame): its
+    /// output lines, the analysis's report and findings, the media report.
+    fn relay_says(
+        show_data: bool,
+        chunks: &[(Dir, Vec<u8>)],
+    ) -> (
+        Vec<String>,
+        msstun_analysis::Report,
+        Vec<msstun_analysis::Finding>,
+        Vec<String>,
+    ) {
+        let buf = Buf::default();
+        let (out, writer) = spawn_writer(buf.clone(), 1 << 16);
+        let up: SocketAddr = "127.0.0.1:3478".parse().unwrap();
+        let ctx = Ctx::new(
+            Format::Json,
+            show_data,
+            false,
+            None,
+            up,
+            Duration::from_secs(60),
+            out,
+            None,
+            false,
+        );
+        let conn = Conn {
+            id: 1,
+            transport: Transport::Tcp,
+            client: "127.0.0.1:40000".parse().unwrap(),
+            upstream: up,
+        };
+        let state = Mutex::new(DecodeState::default());
+        let ts = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for (dir, c) in chunks {
+            let cut = c.len() / 2 + 3;
+            ctx.decode(&state, &conn, *dir, ts, &c[..cut.min(c.len())]);
+            ctx.decode(&state, &conn, *dir, ts, &c[cut.min(c.len())..]);
+        }
+        let media = ctx.media.report(Format::Json, ts, true);
+        let (report, findings) = {
+            let an = ctx.analysis.as_ref().unwrap().lock().unwrap();
+            (an.analysis.report(), an.analysis.findings().to_vec())
+        };
+        writer.finish();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let lines = text.lines().map(String::from).collect();
+        (lines, report, findings, media)
+    }
+
+    /// Relayed payloads fed to the analysis in runs say exactly what they say fed one by
+    /// one (as with `--show-data`, whose data lines aside): the same message and finding
+    /// lines in the same order, the same tables and findings, the same media report.
+    #[test]
+    fn runs_of_relayed_payloads_change_nothing_reported() {
+        let chunks = turn_session();
+        let (lines, report, findings, media) = relay_says(false, &chunks);
+        let (one_by_one, report1, findings1, media1) = relay_says(true, &chunks);
+        let data_lines = one_by_one
+            .iter()
+            .filter(|l| l.contains("\"method\":\"Data\",\"class\":null"))
+            .count();
+        assert_eq!(data_lines, 18, "{one_by_one:#?}");
+        let without_data: Vec<String> = one_by_one
+            .into_iter()
+            .filter(|l| !l.contains("\"method\":\"Data\",\"class\":null"))
+            .collect();
+        assert_eq!(lines, without_data);
+        assert_eq!(report, report1);
+        assert_eq!(findings, findings1);
+        assert_eq!(media, media1);
+        // What the session shows: unbound channels found before the Refresh line, the
+        // bound channel's traffic counted both ways, STUN inside ChannelData read.
+        let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+        assert!(codes.contains(&"no_permission"), "{codes:?}");
+        let refresh = lines
+            .iter()
+            .position(|l| l.contains("\"method\":\"Refresh\""))
+            .unwrap();
+        assert!(
+            lines[..refresh]
+                .iter()
+                .filter(|l| l.contains("\"record\":\"finding\""))
+                .count()
+                >= 2,
+            "{lines:#?}"
+        );
+        let t = &report.allocations[0].traffic[0];
+        assert_eq!((t.to_peer_packets, t.from_peer_packets), (8, 5), "{t:?}");
+    }
 
     /// What decoding costs per byte of a TCP ChannelData stream (the load of
     /// `scripts/bench-relay.sh`: an Allocate request, then 1,204-byte ChannelData frames),

@@ -202,6 +202,11 @@ impl StreamDecoder {
             if self.buffered() == 0 && !rest.is_empty() {
                 // In place: what the buffer would hold after a push.
                 let avail = &rest[..rest.len().min(self.cap)];
+                if let Some(item) = self.channel_data_in(avail) {
+                    rest = &rest[item.bytes.len()..];
+                    each(item);
+                    continue;
+                }
                 if let Some(it) = self.next_item_in(avail) {
                     let len = it.len;
                     each(view_in(avail, self.offset, it));
@@ -258,6 +263,40 @@ fn view_in(buf: &[u8], offset: u64, it: Item) -> Decoded<'_> {
 }
 
 impl StreamDecoder {
+    /// A whole ChannelData message starting `avail` on a TCP stream in plain STUN framing
+    /// and in step — the bulk of a TURN media leg —, cut without the general path: the
+    /// item [`StreamDecoder::next_item_in`] cuts there (first two bits `01`: a channel
+    /// 0x4000–0x7FFF, padded to 4 bytes over TCP; see `framing::next_pdu`).
+    #[inline]
+    fn channel_data_in<'a>(&mut self, avail: &'a [u8]) -> Option<Decoded<'a>> {
+        if self.framing != Some(Framing::Plain)
+            || self.transport != Transport::Tcp
+            || self.lost
+            || self.data_connection
+        {
+            return None;
+        }
+        let h = avail.get(..4)?;
+        if h[0] >> 6 != 1 {
+            return None;
+        }
+        let channel = u16::from_be_bytes([h[0], h[1]]);
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let bytes = avail.get(..4 + ((len + 3) & !3))?;
+        self.want = 0;
+        let offset = self.offset;
+        self.offset += bytes.len() as u64;
+        Some(Decoded {
+            offset,
+            framing: self.framing,
+            bytes,
+            kind: Kind::ChannelData {
+                channel,
+                data: &bytes[4..4 + len],
+            },
+        })
+    }
+
     /// Whether no more bytes can arrive before a pop (`avail`, what the buffer holds,
     /// fills it; or end of stream).
     fn stuck(&self, avail: &[u8]) -> bool {
@@ -836,6 +875,58 @@ mod tests {
             s("stun Rfc5389 [01, 13, 00, 20]", &b),
         ];
         every_split(&st, &want);
+    }
+
+    /// A TURN media leg: ChannelData after ChannelData (every padding, channels at both
+    /// ends of the range), cut in place by `feed`'s ChannelData path — the same items,
+    /// offsets and framing as push/pop, split everywhere; and after undecodable bytes,
+    /// none until a STUN message brings the stream back in step.
+    #[test]
+    fn channel_data_run_fed_in_place_as_popped() {
+        let a = stun(0x0003, 1, &[(0x0019, &[17, 0, 0, 0])]);
+        let mut st = a.clone();
+        let mut want = vec![s("stun Rfc5389 [00, 03, 00, 08]", &a)];
+        for (i, ch) in [
+            0x4000u16, 0x7fff, 0x4001, 0x5123, 0x4000, 0x4000, 0x6000, 0x4002,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let data: Vec<u8> = (0..i as u8).map(|b| b.wrapping_mul(37) | 0x80).collect();
+            let cd = crate::build::channel_data(ch, &data, true);
+            want.push(s(&std::format!("cd {ch:04x} {}", data.len()), &cd));
+            st.extend_from_slice(&cd);
+        }
+        every_split(&st, &want);
+        // Whole, item by item: offsets and framing too.
+        let mut fed = Vec::new();
+        StreamDecoder::new(Transport::Tcp).feed(&st, |d| {
+            fed.push((d.offset, d.framing, d.bytes.len(), d.kind.map(<[u8]>::len)));
+        });
+        let mut popped = Vec::new();
+        let mut d = StreamDecoder::new(Transport::Tcp);
+        d.push(&st);
+        while let Some(d) = d.pop() {
+            popped.push((d.offset, d.framing, d.bytes.len(), d.kind.map(<[u8]>::len)));
+        }
+        assert_eq!(fed, popped);
+        assert!(fed.iter().all(|f| f.1 == Some(Framing::Plain)));
+        // Lost: a ChannelData header after bytes that did not decode (here at the start of
+        // the next read) is not taken for one; the next STUN message brings it back.
+        let mut lost = a.clone();
+        lost.extend_from_slice(&[0xff, 0xfe]);
+        let cut = lost.len();
+        lost.extend_from_slice(&[0x40, 0x00, 0x00, 0x04, 1, 2, 3, 4]);
+        lost.extend_from_slice(&a);
+        let got = merged(run(&mut StreamDecoder::new(Transport::Tcp), &lost, &[cut]));
+        assert_eq!(
+            got,
+            [
+                s("stun Rfc5389 [00, 03, 00, 08]", &a),
+                s("undecodable 10", &lost[cut - 2..cut + 8]),
+                s("stun Rfc5389 [00, 03, 00, 08]", &a),
+            ]
+        );
     }
 
     /// libnice's OC2007 TURN over TCP: type and reserved byte, no length (issue 9, 3d).
