@@ -275,7 +275,7 @@ impl Ctx {
     }
 
     /// Feed the relayed payloads held back to the analysis in one call (one frame each, as
-    /// one by one: [`msstun_analysis::Analysis::observe_relayed_run`]), and print what it
+    /// one by one: [`State::feed_relayed_run`]), and print what it
     /// found.
     fn flush_run(&self, pass: &mut Pass<'_>) {
         let run = std::mem::take(&mut pass.run);
@@ -288,8 +288,12 @@ impl Ctx {
             ..Carried::new(run.carrier)
         };
         let obs = observation(pass.conn, pass.dir, pass.time, frame).with_carrier(carried);
-        an.analysis
-            .observe_relayed_run(&obs, run.packets, run.bytes);
+        let at = At {
+            flow: pass.conn.id,
+            frame,
+            visited: false,
+        };
+        an.feed_relayed_run(at, &obs, run.packets, run.bytes);
         self.emit_findings(&an.analysis, pass.ts);
     }
 

@@ -314,6 +314,20 @@ impl State {
         }
     }
 
+    /// [`State::feed`] of `packets` relayed payloads (`bytes` in all) seen one after another
+    /// with `obs` (frames `obs.frame` onward), in one call: the same as feeding each as
+    /// [`Input::Relayed`] (every payload counted, each finding raised at the first). The
+    /// relay feeds the payloads of one read this way. Nothing on a later pass.
+    pub fn feed_relayed_run(
+        &mut self,
+        at: At,
+        obs: &Observation,
+        packets: u32,
+        bytes: u64,
+    ) -> Option<Answer> {
+        (!at.visited).then(|| self.analysis.observe_relayed_run(obs, packets, bytes))
+    }
+
     /// Finish the analysis once (end of the capture; at the latest at the first frame of a
     /// later pass, so that the end-of-capture conclusions show on every frame).
     pub fn finish(&mut self) {
