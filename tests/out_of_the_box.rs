@@ -241,6 +241,44 @@ fn ms_turn_on_443_is_msstun_and_tls_stays_tls() {
     );
 }
 
+/// A TLS ClientHello split across two segments on TCP 443 (a browser's, with post-quantum
+/// key shares, is larger than a segment) is reassembled by TLS as without the plugin: the hop
+/// msstun puts on the shared port hands TCP's offer to desegment on to TLS.
+#[test]
+fn a_split_client_hello_on_443_is_reassembled_as_without_msstun() {
+    use msstun_fixtures::capture::{sa, Capture, Dir};
+    // TLS 1.2 ClientHello: version, random, no session id, one cipher suite, one
+    // compression method, a 1,400-byte padding extension.
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[0; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    let ext_len: u16 = 4 + 1400;
+    body.extend_from_slice(&ext_len.to_be_bytes());
+    body.extend_from_slice(&[0x00, 0x15]);
+    body.extend_from_slice(&1400u16.to_be_bytes());
+    body.extend_from_slice(&[0; 1400]);
+    let mut hs = vec![1];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    let mut cap = Capture::new();
+    let mut c = cap.tcp_open(sa([10, 0, 7, 1], 50600), sa([10, 0, 7, 2], 443));
+    cap.tcp_send_split(&mut c, Dir::C2S, &rec, &[700]);
+    cap.label("hello");
+    cap.tcp_close(&mut c);
+    let sb = Sandbox::new(false);
+    let path = sb.write("split-hello.pcapng", &cap.to_pcapng());
+    let with = Run::from_file_with(&path, &[], true);
+    let without = Run::from_file_with(&path, &[], false);
+    let hello = cap.labels()["hello"];
+    assert_eq!(without.frames("tls.handshake.type == 1"), vec![hello]);
+    assert_eq!(with.frames("tls.handshake.type == 1"), vec![hello]);
+    let cols = ["frame.protocols", "_ws.col.Protocol", "_ws.col.Info"];
+    assert_eq!(with.fields(None, &cols), without.fields(None, &cols));
+}
+
 #[test]
 fn relayed_ice_checks_keep_the_flow_msstun() {
     let fx = fixture("relayed-check");

@@ -1,8 +1,12 @@
 //! TCP reassembly: one message over several segments, several messages in one segment,
-//! a segment that ends one message and starts the next, an RFC 4571 prefix cut in two.
+//! a segment that ends one message and starts the next, an RFC 4571 prefix cut in two; on a
+//! port found by the heuristics and on the TCP port msstun owns.
 
 mod common;
 use common::*;
+use msstun::build::MessageBuilder;
+use msstun::{Class, Dialect};
+use msstun_fixtures::capture::{sa, Capture, Dir};
 
 #[test]
 fn messages_split_and_coalesced() {
@@ -85,4 +89,46 @@ fn messages_split_and_coalesced() {
     assert_eq!(nums(&rows[&f][0]), vec![1]);
     assert_eq!(nums(&rows[&f][3]), vec![FR_RFC4571]);
     assert_eq!(nums(&run.get(f, "msstun.att.priority")), vec![7]);
+}
+
+/// On TCP 3478, the port msstun owns by default, a message split across segments at the start
+/// of a connection is reassembled as on a port found by the heuristics: msstun sits on the
+/// port itself, so TCP's offer to desegment reaches it (behind a hop it did not, and each
+/// piece was decoded alone). Cut after 1 and 30 bytes, and right after the header.
+#[test]
+fn a_split_message_on_the_owned_tcp_port_is_reassembled() {
+    let server = sa([10, 0, 6, 2], 3478);
+    let m = MessageBuilder::new(Dialect::Rfc5389, 0x003, Class::Request, &[0x61; 12])
+        .attr(0x0019, &[17, 0, 0, 0])
+        .attr(0x8022, b"a client with a long software name")
+        .attr(0x000D, &300u32.to_be_bytes())
+        .fingerprint()
+        .finish();
+    let mut cap = Capture::new();
+    for (n, cuts) in [&[1usize, 30][..], &[20][..]].into_iter().enumerate() {
+        let mut c = cap.tcp_open(sa([10, 0, 6, 1], 50500 + n as u16), server);
+        cap.tcp_send_split(&mut c, Dir::C2S, &m, cuts);
+        cap.label(&format!("whole-{n}"));
+        cap.tcp_close(&mut c);
+    }
+    let sb = Sandbox::new(true);
+    let pcap = sb.write("split-3478.pcapng", &cap.to_pcapng());
+    let run = Run {
+        sb,
+        pcap,
+        opts: Vec::new(),
+    };
+    let whole = [cap.labels()["whole-0"], cap.labels()["whole-1"]];
+    assert_eq!(run.frames("msstun"), whole);
+    for f in whole {
+        assert_eq!(nums(&run.get(f, "msstun.method")), vec![3]);
+        assert_eq!(
+            run.get(f, "msstun.att.software"),
+            vec!["a client with a long software name"]
+        );
+        assert_eq!(
+            nums(&run.get(f, "msstun.att.fingerprint.status")),
+            vec![GOOD]
+        );
+    }
 }

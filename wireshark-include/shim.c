@@ -139,7 +139,11 @@ dissector_handle_t msstun_find_dissector(const char *name)
 }
 
 /* The hop of a TCP port shared with TLS: the route (src/plugin/ports.rs) names the
- * dissector of this packet; the connection becomes that dissector's when claimed. */
+ * dissector of this packet; the connection becomes that dissector's when claimed.
+ * The hop only stands between TCP and that dissector, so it hands on TCP's offer to
+ * desegment: every dissector call lowers pinfo->can_desegment by one (TCP offers 2), which
+ * would leave none to the dissector called here (TLS could not reassemble a ClientHello
+ * split across segments). The call restores the value the hop had when it returns. */
 static int dissect_hop(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     dissector_handle_t handle = NULL;
@@ -151,6 +155,7 @@ static int dissect_hop(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return 0;
     if (claim && !PINFO_FD_VISITED(pinfo))
         conversation_set_dissector(find_or_create_conversation(pinfo), handle);
+    pinfo->can_desegment = pinfo->saved_can_desegment;
     return call_dissector_only(handle, tvb, pinfo, tree, data);
 }
 

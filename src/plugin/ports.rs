@@ -5,11 +5,12 @@
 //! `msstun.tcp_ports`, `msstun.udp_ports`) and shares TCP 443 with TLS
 //! (`msstun.shared_tcp_ports`). What it puts on a port ([`Place`]):
 //!
-//! * a UDP port (`udp_ports`): msstun's dissector
-//!   itself, so that a packet costs the table one call and no more;
-//! * a TCP port of its own (`tcp_ports`): the *hop*, which hands every packet to msstun
-//!   (msstun's handle directly there changed how some cut or mutated streams decode:
-//!   tests/parity.rs, scenario `mutants`; not yet understood);
+//! * a UDP port (`udp_ports`) or a TCP port of its own (`tcp_ports`): msstun's dissector
+//!   itself, so that a packet costs the table one call and no more. On TCP this is also
+//!   what lets msstun reassemble: Wireshark lowers `pinfo->can_desegment` by one on every
+//!   dissector call (TCP offers 2), so only the dissector TCP calls itself may ask it for
+//!   more bytes; behind a hop msstun could not, and a message split across segments at
+//!   the start of a connection was decoded piece by piece;
 //! * a TCP port shared with TLS (in `shared_tcp_ports`, not in `tcp_ports`): the hop, a
 //!   handle of no protocol that decides once per connection, on its first payload
 //!   ([`Ports::route`]): msstun when the first bytes are [MS-TURN] pseudo-TLS, [MS-TURN] TCP
@@ -97,8 +98,8 @@ pub enum Place {
 }
 
 impl Prefs {
-    /// What msstun wants on each port when it takes ports: its dissector on every UDP port,
-    /// the hop on TCP ports (shared with TLS or its own).
+    /// What msstun wants on each port when it takes ports: its dissector on every UDP port
+    /// and every TCP port of its own, the hop on TCP ports shared with TLS.
     pub fn wanted(&self) -> BTreeMap<(Table, u16), Place> {
         let mut want = BTreeMap::new();
         for p in self.udp.ports() {
@@ -107,10 +108,9 @@ impl Prefs {
         for p in self.shared.ports() {
             want.insert((Table::Tcp, p), Place::Hop);
         }
-        // TCP ports of msstun's own keep the hop too: msstun directly on them changed how
-        // some cut or mutated streams are decoded (tests/parity.rs, the mutants scenario).
+        // A port in both lists is msstun's own.
         for p in self.tcp.ports() {
-            want.insert((Table::Tcp, p), Place::Hop);
+            want.insert((Table::Tcp, p), Place::Msstun);
         }
         want
     }
@@ -498,7 +498,7 @@ mod tests {
         for port in 3478..=3481 {
             assert_eq!(t.get(Table::Udp, port), Some(MSSTUN), "udp {port}");
         }
-        assert_eq!(t.get(Table::Tcp, 3478), Some(HOP), "TCP: the hop stays");
+        assert_eq!(t.get(Table::Tcp, 3478), Some(MSSTUN), "TCP: msstun itself");
         assert_eq!(t.get(Table::Tcp, 443), Some(HOP), "shared: the hop stays");
         assert_eq!(t.get(Table::Tcp, 3479), None);
         assert_eq!(p.before(Table::Tcp, 3478), Some(STUN));
@@ -523,7 +523,7 @@ mod tests {
             // And taken again when switched back on.
             p.apply(&defaults(), true, &mut t);
             assert_eq!(t.get(Table::Udp, 3478), Some(MSSTUN));
-            assert_eq!(t.get(Table::Tcp, 3478), Some(HOP));
+            assert_eq!(t.get(Table::Tcp, 3478), Some(MSSTUN));
             assert_eq!(p.before(Table::Tcp, 3478), Some(STUN));
         }
         // Off before the first apply: the reserved ports back too.
@@ -552,7 +552,7 @@ mod tests {
         assert_eq!(t.get(Table::Udp, 3478), Some(STUN));
         assert_eq!(t.get(Table::Udp, 3479), Some(MSSTUN));
         assert_eq!(t.get(Table::Udp, 3480), None, "had none before: deleted");
-        assert_eq!(t.get(Table::Tcp, 3478), Some(HOP));
+        assert_eq!(t.get(Table::Tcp, 3478), Some(MSSTUN));
     }
 
     #[test]
@@ -560,14 +560,7 @@ mod tests {
         let (mut p, mut t) = running();
         // 443 becomes a port of msstun's own, then shared again, then given back.
         p.apply(&prefs(true, &[], &[(443, 443)], &[]), true, &mut t);
-        assert_eq!(t.get(Table::Tcp, 443), Some(HOP));
-        assert_eq!(
-            p.route(Table::Tcp, 443, || unreachable!("own port: not asked")),
-            Route::Call {
-                handle: MSSTUN,
-                claim: false
-            }
-        );
+        assert_eq!(t.get(Table::Tcp, 443), Some(MSSTUN));
         assert_eq!(t.get(Table::Tcp, 3478), Some(STUN));
         p.apply(&prefs(true, &[], &[], &[(443, 443)]), true, &mut t);
         assert_eq!(t.get(Table::Tcp, 443), Some(HOP));
@@ -579,7 +572,7 @@ mod tests {
             true,
             &mut t,
         );
-        assert_eq!(t.get(Table::Tcp, 443), Some(HOP));
+        assert_eq!(t.get(Table::Tcp, 443), Some(MSSTUN));
         assert_eq!(
             p.route(Table::Tcp, 443, || unreachable!()),
             Route::Call {
