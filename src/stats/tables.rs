@@ -291,7 +291,7 @@ impl Table {
 
 /// A listener's table for the tap's C callbacks ([`crate::epan::tap`]).
 impl crate::epan::tap::Listener for Table {
-    /// Feed one record (frame order), as [`msstun_analysis::feed::feed_decoded`] feeds a
+    /// Feed one record (frame order), as [`msstun_analysis::session::State::feed_decoded`] feeds a
     /// decoded item.
     fn feed(&mut self, r: &Rec<'_>) {
         Table::feed(self, r);
