@@ -945,24 +945,7 @@ mod tests {
     ) {
         let buf = Buf::default();
         let (out, writer) = spawn_writer(buf.clone(), 1 << 16);
-        let up: SocketAddr = "127.0.0.1:3478".parse().unwrap();
-        let ctx = Ctx::new(
-            Format::Json,
-            show_data,
-            false,
-            None,
-            up,
-            Duration::from_secs(60),
-            out,
-            None,
-            false,
-        );
-        let conn = Conn {
-            id: 1,
-            transport: Transport::Tcp,
-            client: "127.0.0.1:40000".parse().unwrap(),
-            upstream: up,
-        };
+        let (ctx, conn) = tcp_test_ctx(Format::Json, show_data, out);
         let state = Mutex::new(DecodeState::default());
         let ts = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         for (dir, c) in chunks {
@@ -1022,18 +1005,13 @@ mod tests {
         assert_eq!((t.to_peer_packets, t.from_peer_packets), (8, 5), "{t:?}");
     }
 
-    /// What decoding costs per byte of a TCP ChannelData stream (the load of
-    /// `scripts/bench-relay.sh`: an Allocate request, then 1,204-byte ChannelData frames),
-    /// fed in 64 KiB chunks as the relay reads them. Not a pass/fail test:
-    /// `cargo test --release -p msstun-relay decode_cost -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn decode_cost() {
-        let (out, writer) = spawn_writer(std::io::sink(), 1 << 16);
+    /// A relay context (`format`, `show_data`, output to `out`) and one TCP connection
+    /// from 127.0.0.1:40000 to a TURN server at 127.0.0.1:3478, for the tests.
+    fn tcp_test_ctx(format: Format, show_data: bool, out: Out) -> (Ctx, Conn) {
         let up: SocketAddr = "127.0.0.1:3478".parse().unwrap();
         let ctx = Ctx::new(
-            Format::Text,
-            false,
+            format,
+            show_data,
             false,
             None,
             up,
@@ -1048,6 +1026,18 @@ mod tests {
             client: "127.0.0.1:40000".parse().unwrap(),
             upstream: up,
         };
+        (ctx, conn)
+    }
+
+    /// What decoding costs per byte of a TCP ChannelData stream (the load of
+    /// `scripts/bench-relay.sh`: an Allocate request, then 1,204-byte ChannelData frames),
+    /// fed in 64 KiB chunks as the relay reads them. Not a pass/fail test:
+    /// `cargo test --release -p msstun-relay decode_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn decode_cost() {
+        let (out, writer) = spawn_writer(std::io::sink(), 1 << 16);
+        let (ctx, conn) = tcp_test_ctx(Format::Text, false, out);
         let mut stream = vec![0x00, 0x03, 0x00, 0x08, 0x21, 0x12, 0xa4, 0x42];
         stream.extend_from_slice(&[7; 12]);
         stream.extend_from_slice(&[0x00, 0x19, 0x00, 0x04, 0x11, 0, 0, 0]);
