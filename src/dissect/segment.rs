@@ -45,12 +45,9 @@ pub(super) fn first_framing(
             }
             Some(First::Framing(d.framing))
         }
-        // On a connection given to msstun (its port, Decode As), an RFC 5389 header (the magic
-        // cookie right after type and length) starts plain framing, as the built-in stun
-        // reads it, even when its length is not one the detector accepts: RFC 4571 and
-        // [MS-TURN] framing put the cookie later. (Waiting for such a frame instead would
-        // hold the connection's first message for bytes that may never come.)
-        Verdict::NeedMore if tcp && !heuristic && plain_by_cookie(bytes) => {
+        // On a connection given to msstun (its port, Decode As), an RFC 5389 header starts
+        // plain framing even when its length is not one the detector accepts.
+        Verdict::NeedMore if tcp && !heuristic && msstun::detect::plain_by_cookie(bytes) => {
             Some(First::Framing(Framing::Plain))
         }
         Verdict::NeedMore if tcp && ctx.pinfo.can_desegment() && ctx.tvb.whole() => {
@@ -74,14 +71,6 @@ pub(super) fn first_framing(
         }
         Verdict::NeedMore => Some(First::Framing(Framing::Plain)),
     }
-}
-
-/// Whether `bytes` start with an RFC 5389 STUN header: a first byte in STUN's range and the
-/// magic cookie at its place.
-fn plain_by_cookie(bytes: &[u8]) -> bool {
-    bytes.len() >= msstun::HEADER_LEN
-        && bytes[0] >> 6 == 0
-        && msstun::field::be32(bytes, msstun::field::stun::COOKIE) == msstun::MAGIC_COOKIE
 }
 
 /// How many more bytes a consistent but incomplete first PDU needs: `Some(None)` when
@@ -264,22 +253,5 @@ mod tests {
         m.extend_from_slice(&[0x80, 0x22]);
         assert!(need_for_first(&m).is_some());
         assert_eq!(need_for_first(b"GET / HTTP/1.1"), None);
-    }
-
-    #[test]
-    fn a_cookie_after_type_and_length_is_plain_framing() {
-        // A header whose length (3) no framing accepts whole: plain by its cookie, where
-        // RFC 4571 would wait for a 259-byte frame (0x0103).
-        let mut m = vec![0x01, 0x03, 0x00, 0x03, 0x21, 0x12, 0xA4, 0x42];
-        m.extend_from_slice(&[7; 15]);
-        assert!(plain_by_cookie(&m));
-        assert!(!plain_by_cookie(&m[..19]), "a whole header is needed");
-        // RFC 4571 and [MS-TURN] framing put the cookie further on.
-        let mut framed = vec![0x00, 0x14];
-        framed.extend_from_slice(&m[..20]);
-        assert!(!plain_by_cookie(&framed));
-        // ChannelData (first bits 01) is not STUN whatever follows.
-        m[0] = 0x40;
-        assert!(!plain_by_cookie(&m));
     }
 }

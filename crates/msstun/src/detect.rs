@@ -169,6 +169,18 @@ pub fn stun_on_known_flow(message: &[u8], whole: bool) -> Option<Dialect> {
     .then(|| crate::message::detect_dialect(b))
 }
 
+/// Whether `bytes` start with an RFC 5389 STUN header: a first byte in STUN's range and the
+/// magic cookie right after type and length. On a connection given to msstun (its port,
+/// Decode As) such bytes start plain framing even when their length is not one
+/// [`detect_verdict`] accepts, as the built-in `stun` reads them: RFC 4571 and [MS-TURN]
+/// framing put the cookie later, and waiting for such a frame would hold the connection's
+/// first message for bytes that may never come.
+pub fn plain_by_cookie(bytes: &[u8]) -> bool {
+    bytes.len() >= HEADER_LEN
+        && bytes[0] >> 6 == 0
+        && field::be32(bytes, stun::COOKIE) == MAGIC_COOKIE
+}
+
 /// Length of the [MS-TURN] §2.1.1 pseudo-TLS ClientHello record: the section's diagram
 /// fixes every field — record header (type, version, 2-byte length), handshake header (type,
 /// 3-byte length), version 3.1, a 4-byte time stamp and 28 random bytes, a Session ID Length
@@ -1452,5 +1464,22 @@ mod tests {
         }
         std::eprintln!("detector false positives: {fp} of {tested} checks ({structured} structured buffers + 100000 random)");
         assert_eq!(fp, 0);
+    }
+
+    #[test]
+    fn a_cookie_after_type_and_length_is_plain_framing() {
+        // A header whose length (3) no framing accepts whole: plain by its cookie, where
+        // RFC 4571 would wait for a 259-byte frame (0x0103).
+        let mut m = vec![0x01, 0x03, 0x00, 0x03, 0x21, 0x12, 0xA4, 0x42];
+        m.extend_from_slice(&[7; 15]);
+        assert!(plain_by_cookie(&m));
+        assert!(!plain_by_cookie(&m[..19]), "a whole header is needed");
+        // RFC 4571 and [MS-TURN] framing put the cookie further on.
+        let mut framed = vec![0x00, 0x14];
+        framed.extend_from_slice(&m[..20]);
+        assert!(!plain_by_cookie(&framed));
+        // ChannelData (first bits 01) is not STUN whatever follows.
+        m[0] = 0x40;
+        assert!(!plain_by_cookie(&m));
     }
 }

@@ -264,9 +264,9 @@ fn view_in(buf: &[u8], offset: u64, it: Item) -> Decoded<'_> {
 
 impl StreamDecoder {
     /// A whole ChannelData message starting `avail` on a TCP stream in plain STUN framing
-    /// and in step — the bulk of a TURN media leg —, cut without the general path: the
-    /// item [`StreamDecoder::next_item_in`] cuts there (first two bits `01`: a channel
-    /// 0x4000–0x7FFF, padded to 4 bytes over TCP; see `framing::next_pdu`).
+    /// and in step — the bulk of a TURN media leg —, cut by [`next_pdu`] without the
+    /// general path's detection and resynchronisation: the item
+    /// [`StreamDecoder::next_item_in`] cuts there.
     #[inline]
     fn channel_data_in<'a>(&mut self, avail: &'a [u8]) -> Option<Decoded<'a>> {
         if self.framing != Some(Framing::Plain)
@@ -276,13 +276,18 @@ impl StreamDecoder {
         {
             return None;
         }
-        let h = avail.get(..4)?;
-        if h[0] >> 6 != 1 {
+        if avail.first()? >> 6 != 1 {
             return None;
         }
-        let channel = u16::from_be_bytes([h[0], h[1]]);
-        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
-        let bytes = avail.get(..4 + ((len + 3) & !3))?;
+        let PduResult::Complete {
+            len,
+            kind: PduKind::ChannelData { channel, data },
+        } = next_pdu(Framing::Plain, Transport::Tcp, avail)
+        else {
+            return None;
+        };
+        let bytes = &avail[..len];
+        let data = data.get(bytes)?;
         self.want = 0;
         let offset = self.offset;
         self.offset += bytes.len() as u64;
@@ -290,10 +295,7 @@ impl StreamDecoder {
             offset,
             framing: self.framing,
             bytes,
-            kind: Kind::ChannelData {
-                channel,
-                data: &bytes[4..4 + len],
-            },
+            kind: Kind::ChannelData { channel, data },
         })
     }
 
