@@ -399,6 +399,20 @@ pub fn channel_data_datagram(datagram: &[u8]) -> Option<u16> {
     (n == 4 + len || n == 4 + ((len + 3) & !3)).then(|| be16(datagram, 0) as u16)
 }
 
+/// The whole length of a ChannelData message whose data is `len` bytes, in `have` bytes
+/// over `transport`: padded to 4 over TCP (RFC 8656 §12.5); over UDP padding is optional and
+/// taken when the datagram has it. The one padding rule of [`next_pdu`] and the stream
+/// decoder's in-step ChannelData path.
+#[inline]
+pub fn channel_data_total(transport: Transport, have: usize, len: usize) -> usize {
+    let padded = 4 + ((len + 3) & !3);
+    match transport {
+        Transport::Tcp => padded,
+        Transport::Udp if have >= padded => padded,
+        Transport::Udp => 4 + len,
+    }
+}
+
 /// Whether `b` starts like a TLS 1.x handshake record (content type 22, version 3.x).
 /// Fewer than two bytes never do.
 pub fn is_tls_record_start(b: &[u8]) -> bool {
@@ -484,13 +498,7 @@ fn next_plain(transport: Transport, buf: &[u8]) -> PduResult {
         }
         1 => {
             let channel = be16(buf, 0) as u16;
-            let padded = 4 + ((len + 3) & !3);
-            let total = match transport {
-                Transport::Tcp => padded,
-                // Padding is optional over UDP; take it when the datagram has it.
-                Transport::Udp if buf.len() >= padded => padded,
-                Transport::Udp => 4 + len,
-            };
+            let total = channel_data_total(transport, buf.len(), len);
             if buf.len() < total {
                 return need(total, buf.len());
             }

@@ -34,7 +34,9 @@
 use alloc::vec::Vec;
 
 use crate::detect::{detect_framing, detect_verdict, stun_dialect, stun_on_known_flow, Verdict};
-use crate::framing::{next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport};
+use crate::framing::{
+    channel_data_total, next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport,
+};
 use crate::message::{join_type, Class, Dialect};
 
 /// Default buffer capacity: room for the largest PDU any framing can carry
@@ -264,9 +266,9 @@ fn view_in(buf: &[u8], offset: u64, it: Item) -> Decoded<'_> {
 
 impl StreamDecoder {
     /// A whole ChannelData message starting `avail` on a TCP stream in plain STUN framing
-    /// and in step — the bulk of a TURN media leg —, cut by [`next_pdu`] without the
-    /// general path's detection and resynchronisation: the item
-    /// [`StreamDecoder::next_item_in`] cuts there.
+    /// and in step — the bulk of a TURN media leg —, cut without the general path's
+    /// detection and resynchronisation (the padding rule [`channel_data_total`] is
+    /// [`next_pdu`]'s): the item [`StreamDecoder::next_item_in`] cuts there.
     #[inline]
     fn channel_data_in<'a>(&mut self, avail: &'a [u8]) -> Option<Decoded<'a>> {
         if self.framing != Some(Framing::Plain)
@@ -276,18 +278,14 @@ impl StreamDecoder {
         {
             return None;
         }
-        if avail.first()? >> 6 != 1 {
+        let h = avail.get(..4)?;
+        if h[0] >> 6 != 1 {
             return None;
         }
-        let PduResult::Complete {
-            len,
-            kind: PduKind::ChannelData { channel, data },
-        } = next_pdu(Framing::Plain, Transport::Tcp, avail)
-        else {
-            return None;
-        };
-        let bytes = &avail[..len];
-        let data = data.get(bytes)?;
+        let channel = u16::from_be_bytes([h[0], h[1]]);
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let bytes = avail.get(..channel_data_total(Transport::Tcp, avail.len(), len))?;
+        let data = &bytes[4..4 + len];
         self.want = 0;
         let offset = self.offset;
         self.offset += bytes.len() as u64;
