@@ -681,6 +681,7 @@ pub(crate) struct Pendings {
 }
 
 impl Pendings {
+    #[inline]
     fn get(&self, tid: &Tid) -> Option<&Pending> {
         self.slab.get(self.txns.pending(tid)? as usize)?.as_ref()
     }

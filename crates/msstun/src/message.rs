@@ -215,7 +215,7 @@ impl<T: AsRef<[u8]>> Message<T> {
     }
 
     /// A message over a checked `buffer` of `dialect`, its method and class looked up.
-    #[inline]
+    #[inline(always)]
     fn made(buffer: T, dialect: Dialect) -> Self {
         let (method, class) =
             registry::method_for_type(dialect, field::be16(buffer.as_ref(), stun::TYPE));

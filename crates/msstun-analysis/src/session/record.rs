@@ -185,6 +185,7 @@ fn record_in<T: AsRef<[u8]>>(
 }
 
 /// Record a request or response in its transaction.
+#[inline]
 fn record_transaction<T: AsRef<[u8]>>(
     s: &mut State,
     at: At,
