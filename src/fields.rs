@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::epan::fields::{CName, Display, FieldType, FrameLink, Registrar};
 use crate::epan::PStr;
-pub use crate::epan::{Ett, Hf};
+pub use crate::epan::{Ett, Hf, RefGroup};
 
 /// Values of `msstun.framing` (the parser's list; codes from `msstun::framing::framing_code`).
 pub use msstun::framing::FRAMING_NAMES as FRAMING_VALUES;
@@ -26,6 +26,8 @@ pub struct AttrFields {
     pub status: Option<Hf>,
     /// DATA: the value is a relayed packet, handed to other dissectors.
     pub relays: bool,
+    /// The sub-fields' references, for [`AttrFields::any_referenced`].
+    pub refs: RefGroup,
 }
 
 impl AttrFields {
@@ -40,8 +42,10 @@ impl AttrFields {
     }
 
     /// Whether any sub-field is referenced (see [`Hf::referenced`]).
+    #[inline]
     pub fn any_referenced(&self) -> bool {
-        self.fields.iter().any(|&(_, _, hf)| hf.referenced())
+        self.refs
+            .any(|| self.fields.iter().map(|&(_, _, hf)| hf).collect())
     }
 }
 

@@ -9,10 +9,16 @@ use msstun::registry::Role;
 use msstun::{Class, Message, HEADER_LEN};
 
 use super::{analysis, attribute, info, links, relayed, Ctx};
-use crate::epan::{Encoding, Item, Tree};
+use crate::epan::{Encoding, Item, RefGroup, Tree};
 use crate::expert::Expert;
 use crate::session;
 use crate::uat::{self, UatCredentials};
+
+/// The references of the items every attribute has (`msstun.att`, its type, length,
+/// padding, value).
+static ATTR_REFS: RefGroup = RefGroup::new();
+/// The references of the header's items.
+static HEADER_REFS: RefGroup = RefGroup::new();
 
 /// Computed statuses of the checks of one message, by attribute offset.
 #[derive(Clone, Copy)]
@@ -56,9 +62,7 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
         inline: uat::count() == 0,
         integrity: None,
         attr_items: ctx.visible
-            || [f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
-                .iter()
-                .any(|hf| hf.referenced()),
+            || ATTR_REFS.any(|| vec![f.att, f.att_type, f.att_length, f.att_padding, f.att_value]),
     };
     if checks.inline {
         return checks;
@@ -325,17 +329,17 @@ fn header<'p, T: AsRef<[u8]>>(
     // A tree nobody sees and no header field referenced (`-Y msstun`, say): only the
     // deviations' expert item.
     let items = ctx.visible
-        || [
-            f.msg_type,
-            f.method,
-            f.class,
-            f.length,
-            f.cookie,
-            f.transaction_id,
-            f.dialect,
-        ]
-        .iter()
-        .any(|hf| hf.referenced());
+        || HEADER_REFS.any(|| {
+            vec![
+                f.msg_type,
+                f.method,
+                f.class,
+                f.length,
+                f.cookie,
+                f.transaction_id,
+                f.dialect,
+            ]
+        });
     if items {
         header_items(ctx, st, m, msg);
     }

@@ -133,6 +133,73 @@ impl Hf {
     }
 }
 
+/// The `ref_type` of one registered field (see [`Hf::referenced`]).
+#[derive(Debug, Clone, Copy)]
+struct RefType(*const c_int);
+
+// SAFETY: the pointer is to a `header_field_info` Wireshark keeps for the whole process;
+// only read, on the dissection thread, like `Hf::referenced` reads it.
+unsafe impl Send for RefType {}
+// SAFETY: as above.
+unsafe impl Sync for RefType {}
+
+/// Fields asked together whether any is referenced ([`RefGroup::any`]): the addresses of
+/// their `ref_type`s, gathered once (after registration), then read in one pass, four at a
+/// time without branches, instead of the per-field table lookups of [`Hf::referenced`] (a
+/// dozen such questions a message: the header's fields, the attributes' common ones, each
+/// attribute's own).
+#[derive(Debug, Default)]
+pub struct RefGroup(std::sync::OnceLock<Box<[[RefType; 4]]>>);
+
+/// What the last chunk of a group is filled with: a field never referenced.
+static NEVER_REFERENCED: c_int = ffi::hf_ref_type::HF_REF_TYPE_NONE as c_int;
+
+impl RefGroup {
+    /// An empty group, filled on first use.
+    pub const fn new() -> RefGroup {
+        RefGroup(std::sync::OnceLock::new())
+    }
+
+    /// Whether any of the fields `hfs` names is referenced (as [`Hf::referenced`]). `hfs`
+    /// is asked once, on the first call after registration; the group always stands for
+    /// the same fields.
+    #[inline]
+    pub fn any(&self, hfs: impl FnOnce() -> Vec<Hf>) -> bool {
+        match self.0.get() {
+            Some(chunks) => any_referenced(chunks),
+            None => self.gather(hfs()),
+        }
+    }
+
+    /// Gather the addresses (once every field is registered), and answer.
+    #[cold]
+    fn gather(&self, hfs: Vec<Hf>) -> bool {
+        let never = RefType(&NEVER_REFERENCED);
+        let mut chunks = vec![[never; 4]; hfs.len().div_ceil(4)];
+        for (i, hf) in hfs.iter().enumerate() {
+            let p = HF_INFO[hf.0 as usize].load(Ordering::Relaxed);
+            if p.is_null() {
+                // Not registered yet: as `Hf::referenced`, assume referenced.
+                return true;
+            }
+            // SAFETY: p is the field's header_field_info (lives as long as the process).
+            chunks[i / 4][i % 4] = RefType(unsafe { std::ptr::addr_of!((*p).ref_type) }.cast());
+        }
+        any_referenced(self.0.get_or_init(|| chunks.into_boxed_slice()))
+    }
+}
+
+/// Whether any `ref_type` of `chunks` is DIRECT or more (see [`Hf::referenced`]).
+#[inline]
+fn any_referenced(chunks: &[[RefType; 4]]) -> bool {
+    const DIRECT: c_int = ffi::hf_ref_type::HF_REF_TYPE_DIRECT as c_int;
+    chunks.iter().any(|c| {
+        // SAFETY: each pointer is a live ref_type (see RefType) or NEVER_REFERENCED.
+        let r = |i: usize| unsafe { c[i].0.read() } >= DIRECT;
+        r(0) | r(1) | r(2) | r(3)
+    })
+}
+
 /// A registered subtree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ett(u16);
@@ -370,5 +437,37 @@ impl CName {
     /// As a string argument of a tree call.
     pub fn pstr(self) -> super::PStr<'static> {
         super::packet::pstr_from_static_ptr(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each of a chunk's four places is read, in every chunk; the filler never counts.
+    #[test]
+    fn ref_groups_read_every_field() {
+        const NONE: c_int = ffi::hf_ref_type::HF_REF_TYPE_NONE as c_int;
+        const DIRECT: c_int = ffi::hf_ref_type::HF_REF_TYPE_DIRECT as c_int;
+        let (none, direct) = (NONE, DIRECT);
+        let never = RefType(&NEVER_REFERENCED);
+        for at in 0..8 {
+            let mut chunks = [[RefType(&none); 4]; 2];
+            assert!(!any_referenced(&chunks));
+            chunks[at / 4][at % 4] = RefType(&direct);
+            assert!(any_referenced(&chunks), "place {at}");
+        }
+        assert!(!any_referenced(&[[never; 4]]));
+        assert!(!any_referenced(&[]));
+    }
+
+    /// Before registration a field counts as referenced (as `Hf::referenced` says), and
+    /// the group is not filled yet; a group of no fields is never referenced.
+    #[test]
+    fn ref_groups_before_registration() {
+        let g = RefGroup::new();
+        assert!(g.any(|| vec![Hf(MAX_HF as u16 - 1)]));
+        assert!(g.0.get().is_none());
+        assert!(!RefGroup::new().any(Vec::new));
     }
 }

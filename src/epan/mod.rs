@@ -76,6 +76,6 @@ pub mod tap;
 mod tree;
 pub mod uat;
 
-pub use fields::{Ett, Hf};
+pub use fields::{Ett, Hf, RefGroup};
 pub use packet::{Encoding, PStr, Packet, RawEnd, TextBuf, Tvb};
 pub use tree::{Item, Tree};
