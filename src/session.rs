@@ -9,11 +9,13 @@ pub use msstun_analysis::session::*;
 static STATE: Mutex<Option<State>> = Mutex::new(None);
 
 /// Lock the state (recovering from a poisoned lock: the state is plain data).
+#[inline]
 pub fn state() -> MutexGuard<'static, Option<State>> {
     STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Run `f` on the state.
+/// Run `f` on the state (inlined: the result is built in place, not copied out).
+#[inline]
 pub fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     let mut g = state();
     f(g.get_or_insert_with(State::default))
