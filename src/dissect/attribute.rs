@@ -24,21 +24,13 @@ pub(super) fn dissect_attribute<'p>(
 ) {
     let f = ctx.f;
     let start = m + a.offset;
-    let status = checks
-        .get(a.offset)
-        .or_else(|| match (checks.inline, a.layout()) {
-            (true, msstun::Layout::Fingerprint) => {
-                Some(check::check_fingerprint(msg_bytes, a.offset))
-            }
-            (true, msstun::Layout::Integrity) => Some(Status::Unverified),
-            _ => None,
-        });
     let af = a.desc.and_then(attr_index).and_then(|i| f.attrs.get(i));
     // A tree nobody sees, and no item of this attribute referenced: only its expert items
     // and relayed data.
     if !checks.attr_items && !af.is_some_and(|af| af.any_referenced()) {
-        return experts_only(ctx, at_item, m, a, af, status, (class, msg_bytes));
+        return experts_only(ctx, at_item, m, a, af, checks, (class, msg_bytes));
     }
+    let status = status_of(checks, a, msg_bytes);
     let (item, sub) = own_item(ctx, (at, at_item), start, a, status);
     if ctx.want(f.att_type) {
         let name = f.attr_cname(a.desc);
@@ -80,6 +72,21 @@ pub(super) fn dissect_attribute<'p>(
             pad as u32,
         );
     }
+}
+
+/// The check status of attribute `a` of the message `msg_bytes`: computed before the walk
+/// (with credentials), or checked here (FINGERPRINT without credentials); `None` for an
+/// attribute that is not checked.
+fn status_of(checks: &Checks, a: &msstun::Attribute<'_>, msg_bytes: &[u8]) -> Option<Status> {
+    checks
+        .get(a.offset)
+        .or_else(|| match (checks.inline, a.layout()) {
+            (true, msstun::Layout::Fingerprint) => {
+                Some(check::check_fingerprint(msg_bytes, a.offset))
+            }
+            (true, msstun::Layout::Integrity) => Some(Status::Unverified),
+            _ => None,
+        })
 }
 
 /// The attribute's own item and subtree; in a tree nobody sees, only what is referenced,
@@ -178,7 +185,7 @@ fn experts_only<'p>(
     m: usize,
     a: &msstun::Attribute<'_>,
     af: Option<&AttrFields>,
-    status: Option<Status>,
+    checks: &Checks,
     (class, msg_bytes): (Class, &[u8]),
 ) {
     let Some(af) = af else {
@@ -197,7 +204,8 @@ fn experts_only<'p>(
         bad_value(ctx, item, &e, msg_bytes);
     }
     short_form_expert(ctx, item, a);
-    if let (Some(s), Some(_)) = (status, af.status) {
+    // The status only of an attribute that has one (checked: FINGERPRINT, integrity).
+    if let Some(s) = af.status.and_then(|_| status_of(checks, a, msg_bytes)) {
         status_expert(ctx, item, s, a);
     }
     if af.relays {
