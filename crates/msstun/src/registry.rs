@@ -820,29 +820,49 @@ pub const UNKNOWN_METHOD: MethodDesc = MethodDesc {
 /// RFC 5389 split.
 #[inline]
 pub fn method_for_type(dialect: Dialect, msg_type: u16) -> (&'static MethodDesc, Class) {
+    let (slot, class) = method_slot_for_type(dialect, msg_type);
+    (method_in_slot(slot), class)
+}
+
+/// [`method_for_type`] as a one-byte slot of [`METHOD_SLOTS`] (what [`crate::Message`]
+/// keeps, so that a message stays three words): 0 [`UNKNOWN_METHOD`], 1 to
+/// `METHODS.len()` the [`METHODS`] (numbered as [`METHOD_INDEX`] numbers them),
+/// [`MS_SLOT_BASE`] + i the method of `MS_TURN_TYPES[i]`.
+#[inline]
+pub(crate) fn method_slot_for_type(dialect: Dialect, msg_type: u16) -> (u8, Class) {
     if dialect.is_ms_turn() {
-        if let Some((_, m, c)) = MS_TURN_TYPES.iter().find(|(t, _, _)| *t == msg_type) {
-            return (m, *c);
+        if let Some(i) = MS_TURN_TYPES.iter().position(|(t, _, _)| *t == msg_type) {
+            return ((MS_SLOT_BASE + i) as u8, MS_TURN_TYPES[i].2);
         }
     }
     let (m, c) = split_type(msg_type);
-    let desc = match METHOD_OR_UNKNOWN.get(m as usize) {
-        Some(d) => *d,
-        None => &UNKNOWN_METHOD,
-    };
-    (desc, c)
+    (METHOD_INDEX.get(m as usize).copied().unwrap_or(0), c)
 }
 
-/// Method code -> descriptor (or [`UNKNOWN_METHOD`]), for codes below 0x100.
-static METHOD_OR_UNKNOWN: [&MethodDesc; 256] = {
+/// The descriptor in `slot` of [`METHOD_SLOTS`] (one load: the table has a slot for every
+/// byte).
+#[inline(always)]
+pub(crate) fn method_in_slot(slot: u8) -> &'static MethodDesc {
+    METHOD_SLOTS[slot as usize]
+}
+
+/// First slot of the [MS-TURN] methods in [`METHOD_SLOTS`].
+const MS_SLOT_BASE: usize = 128;
+
+/// Slot -> method descriptor (see [`method_slot_for_type`]); unused slots hold
+/// [`UNKNOWN_METHOD`].
+static METHOD_SLOTS: [&MethodDesc; 256] = {
     let mut out: [&MethodDesc; 256] = [&UNKNOWN_METHOD; 256];
-    let mut c = 0;
-    while c < 256 {
-        let slot = METHOD_INDEX[c] as usize;
-        if slot != 0 {
-            out[c] = &METHODS[slot - 1];
-        }
-        c += 1;
+    let mut i = 0;
+    while i < METHODS.len() {
+        out[i + 1] = &METHODS[i];
+        i += 1;
+    }
+    assert!(MS_SLOT_BASE > METHODS.len() && MS_SLOT_BASE + MS_TURN_TYPES.len() <= 256);
+    let mut i = 0;
+    while i < MS_TURN_TYPES.len() {
+        out[MS_SLOT_BASE + i] = &MS_TURN_TYPES[i].1;
+        i += 1;
     }
     out
 };

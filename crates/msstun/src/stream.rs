@@ -33,7 +33,9 @@
 
 use alloc::vec::Vec;
 
-use crate::detect::{detect_framing, detect_verdict, stun_dialect, stun_on_known_flow, Verdict};
+use crate::detect::{
+    detect_framing, detect_verdict, plain_by_cookie, stun_dialect, stun_on_known_flow, Verdict,
+};
 use crate::framing::{
     channel_data_total, next_pdu, Framing, Kind, PduKind, PduResult, Span, Transport,
 };
@@ -344,6 +346,12 @@ impl StreamDecoder {
                 Verdict::Found(d) => {
                     self.framing = Some(d.framing);
                     d.framing
+                }
+                // An RFC 5389 header starts plain framing even when its length is not one
+                // the detector accepts: the plugin's rule for a connection's first message.
+                Verdict::NeedMore if plain_by_cookie(avail) => {
+                    self.framing = Some(Framing::Plain);
+                    Framing::Plain
                 }
                 Verdict::NeedMore if !self.stuck(avail) => return None,
                 _ => return Some(self.resync(avail)),
@@ -851,6 +859,40 @@ mod tests {
             run(&mut d, &st, &[]),
             [s(&tag(&a), &a), s(&tag(&broken), &broken), s(&tag(&a), &a)]
         );
+    }
+
+    /// A connection's first message with the RFC 5389 cookie right after type and length
+    /// starts plain framing as soon as its header is whole, even where the detector cannot
+    /// tell yet (`detect::plain_by_cookie`, the plugin's rule in its `first_framing`): a
+    /// first message whose length is not a multiple of 4 and whose attribute is cut is then
+    /// read as STUN when it arrives in pieces, as the plugin reads it, and the message
+    /// after it too (the decoder used to wait, then skip it as undecodable).
+    #[test]
+    fn first_message_with_cookie_starts_plain_framing() {
+        let a = stun(0x0001, 1, &[]);
+        let mut broken = std::vec![0x00, 0x01, 0x00, 0x05];
+        broken.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+        broken.extend_from_slice(&[2; 12]);
+        broken.extend_from_slice(&[0x00, 0x06, 0x00, 0x09, b'u']);
+        let mut st = broken.clone();
+        st.extend_from_slice(&a);
+        let tag = |m: &[u8]| std::format!("stun Rfc5389 {:02x?}", &m[..4]);
+        // The header whole, the attribute's header not yet: the detector says "need more"
+        // (from byte 24 on it sees the attribute overrun the message: not STUN, for the
+        // plugin's detector too).
+        for cut in 20..24 {
+            assert_eq!(
+                detect_verdict(Transport::Tcp, &st[..cut]),
+                Verdict::NeedMore
+            );
+            let mut d = StreamDecoder::new(Transport::Tcp);
+            assert_eq!(
+                merged(run(&mut d, &st, &[cut])),
+                [s(&tag(&broken), &broken), s(&tag(&a), &a)],
+                "split at {cut}"
+            );
+            assert_eq!(d.framing(), Some(Framing::Plain));
+        }
     }
 
     #[test]
