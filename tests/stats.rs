@@ -218,6 +218,12 @@ fn alloc_table_of_the_seed() {
     ] {
         assert!(out.contains(want), "{want:?} not in\n{out}");
     }
+    // The stream number is tcp.stream's own, in tshark's second pass too.
+    let out = run.raw(&["-q", "-2", "-z", "msstun,alloc"]);
+    assert!(
+        out.contains("client 10.48.54.230:44342  tcp.stream 1  ConnectionBind frame 16 ok"),
+        "{out}"
+    );
 
     // Without the Refresh transaction.
     let out = z(&run, "msstun,alloc,msstun.method != 4");

@@ -20,7 +20,8 @@
 #include <epan/srt_table.h>
 #include <epan/conversation.h>
 #include <epan/prefs.h>
-#include <epan/dissectors/packet-tcp.h>
+#include <epan/epan_dissect.h>
+#include <epan/ftypes/ftypes.h>
 #include "stats.h"
 
 #if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 6)
@@ -36,7 +37,6 @@
 #endif
 
 static int msstun_tap = -1;
-static int msstun_proto_tcp = -1;
 static const char *const *msstun_methods;
 static int msstun_n_methods;
 static msstun_table_new_fn msstun_tnew;
@@ -61,19 +61,64 @@ void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec)
     tap_queue_packet(msstun_tap, pinfo, copy);
 }
 
-guint32 msstun_tcp_stream(packet_info *pinfo)
+/* ---- TCP stream of a record, from the packet's own tcp.stream field ----------------
+ * The listeners that show TCP streams (the Rust tables) read tcp.stream from the packet's
+ * tree when the tap hands them a record. A field is in the tree only when something
+ * "primes" it before dissection: a tap listener's display filter does, in tshark's every
+ * pass and in Wireshark's retaps. So the first such listener registers one more listener
+ * on the msstun tap whose filter names tcp.stream; it does nothing else and stays. Runs
+ * without those listeners (no -z, or only msstun,stat/srt) build no tree for it and pay
+ * nothing. */
+
+static int hf_tcp_stream = -1;
+static gboolean msstun_stream_primed;
+
+static tap_packet_status stream_primer_packet(void *p _U_, packet_info *pinfo _U_,
+    epan_dissect_t *edt _U_, const void *data _U_, tap_flags_t flags _U_)
 {
-    if (pinfo->ptype != PT_TCP)
-        return G_MAXUINT32;
-    if (msstun_proto_tcp < 0)
-        msstun_proto_tcp = proto_get_id_by_filter_name("tcp");
-    if (msstun_proto_tcp < 0)
-        return G_MAXUINT32;
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    if (!conv)
-        return G_MAXUINT32;
-    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(conv, msstun_proto_tcp);
-    return tcpd ? tcpd->stream : G_MAXUINT32;
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+/* From now on, every packet's tree holds tcp.stream (idempotent). */
+static void want_tcp_stream(void)
+{
+    static int primer;
+    if (msstun_stream_primed)
+        return;
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    if (hf_tcp_stream < 0)
+        return;
+    GString *err = register_tap_listener("msstun", &primer, "tcp.stream", TL_REQUIRES_NOTHING, NULL,
+        stream_primer_packet, NULL, NULL);
+    if (err) {
+        g_printerr("msstun: no TCP stream numbers in the tables: %s\n", err->str);
+        g_string_free(err, TRUE);
+        hf_tcp_stream = -1;
+        return;
+    }
+    msstun_stream_primed = TRUE;
+}
+
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#define MSSTUN_FI_VALUE(fi) ((fi)->value)
+#else
+#define MSSTUN_FI_VALUE(fi) (&(fi)->value)
+#endif
+
+/* `rec` with tcp_stream set from the packet's last tcp.stream (the TCP that carried it). */
+static const msstun_tap_record *with_tcp_stream(const msstun_tap_record *rec, epan_dissect_t *edt,
+    msstun_tap_record *copy)
+{
+    *copy = *rec;
+    copy->tcp_stream = G_MAXUINT32;
+    if (rec->transport != 6 || hf_tcp_stream < 0 || !edt || !edt->tree)
+        return copy;
+    GPtrArray *a = proto_get_finfo_ptr_array(edt->tree, hf_tcp_stream);
+    if (a && a->len) {
+        field_info *fi = (field_info *)g_ptr_array_index(a, a->len - 1);
+        copy->tcp_stream = fvalue_get_uinteger(MSSTUN_FI_VALUE(fi));
+    }
+    return copy;
 }
 
 int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16])
@@ -158,30 +203,34 @@ static tap_packet_status st_stat_packet(stats_tree *st, packet_info *pinfo _U_, 
 
 /* ---- Allocations and ICE stats trees (GUI), fed by Rust ------------- */
 
-static tap_packet_status st_alloc_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status st_alloc_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *p, tap_flags_t flags _U_)
 {
+    msstun_tap_record rec;
     if (msstun_ttree)
-        msstun_ttree(st, MSSTUN_TABLE_ALLOC, (const msstun_tap_record *)p);
+        msstun_ttree(st, MSSTUN_TABLE_ALLOC, with_tcp_stream((const msstun_tap_record *)p, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
-static tap_packet_status st_ice_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status st_ice_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *p, tap_flags_t flags _U_)
 {
+    msstun_tap_record rec;
     if (msstun_ttree)
-        msstun_ttree(st, MSSTUN_TABLE_ICE, (const msstun_tap_record *)p);
+        msstun_ttree(st, MSSTUN_TABLE_ICE, with_tcp_stream((const msstun_tap_record *)p, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
 static void st_alloc_init(stats_tree *st)
 {
+    want_tcp_stream();
     if (msstun_ttree)
         msstun_ttree(st, MSSTUN_TABLE_ALLOC, NULL);
 }
 
 static void st_ice_init(stats_tree *st)
 {
+    want_tcp_stream();
     if (msstun_ttree)
         msstun_ttree(st, MSSTUN_TABLE_ICE, NULL);
 }
@@ -253,11 +302,12 @@ static void cli_table_reset(void *p)
     t->table = msstun_tnew(t->kind, t->filter);
 }
 
-static tap_packet_status cli_table_packet(void *p, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status cli_table_packet(void *p, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *data, tap_flags_t flags _U_)
 {
     cli_table_t *t = (cli_table_t *)p;
-    msstun_tpacket(t->table, (const msstun_tap_record *)data);
+    msstun_tap_record rec;
+    msstun_tpacket(t->table, with_tcp_stream((const msstun_tap_record *)data, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
@@ -279,6 +329,7 @@ static void cli_table_finish(void *p)
 
 static MSSTUN_CLI_INIT_RET cli_table_init(int kind, const char *cli, const char *opt_arg)
 {
+    want_tcp_stream();
     cli_table_t *t = g_new0(cli_table_t, 1);
     t->kind = kind;
     t->filter = g_strdup(cli_filter(opt_arg, cli));
@@ -495,6 +546,7 @@ static void gui_table_init(stat_tap_table_ui *ui)
     msstun_gui_table *t = gui_table_of(ui);
     if (!t)
         return;
+    want_tcp_stream();
     if (!t->rows)
         t->rows = msstun_rnew(t->kind);
     else
@@ -543,13 +595,14 @@ static void gui_table_free_item(stat_tap_table *table, guint row, guint column,
 }
 
 static tap_packet_status gui_table_packet(void *tapdata, packet_info *pinfo _U_,
-    epan_dissect_t *edt _U_, const void *data, tap_flags_t flags _U_)
+    epan_dissect_t *edt, const void *data, tap_flags_t flags _U_)
 {
     stat_data_t *sd = (stat_data_t *)tapdata;
     msstun_gui_table *t = sd ? gui_table_of(sd->stat_tap_data) : NULL;
     if (!t || !t->rows || !t->table)
         return TAP_PACKET_DONT_REDRAW;
-    if (!msstun_rpacket(t->rows, (const msstun_tap_record *)data))
+    msstun_tap_record rec;
+    if (!msstun_rpacket(t->rows, with_tcp_stream((const msstun_tap_record *)data, edt, &rec)))
         return TAP_PACKET_DONT_REDRAW;
     gui_table_fill(t);
     return TAP_PACKET_REDRAW;
