@@ -4,10 +4,10 @@
  *  - stats trees registered as a plugin's (Statistics → MS-STUN → … in the GUI): Messages,
  *    Allocations, ICE;
  *  - an SRT table per method (tshark -z msstun,srt; GUI Statistics → Service Response Time);
- *  - tshark names -z msstun,stat|alloc|ice[,filter] (stat_tap_ui): msstun,stat prints the
- *    Messages stats tree exactly as tshark prints any stats tree; alloc and ice print the
- *    text tables of the Rust listeners.
- * No C stdio here (no printf/fprintf/puts): on Windows the plugin's C runtime is not
+ *  - tshark names -z msstun,stat|alloc|ice|diag[,filter] (stat_tap_ui): msstun,stat is
+ *    another name of tshark's own -z msstun_stat,tree (the Messages stats tree); alloc, ice
+ *    and diag print the text tables of the Rust listeners.
+ * Only Wireshark's public headers (the ones its API documentation lists for plugins).  * No C stdio here (no printf/fprintf/puts): on Windows the plugin's C runtime is not
  * Wireshark's, and its stdout buffer would interleave out of order with tshark's. Text goes
  * out through GLib (g_print/g_printerr), whose runtime is Wireshark's. */
 #include <string.h>
@@ -15,11 +15,8 @@
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
-#include <epan/stats_tree_priv.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/srt_table.h>
-#include <epan/conversation.h>
-#include <epan/prefs.h>
 #include <epan/epan_dissect.h>
 #include <epan/ftypes/ftypes.h>
 #include "stats.h"
@@ -28,12 +25,10 @@
 #define MSSTUN_CLI_INIT_RET bool
 #define MSSTUN_CLI_OK true
 #define MSSTUN_CLI_FAIL false
-#define MSSTUN_ST_FORMAT ((st_format_type)prefs.st_format)
 #else
 #define MSSTUN_CLI_INIT_RET void
 #define MSSTUN_CLI_OK
 #define MSSTUN_CLI_FAIL
-#define MSSTUN_ST_FORMAT ST_FORMAT_PLAIN
 #endif
 
 static int msstun_tap = -1;
@@ -241,21 +236,7 @@ static void st_table_cleanup(stats_tree *st)
         msstun_ttree(st, 0, NULL);
 }
 
-/* ---- tshark -z msstun,stat[,filter]: the Messages tree, printed as tshark prints trees */
-
-static void cli_tree_draw(void *p)
-{
-    stats_tree *st = (stats_tree *)p;
-    GString *s = stats_tree_format_as_str(st, MSSTUN_ST_FORMAT, stats_tree_get_default_sort_col(st),
-        stats_tree_is_default_sort_DESC(st));
-    g_print("%s", s->str);
-    g_string_free(s, TRUE);
-}
-
-static void cli_tree_free(void *p)
-{
-    stats_tree_free((stats_tree *)p);
-}
+/* ---- tshark -z msstun,stat[,filter]: the Messages tree, as -z msstun_stat,tree[,filter] */
 
 /* The filter after "<cli>," (NULL: none). */
 static const char *cli_filter(const char *opt_arg, const char *cli)
@@ -266,24 +247,19 @@ static const char *cli_filter(const char *opt_arg, const char *cli)
     return NULL;
 }
 
+/* An alias: tshark's own stats-tree command runs the tree (the same text, in every format
+ * tshark offers). tshark starts it after the -z commands it was given, so among several it
+ * is set up last. */
 static MSSTUN_CLI_INIT_RET cli_stat_init(const char *opt_arg, void *userdata _U_)
 {
-    stats_tree_cfg *cfg = stats_tree_get_cfg_by_abbr(ABBR_STAT);
-    if (!cfg) {
-        g_printerr("msstun: stats tree %s not registered\n", ABBR_STAT);
+    const char *filter = cli_filter(opt_arg, "msstun,stat");
+    char *tree = filter ? g_strconcat(ABBR_STAT ",tree,", filter, NULL) : g_strdup(ABBR_STAT ",tree");
+    gboolean ok = process_stat_cmd_arg(tree);
+    if (!ok)
+        g_printerr("msstun: tshark has no -z %s\n", tree);
+    g_free(tree);
+    if (!ok)
         return MSSTUN_CLI_FAIL;
-    }
-    stats_tree *st = stats_tree_new(cfg, NULL, cli_filter(opt_arg, "msstun,stat"));
-    GString *err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
-        stats_tree_packet, cli_tree_draw, cli_tree_free);
-    if (err) {
-        g_printerr("tshark: Couldn't register msstun,stat tap: %s\n", err->str);
-        g_string_free(err, TRUE);
-        stats_tree_free(st);
-        return MSSTUN_CLI_FAIL;
-    }
-    if (cfg->init)
-        cfg->init(st);
     return MSSTUN_CLI_OK;
 }
 
