@@ -155,6 +155,30 @@ fn stat_takes_a_display_filter() {
 }
 
 #[test]
+fn stat_is_tsharks_own_stats_tree_command() {
+    // -z msstun,stat[,filter] hands over to -z msstun_stat,tree[,filter]: the same text.
+    let run = seed();
+    for (ours, theirs) in [
+        ("msstun,stat", "msstun_stat,tree"),
+        (
+            "msstun,stat,msstun.class == 3",
+            "msstun_stat,tree,msstun.class == 3",
+        ),
+    ] {
+        let a = z(&run, ours);
+        assert!(a.contains("MS-STUN/Messages:"), "{a}");
+        assert_eq!(a, z(&run, theirs), "{ours}");
+    }
+    // Among several -z, tshark sets it up last and so prints it first.
+    let out = run.raw(&["-q", "-z", "msstun,stat", "-z", "msstun,alloc"]);
+    let (stat, alloc) = (
+        out.find("MS-STUN/Messages:"),
+        out.find("MS-STUN Allocations"),
+    );
+    assert!(stat.is_some() && alloc.is_some() && stat < alloc, "{out}");
+}
+
+#[test]
 fn stat_names_dialects_and_carriers_of_relayed_checks() {
     let run = Run::new(&fixture("relayed-check"), &[]);
     let t = tree(&z(&run, "msstun,stat"));
@@ -218,6 +242,12 @@ fn alloc_table_of_the_seed() {
     ] {
         assert!(out.contains(want), "{want:?} not in\n{out}");
     }
+    // The stream number is tcp.stream's own, in tshark's second pass too.
+    let out = run.raw(&["-q", "-2", "-z", "msstun,alloc"]);
+    assert!(
+        out.contains("client 10.48.54.230:44342  tcp.stream 1  ConnectionBind frame 16 ok"),
+        "{out}"
+    );
 
     // Without the Refresh transaction.
     let out = z(&run, "msstun,alloc,msstun.method != 4");

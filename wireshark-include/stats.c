@@ -4,10 +4,10 @@
  *  - stats trees registered as a plugin's (Statistics → MS-STUN → … in the GUI): Messages,
  *    Allocations, ICE;
  *  - an SRT table per method (tshark -z msstun,srt; GUI Statistics → Service Response Time);
- *  - tshark names -z msstun,stat|alloc|ice[,filter] (stat_tap_ui): msstun,stat prints the
- *    Messages stats tree exactly as tshark prints any stats tree; alloc and ice print the
- *    text tables of the Rust listeners.
- * No C stdio here (no printf/fprintf/puts): on Windows the plugin's C runtime is not
+ *  - tshark names -z msstun,stat|alloc|ice|diag[,filter] (stat_tap_ui): msstun,stat is
+ *    another name of tshark's own -z msstun_stat,tree (the Messages stats tree); alloc, ice
+ *    and diag print the text tables of the Rust listeners.
+ * Only Wireshark's public headers (the ones its API documentation lists for plugins).  * No C stdio here (no printf/fprintf/puts): on Windows the plugin's C runtime is not
  * Wireshark's, and its stdout buffer would interleave out of order with tshark's. Text goes
  * out through GLib (g_print/g_printerr), whose runtime is Wireshark's. */
 #include <string.h>
@@ -15,28 +15,23 @@
 #include <epan/packet.h>
 #include <epan/tap.h>
 #include <epan/stats_tree.h>
-#include <epan/stats_tree_priv.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/srt_table.h>
-#include <epan/conversation.h>
-#include <epan/prefs.h>
-#include <epan/dissectors/packet-tcp.h>
+#include <epan/epan_dissect.h>
+#include <epan/ftypes/ftypes.h>
 #include "stats.h"
 
 #if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 6)
 #define MSSTUN_CLI_INIT_RET bool
 #define MSSTUN_CLI_OK true
 #define MSSTUN_CLI_FAIL false
-#define MSSTUN_ST_FORMAT ((st_format_type)prefs.st_format)
 #else
 #define MSSTUN_CLI_INIT_RET void
 #define MSSTUN_CLI_OK
 #define MSSTUN_CLI_FAIL
-#define MSSTUN_ST_FORMAT ST_FORMAT_PLAIN
 #endif
 
 static int msstun_tap = -1;
-static int msstun_proto_tcp = -1;
 static const char *const *msstun_methods;
 static int msstun_n_methods;
 static msstun_table_new_fn msstun_tnew;
@@ -61,19 +56,64 @@ void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec)
     tap_queue_packet(msstun_tap, pinfo, copy);
 }
 
-guint32 msstun_tcp_stream(packet_info *pinfo)
+/* ---- TCP stream of a record, from the packet's own tcp.stream field ----------------
+ * The listeners that show TCP streams (the Rust tables) read tcp.stream from the packet's
+ * tree when the tap hands them a record. A field is in the tree only when something
+ * "primes" it before dissection: a tap listener's display filter does, in tshark's every
+ * pass and in Wireshark's retaps. So the first such listener registers one more listener
+ * on the msstun tap whose filter names tcp.stream; it does nothing else and stays. Runs
+ * without those listeners (no -z, or only msstun,stat/srt) build no tree for it and pay
+ * nothing. */
+
+static int hf_tcp_stream = -1;
+static gboolean msstun_stream_primed;
+
+static tap_packet_status stream_primer_packet(void *p _U_, packet_info *pinfo _U_,
+    epan_dissect_t *edt _U_, const void *data _U_, tap_flags_t flags _U_)
 {
-    if (pinfo->ptype != PT_TCP)
-        return G_MAXUINT32;
-    if (msstun_proto_tcp < 0)
-        msstun_proto_tcp = proto_get_id_by_filter_name("tcp");
-    if (msstun_proto_tcp < 0)
-        return G_MAXUINT32;
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    if (!conv)
-        return G_MAXUINT32;
-    struct tcp_analysis *tcpd = (struct tcp_analysis *)conversation_get_proto_data(conv, msstun_proto_tcp);
-    return tcpd ? tcpd->stream : G_MAXUINT32;
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+/* From now on, every packet's tree holds tcp.stream (idempotent). */
+static void want_tcp_stream(void)
+{
+    static int primer;
+    if (msstun_stream_primed)
+        return;
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    if (hf_tcp_stream < 0)
+        return;
+    GString *err = register_tap_listener("msstun", &primer, "tcp.stream", TL_REQUIRES_NOTHING, NULL,
+        stream_primer_packet, NULL, NULL);
+    if (err) {
+        g_printerr("msstun: no TCP stream numbers in the tables: %s\n", err->str);
+        g_string_free(err, TRUE);
+        hf_tcp_stream = -1;
+        return;
+    }
+    msstun_stream_primed = TRUE;
+}
+
+#if WIRESHARK_VERSION_MAJOR > 4 || (WIRESHARK_VERSION_MAJOR == 4 && WIRESHARK_VERSION_MINOR >= 2)
+#define MSSTUN_FI_VALUE(fi) ((fi)->value)
+#else
+#define MSSTUN_FI_VALUE(fi) (&(fi)->value)
+#endif
+
+/* `rec` with tcp_stream set from the packet's last tcp.stream (the TCP that carried it). */
+static const msstun_tap_record *with_tcp_stream(const msstun_tap_record *rec, epan_dissect_t *edt,
+    msstun_tap_record *copy)
+{
+    *copy = *rec;
+    copy->tcp_stream = G_MAXUINT32;
+    if (rec->transport != 6 || hf_tcp_stream < 0 || !edt || !edt->tree)
+        return copy;
+    GPtrArray *a = proto_get_finfo_ptr_array(edt->tree, hf_tcp_stream);
+    if (a && a->len) {
+        field_info *fi = (field_info *)g_ptr_array_index(a, a->len - 1);
+        copy->tcp_stream = fvalue_get_uinteger(MSSTUN_FI_VALUE(fi));
+    }
+    return copy;
 }
 
 int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16])
@@ -158,30 +198,34 @@ static tap_packet_status st_stat_packet(stats_tree *st, packet_info *pinfo _U_, 
 
 /* ---- Allocations and ICE stats trees (GUI), fed by Rust ------------- */
 
-static tap_packet_status st_alloc_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status st_alloc_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *p, tap_flags_t flags _U_)
 {
+    msstun_tap_record rec;
     if (msstun_ttree)
-        msstun_ttree(st, MSSTUN_TABLE_ALLOC, (const msstun_tap_record *)p);
+        msstun_ttree(st, MSSTUN_TABLE_ALLOC, with_tcp_stream((const msstun_tap_record *)p, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
-static tap_packet_status st_ice_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status st_ice_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *p, tap_flags_t flags _U_)
 {
+    msstun_tap_record rec;
     if (msstun_ttree)
-        msstun_ttree(st, MSSTUN_TABLE_ICE, (const msstun_tap_record *)p);
+        msstun_ttree(st, MSSTUN_TABLE_ICE, with_tcp_stream((const msstun_tap_record *)p, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
 static void st_alloc_init(stats_tree *st)
 {
+    want_tcp_stream();
     if (msstun_ttree)
         msstun_ttree(st, MSSTUN_TABLE_ALLOC, NULL);
 }
 
 static void st_ice_init(stats_tree *st)
 {
+    want_tcp_stream();
     if (msstun_ttree)
         msstun_ttree(st, MSSTUN_TABLE_ICE, NULL);
 }
@@ -192,21 +236,7 @@ static void st_table_cleanup(stats_tree *st)
         msstun_ttree(st, 0, NULL);
 }
 
-/* ---- tshark -z msstun,stat[,filter]: the Messages tree, printed as tshark prints trees */
-
-static void cli_tree_draw(void *p)
-{
-    stats_tree *st = (stats_tree *)p;
-    GString *s = stats_tree_format_as_str(st, MSSTUN_ST_FORMAT, stats_tree_get_default_sort_col(st),
-        stats_tree_is_default_sort_DESC(st));
-    g_print("%s", s->str);
-    g_string_free(s, TRUE);
-}
-
-static void cli_tree_free(void *p)
-{
-    stats_tree_free((stats_tree *)p);
-}
+/* ---- tshark -z msstun,stat[,filter]: the Messages tree, as -z msstun_stat,tree[,filter] */
 
 /* The filter after "<cli>," (NULL: none). */
 static const char *cli_filter(const char *opt_arg, const char *cli)
@@ -217,24 +247,19 @@ static const char *cli_filter(const char *opt_arg, const char *cli)
     return NULL;
 }
 
+/* An alias: tshark's own stats-tree command runs the tree (the same text, in every format
+ * tshark offers). tshark starts it after the -z commands it was given, so among several it
+ * is set up last. */
 static MSSTUN_CLI_INIT_RET cli_stat_init(const char *opt_arg, void *userdata _U_)
 {
-    stats_tree_cfg *cfg = stats_tree_get_cfg_by_abbr(ABBR_STAT);
-    if (!cfg) {
-        g_printerr("msstun: stats tree %s not registered\n", ABBR_STAT);
+    const char *filter = cli_filter(opt_arg, "msstun,stat");
+    char *tree = filter ? g_strconcat(ABBR_STAT ",tree,", filter, NULL) : g_strdup(ABBR_STAT ",tree");
+    gboolean ok = process_stat_cmd_arg(tree);
+    if (!ok)
+        g_printerr("msstun: tshark has no -z %s\n", tree);
+    g_free(tree);
+    if (!ok)
         return MSSTUN_CLI_FAIL;
-    }
-    stats_tree *st = stats_tree_new(cfg, NULL, cli_filter(opt_arg, "msstun,stat"));
-    GString *err = register_tap_listener(cfg->tapname, st, st->filter, cfg->flags, stats_tree_reset,
-        stats_tree_packet, cli_tree_draw, cli_tree_free);
-    if (err) {
-        g_printerr("tshark: Couldn't register msstun,stat tap: %s\n", err->str);
-        g_string_free(err, TRUE);
-        stats_tree_free(st);
-        return MSSTUN_CLI_FAIL;
-    }
-    if (cfg->init)
-        cfg->init(st);
     return MSSTUN_CLI_OK;
 }
 
@@ -253,11 +278,12 @@ static void cli_table_reset(void *p)
     t->table = msstun_tnew(t->kind, t->filter);
 }
 
-static tap_packet_status cli_table_packet(void *p, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+static tap_packet_status cli_table_packet(void *p, packet_info *pinfo _U_, epan_dissect_t *edt,
     const void *data, tap_flags_t flags _U_)
 {
     cli_table_t *t = (cli_table_t *)p;
-    msstun_tpacket(t->table, (const msstun_tap_record *)data);
+    msstun_tap_record rec;
+    msstun_tpacket(t->table, with_tcp_stream((const msstun_tap_record *)data, edt, &rec));
     return TAP_PACKET_REDRAW;
 }
 
@@ -279,6 +305,7 @@ static void cli_table_finish(void *p)
 
 static MSSTUN_CLI_INIT_RET cli_table_init(int kind, const char *cli, const char *opt_arg)
 {
+    want_tcp_stream();
     cli_table_t *t = g_new0(cli_table_t, 1);
     t->kind = kind;
     t->filter = g_strdup(cli_filter(opt_arg, cli));
@@ -495,6 +522,7 @@ static void gui_table_init(stat_tap_table_ui *ui)
     msstun_gui_table *t = gui_table_of(ui);
     if (!t)
         return;
+    want_tcp_stream();
     if (!t->rows)
         t->rows = msstun_rnew(t->kind);
     else
@@ -543,13 +571,14 @@ static void gui_table_free_item(stat_tap_table *table, guint row, guint column,
 }
 
 static tap_packet_status gui_table_packet(void *tapdata, packet_info *pinfo _U_,
-    epan_dissect_t *edt _U_, const void *data, tap_flags_t flags _U_)
+    epan_dissect_t *edt, const void *data, tap_flags_t flags _U_)
 {
     stat_data_t *sd = (stat_data_t *)tapdata;
     msstun_gui_table *t = sd ? gui_table_of(sd->stat_tap_data) : NULL;
     if (!t || !t->rows || !t->table)
         return TAP_PACKET_DONT_REDRAW;
-    if (!msstun_rpacket(t->rows, (const msstun_tap_record *)data))
+    msstun_tap_record rec;
+    if (!msstun_rpacket(t->rows, with_tcp_stream((const msstun_tap_record *)data, edt, &rec)))
         return TAP_PACKET_DONT_REDRAW;
     gui_table_fill(t);
     return TAP_PACKET_REDRAW;

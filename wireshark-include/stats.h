@@ -27,7 +27,8 @@ typedef struct msstun_tap_record {
     guint16 channel;        /* carrier ChannelData: its channel number */
     guint8 src[16];
     guint8 dst[16];
-    guint32 tcp_stream;     /* G_MAXUINT32: not TCP or unknown */
+    guint32 tcp_stream;     /* G_MAXUINT32 when queued; the listeners that show TCP streams
+                               set it from the packet's tcp.stream (stats.c) */
     guint32 request_frame;  /* responses: the request's frame; 0 unknown */
     gint64 req_secs;        /* responses: the request's time */
     gint32 req_nsecs;
@@ -64,8 +65,6 @@ void msstun_register_stats(int proto, const char *const *methods, int n,
 int msstun_tap_id(void);
 /** Copy `rec` into packet-scoped memory and queue it on the tap. */
 void msstun_tap_queue(packet_info *pinfo, const msstun_tap_record *rec);
-/** tcp.stream of this packet (G_MAXUINT32 when not TCP or unknown). */
-guint32 msstun_tcp_stream(packet_info *pinfo);
 /** Source and destination addresses of the packet: family 4 or 6, else 0. */
 int msstun_addresses(packet_info *pinfo, guint8 src[16], guint8 dst[16]);
 /** Tick the stats-tree node `path` ("a/b/c": a child of the one before it, created as

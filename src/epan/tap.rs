@@ -185,7 +185,8 @@ fn truthy(b: bool) -> bool {
 }
 
 /// Queue `rec` on the `msstun` tap: the C record with the names as C strings, the
-/// packet's addresses and TCP stream (the caller checked [`active`]).
+/// packet's addresses (the listeners that need the TCP stream read it from the
+/// packet's `tcp.stream`, see stats.c; the caller checked [`active`]).
 pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
     let Some(n) = NAMES.get() else {
         return;
@@ -224,7 +225,8 @@ pub fn queue(pinfo: Packet<'_>, rec: &Record<'_>) {
             channel: rec.channel,
             src: [0; 16],
             dst: [0; 16],
-            tcp_stream: ffi::msstun_tcp_stream(pinfo),
+            // The listeners that show streams fill it from the packet's tcp.stream (stats.c).
+            tcp_stream: u32::MAX,
             request_frame,
             req_secs: req.0,
             req_nsecs: req.1,
