@@ -273,6 +273,7 @@ impl Analysis {
             }
             Class::SuccessResponse | Class::ErrorResponse => {
                 let tid = tid();
+                let check = |p: &Pending| matches!(p.kind, PendingKind::Check { .. });
                 let Some(Pending {
                     kind:
                         PendingKind::Check {
@@ -282,13 +283,12 @@ impl Analysis {
                         },
                     time,
                     ..
-                }) = self.pending.get(&tid).cloned()
+                }) = self.pending.remove_if(&tid, check)
                 else {
                     // A response to a request before the capture, or a second response.
                     ans.pair = self.pair_at(&key(), obs.frame).map(|p| p + 1);
                     return;
                 };
-                self.pending.remove(&tid);
                 ans.pair = Some(pair + 1);
                 // Only the response to a check of this capture is worth a walk.
                 let f = Facts::of(msg);
@@ -347,8 +347,7 @@ impl Analysis {
         }
         pr.open += 1;
         pr.update_state(obs.frame);
-        // A stale Pending of another kind under this id is replaced.
-        self.pending.remove(&tid);
+        // A stale Pending of another kind under this id is replaced (in its slot).
         self.open(
             tid,
             obs,
