@@ -841,8 +841,7 @@ impl Analysis {
                 break;
             }
             self.pending_order.pop_front();
-            if self.pending.get(&tid).is_some_and(|p| p.first == t) {
-                let p = self.pending.remove(&tid).expect("present");
+            if let Some(p) = self.pending.remove_if(&tid, |p| p.first == t) {
                 self.timed_out(p, obs.frame);
             }
         }
