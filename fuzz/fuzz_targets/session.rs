@@ -90,6 +90,7 @@ fn feed(
         flow: ci as u64,
         frame,
         visited: false,
+        ends: Some((src, dst)),
     };
     let first = state.feed_decoded(at, &obs, item, dc, true, |_, _, _| {});
     // A later pass: nothing recorded, the analysis (finished at the first such frame)

@@ -65,7 +65,7 @@ fn carried_by(dc: DataConn) -> Carried {
 fn relayed_data(ctx: &Ctx<'_>, bytes: &[u8], off: usize, dc: DataConn) {
     let f = ctx.f;
     let len = bytes.len();
-    let origins = session::with(|s| Origins::of(s, Some(dc.connection_id)));
+    let origins = session::with(|s| Origins::of(s, Some((dc.server, dc.connection_id))));
     let (st, ti) = ctx.add_layer(off, Some(len - off));
     let text = ctx.text(&format!("RFC 6062 relayed data, {} bytes", len - off));
     ti.append_text(text);

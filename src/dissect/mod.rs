@@ -75,6 +75,7 @@ impl<'p> Ctx<'p> {
             flow: self.conv,
             frame: self.num,
             visited: self.visited,
+            ends: self.ends,
         }
     }
 
@@ -198,7 +199,10 @@ pub fn dissect(
     } else {
         session::with(|s| {
             let c = s.convs.get(&ctx.conv);
-            (c.and_then(|c| c.framing), c.and_then(|c| c.data))
+            (
+                c.and_then(|c| c.framing),
+                c.and_then(|c| c.data.as_deref().copied()),
+            )
         })
     };
     if let Some(dc) = data {

@@ -106,6 +106,7 @@ impl Table {
             flow: flow_key(r),
             frame: r.frame,
             visited: false,
+            ends: Some((r.src, r.dst)),
         };
         let secs = r.time.floor();
         let now = (secs as i64, ((r.time - secs) * 1e9) as i32);

@@ -464,7 +464,7 @@ impl Analysis {
             };
             return f
                 .connection_id
-                .and_then(|id| self.dc_by_id.get(&(server.ip(), id)))
+                .and_then(|id| self.conns.get(&(server.ip(), id))?.analysis)
                 .map(|x| x.0);
         }
         let (c, s) = if from_client(m, class, ms) {
@@ -963,7 +963,7 @@ impl Analysis {
             closed_frame: None,
         });
         let d = (a.data_conns.len() - 1) as u32;
-        self.dc_by_id.insert((server_ip, id), (i, d));
+        self.conns.entry((server_ip, id)).analysis = Some((i, d));
     }
 
     fn connection_bind(
@@ -976,7 +976,7 @@ impl Analysis {
     ) {
         if class == Class::Request {
             let Some(id) = f.connection_id else { return };
-            let Some(&(i, d)) = self.dc_by_id.get(&(obs.dst.ip(), id)) else {
+            let Some((i, d)) = self.conns.get(&(obs.dst.ip(), id)).and_then(|c| c.analysis) else {
                 return;
             };
             ans.allocation = Some(i + 1);

@@ -273,6 +273,7 @@ impl Analysis {
             }
             Class::SuccessResponse | Class::ErrorResponse => {
                 let tid = tid();
+                let check = |p: &Pending| matches!(p.kind, PendingKind::Check { .. });
                 let Some(Pending {
                     kind:
                         PendingKind::Check {
@@ -282,13 +283,12 @@ impl Analysis {
                         },
                     time,
                     ..
-                }) = self.pending.get(&tid).cloned()
+                }) = self.pending.remove_if(&tid, check)
                 else {
                     // A response to a request before the capture, or a second response.
                     ans.pair = self.pair_at(&key(), obs.frame).map(|p| p + 1);
                     return;
                 };
-                self.pending.remove(&tid);
                 ans.pair = Some(pair + 1);
                 // Only the response to a check of this capture is worth a walk.
                 let f = Facts::of(msg);
@@ -305,30 +305,29 @@ impl Analysis {
     /// (made if new) with its transaction opened. Returns the pair.
     fn ice_request(&mut self, c: &Check<'_, '_>, tid: [u8; 16]) -> u32 {
         let (obs, f) = (c.obs, c.f);
-        if let Some(Pending {
-            kind: PendingKind::Check { pair, dir, .. },
-            flow,
-            ..
-        }) = self.pending.get(&tid)
-        {
-            let (pair, dir) = (*pair, *dir);
-            // The same id on the same flow is a retransmission; on another flow it
-            // is the same check seen again further along (the relay's other side).
-            if *flow == (obs.src, obs.dst) {
-                self.pairs[pair as usize].dirs[dir as usize].retransmissions += 1;
-                if let Some(p) = self.pending.get_mut(&tid) {
+        if let Some(p) = self.pending.get_mut(&tid) {
+            if let PendingKind::Check { pair, dir, .. } = p.kind {
+                // The same id on the same flow is a retransmission; on another flow it
+                // is the same check seen again further along (the relay's other side).
+                if p.flow == (obs.src, obs.dst) {
+                    self.pairs[pair as usize].dirs[dir as usize].retransmissions += 1;
                     p.time = obs.time;
                 }
+                return pair;
             }
-            return pair;
         }
         let opaque = c.dialect == Dialect::Rfc3489;
         let colon = split_in(c.user, opaque).2;
         // Opaque usernames differ per direction: the other direction's session is
         // the one whose pair has these addresses.
-        let s = match (colon, self.find_pair(&c.key, None, false)) {
-            (false, Some(p)) => self.pairs[p as usize].session,
-            _ => self.session_for(c.user, obs, c.dialect),
+        let other = if colon {
+            None
+        } else {
+            self.find_pair(&c.key, None, false)
+        };
+        let s = match other {
+            Some(p) => self.pairs[p as usize].session,
+            None => self.session_for(c.user, obs, c.dialect),
         };
         let p = match self.find_pair(&c.key, Some(s), colon) {
             Some(p) => p,
@@ -347,8 +346,7 @@ impl Analysis {
         }
         pr.open += 1;
         pr.update_state(obs.frame);
-        // A stale Pending of another kind under this id is replaced.
-        self.pending.remove(&tid);
+        // A stale Pending of another kind under this id is replaced (in its slot).
         self.open(
             tid,
             obs,

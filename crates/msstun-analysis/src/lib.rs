@@ -697,6 +697,17 @@ impl Pendings {
         self.free.push(i);
         self.slab.get_mut(i as usize)?.take()
     }
+    /// The open request under `tid` taken out if `take` says so (one lookup).
+    fn remove_if(&mut self, tid: &Tid, take: impl Fn(&Pending) -> bool) -> Option<Pending> {
+        let slab = &self.slab;
+        let i = self.txns.take_pending_if(tid, |i| {
+            slab.get(i as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(&take)
+        })?;
+        self.free.push(i);
+        self.slab.get_mut(i as usize)?.take()
+    }
     fn insert(&mut self, tid: Tid, p: Pending) {
         let (slab, free) = (&mut self.slab, &mut self.free);
         let i = self.txns.open_pending(tid, || {
@@ -722,7 +733,9 @@ pub struct Analysis {
     allocs: Vec<Allocation>,
     alloc_by_flow: HashMap<FlowKey, Vec<u32>>,
     dc_by_flow: HashMap<(SocketAddr, SocketAddr), (u32, u32)>,
-    dc_by_id: HashMap<(std::net::IpAddr, u32), (u32, u32)>,
+    /// The capture's RFC 6062 connections (server IP, CONNECTION-ID): the core records its
+    /// links there, the analysis hangs its data connections off them.
+    pub(crate) conns: session::Connections,
     sessions: Vec<Session>,
     session_by_key: HashMap<u64, Vec<u32>>,
     pairs: Vec<Pair>,
@@ -829,8 +842,7 @@ impl Analysis {
                 break;
             }
             self.pending_order.pop_front();
-            if self.pending.get(&tid).is_some_and(|p| p.first == t) {
-                let p = self.pending.remove(&tid).expect("present");
+            if let Some(p) = self.pending.remove_if(&tid, |p| p.first == t) {
                 self.timed_out(p, obs.frame);
             }
         }

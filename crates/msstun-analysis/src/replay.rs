@@ -362,6 +362,7 @@ fn feed(
                 flow: flow.id,
                 frame,
                 visited: false,
+                ends: Some((src, dst)),
             };
             an.feed_decoded(at, &obs, &item, dc, false, |o, input, a| {
                 let it = match input {

@@ -212,6 +212,7 @@ impl Ctx {
             flow: conn.id,
             frame,
             visited: false,
+            ends: Some((obs.src, obs.dst)),
         };
         an.feed_decoded(at, &obs, item, data_connection, false, |_, _, _| {});
         self.emit_findings(&an.analysis, pass.ts);
@@ -292,6 +293,7 @@ impl Ctx {
             flow: pass.conn.id,
             frame,
             visited: false,
+            ends: Some((obs.src, obs.dst)),
         };
         an.feed_relayed_run(at, &obs, run.packets, run.bytes);
         self.emit_findings(&an.analysis, pass.ts);

@@ -18,9 +18,11 @@ use msstun::stream::{Decoded, DecodedKind};
 
 pub use crate::feed::Input;
 use crate::{Answer, Observation};
+mod conns;
 mod record;
 mod txns;
 
+pub use conns::{ConnKey, Connection, Connections};
 pub use record::{At, Origins, Seen, Txn};
 pub use txns::{Tid, Transactions};
 
@@ -151,6 +153,8 @@ pub struct Attempt {
 pub struct DataConn {
     /// CONNECTION-ID.
     pub connection_id: u32,
+    /// The TURN server's IP address (with the id, the key of its [`Connection`]).
+    pub server: IpAddr,
     /// Frame of the ConnectionBind request.
     pub bind_frame: u32,
     /// Frame of the success response: later frames are data.
@@ -164,8 +168,8 @@ pub struct Conv {
     pub framing: Option<Framing>,
     /// Allocate success response frame and relayed address.
     pub allocation: Option<(u32, Option<Addr>)>,
-    /// RFC 6062 data connection state.
-    pub data: Option<DataConn>,
+    /// RFC 6062 data connection state (boxed: few flows are data connections).
+    pub data: Option<Box<DataConn>>,
     /// The frame that got this flow's one "not STUN" note (the first payload that was not).
     pub not_stun_note: Option<u32>,
     /// The first frame that showed SRTP to be the rule on this flow (an ICE check with
@@ -183,10 +187,6 @@ pub struct State {
     pub convs: FastMap<u64, Conv>,
     /// Frames that retransmit a request: frame → original frame.
     pub retransmissions: FastMap<u32, u32>,
-    /// ConnectionAttempts by CONNECTION-ID.
-    pub attempts: FastMap<u32, Attempt>,
-    /// Connect success responses by CONNECTION-ID.
-    pub connects: FastMap<u32, Attempt>,
     /// Allocations and ICE candidate pairs across the capture (`msstun_analysis`).
     pub analysis: crate::Analysis,
     /// `analysis.finish` was called (at the first frame of a later pass).
@@ -225,6 +225,13 @@ impl State {
     #[inline]
     pub fn transactions(&self) -> &Transactions {
         &self.analysis.pending.txns
+    }
+
+    /// The RFC 6062 connections (held by the analysis, which keeps its data connections in
+    /// them).
+    #[inline]
+    pub fn connections(&self) -> &Connections {
+        &self.analysis.conns
     }
 
     /// A state for a live feeder that never reads a frame again (the relay, a replay): a
@@ -367,7 +374,7 @@ impl State {
             connection: self
                 .convs
                 .get(&at.flow)
-                .and_then(|c| c.data)
+                .and_then(|c| c.data.as_deref())
                 .map(|d| d.connection_id),
             ..crate::Carrier::DataConnection.into()
         });
@@ -433,6 +440,7 @@ mod tests {
                 flow: 1,
                 frame,
                 visited: false,
+                ends: None,
             };
             let m = Message::new_checked(b).unwrap();
             s.record_and_read(at, &m, (secs, 0), false)
@@ -495,6 +503,7 @@ mod tests {
                 flow: 7,
                 frame,
                 visited: false,
+                ends: Some((src, dst)),
             };
             let item = dec.pop(dir).unwrap();
             let seen = s
@@ -552,6 +561,7 @@ mod tests {
                 flow: 9,
                 frame,
                 visited: false,
+                ends: Some((src, dst)),
             };
             let item = dec.pop(dir).unwrap();
             s.feed_decoded(at, &obs, &item, dc, false, |o, _, _| seen.push(o.carrier));

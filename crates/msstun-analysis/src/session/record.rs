@@ -8,9 +8,12 @@ use msstun::registry::method::{
 };
 use msstun::{Class, Message, Role};
 
-use super::{txid_key, Addr, Attempt, DataConn, Extra, State, Transaction};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// Where a message was seen: its flow, its frame, whether the frame was seen before.
+use super::{txid_key, Addr, Attempt, ConnKey, DataConn, Extra, State, Transaction};
+
+/// Where a message was seen: its flow, its frame, whether the frame was seen before, and
+/// the packet's ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct At {
     /// Flow key (see [`State::convs`]).
@@ -19,6 +22,22 @@ pub struct At {
     pub frame: u32,
     /// The frame was dissected before (nothing is recorded then).
     pub visited: bool,
+    /// The packet's source and destination (`None`: not IP); the TURN server's address
+    /// keys the RFC 6062 connections ([`super::Connections`]).
+    pub ends: Option<(SocketAddr, SocketAddr)>,
+}
+
+impl At {
+    /// The TURN server's IP address for a message of `class` (a request goes to it, the
+    /// rest comes from it): with a CONNECTION-ID, the key of its RFC 6062 connection.
+    #[inline]
+    fn server(&self, class: Class) -> IpAddr {
+        match self.ends {
+            Some((_, dst)) if class == Class::Request => dst.ip(),
+            Some((src, _)) => src.ip(),
+            None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        }
+    }
 }
 
 pub(crate) fn addr_of(a: &msstun::Attribute<'_>) -> Option<Addr> {
@@ -132,9 +151,13 @@ impl State {
                 None
             };
             let c = s.convs.get(&at.flow);
-            let data = c.and_then(|c| c.data);
+            let data = c.and_then(|c| c.data.as_deref().copied());
             let own_alloc = c.and_then(|c| c.allocation);
-            let origins = Origins::of(s, data.map(|d| d.connection_id).or(cid));
+            let key = match data {
+                Some(d) => Some((d.server, d.connection_id)),
+                None => cid.map(|id| (at.server(class), id)),
+            };
+            let origins = Origins::of(s, key);
             // A data connection's allocation is its control connection's.
             let alloc = own_alloc.or_else(|| {
                 data.and(origins.any())
@@ -249,7 +272,7 @@ fn record_transaction<T: AsRef<[u8]>>(
 fn record_links<T: AsRef<[u8]>>(
     s: &mut State,
     at: At,
-    key: (u64, [u8; 16]),
+    key_txn: (u64, [u8; 16]),
     msg: &Message<T>,
     l: &Learned,
 ) {
@@ -264,51 +287,48 @@ fn record_links<T: AsRef<[u8]>>(
     if msg.dialect().is_ms_turn() {
         return;
     }
+    let attempt = |peer| Attempt {
+        frame: at.frame,
+        conv: at.flow,
+        peer,
+        bind_frame: None,
+        bound_frame: None,
+    };
+    let key = l.connection_id.map(|id| (at.server(class), id));
     if code == M_CONNECTION_ATTEMPT && class == Class::Indication {
-        if let Some(cid) = l.connection_id {
-            s.attempts.entry(cid).or_insert(Attempt {
-                frame: at.frame,
-                conv: at.flow,
-                peer: l.peer,
-                bind_frame: None,
-                bound_frame: None,
-            });
+        if let Some(k) = key {
+            let c = s.analysis.conns.entry(k);
+            c.attempt.get_or_insert(attempt(l.peer));
         }
     }
     if code == M_CONNECT && class == Class::SuccessResponse {
-        if let Some(cid) = l.connection_id {
+        if let Some(k) = key {
             // The peer is the Connect request's XOR-PEER-ADDRESS.
             let peer = s
                 .analysis
                 .pending
                 .txns
-                .get(key.0, &key.1)
+                .get(key_txn.0, &key_txn.1)
                 .and_then(|t| t.peer());
-            s.connects.entry(cid).or_insert(Attempt {
-                frame: at.frame,
-                conv: at.flow,
-                peer,
-                bind_frame: None,
-                bound_frame: None,
-            });
+            let c = s.analysis.conns.entry(k);
+            c.connect.get_or_insert(attempt(peer));
         }
     }
     if code == M_CONNECTION_BIND && class == Class::Request {
         if let Some(cid) = l.connection_id {
+            let server = at.server(class);
             let c = s.convs.entry(at.flow).or_default();
             if c.data.is_none() {
-                c.data = Some(DataConn {
+                c.data = Some(Box::new(DataConn {
                     connection_id: cid,
+                    server,
                     bind_frame: at.frame,
                     bound_frame: None,
-                });
+                }));
             }
-            if let Some(a) = s.attempts.get_mut(&cid) {
+            bound(s, (server, cid), |a| {
                 a.bind_frame.get_or_insert(at.frame);
-            }
-            if let Some(a) = s.connects.get_mut(&cid) {
-                a.bind_frame.get_or_insert(at.frame);
-            }
+            });
         }
     }
     if code == M_CONNECTION_BIND && class == Class::SuccessResponse {
@@ -317,18 +337,25 @@ fn record_links<T: AsRef<[u8]>>(
             if d.bound_frame.is_none() {
                 d.bound_frame = Some(at.frame);
             }
-            let cid = d.connection_id;
-            if let Some(a) = s.attempts.get_mut(&cid) {
+            let key = (d.server, d.connection_id);
+            bound(s, key, |a| {
                 a.bound_frame.get_or_insert(at.frame);
-            }
-            if let Some(a) = s.connects.get_mut(&cid) {
-                a.bound_frame.get_or_insert(at.frame);
-            }
+            });
         }
     }
 }
 
-/// The control-connection messages announcing CONNECTION-ID `cid`.
+/// Mark the announcements of connection `key` as bound (`set`: the ConnectionBind frame).
+#[inline]
+fn bound(s: &mut State, key: ConnKey, set: impl Fn(&mut Attempt)) {
+    if let Some(c) = s.analysis.conns.get_mut(&key) {
+        for a in [&mut c.attempt, &mut c.connect].into_iter().flatten() {
+            set(a);
+        }
+    }
+}
+
+/// The control-connection messages announcing an RFC 6062 connection.
 #[derive(Clone, Copy, Default)]
 pub struct Origins {
     /// ConnectionAttempt indication (peer-initiated).
@@ -338,13 +365,13 @@ pub struct Origins {
 }
 
 impl Origins {
-    /// The announcements of `cid` recorded in `s`.
+    /// The announcements of connection `key` recorded in `s`.
     #[inline]
-    pub fn of(s: &State, cid: Option<u32>) -> Origins {
-        match cid {
-            Some(id) => Origins {
-                attempt: s.attempts.get(&id).copied(),
-                connect: s.connects.get(&id).copied(),
+    pub fn of(s: &State, key: Option<ConnKey>) -> Origins {
+        match key.and_then(|k| s.connections().get(&k)) {
+            Some(c) => Origins {
+                attempt: c.attempt,
+                connect: c.connect,
             },
             None => Origins::default(),
         }
@@ -395,6 +422,15 @@ mod tests {
             flow,
             frame,
             visited: false,
+            ends: None,
+        }
+    }
+
+    /// `at` for a packet from `src` to `dst`.
+    fn between(flow: u64, frame: u32, src: &str, dst: &str) -> At {
+        At {
+            ends: Some((src.parse().unwrap(), dst.parse().unwrap())),
+            ..at(flow, frame)
         }
     }
 
@@ -498,7 +534,55 @@ mod tests {
         let seen = see(&mut s, at(2, 5), &ok);
         assert_eq!(seen.data.and_then(|d| d.bound_frame), Some(5));
         assert_eq!(seen.origins.peer().map(|p| p.port), Some(53577));
-        assert_eq!(s.attempts[&7].bound_frame, Some(5));
+        let unknown = (std::net::Ipv4Addr::UNSPECIFIED.into(), 7);
+        assert_eq!(
+            s.connections()
+                .get(&unknown)
+                .unwrap()
+                .attempt
+                .unwrap()
+                .bound_frame,
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn rfc6062_connections_are_keyed_by_server_and_connection_id() {
+        // Two TURN servers announce the same CONNECTION-ID; each ConnectionBind links to
+        // its own server's ConnectionAttempt (by CONNECTION-ID alone, both would link to
+        // the first).
+        let mut s = State::default();
+        let ind = |tid, port: u16| {
+            msg(M_CONNECTION_ATTEMPT, Class::Indication, tid, |m| {
+                m.attr_u32(CONNECTION_ID, 7)
+                    .xor_address(XOR_PEER, ([192, 0, 2, 9], port).into())
+            })
+        };
+        let bind = |tid| {
+            msg(M_CONNECTION_BIND, Class::Request, tid, |m| {
+                m.attr_u32(CONNECTION_ID, 7)
+            })
+        };
+        let (a, b) = ("198.51.100.1:3478", "203.0.113.1:3478");
+        see(&mut s, between(1, 1, a, "10.0.0.1:40000"), &ind(1, 1001));
+        see(&mut s, between(2, 2, b, "10.0.0.2:40000"), &ind(2, 1002));
+        let on_b = see(&mut s, between(3, 3, "10.0.0.2:40001", b), &bind(3));
+        assert_eq!(on_b.origins.attempt.map(|x| x.frame), Some(2));
+        assert_eq!(on_b.origins.peer().map(|p| p.port), Some(1002));
+        let on_a = see(&mut s, between(4, 4, "10.0.0.1:40001", a), &bind(4));
+        assert_eq!(on_a.origins.attempt.map(|x| x.frame), Some(1));
+        let ok = msg(M_CONNECTION_BIND, Class::SuccessResponse, 3, |m| m);
+        see(&mut s, between(3, 5, b, "10.0.0.2:40001"), &ok);
+        let conn = |ip: &str| s.connections().get(&(ip.parse().unwrap(), 7)).copied();
+        assert_eq!(
+            conn("203.0.113.1").unwrap().attempt.unwrap().bound_frame,
+            Some(5)
+        );
+        assert_eq!(
+            conn("198.51.100.1").unwrap().attempt.unwrap().bound_frame,
+            None
+        );
+        assert_eq!(s.connections().len(), 2);
     }
     #[test]
     fn origins_prefer_the_attempt_peer_and_find_connects() {
@@ -514,21 +598,25 @@ mod tests {
             bound_frame: None,
         };
         let mut s = State::default();
-        s.connects.insert(7, a(10, Some(addr(1))));
-        let o = Origins::of(&s, Some(7));
+        let k = |id| (std::net::IpAddr::from([198, 51, 100, 1]), id);
+        s.analysis.conns.entry(k(7)).connect = Some(a(10, Some(addr(1))));
+        let o = Origins::of(&s, Some(k(7)));
         assert!(o.attempt.is_none());
         assert_eq!(o.any().map(|x| x.frame), Some(10));
         assert_eq!(o.peer(), Some(addr(1)));
         // Both announced (same CONNECTION-ID): the ConnectionAttempt's peer wins.
-        s.attempts.insert(7, a(20, Some(addr(2))));
-        let o = Origins::of(&s, Some(7));
+        s.analysis.conns.entry(k(7)).attempt = Some(a(20, Some(addr(2))));
+        let o = Origins::of(&s, Some(k(7)));
         assert_eq!(o.any().map(|x| x.frame), Some(20));
         assert_eq!(o.peer(), Some(addr(2)));
         // A Connect request without XOR-PEER-ADDRESS still links.
-        s.connects.insert(8, a(30, None));
-        assert_eq!(Origins::of(&s, Some(8)).peer(), None);
-        assert_eq!(Origins::of(&s, Some(8)).any().map(|x| x.frame), Some(30));
-        assert!(Origins::of(&s, Some(9)).any().is_none());
+        s.analysis.conns.entry(k(8)).connect = Some(a(30, None));
+        assert_eq!(Origins::of(&s, Some(k(8))).peer(), None);
+        assert_eq!(Origins::of(&s, Some(k(8))).any().map(|x| x.frame), Some(30));
+        assert!(Origins::of(&s, Some(k(9))).any().is_none());
+        // Another server's connection 7 is not this one.
+        let other = (std::net::IpAddr::from([203, 0, 113, 1]), 7);
+        assert!(Origins::of(&s, Some(other)).any().is_none());
         assert!(Origins::of(&s, None).any().is_none());
     }
 }

@@ -184,10 +184,20 @@ impl Transactions {
     /// Returns its slab index.
     #[inline]
     pub(crate) fn take_pending(&mut self, tid: &Tid) -> Option<u32> {
+        self.take_pending_if(tid, |_| true)
+    }
+
+    /// [`Transactions::take_pending`] if `take` says yes to its slab index.
+    #[inline]
+    pub(crate) fn take_pending_if(
+        &mut self,
+        tid: &Tid,
+        take: impl FnOnce(u32) -> bool,
+    ) -> Option<u32> {
         let std::collections::hash_map::Entry::Occupied(mut o) = self.first.entry(*tid) else {
             return None;
         };
-        let i = o.get().pending()?;
+        let i = o.get().pending().filter(|&i| take(i))?;
         if o.get().has_core() {
             o.get_mut().slot = 0;
         } else {
