@@ -40,7 +40,7 @@ struct Ctx<'p> {
     pinfo: Packet<'p>,
     tree: Tree<'p>,
     transport: Transport,
-    /// Flow key (see [`Packet::flow_id`]).
+    /// Flow key (see [`crate::plugin::flow::flow_id`]).
     conv: u64,
     /// The packet's source and destination (see [`Packet::endpoints`]), read once.
     ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
@@ -166,7 +166,7 @@ pub fn dissect(
         pinfo,
         tree,
         transport,
-        conv: pinfo.flow_id(transport, ends),
+        conv: crate::plugin::flow::flow_id(pinfo, transport, ends),
         ends,
         num: pinfo.num(),
         visited: pinfo.visited(),
@@ -255,7 +255,7 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = pinfo.flow_id(Transport::Tcp, pinfo.endpoints());
+    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints());
     session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 
