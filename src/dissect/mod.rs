@@ -30,6 +30,7 @@ use msstun::framing::{Framing, Transport};
 
 use crate::epan::{Encoding, Hf, Item, PStr, Packet, Tree, Tvb};
 use crate::expert::Expert;
+use crate::plugin::flow::KNOWN;
 use crate::session::{self, At};
 
 /// One dissection call (or one layer of STUN found inside relayed data).
@@ -195,11 +196,18 @@ pub fn dissect(
     }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
+    } else if let Some(f) = KNOWN.get(ctx.conv) {
+        // An established connection: no session lock for what it already told.
+        (Some(f), None)
     } else {
-        session::with(|s| {
+        let (known, data) = session::with(|s| {
             let c = s.convs.get(&ctx.conv);
             (c.and_then(|c| c.framing), c.and_then(|c| c.data))
-        })
+        });
+        if let (Some(f), None) = (known, data) {
+            KNOWN.keep(ctx.conv, f);
+        }
+        (known, data)
     };
     if let Some(dc) = data {
         if dc.bound_frame.is_some_and(|b| ctx.num > b) {

@@ -16,7 +16,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use msstun::framing::Transport;
+use msstun::framing::{Framing, Transport};
 
 use crate::epan::{Packet, RawEnd, CONV_SLOTS};
 
@@ -165,6 +165,78 @@ impl ConvCache {
     }
 }
 
+/// TCP flows whose framing is known and that are not (yet) an RFC 6062 data connection, by
+/// flow key: what the dissector reads of the session state before each segment, kept here
+/// so that an established connection's segments do not lock the state for it. A flow's
+/// framing never changes once found; only a ConnectionBind on it can make it a data
+/// connection, and the dissector forgets the flow when it meets one ([`KnownFlows::forget`]).
+/// One word per slot: the key (a TCP conversation index, 32 bits) above the framing's code,
+/// so a slot is never read half-written.
+pub struct KnownFlows {
+    slots: [AtomicU64; SLOTS],
+}
+
+/// The plugin's known flows (emptied with the capture file, by the init and cleanup routines).
+pub static KNOWN: KnownFlows = KnownFlows::new();
+
+impl KnownFlows {
+    /// None known.
+    pub const fn new() -> KnownFlows {
+        KnownFlows {
+            slots: [const { AtomicU64::new(0) }; SLOTS],
+        }
+    }
+
+    /// The word of flow `key` with `framing`'s code (`None`: not a TCP conversation index).
+    #[inline]
+    fn word(key: u64, framing: Framing) -> Option<u64> {
+        let code = Framing::ALL.iter().position(|f| *f == framing)? as u64 + 1;
+        (key < 1 << 32).then_some(key << 8 | code)
+    }
+
+    /// The framing kept for flow `key`.
+    #[inline]
+    pub fn get(&self, key: u64) -> Option<Framing> {
+        let w = self.slots[(key % SLOTS as u64) as usize].load(Ordering::Relaxed);
+        if w == 0 || w >> 8 != key {
+            return None;
+        }
+        Framing::ALL
+            .get(((w & 0xff) as usize).checked_sub(1)?)
+            .copied()
+    }
+
+    /// Keep `framing` for flow `key` (known, not a data connection).
+    #[inline]
+    pub fn keep(&self, key: u64, framing: Framing) {
+        if let Some(w) = KnownFlows::word(key, framing) {
+            self.slots[(key % SLOTS as u64) as usize].store(w, Ordering::Relaxed);
+        }
+    }
+
+    /// Forget flow `key` (it may become a data connection).
+    #[inline]
+    pub fn forget(&self, key: u64) {
+        let slot = &self.slots[(key % SLOTS as u64) as usize];
+        if slot.load(Ordering::Relaxed) >> 8 == key {
+            slot.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Forget every flow (a new capture file).
+    pub fn reset(&self) {
+        for w in &self.slots {
+            w.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for KnownFlows {
+    fn default() -> Self {
+        KnownFlows::new()
+    }
+}
+
 impl Default for ConvCache {
     fn default() -> Self {
         ConvCache::new()
@@ -203,6 +275,33 @@ mod tests {
             tcp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2")) | UDP_KEY_BIT,
             udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"))
         );
+    }
+
+    #[test]
+    fn known_flows_keep_their_framing_until_forgotten() {
+        let k = KnownFlows::new();
+        assert_eq!(k.get(7), None);
+        k.keep(7, Framing::MsTurnTcp);
+        assert_eq!(k.get(7), Some(Framing::MsTurnTcp));
+        // Another flow in the same slot is not this one, and replaces it when kept.
+        let other = 7 + SLOTS as u64;
+        assert_eq!(k.get(other), None);
+        k.forget(other);
+        assert_eq!(k.get(7), Some(Framing::MsTurnTcp));
+        k.keep(other, Framing::Plain);
+        assert_eq!((k.get(7), k.get(other)), (None, Some(Framing::Plain)));
+        k.forget(other);
+        assert_eq!(k.get(other), None);
+        // Every framing round-trips; UDP keys are never kept.
+        for f in Framing::ALL {
+            k.keep(9, f);
+            assert_eq!(k.get(9), Some(f));
+        }
+        let udp = udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"));
+        k.keep(udp, Framing::Plain);
+        assert_eq!(k.get(udp), None);
+        k.reset();
+        assert_eq!(k.get(9), None);
     }
 
     #[test]
