@@ -254,26 +254,13 @@ int msstun_in_error_pkt(packet_info *pinfo)
 }
 
 /* The conversation of this packet, found or created (~1,000 instructions in 4.0: the
- * plugin caches it per flow, see src/plugin/flow.rs); its index in *index. */
+ * plugin keeps it per flow, see src/plugin/flow.rs, and checks a kept one in Rust from its
+ * public fields, src/epan/packet.rs); its index in *index. */
 void *msstun_conv_find(packet_info *pinfo, guint32 *index)
 {
     conversation_t *c = find_or_create_conversation(pinfo);
     *index = c->conv_index;
     return c;
-}
-
-/* Whether conversation `conv` (from msstun_conv_find, same capture file) is still the one
- * for frame `num`: it was set up at or before `num` and has been seen at `num` or later (TCP
- * looked it up for this very frame just before, which sets its last_frame; a conversation
- * superseded by a newer one on the same 5-tuple has seen no frame since). Only the
- * conversation's documented public fields are read. Its index in *index. */
-int msstun_conv_current(const void *conv, guint32 num, guint32 *index)
-{
-    const conversation_t *c = (const conversation_t *)conv;
-    if (!c || c->setup_frame > num || c->last_frame < num)
-        return 0;
-    *index = c->conv_index;
-    return 1;
 }
 
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle)

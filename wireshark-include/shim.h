@@ -53,12 +53,6 @@ int msstun_in_error_pkt(packet_info *pinfo);
 /** The Wireshark conversation of this packet (created if needed) and in *index its unique
  *  id (conv_index): two TCP connections reusing one 5-tuple get two ids. */
 void *msstun_conv_find(packet_info *pinfo, guint32 *index);
-/** Whether `conv` (from msstun_conv_find) is still this packet's conversation at frame
- *  `num` (see shim.c); its id in *index. */
-int msstun_conv_current(const void *conv, guint32 num, guint32 *index);
-/** A 64-bit hash of addresses, ports and port type, the same for both directions (UDP flows:
- *  no table lookup, no conversation created per datagram). */
-
 /** Make `handle` the dissector of this packet's conversation. */
 void msstun_claim_conversation(packet_info *pinfo, dissector_handle_t handle);
 

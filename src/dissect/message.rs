@@ -157,6 +157,10 @@ pub(super) fn dissect_stun<'p>(
     };
     let session::Fed { seen, answer } =
         session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
+    if method == msstun::registry::method::CONNECTION_BIND {
+        // It may make the flow an RFC 6062 data connection: read the state for it again.
+        crate::plugin::flow::KNOWN.forget(ctx.conv);
+    }
     let carried = relayed::found_in(ctx).map(|c| (c.carrier, c.channel.unwrap_or(0)));
     crate::plugin::tap::queue(ctx.pinfo, ctx.conv, carried, &msg, seen.txn, seen.data);
     super::flow::queue(ctx, &msg, answer.as_ref());

@@ -30,6 +30,7 @@ use msstun::framing::{Framing, Transport};
 
 use crate::epan::{Encoding, Hf, Item, PStr, Packet, Tree, Tvb};
 use crate::expert::Expert;
+use crate::plugin::flow::KNOWN;
 use crate::session::{self, At};
 
 /// One dissection call (or one layer of STUN found inside relayed data).
@@ -40,7 +41,7 @@ struct Ctx<'p> {
     pinfo: Packet<'p>,
     tree: Tree<'p>,
     transport: Transport,
-    /// Flow key (see [`Packet::flow_id`]).
+    /// Flow key (see [`crate::plugin::flow::flow_id`]).
     conv: u64,
     /// The packet's source and destination (see [`Packet::endpoints`]), read once.
     ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
@@ -167,7 +168,7 @@ pub fn dissect(
         pinfo,
         tree,
         transport,
-        conv: pinfo.flow_id(transport, ends),
+        conv: crate::plugin::flow::flow_id(pinfo, transport, ends),
         ends,
         num: pinfo.num(),
         visited: pinfo.visited(),
@@ -196,14 +197,21 @@ pub fn dissect(
     }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
+    } else if let Some(f) = KNOWN.get(ctx.conv) {
+        // An established connection: no session lock for what it already told.
+        (Some(f), None)
     } else {
-        session::with(|s| {
+        let (known, data) = session::with(|s| {
             let c = s.convs.get(&ctx.conv);
             (
                 c.and_then(|c| c.framing),
                 c.and_then(|c| c.data.as_deref().copied()),
             )
-        })
+        });
+        if let (Some(f), None) = (known, data) {
+            KNOWN.keep(ctx.conv, f);
+        }
+        (known, data)
     };
     if let Some(dc) = data {
         if dc.bound_frame.is_some_and(|b| ctx.num > b) {
@@ -259,7 +267,7 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = pinfo.flow_id(Transport::Tcp, pinfo.endpoints());
+    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints());
     session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 

@@ -42,7 +42,8 @@
 //! | `tvb_new_subset_length` | offset or length past the backing tvb | [`Tvb::subset`] checks both first |
 //! | `col_set_str`, `col_append_sep_str` | never (NULL `cinfo` is allowed) | — |
 //! | `wmem_alloc`, `wmem_strndup` | never (out of memory aborts) | — |
-//! | `have_tap_listener`, shim `msstun_tap_queue` (`tap_queue_packet`), `msstun_tap_id`, `msstun_addresses`, `msstun_abs_ts`, `msstun_visited`, `msstun_conv_current`, `msstun_relaying`, `msstun_pref_*`, `msstun_cred_*` | never | plain reads of `packet_info`, conversations and preferences |
+//! | fields `setup_frame`, `last_frame`, `conv_index` of a kept `conversation_t` ([`Packet::kept_conversation`]) | never (plain reads) | only conversations `msstun_conv_find` returned in this capture file: the init/cleanup routines forget them |
+//! | `have_tap_listener`, shim `msstun_tap_queue` (`tap_queue_packet`), `msstun_tap_id`, `msstun_addresses`, `msstun_abs_ts`, `msstun_visited`, `msstun_relaying`, `msstun_pref_*`, `msstun_cred_*` | never | plain reads of `packet_info`, conversations and preferences |
 //! | shim `msstun_flow_queue` (`tap_queue_packet`), `msstun_flow_tap_id` | never | a packet-scoped record of two packet-scoped strings |
 //! | shim `msstun_st_tick` (`tick_stat_node`, from the stats-tree callbacks) | never | — |
 //! | shim `msstun_conv_find`, `msstun_claim_conversation` (`find_or_create_conversation`, `conversation_set_dissector`) | never for a packet with addresses (assertions on a conversation without them) | called from a dissector of TCP/UDP payloads, whose packets always have them |
@@ -77,5 +78,5 @@ mod tree;
 pub mod uat;
 
 pub use fields::{Ett, Hf, RefGroup};
-pub use packet::{Encoding, PStr, Packet, RawEnd, TextBuf, Tvb};
+pub use packet::{Encoding, PStr, Packet, RawEnd, TextBuf, Tvb, CONV_SLOTS};
 pub use tree::{Item, Tree};

@@ -2,6 +2,7 @@
 
 use std::ffi::{c_char, c_int, CStr};
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use msstun::framing::Transport;
 
@@ -11,6 +12,22 @@ use crate::expert::Expert;
 
 pub(super) fn cint(v: usize) -> c_int {
     c_int::try_from(v).unwrap_or(c_int::MAX)
+}
+
+/// Slots of [`Packet::find_conversation`]'s kept conversations.
+pub const CONV_SLOTS: usize = 1024;
+
+/// The conversations kept for the root's flow cache, as opaque addresses (0: none). Written
+/// only from `find_conversation`'s result and emptied with the capture file, so a kept
+/// address is always a live conversation. Wireshark dissects on one thread; the atomics
+/// only make the static sound.
+static KEPT: [AtomicUsize; CONV_SLOTS] = [const { AtomicUsize::new(0) }; CONV_SLOTS];
+
+/// Forget the kept conversations (the init and cleanup routines: they die with the file).
+pub(super) fn forget_conversations() {
+    for c in &KEPT {
+        c.store(0, Ordering::Relaxed);
+    }
 }
 
 /// The bytes of a packet (or of a part of one) being dissected.
@@ -375,57 +392,38 @@ impl<'p> Packet<'p> {
         super::expert::add_boundary(self.raw, item.0, text.0);
     }
 
-    /// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation
-    /// index (a new one when a SYN with a new ISN reuses the 5-tuple). UDP has no
-    /// connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds of
-    /// key never meet), which spares a conversation-table lookup per datagram flow.
-    /// `ends`: the packet's [`Packet::endpoints`] when the caller has them (UDP keys are
-    /// then hashed in Rust, [`crate::plugin::flow::udp_key`]).
-    #[inline]
-    pub fn flow_id(
-        &self,
-        transport: Transport,
-        ends: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
-    ) -> u64 {
-        use crate::plugin::flow;
-        let ends = ends.or_else(|| self.endpoints());
-        match (transport, ends) {
-            (Transport::Tcp, Some((a, b))) => {
-                let num = self.num();
-                let index = flow::CONVS.index(
-                    flow::tcp_key(a, b),
-                    |conv| self.conv_current(conv, num),
-                    || self.conv_find(),
-                );
-                u64::from(index)
-            }
-            (Transport::Tcp, None) => u64::from(self.conv_find().1),
-            (Transport::Udp, Some((a, b))) => flow::udp_key(a, b),
-            (Transport::Udp, None) => {
-                let (a, b) = self.raw_endpoints();
-                flow::udp_key_raw(a, b)
-            }
-        }
-    }
-
     /// This packet's conversation (found or created: a TCP/UDP payload's packet always has
-    /// addresses) as an opaque handle, and its index.
-    fn conv_find(&self) -> (usize, u32) {
+    /// addresses), kept in slot `keep` (modulo [`CONV_SLOTS`]) for
+    /// [`Packet::kept_conversation`]; its index (a new one when a SYN with a new ISN reuses
+    /// the 5-tuple). A conversation-table lookup: ~1,000 instructions in 4.0.
+    pub fn find_conversation(&self, keep: Option<usize>) -> u32 {
         let mut index = 0;
         // SAFETY: the shim finds or creates the conversation and writes the index.
         let conv = unsafe { ffi::msstun_conv_find(self.raw, &mut index) };
-        (conv as usize, index)
+        if let Some(slot) = keep {
+            KEPT[slot % CONV_SLOTS].store(conv as usize, Ordering::Relaxed);
+        }
+        index
     }
 
-    /// The index of conversation `conv` (a handle from [`Packet::conv_find`] in this capture
-    /// file: the cache is emptied with it) when it is still the one for frame `num`.
-    fn conv_current(&self, conv: usize, num: u32) -> Option<u32> {
-        let mut index = 0;
-        // SAFETY: conv came from msstun_conv_find and lives as long as the capture file
-        // (the init and cleanup routines empty the cache); the shim reads public fields.
-        let ok =
-            unsafe { ffi::msstun_conv_current(conv as *const std::ffi::c_void, num, &mut index) };
-        (ok != 0).then_some(index)
+    /// The index of the conversation kept in slot `slot` ([`Packet::find_conversation`])
+    /// when it is still the one for this frame (set up at or before it, and seen at it or
+    /// later: TCP looked it up for this very frame just before); `None` when the slot is
+    /// empty or its conversation is not current. Whose 5-tuple the slot holds is the
+    /// caller's bookkeeping.
+    #[inline]
+    pub fn kept_conversation(&self, slot: usize) -> Option<u32> {
+        let conv = KEPT[slot % CONV_SLOTS].load(Ordering::Relaxed);
+        if conv == 0 {
+            return None;
+        }
+        let num = self.num();
+        // SAFETY: conv came from msstun_conv_find in this capture file (the init and
+        // cleanup routines empty KEPT, [`forget_conversations`]) and lives as long as it;
+        // these are the conversation's documented public fields (conversation.h), read in
+        // place rather than through a call into the shim on every TCP segment.
+        let c = unsafe { &*(conv as *const ffi::conversation_t) };
+        (c.setup_frame <= num && c.last_frame >= num).then_some(c.conv_index)
     }
 
     /// Make msstun the dissector of this packet's conversation (the flow is msstun's from
@@ -533,7 +531,7 @@ impl<'p> Packet<'p> {
     /// Queue an RTP tap record, marked SRTP, for the SRTP packet `tvb` whose RTP header is
     /// `header_len` bytes (Telephony > RTP and `-z rtp,streams` then list its stream).
     #[inline]
-    /// `flow`: the plugin's key of the packet's flow ([`Packet::flow_id`]), where the RTP
+    /// `flow`: the plugin's key of the packet's flow (the root's `plugin::flow::flow_id`), where the RTP
     /// dissector's extended sequence numbers and timestamps are kept per SSRC.
     pub fn rtp_tap(&self, tvb: Tvb<'p>, header_len: usize, flow: u64) {
         let h = u32::try_from(header_len).unwrap_or(u32::MAX);

@@ -226,12 +226,14 @@ unsafe extern "C" fn init_routine() {
     unsafe {
         ffi::msstun_rtp_ext_reset();
     }
+    super::packet::forget_conversations();
     let _ = catch_unwind(entries().reset);
 }
 
 /// Wireshark shutdown routine (`epan_cleanup`, before the plugins are unloaded): the root's
 /// `shutdown` under a panic guard.
 unsafe extern "C" fn shutdown_routine() {
+    super::packet::forget_conversations();
     let _ = catch_unwind(entries().shutdown);
 }
 

@@ -30,6 +30,7 @@ fn handoff() {
 /// A capture file's dissection starts or ends: forget its flows and sessions.
 fn reset() {
     super::flow::CONVS.reset();
+    super::flow::KNOWN.reset();
     crate::session::reset();
 }
 

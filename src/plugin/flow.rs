@@ -6,13 +6,19 @@
 //!   datagram.
 //! * TCP: Wireshark's conversation index (a new one when a SYN with a new ISN reuses the
 //!   5-tuple), found through [`ConvCache`]: a direct-mapped cache from the endpoints' hash
-//!   to the conversation found for them, since a conversation-table lookup costs ~1,000
-//!   instructions in 4.0 and the cache a hash.
+//!   to the slot where [`Packet::find_conversation`] kept the conversation found for them,
+//!   since a conversation-table lookup costs ~1,000 instructions in 4.0 and the cache a
+//!   hash. The decision (key, slot, when to look up) is here; `epan` only finds, keeps and
+//!   checks conversations.
+//!
+//! [`flow_id`] picks the key of a packet's flow.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::epan::RawEnd;
+use msstun::framing::{Framing, Transport};
+
+use crate::epan::{Packet, RawEnd, CONV_SLOTS};
 
 /// Top bit of every UDP key: a UDP key never equals a TCP conversation index (32 bits).
 pub const UDP_KEY_BIT: u64 = 1 << 63;
@@ -76,15 +82,43 @@ pub fn tcp_key(a: SocketAddr, b: SocketAddr) -> u64 {
     mix(mix(lo, hi), 6)
 }
 
-const SLOTS: usize = 1024;
+const SLOTS: usize = CONV_SLOTS;
 
-/// The conversations found lately, by flow hash: an opaque handle of the conversation (its
-/// address, only ever given back to the shim) per slot. Wireshark dissects on one thread;
-/// the atomics only make the statics sound (a torn pair would only cost a lookup, since a
-/// cached conversation is checked before use).
+/// Key of this packet's flow in the plugin's state. TCP: the Wireshark conversation
+/// index (a new one when a SYN with a new ISN reuses the 5-tuple), through [`CONVS`]. UDP
+/// has no connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds
+/// of key never meet), which spares a conversation-table lookup per datagram flow.
+/// `ends`: the packet's [`Packet::endpoints`] when the caller has them.
+#[inline]
+pub fn flow_id(
+    pinfo: Packet<'_>,
+    transport: Transport,
+    ends: Option<(SocketAddr, SocketAddr)>,
+) -> u64 {
+    let ends = ends.or_else(|| pinfo.endpoints());
+    match (transport, ends) {
+        (Transport::Tcp, Some((a, b))) => u64::from(CONVS.index(
+            tcp_key(a, b),
+            |slot| pinfo.kept_conversation(slot),
+            |slot| pinfo.find_conversation(Some(slot)),
+        )),
+        (Transport::Tcp, None) => u64::from(pinfo.find_conversation(None)),
+        (Transport::Udp, Some((a, b))) => udp_key(a, b),
+        (Transport::Udp, None) => {
+            let (a, b) = pinfo.raw_endpoints();
+            udp_key_raw(a, b)
+        }
+    }
+}
+
+/// The flow hashes of the conversations found lately, per slot of the conversations
+/// [`Packet::find_conversation`] keeps (the conversation itself stays in `epan`). Wireshark
+/// dissects on one thread; the atomics only make the static sound (a slot whose key and
+/// conversation disagree only costs a lookup, since a kept conversation is checked before
+/// use).
 pub struct ConvCache {
     keys: [AtomicU64; SLOTS],
-    convs: [AtomicUsize; SLOTS],
+    full: [AtomicBool; SLOTS],
 }
 
 /// The one cache of the plugin (conversations live as long as the capture file: emptied
@@ -96,38 +130,110 @@ impl ConvCache {
     pub const fn new() -> ConvCache {
         ConvCache {
             keys: [const { AtomicU64::new(0) }; SLOTS],
-            convs: [const { AtomicUsize::new(0) }; SLOTS],
+            full: [const { AtomicBool::new(false) }; SLOTS],
         }
     }
 
-    /// The conversation index for flow hash `key`: the cached conversation when `current`
-    /// says it is still this frame's (`Some(index)`), else `find`'s (conversation handle,
-    /// index), which is cached.
+    /// The conversation index for flow hash `key`: `current(slot)`'s when the slot kept for
+    /// the key says it is still this frame's (`Some(index)`), else `find(slot)`'s, which
+    /// keeps the conversation in the slot.
     #[inline]
     pub fn index(
         &self,
         key: u64,
         current: impl FnOnce(usize) -> Option<u32>,
-        find: impl FnOnce() -> (usize, u32),
+        find: impl FnOnce(usize) -> u32,
     ) -> u32 {
         let slot = (key % SLOTS as u64) as usize;
-        let conv = self.convs[slot].load(Ordering::Relaxed);
-        if conv != 0 && self.keys[slot].load(Ordering::Relaxed) == key {
-            if let Some(i) = current(conv) {
+        if self.full[slot].load(Ordering::Relaxed) && self.keys[slot].load(Ordering::Relaxed) == key
+        {
+            if let Some(i) = current(slot) {
                 return i;
             }
         }
-        let (conv, i) = find();
+        let i = find(slot);
         self.keys[slot].store(key, Ordering::Relaxed);
-        self.convs[slot].store(conv, Ordering::Relaxed);
+        self.full[slot].store(true, Ordering::Relaxed);
         i
     }
 
     /// Forget every conversation (a new capture file).
     pub fn reset(&self) {
-        for c in &self.convs {
-            c.store(0, Ordering::Relaxed);
+        for c in &self.full {
+            c.store(false, Ordering::Relaxed);
         }
+    }
+}
+
+/// TCP flows whose framing is known and that are not (yet) an RFC 6062 data connection, by
+/// flow key: what the dissector reads of the session state before each segment, kept here
+/// so that an established connection's segments do not lock the state for it. A flow's
+/// framing never changes once found; only a ConnectionBind on it can make it a data
+/// connection, and the dissector forgets the flow when it meets one ([`KnownFlows::forget`]).
+/// One word per slot: the key (a TCP conversation index, 32 bits) above the framing's code,
+/// so a slot is never read half-written.
+pub struct KnownFlows {
+    slots: [AtomicU64; SLOTS],
+}
+
+/// The plugin's known flows (emptied with the capture file, by the init and cleanup routines).
+pub static KNOWN: KnownFlows = KnownFlows::new();
+
+impl KnownFlows {
+    /// None known.
+    pub const fn new() -> KnownFlows {
+        KnownFlows {
+            slots: [const { AtomicU64::new(0) }; SLOTS],
+        }
+    }
+
+    /// The word of flow `key` with `framing`'s code (`None`: not a TCP conversation index).
+    #[inline]
+    fn word(key: u64, framing: Framing) -> Option<u64> {
+        let code = Framing::ALL.iter().position(|f| *f == framing)? as u64 + 1;
+        (key < 1 << 32).then_some(key << 8 | code)
+    }
+
+    /// The framing kept for flow `key`.
+    #[inline]
+    pub fn get(&self, key: u64) -> Option<Framing> {
+        let w = self.slots[(key % SLOTS as u64) as usize].load(Ordering::Relaxed);
+        if w == 0 || w >> 8 != key {
+            return None;
+        }
+        Framing::ALL
+            .get(((w & 0xff) as usize).checked_sub(1)?)
+            .copied()
+    }
+
+    /// Keep `framing` for flow `key` (known, not a data connection).
+    #[inline]
+    pub fn keep(&self, key: u64, framing: Framing) {
+        if let Some(w) = KnownFlows::word(key, framing) {
+            self.slots[(key % SLOTS as u64) as usize].store(w, Ordering::Relaxed);
+        }
+    }
+
+    /// Forget flow `key` (it may become a data connection).
+    #[inline]
+    pub fn forget(&self, key: u64) {
+        let slot = &self.slots[(key % SLOTS as u64) as usize];
+        if slot.load(Ordering::Relaxed) >> 8 == key {
+            slot.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Forget every flow (a new capture file).
+    pub fn reset(&self) {
+        for w in &self.slots {
+            w.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for KnownFlows {
+    fn default() -> Self {
+        KnownFlows::new()
     }
 }
 
@@ -149,22 +255,53 @@ mod tests {
     fn the_cache_finds_once_and_checks_what_it_kept() {
         let c = ConvCache::new();
         let key = tcp_key(sa("10.0.0.1:3478"), sa("10.0.0.2:50000"));
-        assert_eq!(c.index(key, |_| panic!("empty"), || (0x1000, 7)), 7);
+        let slot = (key % SLOTS as u64) as usize;
+        assert_eq!(
+            c.index(key, |_| panic!("empty"), |s| 7 + (s - slot) as u32),
+            7
+        );
         // Kept: asked whether it is still current (yes), no new lookup.
-        let i = c.index(key, |h| (h == 0x1000).then_some(7), || panic!("cached"));
+        let i = c.index(key, |s| (s == slot).then_some(7), |_| panic!("cached"));
         assert_eq!(i, 7);
         // No longer current (a new connection on the 5-tuple): found again.
-        assert_eq!(c.index(key, |_| None, || (0x2000, 9)), 9);
-        assert_eq!(c.index(key, |h| (h == 0x2000).then_some(9), || (0, 0)), 9);
+        assert_eq!(c.index(key, |_| None, |_| 9), 9);
+        assert_eq!(c.index(key, |_| Some(9), |_| 0), 9);
         // Another key in the same slot replaces it.
         let other = key + SLOTS as u64;
-        assert_eq!(c.index(other, |_| panic!("other key"), || (0x3000, 11)), 11);
+        assert_eq!(c.index(other, |_| panic!("other key"), |_| 11), 11);
         c.reset();
-        assert_eq!(c.index(other, |_| panic!("reset"), || (0x3000, 12)), 12);
+        assert_eq!(c.index(other, |_| panic!("reset"), |_| 12), 12);
         assert_ne!(
             tcp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2")) | UDP_KEY_BIT,
             udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"))
         );
+    }
+
+    #[test]
+    fn known_flows_keep_their_framing_until_forgotten() {
+        let k = KnownFlows::new();
+        assert_eq!(k.get(7), None);
+        k.keep(7, Framing::MsTurnTcp);
+        assert_eq!(k.get(7), Some(Framing::MsTurnTcp));
+        // Another flow in the same slot is not this one, and replaces it when kept.
+        let other = 7 + SLOTS as u64;
+        assert_eq!(k.get(other), None);
+        k.forget(other);
+        assert_eq!(k.get(7), Some(Framing::MsTurnTcp));
+        k.keep(other, Framing::Plain);
+        assert_eq!((k.get(7), k.get(other)), (None, Some(Framing::Plain)));
+        k.forget(other);
+        assert_eq!(k.get(other), None);
+        // Every framing round-trips; UDP keys are never kept.
+        for f in Framing::ALL {
+            k.keep(9, f);
+            assert_eq!(k.get(9), Some(f));
+        }
+        let udp = udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"));
+        k.keep(udp, Framing::Plain);
+        assert_eq!(k.get(udp), None);
+        k.reset();
+        assert_eq!(k.get(9), None);
     }
 
     #[test]

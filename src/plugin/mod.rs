@@ -4,7 +4,7 @@
 //! * [`entry`] — what the plugin does where Wireshark enters it (registration, hand-off,
 //!   the init routine, the dissectors), called by [`crate::epan::plugin`]'s trampolines.
 //! * [`flow`] — the key of a flow in the plugin's state, from its two endpoints, and the
-//!   conversation cache of TCP flows.
+//!   conversation cache of TCP flows and the framing of the established ones.
 //! * [`ports`] — the ports msstun takes and gives back, and the decision on a port shared
 //!   with TLS.
 //! * [`tap`] — the record the `msstun` tap reports of a message.

@@ -183,7 +183,7 @@ pub struct Conv {
 /// The whole state.
 #[derive(Debug, Default)]
 pub struct State {
-    /// Per flow: TCP conversation index or UDP 5-tuple hash (see `epan::Packet::flow_id`).
+    /// Per flow: TCP conversation index or UDP 5-tuple hash (see the plugin's `plugin::flow::flow_id`).
     pub convs: FastMap<u64, Conv>,
     /// Frames that retransmit a request: frame → original frame.
     pub retransmissions: FastMap<u32, u32>,
