@@ -147,31 +147,14 @@ unsafe impl Sync for RefType {}
 /// their `ref_type`s, gathered once (after registration), then read in one pass, four at a
 /// time without branches, instead of the per-field table lookups of [`Hf::referenced`] (a
 /// dozen such questions a message: the header's fields, the attributes' common ones, each
-/// attribute's own). The addresses sit in the group itself, not on the heap: the groups are
-/// statics, which live until the plugin is unloaded, and memcheck would call a heap block
-/// they alone point to lost once the library's data is unmapped.
+/// attribute's own).
 #[derive(Debug, Default)]
-pub struct RefGroup(std::sync::OnceLock<Gathered>);
-
-/// How many fields a group holds ([`RefGroup::CAPACITY`]), in chunks of four.
-const CHUNKS: usize = 4;
-
-/// A group's gathered addresses: `chunks[..used]` (`None`: more fields than a group holds,
-/// always counted as referenced).
-#[derive(Debug)]
-struct Gathered {
-    chunks: [[RefType; 4]; CHUNKS],
-    used: Option<usize>,
-}
+pub struct RefGroup(std::sync::OnceLock<Box<[[RefType; 4]]>>);
 
 /// What the last chunk of a group is filled with: a field never referenced.
 static NEVER_REFERENCED: c_int = ffi::hf_ref_type::HF_REF_TYPE_NONE as c_int;
 
 impl RefGroup {
-    /// The most fields a group reads as one; a group of more always counts as referenced
-    /// (the answer [`Hf::referenced`] gives before registration: correct, only slower).
-    pub const CAPACITY: usize = CHUNKS * 4;
-
     /// An empty group, filled on first use.
     pub const fn new() -> RefGroup {
         RefGroup(std::sync::OnceLock::new())
@@ -183,7 +166,7 @@ impl RefGroup {
     #[inline]
     pub fn any(&self, hfs: impl FnOnce() -> Vec<Hf>) -> bool {
         match self.0.get() {
-            Some(g) => g.any(),
+            Some(chunks) => any_referenced(chunks),
             None => self.gather(hfs()),
         }
     }
@@ -192,34 +175,17 @@ impl RefGroup {
     #[cold]
     fn gather(&self, hfs: Vec<Hf>) -> bool {
         let never = RefType(&NEVER_REFERENCED);
-        let mut g = Gathered {
-            chunks: [[never; 4]; CHUNKS],
-            used: (hfs.len() <= Self::CAPACITY).then(|| hfs.len().div_ceil(4)),
-        };
-        if g.used.is_some() {
-            for (i, hf) in hfs.iter().enumerate() {
-                let p = HF_INFO[hf.0 as usize].load(Ordering::Relaxed);
-                if p.is_null() {
-                    // Not registered yet: as `Hf::referenced`, assume referenced.
-                    return true;
-                }
-                // SAFETY: p is the field's header_field_info (lives as long as the process).
-                g.chunks[i / 4][i % 4] =
-                    RefType(unsafe { std::ptr::addr_of!((*p).ref_type) }.cast());
+        let mut chunks = vec![[never; 4]; hfs.len().div_ceil(4)];
+        for (i, hf) in hfs.iter().enumerate() {
+            let p = HF_INFO[hf.0 as usize].load(Ordering::Relaxed);
+            if p.is_null() {
+                // Not registered yet: as `Hf::referenced`, assume referenced.
+                return true;
             }
+            // SAFETY: p is the field's header_field_info (lives as long as the process).
+            chunks[i / 4][i % 4] = RefType(unsafe { std::ptr::addr_of!((*p).ref_type) }.cast());
         }
-        self.0.get_or_init(|| g).any()
-    }
-}
-
-impl Gathered {
-    /// Whether any gathered field is referenced.
-    #[inline]
-    fn any(&self) -> bool {
-        match self.used {
-            Some(n) => any_referenced(&self.chunks[..n]),
-            None => true,
-        }
+        any_referenced(self.0.get_or_init(|| chunks.into_boxed_slice()))
     }
 }
 
@@ -503,14 +469,5 @@ mod tests {
         assert!(g.any(|| vec![Hf(MAX_HF as u16 - 1)]));
         assert!(g.0.get().is_none());
         assert!(!RefGroup::new().any(Vec::new));
-    }
-
-    /// A group of more fields than it holds always counts as referenced, without reading
-    /// any field.
-    #[test]
-    fn ref_groups_over_capacity_count_as_referenced() {
-        let g = RefGroup::new();
-        assert!(g.any(|| vec![Hf(MAX_HF as u16 - 1); RefGroup::CAPACITY + 1]));
-        assert!(g.0.get().is_some_and(|g| g.used.is_none()));
     }
 }
