@@ -9,8 +9,9 @@ use msstun::registry::Role;
 use msstun::{Class, Message, HEADER_LEN};
 
 use super::{analysis, attribute, info, links, relayed, Ctx};
-use crate::epan::{Encoding, Item, RefGroup, Tree};
+use crate::epan::{Encoding, Hf, Item, RefGroup, Tree};
 use crate::expert::Expert;
+use crate::fields::Fields;
 use crate::session;
 use crate::uat::{self, UatCredentials};
 
@@ -19,6 +20,35 @@ use crate::uat::{self, UatCredentials};
 static ATTR_REFS: RefGroup = RefGroup::new();
 /// The references of the header's items.
 static HEADER_REFS: RefGroup = RefGroup::new();
+
+/// The attributes' common items ([`ATTR_REFS`]).
+fn attr_common_hfs(f: &Fields) -> Vec<Hf> {
+    vec![f.att, f.att_type, f.att_length, f.att_padding, f.att_value]
+}
+
+/// The header's items ([`HEADER_REFS`]).
+fn header_hfs(f: &Fields) -> Vec<Hf> {
+    vec![
+        f.msg_type,
+        f.method,
+        f.class,
+        f.length,
+        f.cookie,
+        f.transaction_id,
+        f.dialect,
+    ]
+}
+
+/// Gather every reference group's field addresses (the two above and each attribute's own)
+/// once the fields are registered, so that their one allocation is registration's, not the
+/// first message's.
+pub fn prime_refs(f: &Fields) {
+    ATTR_REFS.any(|| attr_common_hfs(f));
+    HEADER_REFS.any(|| header_hfs(f));
+    for a in &f.attrs {
+        a.any_referenced();
+    }
+}
 
 /// Computed statuses of the checks of one message, by attribute offset.
 #[derive(Clone, Copy)]
@@ -61,8 +91,7 @@ fn compute_checks<T: AsRef<[u8]>>(ctx: &Ctx<'_>, msg: &Message<T>) -> Checks {
         n: 0,
         inline: uat::count() == 0,
         integrity: None,
-        attr_items: ctx.visible
-            || ATTR_REFS.any(|| vec![f.att, f.att_type, f.att_length, f.att_padding, f.att_value]),
+        attr_items: ctx.visible || ATTR_REFS.any(|| attr_common_hfs(f)),
     };
     if checks.inline {
         return checks;
@@ -332,18 +361,7 @@ fn header<'p, T: AsRef<[u8]>>(
     let f = ctx.f;
     // A tree nobody sees and no header field referenced (`-Y msstun`, say): only the
     // deviations' expert item.
-    let items = ctx.visible
-        || HEADER_REFS.any(|| {
-            vec![
-                f.msg_type,
-                f.method,
-                f.class,
-                f.length,
-                f.cookie,
-                f.transaction_id,
-                f.dialect,
-            ]
-        });
+    let items = ctx.visible || HEADER_REFS.any(|| header_hfs(f));
     if items {
         header_items(ctx, st, m, msg);
     }

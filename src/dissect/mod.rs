@@ -23,6 +23,8 @@ mod pdu;
 mod relayed;
 mod segment;
 
+pub use message::prime_refs;
+
 use std::cell::Cell;
 
 use msstun::detect::{detect_framing, detect_verdict, Verdict};

@@ -17,9 +17,11 @@ pub static ENTRIES: Entries = Entries {
 };
 
 /// Registration: the header fields and subtrees of `proto` (the protocol itself, expert
-/// items, preferences, taps and dissector handles are registered by [`crate::epan`]).
+/// items, preferences, taps and dissector handles are registered by [`crate::epan`]), and
+/// the dissector's reference groups over them.
 fn register(proto: std::ffi::c_int) {
     crate::fields::register(proto);
+    crate::dissect::prime_refs(crate::fields::fields());
 }
 
 /// Hand-off: the ports msstun takes ([`super::ports::handoff`]).
