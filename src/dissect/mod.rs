@@ -170,7 +170,7 @@ pub fn dissect(
         pinfo,
         tree,
         transport,
-        conv: crate::plugin::flow::flow_id(pinfo, transport, ends),
+        conv: crate::plugin::flow::flow_id(pinfo, transport, ends.as_ref()),
         ends,
         num: pinfo.num(),
         visited: pinfo.visited(),
@@ -269,7 +269,7 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints());
+    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints().as_ref());
     session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
 }
 
