@@ -114,3 +114,88 @@ fn reused_five_tuple_gets_fresh_state() {
     assert_eq!(nums(&rows[&fx.frame("second-req")][1]), vec![0x0001]);
     assert_eq!(nums(&rows[&fx.frame("second-resp")][1]), vec![0x0101]);
 }
+
+/// A connection that carries STUN before its ConnectionBind: the plugin keeps such a flow's
+/// framing aside ("known, not a data connection", `plugin::flow::KNOWN`) after its second
+/// message, and must forget it at the ConnectionBind, or what follows the bind would be
+/// read as STUN rather than as the data connection's bytes.
+#[test]
+fn stun_before_the_connection_bind_still_makes_a_data_connection() {
+    use msstun::{Class, Role};
+    use msstun_fixtures::capture::{sa, Capture, Dir};
+    use msstun_fixtures::stun::{attr, msg, tid_with};
+    use msstun_fixtures::Fixture;
+    let tid = |n| tid_with(0x6b6e_0000, n);
+
+    let mut cap = Capture::new();
+    let server = sa([10, 8, 0, 1], 3478);
+    let mut c = cap.tcp_open(sa([10, 8, 0, 2], 42000), server);
+    let m = msg("Connect", Class::Request, tid(1))
+        .xor_address(attr(Role::PeerAddress), sa(CONNECT_PEER, CONNECT_PEER_PORT))
+        .finish();
+    cap.tcp_send(&mut c, Dir::C2S, &m);
+    let m = msg("Connect", Class::SuccessResponse, tid(1))
+        .attr_u32(attr(Role::ConnectionId), CONNECT_CID)
+        .finish();
+    cap.tcp_send(&mut c, Dir::S2C, &m);
+    cap.label("connect-ok");
+    // The data connection: two Binding messages (the flow is then known), the bind, data.
+    let mut d = cap.tcp_open(sa([10, 8, 0, 2], 42001), server);
+    cap.tcp_send(
+        &mut d,
+        Dir::C2S,
+        &msg("Binding", Class::Request, tid(2)).finish(),
+    );
+    let m = msg("Binding", Class::SuccessResponse, tid(2)).finish();
+    cap.tcp_send(&mut d, Dir::S2C, &m);
+    let m = msg("ConnectionBind", Class::Request, tid(3))
+        .attr_u32(attr(Role::ConnectionId), CONNECT_CID)
+        .finish();
+    cap.tcp_send(&mut d, Dir::C2S, &m);
+    cap.label("bind");
+    let m = msg("ConnectionBind", Class::SuccessResponse, tid(3)).finish();
+    cap.tcp_send(&mut d, Dir::S2C, &m);
+    cap.label("bind-ok");
+    cap.tcp_send(&mut d, Dir::C2S, b"GET / HTTP/1.0\r\n\r\n");
+    cap.label("data-out");
+    cap.tcp_send(&mut d, Dir::S2C, b"HTTP/1.0 204 No Content\r\n\r\n");
+    cap.label("data-in");
+    let fx = Fixture {
+        name: "stun-before-bind",
+        pcapng: cap.to_pcapng(),
+        labels: cap.labels().clone(),
+        frames: cap.len(),
+    };
+    // One pass and two: the bind and the data connection's bytes link to the Connect
+    // response (with two passes, so do the messages before the bind), nothing is malformed.
+    for two in [false, true] {
+        let run = Run::new(&fx, &["-d", "tcp.port==3478,msstun"]);
+        let mut args = vec![
+            "-Y",
+            "msstun.tcp_data.connect_in || _ws.malformed || _ws.expert.severity >= warning",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "msstun.tcp_data.connect_in",
+        ];
+        if two {
+            args.push("-2");
+        }
+        let out = run.raw(&args);
+        let rows: Vec<&str> = out.lines().collect();
+        let linked = |l: &str| format!("{}\t{}", fx.frame(l), fx.frame("connect-ok"));
+        let want: Vec<String> = ["bind", "bind-ok", "data-out", "data-in"]
+            .iter()
+            .map(|l| linked(l))
+            .collect();
+        assert!(rows.len() >= 4, "two passes: {two}: {out}");
+        assert_eq!(rows[rows.len() - 4..], want, "two passes: {two}: {out}");
+        assert!(
+            rows.iter()
+                .all(|r| r.ends_with(&format!("\t{}", fx.frame("connect-ok")))),
+            "two passes: {two}: {out}"
+        );
+    }
+}

@@ -349,7 +349,8 @@ static dissector_handle_t payload_handle(const char *name)
 void msstun_call_relayed(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const char *dissector)
 {
     heur_dtbl_entry_t *hdtbl_entry = NULL;
-    dissector_handle_t h = NULL;
+    /* volatile: set before TRY's setjmp and read inside it (gcc -Wclobbered). */
+    dissector_handle_t volatile h = NULL;
     if (msstun_decode_payloads)
         h = payload_handle(*msstun_payload_dissector ? msstun_payload_dissector : dissector);
     if (!msstun_udp_heur)

@@ -170,7 +170,7 @@ pub fn dissect(
         pinfo,
         tree,
         transport,
-        conv: crate::plugin::flow::flow_id(pinfo, transport, ends),
+        conv: crate::plugin::flow::flow_id(pinfo, transport, ends.as_ref()),
         ends,
         num: pinfo.num(),
         visited: pinfo.visited(),
@@ -204,11 +204,17 @@ pub fn dissect(
         (Some(f), None)
     } else {
         let (known, data) = session::with(|s| {
-            let c = s.convs.get(&ctx.conv);
-            (
-                c.and_then(|c| c.framing),
-                c.and_then(|c| c.data.as_deref().copied()),
-            )
+            let data = s
+                .convs
+                .get(&ctx.conv)
+                .and_then(|c| c.data.as_deref().copied());
+            // A bound data connection's bytes are not framed by its STUN framing.
+            let known = if data.is_some_and(|d| d.bound_frame.is_some_and(|b| ctx.num > b)) {
+                None
+            } else {
+                s.framings.get(&ctx.conv).copied()
+            };
+            (known, data)
         });
         if let (Some(f), None) = (known, data) {
             KNOWN.keep(ctx.conv, f);
@@ -268,9 +274,10 @@ pub fn shared_verdict(tvb: Tvb<'_>, pinfo: Packet<'_>) -> Shared {
 
 /// Inside TLS: whether msstun already found STUN in this connection's decrypted data (then
 /// what follows — ChannelData, the rest of a message — is msstun's too).
+/// A flow in [`KNOWN`] is (its framing is known): no session lock for it.
 pub fn tls_flow_known(pinfo: Packet<'_>) -> bool {
-    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints());
-    session::with(|s| s.convs.get(&conv).is_some_and(|c| c.framing.is_some()))
+    let conv = crate::plugin::flow::flow_id(pinfo, Transport::Tcp, pinfo.endpoints().as_ref());
+    KNOWN.get(conv).is_some() || session::with(|s| s.framings.contains_key(&conv))
 }
 
 /// Cheap first look of the heuristics: a whole STUN message (or pseudo-TLS hello) in a

@@ -33,11 +33,7 @@ pub(super) fn first_framing(
         Verdict::Found(d) => {
             if !ctx.visited || heuristic {
                 session::with(|s| {
-                    s.convs
-                        .entry(ctx.conv)
-                        .or_default()
-                        .framing
-                        .get_or_insert(d.framing);
+                    s.framings.entry(ctx.conv).or_insert(d.framing);
                 });
             }
             if heuristic && tcp {
@@ -199,8 +195,7 @@ pub(super) fn pdus(
 /// keepalive need a flow already seen carrying STUN); a STUN message makes the flow msstun's.
 /// `detected`: the detector found the datagram's message (in the heuristic's first look).
 fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind, detected: bool) -> bool {
-    let flow_known =
-        || session::with(|s| s.convs.get(&ctx.conv).is_some_and(|c| c.framing.is_some()));
+    let flow_known = || session::with(|s| s.framings.contains_key(&ctx.conv));
     match kind {
         // The OC2007 keepalive (20 bytes, no attributes, 128-bit id).
         PduKind::Stun { .. } if msstun::detect::is_classic_keepalive(rest) => flow_known(),
@@ -208,11 +203,7 @@ fn accept_udp(ctx: &Ctx<'_>, rest: &[u8], kind: PduKind, detected: bool) -> bool
             let ok = detected;
             if ok && !ctx.visited {
                 session::with(|s| {
-                    s.convs
-                        .entry(ctx.conv)
-                        .or_default()
-                        .framing
-                        .get_or_insert(Framing::Plain);
+                    s.framings.entry(ctx.conv).or_insert(Framing::Plain);
                 });
                 // The flow is msstun's from now on, whoever else would take it (the
                 // built-in stun's heuristics, say).

@@ -13,8 +13,8 @@
 //!
 //! [`flow_id`] picks the key of a packet's flow.
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use msstun::framing::{Framing, Transport};
 
@@ -29,25 +29,42 @@ fn mix(h: u64, v: u64) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Hash of one endpoint (address and port).
+/// The folded multiply of `a` and `b` (both halves of the 128-bit product, xored): one
+/// multiplication that spreads every input bit over the result.
 #[inline]
-fn endpoint(a: SocketAddr) -> u64 {
-    let h = mix(0xcbf2_9ce4_8422_2325, u64::from(a.port()));
-    match a.ip() {
-        IpAddr::V4(ip) => mix(h, u64::from(u32::from(ip))),
-        IpAddr::V6(ip) => {
-            let v = u128::from(ip);
-            mix(mix(h ^ 6, (v >> 64) as u64), v as u64)
+fn fold(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// One endpoint (address and port) in a word: an IPv4 endpoint exactly (its 48 bits), an
+/// IPv6 one folded.
+#[inline]
+fn endpoint(a: &SocketAddr) -> u64 {
+    match a {
+        SocketAddr::V4(v) => (u64::from(u32::from(*v.ip())) << 16) | u64::from(v.port()),
+        SocketAddr::V6(v) => {
+            let ip = u128::from(*v.ip());
+            fold(
+                ip as u64 ^ 0x243f_6a88_85a3_08d3,
+                (ip >> 64) as u64 ^ 0x1319_8a2e_0370_7344,
+            ) ^ (u64::from(v.port()) << 48)
         }
     }
 }
 
-/// The key of the UDP flow between `a` and `b` (either direction), top bit set.
+/// The hash of the flow between `a` and `b`, the same for both directions.
 #[inline]
-pub fn udp_key(a: SocketAddr, b: SocketAddr) -> u64 {
+fn pair(a: &SocketAddr, b: &SocketAddr) -> u64 {
     let (x, y) = (endpoint(a), endpoint(b));
     let (lo, hi) = if x < y { (x, y) } else { (y, x) };
-    mix(mix(lo, hi), 17) | UDP_KEY_BIT
+    fold(lo ^ 0xa409_3822_299f_31d0, hi ^ 0x082e_fa98_ec4e_6c89)
+}
+
+/// The key of the UDP flow between `a` and `b` (either direction), top bit set.
+#[inline]
+pub fn udp_key(a: &SocketAddr, b: &SocketAddr) -> u64 {
+    pair(a, b) | UDP_KEY_BIT
 }
 
 /// Hash of one endpoint whose address is not IP (Wireshark's address type and bytes).
@@ -76,10 +93,8 @@ pub fn udp_key_raw(a: RawEnd<'_>, b: RawEnd<'_>) -> u64 {
 
 /// The hash of the TCP flow between `a` and `b` (either direction): [`ConvCache`]'s key.
 #[inline]
-pub fn tcp_key(a: SocketAddr, b: SocketAddr) -> u64 {
-    let (x, y) = (endpoint(a), endpoint(b));
-    let (lo, hi) = if x < y { (x, y) } else { (y, x) };
-    mix(mix(lo, hi), 6)
+pub fn tcp_key(a: &SocketAddr, b: &SocketAddr) -> u64 {
+    pair(a, b)
 }
 
 const SLOTS: usize = CONV_SLOTS;
@@ -88,14 +103,13 @@ const SLOTS: usize = CONV_SLOTS;
 /// index (a new one when a SYN with a new ISN reuses the 5-tuple), through [`CONVS`]. UDP
 /// has no connections to tell apart: a hash of the 5-tuple (top bit set, so the two kinds
 /// of key never meet), which spares a conversation-table lookup per datagram flow.
-/// `ends`: the packet's [`Packet::endpoints`] when the caller has them.
+/// `ends`: the packet's [`Packet::endpoints`] (`None`: not IPv4/IPv6).
 #[inline]
 pub fn flow_id(
     pinfo: Packet<'_>,
     transport: Transport,
-    ends: Option<(SocketAddr, SocketAddr)>,
+    ends: Option<&(SocketAddr, SocketAddr)>,
 ) -> u64 {
-    let ends = ends.or_else(|| pinfo.endpoints());
     match (transport, ends) {
         (Transport::Tcp, Some((a, b))) => u64::from(CONVS.index(
             tcp_key(a, b),
@@ -116,9 +130,9 @@ pub fn flow_id(
 /// dissects on one thread; the atomics only make the static sound (a slot whose key and
 /// conversation disagree only costs a lookup, since a kept conversation is checked before
 /// use).
+/// A slot's key 0 is an empty slot (a flow whose hash is 0 is always looked up).
 pub struct ConvCache {
     keys: [AtomicU64; SLOTS],
-    full: [AtomicBool; SLOTS],
 }
 
 /// The one cache of the plugin (conversations live as long as the capture file: emptied
@@ -130,7 +144,6 @@ impl ConvCache {
     pub const fn new() -> ConvCache {
         ConvCache {
             keys: [const { AtomicU64::new(0) }; SLOTS],
-            full: [const { AtomicBool::new(false) }; SLOTS],
         }
     }
 
@@ -145,22 +158,20 @@ impl ConvCache {
         find: impl FnOnce(usize) -> u32,
     ) -> u32 {
         let slot = (key % SLOTS as u64) as usize;
-        if self.full[slot].load(Ordering::Relaxed) && self.keys[slot].load(Ordering::Relaxed) == key
-        {
+        if key != 0 && self.keys[slot].load(Ordering::Relaxed) == key {
             if let Some(i) = current(slot) {
                 return i;
             }
         }
         let i = find(slot);
         self.keys[slot].store(key, Ordering::Relaxed);
-        self.full[slot].store(true, Ordering::Relaxed);
         i
     }
 
     /// Forget every conversation (a new capture file).
     pub fn reset(&self) {
-        for c in &self.full {
-            c.store(false, Ordering::Relaxed);
+        for k in &self.keys {
+            k.store(0, Ordering::Relaxed);
         }
     }
 }
@@ -254,7 +265,7 @@ mod tests {
     #[test]
     fn the_cache_finds_once_and_checks_what_it_kept() {
         let c = ConvCache::new();
-        let key = tcp_key(sa("10.0.0.1:3478"), sa("10.0.0.2:50000"));
+        let key = tcp_key(&sa("10.0.0.1:3478"), &sa("10.0.0.2:50000"));
         let slot = (key % SLOTS as u64) as usize;
         assert_eq!(
             c.index(key, |_| panic!("empty"), |s| 7 + (s - slot) as u32),
@@ -271,10 +282,9 @@ mod tests {
         assert_eq!(c.index(other, |_| panic!("other key"), |_| 11), 11);
         c.reset();
         assert_eq!(c.index(other, |_| panic!("reset"), |_| 12), 12);
-        assert_ne!(
-            tcp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2")) | UDP_KEY_BIT,
-            udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"))
-        );
+        // Key 0 is an empty slot: never taken from the cache.
+        assert_eq!(c.index(0, |_| panic!("empty"), |_| 13), 13);
+        assert_eq!(c.index(0, |_| panic!("empty"), |_| 14), 14);
     }
 
     #[test]
@@ -297,7 +307,7 @@ mod tests {
             k.keep(9, f);
             assert_eq!(k.get(9), Some(f));
         }
-        let udp = udp_key(sa("10.0.0.1:1"), sa("10.0.0.2:2"));
+        let udp = udp_key(&sa("10.0.0.1:1"), &sa("10.0.0.2:2"));
         k.keep(udp, Framing::Plain);
         assert_eq!(k.get(udp), None);
         k.reset();
@@ -306,21 +316,49 @@ mod tests {
 
     #[test]
     fn both_directions_share_a_key_and_flows_differ() {
-        let (a, b) = (sa("10.0.0.1:3478"), sa("10.0.0.2:50000"));
-        assert_eq!(udp_key(a, b), udp_key(b, a));
-        assert_ne!(udp_key(a, b), udp_key(a, sa("10.0.0.2:50001")));
-        assert_ne!(udp_key(a, b), udp_key(a, sa("10.0.0.3:50000")));
+        let key = |a: &str, b: &str| udp_key(&sa(a), &sa(b));
+        let (a, b) = ("10.0.0.1:3478", "10.0.0.2:50000");
+        assert_eq!(key(a, b), key(b, a));
+        assert_eq!(tcp_key(&sa(a), &sa(b)), tcp_key(&sa(b), &sa(a)));
+        assert_ne!(key(a, b), key(a, "10.0.0.2:50001"));
+        assert_ne!(key(a, b), key(a, "10.0.0.3:50000"));
         // Swapping ports between the two addresses is another flow.
+        assert_ne!(key(a, b), key("10.0.0.1:50000", "10.0.0.2:3478"));
+        let v6 = key("[2001:db8::1]:3478", "[2001:db8::2]:50000");
+        assert_eq!(v6, key("[2001:db8::2]:50000", "[2001:db8::1]:3478"));
+        assert_ne!(v6, key("[2001:db8::1]:3478", "[2001:db8::3]:50000"));
+        assert_ne!(v6, key("[2001:db8::1]:3478", "[2001:db8::2]:50001"));
+        // The IPv4-mapped IPv6 address is another address.
         assert_ne!(
-            udp_key(a, b),
-            udp_key(sa("10.0.0.1:50000"), sa("10.0.0.2:3478"))
+            key(a, b),
+            key("[::ffff:10.0.0.1]:3478", "[::ffff:10.0.0.2]:50000")
         );
-        let v6 = udp_key(sa("[2001:db8::1]:3478"), sa("[2001:db8::2]:50000"));
-        assert_ne!(
-            v6,
-            udp_key(sa("[2001:db8::1]:3478"), sa("[2001:db8::3]:50000"))
+        assert!(key(a, b) & UDP_KEY_BIT != 0 && v6 & UDP_KEY_BIT != 0);
+    }
+
+    #[test]
+    fn many_similar_flows_have_distinct_keys_spread_over_the_slots() {
+        // Clients that differ in one address byte or one port, against one server (both
+        // address families): every key distinct, and the cache's slots evenly used.
+        let server4 = sa("10.1.0.1:3478");
+        let server6 = sa("[2001:db8::1]:3478");
+        let mut keys = std::collections::HashSet::new();
+        let mut per_slot = vec![0u32; SLOTS];
+        for i in 0..256u32 {
+            for port in 20000..20128u16 {
+                let c4 = SocketAddr::from(([10, 2, (i >> 4) as u8, i as u8], port));
+                let c6 = SocketAddr::from(([0x2001, 0xdb8, 0, 0, 0, 0, 1, i as u16], port));
+                for k in [tcp_key(&c4, &server4), tcp_key(&c6, &server6)] {
+                    assert!(keys.insert(k), "{c4} or {c6}");
+                    per_slot[(k % SLOTS as u64) as usize] += 1;
+                }
+            }
+        }
+        let mean = keys.len() as u32 / SLOTS as u32;
+        assert!(
+            per_slot.iter().all(|&n| n > mean / 2 && n < mean * 2),
+            "{per_slot:?}"
         );
-        assert!(udp_key(a, b) & UDP_KEY_BIT != 0 && v6 & UDP_KEY_BIT != 0);
     }
 
     #[test]

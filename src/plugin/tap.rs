@@ -128,7 +128,9 @@ pub fn queue(
         let f = if data_conn {
             Some(Framing::Rfc4571)
         } else {
-            session::with(|s| s.convs.get(&conv).and_then(|c| c.framing))
+            crate::plugin::flow::KNOWN
+                .get(conv)
+                .or_else(|| session::with(|s| s.framings.get(&conv).copied()))
         };
         framing_code(f.unwrap_or(Framing::Plain), Transport::Tcp) as u8
     };

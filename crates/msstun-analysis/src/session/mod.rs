@@ -164,8 +164,6 @@ pub struct DataConn {
 /// What is known about one conversation.
 #[derive(Debug, Clone, Default)]
 pub struct Conv {
-    /// Framing detected on the first STUN PDU.
-    pub framing: Option<Framing>,
     /// Allocate success response frame and relayed address.
     pub allocation: Option<(u32, Option<Addr>)>,
     /// RFC 6062 data connection state (boxed: few flows are data connections).
@@ -185,6 +183,10 @@ pub struct Conv {
 pub struct State {
     /// Per flow: TCP conversation index or UDP 5-tuple hash (see the plugin's `plugin::flow::flow_id`).
     pub convs: FastMap<u64, Conv>,
+    /// Per flow: the framing detected on its first STUN PDU. Apart from [`State::convs`], so
+    /// that a flow that only carries STUN has no [`Conv`]: the per-message look-up of
+    /// `convs` is then that of an absent key (of an empty map, when no flow has more).
+    pub framings: FastMap<u64, Framing>,
     /// Frames that retransmit a request: frame → original frame.
     pub retransmissions: FastMap<u32, u32>,
     /// Allocations and ICE candidate pairs across the capture (`msstun_analysis`).
@@ -361,9 +363,8 @@ impl State {
         mut each: impl FnMut(&Observation, Input<'_, 'm>, &Answer),
     ) -> Option<Seen> {
         if matches!(item.kind, DecodedKind::Stun { .. }) && !data_connection {
-            let c = self.convs.entry(at.flow).or_default();
-            if c.framing.is_none() {
-                c.framing = item.framing;
+            if let Some(f) = item.framing {
+                self.framings.entry(at.flow).or_insert(f);
             }
         }
         let secs = obs.time.floor();
@@ -516,7 +517,7 @@ mod tests {
             conv.allocation.map(|(f, a)| (f, a.map(|a| a.port))),
             Some((2, Some(49152)))
         );
-        assert!(conv.framing.is_some());
+        assert!(s.framings.contains_key(&7));
         assert_eq!(s.transactions().len(), 1);
         let r = s.analysis.report();
         assert_eq!(r.allocations.len(), 1);
