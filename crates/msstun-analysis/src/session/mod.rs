@@ -294,7 +294,7 @@ impl State {
     ) -> Fed {
         match input {
             Input::Message(msg) => {
-                let seen = self.record_and_read(at, msg, now, names);
+                let seen = self.record_and_read(&at, msg, now, names);
                 let answer = obs.map(|o| {
                     if at.visited {
                         self.finish();
@@ -306,7 +306,7 @@ impl State {
                 Fed { seen, answer }
             }
             Input::Quoted(msg) => {
-                let seen = self.record_and_read(at, msg, now, names);
+                let seen = self.record_and_read(&at, msg, now, names);
                 if let Some(o) = obs.filter(|_| !at.visited) {
                     self.analysis.observe_icmp_error(o, msg);
                 }
@@ -443,7 +443,7 @@ mod tests {
                 ends: None,
             };
             let m = Message::new_checked(b).unwrap();
-            s.record_and_read(at, &m, (secs, 0), false)
+            s.record_and_read(&at, &m, (secs, 0), false)
         };
         for live in [false, true] {
             let mut s = if live {
