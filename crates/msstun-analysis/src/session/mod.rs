@@ -294,8 +294,13 @@ impl State {
     ) -> Fed {
         match input {
             Input::Message(msg) => {
-                let seen = self.record_and_read(&at, msg, now, names);
-                let answer = obs.map(|o| {
+                // Built in place: the core's view is written into the answer, not moved
+                // there (a copy of ~200 bytes a message).
+                let mut fed = Fed {
+                    seen: self.record_and_read(&at, msg, now, names),
+                    answer: None,
+                };
+                fed.answer = obs.map(|o| {
                     if at.visited {
                         self.finish();
                         self.analysis.answer(o, msg)
@@ -303,7 +308,7 @@ impl State {
                         self.analysis.observe(o, msg)
                     }
                 });
-                Fed { seen, answer }
+                fed
             }
             Input::Quoted(msg) => {
                 let seen = self.record_and_read(&at, msg, now, names);
