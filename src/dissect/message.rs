@@ -184,15 +184,17 @@ pub(super) fn dissect_stun<'p>(
     } else {
         session::Input::Message(&msg)
     };
-    let session::Fed { seen, answer } =
-        session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
+    // Kept whole and read by reference: moving `seen` and `answer` out copied them field by
+    // field (about 50 instructions a message, callgrind-tshark).
+    let fed = session::with(|s| s.feed(ctx.at(), now, obs.as_ref(), input, names));
+    let (seen, answer) = (&fed.seen, fed.answer.as_ref());
     if method == msstun::registry::method::CONNECTION_BIND {
         // It may make the flow an RFC 6062 data connection: read the state for it again.
         crate::plugin::flow::KNOWN.forget(ctx.conv);
     }
     let carried = relayed::found_in(ctx).map(|c| (c.carrier, c.channel.unwrap_or(0)));
     crate::plugin::tap::queue(ctx.pinfo, ctx.conv, carried, &msg, seen.txn, seen.data);
-    super::flow::queue(ctx, &msg, answer.as_ref());
+    super::flow::queue(ctx, &msg, answer);
     // SRTP evidence (read only by relayed media): a Microsoft dialect now; an ICE check when
     // the attribute loop below meets its MESSAGE-INTEGRITY (or, before relaying a DATA
     // attribute, by a walk of its own), so that the attributes are walked once.
@@ -223,10 +225,10 @@ pub(super) fn dissect_stun<'p>(
         srtp_pending,
     );
     summary.set(ctx, ti, std::iter::empty());
-    links::show_transaction(ctx, st, ti, class, &seen);
-    links::show_links(ctx, (st, ti), &msg, (method, class), &seen);
+    links::show_transaction(ctx, st, ti, class, seen);
+    links::show_links(ctx, (st, ti), &msg, (method, class), seen);
     if let Some(a) = answer {
-        analysis::show(ctx, st, ti, &a);
+        analysis::show(ctx, st, ti, a);
     }
 }
 

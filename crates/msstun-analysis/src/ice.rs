@@ -256,6 +256,9 @@ impl Analysis {
         let key = || pair_key(transport, src, dst);
         match class {
             Class::Request => {
+                if !Facts::may_have_username(msg) {
+                    return;
+                }
                 let f = &Facts::of(msg);
                 let Some(user) = f.username else { return };
                 let (tid, key) = (tid(), key());

@@ -182,10 +182,14 @@ fn crc_hasher() -> crc32fast::Hasher {
 /// measured no faster than `crc32fast::hash` on STUN-sized messages in the same run
 /// (`cargo bench -p msstun --bench micro`; README), so no `unsafe` block is kept for it.
 mod crc {
-    /// CRC-32 of `data`.
+    /// CRC-32 of `data`, from the hasher detected once ([`super::crc_hasher`]):
+    /// `crc32fast::hash` detects the CPU's features on every call (37 instructions of a
+    /// FINGERPRINT check's 121, callgrind-tshark).
     #[inline]
     pub(super) fn crc32(data: &[u8]) -> u32 {
-        crc32fast::hash(data)
+        let mut h = super::crc_hasher();
+        h.update(data);
+        h.finalize()
     }
 
     /// The bytewise table of the reflected polynomial 0xEDB88320.

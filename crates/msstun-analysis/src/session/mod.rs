@@ -296,8 +296,13 @@ impl State {
     ) -> Fed {
         match input {
             Input::Message(msg) => {
-                let seen = self.record_and_read(at, msg, now, names);
-                let answer = obs.map(|o| {
+                // Built in place: the core's view is written into the answer, not moved
+                // there (a copy of ~200 bytes a message).
+                let mut fed = Fed {
+                    seen: self.record_and_read(&at, msg, now, names),
+                    answer: None,
+                };
+                fed.answer = obs.map(|o| {
                     if at.visited {
                         self.finish();
                         self.analysis.answer(o, msg)
@@ -305,10 +310,10 @@ impl State {
                         self.analysis.observe(o, msg)
                     }
                 });
-                Fed { seen, answer }
+                fed
             }
             Input::Quoted(msg) => {
-                let seen = self.record_and_read(at, msg, now, names);
+                let seen = self.record_and_read(&at, msg, now, names);
                 if let Some(o) = obs.filter(|_| !at.visited) {
                     self.analysis.observe_icmp_error(o, msg);
                 }
@@ -444,7 +449,7 @@ mod tests {
                 ends: None,
             };
             let m = Message::new_checked(b).unwrap();
-            s.record_and_read(at, &m, (secs, 0), false)
+            s.record_and_read(&at, &m, (secs, 0), false)
         };
         for live in [false, true] {
             let mut s = if live {

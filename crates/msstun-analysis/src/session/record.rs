@@ -108,7 +108,7 @@ impl State {
     /// (for the integrity check of its response; only worth it with credentials configured).
     pub fn record_and_read<T: AsRef<[u8]>>(
         &mut self,
-        at: At,
+        at: &At,
         msg: &Message<T>,
         now: (i64, i32),
         names: bool,
@@ -141,7 +141,7 @@ impl State {
             let recorded = if at.visited {
                 None
             } else {
-                record_in(s, at, key, msg, l, now)
+                record_in(s, at, key, msg, &l, now)
             };
             let txn =
                 recorded.unwrap_or_else(|| s.analysis.pending.txns.get(key.0, &key.1).map(txn_of));
@@ -189,14 +189,14 @@ fn txn_of(t: &Transaction) -> Txn {
 #[inline]
 fn record_in<T: AsRef<[u8]>>(
     s: &mut State,
-    at: At,
+    at: &At,
     key: (u64, [u8; 16]),
     msg: &Message<T>,
-    l: Learned,
+    l: &Learned,
     now: (i64, i32),
 ) -> Option<Option<Txn>> {
-    let txn = record_transaction(s, at, key, msg, &l, now);
-    record_links(s, at, key, msg, &l);
+    let txn = record_transaction(s, at, key, msg, l, now);
+    record_links(s, at, key, msg, l);
     if s.live.is_some() {
         // Nothing reads an answered transaction again.
         if matches!(msg.class(), Class::SuccessResponse | Class::ErrorResponse) {
@@ -211,7 +211,7 @@ fn record_in<T: AsRef<[u8]>>(
 #[inline]
 fn record_transaction<T: AsRef<[u8]>>(
     s: &mut State,
-    at: At,
+    at: &At,
     key: (u64, [u8; 16]),
     msg: &Message<T>,
     l: &Learned,
@@ -271,7 +271,7 @@ fn record_transaction<T: AsRef<[u8]>>(
 /// Record the allocation and the RFC 6062 links `msg` sets up.
 fn record_links<T: AsRef<[u8]>>(
     s: &mut State,
-    at: At,
+    at: &At,
     key_txn: (u64, [u8; 16]),
     msg: &Message<T>,
     l: &Learned,
@@ -436,7 +436,7 @@ mod tests {
 
     fn see(s: &mut State, at: At, bytes: &[u8]) -> Seen {
         let m = Message::new_checked(bytes).unwrap();
-        s.record_and_read(at, &m, (1000, at.frame as i32), true)
+        s.record_and_read(&at, &m, (1000, at.frame as i32), true)
     }
 
     #[test]
