@@ -428,7 +428,8 @@ pub struct Fields<'a> {
 }
 
 /// Index value meaning "finished" (after an error).
-const FIELDS_DONE: usize = usize::MAX / 2;
+// Fits a compare's 32-bit immediate: the field loop keeps no register for it.
+const FIELDS_DONE: usize = i32::MAX as usize;
 
 impl<'a> Iterator for Fields<'a> {
     type Item = Result<Field<'a>, Error>;
@@ -987,10 +988,11 @@ impl core::fmt::Display for ValueText<'_, '_> {
 /// overrunning attribute) it yields that error once and stops.
 #[derive(Debug, Clone)]
 pub struct Attributes<'a> {
-    msg: &'a [u8],
+    /// The message's length (an attribute's offset is this minus what is left from it).
+    end: usize,
     header: &'a [u8; HEADER_LEN],
-    /// Offset of the next attribute; the message length once finished.
-    pos: usize,
+    /// The attributes not yet walked (empty once finished).
+    rest: &'a [u8],
     /// Whether values are padded to 4 bytes.
     pad: bool,
     dialect: Dialect,
@@ -1001,15 +1003,36 @@ impl<'a> Attributes<'a> {
     #[inline]
     pub fn new(msg: &'a [u8], dialect: Dialect) -> Self {
         static NO_HEADER: [u8; HEADER_LEN] = [0; HEADER_LEN];
-        // Shorter than a header: `pos` is past the end, nothing is yielded.
+        // Shorter than a header: nothing is yielded.
         let header = msg.first_chunk::<HEADER_LEN>().unwrap_or(&NO_HEADER);
         Attributes {
-            msg,
+            end: msg.len(),
             header,
-            pos: HEADER_LEN,
+            rest: msg.get(HEADER_LEN..).unwrap_or(&[]),
             pad: crate::message::walk_padded(msg, dialect),
             dialect,
         }
+    }
+}
+
+/// The error of a walk that failed at `offset` with `left` bytes left (out of line: the
+/// walk's loop stays small).
+#[cold]
+fn walk_error(e: TlvError, offset: usize, left: usize) -> Error {
+    let available = left.saturating_sub(crate::field::tlv::VALUE);
+    match e {
+        TlvError::Truncated => Error::AttributeTruncated {
+            offset,
+            available: left,
+        },
+        TlvError::Overrun { code, declared } => Error::AttributeOverrun {
+            offset,
+            code,
+            declared,
+            available,
+        },
+        // The last attribute lacks its padding.
+        TlvError::BadPadding { code } => Error::BadPadding { offset, code },
     }
 }
 
@@ -1018,30 +1041,16 @@ impl<'a> Iterator for Attributes<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.pos >= self.msg.len() {
+        let rest = self.rest;
+        if rest.is_empty() {
             return None;
         }
-        let rest = &self.msg[self.pos..];
-        let offset = self.pos;
+        let offset = self.end - rest.len();
         let (after, tlv) = match split_tlv(rest, self.pad) {
             Ok(ok) => ok,
             Err(e) => {
-                self.pos = self.msg.len();
-                let available = rest.len().saturating_sub(crate::field::tlv::VALUE);
-                return Some(Err(match e {
-                    TlvError::Truncated => Error::AttributeTruncated {
-                        offset,
-                        available: rest.len(),
-                    },
-                    TlvError::Overrun { code, declared } => Error::AttributeOverrun {
-                        offset,
-                        code,
-                        declared,
-                        available,
-                    },
-                    // The last attribute lacks its padding.
-                    TlvError::BadPadding { code } => Error::BadPadding { offset, code },
-                }));
+                self.rest = &[];
+                return Some(Err(walk_error(e, offset, rest.len())));
             }
         };
         let Tlv {
@@ -1049,7 +1058,7 @@ impl<'a> Iterator for Attributes<'a> {
             length,
             value,
         } = tlv;
-        self.pos = self.msg.len() - after.len();
+        self.rest = after;
         Some(Ok(Attribute {
             code,
             length,

@@ -150,8 +150,11 @@ pub fn split_tlv(rest: &[u8], pad: bool) -> Result<(&[u8], Tlv<'_>), TlvError> {
     let code = u16::from_be_bytes([c0, c1]);
     let length = u16::from_be_bytes([l0, l1]);
     let len = length as usize;
-    let step = padded(len, pad);
-    if step > body.len() {
+    // The value and its 0-3 bytes of padding: written as `len` plus the padding (not as
+    // `padded`'s rounding) so that the value's bound follows from the step's, and the
+    // value needs no check of its own.
+    let step = len + (len.wrapping_neg() & (pad as usize * 3));
+    let Some((spanned, after)) = body.split_at_checked(step) else {
         return Err(if len > body.len() {
             TlvError::Overrun {
                 code,
@@ -160,13 +163,13 @@ pub fn split_tlv(rest: &[u8], pad: bool) -> Result<(&[u8], Tlv<'_>), TlvError> {
         } else {
             TlvError::BadPadding { code }
         });
-    }
+    };
     Ok((
-        &body[step..],
+        after,
         Tlv {
             code,
             length,
-            value: &body[..len],
+            value: &spanned[..len],
         },
     ))
 }
@@ -196,6 +199,33 @@ mod tests {
         );
         let (rest, _) = split_tlv(&b[..6], false).unwrap();
         assert!(rest.is_empty());
+    }
+
+    /// The walker steps over exactly the padded length, and a step one byte short is an
+    /// overrun (value cut) or bad padding (padding cut), for every padding remainder.
+    #[test]
+    fn tlv_step_is_the_padded_length() {
+        for pad in [false, true] {
+            for len in 0..=9usize {
+                let step = padded(len, pad);
+                let mut b = std::vec![0, 7, 0, len as u8];
+                b.resize(4 + step + 2, 0xAA);
+                let (rest, a) = split_tlv(&b, pad).unwrap();
+                assert_eq!((a.value.len(), rest.len()), (len, 2), "len {len} pad {pad}");
+                if step > 0 {
+                    let cut = split_tlv(&b[..3 + step], pad).unwrap_err();
+                    let want = if step == len {
+                        TlvError::Overrun {
+                            code: 7,
+                            declared: len as u16,
+                        }
+                    } else {
+                        TlvError::BadPadding { code: 7 }
+                    };
+                    assert_eq!(cut, want, "len {len} pad {pad}");
+                }
+            }
+        }
     }
 
     #[test]
