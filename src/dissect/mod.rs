@@ -33,7 +33,7 @@ use msstun::framing::{Framing, Transport};
 use crate::epan::{Encoding, Hf, Item, PStr, Packet, Tree, Tvb};
 use crate::expert::Expert;
 use crate::plugin::flow::KNOWN;
-use crate::session::{self, At};
+use crate::session::{self, At, DataConn};
 
 /// One dissection call (or one layer of STUN found inside relayed data).
 struct Ctx<'p> {
@@ -199,27 +199,8 @@ pub fn dissect(
     }
     let (known, data) = if udp {
         (Some(Framing::Plain), None)
-    } else if let Some(f) = KNOWN.get(ctx.conv) {
-        // An established connection: no session lock for what it already told.
-        (Some(f), None)
     } else {
-        let (known, data) = session::with(|s| {
-            let data = s
-                .convs
-                .get(&ctx.conv)
-                .and_then(|c| c.data.as_deref().copied());
-            // A bound data connection's bytes are not framed by its STUN framing.
-            let known = if data.is_some_and(|d| d.bound_frame.is_some_and(|b| ctx.num > b)) {
-                None
-            } else {
-                s.framings.get(&ctx.conv).copied()
-            };
-            (known, data)
-        });
-        if let (Some(f), None) = (known, data) {
-            KNOWN.keep(ctx.conv, f);
-        }
-        (known, data)
+        tcp_state(&ctx)
     };
     if let Some(dc) = data {
         if dc.bound_frame.is_some_and(|b| ctx.num > b) {
@@ -243,6 +224,32 @@ pub fn dissect(
     };
     segment::pdus(&ctx, bytes, framing, heuristic, first)?;
     Some(len)
+}
+
+/// A TCP segment's flow state: the framing its connection already told and its RFC 6062 data
+/// connection. An established connection answers from `KNOWN`, without the session lock.
+#[inline]
+fn tcp_state(ctx: &Ctx<'_>) -> (Option<Framing>, Option<DataConn>) {
+    if let Some(f) = KNOWN.get(ctx.conv) {
+        return (Some(f), None);
+    }
+    let (known, data) = session::with(|s| {
+        let data = s
+            .convs
+            .get(&ctx.conv)
+            .and_then(|c| c.data.as_deref().copied());
+        // A bound data connection's bytes are not framed by its STUN framing.
+        let known = if data.is_some_and(|d| d.bound_frame.is_some_and(|b| ctx.num > b)) {
+            None
+        } else {
+            s.framings.get(&ctx.conv).copied()
+        };
+        (known, data)
+    });
+    if let (Some(f), None) = (known, data) {
+        KNOWN.keep(ctx.conv, f);
+    }
+    (known, data)
 }
 
 /// The verdict on a connection of a TCP port shared with TLS (443).
