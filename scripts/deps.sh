@@ -20,8 +20,9 @@
 MSSTUN_PACKAGES=(tshark wireshark-common libwireshark-dev libglib2.0-dev libclang-dev pkg-config
     gcc g++ libc6-dev make coturn util-linux dpkg-dev fakeroot xz-utils curl ca-certificates procps
     libnice-dev valgrind time gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
-# The newest rust-version among the locked dependencies (clap 4.6, tokio 1.54).
-MSSTUN_RUST_MIN=1.85
+# The newest rust-version among the locked dependencies (icu_* 2.4, proptest 1.12: 1.88;
+# `cargo +1.88 check --workspace --all-targets` passes, 1.87 refuses those crates).
+MSSTUN_RUST_MIN=1.88
 MSSTUN_DEBIAN_RUST=(cargo-web rustc-web rustfmt-web rust-web-clippy)
 
 msstun_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
