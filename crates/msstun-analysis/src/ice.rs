@@ -256,7 +256,7 @@ impl Analysis {
         let key = || pair_key(transport, src, dst);
         match class {
             Class::Request => {
-                if !Facts::may_have_username(msg) {
+                if !Facts::has_username(msg) {
                     return;
                 }
                 let f = &Facts::of(msg);

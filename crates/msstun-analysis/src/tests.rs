@@ -1190,11 +1190,10 @@ fn a_run_of_relayed_payloads_is_as_many_observed_one_by_one() {
     assert_eq!(run.an.report().allocations[0].auth.denied_packets, 9);
 }
 
-/// The raw pre-scan before a Binding request's facts says "no USERNAME" only where
-/// [`Facts::of`] finds none: with one first, last, after a break, in every dialect, and
-/// with an odd body length (unsure: yes).
+/// The pre-scan before a Binding request's facts says "USERNAME" exactly where
+/// [`Facts::of`] finds one: first, last, after a break, in every dialect, with an odd body.
 #[test]
-fn may_have_username_agrees_with_the_facts() {
+fn has_username_agrees_with_the_facts() {
     let msgs: Vec<(Dialect, Vec<u8>)> = [Dialect::Rfc5389, Dialect::MsTurn, Dialect::Rfc3489]
         .into_iter()
         .flat_map(|d| {
@@ -1228,12 +1227,8 @@ fn may_have_username_agrees_with_the_facts() {
             continue;
         };
         let found = Facts::of(&msg).username.is_some();
-        let may = Facts::may_have_username(&msg);
-        assert!(may || !found, "{d:?} {b:02x?}");
+        assert_eq!(Facts::has_username(&msg), found, "{d:?} {b:02x?}");
         yes += found as usize;
-        if !found && msg.bytes().len() % 4 == 0 {
-            assert!(!may, "{d:?} {b:02x?}");
-        }
     }
     assert!(yes >= 4, "{yes}");
 }
